@@ -1,0 +1,81 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is set up on the way.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app planner
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Debian packages the suite needs: a real browser, Java for the Nu checker, PDF and DOCX readers,
+# PostgreSQL server binaries.
+SYSTEM_PACKAGES := chromium poppler-utils default-jre-headless postgresql pandoc
+
+.PHONY: run test setup venv assets translations db demo system-deps lint serve clean
+
+run: setup db demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: venv assets translations
+
+# --- Python --------------------------------------------------------------------------------------------
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# --- front-end assets from npm (KERN UX, htmx, axe-core, the Nu checker): no CDN, works offline -----------
+assets: planner/static/vendor/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+planner/static/vendor/.installed: node_modules/.installed
+	rm -rf planner/static/vendor
+	mkdir -p planner/static/vendor/kern planner/static/vendor/htmx
+	cp node_modules/@kern-ux/native/dist/kern.min.css planner/static/vendor/kern/
+	cp -r node_modules/@kern-ux/native/dist/fonts planner/static/vendor/kern/
+	cp node_modules/htmx.org/dist/htmx.min.js planner/static/vendor/htmx/
+	touch $@
+
+# --- translations (.mo files are built, not committed) --------------------------------------------------
+translations: venv
+	$(FLASK) i18n compile
+
+# --- database --------------------------------------------------------------------------------------------
+db: venv
+	$(FLASK) db upgrade
+
+demo: db
+	$(FLASK) seed-demo
+
+# --- system packages for the test suite (installed when missing and we may) ---------------------------------
+system-deps:
+	@missing=""; \
+	for pkg in $(SYSTEM_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null; \
+	  else \
+	    echo "Missing Debian packages:$$missing (install them with: sudo apt-get install$$missing)"; exit 1; \
+	  fi; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml -r planner
+
+serve: setup db
+	$(BIN)/gunicorn --workers $${PLANNER_GUNICORN_WORKERS:-2} --threads $${PLANNER_GUNICORN_THREADS:-4} \
+		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+clean:
+	rm -rf $(VENV) node_modules planner/static/vendor .pytest_cache test-artifacts

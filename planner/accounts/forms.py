@@ -1,0 +1,63 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from planner.core.permissions import Role
+
+
+def role_choices():
+    return [(r.value, r.label) for r in Role]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Please enter your e-mail address.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Please enter your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Please enter an e-mail address.")),
+            Email(_l("Please enter a valid e-mail address.")),
+            Length(max=254),
+        ],
+    )
+    display_name = StringField(_l("Name"), validators=[Length(max=200)])
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(_l("Please enter a password.")), Length(max=200)],
+        description=_l("At least 10 characters. The person can change it after signing in."),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class UserEditForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[Length(max=200)])
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    is_active = BooleanField(_l("Account is active"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Please enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Please enter a new password.")), Length(max=200)],
+        description=_l("At least 10 characters."),
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,59 @@
+from flask import current_app, has_app_context
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from planner.core.models import TimestampMixin, UTCDateTime, normalise_email
+from planner.core.permissions import Role
+from planner.extensions import db
+
+
+def password_hash_method() -> str:
+    # Tests lower the scrypt cost (PASSWORD_HASH_METHOD); production keeps werkzeug's default strength.
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return "scrypt"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-case, so uniqueness is case-insensitive on SQLite and PostgreSQL alike.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=20, validate_strings=True))
+    is_active_account: Mapped[bool] = mapped_column("is_active", default=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    # Raised on password change: sessions carrying an older value are signed out everywhere.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    last_login_at = mapped_column(UTCDateTime(), nullable=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    person = relationship("Person", foreign_keys=[person_id])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive accounts cannot sign in
+        return self.is_active_account
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.email
+
+    @validates("email")
+    def _normalise_email(self, key, value: str) -> str:
+        return normalise_email(value)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

@@ -1,0 +1,49 @@
+"""Default settings. Overridden by instance/config.py, then by PLANNER_* environment variables."""
+
+from datetime import timedelta
+
+
+class DefaultConfig:
+    # Selected by PLANNER_DATABASE_URL; the embedded default is SQLite in instance/.
+    DATABASE_URL: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    CITY_NAME = "Essen"
+    DEFAULT_LOCALE = "de"
+    LANGUAGES = ("de", "en")
+    TIMEZONE = "Europe/Berlin"
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+
+    # Sessions: signed cookies, so several app servers can share the load.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set True (PLANNER_SESSION_COOKIE_SECURE=true) behind HTTPS
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    IDLE_TIMEOUT_MINUTES = 120
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+
+    PASSWORD_MIN_LENGTH = 10
+
+    # Mail: with MAIL_SERVER unset, messages are written to instance/outbox/.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False
+    MAIL_SENDER = "smart-city@example.org"
+    # Where barriers reported through the accessibility statement go (BITV: a feedback contact).
+    FEEDBACK_EMAIL = "barrierefreiheit@example.org"
+
+    # Absolute base URL used in e-mails and calendar feeds when no request is at hand.
+    BASE_URL = "http://127.0.0.1:5000"
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    GUNICORN_WORKERS = 2
+    GUNICORN_THREADS = 4

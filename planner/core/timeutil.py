@@ -1,0 +1,24 @@
+"""Time zone helpers: the database holds UTC, people see Europe/Berlin (or the configured zone)."""
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+DEFAULT_TZ = "Europe/Berlin"
+
+
+def local_tz() -> ZoneInfo:
+    name = current_app.config.get("TIMEZONE", DEFAULT_TZ) if has_app_context() else DEFAULT_TZ
+    return ZoneInfo(name)
+
+
+def to_local(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(local_tz())
+
+
+def local_datetime(day: date, at: time) -> datetime:
+    """A wall-clock date and time in the city's zone as an aware datetime (DST handled by zoneinfo)."""
+    return datetime.combine(day, at, tzinfo=local_tz())

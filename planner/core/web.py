@@ -1,0 +1,103 @@
+"""Request plumbing shared by every blueprint: access control, headers, errors, template helpers."""
+
+import logging
+import time
+
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from planner.core.nav import nav_for
+from planner.core.permissions import Role, enforce_access, has_role
+from planner.core.security import set_security_headers
+from planner.core.text import render_markdown
+from planner.extensions import db
+
+log = logging.getLogger(__name__)
+
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please check your input and try again.")),
+    403: (_l("Access denied"), _l("You are not allowed to open this page with your account.")),
+    404: (_l("Page not found"), _l("The page you requested does not exist or has been moved.")),
+    405: (_l("Action not allowed"), _l("This action is not possible on this page.")),
+    413: (_l("File too large"), _l("The file you sent is larger than the planner accepts.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a moment and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. Nothing was saved. Please try again.")),
+    503: (_l("Service unavailable"), _l("The planner cannot reach its database right now. Please try again later.")),
+}
+
+
+def render_error(code: int, message=None):
+    title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    return render_template("errors/error.html", code=code, title=title, message=message or default_message), code
+
+
+def init_app(app):
+    from planner.extensions import login_manager
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    app.before_request(_expire_idle_session)
+    app.before_request(enforce_access)
+    app.after_request(set_security_headers)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error):
+        if error.code is None or error.code < 400:
+            return error
+        if error.code >= 500:
+            db.session.rollback()
+        return render_error(error.code)
+
+    @app.errorhandler(OperationalError)
+    def handle_database_down(error):
+        db.session.rollback()
+        log.exception("database error")
+        return render_error(503)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error):
+        db.session.rollback()
+        log.exception("unhandled error", exc_info=error)
+        if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", False):
+            raise error
+        return render_error(500)
+
+    app.register_error_handler(InternalServerError, lambda e: render_error(500))
+
+    app.jinja_env.globals.update(has_role=has_role, Role=Role)
+    app.jinja_env.filters["markdown"] = render_markdown
+
+    @app.context_processor
+    def layout_context():
+        return {
+            "nav_items": nav_for(current_user),
+            "city_name": app.config["CITY_NAME"],
+            "current_locale": str(get_locale() or app.config["DEFAULT_LOCALE"]),
+            "languages": app.config["LANGUAGES"],
+        }
+
+
+def _expire_idle_session():
+    """Signs out a session left idle for longer than IDLE_TIMEOUT_MINUTES."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    from flask import current_app
+
+    now = int(time.time())
+    limit = int(current_app.config["IDLE_TIMEOUT_MINUTES"]) * 60
+    last_seen = session.get("last_seen")
+    session["last_seen"] = now
+    if last_seen and now - int(last_seen) > limit:
+        logout_user()
+        session.pop("last_seen", None)
+        flash(_l("You were signed out after a period of inactivity. Please sign in again."), "info")
+        g.idle_expired = True
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    return None

@@ -1,0 +1,10 @@
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from planner.core.nav import add_nav
+
+bp = Blueprint("fields", __name__, url_prefix="/fields")
+
+from planner.fields import views  # noqa: E402,F401
+
+add_nav("fields.list", _l("Action fields"), order=20)

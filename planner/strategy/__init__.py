@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("strategy", __name__, url_prefix="/strategy")

@@ -1,0 +1,179 @@
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from planner.core.errors import InvalidTransition
+from planner.core.models import TimestampMixin, UTCDateTime
+from planner.extensions import db
+
+
+class WorkshopFormat(StrEnum):
+    VIRTUAL = "virtual"
+    IN_PERSON = "in_person"
+    HYBRID = "hybrid"
+
+    @property
+    def label(self):
+        return {
+            WorkshopFormat.VIRTUAL: _l("Virtual"),
+            WorkshopFormat.IN_PERSON: _l("In person"),
+            WorkshopFormat.HYBRID: _l("Hybrid"),
+        }[self]
+
+
+class WorkshopStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    DOCUMENTED = "documented"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        return {
+            WorkshopStatus.DRAFT: _l("Draft"),
+            WorkshopStatus.SCHEDULED: _l("Scheduled"),
+            WorkshopStatus.HELD: _l("Held"),
+            WorkshopStatus.DOCUMENTED: _l("Documented"),
+            WorkshopStatus.CANCELLED: _l("Cancelled"),
+        }[self]
+
+
+# Which status may follow which: a held workshop never goes back to draft.
+WORKSHOP_TRANSITIONS: dict[WorkshopStatus, set[WorkshopStatus]] = {
+    WorkshopStatus.DRAFT: {WorkshopStatus.SCHEDULED, WorkshopStatus.CANCELLED},
+    WorkshopStatus.SCHEDULED: {WorkshopStatus.HELD, WorkshopStatus.CANCELLED, WorkshopStatus.DRAFT},
+    WorkshopStatus.HELD: {WorkshopStatus.DOCUMENTED},
+    WorkshopStatus.DOCUMENTED: set(),
+    WorkshopStatus.CANCELLED: set(),
+}
+
+
+class ParticipationRole(StrEnum):
+    EXPERT = "expert"
+    FACILITATOR = "facilitator"
+    NOTE_TAKER = "note_taker"
+
+    @property
+    def label(self):
+        return {
+            ParticipationRole.EXPERT: _l("Expert"),
+            ParticipationRole.FACILITATOR: _l("Facilitator"),
+            ParticipationRole.NOTE_TAKER: _l("Note-taker"),
+        }[self]
+
+
+class InvitationStatus(StrEnum):
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WAITLISTED = "waitlisted"
+
+    @property
+    def label(self):
+        return {
+            InvitationStatus.INVITED: _l("Invited"),
+            InvitationStatus.ACCEPTED: _l("Accepted"),
+            InvitationStatus.DECLINED: _l("Declined"),
+            InvitationStatus.WAITLISTED: _l("Waitlisted"),
+        }[self]
+
+
+workshop_fields = Table(
+    "workshop_fields",
+    db.metadata,
+    Column("workshop_id", ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True),
+    Column("field_id", ForeignKey("action_fields.id", ondelete="CASCADE"), primary_key=True),
+)
+
+workshop_facilitators = Table(
+    "workshop_facilitators",
+    db.metadata,
+    Column("workshop_id", ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class WorkshopSeries(TimestampMixin, db.Model):
+    __tablename__ = "workshop_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+
+    workshops = relationship("Workshop", back_populates="series", order_by="Workshop.starts_at")
+
+
+class Workshop(TimestampMixin, db.Model):
+    __tablename__ = "workshops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_series.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    format: Mapped[WorkshopFormat] = mapped_column(
+        db.Enum(WorkshopFormat, native_enum=False, length=20, validate_strings=True)
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    location: Mapped[str] = mapped_column(String(300), default="")
+    video_link: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int | None]
+    status: Mapped[WorkshopStatus] = mapped_column(
+        db.Enum(WorkshopStatus, native_enum=False, length=20, validate_strings=True), default=WorkshopStatus.DRAFT
+    )
+
+    series = relationship("WorkshopSeries", back_populates="workshops")
+    fields = relationship("ActionField", secondary=workshop_fields, order_by="ActionField.position")
+    facilitators = relationship("User", secondary=workshop_facilitators)
+    participations = relationship(
+        "Participation", back_populates="workshop", cascade="all, delete-orphan", order_by="Participation.id"
+    )
+
+    def can_become(self, status: WorkshopStatus) -> bool:
+        return status in WORKSHOP_TRANSITIONS[self.status]
+
+    def change_status(self, status: WorkshopStatus) -> None:
+        if not self.can_become(status):
+            raise InvalidTransition(
+                _l(
+                    "A workshop cannot change from %(old)s to %(new)s.",
+                    old=self.status.label,
+                    new=status.label,
+                )
+            )
+        self.status = status
+
+    def __repr__(self) -> str:
+        return f"<Workshop {self.title}>"
+
+
+class Participation(TimestampMixin, db.Model):
+    """A person in a workshop: their role, the state of their invitation and whether they came."""
+
+    __tablename__ = "participations"
+    __table_args__ = (UniqueConstraint("workshop_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[ParticipationRole] = mapped_column(
+        db.Enum(ParticipationRole, native_enum=False, length=20, validate_strings=True),
+        default=ParticipationRole.EXPERT,
+    )
+    invitation_status: Mapped[InvitationStatus] = mapped_column(
+        db.Enum(InvitationStatus, native_enum=False, length=20, validate_strings=True),
+        default=InvitationStatus.INVITED,
+    )
+    invited_at = mapped_column(UTCDateTime(), nullable=True)
+    responded_at = mapped_column(UTCDateTime(), nullable=True)
+    # None: not recorded yet; True/False once the day's check-in list is done.
+    attended: Mapped[bool | None]
+
+    workshop = relationship("Workshop", back_populates="participations")
+    person = relationship("Person", back_populates="participations")
