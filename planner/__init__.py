@@ -19,9 +19,11 @@ BLUEPRINT_PACKAGES = (
     "fields",
     "people",
     "workshops",
+    "invitations",
     "findings",
     "surveys",
     "strategy",
+    "privacy",
     "site",
 )
 
@@ -61,7 +63,7 @@ def create_app(test_config: dict | None = None, instance_path: str | Path | None
     )
     extensions.login_manager.init_app(app)
 
-    from planner.core import web
+    from planner.core import audit, web  # noqa: F401 - audit registers its model and flush hooks
 
     web.init_app(app)
 

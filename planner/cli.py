@@ -18,6 +18,14 @@ def init_app(app) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(i18n)
+    # Each package may bring its own commands: planner/<pkg>/commands.py with COMMANDS = [click commands].
+    import importlib
+    import importlib.util
+
+    for path in sorted(PLANNER_DIR.glob("*/commands.py")):
+        module = importlib.import_module(f"planner.{path.parent.name}.commands")
+        for command in module.COMMANDS:
+            app.cli.add_command(command)
 
 
 @click.command("create-user")

@@ -44,8 +44,10 @@ def init_app(app):
     login_manager.session_protection = "basic"
 
     app.before_request(_expire_idle_session)
+    app.before_request(_set_audit_actor)
     app.before_request(enforce_access)
     app.after_request(set_security_headers)
+    app.teardown_request(_clear_audit_actor)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error):
@@ -82,6 +84,21 @@ def init_app(app):
             "current_locale": str(get_locale() or app.config["DEFAULT_LOCALE"]),
             "languages": app.config["LANGUAGES"],
         }
+
+
+def _set_audit_actor():
+    from planner.core.audit import set_actor
+
+    if current_user.is_authenticated:
+        set_actor(current_user.id, current_user.email)
+    else:
+        set_actor(None, "anonymous")
+
+
+def _clear_audit_actor(exc=None):
+    from planner.core.audit import set_actor
+
+    set_actor(None, "system")
 
 
 def _expire_idle_session():

@@ -5,7 +5,6 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
-
 from planner.accounts.models import User
 from planner.core.permissions import Role
 from planner.core.timeutil import local_datetime
@@ -25,7 +24,7 @@ from planner.workshops.models import (
 )
 
 # Packages that add their own demo content: each may have a module `demo` with `seed(ctx)`.
-EXTENSION_PACKAGES = ("workshops", "findings", "surveys", "strategy")
+EXTENSION_PACKAGES = ("people", "workshops", "invitations", "findings", "surveys", "strategy", "privacy")
 
 
 @dataclass

@@ -98,6 +98,7 @@ class Finding(TimestampMixin, db.Model):
     """A status-quo statement (SWOT) or a need for action, logged in a workshop."""
 
     __tablename__ = "findings"
+    __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshops.id", ondelete="SET NULL"))
@@ -118,6 +119,7 @@ class Measure(TimestampMixin, db.Model):
     """Maßnahme: a proposed or agreed measure, with what a German measure fact sheet holds."""
 
     __tablename__ = "measures"
+    __audited__ = True
     __table_args__ = (
         CheckConstraint("start_year IS NULL OR end_year IS NULL OR start_year <= end_year", name="years_ordered"),
     )

@@ -82,6 +82,38 @@ class InvitationStatus(StrEnum):
         }[self]
 
 
+class AgendaBlockKind(StrEnum):
+    WELCOME = "welcome"
+    INPUT = "input"
+    STATUS_QUO = "status_quo"
+    NEEDS = "needs"
+    MEASURES = "measures"
+    NETWORKING = "networking"
+    BREAK = "break"
+    WRAP_UP = "wrap_up"
+
+    @property
+    def label(self):
+        return {
+            AgendaBlockKind.WELCOME: _l("Welcome"),
+            AgendaBlockKind.INPUT: _l("Input"),
+            AgendaBlockKind.STATUS_QUO: _l("Status quo"),
+            AgendaBlockKind.NEEDS: _l("Needs for action"),
+            AgendaBlockKind.MEASURES: _l("Measures"),
+            AgendaBlockKind.NETWORKING: _l("Networking"),
+            AgendaBlockKind.BREAK: _l("Break"),
+            AgendaBlockKind.WRAP_UP: _l("Wrap-up"),
+        }[self]
+
+    @property
+    def captures_findings(self) -> bool:
+        """Blocks in which participants log findings (status quo, needs, measures)."""
+        return self in CAPTURE_KINDS
+
+
+CAPTURE_KINDS = frozenset({AgendaBlockKind.STATUS_QUO, AgendaBlockKind.NEEDS, AgendaBlockKind.MEASURES})
+
+
 workshop_fields = Table(
     "workshop_fields",
     db.metadata,
@@ -134,6 +166,9 @@ class Workshop(TimestampMixin, db.Model):
     participations = relationship(
         "Participation", back_populates="workshop", cascade="all, delete-orphan", order_by="Participation.id"
     )
+    agenda_blocks = relationship(
+        "AgendaBlock", back_populates="workshop", cascade="all, delete-orphan", order_by="AgendaBlock.position"
+    )
 
     def can_become(self, status: WorkshopStatus) -> bool:
         return status in WORKSHOP_TRANSITIONS[self.status]
@@ -177,3 +212,23 @@ class Participation(TimestampMixin, db.Model):
 
     workshop = relationship("Workshop", back_populates="participations")
     person = relationship("Person", back_populates="participations")
+
+
+class AgendaBlock(TimestampMixin, db.Model):
+    """One block of a workshop's timed agenda. Start times follow from the day's start and the durations."""
+
+    __tablename__ = "agenda_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[AgendaBlockKind] = mapped_column(
+        db.Enum(AgendaBlockKind, native_enum=False, length=20, validate_strings=True)
+    )
+    duration_minutes: Mapped[int] = mapped_column(default=30)
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    workshop = relationship("Workshop", back_populates="agenda_blocks")
+    responsible = relationship("Person")

@@ -1,0 +1,153 @@
+"""End-to-end tests: the real app on 127.0.0.1 and a free port, Debian's Chromium driven by Playwright.
+
+Each test module gets its own server with a fresh database holding the demo (the journeys start where a
+new user starts). CSRF is on, as in production.
+"""
+
+import json
+import re
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from planner import create_app
+from planner.extensions import db
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO_PASSWORD = "planner-demo"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+pytestmark = pytest.mark.e2e
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The planner with the demo loaded, serving on 127.0.0.1 and a free port."""
+    tmp = tmp_path_factory.mktemp("live")
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'e2e.sqlite3'}",
+            "MAIL_SERVER": None,
+            "RATELIMIT_ENABLED": False,
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        },
+        instance_path=tmp / "instance",
+    )
+    with app.app_context():
+        from planner.demo import seed_demo
+
+        db.create_all()
+        seed_demo()
+        db.session.commit()
+    app.config["BASE_URL"] = "http://127.0.0.1"
+    server = LiveServer(app).start()
+    app.config["BASE_URL"] = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Playwright cannot download its own browser here: Debian's Chromium it is.
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "de-DE", "timezone_id": "Europe/Berlin",
+            "viewport": {"width": 1280, "height": 900}}
+
+
+def login(page, server, email: str, password: str = DEMO_PASSWORD):
+    """Sign in through the real form (German UI)."""
+    page.goto(f"{server.url}/login")
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"sign-in as {email} failed"
+
+
+def screenshot(page, journey: str, name: str) -> Path:
+    """Keeps a screenshot of a journey's key page under test-artifacts/screenshots/ (git-ignored)."""
+    folder = ARTIFACTS / "screenshots" / journey
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def axe_violations(page) -> list[dict]:
+    """Runs axe-core (WCAG 2.1 A and AA rules) on the current page and returns its violations."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        # Evaluated through the DevTools protocol, so the page's CSP (no inline scripts) stays in force.
+        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;void 0;")
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return result["violations"]
+
+
+def assert_accessible(page, where: str = ""):
+    violations = axe_violations(page)
+    if violations:
+        lines = [f"axe found {len(violations)} WCAG violation(s) on {where or page.url}:"]
+        for v in violations:
+            targets = ", ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+            lines.append(f"- {v['id']} ({v['impact']}): {v['help']} -> {targets}")
+        pytest.fail("\n".join(lines))
+
+
+def nu_errors(html_files: list[Path]) -> list[str]:
+    """Runs the Nu HTML Checker (vnu.jar, offline) over the files; returns its error messages."""
+    if not html_files:
+        return []
+    completed = subprocess.run(  # noqa: S603 - fixed command, our own files
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", "--exit-zero-always",
+         *[str(f) for f in html_files]],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    messages = json.loads(completed.stderr or completed.stdout or '{"messages": []}')["messages"]
+    return [
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m.get('message')}"
+        for m in messages if m.get("type") == "error"
+    ]
+
+
+def slug(url: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9]+", "_", url).strip("_")[:120] or "root"
