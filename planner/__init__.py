@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # sits on top of all of them.
 BLUEPRINT_PACKAGES = (
     "accounts",
+    "jobs",
     "fields",
     "people",
     "workshops",

@@ -41,3 +41,34 @@ def add_nav(endpoint: str, label, roles="signed_in", order: int = 100) -> None:
 
 def nav_for(user) -> list[NavItem]:
     return sorted((i for i in _items.values() if i.visible_to(user)), key=lambda i: i.order)
+
+
+# --- actions on an object, registered by the packages that provide them -------------------------------------
+# e.g. the findings package adds "Capture findings" to every workshop page without touching its template.
+
+
+@dataclass(frozen=True)
+class ObjectAction:
+    endpoint: str
+    label: object
+    roles: tuple[Role, ...] | str
+    order: int
+    param: str  # the URL parameter that receives the object's id
+
+    def visible_to(self, user) -> bool:
+        return NavItem(self.endpoint, self.label, self.roles, self.order).visible_to(user)
+
+
+_actions: dict[str, dict[str, ObjectAction]] = {}
+
+
+def add_object_action(kind: str, endpoint: str, label, param: str, roles="signed_in", order: int = 100) -> None:
+    """Offer a link on every page of an object kind ("workshop", "measure", "person", "field", ...)."""
+    roles = tuple(roles) if isinstance(roles, list | tuple) else roles
+    _actions.setdefault(kind, {})[endpoint] = ObjectAction(endpoint, label, roles, order, param)
+
+
+def object_actions(kind: str, obj_id: int, user) -> list[tuple[str, object]]:
+    """(url, label) of the actions on this object the user may use, in order."""
+    actions = sorted((a for a in _actions.get(kind, {}).values() if a.visible_to(user)), key=lambda a: a.order)
+    return [(url_for(a.endpoint, **{a.param: obj_id}), a.label) for a in actions]

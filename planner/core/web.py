@@ -10,7 +10,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from planner.core.nav import nav_for
+from planner.core.nav import nav_for, object_actions
 from planner.core.permissions import Role, enforce_access, has_role
 from planner.core.security import set_security_headers
 from planner.core.text import render_markdown
@@ -73,7 +73,11 @@ def init_app(app):
 
     app.register_error_handler(InternalServerError, lambda e: render_error(500))
 
-    app.jinja_env.globals.update(has_role=has_role, Role=Role)
+    app.jinja_env.globals.update(
+        has_role=has_role,
+        Role=Role,
+        object_actions=lambda kind, obj_id: object_actions(kind, obj_id, current_user),
+    )
     app.jinja_env.filters["markdown"] = render_markdown
 
     @app.context_processor
