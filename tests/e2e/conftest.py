@@ -93,11 +93,11 @@ def browser_context_args(browser_context_args):
 
 
 def login(page, server, email: str, password: str = DEMO_PASSWORD):
-    """Sign in through the real form (German UI)."""
+    """Sign in through the real form."""
     page.goto(f"{server.url}/login")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(password)
-    page.get_by_role("button", name="Anmelden").click()
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     assert "/login" not in page.url, f"sign-in as {email} failed"
 
