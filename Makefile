@@ -1,6 +1,6 @@
 # Two commands on a fresh machine: `make run` and `make test`. Everything else is set up on the way.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app planner
