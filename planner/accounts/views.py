@@ -72,7 +72,7 @@ def password():
             show_domain_error(form, error)
         else:
             db.session.commit()
-            login_user(current_user)  # keep this session, sign out all others
+            login_user(current_user._get_current_object())  # keep this session, sign out all others
             flash(_("Your password has been changed. Other sessions were signed out."), "success")
             return redirect(url_for("site.index"))
     return render_template("accounts/password.html", form=form)
