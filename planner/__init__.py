@@ -115,11 +115,18 @@ def _configure_database(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Foreign keys on, WAL journal and a busy timeout, so concurrent writers wait instead of failing."""
+    """Foreign keys on, WAL journal and a busy timeout, so concurrent writers wait instead of failing.
+
+    Also German ordering (collation ``german``) and Unicode-aware lower()/upper(), so sorting and ``ilike``
+    behave as on PostgreSQL (planner/core/text_sort.py).
+    """
     import sqlite3
 
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
+    from planner.core.text_sort import register_sqlite_functions
+
+    register_sqlite_functions(dbapi_connection)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

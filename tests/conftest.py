@@ -9,14 +9,22 @@ from planner.extensions import db
 from tests import factories
 
 # Tests run against SQLite by default; PLANNER_TEST_DATABASE_URL selects another server (PostgreSQL).
+# `pytest --postgres` (make test-pg) starts a throwaway PostgreSQL cluster and sets it (tests/pg_plugin.py).
+pytest_plugins = ["tests.pg_plugin"]
 TEST_DATABASE_URL = os.environ.get("PLANNER_TEST_DATABASE_URL")
+
+
+def database_url_for_tests() -> str | None:
+    """Read when an app is made, so the PostgreSQL plugin can set it after this module was imported."""
+    return os.environ.get("PLANNER_TEST_DATABASE_URL") or TEST_DATABASE_URL
+
 
 
 def make_test_app(tmp_path, **overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": database_url_for_tests() or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "WTF_CSRF_ENABLED": False,
         "MAIL_SERVER": None,
         "RATELIMIT_ENABLED": False,
@@ -33,13 +41,18 @@ def make_test_app(tmp_path, **overrides):
 def app(tmp_path):
     app = make_test_app(tmp_path)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        if database_url_for_tests():
+            # PostgreSQL: the schema is created once per session and emptied per test (TRUNCATE is much
+            # faster than dropping and creating every table).
+            from tests.pg_plugin import reset_database
+
+            reset_database(db)
+        else:
+            db.drop_all()
+            db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
-        if TEST_DATABASE_URL:
-            db.drop_all()
         db.engine.dispose()
 
 
