@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from planner.core.errors import DomainError
 from planner.core.permissions import Role
@@ -15,17 +16,25 @@ ROOT = PLANNER_DIR.parent
 
 
 def init_app(app) -> None:
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(i18n)
-    # Each package may bring its own commands: planner/<pkg>/commands.py with COMMANDS = [click commands].
     import importlib
-    import importlib.util
 
+    commands = [create_user_command, seed_demo_command, i18n]
+    # Each package may bring its own commands: planner/<pkg>/commands.py with COMMANDS = [click commands].
     for path in sorted(PLANNER_DIR.glob("*/commands.py")):
-        module = importlib.import_module(f"planner.{path.parent.name}.commands")
-        for command in module.COMMANDS:
-            app.cli.add_command(command)
+        commands += importlib.import_module(f"planner.{path.parent.name}.commands").COMMANDS
+    for command in commands:
+        app.cli.add_command(_in_app_context(command))
+
+
+def _in_app_context(command: click.Command) -> click.Command:
+    """Plain click commands run inside the app context, like those made with app.cli.command()."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _in_app_context(sub)
+    elif command.callback is not None and not getattr(command.callback, "_planner_app_context", False):
+        command.callback = with_appcontext(command.callback)
+        command.callback._planner_app_context = True
+    return command
 
 
 @click.command("create-user")
