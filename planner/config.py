@@ -47,3 +47,12 @@ class DefaultConfig:
 
     GUNICORN_WORKERS = 2
     GUNICORN_THREADS = 4
+
+    # Sign-in throttling (Flask-Limiter; RATELIMIT_ENABLED switches it off, e.g. in tests) and lock-out.
+    RATELIMIT_ENABLED = True
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+    PASSWORD_RESET_LIMIT = "5 per hour"  # noqa: S105 - a rate, not a password
+    LOGIN_LOCKOUT_ATTEMPTS = 10
+    LOGIN_LOCKOUT_MINUTES = 15
+    PASSWORD_RESET_HOURS = 1

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from planner.core.permissions import Role
 
@@ -58,6 +58,35 @@ class PasswordChangeForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(_l("Please enter a new password.")), Length(max=200)],
-        description=_l("At least 10 characters."),
+        description=_l("At least 10 characters, not a commonly used password and not your e-mail address."),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class PasswordForgotForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Please enter your e-mail address.")),
+            Email(_l("Please enter a valid e-mail address.")),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Please enter a new password.")), Length(max=200)],
+        description=_l("At least 10 characters, not a commonly used password and not your e-mail address."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(_l("Please repeat the new password.")),
+            EqualTo("password", _l("The two passwords are not the same.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )

@@ -30,6 +30,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Raised on password change: sessions carrying an older value are signed out everywhere.
     session_epoch: Mapped[int] = mapped_column(default=0)
     last_login_at = mapped_column(UTCDateTime(), nullable=True)
+    # Lock-out after repeated failed sign-ins (LOGIN_LOCKOUT_ATTEMPTS within LOGIN_LOCKOUT_MINUTES).
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    first_failed_login_at = mapped_column(UTCDateTime(), nullable=True)
+    locked_until = mapped_column(UTCDateTime(), nullable=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
     person = relationship("Person", foreign_keys=[person_id])
@@ -57,3 +61,18 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class PasswordResetToken(db.Model):
+    """A single-use link to set a new password. Only the token's hash is stored."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at = mapped_column(UTCDateTime(), nullable=False)
+    expires_at = mapped_column(UTCDateTime(), nullable=False)
+    used_at = mapped_column(UTCDateTime(), nullable=True)
+
+    user = relationship("User")

@@ -1,10 +1,26 @@
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from planner.accounts import bp, services
-from planner.accounts.forms import LoginForm, PasswordChangeForm, UserCreateForm, UserEditForm
+from planner.accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    PasswordForgotForm,
+    PasswordResetForm,
+    UserCreateForm,
+    UserEditForm,
+)
+from planner.accounts.limits import (
+    account_key,
+    address_key,
+    limiter,
+    login_failed,
+    password_reset_limit,
+    per_account_limit,
+    per_address_limit,
+)
 from planner.accounts.models import User
 from planner.core.errors import DomainError
 from planner.core.forms import show_domain_error
@@ -18,30 +34,47 @@ def load_user(user_id: str) -> User | None:
     try:
         ident, epoch = user_id.split(":", 1)
         user = db.session.get(User, int(ident))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return None
     if user is None or not user.is_active or str(user.session_epoch) != epoch:
         return None
     return user
 
 
+def _fresh_session() -> None:
+    """A new session (no session fixation); only the chosen language survives."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def _reset_link(token: str) -> str:
+    # Built from BASE_URL, never from the request's Host header (no poisoned reset links).
+    return current_app.config["BASE_URL"].rstrip("/") + url_for("accounts.reset_password", token=token)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @access(PUBLIC)
+@limiter.limit(per_address_limit, key_func=address_key, methods=["POST"], deduct_when=login_failed)
+@limiter.limit(per_account_limit, key_func=account_key, methods=["POST"], deduct_when=login_failed)
 def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.SignInLocked:
+            db.session.commit()
+            abort(429)
         if user is None:
+            db.session.commit()  # the failure counter
             # Same message whether the e-mail exists or not.
             form.password.errors = [_("E-mail address or password is not correct.")]
         else:
             target = form.next.data if is_safe_redirect(form.next.data) else url_for("site.index")
-            lang = session.get("lang")
-            session.clear()  # a fresh session at sign-in (no session fixation)
-            if lang:
-                session["lang"] = lang
+            _fresh_session()
             login_user(user)
             db.session.commit()
             flash(_("Welcome, %(name)s.", name=user.name), "success")
@@ -53,10 +86,7 @@ def login():
 @access(SIGNED_IN)
 def logout():
     logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _fresh_session()
     flash(_("You have been signed out."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -69,20 +99,63 @@ def password():
         try:
             services.change_password(current_user, form.current_password.data, form.password.data)
         except DomainError as error:
+            db.session.rollback()
             show_domain_error(form, error)
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # keep this session, sign out all others
+            login_user(current_user._get_current_object())  # keep this session (new epoch), sign out all others
             flash(_("Your password has been changed. Other sessions were signed out."), "success")
             return redirect(url_for("site.index"))
     return render_template("accounts/password.html", form=form)
 
 
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(password_reset_limit, key_func=account_key, methods=["POST"])
+@limiter.limit(per_address_limit, key_func=address_key, methods=["POST"])
+def forgot_password():
+    form = PasswordForgotForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, _reset_link)
+        db.session.commit()
+        # The same answer whether an account exists or not.
+        flash(
+            _("If an account exists for this address, we have sent an e-mail with a link to set a new password. "
+              "The link is valid for one hour."),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(per_address_limit, key_func=address_key, methods=["POST"])
+def reset_password(token: str):
+    if services.find_reset_token(token) is None:
+        return render_template("accounts/reset_invalid.html"), 404
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            _fresh_session()
+            flash(_("Your password has been set. Please sign in with the new password."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form, token=token)
+
+
 @bp.route("/accounts/users")
 @access(Role.ADMIN)
 def users():
-    all_users = db.session.scalars(select(User).order_by(User.role, User.email)).all()
-    return render_template("accounts/users.html", users=all_users)
+    page = db.paginate(select(User).order_by(User.role, User.email), per_page=100, error_out=False)
+    return render_template("accounts/users.html", users=page.items, page=page)
 
 
 @bp.route("/accounts/users/new", methods=["GET", "POST"])
@@ -95,6 +168,7 @@ def create():
                 form.email.data, form.role.data, form.password.data, display_name=form.display_name.data or ""
             )
         except DomainError as error:
+            db.session.rollback()
             show_domain_error(form, error)
         else:
             db.session.commit()
@@ -125,3 +199,35 @@ def edit(user_id: int):
             flash(_("The account has been updated."), "success")
             return redirect(url_for("accounts.users"))
     return render_template("accounts/edit.html", form=form, user=user)
+
+
+@bp.route("/accounts/users/<int:user_id>/active", methods=["POST"])
+@access(Role.ADMIN)
+def set_active(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    activate = request.form.get("active") == "1"
+    try:
+        services.set_active(current_user, user, activate)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if activate:
+            flash(_("The account of %(email)s has been reactivated.", email=user.email), "success")
+        else:
+            flash(_("The account of %(email)s has been deactivated and signed out.", email=user.email), "success")
+    return redirect(url_for("accounts.edit", user_id=user.id))
+
+
+@bp.route("/accounts/users/<int:user_id>/send-reset", methods=["POST"])
+@access(Role.ADMIN)
+def send_reset(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if services.request_password_reset(user.email, _reset_link, requested_by=current_user):
+        db.session.commit()
+        flash(_("An e-mail with a link to set a new password has been sent to %(email)s.", email=user.email),
+              "success")
+    else:
+        flash(_("A deactivated account cannot reset its password. Reactivate it first."), "error")
+    return redirect(url_for("accounts.edit", user_id=user.id))
