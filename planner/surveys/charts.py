@@ -27,7 +27,7 @@ def chart_for(result: QuestionResult) -> ChartData | None:
             description=description,
             unit="percent",
             categories=tuple(r.label for r in rows),
-            values=tuple(round((r.share or 0) * 100, 1) for r in rows),
+            values=tuple(round((r.share or 0) * 100.0, 1) for r in rows),
         )
     if result.kind == QuestionKind.RATING:
         return ChartData(
@@ -38,7 +38,7 @@ def chart_for(result: QuestionResult) -> ChartData | None:
             ),
             unit="percent",
             categories=tuple(r.label for r in result.rows),
-            values=tuple(round((r.share or 0) * 100, 1) for r in result.rows),
+            values=tuple(round((r.share or 0) * 100.0, 1) for r in result.rows),
         )
     if result.kind == QuestionKind.RANKING:
         return ChartData(

@@ -1,0 +1,324 @@
+"""Column mappings: which columns form which question, of which kind, linked to which field or measure.
+
+A mapping is plain JSON (saved by name, exported for the CLI, reused for the next wave)::
+
+    {"version": 1, "questions": [
+        {"key": "q1", "text": "Stadtbezirk", "kind": "demographic", "columns": ["Stadtbezirk"]},
+        {"key": "q4", "text": "Mobilität", "kind": "rating", "scale": 5, "columns": ["Q4"], "field": "MOB"},
+        {"key": "q5", "text": "Priorität", "kind": "multiple", "columns": ["Q5[SQ001]", "Q5[SQ002]"],
+         "options": ["Mobilität", "Bildung"], "option_fields": {"Mobilität": "MOB"}},
+        {"key": "q6", "text": "Rangfolge", "kind": "ranking", "layout": "by_rank",
+         "columns": ["Q6[1]", "Q6[2]"], "options": ["A", "B"]},
+        {"key": "q7", "text": "Anmerkungen", "kind": "text", "columns": ["Q7"]}]}
+
+Columns not named in any question are ignored. ``RowMapper`` turns one row of cells into the flattened
+answers stored on ``SurveyResponse`` (see planner.surveys.models) plus comments and row errors.
+"""
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from planner.core.errors import DomainError
+from planner.surveys.importer import RowError, personal_data_reason, redact
+from planner.surveys.models import QuestionKind
+from planner.surveys.results import option_key
+
+MAPPING_VERSION = 1
+SUBQUESTION_RE = re.compile(r"^(?P<base>.*?)\s*\[(?P<sub>[^\[\]]+)\]$")
+YES = {"y", "yes", "ja", "j", "1", "x", "true", "wahr", "ausgewählt", "selected"}
+NO = {"", "n", "no", "nein", "0", "false", "falsch", "nicht ausgewählt", "not selected"}
+DEMOGRAPHIC_HINTS = re.compile(r"(stadtbezirk|bezirk|district|stadtteil|quartier|alter|age|geschlecht|gender)", re.I)
+MAX_OPTIONS = 60
+MAX_TEXT = 5000
+MAX_VALUE = 200
+
+
+class MappingError(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class ColumnGroup:
+    base: str
+    columns: tuple[str, ...]
+    subs: tuple[str, ...]  # the bracketed part of each column ("" for a plain column)
+
+
+def group_columns(header: list[str]) -> list[ColumnGroup]:
+    """LimeSurvey writes one column per option or rank ("Q3[SQ001]", "Q5[1]"): those form one group."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    order: list[str] = []
+    for column in header:
+        match = SUBQUESTION_RE.match(column)
+        base, sub = (match["base"].strip(), match["sub"].strip()) if match and match["base"].strip() else (column, "")
+        key = base if sub else f"\0{column}"
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append((column, sub))
+    result = []
+    for key in order:
+        items = groups[key]
+        if len(items) == 1 and items[0][1] == "" or key.startswith("\0"):
+            result.append(ColumnGroup(items[0][0], (items[0][0],), ("",)))
+        else:
+            result.append(ColumnGroup(key, tuple(c for c, _s in items), tuple(s for _c, s in items)))
+    return result
+
+
+def _all_int(values: list[str]) -> list[int] | None:
+    numbers = []
+    for value in values:
+        try:
+            numbers.append(int(float(value.replace(",", "."))))
+        except ValueError:
+            return None
+        if float(value.replace(",", ".")) != numbers[-1]:
+            return None
+    return numbers
+
+
+def suggest_question(key: str, group: ColumnGroup, profiles: dict[str, dict]) -> dict:
+    """A first guess for a group of columns, from its header and the values seen in the first rows."""
+    question = {"key": key, "text": group.base, "columns": list(group.columns)}
+    flagged = [c for c in group.columns if personal_data_reason(c, profiles.get(c))]
+    if flagged:
+        question["kind"] = QuestionKind.IGNORE.value
+        return question
+    values = [v for c in group.columns for v in profiles.get(c, {}).get("values", [])]
+    if len(group.columns) > 1:
+        lowered = {v.lower() for v in values}
+        ranks = _all_int(list(group.subs))
+        if lowered <= YES | NO:
+            question.update(kind=QuestionKind.MULTIPLE.value, options=list(group.subs))
+        elif ranks and sorted(ranks) == list(range(1, len(ranks) + 1)) and _all_int(values) is None:
+            options = list(dict.fromkeys(values))
+            question.update(kind=QuestionKind.RANKING.value, layout="by_rank", options=options)
+        elif (numbers := _all_int(values)) is not None and numbers and max(numbers) <= len(group.columns):
+            question.update(kind=QuestionKind.RANKING.value, layout="by_option", options=list(group.subs))
+        else:
+            question.update(kind=QuestionKind.SINGLE.value, options=list(dict.fromkeys(values)))
+        return question
+    column = group.columns[0]
+    p = profiles.get(column, {})
+    numbers = _all_int(p.get("values", []))
+    if DEMOGRAPHIC_HINTS.search(group.base):
+        question.update(kind=QuestionKind.DEMOGRAPHIC.value, options=sorted(p.get("values", [])))
+    elif numbers and min(numbers) >= 1 and max(numbers) <= 10 and p.get("distinct", 0) <= 10:
+        question.update(kind=QuestionKind.RATING.value, scale=5 if max(numbers) <= 5 else 10)
+    elif p.get("distinct", 0) > 30 or p.get("max_length", 0) > 80:
+        question["kind"] = QuestionKind.TEXT.value
+    elif p.get("filled", 0) == 0:
+        question["kind"] = QuestionKind.IGNORE.value
+    else:
+        question.update(kind=QuestionKind.SINGLE.value, options=sorted(p.get("values", [])))
+    return question
+
+
+def suggest_mapping(header: list[str], profiles: dict[str, dict], saved: dict | None = None) -> dict:
+    """A mapping for this header: questions of a saved mapping whose columns are all present, guesses for the rest."""
+    questions = []
+    used: set[str] = set()
+    keys: set[str] = set()
+    for question in (saved or {}).get("questions", []):
+        if question.get("columns") and all(c in header for c in question["columns"]):
+            questions.append(dict(question))
+            used.update(question["columns"])
+            keys.add(question["key"])
+    number = 1
+    for group in group_columns(header):
+        if any(c in used for c in group.columns):
+            continue
+        while f"q{number}" in keys:
+            number += 1
+        keys.add(f"q{number}")
+        questions.append(suggest_question(f"q{number}", group, profiles))
+    order = {c: i for i, c in enumerate(header)}
+    questions.sort(key=lambda q: order.get(q["columns"][0], 0))
+    return {"version": MAPPING_VERSION, "questions": questions}
+
+
+KEY_RE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+
+
+def validate_mapping(mapping: dict, header: list[str], profiles: dict[str, dict] | None = None) -> list[str]:
+    """Problems with a mapping for this header (empty list: fine). Messages are translated."""
+    problems: list[str] = []
+    if not isinstance(mapping, dict) or not isinstance(mapping.get("questions"), list):
+        return [str(_l("The mapping is not valid (a list of questions is missing)."))]
+    seen_columns: set[str] = set()
+    seen_keys: set[str] = set()
+    kinds = {k.value for k in QuestionKind}
+    for question in mapping["questions"]:
+        key = str(question.get("key", ""))
+        name = question.get("text") or key
+        if not KEY_RE.match(key) or key in seen_keys:
+            problems.append(str(_l("Question %(name)s: the key must be unique (letters and digits).", name=name)))
+        seen_keys.add(key)
+        if question.get("kind") not in kinds:
+            problems.append(str(_l("Question %(name)s: unknown type.", name=name)))
+            continue
+        columns = question.get("columns") or []
+        missing = [c for c in columns if c not in header]
+        if not columns or missing:
+            problems.append(
+                str(_l("Question %(name)s: columns not in the file: %(columns)s", name=name,
+                       columns=", ".join(missing) or "–"))
+            )
+        if seen_columns & set(columns):
+            problems.append(str(_l("Question %(name)s: a column belongs to two questions.", name=name)))
+        seen_columns.update(columns)
+        kind = QuestionKind(question["kind"])
+        if profiles is not None and kind not in (QuestionKind.IGNORE, QuestionKind.DEMOGRAPHIC):
+            for column in columns:
+                reason = personal_data_reason(column, profiles.get(column))
+                if reason:
+                    problems.append(
+                        str(_l("Column %(column)s may hold personal data (%(reason)s): ignore it or keep it "
+                               "explicitly as a demographic.", column=column, reason=reason))
+                    )
+        if kind == QuestionKind.RATING and question.get("scale") not in (5, 10):
+            problems.append(str(_l("Question %(name)s: the rating scale must be 1–5 or 1–10.", name=name)))
+        if kind in (QuestionKind.RATING, QuestionKind.SINGLE, QuestionKind.DEMOGRAPHIC) and len(columns) > 1:
+            problems.append(str(_l("Question %(name)s: this type takes exactly one column.", name=name)))
+        if kind == QuestionKind.MULTIPLE and len(question.get("options") or []) != len(columns):
+            problems.append(str(_l("Question %(name)s: one option per column is needed.", name=name)))
+        if kind == QuestionKind.RANKING:
+            layout = question.get("layout")
+            if layout not in ("by_rank", "by_option"):
+                problems.append(str(_l("Question %(name)s: choose how the ranking is stored.", name=name)))
+            if layout == "by_option" and len(question.get("options") or []) != len(columns):
+                problems.append(str(_l("Question %(name)s: one option per column is needed.", name=name)))
+    return problems
+
+
+@dataclass
+class _Compiled:
+    key: str
+    kind: QuestionKind
+    indexes: list[int]
+    columns: list[str]
+    scale: int
+    options: list[str]
+    layout: str
+
+
+class RowMapper:
+    """Applies a mapping to rows. Options of choice questions grow as new values appear (``options``)."""
+
+    def __init__(self, mapping: dict, header: list[str]):
+        position = {c: i for i, c in enumerate(header)}
+        self.questions: list[_Compiled] = []
+        for q in mapping["questions"]:
+            kind = QuestionKind(q["kind"])
+            if kind == QuestionKind.IGNORE:
+                continue
+            self.questions.append(
+                _Compiled(
+                    key=q["key"], kind=kind, indexes=[position[c] for c in q["columns"]], columns=list(q["columns"]),
+                    scale=int(q.get("scale") or 5), options=list(q.get("options") or []),
+                    layout=q.get("layout") or "by_rank",
+                )
+            )
+
+    def options(self) -> dict[str, list[str]]:
+        return {q.key: q.options for q in self.questions}
+
+    def _option_index(self, question: _Compiled, value: str) -> int | None:
+        try:
+            return question.options.index(value)
+        except ValueError:
+            if len(question.options) >= MAX_OPTIONS:
+                return None
+            question.options.append(value)
+            return len(question.options) - 1
+
+    def apply(self, line: int, cells: list[str]) -> tuple[dict, list[tuple[str, str]], list[RowError]]:
+        answers: dict = {}
+        comments: list[tuple[str, str]] = []
+        errors: list[RowError] = []
+        for q in self.questions:
+            values = [cells[i] for i in q.indexes]
+            if q.kind in (QuestionKind.SINGLE, QuestionKind.DEMOGRAPHIC):
+                value = values[0][:MAX_VALUE]
+                if value:
+                    if self._option_index(q, value) is None:
+                        errors.append(RowError(line, q.columns[0], str(_l("too many different answers"))))
+                    answers[q.key] = value
+            elif q.kind == QuestionKind.RATING:
+                value = values[0]
+                if value:
+                    number = _as_int(value)
+                    if number is None:
+                        errors.append(RowError(line, q.columns[0], str(_l("“%(value)s” is not a whole number",
+                                                                          value=value[:40]))))
+                    elif not 1 <= number <= q.scale:
+                        errors.append(RowError(line, q.columns[0], str(
+                            _l("rating %(value)s is outside the scale 1–%(scale)s", value=number, scale=q.scale))))
+                    else:
+                        answers[q.key] = number
+            elif q.kind == QuestionKind.MULTIPLE:
+                selected = 0
+                for index, (column, value) in enumerate(zip(q.columns, values, strict=True)):
+                    lowered = value.strip().lower()
+                    if lowered in YES:
+                        answers[option_key(q.key, index)] = 1
+                        selected += 1
+                    elif lowered not in NO:
+                        errors.append(RowError(line, column, str(
+                            _l("“%(value)s” is neither selected (Y/1) nor empty", value=value[:40]))))
+                if selected:
+                    answers[q.key] = selected
+            elif q.kind == QuestionKind.RANKING:
+                self._ranking(q, line, values, answers, errors)
+            elif q.kind == QuestionKind.TEXT:
+                for value in values:
+                    if value:
+                        comments.append((q.key, redact(value)[:MAX_TEXT]))
+        return answers, comments, errors
+
+    def _ranking(self, q: _Compiled, line: int, values: list[str], answers: dict, errors: list[RowError]) -> None:
+        ranked = 0
+        if q.layout == "by_rank":
+            seen: set[int] = set()
+            for rank, (column, value) in enumerate(zip(q.columns, values, strict=True), start=1):
+                if not value:
+                    continue
+                index = self._option_index(q, value[:MAX_VALUE])
+                if index is None:
+                    errors.append(RowError(line, column, str(_l("too many different answers"))))
+                elif index in seen:
+                    errors.append(RowError(line, column, str(
+                        _l("“%(value)s” is ranked twice", value=value[:40]))))
+                else:
+                    seen.add(index)
+                    answers[option_key(q.key, index)] = rank
+                    ranked += 1
+        else:
+            used: set[int] = set()
+            for index, (column, value) in enumerate(zip(q.columns, values, strict=True)):
+                if not value:
+                    continue
+                rank = _as_int(value)
+                if rank is None or not 1 <= rank <= len(q.columns):
+                    errors.append(RowError(line, column, str(
+                        _l("rank “%(value)s” is not between 1 and %(max)s", value=value[:40], max=len(q.columns)))))
+                elif rank in used:
+                    errors.append(RowError(line, column, str(_l("rank %(value)s is given twice", value=rank))))
+                else:
+                    used.add(rank)
+                    answers[option_key(q.key, index)] = rank
+                    ranked += 1
+        if ranked:
+            answers[q.key] = ranked
+
+
+def _as_int(value: str) -> int | None:
+    text = value.strip().replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None

@@ -1,0 +1,545 @@
+"""Use cases of the surveys package. Services take the acting user, only flush(), and raise DomainErrors.
+
+Import path: ``store_upload`` (file → instance/uploads/<random>, fingerprint, header and a profile of the
+first rows) → ``set_upload_mapping`` → ``preview_upload`` (a full validation pass, nothing stored) →
+``import_upload`` (one transaction: all rows or none; the raw file is deleted afterwards). The CLI uses
+``import_file`` with the same parsing, mapping and storing code.
+"""
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, insert, select
+
+from planner.core.errors import DomainError, NotAllowed
+from planner.core.permissions import Role, has_role
+from planner.core.security import new_token
+from planner.extensions import db
+from planner.surveys.importer import ImportFileError, RowError, open_table, profile
+from planner.surveys.mapping import MAPPING_VERSION, RowMapper, validate_mapping
+from planner.surveys.models import (
+    WEIGHT_KEYS,
+    ExpertRating,
+    PriorityRun,
+    PriorityWeights,
+    QuestionKind,
+    SavedMapping,
+    Survey,
+    SurveyComment,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyUpload,
+)
+
+BATCH_SIZE = 2000
+MAX_REPORTED_ERRORS = 200
+CHUNK = 1024 * 1024
+
+
+class ImportRejected(DomainError):
+    """The file has row errors: nothing was imported."""
+
+    def __init__(self, errors: list[RowError], error_count: int):
+        super().__init__(_l("%(count)s errors in the file; nothing was imported.", count=error_count))
+        self.errors = errors
+        self.error_count = error_count
+
+
+# --- permissions -----------------------------------------------------------------------------------------
+
+def may_manage(user) -> bool:
+    """Import, map, delete, rate, weigh and freeze: the strategy team (and administrators)."""
+    return has_role(user, Role.STRATEGY_TEAM)
+
+
+def may_read(user) -> bool:
+    return has_role(user, Role.STRATEGY_TEAM, Role.FACILITATOR)
+
+
+def require_manage(user) -> None:
+    if not may_manage(user):
+        raise NotAllowed(_l("Only the strategy team may change surveys and priorities."))
+
+
+# --- uploads ---------------------------------------------------------------------------------------------
+
+def uploads_dir(instance_path: str | Path) -> Path:
+    path = Path(instance_path) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _check_not_imported(sha256: str) -> None:
+    existing = db.session.scalar(select(Survey).where(Survey.sha256 == sha256))
+    if existing is not None:
+        raise DomainError(
+            _l("This file was already imported as “%(title)s”.", title=existing.title), field="file"
+        )
+
+
+@dataclass
+class UploadMeta:
+    title: str
+    wave: str = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+def store_upload(user, stream, file_name: str, meta: UploadMeta, instance_path, saved_mapping=None) -> SurveyUpload:
+    """Saves the upload under a random name, fingerprints it and reads its header and first rows."""
+    require_manage(user)
+    if meta.starts_on and meta.ends_on and meta.starts_on > meta.ends_on:
+        raise DomainError(_l("The survey cannot end before it starts."), field="ends_on")
+    token = new_token()
+    target = uploads_dir(instance_path) / f"{hashlib.sha256(token.encode()).hexdigest()[:32]}.upload"
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with target.open("xb") as out:
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        os.chmod(target, 0o600)
+        sha256 = digest.hexdigest()
+        _check_not_imported(sha256)
+        table = open_table(target, file_name)
+        profiles, rows = profile(table)
+        if rows == 0:
+            raise ImportFileError(_l("The file has a header but no responses."))
+    except DomainError as error:
+        target.unlink(missing_ok=True)
+        if error.field is None:
+            error.field = "file"
+        raise
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    from planner.surveys.mapping import suggest_mapping
+
+    upload = SurveyUpload(
+        token=target.name,
+        file_name=Path(file_name).name[:255] or "survey.csv",
+        file_size=size,
+        sha256=sha256,
+        uploaded_by_id=user.id,
+        title=meta.title.strip()[:200],
+        wave=(meta.wave or "").strip()[:100],
+        starts_on=meta.starts_on,
+        ends_on=meta.ends_on,
+        header=table.header,
+        profile=profiles,
+        mapping=suggest_mapping(table.header, profiles, saved_mapping.mapping if saved_mapping else None),
+    )
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+def upload_path(upload: SurveyUpload, instance_path) -> Path:
+    return uploads_dir(instance_path) / upload.token
+
+
+def may_use_upload(user, upload: SurveyUpload) -> bool:
+    """An upload belongs to whoever uploaded it (administrators may see all)."""
+    return may_manage(user) and (upload.uploaded_by_id == user.id or has_role(user))
+
+
+def discard_upload(user, upload: SurveyUpload, instance_path) -> None:
+    require_manage(user)
+    upload_path(upload, instance_path).unlink(missing_ok=True)
+    db.session.delete(upload)
+    db.session.flush()
+
+
+def set_upload_mapping(user, upload: SurveyUpload, mapping: dict) -> list[str]:
+    """Stores the mapping on the upload; returns the problems (nothing stored when there are any)."""
+    require_manage(user)
+    problems = validate_mapping(mapping, upload.header, upload.profile)
+    if not problems:
+        upload.mapping = mapping
+        db.session.flush()
+    return problems
+
+
+# --- validating and storing rows ----------------------------------------------------------------------------
+
+@dataclass
+class Preview:
+    rows: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    comments: int = 0
+    answered: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.rows > 0 and self.error_count == 0
+
+
+def _check_rows(table, mapper: RowMapper, on_row: Callable | None = None, progress: Callable | None = None) -> Preview:
+    result = Preview()
+    for row in table.rows():
+        result.rows += 1
+        errors = [row.error] if row.error else []
+        answers, comments = {}, []
+        if not row.error:
+            answers, comments, errors = mapper.apply(row.line, row.cells)
+        if errors:
+            result.error_count += len(errors)
+            if len(result.errors) < MAX_REPORTED_ERRORS:
+                result.errors.extend(errors[: MAX_REPORTED_ERRORS - len(result.errors)])
+        else:
+            result.comments += len(comments)
+            for key in answers:
+                if "_" not in key:
+                    result.answered[key] = result.answered.get(key, 0) + 1
+            if on_row is not None and result.error_count == 0:
+                on_row(row.line, answers, comments)
+        if progress is not None:
+            progress(row)
+    return result
+
+
+def preview_file(path: Path, file_name: str, mapping: dict) -> Preview:
+    """A full validation pass over the file: counts and row errors, nothing stored."""
+    table = open_table(path, file_name)
+    problems = validate_mapping(mapping, table.header)
+    if problems:
+        raise DomainError(problems[0])
+    return _check_rows(table, RowMapper(mapping, table.header))
+
+
+def preview_upload(upload: SurveyUpload, instance_path) -> Preview:
+    return preview_file(upload_path(upload, instance_path), upload.file_name, upload.mapping or {})
+
+
+class _BatchWriter:
+    """Collects rows and writes them with one multi-row INSERT per batch (executemany)."""
+
+    def __init__(self, survey_id: int, batch_size: int):
+        self.survey_id = survey_id
+        self.batch_size = batch_size
+        self.responses: list[dict] = []
+        self.comments: list[tuple[int, str, str]] = []  # (index in batch, key, text)
+
+    def add(self, line: int, answers: dict, comments: list[tuple[str, str]]) -> None:
+        index = len(self.responses)
+        self.responses.append({"survey_id": self.survey_id, "line_no": line, "answers": answers})
+        self.comments.extend((index, key, text) for key, text in comments)
+        if len(self.responses) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.responses:
+            return
+        if self.comments:
+            ids = db.session.scalars(
+                insert(SurveyResponse).returning(SurveyResponse.id, sort_by_parameter_order=True), self.responses
+            ).all()
+            db.session.execute(
+                insert(SurveyComment),
+                [
+                    {"survey_id": self.survey_id, "response_id": ids[index], "question_key": key,
+                     "line_no": self.responses[index]["line_no"], "text": text}
+                    for index, key, text in self.comments
+                ],
+            )
+        else:
+            db.session.execute(insert(SurveyResponse), self.responses)
+        self.responses = []
+        self.comments = []
+
+
+def _mapping_lookups(mapping: dict) -> tuple[dict[str, int], set[int]]:
+    from planner.fields.models import ActionField
+    from planner.findings.models import Measure
+
+    codes = dict(db.session.execute(select(ActionField.code, ActionField.id)).all())
+    measure_ids = set(db.session.scalars(select(Measure.id)).all())
+    return codes, measure_ids
+
+
+def import_file(
+    user,
+    path: Path,
+    file_name: str,
+    mapping: dict,
+    meta: UploadMeta,
+    file_size: int | None = None,
+    sha256: str | None = None,
+    progress: Callable | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> Survey:
+    """Imports a whole file in the current transaction: all rows, or none (raises ImportRejected)."""
+    path = Path(path)
+    if sha256 is None:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+        sha256 = digest.hexdigest()
+    _check_not_imported(sha256)
+    table = open_table(path, file_name)
+    problems = validate_mapping(mapping, table.header)
+    if problems:
+        raise DomainError(problems[0])
+    if not meta.title.strip():
+        raise DomainError(_l("A title is required."), field="title")
+    survey = Survey(
+        title=meta.title.strip()[:200], wave=(meta.wave or "").strip()[:100], starts_on=meta.starts_on,
+        ends_on=meta.ends_on, file_name=Path(file_name).name[:255], file_size=file_size or path.stat().st_size,
+        sha256=sha256, imported_by_id=getattr(user, "id", None), mapping=mapping,
+    )
+    db.session.add(survey)
+    db.session.flush()
+    mapper = RowMapper(mapping, table.header)
+    writer = _BatchWriter(survey.id, batch_size)
+    result = _check_rows(table, mapper, on_row=writer.add, progress=progress)
+    if result.error_count:
+        raise ImportRejected(result.errors, result.error_count)
+    if result.rows == 0:
+        raise ImportFileError(_l("The file has a header but no responses."))
+    writer.flush()
+    survey.response_count = result.rows
+    _store_questions(survey, mapping, mapper.options())
+    db.session.flush()
+    return survey
+
+
+def _store_questions(survey: Survey, mapping: dict, options: dict[str, list[str]]) -> None:
+    codes, measure_ids = _mapping_lookups(mapping)
+    for position, q in enumerate(mapping["questions"]):
+        kind = QuestionKind(q["kind"])
+        if kind == QuestionKind.IGNORE:
+            continue
+        option_fields = {k: v for k, v in (q.get("option_fields") or {}).items() if v in codes}
+        option_measures = {
+            k: int(v) for k, v in (q.get("option_measures") or {}).items() if str(v).isdigit() and int(v) in measure_ids
+        }
+        measure = q.get("measure")
+        db.session.add(
+            SurveyQuestion(
+                survey_id=survey.id, key=q["key"], text=(q.get("text") or q["key"])[:500], kind=kind,
+                scale=int(q.get("scale") or 5) if kind == QuestionKind.RATING else None, position=position,
+                columns=list(q["columns"]), options=options.get(q["key"], list(q.get("options") or [])),
+                option_fields=option_fields, option_measures=option_measures,
+                field_id=codes.get(q.get("field") or ""),
+                measure_id=int(measure) if str(measure or "").isdigit() and int(measure) in measure_ids else None,
+                headline=q.get("headline") or None,
+            )
+        )
+
+
+def import_upload(user, upload: SurveyUpload, instance_path) -> Survey:
+    """Imports the confirmed upload (one transaction) and deletes the raw file and the upload record."""
+    require_manage(user)
+    path = upload_path(upload, instance_path)
+    if not path.exists():
+        raise DomainError(_l("The uploaded file is no longer there. Please upload it again."))
+    survey = import_file(
+        user, path, upload.file_name, upload.mapping or {},
+        UploadMeta(upload.title, upload.wave, upload.starts_on, upload.ends_on),
+        file_size=upload.file_size, sha256=upload.sha256,
+    )
+    db.session.delete(upload)
+    db.session.flush()
+    return survey
+
+
+def remove_upload_file(upload_token: str, instance_path) -> None:
+    """Retention: after the import commits, the raw upload is deleted."""
+    (uploads_dir(instance_path) / upload_token).unlink(missing_ok=True)
+
+
+def delete_survey(user, survey: Survey) -> None:
+    """Deletes the survey with all its questions, responses and comments (needs keep their text)."""
+    require_manage(user)
+    survey_id = survey.id
+    db.session.execute(delete(SurveyComment).where(SurveyComment.survey_id == survey_id))
+    db.session.execute(delete(SurveyResponse).where(SurveyResponse.survey_id == survey_id))
+    db.session.execute(delete(SurveyQuestion).where(SurveyQuestion.survey_id == survey_id))
+    db.session.expire(survey, ["questions"])
+    db.session.delete(survey)
+    db.session.flush()
+
+
+# --- saved mappings -----------------------------------------------------------------------------------------
+
+def save_mapping(user, name: str, mapping: dict) -> SavedMapping:
+    require_manage(user)
+    name = (name or "").strip()[:120]
+    if not name:
+        raise DomainError(_l("Please give the mapping a name."), field="save_as")
+    if not isinstance(mapping, dict) or not isinstance(mapping.get("questions"), list):
+        raise DomainError(_l("The mapping is not valid (a list of questions is missing)."), field="file")
+    clean = {"version": MAPPING_VERSION, "questions": mapping["questions"]}
+    existing = db.session.scalar(select(SavedMapping).where(SavedMapping.name == name))
+    if existing:
+        existing.mapping = clean
+        db.session.flush()
+        return existing
+    saved = SavedMapping(name=name, mapping=clean, created_by_id=user.id)
+    db.session.add(saved)
+    db.session.flush()
+    return saved
+
+
+def delete_mapping(user, saved: SavedMapping) -> None:
+    require_manage(user)
+    db.session.delete(saved)
+    db.session.flush()
+
+
+# --- comments ---------------------------------------------------------------------------------------------
+
+def comments_query(survey_id: int, search: str | None = None, field_id: int | None = None, untagged=False):
+    stmt = select(SurveyComment).where(SurveyComment.survey_id == survey_id)
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(SurveyComment.text.ilike(pattern, escape="\\"))
+    if field_id:
+        stmt = stmt.where(SurveyComment.field_id == field_id)
+    elif untagged:
+        stmt = stmt.where(SurveyComment.field_id.is_(None))
+    return stmt.order_by(SurveyComment.id)
+
+
+def tag_comment(user, comment: SurveyComment, field_id: int | None) -> SurveyComment:
+    require_manage(user)
+    from planner.fields.models import ActionField
+
+    if field_id is not None and db.session.get(ActionField, field_id) is None:
+        raise DomainError(_l("Unknown action field."), field="field")
+    comment.field_id = field_id
+    db.session.flush()
+    return comment
+
+
+def promote_comment(user, comment: SurveyComment, field_id: int, text: str | None = None):
+    """Creates a need (Handlungsbedarf) from a comment; the comment keeps the link to it."""
+    require_manage(user)
+    from planner.fields.models import ActionField
+    from planner.findings.models import Finding, FindingKind
+
+    if comment.need_id is not None:
+        raise DomainError(_l("This comment has already become a need."))
+    if db.session.get(ActionField, field_id) is None:
+        raise DomainError(_l("Please choose an action field."), field="field")
+    text = (text or "").strip() or comment.text.strip()
+    if len(text) > 5000:
+        raise DomainError(_l("The text is too long (at most 5,000 characters)."), field="text")
+    need = Finding(kind=FindingKind.NEED, field_id=field_id, workshop_id=None, text=text)
+    db.session.add(need)
+    db.session.flush()
+    comment.need_id = need.id
+    if comment.field_id is None:
+        comment.field_id = field_id
+    db.session.flush()
+    return need
+
+
+# --- prioritisation -------------------------------------------------------------------------------------------
+
+def weights_row() -> PriorityWeights:
+    row = db.session.scalars(select(PriorityWeights).order_by(PriorityWeights.id)).first()
+    if row is None:
+        row = PriorityWeights()
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def set_weights(user, weights: dict[str, float]) -> PriorityWeights:
+    require_manage(user)
+    for key in WEIGHT_KEYS:
+        value = weights.get(key)
+        if value is None or not 0 <= float(value) <= 1:
+            raise DomainError(_l("Each weight lies between 0 and 1."), field=key)
+    if sum(float(weights[k]) for k in WEIGHT_KEYS) <= 0:
+        raise DomainError(_l("At least one weight must be above 0."), field="citizen")
+    row = weights_row()
+    for key in WEIGHT_KEYS:
+        setattr(row, key, round(float(weights[key]), 4))
+    db.session.flush()
+    return row
+
+
+def rate(user, *, field_id: int | None = None, measure_id: int | None = None, values: dict[str, int | None]):
+    """Sets the expert rating of a field or a measure (each criterion 1–5 or empty)."""
+    require_manage(user)
+    if (field_id is None) == (measure_id is None):
+        raise DomainError(_l("Rate either an action field or a measure."))
+    for key, value in values.items():
+        if value is not None and not 1 <= int(value) <= 5:
+            raise DomainError(_l("Ratings lie between 1 and 5."), field=key)
+    condition = ExpertRating.field_id == field_id if field_id else ExpertRating.measure_id == measure_id
+    rating = db.session.scalar(select(ExpertRating).where(condition))
+    if rating is None:
+        rating = ExpertRating(field_id=field_id, measure_id=measure_id)
+        db.session.add(rating)
+    for key in ("impact", "feasibility", "cost", "urgency"):
+        if key in values:
+            setattr(rating, key, None if values[key] is None else int(values[key]))
+    rating.updated_by_id = user.id
+    db.session.flush()
+    return rating
+
+
+def freeze_run(user, name: str) -> PriorityRun:
+    """Freezes the current prioritisation: weights, scores and ranks are stored and never change."""
+    require_manage(user)
+    from planner.surveys.prioritisation import current_weights, prioritise
+
+    name = (name or "").strip()[:200]
+    if not name:
+        raise DomainError(_l("Please name the run."), field="name")
+    weights = current_weights()
+    fields, measures = prioritise(weights)
+    run = PriorityRun(
+        name=name,
+        frozen_by_id=user.id,
+        weights=weights,
+        results={
+            "fields": [
+                {"field_code": i.code, "field_id": i.id, "label": i.label, "score": round(i.score, 6), "rank": i.rank,
+                 "citizen": _round(i.citizen), "expert": _round(i.expert)}
+                for i in fields
+            ],
+            "measures": [
+                {"measure_id": i.id, "code": i.code, "label": i.label, "field_code": i.field_code,
+                 "score": round(i.score, 6), "rank": i.rank, "citizen": _round(i.citizen), "expert": _round(i.expert)}
+                for i in measures
+            ],
+            "surveys": list(db.session.scalars(select(Survey.id).order_by(Survey.id))),
+        },
+    )
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def survey_list_query():
+    return select(Survey).order_by(Survey.imported_at.desc(), Survey.id.desc())
+
+
+def comment_counts(survey_ids) -> dict[int, int]:
+    if not survey_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(SurveyComment.survey_id, func.count())
+            .where(SurveyComment.survey_id.in_(survey_ids))
+            .group_by(SurveyComment.survey_id)
+        ).all()
+    )
+
