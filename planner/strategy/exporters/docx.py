@@ -1,0 +1,365 @@
+"""DOCX (python-docx): Heading 1–3 styles, a TOC field, tables for fact sheets and the roadmap,
+charts as PNG images, page numbers in the footer and the document's core properties."""
+
+from __future__ import annotations
+
+import io
+from typing import BinaryIO
+
+from docx import Document
+from docx.enum.text import WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from planner.core.text import plain_text
+from planner.strategy import charts
+from planner.strategy.exporters.html import PaperHelpers
+from planner.strategy.rollup import Rollup
+
+LANGUAGE = {"de": "de-DE", "en": "en-GB"}
+
+
+def _field(paragraph, instruction: str, placeholder: str = "") -> None:
+    """A complex field (TOC, PAGE): Word and LibreOffice compute it when the document is opened/updated."""
+    run = paragraph.add_run()
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    begin.set(qn("w:dirty"), "true")
+    run._r.append(begin)
+    run = paragraph.add_run()
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run._r.append(instr)
+    run = paragraph.add_run()
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    run._r.append(separate)
+    paragraph.add_run(placeholder)
+    run = paragraph.add_run()
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run._r.append(end)
+
+
+def _set_language(document, tag: str) -> None:
+    styles = document.styles.element
+    rpr_default = styles.find(qn("w:docDefaults"))
+    if rpr_default is None:
+        return
+    rpr = rpr_default.find(qn("w:rPrDefault"))
+    if rpr is None:
+        return
+    r = rpr.find(qn("w:rPr"))
+    if r is None:
+        return
+    lang = r.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        r.append(lang)
+    lang.set(qn("w:val"), tag)
+
+
+def _update_fields_on_open(document) -> None:
+    settings = document.settings.element
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    settings.append(update)
+
+
+class _Writer:
+    def __init__(self, rollup: Rollup):
+        self.r = rollup
+        self.p = PaperHelpers(rollup)
+        self.doc = Document()
+
+    # small building blocks
+    def heading(self, text: str, level: int):
+        return self.doc.add_heading(text, level=level)
+
+    def para(self, text: str = "", italic: bool = False, bold: bool = False):
+        paragraph = self.doc.add_paragraph()
+        run = paragraph.add_run(text)
+        run.italic = italic
+        run.bold = bold
+        return paragraph
+
+    def markdown(self, text: str) -> None:
+        for block in (text or "").split("\n\n"):
+            plain = plain_text(block)
+            if not plain:
+                continue
+            lines = [line.strip() for line in plain.splitlines() if line.strip()]
+            if block.lstrip().startswith(("- ", "* ")):
+                for line in lines:
+                    self.doc.add_paragraph(line, style="List Bullet")
+            else:
+                self.doc.add_paragraph(" ".join(lines))
+
+    def missing(self, text: str) -> None:
+        self.para(text, italic=True)
+
+    def bullets(self, items) -> None:
+        for item in items:
+            self.doc.add_paragraph(str(item), style="List Bullet")
+
+    def table(self, caption: str, header: list[str] | None, rows: list[list]) -> None:
+        self.doc.add_paragraph(caption, style="Caption")
+        cols = len(header) if header else max((len(r) for r in rows), default=1)
+        table = self.doc.add_table(rows=0, cols=cols)
+        table.style = "Table Grid"
+        if header:
+            cells = table.add_row().cells
+            for cell, text in zip(cells, header, strict=False):
+                cell.text = ""
+                run = cell.paragraphs[0].add_run(str(text))
+                run.bold = True
+            _repeat_header(table.rows[0])
+        for row in rows:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, row, strict=False):
+                cell.text = "–" if value in (None, "") else str(value)
+        self.doc.add_paragraph()
+
+    def image(self, png: bytes | None, caption: str) -> None:
+        if not png:
+            return
+        self.doc.add_picture(io.BytesIO(png), width=Cm(15.5))
+        self.doc.add_paragraph(caption, style="Caption")
+
+    def page_break(self) -> None:
+        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    # the document
+    def write(self) -> Document:
+        r, p, doc = self.r, self.p, self.doc
+        title = r.process.title or _("Strategic action concept")
+        props = doc.core_properties
+        props.title = title
+        props.subject = _("Strategic action concept to %(year)s", year=r.process.target_year)
+        props.author = r.process.city
+        props.language = LANGUAGE.get(r.locale, r.locale)
+        props.keywords = "Smart City; Handlungskonzept"
+        _set_language(doc, LANGUAGE.get(r.locale, r.locale))
+        _update_fields_on_open(doc)
+        doc.styles["Normal"].font.size = Pt(10.5)
+
+        section = doc.sections[0]
+        section.different_first_page_header_footer = True
+        footer = section.footer.paragraphs[0]
+        footer.add_run(f"{title} – " + _("Page") + " ")
+        _field(footer, "PAGE", "1")
+        header = section.header.paragraphs[0]
+        header.add_run(f"{r.process.city} · {title}")
+
+        # cover
+        self.para(r.process.city, bold=True)
+        doc.add_paragraph(title, style="Title")
+        subtitle = _("Strategic action concept to %(year)s", year=r.process.target_year)
+        if r.short:
+            subtitle += " – " + _("Short version")
+        doc.add_paragraph(subtitle, style="Subtitle")
+        self.para(_("Version %(number)s", number=r.version) if r.version else _("Draft"))
+        self.page_break()
+
+        self.para(_("Contents"), bold=True)
+        _field(doc.add_paragraph(), 'TOC \\o "1-3" \\h \\z \\u', _("Right-click to update the table of contents."))
+        self.page_break()
+
+        if r.readiness:
+            self.heading(_("Still missing"), 1)
+            self.para(_("This paper is not complete yet. The following points are open:"))
+            self.bullets(label + (": " + "; ".join(subjects) if subjects else "") for label, subjects in p.readiness())
+
+        for s in r.sections:
+            if s.key in ("foreword", "vision"):
+                self.heading(p.section_title(s), 1)
+                if s.body.strip():
+                    self.markdown(s.body)
+                else:
+                    self.missing(_("This section has not been written yet."))
+
+        if not r.short:
+            self.starting_point()
+        self.fields()
+        if not r.short:
+            self.overview()
+        self.roadmap()
+        if not r.short:
+            self.dependencies()
+            for s in p.other_sections():
+                self.heading(p.section_title(s), 1)
+                if s.body.strip():
+                    self.markdown(s.body)
+                else:
+                    self.missing(_("This section has not been written yet."))
+            self.annex()
+        return doc
+
+    def starting_point(self) -> None:
+        r, p = self.r, self.p
+        sp = r.starting_point
+        self.heading(_("Starting point"), 1)
+        intro = r.section("starting_point_intro")
+        if intro and intro.body.strip():
+            self.markdown(intro.body)
+        self.heading(_("The workshops"), 2)
+        if sp.workshops:
+            self.table(_("Workshops held with date, format and participation"),
+                       [_("Workshop"), _("Date"), _("Format"), _("Action fields"), _("Accepted"), _("Attended")],
+                       [[w.title, p.date(w.day), p.labels.workshop_format(w.format), ", ".join(w.field_codes),
+                         w.accepted, w.attended] for w in sp.workshops])
+        else:
+            self.missing(_("No workshop has been held yet."))
+        self.heading(_("Participants"), 2)
+        if sp.by_sector:
+            self.table(_("Participants by sector"), [_("Sector"), _("Accepted"), _("Attended")],
+                       [[p.labels.sector(c.key), c.accepted, c.attended] for c in sp.by_sector])
+        if sp.by_field:
+            self.table(_("Participants by action field"), [_("Action field"), _("Accepted"), _("Attended")],
+                       [[p.field_name(c.key), c.accepted, c.attended] for c in sp.by_field])
+        for chart in p.participation_charts():
+            self.image(charts.png_bar_chart(chart, r.locale), chart.title)
+        self.heading(_("Citizen survey"), 2)
+        for s in sp.surveys:
+            self.heading(s.title + (f" ({s.wave})" if s.wave else ""), 3)
+            self.para(_("From %(start)s to %(end)s: %(participants)s participants, %(comments)s free-text comments.",
+                        start=p.date(s.starts_on), end=p.date(s.ends_on), participants=p.num(s.participants),
+                        comments=p.num(s.comments)))
+            if s.headline:
+                self.table(_("Key figures of the survey “%(title)s”", title=s.title), [_("Key figure"), _("Value")],
+                           [list(h) for h in s.headline])
+            for chart in s.charts:
+                self.image(charts.png_bar_chart(chart, r.locale), chart.title)
+                self.table(_("Data of the chart “%(title)s”", title=chart.title), [_("Answer"), _("Value")],
+                           [[c, p.value(v, chart.unit)] for c, v in zip(chart.categories, chart.values, strict=False)])
+        if not sp.surveys:
+            self.missing(_("No citizen survey has been evaluated yet."))
+
+    def fields(self) -> None:
+        r, p = self.r, self.p
+        self.heading(_("Action fields"), 1)
+        if not r.fields:
+            self.missing(_("No action fields have been set up yet."))
+        if r.priority_run:
+            self.para(_("Priorities follow the prioritisation run “%(name)s” of %(date)s (formula: %(formula)s).",
+                        name=r.priority_run.name, date=p.datetime(r.priority_run.frozen_at),
+                        formula=r.priority_run.formula))
+        for f in r.fields:
+            self.heading(f"{f.code} {p.field_name(f.code)}", 2)
+            if p.field_description(f):
+                self.markdown(p.field_description(f))
+            if f.priority:
+                self.para(_("Priority rank %(rank)s (score %(score)s).", rank=f.priority.rank,
+                            score=p.num(f.priority.score)))
+            if not r.short:
+                self.heading(_("Status quo"), 3)
+                for kind in ("strength", "weakness", "opportunity", "risk"):
+                    items = [i for i in f.status_quo if i.kind == kind]
+                    if items:
+                        self.para(p.labels.swot_heading(kind), bold=True)
+                        self.bullets(f"{i.number} {i.text}" for i in items)
+                if not f.status_quo:
+                    self.missing(_("No status-quo findings recorded."))
+                self.heading(_("Needs for action"), 3)
+                for n in f.needs:
+                    extra = f"; {_('answered by')} {', '.join(n.measure_numbers)}" if n.measure_numbers else ""
+                    self.doc.add_paragraph(f"{n.number} {n.text} ({_('Source')}: {p.source(n.source)}{extra})",
+                                           style="List Bullet")
+                if not f.needs:
+                    self.missing(_("No needs for action recorded."))
+            self.heading(_("Top measures") if r.short else _("Measures"), 3)
+            for m in f.measures:
+                self.para(f"{m.number} {m.title}", bold=True)
+                if m.description:
+                    self.markdown(m.description)
+                rows = [
+                    [_("Goal"), m.goal], [_("Expected effect"), m.expected_effect], [_("Lead unit"), m.lead_unit],
+                    [_("Partners"), m.partners], [_("Funding"), p.labels.funding(m.funding)],
+                    [_("Cost estimate"), m.cost_estimate], [_("Priority"), p.labels.priority(m.priority)],
+                    [_("Time frame"), p.years(m.start_year, m.end_year)],
+                    [_("Smart City Index area"), m.bitkom_area],
+                    [_("Answers the needs"), ", ".join(m.need_numbers)], [_("Depends on"), ", ".join(m.depends_on)],
+                    [_("KPIs"), "; ".join(
+                        f"{k.indicator} ({k.unit}): {k.baseline or '–'} → {k.target_value or '–'}"
+                        + (f" ({k.target_year})" if k.target_year else "") for k in m.kpis)],
+                    [_("Official answer"), m.official_answer],
+                ]
+                self.table(_("Fact sheet %(number)s", number=m.number), None, rows)
+            if not f.measures:
+                self.missing(_("No measure has been accepted in this field yet."))
+
+    def overview(self) -> None:
+        r, p = self.r, self.p
+        self.heading(_("Prioritised overview of the measures"), 1)
+        if r.overview:
+            self.table(_("All accepted measures in order of priority"),
+                       [_("Rank"), _("Number"), _("Measure"), _("Action field"), _("Priority"), _("Time frame")],
+                       [[o.rank, o.number, o.title, o.field_code, p.labels.priority(o.priority),
+                         p.years(o.start_year, o.end_year)] for o in r.overview])
+        else:
+            self.missing(_("No measure has been accepted yet."))
+
+    def roadmap(self) -> None:
+        r = self.r
+        self.heading(_("Roadmap to %(year)s", year=r.process.target_year), 1)
+        self.image(charts.png_timeline(r), _("Roadmap to %(year)s", year=r.process.target_year))
+        for stage in r.roadmap:
+            self.heading(_("Milestone %(year)s", year=stage.year), 2)
+            if stage.entries:
+                self.table(_("Measures completed by %(year)s", year=stage.year),
+                           [_("Number"), _("Measure"), _("Action field"), _("Start"), _("End")],
+                           [[e.number, e.title, e.field_code, e.start_year, e.end_year] for e in stage.entries])
+            else:
+                self.para(_("No measure ends in this period."))
+        if r.unscheduled:
+            self.heading(_("Without a time frame"), 2)
+            self.bullets(f"{e.number} {e.title}" for e in r.unscheduled)
+
+    def dependencies(self) -> None:
+        r, p = self.r, self.p
+        self.heading(_("Dependencies between measures"), 1)
+        if r.dependencies:
+            codes, rows = p.matrix()
+            self.table(_("Number of dependencies: measures of the row field depend on measures of the column field"),
+                       ["", *codes], [[codes[i], *[n or "" for n in row]] for i, row in enumerate(rows)])
+            self.bullets(_("%(a)s depends on %(b)s", a=d.from_number, b=d.to_number) for d in r.dependencies)
+        else:
+            self.para(_("No dependencies between measures have been recorded."))
+
+    def annex(self) -> None:
+        r, p = self.r, self.p
+        self.heading(_("Annex"), 1)
+        self.heading(_("Workshop documentation"), 2)
+        for w in r.annex.workshops:
+            self.heading(f"{w.title} ({p.date(w.day)})", 3)
+            for b in w.blocks:
+                self.para(b.title or _("Without agenda block"), bold=True)
+                self.bullets(f"{i.number} {p.labels.finding_kind(i.kind)}: {i.text}" for i in b.findings)
+        if not r.annex.workshops:
+            self.missing(_("No workshop has been held yet."))
+        self.heading(_("Participating organisations"), 2)
+        if r.annex.organisations:
+            self.table(_("Organisations and the people who agreed to be named"),
+                       [_("Organisation"), _("Sector"), _("People")],
+                       [[o.name, p.labels.sector(o.sector), ", ".join(o.people)] for o in r.annex.organisations])
+        self.heading(_("Sources of the measures"), 2)
+        for s in r.annex.sources:
+            self.para(f"{s.number} {s.title}", bold=True)
+            self.bullets(f"{n.number} {n.text} – {p.source(n.source)}" for n in s.needs)
+
+
+def _repeat_header(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    element = OxmlElement("w:tblHeader")
+    element.set(qn("w:val"), "true")
+    tr_pr.append(element)
+
+
+def export(rollup: Rollup, output: BinaryIO) -> None:
+    with force_locale(rollup.locale):
+        document = _Writer(rollup).write()
+    document.save(output)

@@ -1,0 +1,136 @@
+"""HTML: one self-contained, accessible file (CSS inlined, charts as inline SVG with data tables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from flask_babel import force_locale, get_translations, gettext
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from planner.core.text import render_markdown
+from planner.strategy import charts, labels
+from planner.strategy.readiness import group_issues
+from planner.strategy.rollup import Rollup, dependency_matrix, top_measures
+
+ROOT = Path(__file__).resolve().parents[3]
+CSS_FILE = ROOT / "planner" / "static" / "css" / "paper.css"
+
+_env: Environment | None = None
+
+
+def environment() -> Environment:
+    global _env
+    if _env is None:
+        env = Environment(
+            loader=FileSystemLoader(str(ROOT / "templates")),
+            autoescape=select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=False,
+        )
+        # As Flask-Babel does for the app: raw catalogue lookups, Jinja's newstyle gettext formats.
+        env.install_gettext_callables(
+            lambda s: get_translations().ugettext(s),
+            lambda s, p, n: get_translations().ungettext(s, p, n),
+            newstyle=True,
+        )
+        _env = env
+    return _env
+
+
+class PaperHelpers:
+    """What the paper templates need besides the roll-up: labels, formatting and charts, all pure."""
+
+    def __init__(self, rollup: Rollup):
+        self.rollup = rollup
+        self.locale = rollup.locale
+        self.labels = labels
+        self._fields = {f.code: f for f in rollup.fields}
+
+    def md(self, text: str) -> Markup:
+        return render_markdown(text)
+
+    def date(self, value, fmt: str = "long") -> str:
+        return format_date(value, format=fmt, locale=self.locale) if value else "–"
+
+    def datetime(self, value, fmt: str = "medium") -> str:
+        return format_datetime(value, format=fmt, locale=self.locale, tzinfo="Europe/Berlin") if value else "–"
+
+    def num(self, value, fmt: str = "#,##0.##") -> str:
+        return format_decimal(value, format=fmt, locale=self.locale) if value is not None else "–"
+
+    def value(self, value: float, unit: str) -> str:
+        return charts.format_value(value, unit, self.locale)
+
+    def field_name(self, code: str) -> str:
+        chapter = self._fields.get(code)
+        return labels.field_name(chapter, self.locale) if chapter else code
+
+    def field_description(self, chapter) -> str:
+        if self.locale.startswith("en") and chapter.description_en:
+            return chapter.description_en
+        return chapter.description_de
+
+    def section_title(self, section) -> str:
+        return labels.section_title(section.key, section.title)
+
+    def years(self, start, end) -> str:
+        if start and end:
+            return f"{start}–{end}"
+        return str(start or end or "–")
+
+    def svg(self, chart, chart_id: str) -> Markup:
+        return Markup(charts.svg_bar_chart(chart, chart_id, self.locale))  # noqa: S704 - values escaped inside
+
+    def timeline(self) -> Markup:
+        return Markup(charts.svg_timeline(self.rollup))  # noqa: S704 - values escaped inside
+
+    def participation_charts(self):
+        return charts.participation_charts(self.rollup)
+
+    def matrix(self):
+        return dependency_matrix(self.rollup)
+
+    def top(self, chapter):
+        return top_measures(chapter)
+
+    def readiness(self):
+        return [(labels.readiness(kind), subjects) for kind, subjects in group_issues(self.rollup.readiness)]
+
+    def other_sections(self):
+        return [s for s in self.rollup.sections if s.key not in ("foreword", "vision", "starting_point_intro")]
+
+    def source(self, source) -> str:
+        if source.kind == "survey":
+            return gettext("Citizen survey, comment %(id)s", id=source.survey_comment_id)
+        if source.kind == "workshop":
+            text = gettext("Workshop “%(title)s” on %(day)s", title=source.workshop_title,
+                           day=self.date(source.workshop_day))
+            if source.agenda_block:
+                text += gettext(", agenda block “%(block)s”", block=source.agenda_block)
+            return text
+        return gettext("Source not recorded")
+
+
+def paper_context(rollup: Rollup, *, offset: int = 0, standalone: bool = True) -> dict:
+    """Template variables for templates/exports/_body.html (also used by the in-app version view)."""
+    return {
+        "paper": rollup,
+        "p": PaperHelpers(rollup),
+        "h": [f"h{min(6, level + offset)}" for level in range(0, 7)],
+        "standalone": standalone,
+        "zip": zip,
+    }
+
+
+def render(rollup: Rollup) -> str:
+    with force_locale(rollup.locale):
+        template = environment().get_template("exports/paper.html")
+        return template.render(css=Markup(CSS_FILE.read_text(encoding="utf-8")), **paper_context(rollup))  # noqa: S704
+
+
+def export(rollup: Rollup, output: BinaryIO) -> None:
+    output.write(render(rollup).encode("utf-8"))

@@ -1,0 +1,95 @@
+"""Translatable names for the codes stored in a roll-up, and the paper's fixed headings.
+
+The roll-up stores codes (``virtual``, ``strength``, ``administration``), never translated labels, so a
+frozen version can be exported in any language. Call these inside ``force_locale(rollup.locale)``.
+"""
+
+from flask_babel import gettext as _
+
+DEFAULT_SECTIONS = (
+    "foreword",
+    "vision",
+    "starting_point_intro",
+    "governance",
+    "monitoring",
+    "communication",
+)
+
+
+def section_title(key: str, stored: str = "") -> str:
+    if stored:
+        return stored
+    titles = {
+        "foreword": _("Foreword"),
+        "vision": _("Vision 2040"),
+        "starting_point_intro": _("Starting point"),
+        "governance": _("Governance and organisation"),
+        "monitoring": _("Monitoring and evaluation"),
+        "communication": _("Communication and participation"),
+    }
+    return titles.get(key, key.replace("_", " ").capitalize())
+
+
+def workshop_format(code: str) -> str:
+    return {"virtual": _("Virtual"), "in_person": _("In person"), "hybrid": _("Hybrid")}.get(code, code)
+
+
+def finding_kind(code: str) -> str:
+    return {
+        "strength": _("Strength"),
+        "weakness": _("Weakness"),
+        "opportunity": _("Opportunity"),
+        "risk": _("Risk"),
+        "need": _("Need for action"),
+    }.get(code, code)
+
+
+def swot_heading(code: str) -> str:
+    return {
+        "strength": _("Strengths"),
+        "weakness": _("Weaknesses"),
+        "opportunity": _("Opportunities"),
+        "risk": _("Risks"),
+    }.get(code, code)
+
+
+def sector(code: str) -> str:
+    return {
+        "administration": _("Administration"),
+        "business": _("Business"),
+        "science": _("Science"),
+        "civil_society": _("Civil society"),
+        "politics": _("Politics"),
+        "": _("No sector"),
+    }.get(code, code)
+
+
+def priority(code: str | None) -> str:
+    return {
+        "high": _("High (start now)"),
+        "medium": _("Medium (within 2 years)"),
+        "low": _("Low (within 4 years)"),
+    }.get(code or "", "–")
+
+
+def funding(code: str | None) -> str:
+    return {"own": _("Own funds"), "external": _("External funds"), "grant": _("Grants")}.get(code or "", "–")
+
+
+def readiness(kind: str) -> str:
+    return {
+        "no_process": _("No strategy process has been set up yet."),
+        "field_without_workshop": _("Action field without a held workshop"),
+        "need_without_measure": _("Need for action without an accepted measure"),
+        "measure_without_lead": _("Accepted measure without a lead unit"),
+        "measure_without_kpi": _("Accepted measure without a KPI"),
+        "measure_without_timeframe": _("Accepted measure without a time frame"),
+        "section_unwritten": _("Section not written yet"),
+        "open_comments": _("Open review comments"),
+        "no_fields": _("No action fields have been set up yet."),
+        "no_measures": _("No measure has been accepted yet."),
+    }.get(kind, kind)
+
+
+def field_name(chapter, locale: str) -> str:
+    return chapter.name_en if str(locale).startswith("en") and chapter.name_en else chapter.name_de

@@ -1,0 +1,209 @@
+"""The concept paper: editable sections, frozen versions, review rounds and their verdicts."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from planner.core.errors import DomainError
+from planner.core.models import TimestampMixin, UTCDateTime, utcnow
+from planner.extensions import db
+
+
+class FrozenVersionError(DomainError):
+    """A frozen version of the paper is never changed."""
+
+
+class PaperSection(TimestampMixin, db.Model):
+    """An editable text chapter of the paper (foreword, vision, governance ...), Markdown."""
+
+    __tablename__ = "paper_sections"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    updated_by = relationship("User")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PaperVersion(db.Model):
+    """A numbered, frozen state of the paper: its roll-up stored as it was. Only publication may follow."""
+
+    __tablename__ = "paper_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    frozen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    rollup_json: Mapped[str] = mapped_column(Text)
+    published_at = mapped_column(UTCDateTime(), nullable=True)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    frozen_by = relationship("User", foreign_keys=[frozen_by_id])
+    published_by = relationship("User", foreign_keys=[published_by_id])
+    rounds = relationship("ReviewRound", back_populates="version", order_by="ReviewRound.id")
+
+    IMMUTABLE = ("number", "frozen_at", "frozen_by_id", "note", "rollup_json")
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @validates(*IMMUTABLE)
+    def _guard(self, key, value):
+        if self.id is not None and getattr(self, key) is not None and getattr(self, key) != value:
+            raise FrozenVersionError(_l("Version %(number)s is frozen and cannot be changed.", number=self.number))
+        return value
+
+
+@event.listens_for(PaperVersion, "before_update")
+def _refuse_changes(mapper, connection, target):
+    from sqlalchemy import inspect
+
+    state = inspect(target)
+    for key in PaperVersion.IMMUTABLE:
+        if state.attrs[key].history.has_changes():
+            raise FrozenVersionError(
+                _l("Version %(number)s is frozen and cannot be changed.", number=target.number)
+            )
+
+
+@event.listens_for(PaperVersion, "before_delete")
+def _refuse_delete(mapper, connection, target):
+    raise FrozenVersionError(_l("Version %(number)s is frozen and cannot be deleted.", number=target.number))
+
+
+class RoundStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+    @property
+    def label(self):
+        return {RoundStatus.OPEN: _l("Open"), RoundStatus.CLOSED: _l("Closed")}[self]
+
+
+class ReviewRound(TimestampMixin, db.Model):
+    """Abstimmung: reviewers read a version, comment and approve it section by section."""
+
+    __tablename__ = "review_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("paper_versions.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date | None]
+    status: Mapped[RoundStatus] = mapped_column(
+        db.Enum(RoundStatus, native_enum=False, length=20, validate_strings=True), default=RoundStatus.OPEN
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    version = relationship("PaperVersion", back_populates="rounds")
+    members = relationship(
+        "ReviewRoundMember", back_populates="round", cascade="all, delete-orphan", order_by="ReviewRoundMember.id"
+    )
+    comments = relationship(
+        "ReviewComment", back_populates="round", cascade="all, delete-orphan", order_by="ReviewComment.id"
+    )
+    verdicts = relationship("SectionVerdict", back_populates="round", cascade="all, delete-orphan")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RoundStatus.OPEN
+
+    def close(self) -> None:
+        if self.status != RoundStatus.OPEN:
+            from planner.core.errors import InvalidTransition
+
+            raise InvalidTransition(_l("This review round is already closed."))
+        self.status = RoundStatus.CLOSED
+
+
+class ReviewRoundMember(TimestampMixin, db.Model):
+    __tablename__ = "review_round_members"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    body_label: Mapped[str] = mapped_column(String(200), default="")
+
+    round = relationship("ReviewRound", back_populates="members")
+    user = relationship("User")
+
+
+class CommentAnswer(StrEnum):
+    ACCEPTED = "accepted"
+    CHANGED = "changed"
+    REJECTED = "rejected"
+
+    @property
+    def label(self):
+        return {
+            CommentAnswer.ACCEPTED: _l("Accepted"),
+            CommentAnswer.CHANGED: _l("Changed"),
+            CommentAnswer.REJECTED: _l("Rejected"),
+        }[self]
+
+
+class ReviewComment(TimestampMixin, db.Model):
+    """A reviewer's comment on a section or a measure, and the strategy team's answer."""
+
+    __tablename__ = "review_comments"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    target_kind: Mapped[str] = mapped_column(String(20), default="section")  # section | measure | paper
+    target_key: Mapped[str] = mapped_column(String(60), default="")
+    text: Mapped[str] = mapped_column(Text)
+    answer: Mapped[CommentAnswer | None] = mapped_column(
+        db.Enum(CommentAnswer, native_enum=False, length=20, validate_strings=True)
+    )
+    answer_text: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at = mapped_column(UTCDateTime(), nullable=True)
+
+    round = relationship("ReviewRound", back_populates="comments")
+    author = relationship("User", foreign_keys=[author_id])
+    answered_by = relationship("User", foreign_keys=[answered_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.answer is None
+
+
+class Verdict(StrEnum):
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+
+    @property
+    def label(self):
+        return {Verdict.APPROVED: _l("Approved"), Verdict.CHANGES_REQUESTED: _l("Changes requested")}[self]
+
+
+class SectionVerdict(TimestampMixin, db.Model):
+    """A member's verdict on one section of the version under review (the latest one counts)."""
+
+    __tablename__ = "section_verdicts"
+    __table_args__ = (UniqueConstraint("round_id", "user_id", "section_key"),)
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    section_key: Mapped[str] = mapped_column(String(40))
+    verdict: Mapped[Verdict] = mapped_column(db.Enum(Verdict, native_enum=False, length=20, validate_strings=True))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    round = relationship("ReviewRound", back_populates="verdicts")
+    user = relationship("User")
