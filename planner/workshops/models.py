@@ -52,10 +52,32 @@ WORKSHOP_TRANSITIONS: dict[WorkshopStatus, set[WorkshopStatus]] = {
 }
 
 
+class WorkshopKind(StrEnum):
+    """The kinds of event the planner holds: expert workshops and the participation events of the process."""
+
+    WORKSHOP = "workshop"
+    CITIZEN_DIALOGUE = "citizen_dialogue"
+    POLITICAL_BRIEFING = "political_briefing"
+
+    @property
+    def label(self):
+        return {
+            WorkshopKind.WORKSHOP: _l("Workshop"),
+            WorkshopKind.CITIZEN_DIALOGUE: _l("Citizen dialogue"),
+            WorkshopKind.POLITICAL_BRIEFING: _l("Briefing of a political body"),
+        }[self]
+
+    @property
+    def has_open_registration(self) -> bool:
+        """Citizen dialogues: anyone may register by e-mail, without an account."""
+        return self is WorkshopKind.CITIZEN_DIALOGUE
+
+
 class ParticipationRole(StrEnum):
     EXPERT = "expert"
     FACILITATOR = "facilitator"
     NOTE_TAKER = "note_taker"
+    CITIZEN = "citizen"
 
     @property
     def label(self):
@@ -63,6 +85,7 @@ class ParticipationRole(StrEnum):
             ParticipationRole.EXPERT: _l("Expert"),
             ParticipationRole.FACILITATOR: _l("Facilitator"),
             ParticipationRole.NOTE_TAKER: _l("Note-taker"),
+            ParticipationRole.CITIZEN: _l("Citizen"),
         }[self]
 
 
@@ -131,6 +154,7 @@ workshop_facilitators = Table(
 
 class WorkshopSeries(TimestampMixin, db.Model):
     __tablename__ = "workshop_series"
+    __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -143,6 +167,7 @@ class WorkshopSeries(TimestampMixin, db.Model):
 
 class Workshop(TimestampMixin, db.Model):
     __tablename__ = "workshops"
+    __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_series.id", ondelete="SET NULL"))
@@ -159,6 +184,14 @@ class Workshop(TimestampMixin, db.Model):
     status: Mapped[WorkshopStatus] = mapped_column(
         db.Enum(WorkshopStatus, native_enum=False, length=20, validate_strings=True), default=WorkshopStatus.DRAFT
     )
+    kind: Mapped[WorkshopKind] = mapped_column(
+        db.Enum(WorkshopKind, native_enum=False, length=30, validate_strings=True), default=WorkshopKind.WORKSHOP
+    )
+    # Who the event is for, e.g. "Ausschuss für Digitalisierung" or "Bezirksvertretung III".
+    audience: Mapped[str] = mapped_column(String(200), default="")
+    # iCalendar SEQUENCE: raised on every change of time, place or status, so calendars update the event.
+    sequence: Mapped[int] = mapped_column(default=0)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
 
     series = relationship("WorkshopSeries", back_populates="workshops")
     fields = relationship("ActionField", secondary=workshop_fields, order_by="ActionField.position")
@@ -183,6 +216,18 @@ class Workshop(TimestampMixin, db.Model):
                 )
             )
         self.status = status
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED)
+
+    @property
+    def needs_location(self) -> bool:
+        return self.format in (WorkshopFormat.IN_PERSON, WorkshopFormat.HYBRID)
+
+    @property
+    def needs_video_link(self) -> bool:
+        return self.format in (WorkshopFormat.VIRTUAL, WorkshopFormat.HYBRID)
 
     def __repr__(self) -> str:
         return f"<Workshop {self.title}>"
@@ -209,6 +254,8 @@ class Participation(TimestampMixin, db.Model):
     responded_at = mapped_column(UTCDateTime(), nullable=True)
     # None: not recorded yet; True/False once the day's check-in list is done.
     attended: Mapped[bool | None]
+    # Networking: the person agrees that the other consenting participants see their contact details.
+    shares_contact: Mapped[bool] = mapped_column(default=False)
 
     workshop = relationship("Workshop", back_populates="participations")
     person = relationship("Person", back_populates="participations")
@@ -218,6 +265,7 @@ class AgendaBlock(TimestampMixin, db.Model):
     """One block of a workshop's timed agenda. Start times follow from the day's start and the durations."""
 
     __tablename__ = "agenda_blocks"
+    __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
@@ -232,3 +280,35 @@ class AgendaBlock(TimestampMixin, db.Model):
 
     workshop = relationship("Workshop", back_populates="agenda_blocks")
     responsible = relationship("Person")
+
+
+class CalendarFeedKind(StrEnum):
+    SERIES = "series"
+    PERSON = "person"
+
+    @property
+    def label(self):
+        return {CalendarFeedKind.SERIES: _l("Series feed"), CalendarFeedKind.PERSON: _l("Personal feed")}[self]
+
+
+class CalendarToken(TimestampMixin, db.Model):
+    """A secret link to a subscribable calendar feed. Only the hash is stored; revoked links stop working."""
+
+    __tablename__ = "calendar_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[CalendarFeedKind] = mapped_column(
+        db.Enum(CalendarFeedKind, native_enum=False, length=20, validate_strings=True)
+    )
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_series.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at = mapped_column(UTCDateTime(), nullable=True)
+
+    series = relationship("WorkshopSeries")
+    person = relationship("Person")
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,20 +1,88 @@
-"""Workshops: who may see what, and the queries behind the pages."""
+"""Workshops: series, workshops, agendas, open registration, networking and calendar links.
 
-from sqlalchemy import select
+Services take the acting user, only flush, and raise DomainError subclasses with lazily translated messages.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import force_locale, format_date, format_datetime, format_time
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from planner.accounts.models import User
+from planner.core.errors import DomainError, NotAllowed
+from planner.core.mail import send_mail
+from planner.core.models import normalise_email, utcnow
 from planner.core.permissions import Role, has_role
+from planner.core.security import hash_token, new_token
+from planner.core.timeutil import local_datetime, to_local
 from planner.extensions import db
+from planner.fields.models import ActionField
 from planner.people.models import Person
-from planner.workshops.models import Participation, Workshop, WorkshopSeries
+from planner.workshops.models import (
+    AgendaBlock,
+    AgendaBlockKind,
+    CalendarFeedKind,
+    CalendarToken,
+    InvitationStatus,
+    Participation,
+    ParticipationRole,
+    Workshop,
+    WorkshopFormat,
+    WorkshopKind,
+    WorkshopSeries,
+    WorkshopStatus,
+    workshop_fields,
+)
+
+MIN_BLOCK_MINUTES = 5
+MAX_BLOCK_MINUTES = 480
+# Participants who receive a cancellation: everyone who has not declined.
+NOTIFIED_ON_CANCEL = (InvitationStatus.INVITED, InvitationStatus.ACCEPTED, InvitationStatus.WAITLISTED)
 
 
-def workshops_query():
-    return (
-        select(Workshop)
-        .options(selectinload(Workshop.fields), selectinload(Workshop.series))
-        .order_by(Workshop.starts_at, Workshop.id)
-    )
+# --- errors ---------------------------------------------------------------------------------------------------
+
+
+class WorkshopInvalid(DomainError):
+    """One or more hard errors: nothing is saved. ``problems`` holds (field name, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str | None, object]]):
+        field_name, message = problems[0]
+        super().__init__(message, field=field_name)
+        self.problems = problems
+
+
+class ConflictsFound(DomainError):
+    """Warnings the facilitator may confirm ("Save anyway"); nothing is saved until they do."""
+
+    def __init__(self, conflicts: list):
+        super().__init__(_l("Please check the following conflicts before you save."))
+        self.conflicts = conflicts
+
+
+# --- reading --------------------------------------------------------------------------------------------------
+
+
+def workshops_query(series_id: int | None = None, kind: str | None = None, field_id: int | None = None,
+                    status: str | None = None):
+    stmt = select(Workshop).options(selectinload(Workshop.fields), selectinload(Workshop.series))
+    if series_id:
+        stmt = stmt.where(Workshop.series_id == series_id)
+    if kind in {k.value for k in WorkshopKind}:
+        stmt = stmt.where(Workshop.kind == WorkshopKind(kind))
+    if status in {s.value for s in WorkshopStatus}:
+        stmt = stmt.where(Workshop.status == WorkshopStatus(status))
+    if field_id:
+        stmt = stmt.where(
+            Workshop.id.in_(select(workshop_fields.c.workshop_id).where(workshop_fields.c.field_id == field_id))
+        )
+    return stmt.order_by(Workshop.starts_at, Workshop.id)
 
 
 def list_series() -> list[WorkshopSeries]:
@@ -25,8 +93,20 @@ def list_series() -> list[WorkshopSeries]:
     ).all()
 
 
+def facilitator_candidates() -> list[User]:
+    return db.session.scalars(
+        select(User)
+        .where(User.role.in_([Role.FACILITATOR, Role.ADMIN]), User.is_active_account.is_(True))
+        .order_by(User.display_name, User.email)
+    ).all()
+
+
 def may_see_participants(user) -> bool:
     return has_role(user, Role.FACILITATOR, Role.STRATEGY_TEAM)
+
+
+def may_plan(user) -> bool:
+    return has_role(user, Role.FACILITATOR)
 
 
 def participations_of(workshop: Workshop) -> list[Participation]:
@@ -36,3 +116,631 @@ def participations_of(workshop: Workshop) -> list[Participation]:
         .options(selectinload(Participation.person).selectinload(Person.organisation))
         .order_by(Participation.id)
     ).all()
+
+
+def accepted_count(workshop: Workshop) -> int:
+    if workshop.id is None:
+        return 0
+    return db.session.scalar(
+        select(func.count(Participation.id)).where(
+            Participation.workshop_id == workshop.id, Participation.invitation_status == InvitationStatus.ACCEPTED
+        )
+    ) or 0
+
+
+# --- series ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SeriesData:
+    title: str
+    description: str = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+def _check_series(data: SeriesData) -> None:
+    problems = []
+    if not (data.title or "").strip():
+        problems.append(("title", _l("Please enter a title.")))
+    if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
+        problems.append(("ends_on", _l("The end of the period must not be before its start.")))
+    if problems:
+        raise WorkshopInvalid(problems)
+
+
+def create_series(data: SeriesData, actor) -> WorkshopSeries:
+    _check_series(data)
+    series = WorkshopSeries(title=data.title.strip(), description=data.description or "", starts_on=data.starts_on,
+                            ends_on=data.ends_on)
+    db.session.add(series)
+    db.session.flush()
+    return series
+
+
+def update_series(series: WorkshopSeries, data: SeriesData, actor) -> WorkshopSeries:
+    _check_series(data)
+    series.title = data.title.strip()
+    series.description = data.description or ""
+    series.starts_on = data.starts_on
+    series.ends_on = data.ends_on
+    db.session.flush()
+    return series
+
+
+# --- workshops ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class WorkshopData:
+    """What a facilitator enters: the date and wall-clock times are Europe/Berlin."""
+
+    title: str
+    format: WorkshopFormat
+    day: date
+    start: time
+    end: time
+    kind: WorkshopKind = WorkshopKind.WORKSHOP
+    series_id: int | None = None
+    audience: str = ""
+    field_ids: list[int] = field(default_factory=list)
+    location: str = ""
+    video_link: str = ""
+    capacity: int | None = None
+    facilitator_ids: list[int] = field(default_factory=list)
+    description: str = ""
+
+    @property
+    def starts_at(self) -> datetime:
+        return local_datetime(self.day, self.start)
+
+    @property
+    def ends_at(self) -> datetime:
+        return local_datetime(self.day, self.end)
+
+    @property
+    def needs_location(self) -> bool:
+        return self.format in (WorkshopFormat.IN_PERSON, WorkshopFormat.HYBRID)
+
+    @property
+    def needs_video_link(self) -> bool:
+        return self.format in (WorkshopFormat.VIRTUAL, WorkshopFormat.HYBRID)
+
+    @classmethod
+    def from_workshop(cls, w: Workshop) -> "WorkshopData":
+        start, end = to_local(w.starts_at), to_local(w.ends_at)
+        return cls(
+            title=w.title, format=w.format, day=start.date(), start=start.time().replace(tzinfo=None),
+            end=end.time().replace(tzinfo=None), kind=w.kind, series_id=w.series_id, audience=w.audience,
+            field_ids=[f.id for f in w.fields], location=w.location, video_link=w.video_link, capacity=w.capacity,
+            facilitator_ids=[u.id for u in w.facilitators], description=w.description,
+        )
+
+
+def is_https_url(value: str) -> bool:
+    parts = urlsplit(value.strip())
+    return parts.scheme == "https" and bool(parts.netloc) and " " not in value.strip()
+
+
+def _exists_on_the_clock(day: date, at: time) -> bool:
+    """False for wall-clock times skipped when the clocks go forward (e.g. 02:30 on the last Sunday of March)."""
+    return to_local(local_datetime(day, at)).time().replace(tzinfo=None) == at
+
+
+def workshop_problems(data: WorkshopData) -> list[tuple[str, object]]:
+    """The hard errors of a workshop: each one blocks saving."""
+    problems: list[tuple[str, object]] = []
+    if not (data.title or "").strip():
+        problems.append(("title", _l("Please enter a title.")))
+    if not data.field_ids:
+        problems.append(("fields", _l("Please choose at least one action field.")))
+    for name, at in (("start_time", data.start), ("end_time", data.end)):
+        if not _exists_on_the_clock(data.day, at):
+            problems.append((name, _l("This time does not exist on this day: the clocks go forward.")))
+    if data.ends_at <= data.starts_at:
+        problems.append(("end_time", _l("The end must be after the start.")))
+    if data.needs_location and not (data.location or "").strip():
+        problems.append(("location", _l("Please enter a location for an event in person or a hybrid one.")))
+    if data.needs_video_link and not (data.video_link or "").strip():
+        problems.append(("video_link", _l("Please enter a video link for a virtual or hybrid event.")))
+    elif (data.video_link or "").strip() and not is_https_url(data.video_link):
+        problems.append(("video_link", _l("Please enter the video link as a full address starting with https://.")))
+    if data.capacity is not None and data.capacity < 1:
+        problems.append(("capacity", _l("The capacity must be a positive whole number.")))
+    if data.facilitator_ids:
+        found = db.session.scalars(
+            select(User.id).where(User.id.in_(data.facilitator_ids), User.role.in_([Role.FACILITATOR, Role.ADMIN]))
+        ).all()
+        if len(set(found)) != len(set(data.facilitator_ids)):
+            problems.append(("facilitators", _l("Only facilitators and administrators can facilitate a workshop.")))
+    if data.series_id and db.session.get(WorkshopSeries, data.series_id) is None:
+        problems.append(("series", _l("This series does not exist.")))
+    return problems
+
+
+def find_conflicts(data: WorkshopData, workshop: Workshop | None = None) -> list:
+    """Warnings (not errors): double bookings of facilitators, accepted experts and rooms; the series' period."""
+    start, end = data.starts_at, data.ends_at
+    if end <= start:
+        return []
+    own_id = workshop.id if workshop is not None else None
+    overlap = (Workshop.starts_at < end) & (Workshop.ends_at > start) & (Workshop.status != WorkshopStatus.CANCELLED)
+    if own_id is not None:
+        overlap &= Workshop.id != own_id
+    others = db.session.scalars(
+        select(Workshop).where(overlap).options(selectinload(Workshop.facilitators)).order_by(Workshop.starts_at)
+    ).all()
+    conflicts = []
+    wanted_facilitators = set(data.facilitator_ids)
+    location = (data.location or "").strip().lower()
+    for other in others:
+        for user in other.facilitators:
+            if user.id in wanted_facilitators:
+                conflicts.append(_l("%(name)s already facilitates “%(title)s” at an overlapping time.",
+                                    name=user.name, title=other.title))
+        if data.needs_location and other.needs_location and location and other.location.strip().lower() == location:
+            conflicts.append(_l("The location “%(location)s” is already booked for “%(title)s” at an overlapping time.",
+                                location=other.location, title=other.title))
+    if own_id is not None:
+        accepted_here = select(Participation.person_id).where(
+            Participation.workshop_id == own_id, Participation.invitation_status == InvitationStatus.ACCEPTED
+        )
+        clashes = db.session.execute(
+            select(Person, Workshop)
+            .join(Participation, Participation.person_id == Person.id)
+            .join(Workshop, Workshop.id == Participation.workshop_id)
+            .where(overlap, Participation.invitation_status == InvitationStatus.ACCEPTED,
+                   Participation.person_id.in_(accepted_here))
+            .order_by(Person.last_name, Workshop.starts_at)
+        ).all()
+        for person, other in clashes:
+            conflicts.append(_l("%(name)s has accepted “%(title)s”, which overlaps with this one.",
+                                name=person.full_name, title=other.title))
+    if data.series_id:
+        series = db.session.get(WorkshopSeries, data.series_id)
+        if series is not None:
+            first, last = to_local(start).date(), to_local(end).date()
+            if (series.starts_on and first < series.starts_on) or (series.ends_on and last > series.ends_on):
+                conflicts.append(_l(
+                    "The date lies outside the period of the series “%(title)s” (%(start)s – %(end)s).",
+                    title=series.title,
+                    start=format_date(series.starts_on, "medium") if series.starts_on else "…",
+                    end=format_date(series.ends_on, "medium") if series.ends_on else "…",
+                ))
+    return conflicts
+
+
+def _check_workshop(data: WorkshopData, workshop: Workshop | None, confirmed: bool) -> None:
+    problems = workshop_problems(data)
+    if workshop is not None and data.capacity is not None:
+        accepted = accepted_count(workshop)
+        if data.capacity < accepted:
+            problems.append(("capacity", _l(
+                "The capacity cannot be lower than the %(count)s people who have already accepted.", count=accepted)))
+    if problems:
+        raise WorkshopInvalid(problems)
+    conflicts = find_conflicts(data, workshop)
+    if conflicts and not confirmed:
+        raise ConflictsFound(conflicts)
+
+
+def _apply(workshop: Workshop, data: WorkshopData) -> None:
+    workshop.title = data.title.strip()
+    workshop.kind = data.kind
+    workshop.audience = (data.audience or "").strip()
+    workshop.series_id = data.series_id
+    workshop.format = data.format
+    workshop.starts_at = data.starts_at
+    workshop.ends_at = data.ends_at
+    workshop.location = (data.location or "").strip()
+    workshop.video_link = (data.video_link or "").strip()
+    workshop.capacity = data.capacity
+    workshop.description = data.description or ""
+    workshop.fields = db.session.scalars(
+        select(ActionField).where(ActionField.id.in_(data.field_ids)).order_by(ActionField.position)
+    ).all()
+    workshop.facilitators = db.session.scalars(
+        select(User).where(User.id.in_(data.facilitator_ids)).order_by(User.display_name)
+    ).all() if data.facilitator_ids else []
+
+
+def create_workshop(data: WorkshopData, actor, confirmed: bool = False) -> Workshop:
+    """A new workshop in draft. Conflicts raise ConflictsFound unless the facilitator confirmed them."""
+    _check_workshop(data, None, confirmed)
+    workshop = Workshop(status=WorkshopStatus.DRAFT, sequence=0)
+    _apply(workshop, data)
+    db.session.add(workshop)
+    db.session.flush()
+    return workshop
+
+
+def update_workshop(workshop: Workshop, data: WorkshopData, actor, confirmed: bool = False) -> Workshop:
+    if workshop.status == WorkshopStatus.CANCELLED:
+        raise NotAllowed(_l("A cancelled workshop cannot be changed."))
+    _check_workshop(data, workshop, confirmed)
+    before = (workshop.starts_at, workshop.ends_at, workshop.location, workshop.format)
+    _apply(workshop, data)
+    if before != (workshop.starts_at, workshop.ends_at, workshop.location, workshop.format):
+        workshop.sequence += 1
+    db.session.flush()
+    return workshop
+
+
+def duplicate_workshop(source: Workshop, day: date, actor, title: str | None = None) -> Workshop:
+    """A template for the next workshop: same fields, format, times of day, place, facilitators and agenda;
+    a new date; draft; no participants."""
+    start, end = to_local(source.starts_at), to_local(source.ends_at)
+    new_start = local_datetime(day, start.time().replace(tzinfo=None))
+    new_end = local_datetime(day + (end.date() - start.date()), end.time().replace(tzinfo=None))
+    copy = Workshop(
+        title=(title or source.title).strip(), kind=source.kind, audience=source.audience, series=source.series,
+        format=source.format, starts_at=new_start, ends_at=new_end, location=source.location,
+        video_link=source.video_link, capacity=source.capacity, description=source.description,
+        status=WorkshopStatus.DRAFT, sequence=0,
+    )
+    copy.fields = list(source.fields)
+    copy.facilitators = list(source.facilitators)
+    copy.agenda_blocks = [
+        AgendaBlock(position=b.position, title=b.title, kind=b.kind, duration_minutes=b.duration_minutes,
+                    responsible_id=b.responsible_id, notes=b.notes)
+        for b in source.agenda_blocks
+    ]
+    db.session.add(copy)
+    db.session.flush()
+    return copy
+
+
+def change_workshop_status(workshop: Workshop, status: WorkshopStatus, actor) -> Workshop:
+    """draft → scheduled → held → documented; cancelling goes through cancel_workshop (reason, notices)."""
+    if status == WorkshopStatus.CANCELLED:
+        raise NotAllowed(_l("Please cancel a workshop with a reason, so its participants can be told."))
+    workshop.change_status(status)
+    workshop.sequence += 1
+    db.session.flush()
+    return workshop
+
+
+def cancel_workshop(workshop: Workshop, reason: str, actor) -> int:
+    """Cancels and tells every invited, accepted or waitlisted participant (German e-mail with an .ics CANCEL).
+
+    Returns the number of e-mails sent."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkshopInvalid([("reason", _l("Please give a reason for the cancellation."))])
+    workshop.change_status(WorkshopStatus.CANCELLED)
+    workshop.cancel_reason = reason
+    workshop.sequence += 1
+    db.session.flush()
+    from planner.workshops.calendars import build_calendar
+
+    recipients = [p for p in participations_of(workshop) if p.invitation_status in NOTIFIED_ON_CANCEL]
+    sent = 0
+    with force_locale("de"):
+        ics = build_calendar([workshop], method="CANCEL")
+        when = format_datetime(workshop.starts_at, "full")
+        subject = _("Cancelled: %(title)s", title=workshop.title)
+        for participation in recipients:
+            text = _(
+                "Dear %(name)s,\n\nunfortunately the event “%(title)s” on %(when)s has been cancelled.\n\n"
+                "Reason: %(reason)s\n\nThe attached calendar file removes the date from your calendar.\n\n"
+                "Kind regards\nThe Smart City team of %(city)s",
+                name=participation.person.full_name, title=workshop.title, when=when, reason=reason,
+                city=current_app.config["CITY_NAME"],
+            )
+            send_mail(participation.person.email, subject, text,
+                      attachments=[("absage.ics", "text/calendar", ics)])
+            sent += 1
+    return sent
+
+
+# --- agenda ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduledBlock:
+    block: AgendaBlock
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def captures_findings(self) -> bool:
+        return self.block.kind.captures_findings
+
+
+def agenda_schedule(workshop: Workshop) -> list[ScheduledBlock]:
+    """Each block's start and end: the day's start plus the durations of the blocks before it."""
+    schedule = []
+    at = workshop.starts_at
+    for block in sorted(workshop.agenda_blocks, key=lambda b: (b.position, b.id or 0)):
+        end = at + timedelta(minutes=block.duration_minutes)
+        schedule.append(ScheduledBlock(block, at, end))
+        at = end
+    return schedule
+
+
+def agenda_end(workshop: Workshop) -> datetime:
+    return workshop.starts_at + timedelta(minutes=sum(b.duration_minutes for b in workshop.agenda_blocks))
+
+
+def agenda_overruns(workshop: Workshop) -> bool:
+    return bool(workshop.agenda_blocks) and agenda_end(workshop) > workshop.ends_at
+
+
+@dataclass
+class BlockData:
+    title: str
+    kind: AgendaBlockKind
+    duration_minutes: int
+    responsible_id: int | None = None
+    notes: str = ""
+
+
+def _check_block(data: BlockData) -> None:
+    problems = []
+    if not (data.title or "").strip():
+        problems.append(("title", _l("Please enter a title.")))
+    if data.duration_minutes is None or not MIN_BLOCK_MINUTES <= data.duration_minutes <= MAX_BLOCK_MINUTES:
+        problems.append(("duration_minutes", _l("The duration must be between %(min)s and %(max)s minutes.",
+                                                min=MIN_BLOCK_MINUTES, max=MAX_BLOCK_MINUTES)))
+    if data.responsible_id and db.session.get(Person, data.responsible_id) is None:
+        problems.append(("responsible", _l("This person does not exist.")))
+    if problems:
+        raise WorkshopInvalid(problems)
+
+
+def _renumber(workshop: Workshop) -> None:
+    for position, block in enumerate(sorted(workshop.agenda_blocks, key=lambda b: (b.position, b.id or 0))):
+        block.position = position
+
+
+def add_agenda_block(workshop: Workshop, data: BlockData, actor) -> AgendaBlock:
+    _check_block(data)
+    position = max((b.position for b in workshop.agenda_blocks), default=-1) + 1
+    block = AgendaBlock(workshop=workshop, position=position, title=data.title.strip(), kind=data.kind,
+                        duration_minutes=data.duration_minutes, responsible_id=data.responsible_id or None,
+                        notes=data.notes or "")
+    db.session.add(block)
+    db.session.flush()
+    return block
+
+
+def update_agenda_block(block: AgendaBlock, data: BlockData, actor) -> AgendaBlock:
+    _check_block(data)
+    block.title = data.title.strip()
+    block.kind = data.kind
+    block.duration_minutes = data.duration_minutes
+    block.responsible_id = data.responsible_id or None
+    block.notes = data.notes or ""
+    db.session.flush()
+    return block
+
+
+def delete_agenda_block(block: AgendaBlock, actor) -> None:
+    workshop = block.workshop
+    workshop.agenda_blocks.remove(block)
+    db.session.delete(block)
+    _renumber(workshop)
+    db.session.flush()
+
+
+def move_agenda_block(block: AgendaBlock, direction: str, actor) -> bool:
+    """Moves a block one place "up" or "down"; False when it is already first or last."""
+    if direction not in ("up", "down"):
+        raise DomainError(_l("Unknown direction."))
+    workshop = block.workshop
+    _renumber(workshop)
+    ordered = sorted(workshop.agenda_blocks, key=lambda b: b.position)
+    index = ordered.index(block)
+    other = index - 1 if direction == "up" else index + 1
+    if other < 0 or other >= len(ordered):
+        return False
+    ordered[index].position, ordered[other].position = ordered[other].position, ordered[index].position
+    db.session.flush()
+    return True
+
+
+def fit_end_to_agenda(workshop: Workshop, actor) -> Workshop:
+    """Sets the workshop's end to the end of its agenda (one click when the agenda runs longer)."""
+    if not workshop.agenda_blocks:
+        raise DomainError(_l("The agenda is empty."))
+    end = agenda_end(workshop)
+    if end != workshop.ends_at:
+        workshop.ends_at = end
+        workshop.sequence += 1
+    db.session.flush()
+    return workshop
+
+
+def responsible_candidates(workshop: Workshop) -> tuple[list[Person], list[Person]]:
+    """The workshop's participants first, then everybody else."""
+    participants = [p.person for p in participations_of(workshop)]
+    ids = {p.id for p in participants}
+    others = [p for p in db.session.scalars(select(Person).order_by(Person.last_name, Person.first_name)).all()
+              if p.id not in ids]
+    return sorted(participants, key=lambda p: (p.last_name, p.first_name)), others
+
+
+# --- open registration (citizen dialogues) --------------------------------------------------------------------
+
+
+def registration_open(workshop: Workshop) -> bool:
+    return workshop.kind.has_open_registration and workshop.status == WorkshopStatus.SCHEDULED
+
+
+def register_for_event(workshop: Workshop, first_name: str, last_name: str, email: str, consent_text: str,
+                       actor=None) -> Participation:
+    """A citizen registers for a citizen dialogue with name and e-mail (no account). Consent is recorded on the
+    person; an e-mail already known reuses that person. A full event puts them on the waitlist."""
+    if not workshop.kind.has_open_registration:
+        raise NotAllowed(_l("This event has no open registration."))
+    if workshop.status != WorkshopStatus.SCHEDULED:
+        raise NotAllowed(_l("Registration for this event is closed."))
+    email = normalise_email(email)
+    if not email or not first_name.strip() or not last_name.strip():
+        raise WorkshopInvalid([("email", _l("Please enter your name and e-mail address."))])
+    person = db.session.scalar(select(Person).where(Person.email == email))
+    now = utcnow()
+    if person is None:
+        person = Person(first_name=first_name.strip(), last_name=last_name.strip(), email=email)
+        db.session.add(person)
+    person.has_consent = True
+    person.consent_at = now
+    person.consent_text = consent_text
+    participation = db.session.scalar(
+        select(Participation).where(Participation.workshop_id == workshop.id, Participation.person_id == person.id)
+    ) if person.id else None
+    if participation is None or participation.invitation_status == InvitationStatus.DECLINED:
+        full = workshop.capacity is not None and accepted_count(workshop) >= workshop.capacity
+        status = InvitationStatus.WAITLISTED if full else InvitationStatus.ACCEPTED
+        if participation is None:
+            participation = Participation(workshop=workshop, person=person, role=ParticipationRole.CITIZEN)
+            db.session.add(participation)
+        participation.invitation_status = status
+        participation.responded_at = now
+    db.session.flush()
+    _send_registration_mail(workshop, participation)
+    return participation
+
+
+def _send_registration_mail(workshop: Workshop, participation: Participation) -> None:
+    from planner.workshops.calendars import build_calendar, workshop_url
+
+    with force_locale("de"):
+        when = format_datetime(workshop.starts_at, "full")
+        until = format_time(workshop.ends_at, "short")
+        if participation.invitation_status == InvitationStatus.ACCEPTED:
+            subject = _("Registration confirmed: %(title)s", title=workshop.title)
+            body = _("your registration for “%(title)s” on %(when)s (until %(until)s) is confirmed.",
+                     title=workshop.title, when=when, until=until)
+            attachments = [("termin.ics", "text/calendar", build_calendar([workshop], method="PUBLISH"))]
+        else:
+            subject = _("Waitlist: %(title)s", title=workshop.title)
+            body = _("“%(title)s” on %(when)s is fully booked. You are on the waitlist; we will write to you when a "
+                     "place becomes free.", title=workshop.title, when=when)
+            attachments = []
+        place = workshop.location or workshop.video_link
+        text = "\n\n".join(filter(None, [
+            _("Dear %(name)s,", name=participation.person.full_name),
+            body,
+            _("Place: %(place)s", place=place) if place else "",
+            workshop_url(workshop),
+            _("Kind regards\nThe Smart City team of %(city)s", city=current_app.config["CITY_NAME"]),
+        ]))
+        send_mail(participation.person.email, subject, text, attachments=attachments)
+
+
+# --- networking -----------------------------------------------------------------------------------------------
+
+
+def took_part(participation: Participation | None) -> bool:
+    """Accepted and not recorded as absent."""
+    return (participation is not None and participation.invitation_status == InvitationStatus.ACCEPTED
+            and participation.attended is not False)
+
+
+def own_participation(user, workshop: Workshop) -> Participation | None:
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return None
+    return db.session.scalar(
+        select(Participation).where(Participation.workshop_id == workshop.id, Participation.person_id == person_id)
+    )
+
+
+def may_see_network(user, workshop: Workshop) -> bool:
+    """Facilitators, and participants who took part (they see the list once they consented themselves)."""
+    return has_role(user, Role.FACILITATOR) or took_part(own_participation(user, workshop))
+
+
+def networking_contacts(workshop: Workshop, exclude_person_id: int | None = None) -> list[Participation]:
+    """Participants who took part and agreed to share their contact details."""
+    stmt = (
+        select(Participation)
+        .join(Person, Person.id == Participation.person_id)
+        .where(Participation.workshop_id == workshop.id, Participation.shares_contact.is_(True),
+               Participation.invitation_status == InvitationStatus.ACCEPTED,
+               or_(Participation.attended.is_(None), Participation.attended.is_(True)))
+        .options(selectinload(Participation.person).selectinload(Person.organisation),
+                 selectinload(Participation.person).selectinload(Person.fields))
+        .order_by(Person.last_name, Person.first_name)
+    )
+    if exclude_person_id:
+        stmt = stmt.where(Participation.person_id != exclude_person_id)
+    return db.session.scalars(stmt).all()
+
+
+def set_shares_contact(workshop: Workshop, actor, shares: bool) -> Participation:
+    participation = own_participation(actor, workshop)
+    if not took_part(participation):
+        raise NotAllowed(_l("Only participants of this workshop can share their contact details."))
+    participation.shares_contact = bool(shares)
+    db.session.flush()
+    return participation
+
+
+# --- calendar links -------------------------------------------------------------------------------------------
+
+
+def create_calendar_token(actor, *, series: WorkshopSeries | None = None, person: Person | None = None) -> str:
+    """A new secret feed link; an earlier active link for the same feed stops working. Returns the secret once."""
+    if (series is None) == (person is None):
+        raise DomainError(_l("A calendar link belongs to either a series or a person."))
+    if series is not None and not has_role(actor, Role.FACILITATOR):
+        raise NotAllowed(_l("Only facilitators can create a link to a series calendar."))
+    if person is not None and getattr(actor, "person_id", None) != person.id:
+        raise NotAllowed(_l("You can only create your own calendar link."))
+    kind = CalendarFeedKind.SERIES if series is not None else CalendarFeedKind.PERSON
+    for old in active_tokens(series=series, person=person):
+        old.revoked_at = utcnow()
+    secret = new_token()
+    db.session.add(CalendarToken(token_hash=hash_token(secret), kind=kind, series=series, person=person,
+                                 created_by_id=getattr(actor, "id", None)))
+    db.session.flush()
+    return secret
+
+
+def may_manage_token(actor, token: CalendarToken) -> bool:
+    if token.kind == CalendarFeedKind.SERIES:
+        return has_role(actor, Role.FACILITATOR)
+    return token.person_id is not None and getattr(actor, "person_id", None) == token.person_id
+
+
+def revoke_calendar_token(token: CalendarToken, actor) -> None:
+    if not may_manage_token(actor, token):
+        raise NotAllowed(_l("You cannot revoke this calendar link."))
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    db.session.flush()
+
+
+def active_tokens(*, series: WorkshopSeries | None = None, person: Person | None = None) -> list[CalendarToken]:
+    stmt = select(CalendarToken).where(CalendarToken.revoked_at.is_(None))
+    if series is not None:
+        stmt = stmt.where(CalendarToken.series_id == series.id)
+    if person is not None:
+        stmt = stmt.where(CalendarToken.person_id == person.id)
+    return db.session.scalars(stmt.order_by(CalendarToken.id)).all()
+
+
+def token_for_secret(secret: str, kind: CalendarFeedKind) -> CalendarToken | None:
+    if not secret or len(secret) > 200:
+        return None
+    token = db.session.scalar(select(CalendarToken).where(CalendarToken.token_hash == hash_token(secret)))
+    if token is None or token.kind != kind or token.revoked_at is not None:
+        return None
+    return token
+
+
+def feed_workshops(token: CalendarToken) -> list[Workshop]:
+    """A series feed: its workshops beyond draft. A personal feed: those the person accepted or is invited to."""
+    stmt = select(Workshop).options(selectinload(Workshop.agenda_blocks), selectinload(Workshop.facilitators))
+    if token.kind == CalendarFeedKind.SERIES:
+        stmt = stmt.where(Workshop.series_id == token.series_id, Workshop.status != WorkshopStatus.DRAFT)
+    else:
+        stmt = stmt.where(Workshop.id.in_(
+            select(Participation.workshop_id).where(
+                Participation.person_id == token.person_id,
+                Participation.invitation_status.in_([InvitationStatus.ACCEPTED, InvitationStatus.INVITED]),
+            )
+        ), Workshop.status != WorkshopStatus.DRAFT)
+    return db.session.scalars(stmt.order_by(Workshop.starts_at, Workshop.id)).all()

@@ -1,22 +1,517 @@
-from flask import abort, render_template
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from planner.core.permissions import SIGNED_IN, access
+from planner.core.errors import DomainError, NotAllowed
+from planner.core.forms import show_domain_error
+from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
+from planner.core.timeutil import to_local
 from planner.extensions import db
-from planner.workshops import bp, services
-from planner.workshops.models import Workshop
+from planner.fields.services import list_fields
+from planner.workshops import bp, calendars, services
+from planner.workshops.forms import (
+    AgendaBlockForm,
+    CancelForm,
+    DuplicateForm,
+    RegistrationForm,
+    SeriesForm,
+    ShareContactForm,
+    WorkshopFilterForm,
+    WorkshopForm,
+)
+from planner.workshops.models import (
+    AgendaBlock,
+    CalendarFeedKind,
+    CalendarToken,
+    Workshop,
+    WorkshopSeries,
+    WorkshopStatus,
+)
+
+PLANNERS = (Role.FACILITATOR,)
+
+
+def _load(workshop_id: int) -> Workshop:
+    return db.session.get(Workshop, workshop_id) or abort(404)
+
+
+def _show_errors(form, error: DomainError) -> None:
+    """Every problem of a WorkshopInvalid on its field; other errors on their field or as a flash message."""
+    for field_name, message in getattr(error, "problems", [(error.field, error.message)]):
+        show_domain_error(form, DomainError(message, field=field_name))
+
+
+def _confirmed() -> bool:
+    return request.form.get("confirm_conflicts") == "1"
+
+
+# --- workshops ------------------------------------------------------------------------------------------------
 
 
 @bp.route("/", endpoint="list")
 @access(SIGNED_IN)
 def list_workshops():
-    page = db.paginate(services.workshops_query(), per_page=50, error_out=False)
-    return render_template("workshops/list.html", page=page)
+    form = WorkshopFilterForm(request.args)
+    form.set_choices(services.list_series(), list_fields())
+    form.validate()
+    series_id = int(form.series.data) if (form.series.data or "").isdigit() else None
+    field_id = int(form.field.data) if (form.field.data or "").isdigit() else None
+    stmt = services.workshops_query(series_id=series_id, kind=form.kind.data or None, field_id=field_id,
+                                    status=form.status.data or None)
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    filters = {k: v for k, v in request.args.items() if k in ("series", "kind", "field", "status") and v}
+    return render_template("workshops/list.html", page=page, form=form, filters=filters,
+                           may_plan=services.may_plan(current_user))
 
 
 @bp.route("/<int:workshop_id>")
 @access(SIGNED_IN)
 def detail(workshop_id: int):
-    workshop = db.session.get(Workshop, workshop_id) or abort(404)
+    workshop = _load(workshop_id)
     participations = services.participations_of(workshop) if services.may_see_participants(current_user) else None
-    return render_template("workshops/detail.html", workshop=workshop, participations=participations)
+    return render_template(
+        "workshops/detail.html", workshop=workshop, participations=participations,
+        schedule=services.agenda_schedule(workshop), overruns=services.agenda_overruns(workshop),
+        may_plan=services.may_plan(current_user), accepted=services.accepted_count(workshop),
+        registration_open=services.registration_open(workshop), WorkshopStatus=WorkshopStatus,
+    )
+
+
+def _workshop_form() -> WorkshopForm:
+    form = WorkshopForm()
+    form.set_choices(services.list_series(), list_fields(), services.facilitator_candidates())
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access(*PLANNERS)
+def create():
+    form = _workshop_form()
+    if request.method == "GET":
+        series_id = request.args.get("series", type=int)
+        if series_id and db.session.get(WorkshopSeries, series_id):
+            form.series.data = series_id
+        if current_user.role in (Role.FACILITATOR, Role.ADMIN):
+            form.facilitators.data = [current_user.id]
+    conflicts = []
+    if form.validate_on_submit():
+        try:
+            workshop = services.create_workshop(form.to_data(), current_user, confirmed=_confirmed())
+        except services.ConflictsFound as error:
+            conflicts = error.conflicts
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The workshop “%(title)s” was created as a draft.", title=workshop.title), "success")
+            return redirect(url_for("workshops.detail", workshop_id=workshop.id))
+    return render_template("workshops/form.html", form=form, conflicts=conflicts, workshop=None)
+
+
+@bp.route("/<int:workshop_id>/edit", methods=["GET", "POST"])
+@access(*PLANNERS)
+def edit(workshop_id: int):
+    workshop = _load(workshop_id)
+    form = _workshop_form()
+    if request.method == "GET":
+        form.fill(services.WorkshopData.from_workshop(workshop))
+    conflicts = []
+    if form.validate_on_submit():
+        try:
+            services.update_workshop(workshop, form.to_data(), current_user, confirmed=_confirmed())
+        except services.ConflictsFound as error:
+            db.session.rollback()
+            conflicts = error.conflicts
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your changes were saved."), "success")
+            return redirect(url_for("workshops.detail", workshop_id=workshop.id))
+    return render_template("workshops/form.html", form=form, conflicts=conflicts, workshop=workshop)
+
+
+@bp.route("/<int:workshop_id>/duplicate", methods=["GET", "POST"])
+@access(*PLANNERS)
+def duplicate(workshop_id: int):
+    workshop = _load(workshop_id)
+    form = DuplicateForm()
+    if request.method == "GET":
+        form.title.data = workshop.title
+    if form.validate_on_submit():
+        try:
+            copy = services.duplicate_workshop(workshop, form.day.data, current_user, title=form.title.data)
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The copy was created as a draft. Please check its details."), "success")
+            return redirect(url_for("workshops.edit", workshop_id=copy.id))
+    return render_template("workshops/duplicate.html", form=form, workshop=workshop)
+
+
+@bp.route("/<int:workshop_id>/cancel", methods=["GET", "POST"])
+@access(*PLANNERS)
+def cancel(workshop_id: int):
+    workshop = _load(workshop_id)
+    if not workshop.can_become(WorkshopStatus.CANCELLED):
+        flash(_("This workshop can no longer be cancelled."), "error")
+        return redirect(url_for("workshops.detail", workshop_id=workshop.id))
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            sent = services.cancel_workshop(workshop, form.reason.data, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The workshop was cancelled. %(count)s participants were notified by e-mail.", count=sent),
+                  "success")
+            return redirect(url_for("workshops.detail", workshop_id=workshop.id))
+    return render_template("workshops/cancel.html", form=form, workshop=workshop)
+
+
+@bp.route("/<int:workshop_id>/status", methods=["POST"])
+@access(*PLANNERS)
+def change_status(workshop_id: int):
+    workshop = _load(workshop_id)
+    try:
+        status = WorkshopStatus(request.form.get("status", ""))
+    except ValueError:
+        abort(400)
+    try:
+        services.change_workshop_status(workshop, status, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The status is now “%(status)s”.", status=status.label), "success")
+    return redirect(url_for("workshops.detail", workshop_id=workshop.id))
+
+
+@bp.route("/<int:workshop_id>/calendar.ics")
+@access(SIGNED_IN)
+def ics(workshop_id: int):
+    workshop = _load(workshop_id)
+    return _ics_response(calendars.build_calendar([workshop]), f"workshop-{workshop.id}.ics", attachment=True)
+
+
+def _ics_response(data: bytes, filename: str, attachment: bool = False) -> Response:
+    response = Response(data, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    disposition = "attachment" if attachment else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# --- series ---------------------------------------------------------------------------------------------------
+
+
+@bp.route("/series", endpoint="series_list")
+@access(SIGNED_IN)
+def series_list():
+    return render_template("workshops/series_list.html", series=services.list_series(),
+                           may_plan=services.may_plan(current_user))
+
+
+@bp.route("/series/new", methods=["GET", "POST"])
+@access(*PLANNERS)
+def series_create():
+    form = SeriesForm()
+    if form.validate_on_submit():
+        try:
+            series = services.create_series(form.to_data(), current_user)
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The series “%(title)s” was created.", title=series.title), "success")
+            return redirect(url_for("workshops.series_list"))
+    return render_template("workshops/series_form.html", form=form, series=None)
+
+
+@bp.route("/series/<int:series_id>/edit", methods=["GET", "POST"])
+@access(*PLANNERS)
+def series_edit(series_id: int):
+    series = db.session.get(WorkshopSeries, series_id) or abort(404)
+    form = SeriesForm(obj=series) if request.method == "GET" else SeriesForm()
+    if form.validate_on_submit():
+        try:
+            services.update_series(series, form.to_data(), current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your changes were saved."), "success")
+            return redirect(url_for("workshops.series_list"))
+    return render_template("workshops/series_form.html", form=form, series=series)
+
+
+# --- agenda ---------------------------------------------------------------------------------------------------
+
+
+def _agenda_context(workshop: Workshop) -> dict:
+    return {
+        "workshop": workshop,
+        "schedule": services.agenda_schedule(workshop),
+        "agenda_end": services.agenda_end(workshop),
+        "overruns": services.agenda_overruns(workshop),
+        "may_plan": services.may_plan(current_user),
+    }
+
+
+@bp.route("/<int:workshop_id>/agenda")
+@access(SIGNED_IN)
+def agenda(workshop_id: int):
+    return render_template("workshops/agenda.html", **_agenda_context(_load(workshop_id)))
+
+
+@bp.route("/<int:workshop_id>/agenda/print")
+@access(SIGNED_IN)
+def agenda_print(workshop_id: int):
+    return render_template("workshops/agenda_print.html", **_agenda_context(_load(workshop_id)))
+
+
+def _load_block(workshop_id: int, block_id: int) -> AgendaBlock:
+    block = db.session.get(AgendaBlock, block_id)
+    if block is None or block.workshop_id != workshop_id:
+        abort(404)
+    return block
+
+
+def _block_form(workshop: Workshop, **kw) -> AgendaBlockForm:
+    form = AgendaBlockForm(**kw)
+    form.set_choices(*services.responsible_candidates(workshop))
+    return form
+
+
+@bp.route("/<int:workshop_id>/agenda/new", methods=["GET", "POST"])
+@access(*PLANNERS)
+def block_create(workshop_id: int):
+    workshop = _load(workshop_id)
+    form = _block_form(workshop)
+    if form.validate_on_submit():
+        try:
+            services.add_agenda_block(workshop, form.to_data(), current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The block “%(title)s” was added to the agenda.", title=form.title.data), "success")
+            return redirect(url_for("workshops.agenda", workshop_id=workshop.id))
+    return render_template("workshops/block_form.html", form=form, workshop=workshop, block=None)
+
+
+@bp.route("/<int:workshop_id>/agenda/<int:block_id>/edit", methods=["GET", "POST"])
+@access(*PLANNERS)
+def block_edit(workshop_id: int, block_id: int):
+    workshop = _load(workshop_id)
+    block = _load_block(workshop_id, block_id)
+    if request.method == "GET":
+        form = _block_form(workshop, obj=block)
+        form.kind.data = block.kind.value
+        form.responsible.data = block.responsible_id
+    else:
+        form = _block_form(workshop)
+    if form.validate_on_submit():
+        try:
+            services.update_agenda_block(block, form.to_data(), current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your changes were saved."), "success")
+            return redirect(url_for("workshops.agenda", workshop_id=workshop.id))
+    return render_template("workshops/block_form.html", form=form, workshop=workshop, block=block)
+
+
+@bp.route("/<int:workshop_id>/agenda/<int:block_id>/delete", methods=["POST"])
+@access(*PLANNERS)
+def block_delete(workshop_id: int, block_id: int):
+    block = _load_block(workshop_id, block_id)
+    title = block.title
+    services.delete_agenda_block(block, current_user)
+    db.session.commit()
+    flash(_("The block “%(title)s” was removed from the agenda.", title=title), "success")
+    return redirect(url_for("workshops.agenda", workshop_id=workshop_id))
+
+
+@bp.route("/<int:workshop_id>/agenda/<int:block_id>/move", methods=["POST"])
+@access(*PLANNERS)
+def block_move(workshop_id: int, block_id: int):
+    block = _load_block(workshop_id, block_id)
+    direction = request.form.get("direction", "")
+    if direction not in ("up", "down"):
+        abort(400)
+    if services.move_agenda_block(block, direction, current_user):
+        db.session.commit()
+        flash(_("The block “%(title)s” was moved.", title=block.title), "success")
+    return redirect(url_for("workshops.agenda", workshop_id=workshop_id, _anchor=f"block-{block.id}"))
+
+
+@bp.route("/<int:workshop_id>/agenda/fit-end", methods=["POST"])
+@access(*PLANNERS)
+def agenda_fit_end(workshop_id: int):
+    workshop = _load(workshop_id)
+    try:
+        services.fit_end_to_agenda(workshop, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The workshop now ends at %(time)s, with its agenda.", time=to_local(workshop.ends_at).strftime(
+            "%H:%M")), "success")
+    return redirect(url_for("workshops.agenda", workshop_id=workshop_id))
+
+
+# --- open registration ----------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:workshop_id>/register", methods=["GET", "POST"])
+@access(PUBLIC)
+def register(workshop_id: int):
+    workshop = _load(workshop_id)
+    if not workshop.kind.has_open_registration:
+        abort(404)
+    is_open = services.registration_open(workshop)
+    form = RegistrationForm()
+    if is_open and form.validate_on_submit():
+        try:
+            participation = services.register_for_event(
+                workshop, form.first_name.data, form.last_name.data, form.email.data, str(form.consent.label.text)
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            if participation.invitation_status.value == "waitlisted":
+                flash(_("The event is fully booked. You are on the waitlist; we have sent you an e-mail."), "warning")
+            else:
+                flash(_("Thank you, you are registered. We have sent you a confirmation by e-mail."), "success")
+            return redirect(url_for("workshops.register", workshop_id=workshop.id))
+    full = workshop.capacity is not None and services.accepted_count(workshop) >= workshop.capacity
+    return render_template("workshops/register.html", workshop=workshop, form=form, is_open=is_open, full=full)
+
+
+# --- networking -----------------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:workshop_id>/networking")
+@access(SIGNED_IN)
+def networking(workshop_id: int):
+    workshop = _load(workshop_id)
+    is_planner = services.may_plan(current_user)
+    own = services.own_participation(current_user, workshop)
+    if not is_planner and not services.took_part(own):
+        abort(403)
+    contacts = None
+    if is_planner or (workshop.is_over and own.shares_contact):
+        contacts = services.networking_contacts(workshop, exclude_person_id=own.person_id if own else None)
+    return render_template("workshops/networking.html", workshop=workshop, own=own, contacts=contacts,
+                           took_part=services.took_part(own))
+
+
+@bp.route("/<int:workshop_id>/networking/consent", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def networking_consent(workshop_id: int):
+    workshop = _load(workshop_id)
+    own = services.own_participation(current_user, workshop)
+    if not services.took_part(own):
+        abort(403)
+    form = ShareContactForm()
+    if request.method == "GET":
+        form.shares_contact.data = own.shares_contact
+    if form.validate_on_submit():
+        try:
+            services.set_shares_contact(workshop, current_user, form.shares_contact.data)
+        except NotAllowed:
+            abort(403)
+        db.session.commit()
+        if form.shares_contact.data:
+            flash(_("The other participants who share their contact details now see yours."), "success")
+        else:
+            flash(_("Your contact details are no longer shown to other participants."), "success")
+        return redirect(url_for("workshops.networking", workshop_id=workshop.id))
+    return render_template("workshops/networking_consent.html", workshop=workshop, form=form)
+
+
+# --- calendar links -------------------------------------------------------------------------------------------
+
+
+def _calendar_page(new_link: str | None = None, status: int = 200):
+    person = current_user.person if current_user.person_id else None
+    series = services.list_series() if services.may_plan(current_user) else []
+    return render_template(
+        "workshops/calendar_links.html", person=person, new_link=new_link,
+        personal=services.active_tokens(person=person) if person else [],
+        series=[(s, services.active_tokens(series=s)) for s in series],
+    ), status
+
+
+@bp.route("/calendar", endpoint="calendar_links")
+@access(SIGNED_IN)
+def calendar_links():
+    return _calendar_page()
+
+
+@bp.route("/calendar/tokens", methods=["POST"])
+@access(SIGNED_IN)
+def token_create():
+    kind = request.form.get("kind", "")
+    if kind == CalendarFeedKind.SERIES.value:
+        if not services.may_plan(current_user):
+            abort(403)
+        series = db.session.get(WorkshopSeries, request.form.get("series_id", type=int) or 0) or abort(404)
+        target = {"series": series}
+        endpoint = "workshops.series_feed"
+    elif kind == CalendarFeedKind.PERSON.value:
+        if not current_user.person_id:
+            abort(403)
+        target = {"person": current_user.person}
+        endpoint = "workshops.person_feed"
+    else:
+        abort(400)
+    try:
+        secret = services.create_calendar_token(current_user, **target)
+    except NotAllowed:
+        abort(403)
+    db.session.commit()
+    # Shown once, on this response only: the database keeps nothing but the hash.
+    return _calendar_page(new_link=url_for(endpoint, token=secret, _external=True))
+
+
+@bp.route("/calendar/tokens/<int:token_id>/revoke", methods=["POST"])
+@access(SIGNED_IN)
+def token_revoke(token_id: int):
+    token = db.session.get(CalendarToken, token_id) or abort(404)
+    if not services.may_manage_token(current_user, token):
+        abort(403)
+    services.revoke_calendar_token(token, current_user)
+    db.session.commit()
+    flash(_("The calendar link was revoked. Calendars subscribed to it no longer receive updates."), "success")
+    return redirect(url_for("workshops.calendar_links"))
+
+
+@bp.route("/feeds/series/<token>.ics")
+@access(PUBLIC)
+def series_feed(token: str):
+    found = services.token_for_secret(token, CalendarFeedKind.SERIES) or abort(404)
+    data = calendars.build_calendar(services.feed_workshops(found), name=found.series.title, method=None)
+    return _ics_response(data, f"series-{found.series_id}.ics")
+
+
+@bp.route("/feeds/person/<token>.ics")
+@access(PUBLIC)
+def person_feed(token: str):
+    found = services.token_for_secret(token, CalendarFeedKind.PERSON) or abort(404)
+    data = calendars.build_calendar(services.feed_workshops(found), name=_("My workshops"), method=None)
+    return _ics_response(data, "my-workshops.ics")

@@ -1,0 +1,183 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from planner.core.forms import MultiCheckboxField
+from planner.workshops.models import AgendaBlockKind, WorkshopFormat, WorkshopKind, WorkshopStatus
+from planner.workshops.services import MAX_BLOCK_MINUTES, MIN_BLOCK_MINUTES, BlockData, SeriesData, WorkshopData
+
+REQUIRED = _l("Please fill in this field.")
+BAD_DATE = _l("Please enter a valid date.")
+BAD_TIME = _l("Please enter a valid time (hh:mm).")
+BAD_NUMBER = _l("Please enter a whole number.")
+
+
+class _Date(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(BAD_DATE)) from error
+
+
+class _Time(TimeField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(BAD_TIME)) from error
+
+
+class _Int(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(BAD_NUMBER)) from error
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class WorkshopForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    kind = SelectField(_l("Kind of event"), choices=[(k.value, k.label) for k in WorkshopKind],
+                       default=WorkshopKind.WORKSHOP.value)
+    audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200)],
+                           description=_l("For briefings: the political body, e.g. “Ausschuss für Digitalisierung”."))
+    series = SelectField(_l("Series"), coerce=_optional_int, choices=[], validators=[Optional()])
+    fields = MultiCheckboxField(_l("Action fields"), coerce=int, choices=[])
+    format = RadioField(_l("Format"), choices=[(f.value, f.label) for f in WorkshopFormat],
+                        default=WorkshopFormat.VIRTUAL.value, validators=[InputRequired(REQUIRED)])
+    day = _Date(_l("Date"), validators=[InputRequired(REQUIRED)])
+    start_time = _Time(_l("Start time"), validators=[InputRequired(REQUIRED)],
+                       description=_l("Local time in Europe/Berlin, e.g. 09:00."))
+    end_time = _Time(_l("End time"), validators=[InputRequired(REQUIRED)])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=300)],
+                           description=_l("Required for events in person and hybrid ones."))
+    video_link = URLField(_l("Video link"), validators=[Optional(), Length(max=500)],
+                          description=_l("Required for virtual and hybrid events; starts with https://."))
+    capacity = _Int(_l("Capacity"), validators=[Optional(), NumberRange(min=1, message=_l(
+        "The capacity must be a positive whole number."))])
+    facilitators = MultiCheckboxField(_l("Facilitators"), coerce=int, choices=[])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
+                                description=_l("Markdown is allowed."))
+
+    def set_choices(self, series, fields, facilitators) -> None:
+        self.series.choices = [(None, _l("No series"))] + [(s.id, s.title) for s in series]
+        self.fields.choices = [(f.id, f"{f.code} – {f.name}") for f in fields]
+        self.facilitators.choices = [(u.id, u.name) for u in facilitators]
+
+    def fill(self, data: WorkshopData) -> None:
+        self.title.data, self.kind.data, self.audience.data = data.title, data.kind.value, data.audience
+        self.series.data, self.fields.data, self.format.data = data.series_id, data.field_ids, data.format.value
+        self.day.data, self.start_time.data, self.end_time.data = data.day, data.start, data.end
+        self.location.data, self.video_link.data, self.capacity.data = data.location, data.video_link, data.capacity
+        self.facilitators.data, self.description.data = data.facilitator_ids, data.description
+
+    def to_data(self) -> WorkshopData:
+        return WorkshopData(
+            title=self.title.data or "", kind=WorkshopKind(self.kind.data), audience=self.audience.data or "",
+            series_id=self.series.data, field_ids=list(self.fields.data or []), format=WorkshopFormat(self.format.data),
+            day=self.day.data, start=self.start_time.data, end=self.end_time.data, location=self.location.data or "",
+            video_link=self.video_link.data or "", capacity=self.capacity.data,
+            facilitator_ids=list(self.facilitators.data or []), description=self.description.data or "",
+        )
+
+
+class SeriesForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
+                                description=_l("Markdown is allowed."))
+    starts_on = _Date(_l("Start of the period"), validators=[Optional()])
+    ends_on = _Date(_l("End of the period"), validators=[Optional()])
+
+    def to_data(self) -> SeriesData:
+        return SeriesData(title=self.title.data or "", description=self.description.data or "",
+                          starts_on=self.starts_on.data, ends_on=self.ends_on.data)
+
+
+class DuplicateForm(FlaskForm):
+    title = StringField(_l("Title of the new workshop"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    day = _Date(_l("Date of the new workshop"), validators=[InputRequired(REQUIRED)],
+                description=_l("The times of day, fields, format, place, facilitators and agenda are copied."))
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for the cancellation"), validators=[DataRequired(_l(
+        "Please give a reason for the cancellation.")), Length(max=2000)],
+        description=_l("Sent to everyone invited, registered or on the waitlist."))
+
+
+class AgendaBlockForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=[(k.value, k.label) for k in AgendaBlockKind],
+                       default=AgendaBlockKind.INPUT.value)
+    duration_minutes = _Int(
+        _l("Duration in minutes"), default=30,
+        validators=[InputRequired(REQUIRED), NumberRange(min=MIN_BLOCK_MINUTES, max=MAX_BLOCK_MINUTES, message=_l(
+            "The duration must be between %(min)s and %(max)s minutes.", min=MIN_BLOCK_MINUTES,
+            max=MAX_BLOCK_MINUTES))],
+    )
+    responsible = SelectField(_l("Responsible person"), coerce=_optional_int, choices=[], validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+
+    def set_choices(self, participants, others) -> None:
+        self.responsible.choices = [(None, _l("Nobody"))]
+        self.responsible.choices += [(p.id, _l("%(name)s (participant)", name=p.full_name)) for p in participants]
+        self.responsible.choices += [(p.id, p.full_name) for p in others]
+
+    def to_data(self) -> BlockData:
+        return BlockData(title=self.title.data or "", kind=AgendaBlockKind(self.kind.data),
+                         duration_minutes=self.duration_minutes.data, responsible_id=self.responsible.data,
+                         notes=self.notes.data or "")
+
+
+class RegistrationForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED), Length(max=100)],
+                             render_kw={"autocomplete": "given-name"})
+    last_name = StringField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=100)],
+                            render_kw={"autocomplete": "family-name"})
+    email = EmailField(_l("E-mail address"), validators=[
+        DataRequired(REQUIRED), Length(max=254),
+        Email(message=_l("Please enter a valid e-mail address."), check_deliverability=False)],
+        render_kw={"autocomplete": "email"})
+    consent = BooleanField(
+        _l("I agree that the city processes my name and e-mail address to organise this event and to write to me "
+           "about it. I can withdraw my consent at any time."),
+        validators=[DataRequired(_l("Please agree to the processing of your data, otherwise we cannot register you."))],
+    )
+
+
+class ShareContactForm(FlaskForm):
+    shares_contact = BooleanField(_l("Show my name, organisation, fields and e-mail address to the other "
+                                     "participants of this workshop who share theirs"))
+
+
+class WorkshopFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    series = SelectField(_l("Series"), choices=[], validators=[Optional()])
+    kind = SelectField(_l("Kind of event"), choices=[], validators=[Optional()])
+    field = SelectField(_l("Action field"), choices=[], validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[], validators=[Optional()])
+
+    def set_choices(self, series, fields) -> None:
+        self.series.choices = [("", _l("All series"))] + [(str(s.id), s.title) for s in series]
+        self.kind.choices = [("", _l("All kinds"))] + [(k.value, k.label) for k in WorkshopKind]
+        self.field.choices = [("", _l("All fields"))] + [(str(f.id), f"{f.code} – {f.name}") for f in fields]
+        self.status.choices = [("", _l("All states"))] + [(s.value, s.label) for s in WorkshopStatus]
