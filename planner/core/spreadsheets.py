@@ -25,7 +25,12 @@ _BINARY_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class SpreadsheetError(DomainError):
-    """A file that cannot be read as a table (encoding, binary content, no header)."""
+    """A file that cannot be read as a table. ``code``: "empty", "binary", "encoding" or "csv", so a caller
+    can word the message for its own page."""
+
+    def __init__(self, message, code: str = "csv", field: str | None = None):
+        super().__init__(message, field)
+        self.code = code
 
 
 def neutralise(value) -> str | int | float | Decimal:
@@ -111,9 +116,9 @@ def write_xlsx(header: Sequence, rows: Iterable[Sequence], title: str = "Tabelle
 def decode_text(data: bytes) -> tuple[str, str]:
     """(text, encoding): UTF-8 (BOM removed) first, then Windows-1252; binary content is refused."""
     if not data or not data.strip():
-        raise SpreadsheetError(_l("The file is empty."))
+        raise SpreadsheetError(_l("The file is empty."), "empty")
     if b"\x00" in data:
-        raise SpreadsheetError(_l("The file is not a text file (CSV). Please save it as CSV and try again."))
+        raise SpreadsheetError(_l("The file is not a text file (CSV). Please save it as CSV and try again."), "binary")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(encoding)
@@ -123,7 +128,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
             break
         return text, encoding
     raise SpreadsheetError(
-        _l("The file could not be read as text. Please save it as CSV (UTF-8 or Windows) and try again.")
+        _l("The file could not be read as text. Please save it as CSV (UTF-8 or Windows) and try again."), "encoding"
     )
 
 
@@ -164,8 +169,8 @@ def read_csv_text(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
             rows.append((start_line, cells))
     except csv.Error as error:
         raise SpreadsheetError(
-            _l("The file is not valid CSV (line %(line)s): %(error)s", line=reader.line_num, error=str(error))
+            _l("The file is not valid CSV (line %(line)s): %(error)s", line=reader.line_num, error=str(error)), "csv"
         ) from error
     if header is None:
-        raise SpreadsheetError(_l("The file is empty."))
+        raise SpreadsheetError(_l("The file is empty."), "empty")
     return header, rows
