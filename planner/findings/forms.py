@@ -1,18 +1,202 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
-from wtforms.validators import Optional
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from planner.findings.models import MeasureStatus
+from planner.core.forms import MultiCheckboxField
+from planner.findings.models import (
+    DESCRIPTION_MAX,
+    TEXT_MAX,
+    FindingKind,
+    FundingType,
+    MeasureStatus,
+    Priority,
+    SmartCityArea,
+)
+from planner.findings.services import MEASURE_KIND
+
+TOO_LONG = _l("The text is too long: at most %(max)d characters are allowed.")
+EMPTY = _l("Please enter a text.")
+
+
+def _optional_int(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def kind_label(kind: str):
+    return _l("Measure proposal") if kind == MEASURE_KIND else FindingKind(kind).label
+
+
+class CaptureForm(FlaskForm):
+    block = SelectField(_l("Agenda block"), choices=[], coerce=_optional_int, validate_choice=True)
+    field = SelectField(_l("Action field"), choices=[], coerce=_optional_int, validators=[InputRequired()])
+    kind = SelectField(_l("Kind"), choices=[], validators=[InputRequired()])
+    author = SelectField(_l("Author"), choices=[], coerce=_optional_int, validate_choice=True,
+                         description=_l("Log on behalf of a participant, e.g. from the minutes."))
+    title = StringField(_l("Title of the measure"), validators=[Optional(), Length(max=300, message=TOO_LONG)],
+                        description=_l("Only for measure proposals."))
+    text = TextAreaField(
+        _l("Text"),
+        validators=[DataRequired(message=EMPTY), Length(max=DESCRIPTION_MAX, message=TOO_LONG)],
+        description=_l("Enter saves, Shift+Enter starts a new line. Markdown is allowed (**bold**, lists, links)."),
+        render_kw={"rows": 3, "data-enter-submits": "true"},
+    )
+    needs = MultiCheckboxField(_l("Needs the measure addresses"), choices=[], coerce=int,
+                               description=_l("Only for measure proposals."))
+
+    def set_choices(self, blocks, fields, kinds, authors=None, needs=()):
+        if blocks:
+            self.block.choices = [(b.id, f"{b.title} ({b.kind.label})") for b in blocks]
+        else:
+            del self.block
+        self.field.choices = [(f.id, f"{f.code} – {f.name}") for f in fields]
+        self.kind.choices = [(k, kind_label(k)) for k in kinds]
+        if authors is None:
+            del self.author
+        else:
+            self.author.choices = [(None, _l("Myself"))] + [(p.id, p.full_name) for p in authors]
+        self.needs.choices = [(n.id, f"{n.number} {n.short_text}") for n in needs]
+
+    def validate_text(self, field):
+        limit = DESCRIPTION_MAX if self.kind.data == MEASURE_KIND else TEXT_MAX
+        if field.data and len(field.data.strip()) > limit:
+            raise ValueError(TOO_LONG % {"max": limit})
+        if not (field.data or "").strip() and self.kind.data != MEASURE_KIND:
+            raise ValueError(EMPTY)
+
+
+class FindingEditForm(FlaskForm):
+    text = TextAreaField(_l("Text"), validators=[DataRequired(message=EMPTY), Length(max=TEXT_MAX, message=TOO_LONG)],
+                         description=_l("Markdown is allowed (**bold**, lists, links)."))
+    version = HiddenField()
+
+
+class HideForm(FlaskForm):
+    reason = StringField(_l("Reason for hiding"), validators=[DataRequired(message=EMPTY), Length(max=500)])
+
+
+class CommentForm(FlaskForm):
+    text = TextAreaField(_l("Comment"),
+                         validators=[DataRequired(message=EMPTY), Length(max=TEXT_MAX, message=TOO_LONG)],
+                         description=_l("Markdown is allowed (**bold**, lists, links)."), render_kw={"rows": 3})
+
+
+class MeasureForm(FlaskForm):
+    field = SelectField(_l("Action field"), choices=[], coerce=_optional_int, validators=[InputRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(message=EMPTY), Length(max=300, message=TOO_LONG)])
+    description = TextAreaField(_l("Description"),
+                                validators=[Optional(), Length(max=DESCRIPTION_MAX, message=TOO_LONG)],
+                                description=_l("Markdown is allowed (**bold**, lists, links)."))
+    goal = TextAreaField(_l("Goal"), validators=[Optional(), Length(max=DESCRIPTION_MAX, message=TOO_LONG)])
+    expected_effect = TextAreaField(_l("Expected effect"),
+                                    validators=[Optional(), Length(max=DESCRIPTION_MAX, message=TOO_LONG)])
+    needs = MultiCheckboxField(_l("Needs this measure addresses"), choices=[], coerce=int)
+    lead_unit = StringField(_l("Lead unit"), validators=[Optional(), Length(max=200, message=TOO_LONG)])
+    partners = TextAreaField(_l("Partners"), validators=[Optional(), Length(max=TEXT_MAX, message=TOO_LONG)],
+                             render_kw={"rows": 2})
+    funding_type = SelectField(_l("Funding"), choices=[], validators=[Optional()])
+    funding_note = StringField(_l("Note on funding"), validators=[Optional(), Length(max=500, message=TOO_LONG)],
+                               description=_l("E.g. the grant programme."))
+    cost_estimate = DecimalField(_l("Cost estimate (euros)"), places=2,
+                                 validators=[Optional(), NumberRange(min=0, max=10**11)])
+    priority = SelectField(_l("Priority"), choices=[], validators=[Optional()])
+    index_area = SelectField(_l("Smart City Index area"), choices=[], validators=[Optional()],
+                             description=_l("The area of the Bitkom Smart City Index the measure contributes to."))
+    start_year = IntegerField(_l("Start year"), validators=[Optional()])
+    end_year = IntegerField(_l("End year"), validators=[Optional()])
+    version = HiddenField()
+
+    def set_choices(self, fields, needs):
+        self.field.choices = [(f.id, f"{f.code} – {f.name}") for f in fields]
+        self.needs.choices = [(n.id, f"{n.number} {n.short_text}") for n in needs]
+        none = [("", _l("Not set"))]
+        self.funding_type.choices = none + [(f.value, f.label) for f in FundingType]
+        self.priority.choices = none + [(p.value, p.label) for p in Priority]
+        self.index_area.choices = none + [(a.value, a.label) for a in SmartCityArea]
+
+    def data_for_service(self) -> dict:
+        return {
+            "title": self.title.data, "description": self.description.data, "goal": self.goal.data,
+            "expected_effect": self.expected_effect.data, "lead_unit": self.lead_unit.data,
+            "partners": self.partners.data, "funding_type": self.funding_type.data or None,
+            "funding_note": self.funding_note.data, "cost_estimate": self.cost_estimate.data,
+            "priority": self.priority.data or None, "index_area": self.index_area.data or None,
+            "start_year": self.start_year.data, "end_year": self.end_year.data,
+        }
+
+
+class KPIForm(FlaskForm):
+    indicator = StringField(_l("Indicator"), validators=[DataRequired(message=EMPTY), Length(max=300)])
+    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=50)], description=_l("E.g. %, t CO₂, number."))
+    baseline = DecimalField(_l("Baseline"), places=2, validators=[Optional()])
+    target_value = DecimalField(_l("Target value"), places=2, validators=[Optional()])
+    target_year = IntegerField(_l("Target year"), validators=[Optional()])
+
+
+class DependencyForm(FlaskForm):
+    depends_on = SelectField(_l("Depends on measure"), choices=[], coerce=_optional_int,
+                             validators=[InputRequired()])
+
+
+class EvaluateForm(FlaskForm):
+    status = SelectField(_l("New status"), choices=[], validators=[InputRequired()])
+    answer = TextAreaField(_l("Official answer"),
+                           validators=[Optional(), Length(max=DESCRIPTION_MAX, message=TOO_LONG)],
+                           description=_l("The proposer sees this answer on the measure's page."))
+
+    def set_choices(self, measure):
+        self.status.choices = [
+            (s.value, s.label) for s in MeasureStatus if s != MeasureStatus.MERGED and measure.can_become(s)
+        ]
+
+
+class MergeForm(FlaskForm):
+    kept = SelectField(_l("Keep this measure"), choices=[], coerce=_optional_int, validators=[InputRequired()],
+                       description=_l("This measure is merged into the one you choose: its needs, comments and "
+                                      "supporters move over."))
 
 
 class MeasureFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
+    q = SearchField(_l("Search"), validators=[Optional()])
     field = SelectField(_l("Action field"), choices=[], validators=[Optional()])
     status = SelectField(_l("Status"), choices=[], validators=[Optional()])
+    priority = SelectField(_l("Priority"), choices=[], validators=[Optional()])
+    area = SelectField(_l("Smart City Index area"), choices=[], validators=[Optional()])
+    sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()])
 
     def set_choices(self, fields) -> None:
         self.field.choices = [("", _l("All fields"))] + [(str(f.id), f"{f.code} – {f.name}") for f in fields]
         self.status.choices = [("", _l("All states"))] + [(s.value, s.label) for s in MeasureStatus]
+        self.priority.choices = [("", _l("All priorities"))] + [(p.value, p.label) for p in Priority]
+        self.area.choices = [("", _l("All areas"))] + [(a.value, a.label) for a in SmartCityArea]
+        self.sort.choices = [("number", _l("Number")), ("title", _l("Title")), ("priority", _l("Priority")),
+                             ("status", _l("Status"))]
+
+
+class NeedFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), validators=[Optional()])
+    field = SelectField(_l("Action field"), choices=[], validators=[Optional()])
+    without_measure = BooleanField(_l("Only needs without a measure"))
+    sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()])
+
+    def set_choices(self, fields) -> None:
+        self.field.choices = [("", _l("All fields"))] + [(str(f.id), f"{f.code} – {f.name}") for f in fields]
+        self.sort.choices = [("number", _l("Number")), ("text", _l("Text"))]
