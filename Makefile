@@ -10,13 +10,21 @@ PORT ?= 5000
 # PostgreSQL server binaries.
 SYSTEM_PACKAGES := chromium poppler-utils default-jre-headless postgresql pandoc
 
-.PHONY: run test setup venv assets translations db demo system-deps lint serve clean
+.PHONY: run test test-pg setup venv assets translations db demo system-deps lint serve worker bench clean
 
+# The background job worker runs beside the dev server and stops with it (Ctrl+C).
 run: setup db demo
+	@$(FLASK) jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite against a throwaway PostgreSQL 15 cluster (tests/pg_plugin.py starts and removes it). The
+# browser tests run once, in `make test`: their live server always uses its own SQLite file.
+test-pg: setup system-deps
+	$(BIN)/python -m pytest --postgres -m "not e2e" $(PYTEST_ARGS)
 
 setup: venv assets translations
 
@@ -73,9 +81,23 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml -r planner
 
+# Production-style serving: gunicorn (workers/threads from PLANNER_GUNICORN_WORKERS/THREADS, see
+# planner/gunicorn_conf.py) and the job worker beside it (WORKER=0 when the worker runs as its own service).
+WORKER ?= 1
 serve: setup db
-	$(BIN)/gunicorn --workers $${PLANNER_GUNICORN_WORKERS:-2} --threads $${PLANNER_GUNICORN_THREADS:-4} \
-		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	@if [ "$(WORKER)" = "1" ]; then $(FLASK) jobs worker & worker=$$!; fi; \
+	trap '[ -n "$$worker" ] && kill $$worker 2>/dev/null; wait 2>/dev/null' EXIT INT TERM; \
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c planner/gunicorn_conf.py wsgi:app
+
+# The background job worker alone (Huey consumer; storage: instance/huey.sqlite3 or PLANNER_HUEY_REDIS_URL).
+worker: setup db
+	$(FLASK) jobs worker
+
+# The benchmark (docs/benchmarks.md): SCALES=city or "city metropolis", DATABASES="sqlite postgresql".
+SCALES ?= city
+DATABASES ?= sqlite postgresql
+bench: setup system-deps
+	$(BIN)/python -m bench.run --scales "$(SCALES)" --databases "$(DATABASES)" --output docs/benchmarks.md $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules planner/static/vendor .pytest_cache test-artifacts

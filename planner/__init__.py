@@ -64,8 +64,10 @@ def create_app(test_config: dict | None = None, instance_path: str | Path | None
     )
     extensions.login_manager.init_app(app)
 
+    from planner import serving
     from planner.core import audit, web  # noqa: F401 - audit registers its model and flush hooks
 
+    serving.init_app(app)  # JSON request log, fingerprinted static files with far-future caching
     web.init_app(app)
 
     import importlib

@@ -56,3 +56,17 @@ class DefaultConfig:
     LOGIN_LOCKOUT_ATTEMPTS = 10
     LOGIN_LOCKOUT_MINUTES = 15
     PASSWORD_RESET_HOURS = 1
+
+    # Background jobs (Huey): SQLite storage in the instance folder unless a Redis URL is set
+    # (PLANNER_HUEY_REDIS_URL=redis://host:6379/0). HUEY_IMMEDIATE runs jobs in-process at once
+    # (None: only in tests). HUEY_WORKERS: threads of `flask jobs worker` / `make worker`.
+    HUEY_REDIS_URL: str | None = None
+    HUEY_SQLITE_PATH: str | None = None
+    HUEY_IMMEDIATE: bool | None = None
+    HUEY_WORKERS = 2
+
+    # Production serving: one JSON line per request on the "planner.requests" logger (gunicorn's stderr),
+    # and static files with a content hash in their URL, cached for a year by browsers and proxies.
+    REQUEST_LOG = True
+    STATIC_FINGERPRINT = True
+    STATIC_MAX_AGE = 365 * 24 * 3600

@@ -1,0 +1,42 @@
+"""The Huey queue behind the jobs: SQLite storage in the instance folder by default, Redis when
+PLANNER_HUEY_REDIS_URL is set, immediate (run at once, in-process) in tests.
+
+Each app gets its own Huey instance (``app.extensions["huey"]``) with one registered Huey task,
+``run_job(job_id)``, that runs the planner task named in the Job row inside an app context. The planner's
+own task registry (planner.jobs.services.task) sits above it, so packages never touch Huey directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from huey import Huey, RedisHuey, SqliteHuey
+
+
+def make_huey(app: Flask) -> Huey:
+    immediate = app.config.get("HUEY_IMMEDIATE")
+    if immediate is None:
+        immediate = bool(app.testing)
+    redis_url = app.config.get("HUEY_REDIS_URL")
+    name = app.config.get("HUEY_NAME", "planner")
+    if redis_url:
+        huey = RedisHuey(name, url=redis_url, immediate=immediate, results=False)
+    else:
+        filename = app.config.get("HUEY_SQLITE_PATH") or str(Path(app.instance_path) / "huey.sqlite3")
+        huey = SqliteHuey(name, filename=filename, immediate=immediate, results=False)
+
+    @huey.task(name="planner.run_job")
+    def run_job(job_id: int) -> None:
+        from planner.jobs.services import execute_job
+
+        with app.app_context():
+            execute_job(job_id)
+
+    app.extensions["huey"] = huey
+    app.extensions["huey_run_job"] = run_job
+    return huey
+
+
+def get_huey(app: Flask) -> Huey:
+    return app.extensions["huey"]
