@@ -1,0 +1,207 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, DecimalField, SearchField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from planner.surveys.importer import personal_data_reason
+from planner.surveys.models import WEIGHT_KEYS, QuestionKind
+
+
+def _optional_int(value):
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        _l("Survey export"),
+        validators=[FileRequired(message=_l("Please choose a file."))],
+        description=_l("CSV (UTF-8 or Windows, separated by ; or ,) or Excel (XLSX), e.g. a LimeSurvey export."),
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(message=_l("Please enter a title.")), Length(max=200)])
+    wave = StringField(_l("Wave"), validators=[Optional(), Length(max=100)],
+                       description=_l("e.g. “2. Welle 2023”"))
+    starts_on = DateField(_l("Survey started on"), validators=[Optional()])
+    ends_on = DateField(_l("Survey ended on"), validators=[Optional()])
+    saved_mapping = SelectField(_l("Apply a saved mapping"), choices=[], coerce=_optional_int, validate_choice=False)
+
+    def set_choices(self, mappings):
+        self.saved_mapping.choices = [(None, _l("– none, suggest a mapping –"))] + [(m.id, m.name) for m in mappings]
+
+
+KIND_CHOICES = [(k.value, k.label) for k in QuestionKind]
+SCALE_CHOICES = [(5, _l("1 to 5")), (10, _l("1 to 10"))]
+LAYOUT_CHOICES = [
+    ("by_rank", _l("one column per rank, the cell names the option")),
+    ("by_option", _l("one column per option, the cell holds the rank")),
+]
+MAX_OPTION_SLOTS = 20
+
+
+def option_slots(question: dict, profiles: dict) -> list[str]:
+    """The options the mapping form offers links for."""
+    options = list(question.get("options") or [])
+    if not options and len(question["columns"]) == 1:
+        options = list(profiles.get(question["columns"][0], {}).get("values", []))
+    return options[:MAX_OPTION_SLOTS]
+
+
+def mapping_form(mapping: dict, profiles: dict, fields, measures, formdata=None):
+    """A form with, per question: type, wording, scale, layout, field, measure, and a link per option."""
+
+    class MappingForm(FlaskForm):
+        save_as = StringField(_l("Save this mapping as"), validators=[Optional(), Length(max=120)],
+                              description=_l("Optional: a name, to reuse the mapping for the next wave."))
+
+        def validate(self, extra_validators=None):
+            ok = super().validate(extra_validators)
+            for question in mapping["questions"]:
+                kind = self[f"{question['key']}__kind"].data
+                if kind in (QuestionKind.IGNORE.value, QuestionKind.DEMOGRAPHIC.value):
+                    continue
+                for column in question["columns"]:
+                    reason = personal_data_reason(column, profiles.get(column))
+                    if reason:
+                        self[f"{question['key']}__kind"].errors.append(
+                            _l("This column may hold personal data (%(reason)s). Ignore it or keep it "
+                               "explicitly as a demographic.", reason=reason)
+                        )
+                        ok = False
+                        break
+            return ok
+
+    field_choices = [("", _l("– no action field –"))] + [(f.code, f"{f.code} – {f.name}") for f in fields]
+    measure_choices = [("", _l("– no measure –"))] + [
+        (str(m.id), (m.number + " " if getattr(m, "number", None) else "") + m.title[:80]) for m in measures
+    ]
+    for question in mapping["questions"]:
+        key = question["key"]
+        columns = ", ".join(question["columns"])
+        setattr(MappingForm, f"{key}__kind", SelectField(
+            _l("Type of question"), choices=KIND_CHOICES, default=question.get("kind"),
+            validators=[InputRequired()], description=_l("Columns: %(columns)s", columns=columns)))
+        setattr(MappingForm, f"{key}__text", StringField(
+            _l("Question"), default=question.get("text"), validators=[DataRequired(), Length(max=500)]))
+        setattr(MappingForm, f"{key}__scale", SelectField(
+            _l("Rating scale"), choices=SCALE_CHOICES, coerce=int, default=question.get("scale") or 5,
+            description=_l("Only for rating scales.")))
+        if len(question["columns"]) > 1:
+            setattr(MappingForm, f"{key}__layout", SelectField(
+                _l("How the ranking is stored"), choices=LAYOUT_CHOICES, default=question.get("layout") or "by_rank",
+                description=_l("Only for rankings.")))
+        setattr(MappingForm, f"{key}__field", SelectField(
+            _l("Action field of the question"), choices=field_choices, default=question.get("field") or "",
+            description=_l("E.g. a rating of how important this field is.")))
+        setattr(MappingForm, f"{key}__measure", SelectField(
+            _l("Measure of the question"), choices=measure_choices, default=str(question.get("measure") or "")))
+        for index, option in enumerate(option_slots(question, profiles)):
+            setattr(MappingForm, f"{key}__opt{index}__label", StringField(
+                _l("Option %(number)s", number=index + 1), default=option, validators=[Optional(), Length(max=200)]))
+            setattr(MappingForm, f"{key}__opt{index}__field", SelectField(
+                _l("Action field for “%(option)s”", option=option), choices=field_choices,
+                default=(question.get("option_fields") or {}).get(option, "")))
+            setattr(MappingForm, f"{key}__opt{index}__measure", SelectField(
+                _l("Measure for “%(option)s”", option=option), choices=measure_choices,
+                default=str((question.get("option_measures") or {}).get(option, ""))))
+    return MappingForm(formdata=formdata)
+
+
+def mapping_from_form(form, mapping: dict, profiles: dict) -> dict:
+    """The mapping the form describes (options follow the chosen type)."""
+    questions = []
+    for old in mapping["questions"]:
+        key = old["key"]
+        kind = form[f"{key}__kind"].data
+        question = {"key": key, "text": form[f"{key}__text"].data.strip(), "kind": kind, "columns": old["columns"]}
+        slots = option_slots(old, profiles)
+        labels = [(form[f"{key}__opt{i}__label"].data or "").strip() or slots[i] for i in range(len(slots))]
+        subs = [c for c in old["columns"]]
+        from planner.surveys.mapping import group_columns
+
+        groups = group_columns(old["columns"])
+        if len(groups) == 1 and len(groups[0].columns) > 1:
+            subs = list(groups[0].subs)
+        layout = form[f"{key}__layout"].data if f"{key}__layout" in form else None
+        if kind == QuestionKind.RATING.value:
+            question["scale"] = form[f"{key}__scale"].data
+        if kind == QuestionKind.RANKING.value:
+            question["layout"] = layout or "by_rank"
+        column_options = kind == QuestionKind.MULTIPLE.value or (kind == QuestionKind.RANKING.value
+                                                                 and layout == "by_option")
+        if column_options:
+            question["options"] = labels if len(labels) == len(old["columns"]) else subs
+        elif kind in (QuestionKind.SINGLE.value, QuestionKind.DEMOGRAPHIC.value, QuestionKind.RANKING.value):
+            if old.get("kind") == kind or (kind != QuestionKind.RANKING.value and len(old["columns"]) == 1):
+                question["options"] = labels
+            else:
+                values = []
+                for column in old["columns"]:
+                    values += profiles.get(column, {}).get("values", [])
+                question["options"] = list(dict.fromkeys(values))[:MAX_OPTION_SLOTS]
+        if form[f"{key}__field"].data:
+            question["field"] = form[f"{key}__field"].data
+        if form[f"{key}__measure"].data:
+            question["measure"] = int(form[f"{key}__measure"].data)
+        option_fields, option_measures = {}, {}
+        for i, label in enumerate(labels):
+            if form[f"{key}__opt{i}__field"].data:
+                option_fields[label] = form[f"{key}__opt{i}__field"].data
+            if form[f"{key}__opt{i}__measure"].data:
+                option_measures[label] = int(form[f"{key}__opt{i}__measure"].data)
+        if option_fields:
+            question["option_fields"] = option_fields
+        if option_measures:
+            question["option_measures"] = option_measures
+        if old.get("headline"):
+            question["headline"] = old["headline"]
+        questions.append(question)
+    return {"version": mapping.get("version", 1), "questions": questions}
+
+
+class MappingImportForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")), Length(max=120)])
+    file = FileField(_l("Mapping file (JSON)"), validators=[FileRequired(message=_l("Please choose a file."))])
+
+
+class CommentFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search the comments"), validators=[Optional(), Length(max=200)])
+    field = SelectField(_l("Action field"), choices=[], coerce=_optional_int, validate_choice=False)
+
+    def set_choices(self, fields):
+        self.field.choices = [(None, _l("All"))] + [(-1, _l("Not yet tagged"))] + [(f.id, f.name) for f in fields]
+
+
+class PromoteForm(FlaskForm):
+    field = SelectField(_l("Action field"), choices=[], coerce=_optional_int,
+                        validators=[InputRequired(message=_l("Please choose an action field."))])
+    text = TextAreaField(_l("Text of the need"), validators=[DataRequired(message=_l("Please enter a text.")),
+                                                            Length(max=5000)],
+                         description=_l("Taken from the comment; you may shorten or rephrase it."))
+
+    def set_choices(self, fields):
+        self.field.choices = [(None, _l("– please choose –"))] + [(f.id, f.name) for f in fields]
+
+
+class WeightsForm(FlaskForm):
+    citizen = DecimalField(_l("Weight of the citizens' importance"), places=2,
+                           validators=[InputRequired(), NumberRange(min=0, max=1)])
+    impact = DecimalField(_l("Weight of impact"), places=2, validators=[InputRequired(), NumberRange(min=0, max=1)])
+    feasibility = DecimalField(_l("Weight of feasibility"), places=2,
+                               validators=[InputRequired(), NumberRange(min=0, max=1)])
+    cost = DecimalField(_l("Weight of cost"), places=2, validators=[InputRequired(), NumberRange(min=0, max=1)])
+    urgency = DecimalField(_l("Weight of urgency"), places=2, validators=[InputRequired(), NumberRange(min=0, max=1)])
+
+    def weights(self) -> dict[str, float]:
+        return {k: float(self[k].data) for k in WEIGHT_KEYS}
+
+
+class FreezeForm(FlaskForm):
+    name = StringField(_l("Name of the run"), validators=[DataRequired(message=_l("Please name the run.")),
+                                                          Length(max=200)],
+                       description=_l("e.g. “Priorisierung Herbst 2022”"))

@@ -1,0 +1,475 @@
+import json
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from planner.core.errors import DomainError
+from planner.core.forms import show_domain_error
+from planner.core.permissions import STAFF, Role, access
+from planner.extensions import db
+from planner.fields.services import list_fields
+from planner.surveys import bp, services
+from planner.surveys.charts import chart_for, charts_for, svg_bar_chart
+from planner.surveys.facts import headline
+from planner.surveys.forms import (
+    CommentFilterForm,
+    FreezeForm,
+    MappingImportForm,
+    PromoteForm,
+    UploadForm,
+    WeightsForm,
+    mapping_form,
+    mapping_from_form,
+    option_slots,
+)
+from planner.surveys.importer import personal_data_reason
+from planner.surveys.models import (
+    ExpertRating,
+    PriorityRun,
+    QuestionKind,
+    SavedMapping,
+    Survey,
+    SurveyComment,
+    SurveyUpload,
+)
+from planner.surveys.results import breakdown, survey_results
+
+MANAGE = (Role.STRATEGY_TEAM,)
+
+
+def _measures():
+    from planner.findings.models import Measure
+    from planner.surveys.prioritisation import EXCLUDED_MEASURE_STATUSES
+
+    return db.session.scalars(
+        select(Measure).where(Measure.status.not_in(EXCLUDED_MEASURE_STATUSES)).order_by(Measure.field_id, Measure.id)
+    ).all()
+
+
+def _own_upload(upload_id: int) -> SurveyUpload:
+    upload = db.session.get(SurveyUpload, upload_id) or abort(404)
+    if not services.may_use_upload(current_user, upload):
+        abort(403)
+    return upload
+
+
+# --- surveys ------------------------------------------------------------------------------------------------
+
+@bp.route("/", endpoint="list")
+@access(*STAFF)
+def list_surveys():
+    page = db.paginate(services.survey_list_query(), per_page=20, error_out=False)
+    counts = services.comment_counts([s.id for s in page.items])
+    uploads = []
+    if services.may_manage(current_user):
+        uploads = db.session.scalars(
+            select(SurveyUpload).where(SurveyUpload.uploaded_by_id == current_user.id).order_by(SurveyUpload.id)
+        ).all()
+    return render_template("surveys/list.html", page=page, counts=counts, uploads=uploads,
+                           may_manage=services.may_manage(current_user))
+
+
+@bp.route("/import", methods=["GET", "POST"], endpoint="upload")
+@access(*MANAGE)
+def upload():
+    form = UploadForm()
+    mappings = db.session.scalars(select(SavedMapping).order_by(SavedMapping.name)).all()
+    form.set_choices(mappings)
+    if form.validate_on_submit():
+        saved = db.session.get(SavedMapping, form.saved_mapping.data) if form.saved_mapping.data else None
+        meta = services.UploadMeta(form.title.data, form.wave.data or "", form.starts_on.data, form.ends_on.data)
+        try:
+            item = services.store_upload(current_user, form.file.data.stream, form.file.data.filename or "",
+                                         meta, current_app.instance_path, saved_mapping=saved)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("File uploaded. Please check the mapping of the columns."), "success")
+            return redirect(url_for("surveys.mapping", upload_id=item.id))
+    return render_template("surveys/upload.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/uploads/<int:upload_id>/mapping", methods=["GET", "POST"], endpoint="mapping")
+@access(*MANAGE)
+def mapping(upload_id: int):
+    item = _own_upload(upload_id)
+    fields, measures = list_fields(), _measures()
+    form = mapping_form(item.mapping, item.profile, fields, measures,
+                        formdata=request.form if request.method == "POST" else None)
+    problems: list[str] = []
+    if request.method == "POST" and form.validate():
+        new_mapping = mapping_from_form(form, item.mapping, item.profile)
+        try:
+            problems = services.set_upload_mapping(current_user, item, new_mapping)
+            if not problems and form.save_as.data:
+                services.save_mapping(current_user, form.save_as.data, new_mapping)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            if not problems:
+                db.session.commit()
+                return redirect(url_for("surveys.preview", upload_id=item.id))
+            db.session.rollback()
+    questions = [
+        {
+            "q": q,
+            "flags": {c: personal_data_reason(c, item.profile.get(c)) for c in q["columns"]},
+            "samples": {c: item.profile.get(c, {}).get("values", [])[:5] for c in q["columns"]},
+            "slots": range(len(option_slots(q, item.profile))),
+        }
+        for q in item.mapping["questions"]
+    ]
+    status = 400 if (form.errors or problems) else 200
+    return render_template("surveys/mapping.html", upload=item, form=form, questions=questions,
+                           problems=problems), status
+
+
+@bp.route("/uploads/<int:upload_id>/preview", endpoint="preview")
+@access(*MANAGE)
+def preview(upload_id: int):
+    item = _own_upload(upload_id)
+    error = None
+    result = None
+    try:
+        result = services.preview_upload(item, current_app.instance_path)
+    except DomainError as exc:
+        error = exc.message
+    questions = {q["key"]: q for q in item.mapping["questions"]}
+    return render_template("surveys/preview.html", upload=item, result=result, error=error, questions=questions)
+
+
+@bp.route("/uploads/<int:upload_id>/import", methods=["POST"], endpoint="confirm")
+@access(*MANAGE)
+def confirm(upload_id: int):
+    item = _own_upload(upload_id)
+    token = item.token
+    try:
+        survey = services.import_upload(current_user, item, current_app.instance_path)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("surveys.preview", upload_id=upload_id))
+    db.session.commit()
+    services.remove_upload_file(token, current_app.instance_path)
+    flash(_("%(count)s responses imported.", count=survey.response_count), "success")
+    return redirect(url_for("surveys.detail", survey_id=survey.id))
+
+
+@bp.route("/uploads/<int:upload_id>/discard", methods=["POST"], endpoint="discard")
+@access(*MANAGE)
+def discard(upload_id: int):
+    item = _own_upload(upload_id)
+    services.discard_upload(current_user, item, current_app.instance_path)
+    db.session.commit()
+    flash(_("The upload was discarded and the file deleted."), "success")
+    return redirect(url_for("surveys.list"))
+
+
+@bp.route("/<int:survey_id>", endpoint="detail")
+@access(*STAFF)
+def detail(survey_id: int):
+    survey = db.session.get(Survey, survey_id) or abort(404)
+    results = survey_results(survey)
+    charts = {}
+    for index, result in enumerate(results):
+        chart = chart_for(result)
+        if chart:
+            charts[result.key] = (chart, svg_bar_chart(chart, f"chart-{index}"))
+    combined = [c for c in charts_for(survey, results) if c.unit == "mean" and c.categories
+                and not any(c is v[0] for v in charts.values())]
+    combined = [(c, svg_bar_chart(c, f"chart-combined-{i}")) for i, c in enumerate(combined)]
+    demographics = [q for q in survey.questions if q.kind in (QuestionKind.DEMOGRAPHIC, QuestionKind.SINGLE)]
+    comment_total = services.comment_counts([survey.id]).get(survey.id, 0)
+    return render_template(
+        "surveys/detail.html", survey=survey, results=results, charts=charts, combined=combined,
+        headline=headline(survey, results), demographics=demographics, comment_total=comment_total,
+        may_manage=services.may_manage(current_user),
+    )
+
+
+@bp.route("/<int:survey_id>/breakdown", endpoint="breakdown")
+@access(*STAFF)
+def breakdown_view(survey_id: int):
+    survey = db.session.get(Survey, survey_id) or abort(404)
+    by_key = {q.key: q for q in survey.questions}
+    by = by_key.get(request.args.get("by", ""))
+    question = by_key.get(request.args.get("question", ""))
+    demographics = [q for q in survey.questions if q.kind in (QuestionKind.DEMOGRAPHIC, QuestionKind.SINGLE)]
+    choosable = [q for q in survey.questions if q.kind not in (QuestionKind.TEXT, QuestionKind.IGNORE)]
+    if by is None and demographics:
+        by = demographics[0]
+    if question is None:
+        question = next((q for q in choosable if q is not by), None)
+    groups = breakdown(question, by) if (question is not None and by is not None and question is not by) else []
+    return render_template("surveys/breakdown.html", survey=survey, groups=groups, question=question, by=by,
+                           demographics=demographics, choosable=choosable)
+
+
+@bp.route("/<int:survey_id>/delete", methods=["POST"], endpoint="delete")
+@access(*MANAGE)
+def delete(survey_id: int):
+    survey = db.session.get(Survey, survey_id) or abort(404)
+    title = survey.title
+    services.delete_survey(current_user, survey)
+    db.session.commit()
+    flash(_("The survey “%(title)s” and all its responses were deleted.", title=title), "success")
+    return redirect(url_for("surveys.list"))
+
+
+@bp.route("/<int:survey_id>/mapping.json", endpoint="survey_mapping_json")
+@access(*MANAGE)
+def survey_mapping_json(survey_id: int):
+    survey = db.session.get(Survey, survey_id) or abort(404)
+    return _json_download(survey.mapping, f"mapping-survey-{survey.id}.json")
+
+
+def _json_download(data: dict, filename: str) -> Response:
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- comments ---------------------------------------------------------------------------------------------
+
+@bp.route("/<int:survey_id>/comments", endpoint="comments")
+@access(*STAFF)
+def comments(survey_id: int):
+    survey = db.session.get(Survey, survey_id) or abort(404)
+    fields = list_fields()
+    form = CommentFilterForm(request.args)
+    form.set_choices(fields)
+    form.validate()
+    field_id = form.field.data if form.field.data and form.field.data > 0 else None
+    stmt = services.comments_query(survey.id, search=(form.q.data or "").strip() or None, field_id=field_id,
+                                   untagged=form.field.data == -1)
+    page = db.paginate(stmt, per_page=25, error_out=False)
+    filters = {k: v for k, v in request.args.items() if k in ("q", "field") and v}
+    return render_template("surveys/comments.html", survey=survey, page=page, form=form, fields=fields,
+                           filters=filters, may_manage=services.may_manage(current_user))
+
+
+@bp.route("/comments/<int:comment_id>/tag", methods=["POST"], endpoint="tag_comment")
+@access(*MANAGE)
+def tag_comment(comment_id: int):
+    comment = db.session.get(SurveyComment, comment_id) or abort(404)
+    raw = request.form.get("field", "")
+    field_id = int(raw) if raw.isdigit() else None
+    try:
+        services.tag_comment(current_user, comment, field_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Comment tagged."), "success")
+    back = request.form.get("back", "")
+    if back.startswith("/surveys/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect(url_for("surveys.comments", survey_id=comment.survey_id))
+
+
+@bp.route("/comments/<int:comment_id>/promote", methods=["GET", "POST"], endpoint="promote_comment")
+@access(*MANAGE)
+def promote_comment(comment_id: int):
+    comment = db.session.get(SurveyComment, comment_id) or abort(404)
+    form = PromoteForm(data={"field": comment.field_id, "text": comment.text} if request.method == "GET" else None)
+    form.set_choices(list_fields())
+    if form.validate_on_submit():
+        try:
+            services.promote_comment(current_user, comment, form.field.data, form.text.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The comment became a need for action."), "success")
+            return redirect(url_for("surveys.comments", survey_id=comment.survey_id))
+    return render_template("surveys/promote.html", comment=comment, form=form), 400 if form.errors else 200
+
+
+# --- saved mappings ---------------------------------------------------------------------------------------
+
+@bp.route("/mappings", endpoint="mappings")
+@access(*MANAGE)
+def mappings():
+    items = db.session.scalars(select(SavedMapping).order_by(SavedMapping.name)).all()
+    return render_template("surveys/mappings.html", items=items, form=MappingImportForm())
+
+
+@bp.route("/mappings/<int:mapping_id>.json", endpoint="mapping_json")
+@access(*MANAGE)
+def mapping_json(mapping_id: int):
+    saved = db.session.get(SavedMapping, mapping_id) or abort(404)
+    return _json_download(saved.mapping, f"mapping-{saved.id}.json")
+
+
+@bp.route("/mappings/import", methods=["POST"], endpoint="import_mapping")
+@access(*MANAGE)
+def import_mapping():
+    form = MappingImportForm()
+    if form.validate_on_submit():
+        try:
+            raw = form.file.data.stream.read(1024 * 1024 + 1)
+            if len(raw) > 1024 * 1024:
+                raise DomainError(_("The mapping file is too large."), field="file")
+            try:
+                data = json.loads(raw.decode("utf-8-sig"))
+            except (UnicodeDecodeError, ValueError) as error:
+                raise DomainError(_("The file is not valid JSON."), field="file") from error
+            services.save_mapping(current_user, form.name.data, data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Mapping saved."), "success")
+            return redirect(url_for("surveys.mappings"))
+    items = db.session.scalars(select(SavedMapping).order_by(SavedMapping.name)).all()
+    return render_template("surveys/mappings.html", items=items, form=form), 400
+
+
+@bp.route("/mappings/<int:mapping_id>/delete", methods=["POST"], endpoint="delete_mapping")
+@access(*MANAGE)
+def delete_mapping(mapping_id: int):
+    saved = db.session.get(SavedMapping, mapping_id) or abort(404)
+    services.delete_mapping(current_user, saved)
+    db.session.commit()
+    flash(_("Mapping deleted."), "success")
+    return redirect(url_for("surveys.mappings"))
+
+
+# --- prioritisation -----------------------------------------------------------------------------------------
+
+@bp.route("/priorities", endpoint="priorities")
+@access(*STAFF)
+def priorities():
+    from planner.surveys.prioritisation import current_weights, formula_text, prioritise
+
+    weights = current_weights()
+    fields, measures = prioritise(weights)
+    form = WeightsForm(data=weights)
+    runs = db.session.scalars(select(PriorityRun).order_by(PriorityRun.frozen_at.desc()).limit(5)).all()
+    return render_template(
+        "surveys/priorities.html", fields=fields, measures=measures, weights=weights, form=form,
+        formula=formula_text(weights), freeze_form=FreezeForm(), runs=runs,
+        may_manage=services.may_manage(current_user),
+    )
+
+
+@bp.route("/priorities/weights", methods=["POST"], endpoint="weights")
+@access(*MANAGE)
+def weights():
+    from planner.surveys.prioritisation import current_weights, formula_text, prioritise
+
+    form = WeightsForm()
+    if form.validate_on_submit():
+        try:
+            services.set_weights(current_user, form.weights())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Weights saved; the ranking was recalculated."), "success")
+            return redirect(url_for("surveys.priorities"))
+    current = current_weights()
+    fields, measures = prioritise(current)
+    return render_template(
+        "surveys/priorities.html", fields=fields, measures=measures, weights=current, form=form,
+        formula=formula_text(current), freeze_form=FreezeForm(), runs=[], may_manage=True,
+    ), 400
+
+
+CRITERIA = ("impact", "feasibility", "cost", "urgency")
+
+
+@bp.route("/priorities/ratings", methods=["GET", "POST"], endpoint="ratings")
+@access(*MANAGE)
+def ratings():
+    fields, measures = list_fields(), _measures()
+    existing = db.session.scalars(select(ExpertRating)).all()
+    by_field = {r.field_id: r for r in existing if r.field_id}
+    by_measure = {r.measure_id: r for r in existing if r.measure_id}
+    if request.method == "POST":
+        try:
+            for prefix, items, lookup in (("f", fields, "field_id"), ("m", measures, "measure_id")):
+                for item in items:
+                    values = {}
+                    for criterion in CRITERIA:
+                        raw = request.form.get(f"{prefix}{item.id}-{criterion}", "")
+                        if raw and not raw.isdigit():
+                            raise DomainError(_("Ratings lie between 1 and 5."))
+                        values[criterion] = int(raw) if raw else None
+                    current = (by_field if prefix == "f" else by_measure).get(item.id)
+                    if current is None and not any(v is not None for v in values.values()):
+                        continue
+                    services.rate(current_user, values=values, **{lookup: item.id})
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Expert ratings saved."), "success")
+            return redirect(url_for("surveys.priorities"))
+    return render_template("surveys/ratings.html", fields=fields, measures=measures, by_field=by_field,
+                           by_measure=by_measure, criteria=CRITERIA)
+
+
+@bp.route("/priorities/sensitivity", endpoint="sensitivity")
+@access(*STAFF)
+def sensitivity():
+    from planner.surveys.prioritisation import SENSITIVITY_STEPS, current_weights, gather
+    from planner.surveys.prioritisation import sensitivity as analyse
+
+    weights = current_weights()
+    fields, measures = gather()
+    return render_template(
+        "surveys/sensitivity.html", fields=analyse(fields, weights), measures=analyse(measures, weights),
+        weights=weights, steps=SENSITIVITY_STEPS,
+    )
+
+
+@bp.route("/priorities/runs", endpoint="runs")
+@access(*STAFF)
+def runs():
+    page = db.paginate(select(PriorityRun).order_by(PriorityRun.frozen_at.desc(), PriorityRun.id.desc()),
+                       per_page=20, error_out=False)
+    return render_template("surveys/runs.html", page=page)
+
+
+@bp.route("/priorities/freeze", methods=["POST"], endpoint="freeze")
+@access(*MANAGE)
+def freeze():
+    form = FreezeForm()
+    if form.validate_on_submit():
+        try:
+            run = services.freeze_run(current_user, form.name.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Prioritisation frozen as “%(name)s”.", name=run.name), "success")
+            return redirect(url_for("surveys.run", run_id=run.id))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for("surveys.priorities"))
+
+
+@bp.route("/priorities/runs/<int:run_id>", endpoint="run")
+@access(*STAFF)
+def run(run_id: int):
+    from planner.surveys.prioritisation import formula_text
+
+    item = db.session.get(PriorityRun, run_id) or abort(404)
+    return render_template("surveys/run.html", run=item, formula=formula_text(item.weights))
+
+
+
