@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 
 from planner.core.errors import DomainError, NotAllowed
+from planner.core.models import utcnow
 from planner.core.permissions import Role, has_role
 from planner.core.security import new_token
 from planner.extensions import db
@@ -491,7 +492,7 @@ def rate(user, *, field_id: int | None = None, measure_id: int | None = None, va
     return rating
 
 
-def freeze_run(user, name: str) -> PriorityRun:
+def freeze_run(user, name: str, frozen_at=None) -> PriorityRun:
     """Freezes the current prioritisation: weights, scores and ranks are stored and never change."""
     require_manage(user)
     from planner.surveys.prioritisation import current_weights, prioritise
@@ -503,6 +504,7 @@ def freeze_run(user, name: str) -> PriorityRun:
     fields, measures = prioritise(weights)
     run = PriorityRun(
         name=name,
+        frozen_at=frozen_at or utcnow(),
         frozen_by_id=user.id,
         weights=weights,
         results={

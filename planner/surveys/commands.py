@@ -1,0 +1,65 @@
+"""flask --app planner import-survey FILE --mapping MAPPING.json [--title ...]"""
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from planner.core.errors import DomainError
+from planner.extensions import db
+
+
+def _count_lines(path: Path) -> int:
+    lines = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            lines += chunk.count(b"\n")
+    return max(lines, 1)
+
+
+@click.command("import-survey")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", "mapping_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Mapping as JSON (download it from the saved mappings page).")
+@click.option("--title", default=None, help="Title of the survey (default: the file name).")
+@click.option("--wave", default="", help="Wave, e.g. '2. Welle 2023'.")
+@click.option("--starts-on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+@click.option("--ends-on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+@click.option("--user", "email", default=None, help="E-mail of the account recorded as importer.")
+@with_appcontext
+def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on, ends_on, email) -> None:
+    """Import a survey export (CSV or XLSX) with a mapping: all rows or none."""
+    from planner.accounts.models import User
+    from planner.surveys import services
+
+    try:
+        mapping = json.loads(mapping_file.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"The mapping file is not valid JSON: {error}") from error
+    user = None
+    if email:
+        user = db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"No account with the e-mail address {email}.")
+    meta = services.UploadMeta(
+        title or file.stem, wave,
+        starts_on.date() if starts_on else None, ends_on.date() if ends_on else None,
+    )
+    total = _count_lines(file)
+    try:
+        with click.progressbar(length=total, label="Importing", file=click.get_text_stream("stderr")) as bar:
+            survey = services.import_file(user, file, file.name, mapping, meta, progress=lambda row: bar.update(1))
+    except services.ImportRejected as error:
+        db.session.rollback()
+        for row_error in error.errors[:50]:
+            click.echo(f"line {row_error.line}, {row_error.column or '-'}: {row_error.message}", err=True)
+        raise click.ClickException(str(error.message)) from error
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Imported survey {survey.id} '{survey.title}': {survey.response_count} responses.")
+
+
+COMMANDS = [import_survey_command]

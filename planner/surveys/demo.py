@@ -1,0 +1,176 @@
+"""Demo: an anonymous survey modelled on Essen's online survey (30 June – 31 July 2022), generated as a CSV
+and imported through the real importer and mapping, plus expert ratings and a frozen prioritisation run.
+
+All answers are generated (deterministic, seeded); no personal data. The published headline results are
+reproduced approximately: 46 % "sehr wichtig" in daily life, > 86 % important for the city's future,
+Mobilität & Infrastruktur, Bürger-Services and Bildung as top priorities, 32 % "as many services online".
+"""
+
+import csv
+import io
+import random
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from planner.extensions import db
+
+RESPONSES = 2050
+DISTRICTS = [f"Stadtbezirk {n}" for n in ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")]
+AGES = ["unter 18", "18–29", "30–44", "45–59", "60–74", "75 und älter"]
+AGE_WEIGHTS = [4, 18, 27, 26, 18, 7]
+IMPORTANCE = ["sehr wichtig", "wichtig", "weniger wichtig", "unwichtig"]
+DAILY = [46, 31, 16, 7]
+FUTURE = [59, 29, 8, 4]
+SERVICES_Q = "Wie sollen städtische Services künftig angeboten werden?"
+SERVICES = ["Möglichst viele Services online", "Online und vor Ort", "Vor allem vor Ort"]
+SERVICE_WEIGHTS = [32, 55, 13]
+# Option label in the survey → field code; share naming it as a priority; mean importance (1–5).
+PRIORITY_Q = "Welche Bereiche sollen Priorität haben?"
+OPTIONS = [
+    ("Mobilität & Infrastruktur", "MOB", 0.63, 4.4),
+    ("Bürger-Services", "SER", 0.57, 4.3),
+    ("Bildung", "BIL", 0.52, 4.2),
+    ("Umwelt", "UMW", 0.41, 3.9),
+    ("Gesundheit", "GES", 0.35, 3.8),
+    ("Wohnen & Quartiere", "WOH", 0.27, 3.5),
+    ("Wirtschaft & Wissenschaft", "WWF", 0.21, 3.3),
+]
+RANKING_Q = "Bitte bringen Sie Ihre drei wichtigsten Bereiche in eine Reihenfolge"
+COMMENT_Q = "Was möchten Sie uns noch mitgeben?"
+
+OPENINGS = ["Ich wünsche mir", "Wichtig wäre", "Bitte sorgen Sie für", "Es fehlt", "Gut wäre", "Dringend nötig sind",
+            "Als Familie würden wir uns freuen über", "Für ältere Menschen wichtig:"]
+TOPICS = {
+    "MOB": ["freie Parkplätze in Echtzeit in der Innenstadt", "bessere Ampelschaltungen für Radfahrende",
+            "pünktliche Busse mit Live-Anzeige", "sichere Radwege zwischen den Stadtteilen", "WLAN an Haltestellen"],
+    "SER": ["Termine im Bürgeramt online buchen", "den Personalausweis online beantragen",
+            "weniger Papier bei Anträgen", "eine App für alle städtischen Services", "kürzere Wartezeiten im Amt"],
+    "BIL": ["schnelles WLAN in allen Schulen", "digitale Kommunikation zwischen Schule und Eltern",
+            "Kurse zur Medienkompetenz", "Tablets für alle Schülerinnen und Schüler",
+            "digitale Angebote der Bibliothek"],
+    "UMW": ["Sensoren für Stadtbäume bei Trockenheit", "volle Mülleimer früher leeren",
+            "Daten zur Luftqualität im Quartier", "mehr Grün statt Beton"],
+    "GES": ["Videosprechstunden beim Hausarzt", "Hilfe für Ältere bei digitalen Angeboten",
+            "ein Patientenportal für alle Kliniken"],
+    "WOH": ["Carsharing im eigenen Viertel", "eine Nachbarschaftsplattform", "Schutz vor Hitze im Quartier"],
+    "WWF": ["offene Daten für Start-ups", "Zusammenarbeit mit der Universität", "ein Smart City-Dashboard"],
+}
+ENDINGS = [".", ", das würde vieles erleichtern.", " – bitte bald!", ", gerade in meinem Stadtteil.",
+           ", und zwar barrierefrei.", ". Danke für die Umfrage!"]
+
+
+def _choice(rng: random.Random, options, weights):
+    return rng.choices(options, weights=weights, k=1)[0]
+
+
+def _rating(rng: random.Random, mean: float) -> int:
+    return max(1, min(5, round(rng.gauss(mean, 0.85))))
+
+
+def generate_csv(rng: random.Random, responses: int = RESPONSES) -> bytes:
+    """The survey export as LimeSurvey writes it with full headings (one column per option)."""
+    header = ["id", "Stadtbezirk", "Altersgruppe", "Wie wichtig ist Digitalisierung in Ihrem Alltag?",
+              "Wie wichtig ist Digitalisierung für die Zukunft der Stadt?", SERVICES_Q]
+    header += [f"Bedeutung: {label}" for label, *_ in OPTIONS]
+    header += [f"{PRIORITY_Q} [{label}]" for label, *_ in OPTIONS]
+    header += [f"{RANKING_Q}[{rank}]" for rank in (1, 2, 3)]
+    header += [COMMENT_Q]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for number in range(1, responses + 1):
+        row = [str(number), rng.choice(DISTRICTS) if rng.random() > 0.03 else "",
+               _choice(rng, AGES, AGE_WEIGHTS) if rng.random() > 0.05 else "",
+               _choice(rng, IMPORTANCE, DAILY), _choice(rng, IMPORTANCE, FUTURE),
+               _choice(rng, SERVICES, SERVICE_WEIGHTS) if rng.random() > 0.04 else ""]
+        row += [str(_rating(rng, mean)) if rng.random() > 0.06 else "" for *_x, mean in OPTIONS]
+        chosen = [label for label, _code, share, _mean in OPTIONS if rng.random() < share]
+        row += ["Y" if label in chosen else "" for label, *_ in OPTIONS]
+        weights = [share ** 2 for _l, _c, share, _m in OPTIONS]
+        ranked: list[str] = []
+        while len(ranked) < 3:
+            label = _choice(rng, [o[0] for o in OPTIONS], weights)
+            if label not in ranked:
+                ranked.append(label)
+        row += ranked if rng.random() > 0.1 else ["", "", ""]
+        row.append(_comment(rng) if rng.random() < 0.5 else "")
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _comment(rng: random.Random) -> str:
+    code = _choice(rng, [o[1] for o in OPTIONS], [o[2] for o in OPTIONS])
+    text = f"{rng.choice(OPENINGS)} {rng.choice(TOPICS[code])}{rng.choice(ENDINGS)}"
+    if rng.random() < 0.3:
+        other = rng.choice(list(TOPICS))
+        text += f" Außerdem: {rng.choice(TOPICS[other])}."
+    return text
+
+
+def demo_mapping() -> dict:
+    questions = [
+        {"key": "bezirk", "text": "Stadtbezirk", "kind": "demographic", "columns": ["Stadtbezirk"],
+         "options": DISTRICTS},
+        {"key": "alter", "text": "Altersgruppe", "kind": "demographic", "columns": ["Altersgruppe"], "options": AGES},
+        {"key": "alltag", "text": "Wie wichtig ist Digitalisierung in Ihrem Alltag?", "kind": "single",
+         "columns": ["Wie wichtig ist Digitalisierung in Ihrem Alltag?"], "options": IMPORTANCE,
+         "headline": {"label": "Digitalisierung im Alltag sehr wichtig", "options": ["sehr wichtig"]}},
+        {"key": "zukunft", "text": "Wie wichtig ist Digitalisierung für die Zukunft der Stadt?", "kind": "single",
+         "columns": ["Wie wichtig ist Digitalisierung für die Zukunft der Stadt?"], "options": IMPORTANCE,
+         "headline": {"label": "Digitalisierung für die Zukunft der Stadt wichtig oder sehr wichtig",
+                      "options": ["sehr wichtig", "wichtig"]}},
+        {"key": "services", "text": SERVICES_Q, "kind": "single", "columns": [SERVICES_Q], "options": SERVICES,
+         "option_fields": {"Möglichst viele Services online": "SER"},
+         "headline": {"label": "Möglichst viele Services online", "options": ["Möglichst viele Services online"]}},
+    ]
+    for index, (label, code, _share, _mean) in enumerate(OPTIONS, start=1):
+        questions.append({"key": f"bedeutung{index}", "text": f"Bedeutung: {label}", "kind": "rating", "scale": 5,
+                          "columns": [f"Bedeutung: {label}"], "field": code})
+    labels = [o[0] for o in OPTIONS]
+    fields = {o[0]: o[1] for o in OPTIONS}
+    questions.append({"key": "prioritaet", "text": PRIORITY_Q, "kind": "multiple",
+                      "columns": [f"{PRIORITY_Q} [{label}]" for label in labels], "options": labels,
+                      "option_fields": fields})
+    questions.append({"key": "rangfolge", "text": RANKING_Q, "kind": "ranking", "layout": "by_rank",
+                      "columns": [f"{RANKING_Q}[{rank}]" for rank in (1, 2, 3)], "options": labels,
+                      "option_fields": fields})
+    questions.append({"key": "anmerkung", "text": COMMENT_Q, "kind": "text", "columns": [COMMENT_Q]})
+    return {"version": 1, "questions": questions}
+
+
+FIELD_RATINGS = {  # impact, feasibility, cost, urgency
+    "MOB": (5, 3, 3, 5), "SER": (4, 4, 2, 5), "BIL": (5, 4, 3, 4), "UMW": (4, 4, 3, 3),
+    "GES": (4, 3, 4, 3), "WOH": (3, 3, 3, 3), "WWF": (3, 4, 2, 2),
+}
+
+
+def seed(ctx) -> None:
+    from planner.findings.models import MeasureStatus
+    from planner.surveys import services
+
+    rng = random.Random(2022)
+    user = ctx.users.get("strategy_team") or next(iter(ctx.users.values()))
+    data = generate_csv(rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "buergerbefragung-2022.csv"
+        path.write_bytes(data)
+        services.import_file(
+            user, path, path.name, demo_mapping(),
+            services.UploadMeta("Online-Bürgerbefragung Smart City Essen", "1. Welle 2022",
+                                date(2022, 6, 30), date(2022, 7, 31)),
+        )
+    for code, (impact, feasibility, cost, urgency) in FIELD_RATINGS.items():
+        if code in ctx.fields:
+            services.rate(user, field_id=ctx.fields[code].id,
+                          values={"impact": impact, "feasibility": feasibility, "cost": cost, "urgency": urgency})
+    measures = [m for m in ctx.measures if m.status == MeasureStatus.ACCEPTED] or list(ctx.measures)
+    for measure in measures:
+        services.rate(user, measure_id=measure.id, values={
+            "impact": rng.randint(2, 5), "feasibility": rng.randint(2, 5),
+            "cost": rng.randint(1, 5), "urgency": rng.randint(2, 5)})
+    services.weights_row()
+    db.session.flush()
+    services.freeze_run(user, "Priorisierung Herbst 2022",
+                        frozen_at=datetime(2022, 10, 14, 10, 0, tzinfo=ZoneInfo("Europe/Berlin")))
