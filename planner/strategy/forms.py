@@ -1,0 +1,66 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+
+class SectionForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(
+        _l("Text"), description=_l("Markdown: **bold**, *italic*, lists with “- ”, headings with “### ”."),
+        render_kw={"rows": 16},
+    )
+    version = HiddenField()
+
+
+class FreezeForm(FlaskForm):
+    note = StringField(_l("Note on this version"), validators=[Optional(), Length(max=500)],
+                       description=_l("For example: draft for the council committee."))
+
+
+class RoundForm(FlaskForm):
+    title = StringField(_l("Title of the review round"), validators=[DataRequired(), Length(max=200)])
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+
+
+class MemberForm(FlaskForm):
+    user_id = SelectField(_l("Reviewer"), coerce=int, validators=[InputRequired()])
+    body_label = StringField(_l("Body or department"), validators=[Optional(), Length(max=200)],
+                             description=_l("For example: council committee for digitalisation."))
+
+
+class CommentForm(FlaskForm):
+    round_id = HiddenField()
+    target = SelectField(_l("Comment on"), validators=[DataRequired()])
+    text = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5000)])
+
+
+class VerdictForm(FlaskForm):
+    round_id = HiddenField()
+    section_key = SelectField(_l("Section"), validators=[DataRequired()])
+    verdict = RadioField(
+        _l("Your verdict"),
+        choices=[("approved", _l("Approve")), ("changes_requested", _l("Request changes"))],
+        validators=[InputRequired()],
+    )
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=5000)],
+                           description=_l("Required when you request changes."))
+
+
+class AnswerForm(FlaskForm):
+    answer = RadioField(
+        _l("Answer"),
+        choices=[("accepted", _l("Accepted")), ("changed", _l("Changed")), ("rejected", _l("Rejected"))],
+        validators=[InputRequired()],
+    )
+    text = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=5000)],
+                         description=_l("Required when you reject the comment."), render_kw={"rows": 3})
+
+
+class DiffForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    old = IntegerField(_l("Older version"), validators=[InputRequired()])
+    new = IntegerField(_l("Newer version"), validators=[Optional()],
+                       description=_l("Leave empty to compare with the current draft."))

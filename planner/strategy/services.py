@@ -1,0 +1,70 @@
+"""The paper's editable sections (optimistic locking) and small queries the pages need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from planner.core.errors import DomainError, StaleVersion
+from planner.extensions import db
+from planner.strategy.labels import DEFAULT_SECTIONS, section_title
+from planner.strategy.models import PaperSection
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    key: str
+    title: str
+    body: str
+    version: int
+    updated_at: object
+    updated_by: str
+
+
+def section_keys() -> list[str]:
+    stored = db.session.scalars(select(PaperSection.key)).all()
+    return list(DEFAULT_SECTIONS) + sorted(k for k in stored if k not in DEFAULT_SECTIONS)
+
+
+def section_info(key: str) -> SectionInfo | None:
+    """The section to edit (also a default section not saved yet); None for an unknown key."""
+    if key not in section_keys():
+        return None
+    row = db.session.scalar(select(PaperSection).where(PaperSection.key == key))
+    if row is None:
+        return SectionInfo(key, section_title(key), "", 0, None, "")
+    return SectionInfo(key, section_title(key, row.title), row.body, row.version, row.updated_at,
+                       row.updated_by.name if row.updated_by else "")
+
+
+def list_sections() -> list[SectionInfo]:
+    return [info for key in section_keys() if (info := section_info(key))]
+
+
+def save_section(key: str, user, *, title: str, body: str, version: int) -> PaperSection:
+    """Saves a section; refuses when someone else saved it since the form was opened (``version``)."""
+    if key not in section_keys():
+        raise DomainError(_l("This section does not exist."))
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_l("Please give the section a title."), field="title")
+    row = db.session.scalar(select(PaperSection).where(PaperSection.key == key))
+    if row is None:
+        if version:
+            raise StaleVersion(_l("Someone else has changed this section meanwhile. Please reload it."))
+        position = DEFAULT_SECTIONS.index(key) if key in DEFAULT_SECTIONS else len(DEFAULT_SECTIONS)
+        row = PaperSection(key=key, position=position)
+        db.session.add(row)
+    elif row.version != version:
+        raise StaleVersion(_l("Someone else has changed this section meanwhile. Please reload it."))
+    row.title = "" if title == section_title(key) else title
+    row.body = body or ""
+    row.updated_by_id = getattr(user, "id", None)
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise StaleVersion(_l("Someone else has changed this section meanwhile. Please reload it.")) from error
+    return row

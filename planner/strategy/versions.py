@@ -1,0 +1,135 @@
+"""Frozen versions of the paper and what changed between two of them."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from planner.core.errors import DomainError
+from planner.core.models import utcnow
+from planner.extensions import db
+from planner.strategy.models import PaperVersion
+from planner.strategy.rollup import MeasureSheet, Rollup, build_rollup, rollup_from_json, rollup_to_json
+
+
+class UnknownVersion(DomainError):
+    pass
+
+
+def get_version(number: int) -> PaperVersion:
+    version = db.session.scalar(select(PaperVersion).where(PaperVersion.number == number))
+    if version is None:
+        raise UnknownVersion(_l("There is no version %(number)s of the paper.", number=number))
+    return version
+
+
+def list_versions() -> list[PaperVersion]:
+    return list(db.session.scalars(select(PaperVersion).order_by(PaperVersion.number.desc())))
+
+
+def latest_published() -> PaperVersion | None:
+    return db.session.scalars(
+        select(PaperVersion).where(PaperVersion.published_at.is_not(None)).order_by(PaperVersion.number.desc())
+    ).first()
+
+
+def version_rollup(version: PaperVersion, *, locale: str | None = None, short: bool = False) -> Rollup:
+    """The roll-up as it was frozen (rebuilt from the stored JSON), in the language asked for."""
+    rollup = rollup_from_json(version.rollup_json)
+    rollup = dataclasses.replace(rollup, version=version.number, locale=locale or rollup.locale)
+    if short:
+        from planner.strategy.rollup import shorten
+
+        rollup = shorten(rollup)
+    return rollup
+
+
+def freeze_version(user, note: str = "") -> PaperVersion:
+    """Stores the current draft's roll-up as the next numbered version."""
+    number = (db.session.scalar(select(func.max(PaperVersion.number))) or 0) + 1
+    rollup = dataclasses.replace(build_rollup(locale="de"), version=number)
+    version = PaperVersion(
+        number=number, frozen_at=utcnow(), frozen_by_id=getattr(user, "id", None), note=(note or "").strip(),
+        rollup_json=rollup_to_json(rollup),
+    )
+    db.session.add(version)
+    db.session.flush()
+    from planner.core.audit import record
+
+    record("freeze", version, summary=f"Version {number}")
+    return version
+
+
+# --- diff -----------------------------------------------------------------------------------------------------
+
+DIFF_FIELDS = tuple(
+    f.name for f in dataclasses.fields(MeasureSheet) if f.name not in ("id", "number", "score", "rank", "milestone")
+)
+
+
+@dataclass(frozen=True)
+class MeasureChange:
+    number: str
+    title: str
+    attributes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SectionChange:
+    key: str
+    title: str
+    lines: tuple[tuple[str, str], ...]  # (" " | "+" | "-" | "@", text)
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    old: int | None
+    new: int | None
+    added: tuple[tuple[str, str], ...]
+    removed: tuple[tuple[str, str], ...]
+    changed: tuple[MeasureChange, ...]
+    sections: tuple[SectionChange, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.sections)
+
+
+def diff_rollups(old: Rollup, new: Rollup) -> VersionDiff:
+    old_m = {m.number: m for m in old.measures()}
+    new_m = {m.number: m for m in new.measures()}
+    added = tuple((n, new_m[n].title) for n in sorted(new_m.keys() - old_m.keys()))
+    removed = tuple((n, old_m[n].title) for n in sorted(old_m.keys() - new_m.keys()))
+    changed = []
+    for number in sorted(old_m.keys() & new_m.keys()):
+        attrs = tuple(a for a in DIFF_FIELDS if getattr(old_m[number], a) != getattr(new_m[number], a))
+        if attrs:
+            changed.append(MeasureChange(number, new_m[number].title, attrs))
+    old_s = {s.key: s for s in old.sections}
+    new_s = {s.key: s for s in new.sections}
+    sections = []
+    for key in list(dict.fromkeys([*old_s, *new_s])):
+        a = old_s.get(key)
+        b = new_s.get(key)
+        before = (a.body if a else "").splitlines()
+        after = (b.body if b else "").splitlines()
+        if before == after and (a.title if a else "") == (b.title if b else ""):
+            continue
+        lines = []
+        for line in difflib.unified_diff(before, after, lineterm="", n=2):
+            if line.startswith(("---", "+++")):
+                continue
+            lines.append((line[0] if line else " ", line[1:] if line else ""))
+        sections.append(SectionChange(key, (b or a).title, tuple(lines)))
+    return VersionDiff(old.version, new.version, added, removed, tuple(changed), tuple(sections))
+
+
+def diff_versions(old_number: int, new_number: int | None) -> VersionDiff:
+    """Between two frozen versions; ``new_number`` None compares with the current draft."""
+    old = version_rollup(get_version(old_number))
+    new = version_rollup(get_version(new_number)) if new_number else build_rollup()
+    return diff_rollups(old, new)
