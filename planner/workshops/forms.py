@@ -12,6 +12,7 @@ from wtforms import (
     TimeField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from planner.core.forms import MultiCheckboxField
@@ -49,18 +50,18 @@ class _Int(IntegerField):
 
 
 def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+    return int(value) if value not in (None, "") else None
 
 
 class WorkshopForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    kind = SelectField(_l("Kind of event"), choices=[(k.value, k.label) for k in WorkshopKind],
+    kind = SelectField(_l("Kind of event"), choices=[SelectChoice(k.value, k.label) for k in WorkshopKind],
                        default=WorkshopKind.WORKSHOP.value)
     audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200)],
                            description=_l("For briefings: the political body, e.g. “Ausschuss für Digitalisierung”."))
     series = SelectField(_l("Series"), coerce=_optional_int, choices=[], validators=[Optional()])
     fields = MultiCheckboxField(_l("Action fields"), coerce=int, choices=[])
-    format = RadioField(_l("Format"), choices=[(f.value, f.label) for f in WorkshopFormat],
+    format = RadioField(_l("Format"), choices=[SelectChoice(f.value, f.label) for f in WorkshopFormat],
                         default=WorkshopFormat.VIRTUAL.value, validators=[InputRequired(REQUIRED)])
     day = _Date(_l("Date"), validators=[InputRequired(REQUIRED)])
     start_time = _Time(_l("Start time"), validators=[InputRequired(REQUIRED)],
@@ -77,7 +78,7 @@ class WorkshopForm(FlaskForm):
                                 description=_l("Markdown is allowed."))
 
     def set_choices(self, series, fields, facilitators) -> None:
-        self.series.choices = [(None, _l("No series"))] + [(s.id, s.title) for s in series]
+        self.series.choices = [("", _l("No series"))] + [(s.id, s.title) for s in series]
         self.fields.choices = [(f.id, f"{f.code} – {f.name}") for f in fields]
         self.facilitators.choices = [(u.id, u.name) for u in facilitators]
 
@@ -124,7 +125,7 @@ class CancelForm(FlaskForm):
 
 class AgendaBlockForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[(k.value, k.label) for k in AgendaBlockKind],
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, k.label) for k in AgendaBlockKind],
                        default=AgendaBlockKind.INPUT.value)
     duration_minutes = _Int(
         _l("Duration in minutes"), default=30,
@@ -136,7 +137,7 @@ class AgendaBlockForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
     def set_choices(self, participants, others) -> None:
-        self.responsible.choices = [(None, _l("Nobody"))]
+        self.responsible.choices = [("", _l("Nobody"))]
         self.responsible.choices += [(p.id, _l("%(name)s (participant)", name=p.full_name)) for p in participants]
         self.responsible.choices += [(p.id, p.full_name) for p in others]
 

@@ -4,7 +4,7 @@ Services take the acting user, only flush, and raise DomainError subclasses with
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -190,13 +190,14 @@ class WorkshopData:
     facilitator_ids: list[int] = field(default_factory=list)
     description: str = ""
 
+    # In UTC: Python compares and subtracts datetimes of one zone by wall clock, which is wrong on DST days.
     @property
     def starts_at(self) -> datetime:
-        return local_datetime(self.day, self.start)
+        return local_datetime(self.day, self.start).astimezone(UTC)
 
     @property
     def ends_at(self) -> datetime:
-        return local_datetime(self.day, self.end)
+        return local_datetime(self.day, self.end).astimezone(UTC)
 
     @property
     def needs_location(self) -> bool:
@@ -224,7 +225,7 @@ def is_https_url(value: str) -> bool:
 
 def _exists_on_the_clock(day: date, at: time) -> bool:
     """False for wall-clock times skipped when the clocks go forward (e.g. 02:30 on the last Sunday of March)."""
-    return to_local(local_datetime(day, at)).time().replace(tzinfo=None) == at
+    return to_local(local_datetime(day, at).astimezone(UTC)).time().replace(tzinfo=None) == at
 
 
 def workshop_problems(data: WorkshopData) -> list[tuple[str, object]]:
@@ -370,8 +371,8 @@ def duplicate_workshop(source: Workshop, day: date, actor, title: str | None = N
     """A template for the next workshop: same fields, format, times of day, place, facilitators and agenda;
     a new date; draft; no participants."""
     start, end = to_local(source.starts_at), to_local(source.ends_at)
-    new_start = local_datetime(day, start.time().replace(tzinfo=None))
-    new_end = local_datetime(day + (end.date() - start.date()), end.time().replace(tzinfo=None))
+    new_start = local_datetime(day, start.time().replace(tzinfo=None)).astimezone(UTC)
+    new_end = local_datetime(day + (end.date() - start.date()), end.time().replace(tzinfo=None)).astimezone(UTC)
     copy = Workshop(
         title=(title or source.title).strip(), kind=source.kind, audience=source.audience, series=source.series,
         format=source.format, starts_at=new_start, ends_at=new_end, location=source.location,
@@ -450,7 +451,7 @@ class ScheduledBlock:
 def agenda_schedule(workshop: Workshop) -> list[ScheduledBlock]:
     """Each block's start and end: the day's start plus the durations of the blocks before it."""
     schedule = []
-    at = workshop.starts_at
+    at = workshop.starts_at.astimezone(UTC)  # real minutes, also across a clock change
     for block in sorted(workshop.agenda_blocks, key=lambda b: (b.position, b.id or 0)):
         end = at + timedelta(minutes=block.duration_minutes)
         schedule.append(ScheduledBlock(block, at, end))
@@ -459,11 +460,12 @@ def agenda_schedule(workshop: Workshop) -> list[ScheduledBlock]:
 
 
 def agenda_end(workshop: Workshop) -> datetime:
-    return workshop.starts_at + timedelta(minutes=sum(b.duration_minutes for b in workshop.agenda_blocks))
+    minutes = sum(b.duration_minutes for b in workshop.agenda_blocks)
+    return workshop.starts_at.astimezone(UTC) + timedelta(minutes=minutes)
 
 
 def agenda_overruns(workshop: Workshop) -> bool:
-    return bool(workshop.agenda_blocks) and agenda_end(workshop) > workshop.ends_at
+    return bool(workshop.agenda_blocks) and agenda_end(workshop) > workshop.ends_at.astimezone(UTC)
 
 
 @dataclass
