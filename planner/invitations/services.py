@@ -1,0 +1,529 @@
+"""Invitations, answers, waitlist, reminders, attendance, participant lists, sector balance and date finding.
+
+Services take the acting user (or, on the public link pages, the invitation the token opened) as a parameter,
+only flush, and raise DomainError subclasses with user-facing messages.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from planner.core.errors import DomainError, NotAllowed
+from planner.core.models import utcnow
+from planner.core.security import hash_token, new_token
+from planner.extensions import db
+from planner.invitations import mails
+from planner.invitations.models import DateAnswer, DateOption, DatePoll, DateVote, Invitation
+from planner.people.models import Organisation, Person, Sector
+from planner.people.services import record_consent
+from planner.workshops.models import (
+    InvitationStatus,
+    Participation,
+    ParticipationRole,
+    Workshop,
+    WorkshopStatus,
+)
+
+REMINDER_INTERVAL = timedelta(days=1)
+CLOSED_STATUSES = (WorkshopStatus.CANCELLED, WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED)
+
+# What an expert agrees to when accepting (stored on the Person, word for word, with the time).
+ACCEPT_CONSENT_TEXT = _l(
+    "I agree that the city processes my name, organisation, e-mail address and answer to organise this "
+    "workshop and the Smart City strategy process, and documents my participation. I can withdraw this "
+    "consent at any time."
+)
+
+
+class LinkGone(DomainError):
+    """The invitation link was revoked or has expired (HTTP 410)."""
+
+
+class AlreadyAnswered(DomainError):
+    pass
+
+
+def has_shares_contact() -> bool:
+    return hasattr(Participation, "shares_contact")
+
+
+# --- the personal link -------------------------------------------------------------------------------------
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == hash_token(token)).options(
+            selectinload(Invitation.participation).selectinload(Participation.workshop),
+            selectinload(Invitation.participation).selectinload(Participation.person),
+        )
+    )
+
+
+def check_usable(invitation: Invitation, now: datetime | None = None) -> None:
+    if invitation.revoked_at is not None:
+        raise LinkGone(_l("This invitation link has been withdrawn."))
+    if invitation.is_expired(now):
+        raise LinkGone(_l("This invitation link has expired: the workshop is over."))
+
+
+def _issue_token(participation: Participation, now: datetime) -> tuple[Invitation, str]:
+    """A fresh link (256 bits; only its hash is stored). An earlier link of the same invitation stops working."""
+    token = new_token()
+    invitation = db.session.scalar(select(Invitation).where(Invitation.participation_id == participation.id))
+    if invitation is None:
+        invitation = Invitation(participation=participation, participation_id=participation.id)
+        db.session.add(invitation)
+    invitation.token_hash = hash_token(token)
+    invitation.expires_at = participation.workshop.ends_at
+    invitation.revoked_at = None
+    return invitation, token
+
+
+# --- inviting ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class InviteResult:
+    invited: list[Person]
+    skipped: list[Person]
+
+
+def invite_people(actor, workshop: Workshop, people: list[Person], now: datetime | None = None) -> InviteResult:
+    """Invites each person (a Participation in status invited, an Invitation with a personal link, an e-mail).
+
+    People who already answered are left alone; those invited but silent get a new link.
+    """
+    now = now or utcnow()
+    if workshop.status in CLOSED_STATUSES:
+        raise DomainError(_l("Invitations are only possible for planned workshops."))
+    if not people:
+        raise DomainError(_l("Please select at least one person."), field="person_id")
+    existing = {p.person_id: p for p in db.session.scalars(
+        select(Participation).where(Participation.workshop_id == workshop.id))}
+    result = InviteResult([], [])
+    outgoing = []
+    for person in dict.fromkeys(people):
+        participation = existing.get(person.id)
+        if participation is not None and participation.invitation_status != InvitationStatus.INVITED:
+            result.skipped.append(person)
+            continue
+        if participation is None:
+            participation = Participation(workshop=workshop, person=person, role=ParticipationRole.EXPERT)
+            db.session.add(participation)
+        participation.invitation_status = InvitationStatus.INVITED
+        participation.invited_at = now
+        db.session.flush()
+        invitation, token = _issue_token(participation, now)
+        invitation.sent_at = now
+        invitation.reminder_sent_at = None
+        outgoing.append((person, token))
+        result.invited.append(person)
+    db.session.flush()
+    for person, token in outgoing:
+        mails.send_invitation(person, workshop, token)
+    return result
+
+
+def people_for_filter(field_id: int | None, sector: str | None, organisation_id: int | None = None,
+                      search: str | None = None) -> list[Person]:
+    from planner.people.services import roster_query
+
+    if not field_id and not sector and not organisation_id:
+        raise DomainError(_l("Please choose an action field or a sector to invite by filter."), field="field")
+    return list(db.session.scalars(roster_query(field_id, sector, organisation_id, search)).unique())
+
+
+# --- answering -----------------------------------------------------------------------------------------------
+
+
+def accepted_count(workshop: Workshop, exclude_id: int | None = None) -> int:
+    stmt = select(func.count(Participation.id)).where(
+        Participation.workshop_id == workshop.id, Participation.invitation_status == InvitationStatus.ACCEPTED
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Participation.id != exclude_id)
+    return db.session.scalar(stmt) or 0
+
+
+def _check_open(workshop: Workshop, now: datetime) -> None:
+    if workshop.status == WorkshopStatus.CANCELLED:
+        raise DomainError(_l("This workshop has been cancelled."))
+    if workshop.status in CLOSED_STATUSES or workshop.ends_at <= now:
+        raise LinkGone(_l("This workshop is over; answers are no longer possible."))
+
+
+def respond(participation: Participation, answer: str, *, consent: bool = False, share_contact: bool = False,
+            now: datetime | None = None) -> InvitationStatus:
+    """Accept or decline. A full workshop puts an acceptance on the waitlist; a declined seat is passed on."""
+    now = now or utcnow()
+    workshop = participation.workshop
+    _check_open(workshop, now)
+    person = participation.person
+    if answer == "accept":
+        if participation.invitation_status == InvitationStatus.ACCEPTED:
+            raise AlreadyAnswered(_l("You have already accepted this invitation."))
+        if participation.invitation_status == InvitationStatus.WAITLISTED:
+            raise AlreadyAnswered(_l("You are already on the waiting list for this workshop."))
+        if not consent:
+            raise DomainError(_l("Please agree to the processing of your data to accept."), field="consent")
+        record_consent(person, ACCEPT_CONSENT_TEXT, now)
+        full = workshop.capacity is not None and accepted_count(workshop, participation.id) >= workshop.capacity
+        participation.invitation_status = InvitationStatus.WAITLISTED if full else InvitationStatus.ACCEPTED
+        if has_shares_contact():
+            participation.shares_contact = bool(share_contact)
+    elif answer == "decline":
+        if participation.invitation_status == InvitationStatus.DECLINED:
+            raise AlreadyAnswered(_l("You have already declined this invitation."))
+        was_accepted = participation.invitation_status == InvitationStatus.ACCEPTED
+        participation.invitation_status = InvitationStatus.DECLINED
+        if has_shares_contact():
+            participation.shares_contact = False
+        participation.responded_at = now
+        db.session.flush()
+        if was_accepted:
+            promote_waitlisted(workshop, now)
+        return participation.invitation_status
+    else:
+        raise DomainError(_l("Please choose whether you accept or decline."))
+    participation.responded_at = now
+    db.session.flush()
+    return participation.invitation_status
+
+
+def promote_waitlisted(workshop: Workshop, now: datetime | None = None) -> list[Participation]:
+    """Moves the first waitlisted people (by the time they answered) up while seats are free; tells them."""
+    now = now or utcnow()
+    promoted = []
+    while workshop.capacity is None or accepted_count(workshop) < workshop.capacity:
+        first = db.session.scalar(
+            select(Participation)
+            .where(Participation.workshop_id == workshop.id,
+                   Participation.invitation_status == InvitationStatus.WAITLISTED)
+            .order_by(Participation.responded_at, Participation.id)
+            .limit(1)
+        )
+        if first is None:
+            break
+        first.invitation_status = InvitationStatus.ACCEPTED
+        db.session.flush()
+        promoted.append(first)
+    for participation in promoted:
+        mails.send_promoted(participation.person, workshop)
+    return promoted
+
+
+def respond_as_user(user, participation: Participation, answer: str, **kwargs) -> InvitationStatus:
+    """'My invitations': a signed-in expert answers for their own person only."""
+    if user.person_id is None or participation.person_id != user.person_id:
+        raise NotAllowed(_l("This invitation is not yours."))
+    return respond(participation, answer, **kwargs)
+
+
+def my_participations(user) -> list[Participation]:
+    if not getattr(user, "person_id", None):
+        return []
+    return db.session.scalars(
+        select(Participation).join(Workshop, Workshop.id == Participation.workshop_id)
+        .where(Participation.person_id == user.person_id)
+        .options(selectinload(Participation.workshop))
+        .order_by(Workshop.starts_at.desc())
+    ).all()
+
+
+# --- reminders, revoking -------------------------------------------------------------------------------------
+
+
+def send_reminders(actor, workshop: Workshop, now: datetime | None = None) -> int:
+    """A reminder to everyone invited who has not answered, at most once a day each (with a fresh link)."""
+    now = now or utcnow()
+    if workshop.status in CLOSED_STATUSES or workshop.ends_at <= now:
+        raise DomainError(_l("Reminders are only possible for planned workshops."))
+    rows = db.session.execute(
+        select(Participation, Invitation)
+        .join(Invitation, Invitation.participation_id == Participation.id)
+        .where(Participation.workshop_id == workshop.id,
+               Participation.invitation_status == InvitationStatus.INVITED,
+               Invitation.revoked_at.is_(None))
+        .options(selectinload(Participation.person))
+    ).all()
+    outgoing = []
+    for participation, invitation in rows:
+        last = invitation.reminder_sent_at or invitation.sent_at
+        if invitation.reminder_sent_at is not None and now - last < REMINDER_INTERVAL:
+            continue
+        _invitation, token = _issue_token(participation, now)
+        invitation.reminder_sent_at = now
+        outgoing.append((participation.person, token))
+    db.session.flush()
+    for person, token in outgoing:
+        mails.send_reminder(person, workshop, token)
+    return len(outgoing)
+
+
+def revoke_invitation(actor, invitation: Invitation, now: datetime | None = None) -> None:
+    if invitation.revoked_at is None:
+        invitation.revoked_at = now or utcnow()
+    db.session.flush()
+
+
+# --- answers overview, attendance, export --------------------------------------------------------------------
+
+
+def participations_with_invitations(workshop: Workshop) -> list[tuple[Participation, Invitation | None]]:
+    return db.session.execute(
+        select(Participation, Invitation)
+        .outerjoin(Invitation, Invitation.participation_id == Participation.id)
+        .where(Participation.workshop_id == workshop.id)
+        .options(selectinload(Participation.person).selectinload(Person.organisation))
+        .join(Person, Person.id == Participation.person_id)
+        .order_by(Person.last_name, Person.first_name, Participation.id)
+    ).all()
+
+
+def status_counts(workshop: Workshop) -> dict[InvitationStatus, int]:
+    rows = db.session.execute(
+        select(Participation.invitation_status, func.count(Participation.id))
+        .where(Participation.workshop_id == workshop.id).group_by(Participation.invitation_status)
+    ).all()
+    counts = dict.fromkeys(InvitationStatus, 0)
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+def accepted_participations(workshop: Workshop) -> list[Participation]:
+    return db.session.scalars(
+        select(Participation).join(Person, Person.id == Participation.person_id)
+        .where(Participation.workshop_id == workshop.id,
+               Participation.invitation_status == InvitationStatus.ACCEPTED)
+        .options(selectinload(Participation.person).selectinload(Person.organisation))
+        .order_by(Person.last_name, Person.first_name, Participation.id)
+    ).all()
+
+
+def record_attendance(actor, workshop: Workshop, attended_ids: set[int]) -> int:
+    """One save for the whole check-in list: ticked → attended, not ticked → absent."""
+    if workshop.status == WorkshopStatus.CANCELLED:
+        raise DomainError(_l("This workshop has been cancelled."))
+    participations = accepted_participations(workshop)
+    for participation in participations:
+        participation.attended = participation.id in attended_ids
+    db.session.flush()
+    return sum(1 for p in participations if p.attended)
+
+
+def participant_table(workshop: Workshop) -> tuple[list[str], list[list]]:
+    from flask_babel import gettext as _
+
+    header = [_("Name"), _("Organisation"), _("Sector"), _("Action fields"), _("E-mail address"), _("Role"),
+              _("Answer"), _("Attended")]
+    rows = []
+    people = db.session.scalars(
+        select(Participation).join(Person, Person.id == Participation.person_id)
+        .where(Participation.workshop_id == workshop.id)
+        .options(selectinload(Participation.person).selectinload(Person.organisation),
+                 selectinload(Participation.person).selectinload(Person.fields))
+        .order_by(Person.last_name, Person.first_name, Participation.id)
+    ).all()
+    for p in people:
+        person = p.person
+        attended = "" if p.attended is None else (_("Yes") if p.attended else _("No"))
+        rows.append([
+            person.full_name,
+            person.organisation.name if person.organisation else "",
+            str(person.sector.label) if person.sector else "",
+            ", ".join(f.code for f in person.fields),
+            person.email,
+            str(p.role.label),
+            str(p.invitation_status.label),
+            attended,
+        ])
+    return header, rows
+
+
+# --- sector balance ------------------------------------------------------------------------------------------
+
+CORE_SECTORS = (Sector.ADMINISTRATION, Sector.BUSINESS, Sector.SCIENCE, Sector.CIVIL_SOCIETY)
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    sector: Sector | None
+    count: int
+    share: float
+
+
+@dataclass(frozen=True)
+class Balance:
+    rows: list[BalanceRow]
+    total: int
+    missing: list[Sector]
+
+
+def _balance(counts: dict[Sector | None, int]) -> Balance:
+    total = sum(counts.values())
+    rows = [BalanceRow(s, counts.get(s, 0), (counts.get(s, 0) / total) if total else 0.0) for s in Sector]
+    if counts.get(None):
+        rows.append(BalanceRow(None, counts[None], counts[None] / total))
+    missing = [s for s in CORE_SECTORS if not counts.get(s)]
+    return Balance(rows, total, missing)
+
+
+def _accepted_expert_sectors(where) -> dict[Sector | None, int]:
+    rows = db.session.execute(
+        select(Organisation.sector, func.count(func.distinct(Participation.person_id)))
+        .select_from(Participation)
+        .join(Workshop, Workshop.id == Participation.workshop_id)
+        .join(Person, Person.id == Participation.person_id)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .where(Participation.invitation_status == InvitationStatus.ACCEPTED,
+               Participation.role == ParticipationRole.EXPERT, *where)
+        .group_by(Organisation.sector)
+    ).all()
+    return {sector: n for sector, n in rows}
+
+
+def sector_balance_for_workshop(workshop: Workshop) -> Balance:
+    return _balance(_accepted_expert_sectors([Participation.workshop_id == workshop.id]))
+
+
+def sector_balance_for_field(field) -> Balance:
+    from planner.workshops.models import workshop_fields
+
+    in_field = select(workshop_fields.c.workshop_id).where(workshop_fields.c.field_id == field.id)
+    return _balance(_accepted_expert_sectors([Participation.workshop_id.in_(in_field),
+                                              Workshop.status != WorkshopStatus.CANCELLED]))
+
+
+# --- date finding --------------------------------------------------------------------------------------------
+
+
+def open_poll(workshop: Workshop) -> DatePoll | None:
+    return db.session.scalar(
+        select(DatePoll).where(DatePoll.workshop_id == workshop.id, DatePoll.closed_at.is_(None))
+        .options(selectinload(DatePoll.options)).order_by(DatePoll.id.desc()).limit(1)
+    )
+
+
+def latest_poll(workshop: Workshop) -> DatePoll | None:
+    return db.session.scalar(
+        select(DatePoll).where(DatePoll.workshop_id == workshop.id)
+        .options(selectinload(DatePoll.options).selectinload(DateOption.votes)).order_by(DatePoll.id.desc()).limit(1)
+    )
+
+
+def create_poll(actor, workshop: Workshop, options: list[tuple[datetime, datetime]], note: str = "") -> DatePoll:
+    if workshop.status != WorkshopStatus.DRAFT:
+        raise DomainError(_l("Dates can only be polled for a workshop in draft."))
+    if open_poll(workshop) is not None:
+        raise DomainError(_l("This workshop already has an open date poll."))
+    if len(options) < 2:
+        raise DomainError(_l("Please propose at least two dates."), field="options")
+    for starts_at, ends_at in options:
+        if ends_at <= starts_at:
+            raise DomainError(_l("Each proposed date must end after it begins."), field="options")
+    if len(set(options)) != len(options):
+        raise DomainError(_l("The same date was proposed twice."), field="options")
+    poll = DatePoll(workshop=workshop, created_by_id=getattr(actor, "id", None), note=note.strip())
+    poll.options = [DateOption(starts_at=s, ends_at=e) for s, e in sorted(options)]
+    db.session.add(poll)
+    db.session.flush()
+    return poll
+
+
+def my_votes(poll: DatePoll, participation: Participation) -> dict[int, DateAnswer]:
+    rows = db.session.scalars(
+        select(DateVote).join(DateOption, DateOption.id == DateVote.option_id)
+        .where(DateOption.poll_id == poll.id, DateVote.participation_id == participation.id)
+    ).all()
+    return {v.option_id: v.answer for v in rows}
+
+
+def vote(participation: Participation, poll: DatePoll, answers: dict[int, str]) -> None:
+    """An invitee marks which dates suit them. Only this poll's options; only the link's own participation."""
+    if poll.workshop_id != participation.workshop_id:
+        raise NotAllowed(_l("This date poll belongs to another workshop."))
+    if not poll.is_open:
+        raise DomainError(_l("The date poll is closed: the date has been fixed."))
+    if participation.invitation_status == InvitationStatus.DECLINED:
+        raise DomainError(_l("You have declined this invitation."))
+    option_ids = {o.id for o in poll.options}
+    if not answers or set(answers) - option_ids:
+        raise DomainError(_l("Please mark each proposed date."))
+    try:
+        parsed = {oid: DateAnswer(value) for oid, value in answers.items()}
+    except ValueError as error:
+        raise DomainError(_l("Please mark each proposed date.")) from error
+    existing = {v.option_id: v for v in db.session.scalars(
+        select(DateVote).where(DateVote.participation_id == participation.id, DateVote.option_id.in_(option_ids)))}
+    for option_id, answer in parsed.items():
+        if option_id in existing:
+            existing[option_id].answer = answer
+        else:
+            db.session.add(DateVote(option_id=option_id, participation_id=participation.id, answer=answer))
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class RankedOption:
+    option: DateOption
+    yes: int
+    maybe: int
+    no: int
+
+    @property
+    def score(self) -> int:
+        return 2 * self.yes + self.maybe
+
+
+def ranking(poll: DatePoll) -> list[RankedOption]:
+    counts = {(oid, answer): n for oid, answer, n in db.session.execute(
+        select(DateVote.option_id, DateVote.answer, func.count(DateVote.id))
+        .join(DateOption, DateOption.id == DateVote.option_id)
+        .where(DateOption.poll_id == poll.id).group_by(DateVote.option_id, DateVote.answer)
+    )}
+    ranked = [RankedOption(o, counts.get((o.id, DateAnswer.YES), 0), counts.get((o.id, DateAnswer.MAYBE), 0),
+                           counts.get((o.id, DateAnswer.NO), 0)) for o in poll.options]
+    return sorted(ranked, key=lambda r: (-r.score, -r.yes, r.no, r.option.starts_at))
+
+
+def voter_count(poll: DatePoll) -> int:
+    return db.session.scalar(
+        select(func.count(func.distinct(DateVote.participation_id)))
+        .join(DateOption, DateOption.id == DateVote.option_id).where(DateOption.poll_id == poll.id)
+    ) or 0
+
+
+def fix_date(actor, poll: DatePoll, option: DateOption, now: datetime | None = None) -> Workshop:
+    """Sets the workshop's date from the chosen option, closes the poll and tells the invitees."""
+    now = now or utcnow()
+    if option.poll_id != poll.id:
+        raise NotAllowed(_l("This date does not belong to the poll."))
+    if not poll.is_open:
+        raise DomainError(_l("The date poll is already closed."))
+    workshop = poll.workshop
+    if workshop.status != WorkshopStatus.DRAFT:
+        raise DomainError(_l("Dates can only be polled for a workshop in draft."))
+    workshop.starts_at, workshop.ends_at = option.starts_at, option.ends_at
+    if hasattr(workshop, "sequence"):
+        workshop.sequence = (workshop.sequence or 0) + 1
+    option.is_chosen = True
+    poll.closed_at = now
+    rows = db.session.execute(
+        select(Participation, Invitation)
+        .join(Invitation, Invitation.participation_id == Participation.id)
+        .where(Participation.workshop_id == workshop.id,
+               Participation.invitation_status != InvitationStatus.DECLINED,
+               Invitation.revoked_at.is_(None))
+        .options(selectinload(Participation.person))
+    ).all()
+    for _participation, invitation in rows:
+        invitation.expires_at = workshop.ends_at
+    db.session.flush()
+    for participation, _invitation in rows:
+        mails.send_date_fixed(participation.person, workshop)
+    return workshop

@@ -1,0 +1,404 @@
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from planner.core.errors import DomainError
+from planner.core.forms import show_domain_error
+from planner.core.models import utcnow
+from planner.core.permissions import PUBLIC, STAFF, Role, access
+from planner.core.spreadsheets import write_csv, write_xlsx
+from planner.core.timeutil import local_datetime
+from planner.extensions import db
+from planner.fields.models import ActionField
+from planner.fields.services import list_fields
+from planner.invitations import bp, services
+from planner.invitations.forms import (
+    AcceptForm,
+    CheckinForm,
+    DeclineForm,
+    FixDateForm,
+    InviteForm,
+    PollForm,
+    ReminderForm,
+)
+from planner.invitations.models import DateAnswer, DateOption, DatePoll, Invitation
+from planner.people.forms import RosterFilterForm
+from planner.people.models import Person
+from planner.people.services import list_organisations, roster_query
+from planner.workshops.models import InvitationStatus, Participation, Workshop, WorkshopStatus
+
+
+def _workshop(workshop_id: int) -> Workshop:
+    return db.session.get(Workshop, workshop_id) or abort(404)
+
+
+# --- the personal link (public: the token is the authorisation) ----------------------------------------------
+
+
+def _invitation_or_error(token: str):
+    """(invitation, None) or (None, response): unknown → 404, withdrawn or expired → 410; nothing changes."""
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return None, (render_template("invitations/link_gone.html", code=404,
+                                      message=_("This invitation link is not known. Please check that you "
+                                                "copied the whole link from the e-mail.")), 404)
+    try:
+        services.check_usable(invitation)
+    except services.LinkGone as error:
+        return None, (render_template("invitations/link_gone.html", code=410, message=error.message), 410)
+    return invitation, None
+
+
+def _link_page(invitation: Invitation, token: str, accept_form=None, status: int = 200):
+    participation = invitation.participation
+    poll = services.open_poll(participation.workshop)
+    return render_template(
+        "invitations/respond.html",
+        invitation=invitation,
+        participation=participation,
+        workshop=participation.workshop,
+        token=token,
+        accept_form=accept_form or AcceptForm(),
+        decline_form=DeclineForm(),
+        poll=poll,
+        votes=services.my_votes(poll, participation) if poll else {},
+        answers=list(DateAnswer),
+        has_shares_contact=services.has_shares_contact(),
+    ), status
+
+
+@bp.route("/r/<token>")
+@access(PUBLIC)
+def respond(token: str):
+    invitation, error = _invitation_or_error(token)
+    if error:
+        return error
+    return _link_page(invitation, token)
+
+
+@bp.route("/r/<token>/answer", methods=["POST"])
+@access(PUBLIC)
+def answer(token: str):
+    invitation, error = _invitation_or_error(token)
+    if error:
+        return error
+    choice = request.form.get("answer", "")
+    form = AcceptForm() if choice == "accept" else DeclineForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        status = services.respond(
+            invitation.participation, choice,
+            consent=bool(getattr(form, "consent", None) and form.consent.data),
+            share_contact=bool(getattr(form, "share_contact", None) and form.share_contact.data),
+        )
+    except services.AlreadyAnswered as error:
+        db.session.rollback()
+        flash(error.message, "info")
+        return redirect(url_for("invitations.respond", token=token))
+    except services.LinkGone as error:
+        db.session.rollback()
+        return render_template("invitations/link_gone.html", code=410, message=error.message), 410
+    except DomainError as error:
+        db.session.rollback()
+        invitation, _error = _invitation_or_error(token)
+        accept_form = form if choice == "accept" else None
+        show_domain_error(accept_form, error)
+        return _link_page(invitation, token, accept_form=accept_form, status=422)
+    db.session.commit()
+    _flash_status(status)
+    return redirect(url_for("invitations.respond", token=token))
+
+
+def _flash_status(status: InvitationStatus) -> None:
+    if status == InvitationStatus.ACCEPTED:
+        flash(_("Thank you: your acceptance has been recorded."), "success")
+    elif status == InvitationStatus.WAITLISTED:
+        flash(_("The workshop is full: you are on the waiting list. We will write to you when a place becomes "
+                "free."), "info")
+    else:
+        flash(_("Your answer has been recorded: you have declined. Thank you for letting us know."), "success")
+
+
+@bp.route("/r/<token>/dates", methods=["POST"])
+@access(PUBLIC)
+def vote(token: str):
+    invitation, error = _invitation_or_error(token)
+    if error:
+        return error
+    poll = services.open_poll(invitation.participation.workshop)
+    if poll is None or not DeclineForm().validate_on_submit():
+        abort(400 if poll else 404)
+    answers = {}
+    for option in poll.options:
+        value = request.form.get(f"option-{option.id}", "")
+        if value:
+            answers[option.id] = value
+    if len(answers) != len(poll.options):
+        flash(_("Please mark each proposed date."), "error")
+        return redirect(url_for("invitations.respond", token=token) + "#dates-heading")
+    try:
+        services.vote(invitation.participation, poll, answers)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Thank you: your dates have been saved."), "success")
+    return redirect(url_for("invitations.respond", token=token))
+
+
+# --- my invitations (signed-in experts) ----------------------------------------------------------------------
+
+
+@bp.route("/mine")
+@access(Role.EXPERT)
+def mine():
+    participations = services.my_participations(current_user)
+    forms = {p.id: (AcceptForm(prefix=f"p{p.id}"), DeclineForm(prefix=f"d{p.id}")) for p in participations}
+    return render_template("invitations/mine.html", participations=participations, forms=forms, now=utcnow(),
+                           has_shares_contact=services.has_shares_contact())
+
+
+@bp.route("/mine/<int:participation_id>", methods=["POST"])
+@access(Role.EXPERT)
+def mine_answer(participation_id: int):
+    participation = db.session.get(Participation, participation_id) or abort(404)
+    if current_user.person_id is None or participation.person_id != current_user.person_id:
+        abort(403)
+    choice = request.form.get("answer", "")
+    form = AcceptForm(prefix=f"p{participation.id}") if choice == "accept" else DeclineForm(
+        prefix=f"d{participation.id}")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        status = services.respond_as_user(
+            current_user, participation, choice,
+            consent=bool(getattr(form, "consent", None) and form.consent.data),
+            share_contact=bool(getattr(form, "share_contact", None) and form.share_contact.data),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error" if not isinstance(error, services.AlreadyAnswered) else "info")
+        return redirect(url_for("invitations.mine"))
+    db.session.commit()
+    _flash_status(status)
+    return redirect(url_for("invitations.mine"))
+
+
+# --- inviting (facilitators) ---------------------------------------------------------------------------------
+
+
+@bp.route("/workshop/<int:workshop_id>/invite", methods=["GET", "POST"])
+@access(Role.FACILITATOR)
+def invite(workshop_id: int):
+    workshop = _workshop(workshop_id)
+    filter_form = RosterFilterForm(request.args)
+    filter_form.set_choices(list_fields(), list_organisations())
+    filter_form.validate()
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            if form.mode.data == "filter":
+                field_id = int(form.field.data) if (form.field.data or "").isdigit() else None
+                org_id = int(form.organisation.data) if (form.organisation.data or "").isdigit() else None
+                people = services.people_for_filter(field_id, form.sector.data or None, org_id, form.q.data or None)
+            else:
+                ids = [int(i) for i in request.form.getlist("person_id") if i.isdigit()]
+                people = db.session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)).all() \
+                    if ids else []
+            result = services.invite_people(current_user, workshop, people)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(ngettext("%(num)s invitation has been sent.", "%(num)s invitations have been sent.",
+                           len(result.invited)), "success")
+            if result.skipped:
+                flash(ngettext("%(num)s person had already answered and was not invited again.",
+                               "%(num)s people had already answered and were not invited again.",
+                               len(result.skipped)), "info")
+            return redirect(url_for("invitations.answers", workshop_id=workshop.id))
+    stmt = roster_query(field_id=filter_form.int_of("field"), sector=filter_form.sector.data or None,
+                        organisation_id=filter_form.int_of("organisation"), search=filter_form.q.data or None)
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    status_of = dict(db.session.execute(
+        select(Participation.person_id, Participation.invitation_status)
+        .where(Participation.workshop_id == workshop.id)).all())
+    filters = {k: v for k, v in request.args.items() if k in ("q", "field", "sector", "organisation") and v}
+    return render_template("invitations/invite.html", workshop=workshop, page=page, filter_form=filter_form,
+                           form=form, status_of=status_of, filters=filters)
+
+
+@bp.route("/workshop/<int:workshop_id>/answers")
+@access(Role.FACILITATOR)
+def answers(workshop_id: int):
+    workshop = _workshop(workshop_id)
+    return render_template(
+        "invitations/answers.html", workshop=workshop, rows=services.participations_with_invitations(workshop),
+        counts=services.status_counts(workshop), reminder_form=ReminderForm(), statuses=list(InvitationStatus),
+    )
+
+
+@bp.route("/workshop/<int:workshop_id>/remind", methods=["POST"])
+@access(Role.FACILITATOR)
+def remind(workshop_id: int):
+    workshop = _workshop(workshop_id)
+    if not ReminderForm().validate_on_submit():
+        abort(400)
+    try:
+        sent = services.send_reminders(current_user, workshop)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if sent:
+            flash(ngettext("%(num)s reminder has been sent.", "%(num)s reminders have been sent.", sent), "success")
+        else:
+            flash(_("No reminders were due: everyone has answered or was reminded within the last day."), "info")
+    return redirect(url_for("invitations.answers", workshop_id=workshop.id))
+
+
+@bp.route("/<int:invitation_id>/revoke", methods=["POST"])
+@access(Role.FACILITATOR)
+def revoke(invitation_id: int):
+    invitation = db.session.get(Invitation, invitation_id) or abort(404)
+    if not ReminderForm().validate_on_submit():
+        abort(400)
+    services.revoke_invitation(current_user, invitation)
+    db.session.commit()
+    flash(_("The invitation link has been withdrawn."), "success")
+    return redirect(url_for("invitations.answers", workshop_id=invitation.participation.workshop_id))
+
+
+# --- attendance and export -----------------------------------------------------------------------------------
+
+
+@bp.route("/workshop/<int:workshop_id>/checkin", methods=["GET", "POST"])
+@access(Role.FACILITATOR)
+def checkin(workshop_id: int):
+    workshop = _workshop(workshop_id)
+    form = CheckinForm()
+    if form.validate_on_submit():
+        ids = {int(i) for i in request.form.getlist("attended") if i.isdigit()}
+        try:
+            present = services.record_attendance(current_user, workshop, ids)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(ngettext("Attendance saved: %(num)s person present.", "Attendance saved: %(num)s people present.",
+                           present), "success")
+            return redirect(url_for("invitations.checkin", workshop_id=workshop.id))
+    return render_template("invitations/checkin.html", workshop=workshop, form=form,
+                           participations=services.accepted_participations(workshop))
+
+
+@bp.route("/workshop/<int:workshop_id>/checkin/print")
+@access(Role.FACILITATOR)
+def checkin_print(workshop_id: int):
+    workshop = _workshop(workshop_id)
+    return render_template("invitations/checkin_print.html", workshop=workshop,
+                           participations=services.accepted_participations(workshop))
+
+
+@bp.route("/workshop/<int:workshop_id>/participants", defaults={"fmt": "csv"})
+@bp.route("/workshop/<int:workshop_id>/participants.<fmt>")
+@access(Role.FACILITATOR)
+def export(workshop_id: int, fmt: str):
+    workshop = _workshop(workshop_id)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    header, rows = services.participant_table(workshop)
+    filename = f"teilnehmende-workshop-{workshop.id}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = write_csv(header, rows), "text/csv; charset=utf-8"
+    else:
+        body = write_xlsx(header, rows, title=_("Participants"))
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+# --- sector balance ------------------------------------------------------------------------------------------
+
+
+@bp.route("/workshop/<int:workshop_id>/balance")
+@access(*STAFF)
+def balance_workshop(workshop_id: int):
+    workshop = _workshop(workshop_id)
+    return render_template("invitations/balance.html", subject=workshop.title, kind="workshop",
+                           back=url_for("workshops.detail", workshop_id=workshop.id),
+                           balance=services.sector_balance_for_workshop(workshop))
+
+
+@bp.route("/field/<int:field_id>/balance")
+@access(*STAFF)
+def balance_field(field_id: int):
+    field = db.session.get(ActionField, field_id) or abort(404)
+    return render_template("invitations/balance.html", subject=f"{field.code} – {field.name}", kind="field",
+                           back=url_for("fields.detail", code=field.code),
+                           balance=services.sector_balance_for_field(field))
+
+
+# --- date finding --------------------------------------------------------------------------------------------
+
+
+@bp.route("/workshop/<int:workshop_id>/dates", methods=["GET", "POST"])
+@access(Role.FACILITATOR)
+def poll(workshop_id: int):
+    workshop = _workshop(workshop_id)
+    form = PollForm()
+    if form.validate_on_submit():
+        options, incomplete = [], False
+        for entry in form.options:
+            day, starts, ends = entry.form.day.data, entry.form.starts.data, entry.form.ends.data
+            if not (day or starts or ends):
+                continue
+            if not (day and starts and ends):
+                incomplete = True
+                continue
+            options.append((local_datetime(day, starts), local_datetime(day, ends)))
+        try:
+            if incomplete:
+                raise DomainError(_("Please give date, beginning and end for each proposed date."), field="options")
+            services.create_poll(current_user, workshop, options, form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The date poll has been opened. Invitees mark their dates through their personal link."),
+                  "success")
+            return redirect(url_for("invitations.poll", workshop_id=workshop.id))
+    latest = services.latest_poll(workshop)
+    return render_template(
+        "invitations/poll.html", workshop=workshop, form=form, poll=latest,
+        ranking=services.ranking(latest) if latest else [], voters=services.voter_count(latest) if latest else 0,
+        fix_form=FixDateForm(), is_draft=workshop.status == WorkshopStatus.DRAFT,
+    )
+
+
+@bp.route("/polls/<int:poll_id>/fix", methods=["POST"])
+@access(Role.FACILITATOR)
+def poll_fix(poll_id: int):
+    date_poll = db.session.get(DatePoll, poll_id) or abort(404)
+    form = FixDateForm()
+    option_id = form.option_id.data or ""
+    if not form.validate_on_submit() or not option_id.isdigit():
+        abort(400)
+    option = db.session.get(DateOption, int(option_id)) or abort(404)
+    try:
+        workshop = services.fix_date(current_user, date_poll, option)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("invitations.poll", workshop_id=date_poll.workshop_id))
+    db.session.commit()
+    flash(_("The date has been fixed and the invitees have been told."), "success")
+    return redirect(url_for("workshops.detail", workshop_id=workshop.id))
