@@ -2,10 +2,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, SearchField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from planner.surveys.importer import personal_data_reason
 from planner.surveys.models import WEIGHT_KEYS, QuestionKind
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _optional_int(value):
@@ -29,15 +34,16 @@ class UploadForm(FlaskForm):
     saved_mapping = SelectField(_l("Apply a saved mapping"), choices=[], coerce=_optional_int, validate_choice=False)
 
     def set_choices(self, mappings):
-        self.saved_mapping.choices = [(None, _l("– none, suggest a mapping –"))] + [(m.id, m.name) for m in mappings]
+        none = ("", _l("– none, suggest a mapping –"))
+        self.saved_mapping.choices = choices([none] + [(m.id, m.name) for m in mappings])
 
 
-KIND_CHOICES = [(k.value, k.label) for k in QuestionKind]
-SCALE_CHOICES = [(5, _l("1 to 5")), (10, _l("1 to 10"))]
-LAYOUT_CHOICES = [
+KIND_CHOICES = choices([(k.value, k.label) for k in QuestionKind])
+SCALE_CHOICES = choices([(5, _l("1 to 5")), (10, _l("1 to 10"))])
+LAYOUT_CHOICES = choices([
     ("by_rank", _l("one column per rank, the cell names the option")),
     ("by_option", _l("one column per option, the cell holds the rank")),
-]
+])
 MAX_OPTION_SLOTS = 20
 
 
@@ -73,10 +79,10 @@ def mapping_form(mapping: dict, profiles: dict, fields, measures, formdata=None)
                         break
             return ok
 
-    field_choices = [("", _l("– no action field –"))] + [(f.code, f"{f.code} – {f.name}") for f in fields]
-    measure_choices = [("", _l("– no measure –"))] + [
+    field_choices = choices([("", _l("– no action field –"))] + [(f.code, f"{f.code} – {f.name}") for f in fields])
+    measure_choices = choices([("", _l("– no measure –"))] + [
         (str(m.id), (m.number + " " if getattr(m, "number", None) else "") + m.title[:80]) for m in measures
-    ]
+    ])
     for question in mapping["questions"]:
         key = question["key"]
         columns = ", ".join(question["columns"])
@@ -174,7 +180,7 @@ class CommentFilterForm(FlaskForm):
     field = SelectField(_l("Action field"), choices=[], coerce=_optional_int, validate_choice=False)
 
     def set_choices(self, fields):
-        self.field.choices = [(None, _l("All"))] + [(-1, _l("Not yet tagged"))] + [(f.id, f.name) for f in fields]
+        self.field.choices = choices([("", _l("All")), (-1, _l("Not yet tagged"))] + [(f.id, f.name) for f in fields])
 
 
 class PromoteForm(FlaskForm):
@@ -185,7 +191,7 @@ class PromoteForm(FlaskForm):
                          description=_l("Taken from the comment; you may shorten or rephrase it."))
 
     def set_choices(self, fields):
-        self.field.choices = [(None, _l("– please choose –"))] + [(f.id, f.name) for f in fields]
+        self.field.choices = choices([("", _l("– please choose –"))] + [(f.id, f.name) for f in fields])
 
 
 class WeightsForm(FlaskForm):

@@ -11,7 +11,7 @@ from planner.core.permissions import STAFF, Role, access
 from planner.extensions import db
 from planner.fields.services import list_fields
 from planner.surveys import bp, services
-from planner.surveys.charts import chart_for, charts_for, svg_bar_chart
+from planner.surveys.charts import chart_for, ratings_chart, svg_bar_chart
 from planner.surveys.facts import headline
 from planner.surveys.forms import (
     CommentFilterForm,
@@ -180,9 +180,8 @@ def detail(survey_id: int):
         chart = chart_for(result)
         if chart:
             charts[result.key] = (chart, svg_bar_chart(chart, f"chart-{index}"))
-    combined = [c for c in charts_for(survey, results) if c.unit == "mean" and c.categories
-                and not any(c is v[0] for v in charts.values())]
-    combined = [(c, svg_bar_chart(c, f"chart-combined-{i}")) for i, c in enumerate(combined)]
+    combined_chart = ratings_chart(survey, results)
+    combined = [(combined_chart, svg_bar_chart(combined_chart, "chart-combined"))] if combined_chart else []
     demographics = [q for q in survey.questions if q.kind in (QuestionKind.DEMOGRAPHIC, QuestionKind.SINGLE)]
     comment_total = services.comment_counts([survey.id]).get(survey.id, 0)
     return render_template(
