@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
@@ -40,7 +41,7 @@ class VerdictForm(FlaskForm):
     section_key = SelectField(_l("Section"), validators=[DataRequired()])
     verdict = RadioField(
         _l("Your verdict"),
-        choices=[("approved", _l("Approve")), ("changes_requested", _l("Request changes"))],
+        choices=[SelectChoice("approved", _l("Approve")), SelectChoice("changes_requested", _l("Request changes"))],
         validators=[InputRequired()],
     )
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=5000)],
@@ -50,7 +51,8 @@ class VerdictForm(FlaskForm):
 class AnswerForm(FlaskForm):
     answer = RadioField(
         _l("Answer"),
-        choices=[("accepted", _l("Accepted")), ("changed", _l("Changed")), ("rejected", _l("Rejected"))],
+        choices=[SelectChoice("accepted", _l("Accepted")), SelectChoice("changed", _l("Changed")),
+                 SelectChoice("rejected", _l("Rejected"))],
         validators=[InputRequired()],
     )
     text = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=5000)],

@@ -29,7 +29,6 @@ from planner.strategy.models import (
 )
 from planner.strategy.versions import version_rollup
 
-
 # --- who may do what ------------------------------------------------------------------------------------------
 
 def is_member(round_: ReviewRound, user) -> bool:
@@ -161,7 +160,8 @@ def set_verdict(round_: ReviewRound, user, *, section_key: str, verdict: str, re
         )
     )
     if existing is None:
-        existing = SectionVerdict(round=round_, user_id=user.id, section_key=section_key, verdict=verdict, reason=reason)
+        existing = SectionVerdict(round=round_, user_id=user.id, section_key=section_key, verdict=verdict,
+                                  reason=reason)
         db.session.add(existing)
     else:
         existing.verdict = verdict

@@ -1,1 +1,51 @@
-RULES = {}
+from tests.permission_rules import PUBLIC, Rule
+from tests.strategy import helpers
+
+ST = ("strategy_team",)
+REVIEWERS = ("strategy_team", "reviewer")
+NOT_IN_ROUND = {"reviewer": 403}
+
+
+def _version():
+    return {"number": helpers.version().number}
+
+
+def _published():
+    return {"number": helpers.version(published=True).number}
+
+
+def _round():
+    return {"round_id": helpers.review_round().id}
+
+
+def _comment():
+    return {"comment_id": helpers.comment().id}
+
+
+RULES = {
+    "strategy.paper": Rule(ST),
+    "strategy.section_edit": Rule(ST, params=lambda: {"key": "foreword"}),
+    "strategy.draft": Rule(ST),
+    "strategy.export": Rule(ST, query="?format=md"),
+    "strategy.freeze": Rule(ST, method="POST", ok=302, data={"note": "Entwurf"}),
+    "strategy.version_list": Rule(ST),
+    "strategy.version_detail": Rule(ST, params=_version),
+    "strategy.version_view": Rule(ST, params=_version),
+    # Reviewers only for versions of their own rounds: a fresh reviewer is in none.
+    "strategy.version_export": Rule(REVIEWERS, params=_version, query="?format=md", ok_for=NOT_IN_ROUND),
+    "strategy.version_diff": Rule(ST, params=lambda: {"old": helpers.version().number}),
+    "strategy.publish": Rule(ST, params=_version, method="POST", ok=302),
+    "strategy.round_create": Rule(ST, params=_version),
+    "strategy.round_detail": Rule(REVIEWERS, params=_round, ok_for=NOT_IN_ROUND),
+    "strategy.round_member": Rule(ST, params=_round, method="POST", ok=400, data={"user_id": "0"}),
+    "strategy.round_close": Rule(ST, params=_round, method="POST", ok=302),
+    "strategy.round_comment": Rule(("reviewer",), params=_round, method="POST", ok=302, ok_for=NOT_IN_ROUND,
+                                   data={"target": "paper", "text": "Gut."}),
+    "strategy.round_verdict": Rule(("reviewer",), params=_round, method="POST", ok=302, ok_for=NOT_IN_ROUND,
+                                   data={"section_key": "foreword", "verdict": "approved"}),
+    "strategy.comment_answer": Rule(ST, params=_comment, method="POST", ok=302, data={"c1-answer": "accepted"}),
+    "strategy.my_rounds": Rule(("reviewer",)),
+    "strategy.published_latest": Rule(PUBLIC),
+    "strategy.published": Rule(PUBLIC, params=_published),
+    "strategy.published_export": Rule(PUBLIC, params=_published, query="?format=md"),
+}

@@ -1,0 +1,51 @@
+"""Test data of the strategy package: frozen versions and review rounds (inside an app context)."""
+
+import dataclasses
+
+from planner.core.models import utcnow
+from planner.core.permissions import Role
+from planner.extensions import db
+from planner.strategy.models import PaperVersion, ReviewComment, ReviewRound, ReviewRoundMember
+from planner.strategy.rollup import rollup_to_json
+from tests import factories
+from tests.strategy.rollups import rollup
+
+
+def version(number: int | None = None, published: bool = False, **rollup_kw) -> PaperVersion:
+    from sqlalchemy import func, select
+
+    if number is None:
+        number = (db.session.scalar(select(func.max(PaperVersion.number))) or 0) + 1
+    r = dataclasses.replace(rollup(**rollup_kw), version=number)
+    v = PaperVersion(number=number, frozen_at=utcnow(), rollup_json=rollup_to_json(r),
+                     published_at=utcnow() if published else None)
+    db.session.add(v)
+    db.session.flush()
+    return v
+
+
+def review_round(version_=None, members=(), **kw) -> ReviewRound:
+    version_ = version_ or version()
+    kw.setdefault("title", "Abstimmung Ausschuss")
+    r = ReviewRound(version=version_, **kw)
+    db.session.add(r)
+    db.session.flush()
+    for user in members:
+        db.session.add(ReviewRoundMember(round=r, user_id=user.id, body_label="Ratsausschuss für Digitalisierung"))
+    db.session.flush()
+    return r
+
+
+def reviewer(**kw):
+    return factories.user(role=Role.REVIEWER, **kw)
+
+
+def comment(round_=None, **kw) -> ReviewComment:
+    round_ = round_ or review_round()
+    kw.setdefault("text", "Bitte ergänzen.")
+    kw.setdefault("target_kind", "section")
+    kw.setdefault("target_key", "governance")
+    c = ReviewComment(round=round_, **kw)
+    db.session.add(c)
+    db.session.flush()
+    return c
