@@ -76,20 +76,22 @@ def build_dashboard() -> Dashboard:
         .order_by(Workshop.starts_at)
         .limit(5)
     ).all()
-    held = db.session.scalar(
-        select(func.count())
-        .select_from(Workshop)
-        .where(Workshop.status.in_([WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED]))
-    )
+    # The four totals in one statement (scalar subqueries), whatever the data size.
+    held, experts, needs, accepted = db.session.execute(
+        select(
+            select(func.count()).select_from(Workshop)
+            .where(Workshop.status.in_([WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED])).scalar_subquery(),
+            select(func.count()).select_from(Person).scalar_subquery(),
+            select(func.count()).select_from(Finding).where(Finding.kind == FindingKind.NEED).scalar_subquery(),
+            select(func.count()).select_from(Measure)
+            .where(Measure.status == MeasureStatus.ACCEPTED).scalar_subquery(),
+        )
+    ).one()
     totals = {
         "workshops_held": held or 0,
-        "experts": db.session.scalar(select(func.count()).select_from(Person)) or 0,
-        "needs": db.session.scalar(select(func.count()).select_from(Finding).where(Finding.kind == FindingKind.NEED))
-        or 0,
-        "measures_accepted": db.session.scalar(
-            select(func.count()).select_from(Measure).where(Measure.status == MeasureStatus.ACCEPTED)
-        )
-        or 0,
+        "experts": experts or 0,
+        "needs": needs or 0,
+        "measures_accepted": accepted or 0,
     }
     return Dashboard(
         process=StrategyProcess.current(),
