@@ -2,7 +2,7 @@
 
 import smtplib
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +14,10 @@ MAIL_LOCALE = "de"
 
 
 def link_for(token: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + url_for("invitations.respond", token=token)
+    """The absolute personal link (BASE_URL, so it works from CLI commands and background jobs too)."""
+    from planner.invitations import bp
+
+    return f"{current_app.config['BASE_URL'].rstrip('/')}{bp.url_prefix}/r/{token}"
 
 
 def _send(person, subject, name: str, **context) -> None:

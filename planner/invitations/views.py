@@ -307,11 +307,12 @@ def checkin_print(workshop_id: int):
                            participations=services.accepted_participations(workshop))
 
 
-@bp.route("/workshop/<int:workshop_id>/participants", defaults={"fmt": "csv"})
-@bp.route("/workshop/<int:workshop_id>/participants.<fmt>")
+@bp.route("/workshop/<int:workshop_id>/participants")
 @access(Role.FACILITATOR)
-def export(workshop_id: int, fmt: str):
+def export(workshop_id: int):
+    """The participant list as CSV (default) or XLSX (``?format=xlsx``)."""
     workshop = _workshop(workshop_id)
+    fmt = request.args.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         abort(404)
     header, rows = services.participant_table(workshop)

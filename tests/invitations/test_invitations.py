@@ -1,0 +1,483 @@
+import io
+from datetime import timedelta
+
+import openpyxl
+from sqlalchemy import select
+
+from planner.core.models import utcnow
+from planner.core.security import hash_token
+from planner.extensions import db
+from planner.invitations import services
+from planner.invitations.models import DateAnswer, DateOption, DatePoll, DateVote, Invitation
+from planner.people.models import Person, Sector
+from planner.workshops.models import InvitationStatus, Participation, WorkshopStatus
+from tests import factories
+from tests.conftest import text_of
+from tests.invitations import helpers
+
+
+def _people(app, n=2, **kw):
+    with app.app_context():
+        ids = [factories.person(**kw).id for _ in range(n)]
+        db.session.commit()
+        return ids
+
+
+# --- inviting, e-mail through a real SMTP server --------------------------------------------------------------
+
+
+def test_invite_by_selection_sends_mail_over_smtp_with_personal_link(app, client, auth, smtp):
+    auth.login("facilitator")
+    with app.app_context():
+        workshop = factories.workshop(title="Smarte Mobilität 2030", location="Rathaus, Raum 1")
+        a = factories.person(first_name="Anna", last_name="Alt", email="anna@example.org")
+        b = factories.person(email="bert@example.org")
+        db.session.commit()
+        wid, aid, bid = workshop.id, a.id, b.id
+    response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection",
+                                                                           "person_id": [str(aid), str(bid)]})
+    assert response.status_code == 302
+    assert len(smtp.messages) == 2
+    message = smtp.to("anna@example.org")[0]
+    assert message["Subject"] == "Einladung: Smarte Mobilität 2030"
+    body = smtp.text(message)
+    assert "Sehr geehrte" in body or "Guten Tag" in body
+    assert "Rathaus, Raum 1" in body
+    assert "05.03.2030" in body or "5. März 2030" in body
+    html = message.get_body(preferencelist=("html",)).get_content()
+    token = helpers.token_from(body)
+    assert token in html
+    assert len(token) >= 43  # 256 bits, URL-safe
+    with app.app_context():
+        participation = db.session.scalar(select(Participation).where(Participation.person_id == aid))
+        assert participation.invitation_status == InvitationStatus.INVITED and participation.invited_at
+        invitation = db.session.scalar(select(Invitation).where(Invitation.participation_id == participation.id))
+        assert invitation.token_hash == hash_token(token) and token not in invitation.token_hash
+        assert invitation.expires_at == participation.workshop.ends_at and invitation.sent_at
+    page = client.get(f"/invitations/r/{token}")
+    assert page.status_code == 200
+    assert "Smarte Mobilität 2030" in text_of(page)
+
+
+def test_invite_by_filter_field_and_sector(app, client, auth, smtp):
+    auth.login("facilitator")
+    with app.app_context():
+        mob = factories.field(code="MOB")
+        uni = factories.organisation(sector=Sector.SCIENCE)
+        firm = factories.organisation(sector=Sector.BUSINESS)
+        factories.person(email="forscher@example.org", organisation=uni, fields=[mob])
+        factories.person(email="firma@example.org", organisation=firm, fields=[mob])
+        factories.person(email="anderes@example.org", organisation=uni)
+        workshop = factories.workshop()
+        db.session.commit()
+        wid, mob_id = workshop.id, mob.id
+    response = client.post(f"/invitations/workshop/{wid}/invite",
+                           data={"mode": "filter", "field": str(mob_id), "sector": "science"})
+    assert response.status_code == 302
+    assert [rcpt for rcpt, _m in smtp.messages] == [["forscher@example.org"]]
+    # A filter without field or sector is refused: nobody is invited by accident.
+    response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "filter"}, follow_redirects=True)
+    assert "Handlungsfeld oder einen Sektor" in text_of(response)
+    assert len(smtp.messages) == 1
+
+
+def test_reinvite_skips_people_who_answered(ctx, smtp):
+    workshop = factories.workshop()
+    answered = factories.participation(workshop=workshop, invitation_status=InvitationStatus.DECLINED).person
+    fresh = factories.person()
+    result = services.invite_people(None, workshop, [answered, fresh])
+    assert result.invited == [fresh] and result.skipped == [answered]
+    assert len(smtp.messages) == 1
+
+
+def test_invite_refused_for_cancelled_workshop_and_without_selection(app, client, auth):
+    auth.login("facilitator")
+    with app.app_context():
+        cancelled = factories.workshop(status=WorkshopStatus.CANCELLED)
+        person = factories.person()
+        open_ws = factories.workshop()
+        db.session.commit()
+        cid, pid, oid = cancelled.id, person.id, open_ws.id
+    response = client.post(f"/invitations/workshop/{cid}/invite", data={"mode": "selection", "person_id": [pid]},
+                           follow_redirects=True)
+    assert "nur für geplante Workshops" in text_of(response)
+    response = client.post(f"/invitations/workshop/{oid}/invite", data={"mode": "selection"}, follow_redirects=True)
+    assert "mindestens eine Person" in text_of(response)
+    with app.app_context():
+        assert db.session.query(Participation).count() == 0
+
+
+def test_smtp_failure_saves_nothing(app, client, auth):
+    auth.login("facilitator")
+    with app.app_context():
+        workshop = factories.workshop()
+        person = factories.person()
+        db.session.commit()
+        wid, pid = workshop.id, person.id
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens there
+    response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection", "person_id": [pid]},
+                           follow_redirects=True)
+    assert "konnte nicht gesendet werden" in text_of(response)
+    with app.app_context():
+        assert db.session.query(Participation).count() == 0 and db.session.query(Invitation).count() == 0
+
+
+# --- the personal link ---------------------------------------------------------------------------------------
+
+
+def test_accept_records_consent_and_share_contact(app, client):
+    with app.app_context():
+        inv, token = helpers.invitation()
+        person = inv.participation.person
+        person.has_consent = False
+        db.session.commit()
+        pid, part_id = person.id, inv.participation_id
+    page = client.get(f"/invitations/r/{token}")
+    assert "Zusagen" in text_of(page) and "Absagen" in text_of(page)
+    # Without consent: refused, nothing changes.
+    response = client.post(f"/invitations/r/{token}/answer", data={"answer": "accept"})
+    assert response.status_code == 422
+    assert "Einwilligung" in text_of(response) or "Verarbeitung Ihrer Daten" in text_of(response)
+    with app.app_context():
+        assert db.session.get(Participation, part_id).invitation_status == InvitationStatus.INVITED
+    response = client.post(f"/invitations/r/{token}/answer",
+                           data={"answer": "accept", "consent": "y", "share_contact": "y"})
+    assert response.status_code == 302
+    with app.app_context():
+        participation = db.session.get(Participation, part_id)
+        assert participation.invitation_status == InvitationStatus.ACCEPTED and participation.responded_at
+        if services.has_shares_contact():
+            assert participation.shares_contact is True
+        person = db.session.get(Person, pid)
+        assert person.has_consent and person.consent_at and "Workshop" in person.consent_text
+    page = client.get(f"/invitations/r/{token}")
+    assert "Zusage wurde gespeichert" in text_of(page)
+
+
+def test_double_accept_changes_nothing(app, client):
+    with app.app_context():
+        inv, token = helpers.invitation()
+        db.session.commit()
+        part_id = inv.participation_id
+    client.post(f"/invitations/r/{token}/answer", data={"answer": "accept", "consent": "y"})
+    with app.app_context():
+        first = db.session.get(Participation, part_id).responded_at
+    response = client.post(f"/invitations/r/{token}/answer", data={"answer": "accept", "consent": "y"},
+                           follow_redirects=True)
+    assert "bereits zugesagt" in text_of(response)
+    with app.app_context():
+        assert db.session.get(Participation, part_id).responded_at == first
+
+
+def test_unknown_revoked_and_expired_links(app, client):
+    with app.app_context():
+        revoked, revoked_token = helpers.invitation()
+        revoked.revoked_at = utcnow()
+        past = factories.workshop(starts_at=factories.aware(2020, 1, 1), ends_at=factories.aware(2020, 1, 1, 17))
+        expired, expired_token = helpers.invitation(workshop=past)
+        db.session.commit()
+        ids = revoked.participation_id, expired.participation_id
+    response = client.get("/invitations/r/this-token-does-not-exist")
+    assert response.status_code == 404 and "nicht bekannt" in text_of(response)
+    response = client.get(f"/invitations/r/{revoked_token}")
+    assert response.status_code == 410 and "zurückgezogen" in text_of(response)
+    response = client.get(f"/invitations/r/{expired_token}")
+    assert response.status_code == 410 and "abgelaufen" in text_of(response)
+    for token in (revoked_token, expired_token):
+        assert client.post(f"/invitations/r/{token}/answer",
+                           data={"answer": "accept", "consent": "y"}).status_code == 410
+    assert client.post("/invitations/r/nope/answer", data={"answer": "accept", "consent": "y"}).status_code == 404
+    with app.app_context():
+        assert all(db.session.get(Participation, i).invitation_status == InvitationStatus.INVITED for i in ids)
+
+
+def test_token_only_acts_on_its_own_invitation(app, client):
+    """An expert with one link cannot answer another person's invitation, whatever the form says."""
+    with app.app_context():
+        mine, my_token = helpers.invitation()
+        other, _other_token = helpers.invitation(workshop=mine.participation.workshop)
+        db.session.commit()
+        mine_id, other_id = mine.participation_id, other.participation_id
+    client.post(f"/invitations/r/{my_token}/answer",
+                data={"answer": "decline", "participation_id": other_id, "person_id": other_id})
+    with app.app_context():
+        assert db.session.get(Participation, mine_id).invitation_status == InvitationStatus.DECLINED
+        assert db.session.get(Participation, other_id).invitation_status == InvitationStatus.INVITED
+
+
+# --- capacity and waitlist -----------------------------------------------------------------------------------
+
+
+def test_full_workshop_waitlists_and_decline_promotes_first_waitlisted(app, client, smtp):
+    with app.app_context():
+        workshop = factories.workshop(capacity=1)
+        first, t1 = helpers.invitation(workshop=workshop)
+        second, t2 = helpers.invitation(workshop=workshop)
+        third, t3 = helpers.invitation(workshop=workshop)
+        db.session.commit()
+        ids = first.participation_id, second.participation_id, third.participation_id
+        second_email = second.participation.person.email
+    client.post(f"/invitations/r/{t1}/answer", data={"answer": "accept", "consent": "y"})
+    response = client.post(f"/invitations/r/{t2}/answer", data={"answer": "accept", "consent": "y"},
+                           follow_redirects=True)
+    assert "Warteliste" in text_of(response)
+    client.post(f"/invitations/r/{t3}/answer", data={"answer": "accept", "consent": "y"})
+    with app.app_context():
+        statuses = [db.session.get(Participation, i).invitation_status for i in ids]
+        assert statuses == [InvitationStatus.ACCEPTED, InvitationStatus.WAITLISTED, InvitationStatus.WAITLISTED]
+    client.post(f"/invitations/r/{t1}/answer", data={"answer": "decline"})
+    with app.app_context():
+        statuses = [db.session.get(Participation, i).invitation_status for i in ids]
+        assert statuses == [InvitationStatus.DECLINED, InvitationStatus.ACCEPTED, InvitationStatus.WAITLISTED]
+    promoted = smtp.to(second_email)
+    assert len(promoted) == 1 and "frei geworden" in promoted[0]["Subject"]
+
+
+# --- my invitations ------------------------------------------------------------------------------------------
+
+
+def test_signed_in_expert_answers_own_invitation_but_not_others(app, client, auth):
+    with app.app_context():
+        person = factories.person()
+        mine = factories.participation(person=person, invitation_status=InvitationStatus.INVITED)
+        theirs = factories.participation(invitation_status=InvitationStatus.INVITED)
+        db.session.commit()
+        pid, mine_id, theirs_id, wid = person.id, mine.id, theirs.id, theirs.workshop_id
+    auth.login("expert", person_id=pid)
+    page = client.get("/invitations/mine")
+    assert "Zusagen" in text_of(page)
+    response = client.post(f"/invitations/mine/{mine_id}",
+                           data={"answer": "accept", f"p{mine_id}-consent": "y"})
+    assert response.status_code == 302
+    assert client.post(f"/invitations/mine/{theirs_id}", data={"answer": "decline"}).status_code == 403
+    assert client.get(f"/invitations/workshop/{wid}/answers").status_code == 403
+    with app.app_context():
+        assert db.session.get(Participation, mine_id).invitation_status == InvitationStatus.ACCEPTED
+        assert db.session.get(Participation, theirs_id).invitation_status == InvitationStatus.INVITED
+
+
+def test_nav_shows_my_invitations_only_to_experts(app, client, auth):
+    auth.login("expert")
+    assert "Meine Einladungen" in text_of(client.get("/invitations/mine"))
+    auth.logout()
+    auth.login("facilitator")
+    with app.app_context():
+        wid = factories.workshop().id
+        db.session.commit()
+    page = text_of(client.get(f"/workshops/{wid}"))
+    assert "Meine Einladungen" not in page
+    for label in ("Expertinnen und Experten einladen", "Antworten", "Check-in-Liste", "Terminfindung",
+                  "Sektorenbalance"):
+        assert label in page
+
+
+# --- reminders, answers overview, revoking -------------------------------------------------------------------
+
+
+def test_reminders_once_a_day_to_those_who_have_not_answered(app, client, auth, smtp):
+    auth.login("facilitator")
+    with app.app_context():
+        workshop = factories.workshop()
+        silent, old_token = helpers.invitation(workshop=workshop)
+        answered, _t = helpers.invitation(workshop=workshop)
+        answered.participation.invitation_status = InvitationStatus.ACCEPTED
+        db.session.commit()
+        wid, silent_email, inv_id = workshop.id, silent.participation.person.email, silent.id
+    client.post(f"/invitations/workshop/{wid}/remind")
+    assert [rcpt for rcpt, _m in smtp.messages] == [[silent_email]]
+    new_token = helpers.token_from(smtp.text(smtp.messages[0][1]))
+    assert client.get(f"/invitations/r/{new_token}").status_code == 200
+    response = client.post(f"/invitations/workshop/{wid}/remind", follow_redirects=True)
+    assert "Keine Erinnerungen fällig" in text_of(response)
+    assert len(smtp.messages) == 1
+    with app.app_context():
+        inv = db.session.get(Invitation, inv_id)
+        inv.reminder_sent_at = utcnow() - timedelta(days=1, minutes=1)
+        db.session.commit()
+    client.post(f"/invitations/workshop/{wid}/remind")
+    assert len(smtp.messages) == 2
+
+
+def test_answers_overview_counts_and_revoke(app, client, auth):
+    auth.login("facilitator")
+    with app.app_context():
+        workshop = factories.workshop()
+        inv, token = helpers.invitation(workshop=workshop)
+        factories.participation(workshop=workshop, invitation_status=InvitationStatus.ACCEPTED,
+                                responded_at=factories.aware(2030, 2, 1, 12))
+        factories.participation(workshop=workshop, invitation_status=InvitationStatus.DECLINED)
+        db.session.commit()
+        wid, inv_id = workshop.id, inv.id
+    page = text_of(client.get(f"/invitations/workshop/{wid}/answers"))
+    assert "01.02.30" in page or "01.02.2030" in page
+    assert client.post(f"/invitations/{inv_id}/revoke").status_code == 302
+    assert client.get(f"/invitations/r/{token}").status_code == 410
+
+
+# --- attendance and export -----------------------------------------------------------------------------------
+
+
+def test_checkin_saves_all_in_one_post_and_print_version(app, client, auth):
+    auth.login("facilitator")
+    with app.app_context():
+        workshop = factories.workshop()
+        a = factories.participation(workshop=workshop, person=factories.person(last_name="Anwesend"))
+        b = factories.participation(workshop=workshop, person=factories.person(last_name="Abwesend"))
+        c = factories.participation(workshop=workshop, invitation_status=InvitationStatus.DECLINED)
+        db.session.commit()
+        wid, ids = workshop.id, (a.id, b.id, c.id)
+    page = text_of(client.get(f"/invitations/workshop/{wid}/checkin"))
+    assert "Anwesend" in page and "Abwesend" in page
+    response = client.post(f"/invitations/workshop/{wid}/checkin", data={"attended": [str(ids[0]), str(ids[2])]})
+    assert response.status_code == 302
+    with app.app_context():
+        assert [db.session.get(Participation, i).attended for i in ids] == [True, False, None]
+    printable = client.get(f"/invitations/workshop/{wid}/checkin/print")
+    assert "Unterschrift" in text_of(printable) and "☐" in printable.get_data(as_text=True)
+
+
+def test_participant_export_csv_and_xlsx(app, client, auth):
+    auth.login("facilitator")
+    with app.app_context():
+        workshop = factories.workshop()
+        org = factories.organisation(name="=cmd|' /C calc'!A0", sector=Sector.SCIENCE)
+        factories.participation(workshop=workshop, attended=True, person=factories.person(
+            first_name="Jürgen", last_name="Groß", organisation=org, fields=[factories.field(code="GES")]))
+        db.session.commit()
+        wid = workshop.id
+    response = client.get(f"/invitations/workshop/{wid}/participants")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    text = response.data.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].split(";")[:3] == ["Name", "Organisation", "Sektor"]
+    assert "Jürgen Groß" in lines[1] and "'=cmd" in lines[1] and "Wissenschaft" in lines[1] and "GES" in lines[1]
+    response = client.get(f"/invitations/workshop/{wid}/participants?format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    row = [c.value for c in sheet[2]]
+    assert row[0] == "Jürgen Groß" and row[1] == "=cmd|' /C calc'!A0" and sheet["B2"].data_type == "s"
+    assert row[-1] == "Ja"
+    assert client.get(f"/invitations/workshop/{wid}/participants?format=pdf").status_code == 404
+
+
+# --- sector balance ------------------------------------------------------------------------------------------
+
+
+def test_sector_balance_with_warning_for_missing_sector(app, client, auth):
+    auth.login("strategy_team")
+    with app.app_context():
+        field = factories.field()
+        workshop = factories.workshop(fields=[field])
+        for sector in (Sector.ADMINISTRATION, Sector.ADMINISTRATION, Sector.BUSINESS, Sector.SCIENCE):
+            factories.participation(workshop=workshop,
+                                    person=factories.person(organisation=factories.organisation(sector=sector)))
+        factories.participation(workshop=workshop, invitation_status=InvitationStatus.DECLINED,
+                                person=factories.person(organisation=factories.organisation(
+                                    sector=Sector.CIVIL_SOCIETY)))
+        db.session.commit()
+        wid, fid = workshop.id, field.id
+    page = text_of(client.get(f"/invitations/workshop/{wid}/balance"))
+    assert "50 %" in page and "25 %" in page
+    assert "Warnung" in page and "Zivilgesellschaft" in page and "fehlt" in page
+    page = text_of(client.get(f"/invitations/field/{fid}/balance"))
+    assert "50 %" in page and "Zivilgesellschaft" in page
+
+
+def test_sector_balance_service(ctx):
+    workshop = factories.workshop()
+    for sector in Sector:
+        factories.participation(workshop=workshop,
+                                person=factories.person(organisation=factories.organisation(sector=sector)))
+    balance = services.sector_balance_for_workshop(workshop)
+    assert balance.total == 5 and balance.missing == []
+    assert all(abs(r.share - 0.2) < 1e-9 for r in balance.rows)
+
+
+# --- date finding --------------------------------------------------------------------------------------------
+
+
+def test_date_poll_round(app, client, auth, smtp):
+    auth.login("facilitator")
+    with app.app_context():
+        workshop = helpers.draft_workshop(title="Fünfter Workshop")
+        a, ta = helpers.invitation(workshop=workshop)
+        b, tb = helpers.invitation(workshop=workshop)
+        db.session.commit()
+        wid = workshop.id
+        emails = {a.participation.person.email, b.participation.person.email}
+    response = client.post(f"/invitations/workshop/{wid}/dates", data={
+        "options-0-day": "2030-06-02", "options-0-starts": "09:00", "options-0-ends": "16:30",
+        "options-1-day": "2030-06-09", "options-1-starts": "09:00", "options-1-ends": "16:30",
+        "note": "Bitte bis Freitag.",
+    })
+    assert response.status_code == 302
+    with app.app_context():
+        poll = db.session.scalar(select(DatePoll))
+        first, second = [o.id for o in poll.options]
+        poll_id = poll.id
+    page = text_of(client.get(f"/invitations/r/{ta}"))
+    assert "Welche Termine passen Ihnen?" in page and "Bitte bis Freitag." in page
+    client.post(f"/invitations/r/{ta}/dates", data={f"option-{first}": "no", f"option-{second}": "yes"})
+    client.post(f"/invitations/r/{tb}/dates", data={f"option-{first}": "maybe", f"option-{second}": "yes"})
+    # Changing one's mind updates instead of adding votes.
+    client.post(f"/invitations/r/{tb}/dates", data={f"option-{first}": "yes", f"option-{second}": "yes"})
+    with app.app_context():
+        assert db.session.query(DateVote).count() == 4
+        ranked = services.ranking(db.session.get(DatePoll, poll_id))
+        assert [(r.option.id, r.yes, r.maybe, r.no, r.score) for r in ranked] == [(second, 2, 0, 0, 4),
+                                                                                  (first, 1, 0, 1, 2)]
+    page = text_of(client.get(f"/invitations/workshop/{wid}/dates"))
+    assert "Ergebnis" in page or "Rangfolge" in page
+    response = client.post(f"/invitations/polls/{poll_id}/fix", data={"option_id": str(second)})
+    assert response.status_code == 302
+    with app.app_context():
+        poll = db.session.get(DatePoll, poll_id)
+        assert not poll.is_open
+        chosen = db.session.get(DateOption, second)
+        assert chosen.is_chosen
+        assert poll.workshop.starts_at == chosen.starts_at and poll.workshop.ends_at == chosen.ends_at
+        assert {i.expires_at for i in db.session.scalars(select(Invitation))} == {chosen.ends_at}
+    assert {rcpt[0] for rcpt, _m in smtp.messages} == emails
+    assert "Termin steht fest" in smtp.messages[0][1]["Subject"]
+    # Closed: votes are refused, nothing changes.
+    response = client.post(f"/invitations/r/{ta}/dates", data={f"option-{first}": "yes", f"option-{second}": "no"})
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.query(DateVote).filter_by(answer=DateAnswer.NO).count() == 1
+
+
+def test_date_poll_bad_input(app, client, auth):
+    auth.login("facilitator")
+    with app.app_context():
+        draft = helpers.draft_workshop()
+        scheduled = factories.workshop()
+        db.session.commit()
+        did, sid = draft.id, scheduled.id
+    response = client.post(f"/invitations/workshop/{did}/dates", data={
+        "options-0-day": "2030-06-02", "options-0-starts": "16:00", "options-0-ends": "09:00",
+        "options-1-day": "2030-06-09", "options-1-starts": "09:00", "options-1-ends": "16:30",
+    }, follow_redirects=True)
+    assert "nach seinem Beginn enden" in text_of(response)
+    response = client.post(f"/invitations/workshop/{did}/dates", data={
+        "options-0-day": "2030-06-02", "options-0-starts": "09:00", "options-0-ends": "16:00",
+    }, follow_redirects=True)
+    assert "mindestens zwei Termine" in text_of(response)
+    response = client.post(f"/invitations/workshop/{sid}/dates", data={
+        "options-0-day": "2030-06-02", "options-0-starts": "09:00", "options-0-ends": "16:00",
+        "options-1-day": "2030-06-03", "options-1-starts": "09:00", "options-1-ends": "16:00",
+    }, follow_redirects=True)
+    assert "Entwurf" in text_of(response)
+    with app.app_context():
+        assert db.session.query(DatePoll).count() == 0
+
+
+def test_vote_only_for_own_workshop_poll(ctx):
+    poll_ws = helpers.draft_workshop()
+    other, _t = helpers.invitation(workshop=factories.workshop())
+    poll = services.create_poll(None, poll_ws, [(factories.aware(2030, 6, 1), factories.aware(2030, 6, 1, 16)),
+                                                 (factories.aware(2030, 6, 2), factories.aware(2030, 6, 2, 16))])
+    import pytest
+
+    from planner.core.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        services.vote(other.participation, poll, {poll.options[0].id: "yes", poll.options[1].id: "no"})
