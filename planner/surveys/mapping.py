@@ -108,7 +108,8 @@ def suggest_question(key: str, group: ColumnGroup, profiles: dict[str, dict]) ->
         question.update(kind=QuestionKind.DEMOGRAPHIC.value, options=sorted(p.get("values", [])))
     elif numbers and min(numbers) >= 1 and max(numbers) <= 10 and p.get("distinct", 0) <= 10:
         question.update(kind=QuestionKind.RATING.value, scale=5 if max(numbers) <= 5 else 10)
-    elif p.get("distinct", 0) > 30 or p.get("max_length", 0) > 80:
+    elif (p.get("distinct", 0) > 30 or p.get("max_length", 0) > 80
+          or (p.get("max_length", 0) > 25 and p.get("distinct", 0) >= 0.8 * p.get("filled", 0))):
         question["kind"] = QuestionKind.TEXT.value
     elif p.get("filled", 0) == 0:
         question["kind"] = QuestionKind.IGNORE.value

@@ -62,11 +62,12 @@ def test_upload_map_preview_import(app, client, auth):
     page = client.get(f"/surveys/uploads/{upload_id}/mapping")
     assert "Möglicherweise personenbezogen" in text_of(page) or "personal" in text_of(page).lower()
     form = _mapping_form(client, upload_id)
-    form["q2__kind"] = "text"  # the e-mail column as free text: refused
+    form["q3__kind"] = "text"  # the e-mail column as free text: refused
     response = client.post(f"/surveys/uploads/{upload_id}/mapping", data=form)
     assert response.status_code == 400
-    form["q2__kind"] = "ignore"
-    form["q4__opt0__field"] = "MOB"
+    assert "personenbezogene Daten" in text_of(response)
+    form["q3__kind"] = "ignore"
+    form["q5__opt0__field"] = "MOB"
     form["save_as"] = "Vorlage Bürgerbefragung"
     response = client.post(f"/surveys/uploads/{upload_id}/mapping", data=form)
     assert response.status_code == 302, text_of(response)
@@ -85,7 +86,7 @@ def test_upload_map_preview_import(app, client, auth):
     assert not stored.exists()  # retention: the raw upload is gone
     # the same file again is refused at upload
     response = _upload(client, csv_bytes())
-    assert response.status_code == 400 and "bereits importiert" in text_of(response)
+    assert response.status_code == 400 and "bereits als" in text_of(response)
 
 
 def test_saved_mapping_is_reused_for_the_next_wave(app, client, auth):
@@ -96,7 +97,7 @@ def test_saved_mapping_is_reused_for_the_next_wave(app, client, auth):
     _upload(client, csv_bytes())
     with app.app_context():
         upload_id = db.session.scalar(db.select(SurveyUpload.id))
-    form = _mapping_form(client, upload_id, q4__kind="single", save_as="Vorlage")
+    form = _mapping_form(client, upload_id, q6__kind="single", save_as="Vorlage")
     assert client.post(f"/surveys/uploads/{upload_id}/mapping", data=form).status_code == 302
     rows = [list(r) for r in ROWS] + [["99"] + [""] * 11]
     with app.app_context():
@@ -111,7 +112,7 @@ def test_saved_mapping_is_reused_for_the_next_wave(app, client, auth):
     with app.app_context():
         newest = db.session.scalars(db.select(SurveyUpload).order_by(SurveyUpload.id.desc())).first()
         kinds = {q["key"]: q["kind"] for q in newest.mapping["questions"]}
-        assert kinds["q4"] == "single"
+        assert kinds["q6"] == "single"
     exported = client.get(f"/surveys/mappings/{saved_id}.json")
     assert exported.status_code == 200 and exported.json["questions"]
 
@@ -148,8 +149,8 @@ def test_row_errors_block_the_import(app, client, auth, row_change, message):
     _upload(client, csv_bytes(rows=rows))
     with app.app_context():
         upload_id = db.session.scalar(db.select(SurveyUpload.id))
-    form = _mapping_form(client, upload_id, q2__kind="ignore")
-    client.post(f"/surveys/uploads/{upload_id}/mapping", data=form)
+    form = _mapping_form(client, upload_id, q6__kind="rating", q6__scale="5")  # the questionnaire's 1–5 scale
+    assert client.post(f"/surveys/uploads/{upload_id}/mapping", data=form).status_code == 302
     preview = client.get(f"/surveys/uploads/{upload_id}/preview")
     assert message in text_of(preview) and "Zeile" in text_of(preview)
     assert "4" in text_of(preview)  # line number of the bad row
