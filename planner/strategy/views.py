@@ -112,6 +112,7 @@ def section_edit(key: str):
     if info is None:
         abort(404)
     form = SectionForm(data={"title": info.title, "body": info.body, "version": info.version})
+    failed = False
     if form.validate_on_submit():
         try:
             version = int(form.version.data or 0)
@@ -121,12 +122,13 @@ def section_edit(key: str):
             services.save_section(key, current_user, title=form.title.data, body=form.body.data, version=version)
         except DomainError as error:
             db.session.rollback()
+            failed = True
             show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Section “%(title)s” saved.", title=form.title.data), "success")
             return redirect(url_for("strategy.paper"))
-    return render_template("strategy/section_edit.html", form=form, info=info), 400 if form.errors else 200
+    return render_template("strategy/section_edit.html", form=form, info=info), 400 if form.errors or failed else 200
 
 
 @bp.route("/draft", endpoint="draft")

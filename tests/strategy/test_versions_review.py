@@ -1,0 +1,213 @@
+"""Versions (frozen, diff), review rounds to "abgestimmt", publication, the CLI and the pages."""
+
+import io
+
+import pytest
+from docx import Document
+
+from planner.core.errors import InvalidTransition
+from planner.core.permissions import Role
+from planner.extensions import db
+from planner.findings.models import MeasureStatus
+from planner.strategy import review, services, versions
+from planner.strategy.models import FrozenVersionError, PaperVersion, ReviewComment, SectionVerdict
+from tests import factories
+from tests.conftest import text_of
+from tests.strategy import helpers
+
+
+def _draft():
+    factories.process()
+    f = factories.field(code="MOB", name_de="Smarte Mobilität")
+    m = factories.measure(field=f, title="Smart Parking", status=MeasureStatus.ACCEPTED, lead_unit="Amt 66",
+                          start_year=2023, end_year=2025)
+    services.save_section("foreword", None, title="Vorwort", body="Erster Satz.\nZweiter Satz.", version=0)
+    return m
+
+
+def test_freeze_stores_rollup_and_is_immutable(ctx):
+    _draft()
+    user = factories.user(role=Role.STRATEGY_TEAM)
+    v = versions.freeze_version(user, "Erster Entwurf")
+    db.session.commit()
+    assert v.number == 1
+    rollup = versions.version_rollup(v)
+    assert rollup.version == 1 and rollup.fields[0].measures[0].title == "Smart Parking"
+    with pytest.raises(FrozenVersionError):
+        v.rollup_json = "{}"
+    with pytest.raises(FrozenVersionError):
+        v.note = "anders"
+    db.session.rollback()
+    v = db.session.get(PaperVersion, v.id)
+    db.session.delete(v)
+    with pytest.raises(FrozenVersionError):
+        db.session.flush()
+    db.session.rollback()
+    assert versions.freeze_version(user).number == 2
+
+
+def test_diff_between_versions(ctx):
+    m = _draft()
+    user = factories.user(role=Role.STRATEGY_TEAM)
+    versions.freeze_version(user)
+    m.lead_unit = "Amt 61"
+    factories.measure(field=m.field, title="Adaptive Ampeln", status=MeasureStatus.ACCEPTED)
+    row = services.section_info("foreword")
+    services.save_section("foreword", user, title="Vorwort", body="Erster Satz.\nNeuer Satz.", version=row.version)
+    versions.freeze_version(user)
+    diff = versions.diff_versions(1, 2)
+    assert [t for _n, t in diff.added] == ["Adaptive Ampeln"]
+    assert diff.changed[0].attributes == ("lead_unit",)
+    assert diff.removed == ()
+    section = diff.sections[0]
+    assert section.key == "foreword"
+    assert ("-", "Zweiter Satz.") in section.lines and ("+", "Neuer Satz.") in section.lines
+    with pytest.raises(versions.UnknownVersion):
+        versions.diff_versions(1, 9)
+
+
+def test_section_edit_refuses_stale_version(ctx):
+    services.save_section("vision", None, title="Leitbild", body="A", version=0)
+    from planner.core.errors import StaleVersion
+
+    with pytest.raises(StaleVersion):
+        services.save_section("vision", None, title="Leitbild", body="B", version=0)
+
+
+def test_review_round_ends_agreed_and_version_is_published(ctx):
+    alice, bob = helpers.reviewer(), helpers.reviewer()
+    staff = factories.user(role=Role.STRATEGY_TEAM)
+    round_ = helpers.review_round(members=[alice, bob])
+    keys = [s.key for s in versions.version_rollup(round_.version).sections]
+    with pytest.raises(InvalidTransition):
+        review.publish_version(round_.version, staff)
+    comment = review.add_comment(round_, alice, target="measure:MOB-M02", text="Bitte Kosten ergänzen.")
+    with pytest.raises(Exception, match="begründen"):
+        review.answer_comment(comment, staff, answer="rejected", text="")
+    review.answer_comment(comment, staff, answer="changed", text="Ergänzt.")
+    with pytest.raises(Exception, match="begründen"):
+        review.set_verdict(round_, alice, section_key=keys[0], verdict="changes_requested", reason="")
+    for user in (alice, bob):
+        for key in keys:
+            review.set_verdict(round_, user, section_key=key, verdict="approved", reason="")
+    db.session.expire_all()
+    state = review.round_state(round_)
+    assert state.is_agreed and state.approvals == len(keys) * 2
+    review.set_verdict(round_, bob, section_key=keys[0], verdict="changes_requested", reason="Zu lang.")
+    db.session.expire_all()
+    assert not review.round_state(round_).is_agreed
+    review.set_verdict(round_, bob, section_key=keys[0], verdict="approved", reason="")
+    db.session.expire_all()
+    review.publish_version(round_.version, staff)
+    assert round_.version.is_published
+
+
+def test_reviewer_outside_round_is_refused(ctx):
+    member, outsider = helpers.reviewer(), helpers.reviewer()
+    round_ = helpers.review_round(members=[member])
+    from planner.core.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        review.add_comment(round_, outsider, target="paper", text="Hallo")
+    with pytest.raises(NotAllowed):
+        review.set_verdict(round_, outsider, section_key="foreword", verdict="approved", reason="")
+
+
+# --- over HTTP --------------------------------------------------------------------------------------------------
+
+def test_reviewer_attack_on_other_round(app, client, auth):
+    with app.app_context():
+        mine = helpers.review_round()
+        other = helpers.review_round()
+        mine_id, other_id = mine.id, other.id
+        db.session.commit()
+    uid = auth.login(Role.REVIEWER)
+    with app.app_context():
+        from planner.strategy.models import ReviewRoundMember
+
+        db.session.add(ReviewRoundMember(round_id=mine_id, user_id=uid))
+        db.session.commit()
+    assert client.get(f"/strategy/rounds/{mine_id}").status_code == 200
+    assert client.get(f"/strategy/rounds/{other_id}").status_code == 403
+    response = client.post(f"/strategy/rounds/{other_id}/comments", data={"target": "paper", "text": "x"})
+    assert response.status_code == 403
+    # Posting another round's id through the form of one's own round.
+    response = client.post(f"/strategy/rounds/{mine_id}/verdicts",
+                           data={"round_id": other_id, "section_key": "foreword", "verdict": "approved"})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.query(ReviewComment).count() == 0
+        assert db.session.query(SectionVerdict).count() == 0
+    response = client.post(f"/strategy/rounds/{mine_id}/verdicts",
+                           data={"round_id": mine_id, "section_key": "foreword", "verdict": "changes_requested"})
+    assert response.status_code == 400
+    assert "Bitte begründen Sie" in text_of(response)
+    response = client.post(f"/strategy/rounds/{mine_id}/verdicts",
+                           data={"round_id": mine_id, "section_key": "foreword", "verdict": "approved"})
+    assert response.status_code == 302
+    assert "Freigegeben" in text_of(client.get(f"/strategy/rounds/{mine_id}"))
+
+
+def test_unknown_version_gives_clear_404(app, client, auth):
+    auth.login(Role.STRATEGY_TEAM)
+    response = client.get("/strategy/versions/42")
+    assert response.status_code == 404
+    assert "Es gibt keine Version 42 des Papiers." in text_of(response)
+    assert client.get("/strategy/published/42").status_code == 404
+
+
+def test_strategy_team_exports_and_freezes(app, client, auth):
+    with app.app_context():
+        _draft()
+        db.session.commit()
+    auth.login(Role.STRATEGY_TEAM)
+    page = text_of(client.get("/strategy/"))
+    assert "Vollständigkeitsprüfung" in page and "Abschnitt noch nicht geschrieben" in page
+    response = client.get("/strategy/export?format=docx")
+    assert response.status_code == 200
+    assert "Handlungskonzept-Teststadt-2040-Entwurf.docx" in response.headers["Content-Disposition"]
+    doc = Document(io.BytesIO(response.data))
+    assert any(p.text == "MOB Smarte Mobilität" for p in doc.paragraphs)
+    response = client.get("/strategy/export?format=md&locale=en&short=1")
+    assert "Short version" in response.get_data(as_text=True)
+    assert client.get("/strategy/export?format=exe").status_code == 400
+    response = client.post("/strategy/versions", data={"note": "Für den Ausschuss"})
+    assert response.status_code == 302
+    response = client.get("/strategy/versions/1/export?format=pdf")
+    assert response.data.startswith(b"%PDF")
+    assert "Handlungskonzept-Teststadt-2040-v1.pdf" in response.headers["Content-Disposition"]
+    response = client.post("/strategy/sections/foreword", data={"title": "Vorwort", "body": "Neu", "version": "0"})
+    assert response.status_code == 400
+    assert "Jemand anderes hat diesen Abschnitt" in text_of(response)
+
+
+def test_published_page_is_public(app, client):
+    with app.app_context():
+        helpers.version(published=True)
+        db.session.commit()
+    response = client.get("/strategy/published")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/strategy/published/1")
+    page = text_of(client.get("/strategy/published/1"))
+    assert "Handlungsfelder" in page and "MOB-M02" in page
+    assert client.get("/strategy/published/1/export?format=md").status_code == 200
+
+
+def test_cli_exports_draft_and_version(app, runner, tmp_path):
+    with app.app_context():
+        _draft()
+        helpers.version(number=5)
+        db.session.commit()
+    out = tmp_path / "paper.md"
+    result = runner.invoke(args=["export-paper", "--format", "md", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Smart Parking" in out.read_text()
+    out = tmp_path / "v5.docx"
+    result = runner.invoke(args=["export-paper", "--format", "docx", "--version", "5", "--short", "--locale", "en",
+                                 "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert any(p.text == "Top measures" for p in Document(str(out)).paragraphs)
+    result = runner.invoke(args=["export-paper", "--format", "pdf", "--version", "9", "--output",
+                                 str(tmp_path / "x.pdf")])
+    assert result.exit_code != 0
+    assert "Es gibt keine Version 9" in result.output or "There is no version 9" in result.output
+    assert not (tmp_path / "x.pdf").exists()
