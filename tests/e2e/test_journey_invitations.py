@@ -1,0 +1,209 @@
+"""Die Moderation lädt Fachleute eines Handlungsfelds und Sektors zu einem Workshop-Entwurf ein und startet eine
+Terminumfrage; eine Expertin öffnet ihren persönlichen Link aus der E-Mail, markiert Termine und sagt nur mit
+der Tastatur zu; die Moderation sieht die Antwort, legt den Termin fest, erfasst die Teilnahme und lädt die
+Teilnehmendenliste als CSV und XLSX herunter."""
+
+import email
+import io
+import re
+from datetime import date, time, timedelta
+from email import policy
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.e2e.conftest import assert_accessible, login, screenshot
+
+pytestmark = pytest.mark.e2e
+
+JOURNEY = "invitations"
+FACILITATOR = "moderation@example.org"
+LINK = re.compile(r"https?://[^\s\"<>]+/invitations/r/[A-Za-z0-9_\-]+")
+
+
+def tab_to(page, selector: str, limit: int = 150) -> None:
+    """Presses Tab until the element has the focus (keyboard only, no clicks)."""
+    target = page.locator(selector)
+    for _ in range(limit):
+        if target.evaluate("el => el === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    pytest.fail(f"Tab never reached {selector}")
+
+
+def outbox(server) -> list:
+    folder = Path(server.app.instance_path) / "outbox"
+    files = sorted(folder.glob("*.eml")) if folder.exists() else []
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
+
+
+@pytest.fixture(scope="module")
+def draft_workshop(live_server):
+    """A fifth workshop in draft (next year, so the invitation links are valid), field MOB."""
+    from planner.core.timeutil import local_datetime
+    from planner.extensions import db
+    from planner.fields.models import ActionField
+    from planner.workshops.models import Workshop, WorkshopFormat, WorkshopStatus
+
+    with live_server.app.app_context():
+        day = date.today() + timedelta(days=90)
+        workshop = Workshop(
+            title="Workshop 5: Smarte Mobilität – Vertiefung",
+            description="Vertiefung der Handlungsbedarfe zur Parksuchverkehr-Reduktion.",
+            format=WorkshopFormat.VIRTUAL,
+            starts_at=local_datetime(day, time(9, 0)),
+            ends_at=local_datetime(day, time(16, 30)),
+            video_link="https://video.example.org/workshop-5",
+            capacity=30,
+            status=WorkshopStatus.DRAFT,
+        )
+        workshop.fields = [db.session.query(ActionField).filter_by(code="MOB").one()]
+        db.session.add(workshop)
+        db.session.commit()
+        return {"id": workshop.id, "day": day}
+
+
+def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop):
+    wid, day = draft_workshop["id"], draft_workshop["day"]
+    base = live_server.url
+    login(page, live_server, FACILITATOR)
+
+    # Die Workshopseite bietet alle Schritte an.
+    page.goto(f"{base}/workshops/{wid}")
+    actions = page.get_by_role("navigation", name="Aktionen")
+    for label in ("Expertinnen und Experten einladen", "Antworten", "Terminfindung", "Check-in-Liste",
+                  "Teilnehmendenliste (CSV)", "Sektorenbalance"):
+        assert actions.get_by_role("link", name=label).count() == 1, label
+    screenshot(page, JOURNEY, "01-workshop")
+
+    # Terminfindung: zwei Termine vorschlagen.
+    actions.get_by_role("link", name="Terminfindung").click()
+    assert_accessible(page, "Terminfindung")
+    first, second = day + timedelta(days=7), day + timedelta(days=14)
+    page.locator("#options-0-day").fill(first.isoformat())
+    page.locator("#options-0-starts").fill("09:00")
+    page.locator("#options-0-ends").fill("16:30")
+    page.locator("#options-1-day").fill(second.isoformat())
+    page.locator("#options-1-starts").fill("09:00")
+    page.locator("#options-1-ends").fill("16:30")
+    page.get_by_label("Hinweis an die Eingeladenen").fill("Bitte markieren Sie bis Freitag.")
+    screenshot(page, JOURNEY, "02-termine-vorschlagen")
+    page.get_by_role("button", name="Terminumfrage starten").click()
+    assert "Terminumfrage wurde gestartet" in page.locator(".flash-messages").inner_text()
+    assert_accessible(page, "Terminumfrage offen")
+
+    # Einladen nach Filter: Handlungsfeld MOB, Sektor Wissenschaft.
+    page.goto(f"{base}/workshops/{wid}")
+    actions = page.get_by_role("navigation", name="Aktionen")
+    actions.get_by_role("link", name="Expertinnen und Experten einladen").click()
+    page.get_by_label("Handlungsfeld").select_option(label="MOB – Smarte Mobilität und Infrastruktur")
+    page.get_by_label("Sektor").select_option(label="Wissenschaft")
+    page.get_by_role("button", name="Filtern").click()
+    assert_accessible(page, "Einladen")
+    screenshot(page, JOURNEY, "03-einladen-filter")
+    rows = page.locator("main table tbody tr")
+    count = rows.count()
+    assert count >= 1
+    assert all("Wissenschaft" in rows.nth(i).inner_text() and "MOB" in rows.nth(i).inner_text()
+               for i in range(count))
+    before = len(outbox(live_server))
+    page.get_by_role("button", name=re.compile("nach Filter einladen")).click()
+    assert "versendet" in page.locator(".flash-messages").inner_text()
+    assert_accessible(page, "Antworten")
+    screenshot(page, JOURNEY, "04-antworten-eingeladen")
+    mails = outbox(live_server)[before:]
+    assert len(mails) == count
+    invitation = mails[0]
+    assert invitation["Subject"] == "Einladung: Workshop 5: Smarte Mobilität – Vertiefung"
+    invitee = invitation["To"]
+    link = LINK.search(invitation.get_body(preferencelist=("plain",)).get_content()).group(0)
+    with live_server.app.app_context():
+        from planner.extensions import db
+        from planner.people.models import Person
+
+        person = db.session.query(Person).filter_by(email=invitee).one()
+        invitee_name = person.full_name
+
+    # Die Expertin öffnet den Link ohne Konto.
+    page.context.clear_cookies()
+    page.goto(link)
+    assert "Workshop 5: Smarte Mobilität – Vertiefung" in page.locator("h1").inner_text()
+    assert "Welche Termine passen Ihnen?" in page.locator("main").inner_text()
+    assert_accessible(page, "Persönliche Einladung")
+    screenshot(page, JOURNEY, "05-persoenlicher-link")
+    fieldsets = page.locator("fieldset.date-option")
+    fieldsets.nth(0).get_by_label("Wenn nötig").check()
+    fieldsets.nth(1).get_by_label("Ja").check()
+    page.get_by_role("button", name="Meine Termine speichern").click()
+    assert "Termine wurden gespeichert" in page.locator(".flash-messages").inner_text()
+
+    # Zusage nur mit der Tastatur: Einwilligung (Leertaste), Kontakt teilen (Leertaste), Zusagen (Enter).
+    tab_to(page, "#consent")
+    page.keyboard.press("Space")
+    tab_to(page, "#share_contact")
+    page.keyboard.press("Space")
+    tab_to(page, "form.answer-form:has(input[value=accept]) button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "Zusage wurde gespeichert" in page.locator(".flash-messages").inner_text()
+    assert_accessible(page, "Nach der Zusage")
+    screenshot(page, JOURNEY, "06-zugesagt")
+
+    # Ein unbekannter Link: klare Seite, Status 404.
+    response = page.goto(f"{base}/invitations/r/erfundener-link")
+    assert response.status == 404 and "nicht bekannt" in page.locator("main").inner_text()
+    assert_accessible(page, "Unbekannter Link")
+
+    # Die Moderation sieht die Antwort.
+    login(page, live_server, FACILITATOR)
+    page.goto(f"{base}/invitations/workshop/{wid}/answers")
+    row = page.locator("main table tbody tr", has_text=invitee_name)
+    assert row.count() == 1
+    assert row.locator("td").nth(4).inner_text().strip() not in ("", "–")  # answered on …
+    screenshot(page, JOURNEY, "07-antworten")
+
+    # Ranking und Festlegung des Termins.
+    page.goto(f"{base}/invitations/workshop/{wid}/dates")
+    ranking = page.locator("main table tbody tr")
+    assert ranking.count() == 2
+    assert_accessible(page, "Rangfolge")
+    screenshot(page, JOURNEY, "08-rangfolge")
+    before = len(outbox(live_server))
+    ranking.nth(0).get_by_role("button").click()
+    assert "Termin wurde festgelegt" in page.locator(".flash-messages").inner_text()
+    fixed = [m for m in outbox(live_server)[before:] if "Termin steht fest" in m["Subject"]]
+    assert any(m["To"] == invitee for m in fixed)
+
+    # Teilnahme erfassen.
+    page.goto(f"{base}/invitations/workshop/{wid}/checkin")
+    assert_accessible(page, "Check-in")
+    page.get_by_label(re.compile(re.escape(invitee_name))).check()
+    page.get_by_role("button", name="Teilnahme speichern").click()
+    assert "Teilnahme gespeichert: 1 Person anwesend" in page.locator(".flash-messages").inner_text()
+    screenshot(page, JOURNEY, "09-check-in")
+    page.get_by_role("link", name="Druckbare Liste mit Unterschriftsfeldern").click()
+    assert "Unterschrift" in page.locator("main").inner_text()
+    assert_accessible(page, "Druckliste")
+    screenshot(page, JOURNEY, "10-druckliste")
+
+    # Teilnehmendenliste als CSV und XLSX.
+    page.goto(f"{base}/invitations/workshop/{wid}/answers")
+    with page.expect_download() as csv_info:
+        page.get_by_role("link", name="Teilnehmendenliste als CSV").click()
+    csv_text = Path(csv_info.value.path()).read_bytes().decode("utf-8-sig")
+    assert csv_text.startswith("Name;Organisation;Sektor")
+    assert invitee in csv_text
+    with page.expect_download() as xlsx_info:
+        page.get_by_role("link", name="Teilnehmendenliste als Excel (XLSX)").click()
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(xlsx_info.value.path()).read_bytes())).active
+    rows = {r[4]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows[invitee][-1] == "Ja"
+
+    # Sektorenbalance des Workshops: nur Wissenschaft hat zugesagt, die anderen Sektoren fehlen.
+    page.goto(f"{base}/invitations/workshop/{wid}/balance")
+    text = page.locator("main").inner_text().replace("\xa0", " ")
+    assert "warnung: sektoren fehlen" in text.lower() and "100 %" in text
+    assert_accessible(page, "Sektorenbalance")
+    screenshot(page, JOURNEY, "11-sektorenbalance")
