@@ -10,7 +10,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from planner.core.forms import MultiCheckboxField
 from planner.findings.models import (
@@ -72,9 +72,9 @@ class CaptureForm(FlaskForm):
     def validate_text(self, field):
         limit = DESCRIPTION_MAX if self.kind.data == MEASURE_KIND else TEXT_MAX
         if field.data and len(field.data.strip()) > limit:
-            raise ValueError(TOO_LONG % {"max": limit})
+            raise ValidationError(TOO_LONG % {"max": limit})
         if not (field.data or "").strip() and self.kind.data != MEASURE_KIND:
-            raise ValueError(EMPTY)
+            raise ValidationError(EMPTY)
 
 
 class FindingEditForm(FlaskForm):

@@ -5,6 +5,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext  # extracted as pgettext (msgctxt)
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -69,11 +70,12 @@ class MeasureStatus(StrEnum):
     @property
     def label(self):
         return {
-            MeasureStatus.PROPOSED: _l("Proposed"),
-            MeasureStatus.UNDER_EVALUATION: _l("Under evaluation"),
-            MeasureStatus.ACCEPTED: _l("Accepted"),
-            MeasureStatus.REJECTED: _l("Rejected"),
-            MeasureStatus.MERGED: _l("Merged"),
+            # A context of their own: "Accepted" means "Zusage" for an invitation, "angenommen" here.
+            MeasureStatus.PROPOSED: pgettext("measure status", "Proposed"),
+            MeasureStatus.UNDER_EVALUATION: pgettext("measure status", "Under evaluation"),
+            MeasureStatus.ACCEPTED: pgettext("measure status", "Accepted"),
+            MeasureStatus.REJECTED: pgettext("measure status", "Rejected"),
+            MeasureStatus.MERGED: pgettext("measure status", "Merged"),
         }[self]
 
 

@@ -539,8 +539,7 @@ def merge_measures(user, merged: Measure, kept: Measure) -> Measure:
     merged.supporters = []
     comments = list(merged.comments)
     for comment in comments:
-        merged.comments.remove(comment)
-        kept.comments.append(comment)
+        comment.measure = kept  # the backref moves it from one list to the other
     for dependency in list(merged.dependencies):
         if dependency.id != kept.id and dependency not in kept.dependencies and not _depends_transitively(
             dependency, kept.id
