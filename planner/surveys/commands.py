@@ -48,7 +48,7 @@ def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on
     )
     total = _count_lines(file)
     try:
-        with click.progressbar(length=total, label="Importing", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(length=total, label="Importing") as bar:
             survey = services.import_file(user, file, file.name, mapping, meta, progress=lambda row: bar.update(1))
     except services.ImportRejected as error:
         db.session.rollback()

@@ -278,17 +278,19 @@ def promote_comment(comment_id: int):
     comment = db.session.get(SurveyComment, comment_id) or abort(404)
     form = PromoteForm(data={"field": comment.field_id, "text": comment.text} if request.method == "GET" else None)
     form.set_choices(list_fields())
+    failed = False
     if form.validate_on_submit():
         try:
             services.promote_comment(current_user, comment, form.field.data, form.text.data)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
+            failed = True
         else:
             db.session.commit()
             flash(_("The comment became a need for action."), "success")
             return redirect(url_for("surveys.comments", survey_id=comment.survey_id))
-    return render_template("surveys/promote.html", comment=comment, form=form), 400 if form.errors else 200
+    return render_template("surveys/promote.html", comment=comment, form=form), 400 if (form.errors or failed) else 200
 
 
 # --- saved mappings ---------------------------------------------------------------------------------------

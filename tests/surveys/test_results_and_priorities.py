@@ -1,0 +1,230 @@
+"""Results maths, accessible charts, comments → needs, prioritisation, sensitivity, frozen runs, CLI, facts."""
+
+import json
+import re
+import tracemalloc
+
+import pytest
+from flask_babel import force_locale
+
+from planner.extensions import db
+from planner.findings.models import Finding, FindingKind
+from planner.surveys import facts, services
+from planner.surveys.charts import chart_for, svg_bar_chart
+from planner.surveys.models import FrozenRunError, PriorityRun, Survey, SurveyComment
+from planner.surveys.prioritisation import Item, formula_text, score_items, sensitivity
+from planner.surveys.results import breakdown, survey_results
+from tests import factories
+from tests.conftest import text_of
+from tests.surveys import factories as sf
+from tests.surveys.helpers import mapping
+
+
+def _by_key(survey):
+    return {r.key: r for r in survey_results(survey)}
+
+
+def test_results_maths(ctx):
+    survey = sf.survey()
+    results = _by_key(survey)
+    assert all(r.n == 5 for r in results.values())  # four answers + one empty row
+    single = results["q2"]
+    assert (single.answered, single.no_answer) == (3, 2)
+    assert [(r.label, r.count, round(r.share, 3)) for r in single.rows] == [("sehr wichtig", 2, 0.667),
+                                                                          ("wichtig", 1, 0.333)]
+    multiple = results["q3"]
+    assert multiple.answered == 3 and [r.count for r in multiple.rows] == [3, 1, 1]
+    rating = results["q4"]
+    assert rating.mean == pytest.approx(4.0) and [r.count for r in rating.rows] == [0, 0, 1, 1, 1]
+    ranking = results["q5"]
+    assert [(r.label, round(r.mean, 2)) for r in ranking.rows] == [("Mobilität", 1.33), ("Bildung", 2.0),
+                                                                  ("Services", 2.5)]
+
+
+def test_breakdown_by_district(ctx):
+    survey = sf.survey()
+    questions = {q.key: q for q in survey.questions}
+    groups = breakdown(questions["q4"], questions["q1"])
+    assert [(g.label, g.n, g.result.mean) for g in groups] == [("Stadtbezirk I", 2, 4.5), ("Stadtbezirk II", 2, 3.0)]
+
+
+def test_svg_chart_has_title_desc_values_and_matching_table(app, client, auth):
+    with app.app_context():
+        survey = sf.survey()
+        result = _by_key(survey)["q2"]
+        chart = chart_for(result)
+        svg = str(svg_bar_chart(chart, "c1"))
+        assert "<title id=\"c1-title\">Digitalisierung im Alltag</title>" in svg and "<desc" in svg
+        assert 'role="img"' in svg and "66,7" in svg  # the value is written on the bar
+        survey_id = survey.id
+        db.session.commit()
+    auth.login("facilitator")
+    html = client.get(f"/surveys/{survey_id}").get_data(as_text=True)
+    assert html.count("<svg") >= 3
+    table = re.search(r"<table[^>]*id=\"table-q2\".*?</table>", html, re.S).group(0)
+    assert "sehr wichtig" in table and "66,7" in table and "<caption" in table and 'scope="row"' in table
+
+
+def test_comments_search_tag_and_promote_to_need(app, client, auth):
+    with app.app_context():
+        survey = sf.survey()
+        field = sf.mob_field()
+        survey_id, field_id = survey.id, field.id
+        comment = db.session.scalar(db.select(SurveyComment).where(SurveyComment.text.like("%Radwege%")))
+        comment_id = comment.id
+        db.session.commit()
+    auth.login("strategy_team")
+    page = client.get(f"/surveys/{survey_id}/comments?q=radwege")
+    assert "Mehr Radwege bitte" in text_of(page) and "WLAN" not in text_of(page)
+    assert client.post(f"/surveys/comments/{comment_id}/tag", data={"field": str(field_id)}).status_code == 302
+    tagged = client.get(f"/surveys/{survey_id}/comments?field={field_id}")
+    assert "Mehr Radwege bitte" in text_of(tagged)
+    response = client.post(f"/surveys/comments/{comment_id}/promote",
+                           data={"field": str(field_id), "text": "Sichere Radwege zwischen den Stadtteilen"})
+    assert response.status_code == 302
+    with app.app_context():
+        need = db.session.scalar(db.select(Finding).where(Finding.kind == FindingKind.NEED))
+        assert need.text == "Sichere Radwege zwischen den Stadtteilen" and need.workshop_id is None
+        assert db.session.get(SurveyComment, comment_id).need_id == need.id
+        assert facts.need_sources() == {need.id: (comment_id, "Mehr Radwege bitte")}
+    again = client.post(f"/surveys/comments/{comment_id}/promote", data={"field": str(field_id), "text": "x"})
+    assert again.status_code == 400 and "bereits" in text_of(again)
+
+
+def _item(code, **components):
+    return Item("field", hash(code) % 1000, code, code, code, components=components)
+
+
+def test_priority_formula_combines_citizens_and_experts():
+    weights = {"citizen": 0.5, "impact": 0.5, "feasibility": 0, "cost": 0, "urgency": 0}
+    a = _item("A", citizen=1.0, impact=0.0)
+    b = _item("B", citizen=0.4, impact=0.8)
+    c = _item("C", impact=0.7)  # no survey data: only the expert criterion counts
+    ranked = score_items([a, b, c], weights)
+    assert [(i.code, round(i.score, 3), i.rank) for i in ranked] == [("C", 0.7, 1), ("B", 0.6, 2), ("A", 0.5, 3)]
+    assert ranked[1].expert == pytest.approx(0.8)
+
+
+def test_formula_is_shown_in_words_in_both_languages(ctx):
+    weights = {"citizen": 0.4, "impact": 0.2, "feasibility": 0.15, "cost": 0.1, "urgency": 0.15}
+    with force_locale("en"):
+        assert "citizens' importance 40" in formula_text(weights)
+    with force_locale("de"):
+        assert "Bedeutung für die Bürgerschaft 40" in formula_text(weights)
+
+
+def test_sensitivity_marks_stable_and_sensitive_items():
+    weights = {"citizen": 0.4, "impact": 0.2, "feasibility": 0.15, "cost": 0.1, "urgency": 0.15}
+    items = [
+        _item("TOP", citizen=1.0, impact=1.0, feasibility=1.0, cost=1.0, urgency=1.0),
+        _item("CIT", citizen=0.9, impact=0.0, feasibility=0.0, cost=0.0, urgency=0.0),
+        _item("EXP", citizen=0.0, impact=0.6, feasibility=0.6, cost=0.6, urgency=0.6),
+        _item("MID", citizen=0.35, impact=0.35, feasibility=0.35, cost=0.35, urgency=0.35),
+        _item("LOW", citizen=0.0, impact=0.0, feasibility=0.0, cost=0.0, urgency=0.1),
+    ]
+    rows = {r.item.code: r for r in sensitivity(items, weights)}
+    assert rows["TOP"].base_rank == 1 and rows["TOP"].is_stable
+    assert rows["LOW"].min_rank == rows["LOW"].max_rank == 5
+    assert rows["CIT"].max_rank - rows["CIT"].min_rank >= 1
+
+
+def test_priorities_page_ranks_fields_and_changes_with_weights(app, client, auth):
+    with app.app_context():
+        user = factories.user(role="strategy_team")
+        survey = sf.survey(user)
+        other = factories.field(code="BIL")
+        services.rate(user, field_id=other.id, values={"impact": 5, "feasibility": 5, "cost": 1, "urgency": 5})
+        db.session.commit()
+        assert survey.id
+    auth.login("strategy_team")
+    page = text_of(client.get("/surveys/priorities"))
+    assert "So wird der Prioritätswert berechnet" in page
+    assert page.index("BIL –") < page.index("MOB –")  # experts rate BIL at the top
+    client.post("/surveys/priorities/weights", data={"citizen": "1", "impact": "0", "feasibility": "0",
+                                                     "cost": "0", "urgency": "0"})
+    page = text_of(client.get("/surveys/priorities"))
+    assert page.index("MOB –") < page.index("BIL –")  # citizens only: MOB has survey data, BIL none → 0
+
+
+def test_frozen_run_is_stored_and_immutable(app, client, auth):
+    with app.app_context():
+        sf.survey()
+        db.session.commit()
+    auth.login("strategy_team")
+    response = client.post("/surveys/priorities/freeze", data={"name": "Priorisierung Herbst"})
+    assert response.status_code == 302
+    with app.app_context():
+        run = db.session.scalar(db.select(PriorityRun))
+        assert run.results["fields"][0]["field_code"] == "MOB" and run.weights["citizen"] == 0.4
+        prio = facts.priority_facts()
+        assert prio.run_id == run.id and prio.name == "Priorisierung Herbst" and prio.fields[0].rank == 1
+        assert facts.priority_facts(run.id) == prio
+        run.name = "geändert"
+        with pytest.raises(FrozenRunError):
+            db.session.flush()
+        db.session.rollback()
+    assert client.get("/surveys/priorities/runs").status_code == 200
+
+
+def test_survey_facts_contract(ctx):
+    survey = sf.survey()
+    [item] = facts.survey_facts()
+    assert isinstance(item, facts.SurveyFacts)
+    assert (item.survey_id, item.participants, item.comments) == (survey.id, 5, 2)
+    with force_locale("de"):
+        [item] = facts.survey_facts()
+    assert ("Digitalisierung im Alltag sehr wichtig", "67\xa0%") in item.headline
+    chart = next(c for c in item.charts if c.title == "Digitalisierung im Alltag")
+    assert chart.unit == "percent" and chart.categories == ("sehr wichtig", "wichtig")
+    assert chart.values == (66.7, 33.3)
+
+
+def test_cli_import_with_mapping_json(app, runner, tmp_path):
+    from tests.surveys.helpers import csv_bytes
+
+    with app.app_context():
+        sf.mob_field()
+        db.session.commit()
+    data = tmp_path / "umfrage.csv"
+    data.write_bytes(csv_bytes())
+    mapping_file = tmp_path / "mapping.json"
+    mapping_file.write_text(json.dumps(mapping()), encoding="utf-8")
+    result = runner.invoke(args=["import-survey", str(data), "--mapping", str(mapping_file), "--title", "CLI"])
+    assert result.exit_code == 0, result.output
+    assert "4 responses" in result.output
+    again = runner.invoke(args=["import-survey", str(data), "--mapping", str(mapping_file)])
+    assert again.exit_code != 0
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Survey.id))) == 1
+
+
+def test_streaming_import_keeps_memory_bounded(ctx, tmp_path):
+    """20,000 rows × 40 columns: the peak of Python allocations stays far below the file's size."""
+    sf.mob_field()
+    header = ["Stadtbezirk"] + [f"Frage {i}" for i in range(1, 38)] + ["Q[A]", "Anmerkung"]
+    path = tmp_path / "gross.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(";".join(header) + "\r\n")
+        for n in range(20_000):
+            cells = [f"Stadtbezirk {n % 9 + 1}"] + [str((n + i) % 5 + 1) for i in range(37)]
+            comment = f"Kommentar Nummer {n} mit etwas mehr Text zur Mobilität im Quartier " * 2
+            cells += ["Y" if n % 3 else "", comment if n % 2 == 0 else ""]
+            fh.write(";".join(cells) + "\r\n")
+    size = path.stat().st_size
+    questions = [{"key": "bezirk", "text": "Bezirk", "kind": "demographic", "columns": ["Stadtbezirk"]}]
+    questions += [{"key": f"f{i}", "text": f"Frage {i}", "kind": "rating", "scale": 5, "columns": [f"Frage {i}"]}
+                  for i in range(1, 38)]
+    questions += [{"key": "q", "text": "Q", "kind": "multiple", "columns": ["Q[A]"], "options": ["A"]},
+                  {"key": "kommentar", "text": "Anmerkung", "kind": "text", "columns": ["Anmerkung"]}]
+    user = factories.user(role="strategy_team")
+    tracemalloc.start()
+    try:
+        survey = services.import_file(user, path, path.name, {"version": 1, "questions": questions},
+                                      services.UploadMeta("Groß"), batch_size=500)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert survey.response_count == 20_000
+    # Reading the file whole (and its rows as lists of str) would need several times its size.
+    assert size > 3_000_000
+    assert peak < size, f"peak {peak} bytes for a {size}-byte file"
