@@ -69,14 +69,20 @@ def _rating(rng: random.Random, mean: float) -> int:
     return max(1, min(5, round(rng.gauss(mean, 0.85))))
 
 
-def generate_csv(rng: random.Random, responses: int = RESPONSES) -> bytes:
-    """The survey export as LimeSurvey writes it with full headings (one column per option)."""
+def generate_csv(rng: random.Random, responses: int = RESPONSES, options=None, extra_email: bool = False) -> bytes:
+    """The survey export as LimeSurvey writes it with full headings (one column per option).
+
+    `options` overrides the share and mean importance per field (a later wave); `extra_email` adds an
+    e-mail column as prize-draw exports have it (the importer must flag and drop it)."""
+    options = options or OPTIONS
     header = ["id", "Stadtbezirk", "Altersgruppe", "Wie wichtig ist Digitalisierung in Ihrem Alltag?",
               "Wie wichtig ist Digitalisierung für die Zukunft der Stadt?", SERVICES_Q]
     header += [f"Bedeutung: {label}" for label, *_ in OPTIONS]
     header += [f"{PRIORITY_Q} [{label}]" for label, *_ in OPTIONS]
     header += [f"{RANKING_Q}[{rank}]" for rank in (1, 2, 3)]
     header += [COMMENT_Q]
+    if extra_email:
+        header.append("E-Mail")
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
@@ -85,17 +91,19 @@ def generate_csv(rng: random.Random, responses: int = RESPONSES) -> bytes:
                _choice(rng, AGES, AGE_WEIGHTS) if rng.random() > 0.05 else "",
                _choice(rng, IMPORTANCE, DAILY), _choice(rng, IMPORTANCE, FUTURE),
                _choice(rng, SERVICES, SERVICE_WEIGHTS) if rng.random() > 0.04 else ""]
-        row += [str(_rating(rng, mean)) if rng.random() > 0.06 else "" for *_x, mean in OPTIONS]
-        chosen = [label for label, _code, share, _mean in OPTIONS if rng.random() < share]
-        row += ["Y" if label in chosen else "" for label, *_ in OPTIONS]
-        weights = [share ** 2 for _l, _c, share, _m in OPTIONS]
+        row += [str(_rating(rng, mean)) if rng.random() > 0.06 else "" for *_x, mean in options]
+        chosen = [label for label, _code, share, _mean in options if rng.random() < share]
+        row += ["Y" if label in chosen else "" for label, *_ in options]
+        weights = [share ** 2 for _l, _c, share, _m in options]
         ranked: list[str] = []
         while len(ranked) < 3:
-            label = _choice(rng, [o[0] for o in OPTIONS], weights)
+            label = _choice(rng, [o[0] for o in options], weights)
             if label not in ranked:
                 ranked.append(label)
         row += ranked if rng.random() > 0.1 else ["", "", ""]
         row.append(_comment(rng) if rng.random() < 0.5 else "")
+        if extra_email:
+            row.append(f"teilnahme{number}@example.org" if rng.random() < 0.4 else "")
         writer.writerow(row)
     return buffer.getvalue().encode("utf-8")
 
@@ -161,6 +169,7 @@ def seed(ctx) -> None:
             services.UploadMeta("Online-Bürgerbefragung Smart City Essen", "1. Welle 2022",
                                 date(2022, 6, 30), date(2022, 7, 31)),
         )
+    services.save_mapping(user, "Bürgerbefragung Smart City (LimeSurvey)", demo_mapping())
     for code, (impact, feasibility, cost, urgency) in FIELD_RATINGS.items():
         if code in ctx.fields:
             services.rate(user, field_id=ctx.fields[code].id,

@@ -1,0 +1,113 @@
+"""Das Strategieteam sieht die Ergebnisse der Bürgerbefragung 2022, lädt eine zweite Welle als CSV hoch,
+wendet die gespeicherte Zuordnung an, scheitert zunächst an einer E-Mail-Spalte (personenbezogene Daten),
+ignoriert sie, prüft die Vorschau, importiert, sieht die veränderte Rangfolge der Handlungsfelder und
+schreibt eine Priorisierung fest."""
+
+import random
+import re
+
+import pytest
+
+from tests.e2e.conftest import assert_accessible, login, screenshot
+
+pytestmark = pytest.mark.e2e
+
+JOURNEY = "survey"
+STRATEGY = "strategie@example.org"
+# The second wave: economy and science come first, mobility falls behind.
+SECOND_WAVE = [
+    ("Mobilität & Infrastruktur", "MOB", 0.15, 2.2),
+    ("Bürger-Services", "SER", 0.45, 4.0),
+    ("Bildung", "BIL", 0.4, 3.9),
+    ("Umwelt", "UMW", 0.4, 3.8),
+    ("Gesundheit", "GES", 0.35, 3.7),
+    ("Wohnen & Quartiere", "WOH", 0.3, 3.5),
+    ("Wirtschaft & Wissenschaft", "WWF", 0.95, 5.0),
+]
+
+
+def field_rank(page, code: str) -> int:
+    table = page.locator("table", has=page.locator("caption", has_text="Handlungsfelder nach Prioritätswert"))
+    row = table.locator("tbody tr", has=page.locator("th", has_text=re.compile(rf"^{code} –")))
+    return int(row.locator("td").first.inner_text().strip())
+
+
+def test_strategieteam_importiert_zweite_welle(page, live_server, tmp_path):
+    from planner.surveys.demo import generate_csv
+
+    base = live_server.url
+    login(page, live_server, STRATEGY)
+
+    # Die Ergebnisse der ersten Welle mit den veröffentlichten Kernergebnissen.
+    page.goto(f"{base}/surveys/")
+    page.get_by_role("link", name="Online-Bürgerbefragung Smart City Essen").click()
+    assert page.get_by_text("Digitalisierung im Alltag sehr wichtig").count() == 1
+    assert page.locator("svg title").count() >= 3
+    screenshot(page, JOURNEY, "01-ergebnisse")
+    assert_accessible(page, "Ergebnisse")
+
+    page.goto(f"{base}/surveys/priorities")
+    before = field_rank(page, "WWF")
+    mob_before = field_rank(page, "MOB")
+    screenshot(page, JOURNEY, "02-priorisierung-vorher")
+    assert_accessible(page, "Priorisierung")
+
+    # Zweite Welle hochladen und die gespeicherte Zuordnung anwenden.
+    wave = tmp_path / "buergerbefragung-welle-2.csv"
+    wave.write_bytes(generate_csv(random.Random(2023), 400, options=SECOND_WAVE, extra_email=True))
+    page.goto(f"{base}/surveys/")
+    page.get_by_role("link", name="Befragung importieren").click()
+    page.get_by_label("Export der Befragung").set_input_files(str(wave))
+    page.get_by_label("Titel").fill("Bürgerbefragung 2. Welle")
+    page.get_by_label("Welle").fill("2. Welle 2023")
+    page.get_by_label("Gespeicherte Zuordnung anwenden").select_option(label="Bürgerbefragung Smart City (LimeSurvey)")
+    screenshot(page, JOURNEY, "03-hochladen")
+    assert_accessible(page, "Hochladen")
+    page.get_by_role("button", name="Hochladen und weiter").click()
+    assert "/mapping" in page.url
+    assert page.get_by_text("Möglicherweise personenbezogene Daten").count() >= 1
+    screenshot(page, JOURNEY, "04-zuordnung")
+    assert_accessible(page, "Zuordnung")
+
+    # Die E-Mail-Spalte als Freitext übernehmen wollen: abgelehnt, mit verlinkter Fehlermeldung.
+    email_question = page.locator("fieldset.survey-question", has_text="E-Mail")
+    email_question.get_by_label("Art der Frage").select_option("text")
+    page.get_by_role("button", name="Zuordnung speichern und Vorschau zeigen").click()
+    summary = page.locator("#error-summary")
+    assert summary.is_visible() and "personenbezogene Daten" in summary.inner_text()
+    screenshot(page, JOURNEY, "05-zuordnung-fehler")
+    assert_accessible(page, "Zuordnung mit Fehler")
+
+    email_question = page.locator("fieldset.survey-question", has_text="E-Mail")
+    email_question.get_by_label("Art der Frage").select_option("ignore")
+    page.get_by_role("button", name="Zuordnung speichern und Vorschau zeigen").click()
+    assert "/preview" in page.url
+    assert page.get_by_text("400 Antworten gelesen").count() == 1
+    screenshot(page, JOURNEY, "06-vorschau")
+    assert_accessible(page, "Vorschau")
+    page.get_by_role("button", name=re.compile("Antworten jetzt importieren")).click()
+    assert page.get_by_text("400 Antworten importiert.").count() == 1
+    assert page.get_by_role("heading", name="Bürgerbefragung 2. Welle").count() == 1
+    screenshot(page, JOURNEY, "07-zweite-welle")
+    assert_accessible(page, "Zweite Welle")
+
+    # Die Rangfolge ändert sich: Wirtschaft & Wissenschaft steigt, Mobilität fällt.
+    page.goto(f"{base}/surveys/priorities")
+    assert field_rank(page, "WWF") < before
+    assert field_rank(page, "MOB") >= mob_before
+    screenshot(page, JOURNEY, "08-priorisierung-nachher")
+
+    page.goto(f"{base}/surveys/priorities/sensitivity")
+    assert page.get_by_text("stabil").count() >= 1
+    screenshot(page, JOURNEY, "09-sensitivitaet")
+    assert_accessible(page, "Sensitivität")
+
+    page.goto(f"{base}/surveys/priorities")
+    page.get_by_label("Name des Laufs").fill("Priorisierung Frühjahr 2023")
+    page.get_by_role("button", name="Lauf festschreiben").click()
+    assert page.get_by_role("heading", name="Priorisierung Frühjahr 2023").count() == 1
+    screenshot(page, JOURNEY, "10-lauf")
+    assert_accessible(page, "Festgeschriebener Lauf")
+    page.goto(f"{base}/surveys/priorities/runs")
+    assert page.get_by_role("link", name="Priorisierung Herbst 2022").count() == 1
+    assert_accessible(page, "Läufe")
