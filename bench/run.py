@@ -210,8 +210,9 @@ def wrk(base: str, paths: list[str], cookie: str, seconds: int, workdir: Path, t
 
 def timed(cmd: list[str], env: dict, timeout: int) -> dict:
     """Runs a command under /usr/bin/time -v: wall seconds, peak RSS (MB), exit code, output tail."""
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd],  # noqa: S603 - our own commands cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(  # noqa: S603 - our own fixed commands
+        ["/usr/bin/time", "-v", *cmd], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", proc.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     seconds = None
