@@ -52,7 +52,7 @@ class DefaultConfig:
     RATELIMIT_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
-    PASSWORD_RESET_LIMIT = "5 per hour"  # noqa: S105 - a rate, not a password
+    PASSWORD_RESET_LIMIT = "5 per hour"  # noqa: S105  # nosec B105 - a rate, not a password
     LOGIN_LOCKOUT_ATTEMPTS = 10
     LOGIN_LOCKOUT_MINUTES = 15
     PASSWORD_RESET_HOURS = 1

@@ -18,7 +18,7 @@ from enum import Enum
 from pathlib import Path
 
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Connection
 
 from planner.extensions import db
@@ -166,7 +166,8 @@ def _reset_sequences() -> None:
     for table in tables():
         pk = list(table.primary_key.columns)
         if len(pk) == 1 and pk[0].autoincrement in (True, "auto") and pk[0].type.python_type is int:
-            db.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "  # nosec B608 - names from our own metadata
-                f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"
-            ))
+            # Table and column names come from our own metadata, never from input.
+            column = pk[0]
+            next_id = select(func.coalesce(func.max(column), 0) + 1).scalar_subquery()
+            db.session.execute(select(func.setval(func.pg_get_serial_sequence(table.name, column.name), next_id,
+                                                  False)))

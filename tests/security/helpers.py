@@ -20,7 +20,8 @@ def row_counts() -> dict[str, int]:
 
 
 def endpoints_with(app, method: str) -> list[str]:
-    return sorted({r.endpoint for r in app.url_map.iter_rules() if method in (r.methods or ()) and r.endpoint != "static"})
+    rules = app.url_map.iter_rules()
+    return sorted({r.endpoint for r in rules if method in (r.methods or ()) and r.endpoint != "static"})
 
 
 def build_url(app, endpoint: str) -> str | None:

@@ -138,7 +138,7 @@ def _xlsx_bytes() -> bytes:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ("Name;E-Mail\nAnna;anna@example.org\n".encode(), "csv"),
+        (b"Name;E-Mail\nAnna;anna@example.org\n", "csv"),
         ("\ufeffName;Straße\r\nÄ;Ö\r\n".encode(), "csv"),
         ("Name;Straße\nÄ;Ö\n".encode("cp1252"), "csv"),
         (b"%PDF-1.7\n...", "binary"),
