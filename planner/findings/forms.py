@@ -1,3 +1,5 @@
+import json
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -22,7 +24,7 @@ from planner.findings.models import (
     Priority,
     SmartCityArea,
 )
-from planner.findings.services import MEASURE_KIND
+from planner.findings.services import MEASURE_KIND, kinds_for
 
 TOO_LONG = _l("The text is too long: at most %(max)d characters are allowed.")
 EMPTY = _l("Please enter a text.")
@@ -59,6 +61,8 @@ class CaptureForm(FlaskForm):
     def set_choices(self, blocks, fields, kinds, authors=None, needs=()):
         if blocks:
             self.block.choices = [(b.id, f"{b.title} ({b.kind.label})") for b in blocks]
+            # Read by findings.js: choosing a block preselects the first kind it captures.
+            self.block.render_kw = {"data-kinds": json.dumps({str(b.id): list(kinds_for(b)) for b in blocks})}
         else:
             del self.block
         self.field.choices = [(f.id, f"{f.code} – {f.name}") for f in fields]

@@ -64,9 +64,8 @@ def _capture_form(workshop: Workshop, formdata=None, defaults=None) -> CaptureFo
     if blocks:
         block_id = form.block.data if formdata is not None else _int(defaults.get("block"))
         chosen_block = next((b for b in blocks if b.id == block_id), blocks[0])
-    kinds = services.kinds_for(chosen_block)
-    if formdata is not None and blocks:
-        kinds = services.ALL_CAPTURE_KINDS  # the service checks kind against the chosen block
+    # Every kind is offered (the service checks it against the block); findings.js preselects the block's kind.
+    kinds = services.ALL_CAPTURE_KINDS
     authors = services.capture_authors(workshop) if services.facilitates(current_user, workshop) else None
     form.set_choices(blocks, workshop.fields, kinds, authors, services.workshop_needs(workshop))
     if formdata is None:
@@ -76,7 +75,8 @@ def _capture_form(workshop: Workshop, formdata=None, defaults=None) -> CaptureFo
         form.field.data = field_id if any(f.id == field_id for f in workshop.fields) else (
             workshop.fields[0].id if workshop.fields else None)
         kind = defaults.get("kind")
-        form.kind.data = kind if kind in kinds else kinds[0]
+        block_kinds = services.kinds_for(chosen_block)
+        form.kind.data = kind if kind in block_kinds else block_kinds[0]
     return form
 
 

@@ -31,3 +31,30 @@
     }
   });
 })();
+
+// Choosing an agenda block preselects the first kind of finding it captures (status quo: strength, ...).
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var block = event.target;
+    if (block.matches && block.matches("select[name=kind]") && block.value === "measure" && block.form) {
+      var details = block.form.querySelector("details.capture-form__measure");
+      if (details) {
+        details.open = true;
+      }
+      return;
+    }
+    if (!block.matches || !block.matches("select[data-kinds]") || !block.form) {
+      return;
+    }
+    var kinds = JSON.parse(block.getAttribute("data-kinds") || "{}")[block.value] || [];
+    var kind = block.form.querySelector("select[name=kind]");
+    if (kind && kinds.length && kinds.indexOf(kind.value) === -1) {
+      kind.value = kinds[0];
+    }
+    var measure = block.form.querySelector("details.capture-form__measure");
+    if (measure && kinds.indexOf("measure") !== -1) {
+      measure.open = true;
+    }
+  });
+})();
