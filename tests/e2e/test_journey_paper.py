@@ -1,0 +1,82 @@
+"""Das Strategiepapier: Das Strategieteam prüft die Vollständigkeit, exportiert DOCX und PDF, schreibt eine
+Version fest; die Prüferin aus dem Ratsausschuss gibt einen Abschnitt frei."""
+
+import io
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from tests.e2e.conftest import assert_accessible, login, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def _download(page, name: str) -> bytes:
+    with page.expect_download() as info:
+        page.get_by_role("link", name=name).first.click()
+    from pathlib import Path
+
+    data = Path(info.value.path()).read_bytes()
+    assert data, f"{name}: empty download"
+    return data, info.value.suggested_filename
+
+
+def test_strategieteam_exportiert_und_schreibt_version_fest(page, live_server):
+    login(page, live_server, "strategie@example.org")
+    page.get_by_role("link", name="Strategiepapier").click()
+    assert page.locator("h1").inner_text() == "Strategiepapier"
+    assert page.get_by_role("heading", name="Vollständigkeitsprüfung").is_visible()
+    assert_accessible(page, "Strategiepapier")
+    screenshot(page, "paper", "01-uebersicht")
+
+    data, name = _download(page, "DOCX herunterladen")
+    assert name == "Handlungskonzept-Essen-2040-Entwurf.docx"
+    doc = Document(io.BytesIO(data))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "Handlungsfelder" in headings
+    assert sum(1 for h in headings if h.startswith(("UMW ", "MOB ", "BIL ", "SER ", "GES ", "WOH ", "WWF "))) == 7
+
+    data, name = _download(page, "PDF herunterladen")
+    assert name.endswith(".pdf")
+    reader = PdfReader(io.BytesIO(data))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "Fahrplan bis 2040" in text and "MOB-" in text
+
+    page.get_by_role("link", name="Aktuellen Entwurf lesen").click()
+    assert page.get_by_role("heading", name="Handlungsfelder").first.is_visible()
+    assert_accessible(page, "Entwurf")
+    screenshot(page, "paper", "02-entwurf")
+    page.go_back()
+
+    page.get_by_label("Notiz zu dieser Version").fill("Zweiter Entwurf nach der Befragung")
+    page.get_by_role("button", name="Als neue Version festschreiben").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Version 2"
+    assert "Version 2 festgeschrieben." in page.locator(".flash-messages").inner_text()
+    assert_accessible(page, "Version 2")
+    screenshot(page, "paper", "03-version")
+
+    page.get_by_role("link", name="Änderungen seit Version 1").click()
+    assert "Änderungen von Version 1 zu Version 2" in page.locator("h1").inner_text()
+    assert_accessible(page, "Vergleich")
+    screenshot(page, "paper", "04-vergleich")
+
+
+def test_pruefende_gibt_abschnitt_frei(page, live_server):
+    login(page, live_server, "pruefung@example.org")
+    page.get_by_role("link", name="Meine Prüfrunden").click()
+    assert_accessible(page, "Meine Prüfrunden")
+    screenshot(page, "paper", "05-meine-pruefrunden")
+    page.get_by_role("link", name="Abstimmung mit dem Ratsausschuss Digitalisierung").click()
+    assert "Prüfrunde zu Version 1" in page.locator(".kern-preline").first.inner_text()
+    assert_accessible(page, "Prüfrunde")
+    page.get_by_label("Abschnitt", exact=True).select_option(label="Vorwort des Oberbürgermeisters")
+    page.get_by_label("Freigeben", exact=True).check()
+    page.get_by_role("button", name="Votum speichern").click()
+    page.wait_for_load_state()
+    assert "Ihr Votum wurde gespeichert." in page.locator(".flash-messages").inner_text()
+    members = page.get_by_role("table", name="Prüfende Personen und ihr Votum je Abschnitt").inner_text()
+    assert "Freigegeben" in members
+    assert_accessible(page, "Prüfrunde nach Votum")
+    screenshot(page, "paper", "06-votum")
