@@ -153,3 +153,33 @@ def test_workshop_nur_mit_der_tastatur_anlegen(page, live_server):
     assert "Workshop 6: Tastatur" in main and "Hybrid" in main and "Haus der Technik" in main
     assert_accessible(page, "Workshop per Tastatur angelegt")
     screenshot(page, JOURNEY, "08-tastatur-angelegt")
+
+
+def test_reihen_kalender_vernetzung_und_anmeldung_sind_barrierefrei(page, live_server):
+    login(page, live_server, FACILITATOR)
+    for path in ("/workshops/series", "/workshops/1/duplicate", "/workshops/1/networking",
+                 "/workshops/?kind=citizen_dialogue"):
+        page.goto(live_server.url + path)
+        assert_accessible(page, path)
+    page.goto(live_server.url + "/workshops/calendar")
+    page.get_by_role("row", name=re.compile("Beteiligung 2022")).get_by_role("button", name="Link erstellen").click()
+    link = page.get_by_label("Kalenderlink").input_value()
+    assert "/workshops/feeds/series/" in link
+    assert_accessible(page, "Kalenderlinks")
+    screenshot(page, JOURNEY, "09-kalenderlink")
+    feed = page.request.get(link)
+    assert feed.ok and "Bürgerdialog Smart City Essen" in vobject.readOne(feed.text()).vevent.summary.value
+
+    page.context.clear_cookies()
+    login(page, live_server, "expertin@example.org")
+    page.goto(live_server.url + "/workshops/1/networking")
+    assert "@" in page.locator("main table").inner_text()
+    assert_accessible(page, "Vernetzung (Expertin)")
+    screenshot(page, JOURNEY, "10-vernetzung")
+    page.get_by_role("link", name="Ändern").click()
+    assert_accessible(page, "Kontaktdaten teilen")
+
+    page.context.clear_cookies()
+    page.goto(live_server.url + "/workshops/5/register")
+    assert "Anmeldung zu dieser Veranstaltung ist geschlossen" in page.locator("main").inner_text()
+    assert_accessible(page, "Anmeldung Bürgerdialog")
