@@ -91,8 +91,11 @@ def fuzz_app(tmp_path_factory):
 
 
 def post_endpoints() -> list[str]:
-    app = make_test_app(Path("/tmp"), SQLALCHEMY_DATABASE_URI="sqlite://")
-    return [e for e in endpoints_with(app, "POST") if e not in SKIP]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_test_app(Path(tmp), SQLALCHEMY_DATABASE_URI="sqlite://")
+        return [e for e in endpoints_with(app, "POST") if e not in SKIP]
 
 
 @pytest.mark.parametrize("endpoint", post_endpoints())
