@@ -307,7 +307,7 @@ def checkin_print(workshop_id: int):
                            participations=services.accepted_participations(workshop))
 
 
-@bp.route("/workshop/<int:workshop_id>/participants")
+@bp.route("/workshop/<int:workshop_id>/participants/export")
 @access(Role.FACILITATOR)
 def export(workshop_id: int):
     """The participant list as CSV (default) or XLSX (``?format=xlsx``)."""

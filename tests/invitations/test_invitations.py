@@ -43,7 +43,7 @@ def test_invite_by_selection_sends_mail_over_smtp_with_personal_link(app, client
     body = smtp.text(message)
     assert "Sehr geehrte" in body or "Guten Tag" in body
     assert "Rathaus, Raum 1" in body
-    assert "05.03.2030" in body or "5. März 2030" in body
+    assert "Dienstag, 5. März 2030, 09:00 – 16:30" in body
     html = message.get_body(preferencelist=("html",)).get_content()
     token = helpers.token_from(body)
     assert token in html
@@ -345,18 +345,18 @@ def test_participant_export_csv_and_xlsx(app, client, auth):
             first_name="Jürgen", last_name="Groß", organisation=org, fields=[factories.field(code="GES")]))
         db.session.commit()
         wid = workshop.id
-    response = client.get(f"/invitations/workshop/{wid}/participants")
+    response = client.get(f"/invitations/workshop/{wid}/participants/export")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     text = response.data.decode("utf-8-sig")
     lines = text.splitlines()
     assert lines[0].split(";")[:3] == ["Name", "Organisation", "Sektor"]
     assert "Jürgen Groß" in lines[1] and "'=cmd" in lines[1] and "Wissenschaft" in lines[1] and "GES" in lines[1]
-    response = client.get(f"/invitations/workshop/{wid}/participants?format=xlsx")
+    response = client.get(f"/invitations/workshop/{wid}/participants/export?format=xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     row = [c.value for c in sheet[2]]
     assert row[0] == "Jürgen Groß" and row[1] == "=cmd|' /C calc'!A0" and sheet["B2"].data_type == "s"
     assert row[-1] == "Ja"
-    assert client.get(f"/invitations/workshop/{wid}/participants?format=pdf").status_code == 404
+    assert client.get(f"/invitations/workshop/{wid}/participants/export?format=pdf").status_code == 404
 
 
 # --- sector balance ------------------------------------------------------------------------------------------

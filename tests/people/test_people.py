@@ -269,8 +269,9 @@ def test_merge_moves_participations_findings_and_resolves_clashes(app, client, a
                                 attended=True)
         factories.participation(person=dup, workshop=only_dup, invitation_status=InvitationStatus.INVITED)
         finding = factories.finding(author=dup)
+        account = factories.user(role="expert", person_id=dup.id)
         db.session.commit()
-        keep_id, dup_id, finding_id, shared_id = keep.id, dup.id, finding.id, shared.id
+        keep_id, dup_id, finding_id, shared_id, account_id = keep.id, dup.id, finding.id, shared.id, account.id
     response = client.post("/people/merge", data={"keep_id": keep_id, "drop_id": dup_id})
     assert response.status_code == 302
     with app.app_context():
@@ -286,6 +287,9 @@ def test_merge_moves_participations_findings_and_resolves_clashes(app, client, a
         assert parts["Gemeinsam"].attended is True
         assert parts["Gemeinsam"].workshop_id == shared_id
         assert db.session.get(Finding, finding_id).author_id == keep_id
+        from planner.accounts.models import User
+
+        assert db.session.get(User, account_id).person_id == keep_id
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "merge"))
         assert entry.entity_id == keep_id and entry.changes["merged_person_id"] == dup_id
 
