@@ -25,20 +25,20 @@ class RoundForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    user_id = SelectField(_l("Reviewer"), coerce=int, validators=[InputRequired()])
+    user_id = SelectField(_l("Reviewer"), coerce=int)
     body_label = StringField(_l("Body or department"), validators=[Optional(), Length(max=200)],
                              description=_l("For example: council committee for digitalisation."))
 
 
 class CommentForm(FlaskForm):
     round_id = HiddenField()
-    target = SelectField(_l("Comment on"), validators=[DataRequired()])
+    target = SelectField(_l("Comment on"))
     text = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5000)])
 
 
 class VerdictForm(FlaskForm):
     round_id = HiddenField()
-    section_key = SelectField(_l("Section"), validators=[DataRequired()])
+    section_key = SelectField(_l("Section"))
     verdict = RadioField(
         _l("Your verdict"),
         choices=[SelectChoice("approved", _l("Approve")), SelectChoice("changes_requested", _l("Request changes"))],

@@ -286,6 +286,9 @@ def _render_round(round_, comment_form=None, verdict_form=None, member_form=None
     if has_role(current_user, Role.STRATEGY_TEAM):
         answer_forms = {c.id: AnswerForm(formdata=None, prefix=f"c{c.id}") for c in round_.comments if c.is_open}
     is_member = review.is_member(round_, current_user)
+    # Two forms on one page carry the round's id: keep their element ids unique.
+    (comment_form or default_comment).round_id.id = "comment-round-id"
+    (verdict_form or default_verdict).round_id.id = "verdict-round-id"
     return render_template(
         "strategy/round.html", round=round_, state=review.round_state(round_), is_member=is_member,
         can_act=is_member or current_user.role == Role.ADMIN,

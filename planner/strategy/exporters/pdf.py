@@ -3,11 +3,13 @@ bookmarks from h1–h3). Nothing is fetched from the network: only data: URLs ar
 
 from typing import BinaryIO
 
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
-from planner.strategy.exporters.html import render
+from planner.strategy.exporters.html import ROOT, render
 from planner.strategy.rollup import Rollup
+
+PRINT_CSS = ROOT / "planner" / "static" / "css" / "paper-print.css"
 
 
 def offline_fetcher() -> URLFetcher:
@@ -16,4 +18,5 @@ def offline_fetcher() -> URLFetcher:
 
 def export(rollup: Rollup, output: BinaryIO) -> None:
     html = HTML(string=render(rollup), url_fetcher=offline_fetcher(), media_type="print")
-    html.write_pdf(output)
+    print_css = CSS(filename=str(PRINT_CSS), url_fetcher=offline_fetcher())
+    html.write_pdf(output, stylesheets=[print_css])
