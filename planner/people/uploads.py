@@ -2,6 +2,7 @@
 random id, referenced from the form by a signed, time-limited token (never in the session cookie)."""
 
 import secrets
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -21,8 +22,20 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
+def _remove_stale(folder: Path) -> None:
+    """Uploads never confirmed are removed once their token has run out."""
+    limit = time.time() - MAX_AGE_SECONDS
+    for path in folder.glob("*.csv"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
 def store_upload(data: bytes, owner_id: int | None) -> str:
     """Saves the bytes and returns a signed token naming the file (bound to the uploading user)."""
+    _remove_stale(_folder())
     name = secrets.token_hex(16)
     (_folder() / f"{name}.csv").write_bytes(data)
     return _serializer().dumps({"file": name, "owner": owner_id})

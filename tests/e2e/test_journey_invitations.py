@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.e2e.conftest import ARTIFACTS, assert_accessible, login, nu_errors, screenshot, slug
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +30,19 @@ def tab_to(page, selector: str, limit: int = 150) -> None:
             return
         page.keyboard.press("Tab")
     pytest.fail(f"Tab never reached {selector}")
+
+
+PAGES: list[Path] = []
+
+
+def check(page, where: str) -> None:
+    """axe now; the page's HTML is kept for the Nu HTML Checker at the end of the journey."""
+    assert_accessible(page, where)
+    folder = ARTIFACTS / "html" / JOURNEY
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{len(PAGES):02d}-{slug(where)}.html"
+    path.write_text(page.content(), encoding="utf-8")
+    PAGES.append(path)
 
 
 def outbox(server) -> list:
@@ -79,7 +92,7 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
 
     # Terminfindung: zwei Termine vorschlagen.
     actions.get_by_role("link", name="Terminfindung").click()
-    assert_accessible(page, "Terminfindung")
+    check(page, "Terminfindung")
     first, second = day + timedelta(days=7), day + timedelta(days=14)
     page.locator("#options-0-day").fill(first.isoformat())
     page.locator("#options-0-starts").fill("09:00")
@@ -91,7 +104,7 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     screenshot(page, JOURNEY, "02-termine-vorschlagen")
     page.get_by_role("button", name="Terminumfrage starten").click()
     assert "Terminumfrage wurde gestartet" in page.locator(".flash-messages").inner_text()
-    assert_accessible(page, "Terminumfrage offen")
+    check(page, "Terminumfrage offen")
 
     # Einladen nach Filter: Handlungsfeld MOB, Sektor Wissenschaft.
     page.goto(f"{base}/workshops/{wid}")
@@ -100,7 +113,7 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     page.get_by_label("Handlungsfeld").select_option(label="MOB – Smarte Mobilität und Infrastruktur")
     page.get_by_label("Sektor").select_option(label="Wissenschaft")
     page.get_by_role("button", name="Filtern").click()
-    assert_accessible(page, "Einladen")
+    check(page, "Einladen")
     screenshot(page, JOURNEY, "03-einladen-filter")
     rows = page.locator("main table tbody tr")
     count = rows.count()
@@ -110,7 +123,7 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     before = len(outbox(live_server))
     page.get_by_role("button", name=re.compile("nach Filter einladen")).click()
     assert "versendet" in page.locator(".flash-messages").inner_text()
-    assert_accessible(page, "Antworten")
+    check(page, "Antworten")
     screenshot(page, JOURNEY, "04-antworten-eingeladen")
     mails = outbox(live_server)[before:]
     assert len(mails) == count
@@ -130,7 +143,7 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     page.goto(link)
     assert "Workshop 5: Smarte Mobilität – Vertiefung" in page.locator("h1").inner_text()
     assert "Welche Termine passen Ihnen?" in page.locator("main").inner_text()
-    assert_accessible(page, "Persönliche Einladung")
+    check(page, "Persönliche Einladung")
     screenshot(page, JOURNEY, "05-persoenlicher-link")
     fieldsets = page.locator("fieldset.date-option")
     fieldsets.nth(0).get_by_label("Wenn nötig").check()
@@ -148,13 +161,13 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
         page.keyboard.press("Enter")
     page.wait_for_load_state()
     assert "Zusage wurde gespeichert" in page.locator(".flash-messages").inner_text()
-    assert_accessible(page, "Nach der Zusage")
+    check(page, "Nach der Zusage")
     screenshot(page, JOURNEY, "06-zugesagt")
 
     # Ein unbekannter Link: klare Seite, Status 404.
     response = page.goto(f"{base}/invitations/r/erfundener-link")
     assert response.status == 404 and "nicht bekannt" in page.locator("main").inner_text()
-    assert_accessible(page, "Unbekannter Link")
+    check(page, "Unbekannter Link")
 
     # Die Moderation sieht die Antwort.
     login(page, live_server, FACILITATOR)
@@ -168,7 +181,7 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     page.goto(f"{base}/invitations/workshop/{wid}/dates")
     ranking = page.locator("main table tbody tr")
     assert ranking.count() == 2
-    assert_accessible(page, "Rangfolge")
+    check(page, "Rangfolge")
     screenshot(page, JOURNEY, "08-rangfolge")
     before = len(outbox(live_server))
     ranking.nth(0).get_by_role("button").click()
@@ -178,14 +191,14 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
 
     # Teilnahme erfassen.
     page.goto(f"{base}/invitations/workshop/{wid}/checkin")
-    assert_accessible(page, "Check-in")
+    check(page, "Check-in")
     page.get_by_label(re.compile(re.escape(invitee_name))).check()
     page.get_by_role("button", name="Teilnahme speichern").click()
     assert "Teilnahme gespeichert: 1 Person anwesend" in page.locator(".flash-messages").inner_text()
     screenshot(page, JOURNEY, "09-check-in")
     page.get_by_role("link", name="Druckbare Liste mit Unterschriftsfeldern").click()
     assert "Unterschrift" in page.locator("main").inner_text()
-    assert_accessible(page, "Druckliste")
+    check(page, "Druckliste")
     screenshot(page, JOURNEY, "10-druckliste")
 
     # Teilnehmendenliste als CSV und XLSX.
@@ -205,5 +218,51 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     page.goto(f"{base}/invitations/workshop/{wid}/balance")
     text = page.locator("main").inner_text().replace("\xa0", " ")
     assert "warnung: sektoren fehlen" in text.lower() and "100 %" in text
-    assert_accessible(page, "Sektorenbalance")
+    check(page, "Sektorenbalance")
     screenshot(page, JOURNEY, "11-sektorenbalance")
+
+
+def test_moderation_pflegt_expertinnen_und_importiert_csv(page, live_server, tmp_path):
+    base = live_server.url
+    login(page, live_server, FACILITATOR)
+    page.goto(f"{base}/people/")
+    check(page, "Expertenliste")
+    page.get_by_role("link", name="Aus CSV importieren").click()
+    check(page, "CSV hochladen")
+    csv_file = tmp_path / "experten.csv"
+    csv_file.write_bytes("Name;E-Mail;Organisation;Sektor;Handlungsfelder\r\n"
+                         "Dr. Jürgen Weiß;juergen.weiss@example.org;Stadtwerke Essen;Wirtschaft;UMW;WOH\r\n"
+                         .replace("UMW;WOH", "\"UMW;WOH\"").encode("cp1252"))
+    page.get_by_label("CSV-Datei").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Datei prüfen").click()
+    assert "1 neu" in page.locator("main").inner_text()
+    check(page, "Import prüfen")
+    screenshot(page, JOURNEY, "20-import-vorschau")
+    page.get_by_role("button", name="Jetzt importieren").click()
+    assert "Import abgeschlossen: 1 neu" in page.locator(".flash-messages").inner_text()
+    page.get_by_label("Suche nach Name oder E-Mail").fill("Weiß")
+    page.get_by_role("button", name="Filtern").click()
+    page.get_by_role("link", name="Weiß, Jürgen").click()
+    assert "Stadtwerke Essen" in page.locator("main").inner_text()
+    check(page, "Person")
+    page.get_by_role("link", name="Bearbeiten").click()
+    check(page, "Person bearbeiten")
+    page.goto(f"{base}/people/duplicates")
+    check(page, "Dubletten")
+    screenshot(page, JOURNEY, "21-dubletten")
+    page.goto(f"{base}/people/organisations")
+    check(page, "Organisationen")
+    page.goto(f"{base}/people/new")
+    check(page, "Person anlegen")
+    page.get_by_role("button", name="Speichern").click()
+    assert page.locator("#error-summary").count() == 1
+    check(page, "Person anlegen mit Fehlern")
+    page.goto(f"{base}/people/organisations/new")
+    check(page, "Organisation anlegen")
+
+
+def test_seiten_sind_valides_html(live_server):
+    """The Nu HTML Checker over every page the journeys above looked at."""
+    assert PAGES, "the journeys kept no pages"
+    errors = nu_errors(PAGES)
+    assert not errors, "Nu HTML Checker errors:\n" + "\n".join(errors[:40])
