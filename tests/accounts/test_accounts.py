@@ -33,11 +33,11 @@ def test_common_password_list_has_ten_thousand_entries():
 @pytest.mark.parametrize(
     ("password", "message"),
     [
-        ("kurz", "at least 10"),
-        ("1234567890", "most commonly used"),
-        ("PASSWORD123", "most commonly used"),
-        ("qwertyuiop", "most commonly used"),
-        ("anna.meyer@example.org", "e-mail"),
+        ("kurz", "mindestens 10"),
+        ("1234567890", "häufigsten"),
+        ("PASSWORD123", "häufigsten"),
+        ("qwertyuiop", "häufigsten"),
+        ("anna.meyer@example.org", "E-Mail-Adresse"),
         ("Anna.Meyer", None),  # the local part alone, too short anyway -> length message
     ],
 )

@@ -213,7 +213,7 @@ def test_expert_without_person_sees_a_clear_message(app, client, auth):
     auth.login(Role.REVIEWER)
     page = client.get("/privacy-requests/me")
     assert page.status_code == 200
-    assert "nicht mit einer Person verknüpft" in text_of(page) or "not linked" in text_of(page)
+    assert "nicht mit einer Person im Planer verknüpft" in text_of(page)
     assert client.post("/privacy-requests/me/export").status_code == 404
 
 
