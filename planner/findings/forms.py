@@ -28,6 +28,12 @@ from planner.findings.services import MEASURE_KIND, kinds_for
 
 TOO_LONG = _l("The text is too long: at most %(max)d characters are allowed.")
 EMPTY = _l("Please enter a text.")
+CHOOSE = _l("Please choose")
+
+
+def with_placeholder(choices):
+    """A required select starts with an empty option (HTML: the first option of a required select is empty)."""
+    return [("", CHOOSE), *choices]
 
 
 def _optional_int(value):
@@ -65,8 +71,8 @@ class CaptureForm(FlaskForm):
             self.block.render_kw = {"data-kinds": json.dumps({str(b.id): list(kinds_for(b)) for b in blocks})}
         else:
             del self.block
-        self.field.choices = [(f.id, f"{f.code} – {f.name}") for f in fields]
-        self.kind.choices = [(k, kind_label(k)) for k in kinds]
+        self.field.choices = with_placeholder([(f.id, f"{f.code} – {f.name}") for f in fields])
+        self.kind.choices = with_placeholder([(k, kind_label(k)) for k in kinds])
         if authors is None:
             del self.author
         else:
@@ -123,7 +129,7 @@ class MeasureForm(FlaskForm):
     version = HiddenField()
 
     def set_choices(self, fields, needs):
-        self.field.choices = [(f.id, f"{f.code} – {f.name}") for f in fields]
+        self.field.choices = with_placeholder([(f.id, f"{f.code} – {f.name}") for f in fields])
         self.needs.choices = [(n.id, f"{n.number} {n.short_text}") for n in needs]
         none = [("", _l("Not set"))]
         self.funding_type.choices = none + [(f.value, f.label) for f in FundingType]
@@ -161,9 +167,9 @@ class EvaluateForm(FlaskForm):
                            description=_l("The proposer sees this answer on the measure's page."))
 
     def set_choices(self, measure):
-        self.status.choices = [
+        self.status.choices = with_placeholder([
             (s.value, s.label) for s in MeasureStatus if s != MeasureStatus.MERGED and measure.can_become(s)
-        ]
+        ])
 
 
 class MergeForm(FlaskForm):

@@ -20,6 +20,7 @@ from planner.findings.forms import (
     MeasureForm,
     MergeForm,
     NeedFilterForm,
+    with_placeholder,
 )
 from planner.findings.models import Finding, Measure, MeasureKPI, MeasureStatus
 from planner.workshops.models import Workshop
@@ -345,10 +346,11 @@ def measure_detail(measure_id: int):
         evaluate_form = EvaluateForm()
         evaluate_form.set_choices(measure)
         merge_form = MergeForm()
-        merge_form.kept.choices = [(m.id, m.label) for m in others]
+        merge_form.kept.choices = with_placeholder([(m.id, m.label) for m in others])
     if may_edit:
         dependency_form = DependencyForm()
-        dependency_form.depends_on.choices = [(m.id, m.label) for m in others if m not in measure.dependencies]
+        dependency_form.depends_on.choices = with_placeholder(
+            [(m.id, m.label) for m in others if m not in measure.dependencies])
     return render_template(
         "findings/measure_detail.html", measure=measure, may_edit=may_edit, may_evaluate=may_evaluate,
         evaluate_form=evaluate_form, merge_form=merge_form, dependency_form=dependency_form,

@@ -35,7 +35,7 @@ def test_capture_page_for_a_participant(client, auth, scene):
     response = client.get(capture_url(scene))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'hx-post="/findings/workshops/' in html and 'name="csrf_token"' in html
+    assert 'data-hx-post="/findings/workshops/' in html and 'name="csrf_token"' in html
     assert "autofocus" in html and "data-enter-submits" in html
     assert "js/findings.js" in html
 
