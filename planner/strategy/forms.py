@@ -5,6 +5,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class SectionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(
@@ -25,20 +32,20 @@ class RoundForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    user_id = SelectField(_l("Reviewer"), coerce=int)
+    user_id = SelectField(_l("Reviewer"), coerce=_int_or_none, validators=[DataRequired()])
     body_label = StringField(_l("Body or department"), validators=[Optional(), Length(max=200)],
                              description=_l("For example: council committee for digitalisation."))
 
 
 class CommentForm(FlaskForm):
     round_id = HiddenField()
-    target = SelectField(_l("Comment on"))
+    target = SelectField(_l("Comment on"), validators=[DataRequired()])
     text = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5000)])
 
 
 class VerdictForm(FlaskForm):
     round_id = HiddenField()
-    section_key = SelectField(_l("Section"))
+    section_key = SelectField(_l("Section"), validators=[DataRequired()])
     verdict = RadioField(
         _l("Your verdict"),
         choices=[SelectChoice("approved", _l("Approve")), SelectChoice("changes_requested", _l("Request changes"))],

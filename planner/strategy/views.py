@@ -249,7 +249,7 @@ def _reviewer_choices():
     from planner.accounts.models import User
 
     users = db.session.scalars(select(User).where(User.role == Role.REVIEWER).order_by(User.display_name)).all()
-    return [SelectChoice(u.id, f"{u.name} ({u.email})") for u in users]
+    return [SelectChoice("", _("Please choose"))] + [SelectChoice(u.id, f"{u.name} ({u.email})") for u in users]
 
 
 def _round_forms(round_, rollup):
@@ -263,12 +263,14 @@ def _set_round_choices(comment_form, verdict_form, rollup):
     p = paper_context(rollup)["p"]
     sections = [(s.key, p.section_title(s)) for s in rollup.sections]
     comment_form.target.choices = (
-        [SelectChoice("paper", _("The paper as a whole"))]
+        [SelectChoice("", _("Please choose")), SelectChoice("paper", _("The paper as a whole"))]
         + [SelectChoice(f"section:{k}", _("Section: %(title)s", title=t)) for k, t in sections]
         + [SelectChoice(f"measure:{m.number}", _("Measure %(number)s: %(title)s", number=m.number, title=m.title))
            for m in rollup.measures()]
     )
-    verdict_form.section_key.choices = [SelectChoice(k, t) for k, t in sections]
+    verdict_form.section_key.choices = [SelectChoice("", _("Please choose"))] + [
+        SelectChoice(k, t) for k, t in sections
+    ]
 
 
 def _render_round(round_, comment_form=None, verdict_form=None, member_form=None, status=200):
