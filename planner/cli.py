@@ -97,6 +97,8 @@ def catalogues() -> list[tuple[Path, list[Path]]]:
         sources = [pkg]
         if (ROOT / "templates" / pkg.name).is_dir():
             sources.append(ROOT / "templates" / pkg.name)
+        if name == "strategy":  # the exported paper's fixed headings
+            sources.append(ROOT / "templates" / "exports")
         result.append((pkg / "translations", sources))
     return result
 
