@@ -357,7 +357,7 @@ def priorities():
     runs = db.session.scalars(select(PriorityRun).order_by(PriorityRun.frozen_at.desc()).limit(5)).all()
     return render_template(
         "surveys/priorities.html", fields=fields, measures=measures, weights=weights, form=form,
-        formula=formula_text(weights), freeze_form=FreezeForm(), runs=runs,
+        formula=formula_text(weights), freeze_form=FreezeForm(prefix="freeze"), runs=runs,
         may_manage=services.may_manage(current_user),
     )
 
@@ -382,7 +382,7 @@ def weights():
     fields, measures = prioritise(current)
     return render_template(
         "surveys/priorities.html", fields=fields, measures=measures, weights=current, form=form,
-        formula=formula_text(current), freeze_form=FreezeForm(), runs=[], may_manage=True,
+        formula=formula_text(current), freeze_form=FreezeForm(prefix="freeze"), runs=[], may_manage=True,
     ), 400
 
 
@@ -446,7 +446,7 @@ def runs():
 @bp.route("/priorities/freeze", methods=["POST"], endpoint="freeze")
 @access(*MANAGE)
 def freeze():
-    form = FreezeForm()
+    form = FreezeForm(prefix="freeze")
     if form.validate_on_submit():
         try:
             run = services.freeze_run(current_user, form.name.data)

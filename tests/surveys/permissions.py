@@ -71,6 +71,6 @@ RULES = {
     "surveys.ratings": Rule(STRATEGY, params=_field),
     "surveys.sensitivity": Rule(STAFF, params=_field),
     "surveys.runs": Rule(STAFF),
-    "surveys.freeze": Rule(STRATEGY, method="POST", ok=302, data={"name": "Lauf"}),
+    "surveys.freeze": Rule(STRATEGY, method="POST", ok=302, data={"freeze-name": "Lauf"}),
     "surveys.run": Rule(STAFF, params=_run),
 }

@@ -151,7 +151,7 @@ def test_frozen_run_is_stored_and_immutable(app, client, auth):
         sf.survey()
         db.session.commit()
     auth.login("strategy_team")
-    response = client.post("/surveys/priorities/freeze", data={"name": "Priorisierung Herbst"})
+    response = client.post("/surveys/priorities/freeze", data={"freeze-name": "Priorisierung Herbst"})
     assert response.status_code == 302
     with app.app_context():
         run = db.session.scalar(db.select(PriorityRun))
