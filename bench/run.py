@@ -54,7 +54,8 @@ def machine() -> dict:
         mem_kb = 0
     return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu, "cores": os.cpu_count(),
             "memory": f"{mem_kb / 1024 / 1024:.1f} GiB", "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "os": platform.platform()}
+            "sqlite": sqlite3.sqlite_version, "os": platform.platform(),
+            "load average at start (1/5/15 min)": " / ".join(f"{x:.1f}" for x in os.getloadavg())}
 
 
 def free_port() -> int:
@@ -258,7 +259,8 @@ def mark(ok: bool) -> str:
 def report(info: dict, runs: list[dict], args) -> str:
     lines = ["# Benchmarks", "", "Produced by `make bench` (bench/run.py); commit the file it writes.", "",
              "## Machine", "", "| | |", "|---|---|"]
-    for key in ("date", "cpu", "cores", "memory", "os", "python", "sqlite", "postgresql"):
+    for key in ("date", "cpu", "cores", "memory", "os", "python", "sqlite", "postgresql",
+                "load average at start (1/5/15 min)"):
         lines.append(f"| {key} | {info.get(key, '–')} |")
     lines += ["", f"Targets: {TARGETS}.", "",
               f"Load: gunicorn 2 workers × 4 threads, wrk 2 threads, 20 connections, {args.duration} s per role, "
