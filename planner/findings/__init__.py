@@ -14,4 +14,5 @@ add_nav("findings.gaps", _l("Gaps"), roles=(Role.FACILITATOR, Role.STRATEGY_TEAM
 # Shown on every workshop page; the pages themselves check that the user takes part or facilitates.
 add_object_action("workshop", "findings.capture", _l("Capture findings"), param="workshop_id",
                   roles=(Role.EXPERT, Role.FACILITATOR), order=10)
-add_object_action("workshop", "findings.documentation", _l("Documentation"), param="workshop_id", order=20)
+add_object_action("workshop", "findings.documentation", _l("Documentation"), param="workshop_id",
+                  roles=(Role.EXPERT, Role.FACILITATOR, Role.STRATEGY_TEAM), order=20)
