@@ -2,6 +2,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -99,8 +100,9 @@ class InvitationStatus(StrEnum):
     def label(self):
         return {
             InvitationStatus.INVITED: _l("Invited"),
-            InvitationStatus.ACCEPTED: _l("Accepted"),
-            InvitationStatus.DECLINED: _l("Declined"),
+            # With a context: "Accepted" of a measure means something else (Angenommen, not Zusage).
+            InvitationStatus.ACCEPTED: pgettext("invitation status", "Accepted"),
+            InvitationStatus.DECLINED: pgettext("invitation status", "Declined"),
             InvitationStatus.WAITLISTED: _l("Waitlisted"),
         }[self]
 
