@@ -7,6 +7,7 @@ import random
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible, login, screenshot
 
@@ -41,6 +42,7 @@ def test_strategieteam_importiert_zweite_welle(page, live_server, tmp_path):
     # Die Ergebnisse der ersten Welle mit den veröffentlichten Kernergebnissen.
     page.goto(f"{base}/surveys/")
     page.get_by_role("link", name="Online-Bürgerbefragung Smart City Essen").click()
+    expect(page.get_by_role("heading", name="Online-Bürgerbefragung Smart City Essen")).to_be_visible()
     assert page.get_by_text("Digitalisierung im Alltag sehr wichtig").count() == 1
     assert page.locator("svg title").count() >= 3
     screenshot(page, JOURNEY, "01-ergebnisse")
@@ -57,6 +59,7 @@ def test_strategieteam_importiert_zweite_welle(page, live_server, tmp_path):
     wave.write_bytes(generate_csv(random.Random(2023), 400, options=SECOND_WAVE, extra_email=True))
     page.goto(f"{base}/surveys/")
     page.get_by_role("link", name="Befragung importieren").click()
+    expect(page.get_by_role("heading", name="Befragung importieren")).to_be_visible()
     page.get_by_label("Export der Befragung").set_input_files(str(wave))
     page.get_by_label("Titel").fill("Bürgerbefragung 2. Welle")
     page.get_by_label("Welle").fill("2. Welle 2023")
@@ -64,8 +67,9 @@ def test_strategieteam_importiert_zweite_welle(page, live_server, tmp_path):
     screenshot(page, JOURNEY, "03-hochladen")
     assert_accessible(page, "Hochladen")
     page.get_by_role("button", name="Hochladen und weiter").click()
+    expect(page.get_by_role("heading", name="Spalten zuordnen")).to_be_visible()
     assert "/mapping" in page.url
-    assert page.get_by_text("Möglicherweise personenbezogene Daten").count() >= 1
+    expect(page.get_by_text("Möglicherweise personenbezogene Daten").first).to_be_visible()
     screenshot(page, JOURNEY, "04-zuordnung")
     assert_accessible(page, "Zuordnung")
 
@@ -74,19 +78,21 @@ def test_strategieteam_importiert_zweite_welle(page, live_server, tmp_path):
     email_question.get_by_label("Art der Frage").select_option("text")
     page.get_by_role("button", name="Zuordnung speichern und Vorschau zeigen").click()
     summary = page.locator("#error-summary")
-    assert summary.is_visible() and "personenbezogene Daten" in summary.inner_text()
+    expect(summary).to_be_visible()
+    assert "personenbezogene Daten" in summary.inner_text()
     screenshot(page, JOURNEY, "05-zuordnung-fehler")
     assert_accessible(page, "Zuordnung mit Fehler")
 
     email_question = page.locator("fieldset.survey-question", has_text="E-Mail")
     email_question.get_by_label("Art der Frage").select_option("ignore")
     page.get_by_role("button", name="Zuordnung speichern und Vorschau zeigen").click()
+    expect(page.get_by_role("heading", name="Vorschau des Imports")).to_be_visible()
     assert "/preview" in page.url
     assert page.get_by_text("400 Antworten gelesen").count() == 1
     screenshot(page, JOURNEY, "06-vorschau")
     assert_accessible(page, "Vorschau")
     page.get_by_role("button", name=re.compile("Antworten jetzt importieren")).click()
-    assert page.get_by_text("400 Antworten importiert.").count() == 1
+    expect(page.get_by_text("400 Antworten importiert.")).to_be_visible()
     assert page.get_by_role("heading", name="Bürgerbefragung 2. Welle").count() == 1
     screenshot(page, JOURNEY, "07-zweite-welle")
     assert_accessible(page, "Zweite Welle")
@@ -105,7 +111,7 @@ def test_strategieteam_importiert_zweite_welle(page, live_server, tmp_path):
     page.goto(f"{base}/surveys/priorities")
     page.get_by_label("Name des Laufs").fill("Priorisierung Frühjahr 2023")
     page.get_by_role("button", name="Lauf festschreiben").click()
-    assert page.get_by_role("heading", name="Priorisierung Frühjahr 2023").count() == 1
+    expect(page.get_by_role("heading", name="Priorisierung Frühjahr 2023")).to_be_visible()
     screenshot(page, JOURNEY, "10-lauf")
     assert_accessible(page, "Festgeschriebener Lauf")
     page.goto(f"{base}/surveys/priorities/runs")
