@@ -188,6 +188,8 @@ class MeasureFilterForm(FlaskForm):
     priority = SelectField(_l("Priority"), choices=[], validators=[Optional()])
     area = SelectField(_l("Smart City Index area"), choices=[], validators=[Optional()])
     sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()])
+    dir = SelectField(_l("Order"), choices=[("asc", _l("Ascending")), ("desc", _l("Descending"))],
+                      validators=[Optional()])
 
     def set_choices(self, fields) -> None:
         self.field.choices = [("", _l("All fields"))] + [(str(f.id), f"{f.code} – {f.name}") for f in fields]
@@ -206,6 +208,8 @@ class NeedFilterForm(FlaskForm):
     field = SelectField(_l("Action field"), choices=[], validators=[Optional()])
     without_measure = BooleanField(_l("Only needs without a measure"))
     sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()])
+    dir = SelectField(_l("Order"), choices=[("asc", _l("Ascending")), ("desc", _l("Descending"))],
+                      validators=[Optional()])
 
     def set_choices(self, fields) -> None:
         self.field.choices = [("", _l("All fields"))] + [(str(f.id), f"{f.code} – {f.name}") for f in fields]
