@@ -29,6 +29,7 @@ from planner.findings.services import MEASURE_KIND, kinds_for
 TOO_LONG = _l("The text is too long: at most %(max)d characters are allowed.")
 EMPTY = _l("Please enter a text.")
 CHOOSE = _l("Please choose")
+ORDER_CHOICES = [("asc", _l("Ascending")), ("desc", _l("Descending"))]
 
 
 def with_placeholder(choices):
@@ -188,8 +189,7 @@ class MeasureFilterForm(FlaskForm):
     priority = SelectField(_l("Priority"), choices=[], validators=[Optional()])
     area = SelectField(_l("Smart City Index area"), choices=[], validators=[Optional()])
     sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()])
-    dir = SelectField(_l("Order"), choices=[("asc", _l("Ascending")), ("desc", _l("Descending"))],
-                      validators=[Optional()])
+    order = SelectField(_l("Order"), choices=[], validators=[Optional()])
 
     def set_choices(self, fields) -> None:
         self.field.choices = [("", _l("All fields"))] + [(str(f.id), f"{f.code} – {f.name}") for f in fields]
@@ -198,6 +198,7 @@ class MeasureFilterForm(FlaskForm):
         self.area.choices = [("", _l("All areas"))] + [(a.value, a.label) for a in SmartCityArea]
         self.sort.choices = [("number", _l("Number")), ("title", _l("Title")), ("priority", _l("Priority")),
                              ("status", _l("Status"))]
+        self.order.choices = ORDER_CHOICES
 
 
 class NeedFilterForm(FlaskForm):
@@ -208,9 +209,9 @@ class NeedFilterForm(FlaskForm):
     field = SelectField(_l("Action field"), choices=[], validators=[Optional()])
     without_measure = BooleanField(_l("Only needs without a measure"))
     sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()])
-    dir = SelectField(_l("Order"), choices=[("asc", _l("Ascending")), ("desc", _l("Descending"))],
-                      validators=[Optional()])
+    order = SelectField(_l("Order"), choices=[], validators=[Optional()])
 
     def set_choices(self, fields) -> None:
         self.field.choices = [("", _l("All fields"))] + [(str(f.id), f"{f.code} – {f.name}") for f in fields]
         self.sort.choices = [("number", _l("Number")), ("text", _l("Text"))]
+        self.order.choices = ORDER_CHOICES

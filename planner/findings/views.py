@@ -149,9 +149,9 @@ def need_list():
     field_id = int(form.field.data) if (form.field.data or "").isdigit() else None
     sort = form.sort.data or "number"
     stmt = services.needs_query(current_user, field_id, form.q.data, bool(form.without_measure.data), sort,
-                                request.args.get("dir") == "desc")
+                                request.args.get("order") == "desc")
     page = db.paginate(stmt, per_page=50, error_out=False)
-    filters = {k: v for k, v in request.args.items() if k in ("field", "q", "without_measure", "sort", "dir") and v}
+    filters = {k: v for k, v in request.args.items() if k in ("field", "q", "without_measure", "sort", "order") and v}
     return render_template("findings/need_list.html", page=page, form=form, filters=filters)
 
 
@@ -290,10 +290,10 @@ def measure_list():
     field_id = int(form.field.data) if (form.field.data or "").isdigit() else None
     stmt = services.measures_query(
         field_id, form.status.data or None, form.priority.data or None, form.area.data or None, form.q.data,
-        form.sort.data or "number", request.args.get("dir") == "desc",
+        form.sort.data or "number", request.args.get("order") == "desc",
     )
     page = db.paginate(stmt, per_page=50, error_out=False)
-    keys = ("field", "status", "priority", "area", "q", "sort", "dir")
+    keys = ("field", "status", "priority", "area", "q", "sort", "order")
     filters = {k: v for k, v in request.args.items() if k in keys and v}
     return render_template("findings/measure_list.html", page=page, form=form, filters=filters,
                            may_create=services.is_staff(current_user))

@@ -334,7 +334,7 @@ def test_lists_filter_sort_and_stay_free_of_n_plus_1(app, client, auth, scene):
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            response = client.get("/findings/measures?sort=title&dir=desc")
+            response = client.get("/findings/measures?sort=title&order=desc")
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200
