@@ -481,3 +481,42 @@ def test_vote_only_for_own_workshop_poll(ctx):
 
     with pytest.raises(NotAllowed):
         services.vote(other.participation, poll, {poll.options[0].id: "yes", poll.options[1].id: "no"})
+
+
+def test_answer_forms_carry_working_csrf_tokens(tmp_path):
+    """With CSRF on (as in production): the link page and "My invitations" send tokens the server accepts."""
+    import re
+
+    from tests.conftest import make_test_app
+
+    app = make_test_app(tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        db.create_all()
+        person = factories.person()
+        mine = factories.participation(person=person, invitation_status=InvitationStatus.INVITED)
+        inv, token = helpers.invitation()
+        db.session.commit()
+        pid, mine_id = person.id, mine.id
+    client = app.test_client()
+    html = client.get(f"/invitations/r/{token}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert client.post(f"/invitations/r/{token}/answer", data={"answer": "decline"}).status_code == 400
+    response = client.post(f"/invitations/r/{token}/answer", data={"answer": "decline", "csrf_token": csrf})
+    assert response.status_code == 302
+    client.get("/logout")
+    with app.app_context():
+        factories.user(role="expert", email="csrf-expert@example.org", person_id=pid)
+        db.session.commit()
+    login_page = client.get("/login").get_data(as_text=True)
+    login_csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
+    client.post("/login", data={"email": "csrf-expert@example.org", "password": factories.PASSWORD,
+                                "csrf_token": login_csrf})
+    html = client.get("/invitations/mine").get_data(as_text=True)
+    prefixed = re.search(rf'name="p{mine_id}-csrf_token" value="([^"]+)"', html).group(1)
+    response = client.post(f"/invitations/mine/{mine_id}", data={
+        "answer": "accept", f"p{mine_id}-csrf_token": prefixed, f"p{mine_id}-consent": "y"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Participation, mine_id).invitation_status == InvitationStatus.ACCEPTED
+        db.session.remove()
+        db.engine.dispose()
