@@ -10,14 +10,6 @@ from planner.core.errors import DomainError
 from planner.extensions import db
 
 
-def _count_lines(path: Path) -> int:
-    lines = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            lines += chunk.count(b"\n")
-    return max(lines, 1)
-
-
 @click.command("import-survey")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mapping", "mapping_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -46,10 +38,14 @@ def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on
         title or file.stem, wave,
         starts_on.date() if starts_on else None, ends_on.date() if ends_on else None,
     )
-    total = _count_lines(file)
+    total = max(file.stat().st_size, 1)
     try:
         with click.progressbar(length=total, label="Importing") as bar:
-            survey = services.import_file(user, file, file.name, mapping, meta, progress=lambda row: bar.update(1))
+            # Per batch (not per row): the bar follows the bytes read (XLSX: the rows read).
+            def progress(rows: int, position: int | None) -> None:
+                bar.update(max(0, min(total, position if position is not None else rows) - bar.pos))
+
+            survey = services.import_file(user, file, file.name, mapping, meta, progress=progress)
     except services.ImportRejected as error:
         db.session.rollback()
         for row_error in error.errors[:50]:

@@ -59,6 +59,19 @@ class Row:
 
 
 @dataclass
+class Batch:
+    """Consecutive rows of the file: the well-formed ones (raw cells, not yet stripped) and the broken ones."""
+
+    lines: list[int] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    broken: list[RowError] = field(default_factory=list)
+    position: int | None = None  # bytes of the file read so far (CSV), for progress
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.broken)
+
+
+@dataclass
 class ColumnProfile:
     values: Counter = field(default_factory=Counter)
     filled: int = 0
@@ -87,6 +100,21 @@ class Table:
 
     def rows(self) -> Iterator[Row]:  # pragma: no cover - implemented by subclasses
         raise NotImplementedError
+
+    def batches(self, size: int) -> Iterator[Batch]:
+        """The rows in batches of `size` (the bulk import's unit of work)."""
+        batch = Batch()
+        for row in self.rows():
+            if row.error:
+                batch.broken.append(row.error)
+            else:
+                batch.lines.append(row.line)
+                batch.rows.append(row.cells)
+            if len(batch) >= size:
+                yield batch
+                batch = Batch()
+        if len(batch):
+            yield batch
 
     def _check(self, line: int, cells: list[str]) -> Row:
         if len(cells) != len(self.header):
@@ -153,13 +181,53 @@ class CsvTable(Table):
         super().__init__(_clean_header(header))
 
     @contextmanager
-    def _open(self):
+    def _open(self, with_raw: bool = False):
         with self.path.open("rb") as raw:
             text = io.TextIOWrapper(raw, encoding=self.encoding, newline="", errors="strict")
             try:
-                yield csv.reader(text, delimiter=self.delimiter)
+                reader = csv.reader(text, delimiter=self.delimiter)
+                yield (reader, raw) if with_raw else reader
             finally:
                 text.detach()
+
+    def batches(self, size: int) -> Iterator[Batch]:
+        """Like ``rows()`` but without a Row object per line and without stripping every cell: the mapper looks
+        raw cells up and strips only the values it has not seen before."""
+        width = len(self.header)
+        with self._open(with_raw=True) as (reader, raw):
+            seen_header = False
+            previous_line = 0
+            batch = Batch()
+            try:
+                for record in reader:
+                    start = previous_line + 1
+                    previous_line = reader.line_num
+                    if not any(record) or not "".join(record).strip():
+                        continue
+                    if not seen_header:
+                        seen_header = True
+                        continue
+                    if len(record) == width:
+                        batch.lines.append(start)
+                        batch.rows.append(record)
+                    else:
+                        batch.broken.append(self._check(start, record).error)
+                    if len(batch) >= size:
+                        batch.position = raw.tell()
+                        yield batch
+                        batch = Batch()
+            except UnicodeDecodeError as error:
+                raise ImportFileError(
+                    _l("Line %(line)s contains characters that are not %(encoding)s.", line=previous_line + 1,
+                       encoding=self.encoding.upper())
+                ) from error
+            except csv.Error as error:
+                raise ImportFileError(
+                    _l("The file is not valid CSV (line %(line)s): %(error)s", line=reader.line_num, error=str(error))
+                ) from error
+            if len(batch):
+                batch.position = raw.tell()
+                yield batch
 
     def rows(self) -> Iterator[Row]:
         with self._open() as reader:
@@ -333,7 +401,16 @@ def personal_data_reason(column: str, column_profile: dict | None) -> str | None
     return None
 
 
+_DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
+
+
 def redact(text: str) -> str:
-    """Free text stays anonymous: e-mail and IP addresses inside comments are removed."""
-    text = EMAIL_RE.sub("[E-Mail entfernt]", text)
-    return IPV4_RE.sub("[IP entfernt]", text)
+    """Free text stays anonymous: e-mail and IP addresses inside comments are removed.
+
+    The regular expressions only run when the cheap tests say they could match (an "@"; a digit, a dot and a
+    digit): most comments contain neither, and EMAIL_RE tries every start position of a long text."""
+    if "@" in text:
+        text = EMAIL_RE.sub("[E-Mail entfernt]", text)
+    if _DIGIT_DOT_DIGIT.search(text):
+        text = IPV4_RE.sub("[IP entfernt]", text)
+    return text
