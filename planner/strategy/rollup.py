@@ -409,7 +409,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     """Reads the database once (a fixed number of queries, whatever the size) into a ``Rollup``."""
     from flask import current_app
     from sqlalchemy import func, select
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import aliased, selectinload
 
     from planner.extensions import db
     from planner.fields.models import ActionField, StrategyProcess
@@ -565,15 +565,46 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
         surveys=surveys,
     )
 
-    # Findings and measures: one query each (plus their link tables via selectinload).
-    findings = db.session.scalars(select(Finding).order_by(Finding.id)).all()
-    measure_options = [selectinload(Measure.needs)]
-    for name in ("kpis", "dependencies"):
-        attr = getattr(Measure, name, None)
-        if attr is not None and hasattr(attr, "property") and hasattr(attr.property, "mapper"):
-            measure_options.append(selectinload(attr))
-    measures = db.session.scalars(select(Measure).options(*measure_options).order_by(Measure.id)).all()
-    accepted_measures = [m for m in measures if m.status == MeasureStatus.ACCEPTED]
+    # Findings and accepted measures as plain rows (no ORM objects: 50,000 findings stay cheap), their links
+    # (needs, KPIs, dependencies) in one grouped query each, whatever the size.
+    from planner.findings.models import MeasureKPI, measure_dependencies, measure_needs
+
+    findings = db.session.execute(
+        select(Finding.id, Finding.field_id, Finding.kind, Finding.text, Finding.number, Finding.workshop_id,
+               Finding.agenda_block_id).order_by(Finding.id)
+    ).all()
+    accepted = Measure.status == MeasureStatus.ACCEPTED
+    measures = db.session.execute(
+        select(Measure.id, Measure.field_id, Measure.number, Measure.title, Measure.description, Measure.goal,
+               Measure.expected_effect, Measure.lead_unit, Measure.partners, Measure.funding_type,
+               Measure.cost_estimate, Measure.priority, Measure.start_year, Measure.end_year, Measure.index_area,
+               Measure.official_answer).where(accepted).order_by(Measure.id)
+    ).all()
+    needs_of: dict[int, list[int]] = defaultdict(list)
+    for measure_id, need_id in db.session.execute(
+        select(measure_needs.c.measure_id, measure_needs.c.need_id)
+        .join(Measure, Measure.id == measure_needs.c.measure_id).where(accepted)
+        .order_by(measure_needs.c.measure_id, measure_needs.c.need_id)
+    ):
+        needs_of[measure_id].append(need_id)
+    kpis_of: dict[int, list[KPI]] = defaultdict(list)
+    for k in db.session.execute(
+        select(MeasureKPI.measure_id, MeasureKPI.indicator, MeasureKPI.unit, MeasureKPI.baseline,
+               MeasureKPI.target_value, MeasureKPI.target_year)
+        .join(Measure, Measure.id == MeasureKPI.measure_id).where(accepted).order_by(MeasureKPI.id)
+    ):
+        kpis_of[k.measure_id].append(KPI(indicator=_text(k.indicator), unit=_text(k.unit), baseline=_text(k.baseline),
+                                         target_value=_text(k.target_value), target_year=_int_or_none(k.target_year)))
+    target = aliased(Measure)
+    deps_of: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for measure_id, other_id, other_number, other_field in db.session.execute(
+        select(measure_dependencies.c.measure_id, target.id, target.number, target.field_id)
+        .join(Measure, Measure.id == measure_dependencies.c.measure_id)
+        .join(target, target.id == measure_dependencies.c.depends_on_id)
+        .where(accepted).order_by(measure_dependencies.c.measure_id, target.number_key, target.id)
+    ):
+        code = field_code.get(other_field, "")
+        deps_of[measure_id].append((other_number or f"{code}-M{other_id:02d}", code))
 
     blocks = {b.id: b for w in workshops for b in (getattr(w, "agenda_blocks", None) or ())}
     workshops_by_id = {w.id: w for w in workshops}
@@ -589,69 +620,66 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
                                    formula=priority.formula)
 
     answered_by: dict[int, list[str]] = defaultdict(list)
-    for m in accepted_measures:
-        for need in m.needs:
-            answered_by[need.id].append(measure_number[m.id])
+    for m in measures:
+        for need_id in needs_of[m.id]:
+            answered_by[need_id].append(measure_number[m.id])
+
+    workshop_sources: dict[tuple, Source] = {}
 
     def source_of(finding) -> Source:
         if finding.id in need_sources:
             comment_id, excerpt = need_sources[finding.id]
             return Source(kind="survey", survey_comment_id=comment_id, excerpt=excerpt or "")
+        key = (finding.workshop_id, finding.agenda_block_id)
+        cached = workshop_sources.get(key)
+        if cached is not None:
+            return cached
         workshop = workshops_by_id.get(finding.workshop_id)
-        if workshop is not None:
-            block = blocks.get(getattr(finding, "agenda_block_id", None))
-            return Source(kind="workshop", workshop_title=workshop.title, workshop_day=_local_day(workshop.starts_at),
-                          agenda_block=block.title if block else "")
-        return Source(kind="none")
+        if workshop is None:
+            return Source(kind="none")
+        block = blocks.get(finding.agenda_block_id)
+        source = workshop_sources[key] = Source(
+            kind="workshop", workshop_title=workshop.title, workshop_day=_local_day(workshop.starts_at),
+            agenda_block=block.title if block else "")
+        return source
 
     needs_by_id: dict[int, Need] = {}
     per_field_status: dict[int, list[StatusItem]] = defaultdict(list)
     per_field_needs: dict[int, list[Need]] = defaultdict(list)
+    finding_numbers: dict[int, str] = {}
     for f in findings:
         code = field_code.get(f.field_id, "")
+        number = finding_numbers[f.id] = _finding_number(f, code)
         if f.kind == FindingKind.NEED:
-            need = Need(id=f.id, number=_finding_number(f, code), text=f.text, source=source_of(f),
+            need = Need(id=f.id, number=number, text=f.text, source=source_of(f),
                         measure_numbers=tuple(answered_by.get(f.id, ())))
             needs_by_id[f.id] = need
             per_field_needs[f.field_id].append(need)
         else:
-            per_field_status[f.field_id].append(StatusItem(number=_finding_number(f, code), kind=_code(f.kind),
-                                                           text=f.text))
+            per_field_status[f.field_id].append(StatusItem(number=number, kind=_code(f.kind), text=f.text))
     swot_order = {"strength": 0, "weakness": 1, "opportunity": 2, "risk": 3}
     for items in per_field_status.values():
         items.sort(key=lambda s: (swot_order.get(s.kind, 9), s.number))
 
     dependencies = []
     per_field_measures: dict[int, list[MeasureSheet]] = defaultdict(list)
-    for m in accepted_measures:
+    for m in measures:
         code = field_code.get(m.field_id, "")
         deps = []
-        raw = getattr(m, "dependencies", None)
-        if raw and not isinstance(raw, str):
-            for other in raw:
-                other = getattr(other, "depends_on", None) or getattr(other, "target", None) or other
-                other_id = getattr(other, "id", None)
-                if other_id in measure_number:
-                    deps.append(measure_number[other_id])
-                    dependencies.append(Dependency(measure_number[m.id], code, measure_number[other_id],
-                                                   field_code.get(other.field_id, "")))
-        kpis = tuple(
-            KPI(indicator=_text(getattr(k, "indicator", "")), unit=_text(getattr(k, "unit", "")),
-                baseline=_text(getattr(k, "baseline", "")), target_value=_text(getattr(k, "target_value", "")),
-                target_year=_int_or_none(getattr(k, "target_year", None)))
-            for k in (getattr(m, "kpis", None) or ())
-        )
+        for other_number, other_code in deps_of[m.id]:
+            deps.append(other_number)
+            dependencies.append(Dependency(measure_number[m.id], code, other_number, other_code))
         score = measure_scores.get(m.id)
         sheet = MeasureSheet(
             id=m.id, number=measure_number[m.id], title=m.title, field_code=code, description=m.description or "",
-            goal=_text(getattr(m, "goal", "")), expected_effect=_text(getattr(m, "expected_effect", "")),
+            goal=_text(m.goal), expected_effect=_text(m.expected_effect),
             lead_unit=m.lead_unit or "", partners=m.partners or "", funding=_code(m.funding_type),
-            cost_estimate=_text(getattr(m, "cost_estimate", "")), priority=_code(m.priority),
+            cost_estimate=_text(m.cost_estimate), priority=_code(m.priority),
             start_year=m.start_year, end_year=m.end_year,
             milestone=milestone_for(m.start_year, m.end_year, process.milestone_years),
-            bitkom_area=_text(getattr(m, "bitkom_area", None) or getattr(m, "index_area", None)),
-            official_answer=_text(getattr(m, "official_answer", "")),
-            kpis=kpis, need_numbers=tuple(n.number for n in (needs_by_id.get(x.id) for x in m.needs) if n),
+            bitkom_area=_text(m.index_area), official_answer=_text(m.official_answer),
+            kpis=tuple(kpis_of[m.id]),
+            need_numbers=tuple(needs_by_id[x].number for x in needs_of[m.id] if x in needs_by_id),
             depends_on=tuple(deps), score=float(score.score) if score else None,
             rank=int(score.rank) if score else None,
         )
@@ -677,11 +705,12 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
                     score=m.score, start_year=m.start_year, end_year=m.end_year)
         for i, m in enumerate(all_sheets, start=1)
     )
+    by_milestone: dict[int | None, list[MeasureSheet]] = defaultdict(list)
+    for m in all_sheets:
+        by_milestone[m.milestone].append(m)
     stages = []
     for year in process.milestone_years:
-        entries = sorted(
-            (m for m in all_sheets if m.milestone == year), key=lambda m: (m.start_year or 0, m.end_year or 0, m.number)
-        )
+        entries = sorted(by_milestone[year], key=lambda m: (m.start_year or 0, m.end_year or 0, m.number))
         stages.append(RoadmapStage(year=year, entries=tuple(
             RoadmapEntry(m.number, m.title, m.field_code, m.start_year, m.end_year) for m in entries)))
     unscheduled = tuple(
@@ -700,9 +729,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
             continue
         grouped: dict[int | None, list[StatusItem]] = defaultdict(list)
         for f in findings_by_ws[w.id]:
-            grouped[getattr(f, "agenda_block_id", None)].append(
-                StatusItem(number=_finding_number(f, field_code.get(f.field_id, "")), kind=_code(f.kind), text=f.text)
-            )
+            grouped[f.agenda_block_id].append(StatusItem(number=finding_numbers[f.id], kind=_code(f.kind), text=f.text))
         block_docs = []
         for b in getattr(w, "agenda_blocks", None) or ():
             if grouped.get(b.id):
@@ -714,9 +741,12 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     participant_ids = accepted_people | attended_people
     organisations = []
     if participant_ids:
+        taking_part = (Participation.invitation_status == InvitationStatus.ACCEPTED) | Participation.attended.is_(True)
         orgs = db.session.scalars(
             select(Organisation)
-            .where(Organisation.id.in_(select(Person.organisation_id).where(Person.id.in_(participant_ids))))
+            .where(Organisation.id.in_(
+                select(Person.organisation_id).join(Participation, Participation.person_id == Person.id)
+                .where(taking_part)))
             .options(selectinload(Organisation.people))
             .order_by(Organisation.name)
         ).all()
@@ -724,9 +754,10 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
             named = tuple(p.full_name for p in org.people if p.has_consent and p.id in participant_ids)
             organisations.append(OrganisationEntry(name=org.name, sector=_code(org.sector), people=named))
 
+    needs_by_number = {n.number: n for n in needs_by_id.values()}
     sources = tuple(
         MeasureSources(number=m.number, title=m.title,
-                       needs=tuple(n for c in chapters for n in c.needs if n.number in m.need_numbers))
+                       needs=tuple(needs_by_number[x] for x in m.need_numbers if x in needs_by_number))
         for m in all_sheets
     )
 

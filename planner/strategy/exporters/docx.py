@@ -4,11 +4,12 @@ charts as PNG images, page numbers in the footer and the document's core propert
 from __future__ import annotations
 
 import io
+import re
 from typing import BinaryIO
+from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
-from docx.enum.text import WD_BREAK
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from flask_babel import force_locale
@@ -70,22 +71,64 @@ def _update_fields_on_open(document) -> None:
     settings.append(update)
 
 
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+TEXT_WIDTH = 9360  # twips: the default template's text width (A4/Letter with its margins), for table grids
+
+
+def _x(text) -> str:
+    """Text for a w:t element: escaped, without the control characters XML forbids."""
+    return xml_escape(_INVALID_XML.sub("", str(text)))
+
+
 class _Writer:
+    """Writes the body as WordprocessingML text and parses it in chunks: python-docx's own API walks the
+    body and the style list on every paragraph and cell, which is quadratic for a paper of thousands of
+    paragraphs and tables. Pictures and section properties still go through python-docx."""
+
     def __init__(self, rollup: Rollup):
         self.r = rollup
         self.p = PaperHelpers(rollup)
         self.doc = Document()
+        self._parts: list[str] = []
+        self._body = self.doc.element.body
+        self._sect_pr = self._body.find(qn("w:sectPr"))
+        styles = self.doc.styles
+        self._style = {name: styles[name].style_id for name in (
+            "Heading 1", "Heading 2", "Heading 3", "List Bullet", "Caption", "Title", "Subtitle", "Table Grid")}
+
+    def _flush(self) -> None:
+        """Moves the XML written so far into the document body (before its section properties)."""
+        if not self._parts:
+            return
+        fragment = parse_xml(f'<w:body xmlns:w="{_W}">{"".join(self._parts)}</w:body>')
+        self._parts = []
+        for element in list(fragment):
+            self._sect_pr.addprevious(element)
+
+    @staticmethod
+    def _run(text, bold: bool = False, italic: bool = False) -> str:
+        props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
+        rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
+        return f'<w:r>{rpr}<w:t xml:space="preserve">{_x(text)}</w:t></w:r>'
+
+    def _p(self, text: str = "", style: str | None = None, bold: bool = False, italic: bool = False,
+           keep_next: bool = False) -> str:
+        ppr = ""
+        if style or keep_next:
+            ppr = "<w:pPr>" + (f'<w:pStyle w:val="{self._style[style]}"/>' if style else "") + \
+                  ("<w:keepNext/>" if keep_next else "") + "</w:pPr>"
+        return f"<w:p>{ppr}{self._run(text, bold, italic) if text != '' else ''}</w:p>"
 
     # small building blocks
-    def heading(self, text: str, level: int):
-        return self.doc.add_heading(text, level=level)
+    def heading(self, text: str, level: int) -> None:
+        self._parts.append(self._p(text, f"Heading {level}"))
 
-    def para(self, text: str = "", italic: bool = False, bold: bool = False):
-        paragraph = self.doc.add_paragraph()
-        run = paragraph.add_run(text)
-        run.italic = italic
-        run.bold = bold
-        return paragraph
+    def para(self, text: str = "", italic: bool = False, bold: bool = False) -> None:
+        self._parts.append(self._p(text, bold=bold, italic=italic, keep_next=bold))
+
+    def styled(self, text: str, style: str) -> None:
+        self._parts.append(self._p(text, style))
 
     def markdown(self, text: str) -> None:
         for block in (text or "").split("\n\n"):
@@ -94,44 +137,51 @@ class _Writer:
                 continue
             lines = [line.strip() for line in plain.splitlines() if line.strip()]
             if block.lstrip().startswith(("- ", "* ")):
-                for line in lines:
-                    self.doc.add_paragraph(line, style="List Bullet")
+                self.bullets(lines)
             else:
-                self.doc.add_paragraph(" ".join(lines))
+                self.para(" ".join(lines))
 
     def missing(self, text: str) -> None:
         self.para(text, italic=True)
 
     def bullets(self, items) -> None:
-        for item in items:
-            self.doc.add_paragraph(str(item), style="List Bullet")
+        self._parts.extend(self._p(str(item), "List Bullet") for item in items)
 
-    def table(self, caption: str, header: list[str] | None, rows: list[list]) -> None:
-        self.doc.add_paragraph(caption, style="Caption")
+    def table(self, caption: str, header: list[str] | None, rows: list[list], widths: tuple[float, ...] = ()) -> None:
+        """A table in the "Table Grid" style; a repeated bold header row when ``header`` is given."""
+        self._parts.append(self._p(caption, "Caption", keep_next=True))
         cols = len(header) if header else max((len(r) for r in rows), default=1)
-        table = self.doc.add_table(rows=0, cols=cols)
-        table.style = "Table Grid"
+        shares = widths if len(widths) == cols else (1 / cols,) * cols
+        twips = [int(TEXT_WIDTH * share) for share in shares]
+        out = [f'<w:tbl><w:tblPr><w:tblStyle w:val="{self._style["Table Grid"]}"/><w:tblW w:w="0" w:type="auto"/>'
+               '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
+               'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
+               "".join(f'<w:gridCol w:w="{w}"/>' for w in twips), "</w:tblGrid>"]
+        cell_start = [f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p>' for w in twips]
         if header:
-            cells = table.add_row().cells
-            for cell, text in zip(cells, header, strict=False):
-                cell.text = ""
-                run = cell.paragraphs[0].add_run(str(text))
-                run.bold = True
-            _repeat_header(table.rows[0])
+            out.append('<w:tr><w:trPr><w:tblHeader/></w:trPr>')
+            out.extend(f"{cell_start[i]}{self._run(text, bold=True)}</w:p></w:tc>"
+                       for i, text in enumerate(list(header)[:cols]))
+            out.append("</w:tr>")
         for row in rows:
-            cells = table.add_row().cells
-            for cell, value in zip(cells, row, strict=False):
-                cell.text = "–" if value in (None, "") else str(value)
-        self.doc.add_paragraph()
+            out.append("<w:tr>")
+            values = list(row)[:cols] + [""] * (cols - len(row))
+            out.extend(f"{cell_start[i]}{self._run('–' if v in (None, '') else v)}</w:p></w:tc>"
+                       for i, v in enumerate(values))
+            out.append("</w:tr>")
+        out.append("</w:tbl>")
+        self._parts.append("".join(out))
+        self._parts.append("<w:p/>")
 
     def image(self, png: bytes | None, caption: str) -> None:
         if not png:
             return
+        self._flush()
         self.doc.add_picture(io.BytesIO(png), width=Cm(15.5))
-        self.doc.add_paragraph(caption, style="Caption")
+        self.styled(caption, "Caption")
 
     def page_break(self) -> None:
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self._parts.append('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
 
     # the document
     def write(self) -> Document:
@@ -157,15 +207,16 @@ class _Writer:
 
         # cover
         self.para(r.process.city, bold=True)
-        doc.add_paragraph(title, style="Title")
+        self.styled(title, "Title")
         subtitle = _("Strategic action concept to %(year)s", year=r.process.target_year)
         if r.short:
             subtitle += " – " + _("Short version")
-        doc.add_paragraph(subtitle, style="Subtitle")
+        self.styled(subtitle, "Subtitle")
         self.para(_("Version %(number)s", number=r.version) if r.version else _("Draft"))
         self.page_break()
 
         self.para(_("Contents"), bold=True)
+        self._flush()
         _field(doc.add_paragraph(), 'TOC \\o "1-3" \\h \\z \\u', _("Right-click to update the table of contents."))
         self.page_break()
 
@@ -197,6 +248,7 @@ class _Writer:
                 else:
                     self.missing(_("This section has not been written yet."))
             self.annex()
+        self._flush()
         return doc
 
     def starting_point(self) -> None:
@@ -267,8 +319,7 @@ class _Writer:
                 self.heading(_("Needs for action"), 3)
                 for n in f.needs:
                     extra = f"; {_('answered by')} {', '.join(n.measure_numbers)}" if n.measure_numbers else ""
-                    self.doc.add_paragraph(f"{n.number} {n.text} ({_('Source')}: {p.source(n.source)}{extra})",
-                                           style="List Bullet")
+                    self.styled(f"{n.number} {n.text} ({_('Source')}: {p.source(n.source)}{extra})", "List Bullet")
                 if not f.needs:
                     self.missing(_("No needs for action recorded."))
             self.heading(_("Top measures") if r.short else _("Measures"), 3)
@@ -288,7 +339,7 @@ class _Writer:
                         + (f" ({k.target_year})" if k.target_year else "") for k in m.kpis)],
                     [_("Official answer"), m.official_answer],
                 ]
-                self.table(_("Fact sheet %(number)s", number=m.number), None, rows)
+                self.table(_("Fact sheet %(number)s", number=m.number), None, rows, widths=(0.3, 0.7))
             if not f.measures:
                 self.missing(_("No measure has been accepted in this field yet."))
 
@@ -350,13 +401,6 @@ class _Writer:
         for s in r.annex.sources:
             self.para(f"{s.number} {s.title}", bold=True)
             self.bullets(f"{n.number} {n.text} – {p.source(n.source)}" for n in s.needs)
-
-
-def _repeat_header(row) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    element = OxmlElement("w:tblHeader")
-    element.set(qn("w:val"), "true")
-    tr_pr.append(element)
 
 
 def export(rollup: Rollup, output: BinaryIO) -> None:
