@@ -6,7 +6,7 @@ from planner.core.permissions import Role
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
-from planner.surveys import views  # noqa: E402,F401
+from planner.surveys import tasks, views  # noqa: E402,F401
 
 add_nav("surveys.list", _l("Citizen survey"), roles=[Role.FACILITATOR, Role.STRATEGY_TEAM], order=60)
 

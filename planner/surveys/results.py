@@ -54,23 +54,32 @@ def response_count(survey_id: int) -> int:
     return db.session.scalar(_base(survey_id, func.count(SurveyResponse.id))) or 0
 
 
-def question_result(question: SurveyQuestion, n: int | None = None, where=None) -> QuestionResult:
-    """The result of one question; `where` narrows the respondents (used by breakdowns)."""
-    survey_id = question.survey_id
-    conditions = [SurveyResponse.survey_id == survey_id]
-    if where is not None:
-        conditions.append(where)
-    if n is None:
-        n = db.session.scalar(select(func.count(SurveyResponse.id)).where(*conditions)) or 0
+def _aggregates(question: SurveyQuestion) -> tuple[list, object | None]:
+    """The SELECT columns a question's result needs, and (choices, ratings) the answer value to group by."""
     key = question.key
-    kind = question.kind
-    if kind in (QuestionKind.SINGLE, QuestionKind.DEMOGRAPHIC):
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.DEMOGRAPHIC):
         value = _answer(key).as_string()
-        counts = dict(
-            db.session.execute(
-                select(value, func.count()).where(*conditions, value.is_not(None)).group_by(value)
-            ).all()
-        )
+        return [value, func.count()], value
+    if question.kind == QuestionKind.RATING:
+        value = _answer(key).as_integer()
+        return [value, func.count()], value
+    if question.kind == QuestionKind.MULTIPLE:
+        sums = [func.count(_answer(option_key(key, i)).as_integer()) for i in range(len(question.options))]
+        return [func.count(_answer(key).as_integer()), *sums], None
+    if question.kind == QuestionKind.RANKING:
+        columns = [func.count(_answer(key).as_integer())]
+        for i in range(len(question.options)):
+            rank = _answer(option_key(key, i)).as_integer()
+            columns += [func.count(rank), func.avg(rank)]
+        return columns, None
+    return [], None
+
+
+def _build(question: SurveyQuestion, n: int, data) -> QuestionResult:
+    """A QuestionResult from what `_aggregates` selected: {value: count} for choices and ratings, one row else."""
+    key, kind = question.key, question.kind
+    if kind in (QuestionKind.SINGLE, QuestionKind.DEMOGRAPHIC):
+        counts = data
         answered = sum(counts.values())
         labels = [o for o in question.options if o in counts] + sorted(o for o in counts if o not in question.options)
         rows = tuple(
@@ -78,12 +87,7 @@ def question_result(question: SurveyQuestion, n: int | None = None, where=None) 
         )
         return QuestionResult(key, question.text, kind, n, answered, rows)
     if kind == QuestionKind.RATING:
-        value = _answer(key).as_integer()
-        counts = dict(
-            db.session.execute(
-                select(value, func.count()).where(*conditions, value.is_not(None)).group_by(value)
-            ).all()
-        )
+        counts = data
         answered = sum(counts.values())
         scale = question.scale or 5
         rows = tuple(
@@ -93,9 +97,7 @@ def question_result(question: SurveyQuestion, n: int | None = None, where=None) 
         mean = sum(v * c for v, c in counts.items()) / answered if answered else None
         return QuestionResult(key, question.text, kind, n, answered, rows, mean=mean, scale=scale)
     if kind == QuestionKind.MULTIPLE:
-        sums = [func.count(_answer(option_key(key, i)).as_integer()) for i in range(len(question.options))]
-        answered_col = func.count(_answer(key).as_integer())
-        values = db.session.execute(select(answered_col, *sums).where(*conditions)).one()
+        values = data
         answered = values[0] or 0
         rows = tuple(
             ResultRow(label, values[i + 1] or 0, (values[i + 1] or 0) / answered if answered else None)
@@ -103,12 +105,7 @@ def question_result(question: SurveyQuestion, n: int | None = None, where=None) 
         )
         return QuestionResult(key, question.text, kind, n, answered, rows)
     if kind == QuestionKind.RANKING:
-        columns = []
-        for i in range(len(question.options)):
-            rank = _answer(option_key(key, i)).as_integer()
-            columns += [func.count(rank), func.avg(rank)]
-        answered_col = func.count(_answer(key).as_integer())
-        values = db.session.execute(select(answered_col, *columns).where(*conditions)).one()
+        values = data
         answered = values[0] or 0
         rows = []
         for i, label in enumerate(question.options):
@@ -117,16 +114,34 @@ def question_result(question: SurveyQuestion, n: int | None = None, where=None) 
             rows.append(ResultRow(label, count, share, float(avg) if avg is not None else None))
         rows.sort(key=lambda r: (r.mean is None, r.mean or 0))
         return QuestionResult(key, question.text, kind, n, answered, tuple(rows))
-    if kind == QuestionKind.TEXT:
+    return QuestionResult(key, question.text, kind, n, 0, ())
+
+
+def question_result(question: SurveyQuestion, n: int | None = None, where=None) -> QuestionResult:
+    """The result of one question; `where` narrows the respondents."""
+    survey_id = question.survey_id
+    conditions = [SurveyResponse.survey_id == survey_id]
+    if where is not None:
+        conditions.append(where)
+    if n is None:
+        n = db.session.scalar(select(func.count(SurveyResponse.id)).where(*conditions)) or 0
+    if question.kind == QuestionKind.TEXT:
         from planner.surveys.models import SurveyComment
 
         answered = db.session.scalar(
             select(func.count(func.distinct(SurveyComment.response_id))).where(
-                SurveyComment.survey_id == survey_id, SurveyComment.question_key == key
+                SurveyComment.survey_id == survey_id, SurveyComment.question_key == question.key
             )
         ) or 0
-        return QuestionResult(key, question.text, kind, n, answered, ())
-    return QuestionResult(key, question.text, kind, n, 0, ())
+        return QuestionResult(question.key, question.text, question.kind, n, answered, ())
+    columns, value = _aggregates(question)
+    if not columns:
+        return _build(question, n, None)
+    if value is not None:
+        data = dict(db.session.execute(select(*columns).where(*conditions, value.is_not(None)).group_by(value)).all())
+    else:
+        data = db.session.execute(select(*columns).where(*conditions)).one()
+    return _build(question, n, data)
 
 
 def survey_results(survey: Survey) -> list[QuestionResult]:
@@ -142,18 +157,33 @@ class BreakdownGroup:
 
 
 def breakdown(question: SurveyQuestion, by: SurveyQuestion) -> list[BreakdownGroup]:
-    """The question's result per group of a demographic (or single-choice) question, plus "no answer"."""
-    value = _answer(by.key).as_string()
-    counts = dict(
-        db.session.execute(
-            select(value, func.count()).where(SurveyResponse.survey_id == question.survey_id).group_by(value)
-        ).all()
-    )
+    """The question's result per group of a demographic (or single-choice) question: two queries whatever the
+    number of groups (the group sizes, then the question's aggregates GROUP BY the group)."""
+    group = _answer(by.key).as_string()
+    survey = SurveyResponse.survey_id == question.survey_id
+    counts = dict(db.session.execute(select(group, func.count()).where(survey).group_by(group)).all())
     labels = [o for o in by.options if o in counts] + sorted(o for o in counts if o is not None and o not in by.options)
-    groups = [
-        BreakdownGroup(label, counts[label], question_result(question, counts[label], where=value == label))
-        for label in labels
-    ]
+    columns, value = _aggregates(question)
+    per_group: dict = {}
+    if columns and value is not None:
+        rows = db.session.execute(
+            select(group, *columns).where(survey, group.is_not(None), value.is_not(None)).group_by(group, value)
+        ).all()
+        for label, answer, count in rows:
+            per_group.setdefault(label, {})[answer] = count
+    elif columns:
+        for label, *values in db.session.execute(
+            select(group, *columns).where(survey, group.is_not(None)).group_by(group)
+        ).all():
+            per_group[label] = values
+    groups = []
+    for label in labels:
+        data = per_group.get(label)
+        if data is None:
+            data = {} if value is not None else [0] * len(columns)
+            if question.kind == QuestionKind.RANKING:
+                data = [0] + [None] * (len(columns) - 1)
+        groups.append(BreakdownGroup(label, counts[label], _build(question, counts[label], data)))
     return groups
 
 

@@ -7,6 +7,7 @@ first rows) → ``set_upload_mapping`` → ``preview_upload`` (a full validation
 """
 
 import hashlib
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from planner.surveys.models import (
 )
 
 BATCH_SIZE = 2000
+BACKGROUND_BYTES = 1024 * 1024  # ~8,000 responses of 40 columns: above this the web UI imports in a background job
 MAX_REPORTED_ERRORS = 200
 CHUNK = 1024 * 1024
 
@@ -154,6 +156,7 @@ def may_use_upload(user, upload: SurveyUpload) -> bool:
 def discard_upload(user, upload: SurveyUpload, instance_path) -> None:
     require_manage(user)
     upload_path(upload, instance_path).unlink(missing_ok=True)
+    _preview_cache_path(upload, instance_path).unlink(missing_ok=True)
     db.session.delete(upload)
     db.session.flush()
 
@@ -219,8 +222,40 @@ def preview_file(path: Path, file_name: str, mapping: dict) -> Preview:
     return _check_rows(table, BatchMapper(mapping, table.header))
 
 
+def _preview_cache_path(upload: SurveyUpload, instance_path) -> Path:
+    return uploads_dir(instance_path) / f"{upload.token}.preview.json"
+
+
+def _preview_key(upload: SurveyUpload) -> str:
+    """What the preview depends on: the file, the mapping and the language of its messages."""
+    from flask_babel import get_locale
+
+    text = json.dumps([upload.sha256, upload.mapping or {}, str(get_locale() or "")], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def preview_upload(upload: SurveyUpload, instance_path) -> Preview:
-    return preview_file(upload_path(upload, instance_path), upload.file_name, upload.mapping or {})
+    """The validation pass over the upload, cached in a small JSON file beside it (instance/uploads/): the page is
+    reloaded often, the file is only read again when the mapping (or the language) changed."""
+    cache = _preview_cache_path(upload, instance_path)
+    key = _preview_key(upload)
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        if data.get("key") == key:
+            return Preview(rows=data["rows"], error_count=data["error_count"],
+                           errors=[RowError(*e) for e in data["errors"]], comments=data["comments"],
+                           answered=data["answered"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    result = preview_file(upload_path(upload, instance_path), upload.file_name, upload.mapping or {})
+    payload = {"key": key, "rows": result.rows, "error_count": result.error_count,
+               "errors": [[e.line, e.column, e.message] for e in result.errors], "comments": result.comments,
+               "answered": result.answered}
+    partial = cache.with_suffix(".tmp")
+    partial.write_text(json.dumps(payload), encoding="utf-8")
+    os.chmod(partial, 0o600)
+    partial.replace(cache)
+    return result
 
 
 class _BatchWriter:
@@ -358,7 +393,12 @@ def _store_questions(survey: Survey, mapping: dict, options: dict[str, list[str]
         )
 
 
-def import_upload(user, upload: SurveyUpload, instance_path) -> Survey:
+def runs_in_background(upload: SurveyUpload, config) -> bool:
+    """Large uploads are imported by a background job (planner.surveys.tasks); small ones in the request."""
+    return upload.file_size >= int(config.get("SURVEY_BACKGROUND_BYTES", BACKGROUND_BYTES))
+
+
+def import_upload(user, upload: SurveyUpload, instance_path, progress: Callable | None = None) -> Survey:
     """Imports the confirmed upload (one transaction) and deletes the raw file and the upload record."""
     require_manage(user)
     path = upload_path(upload, instance_path)
@@ -367,7 +407,7 @@ def import_upload(user, upload: SurveyUpload, instance_path) -> Survey:
     survey = import_file(
         user, path, upload.file_name, upload.mapping or {},
         UploadMeta(upload.title, upload.wave, upload.starts_on, upload.ends_on),
-        file_size=upload.file_size, sha256=upload.sha256,
+        file_size=upload.file_size, sha256=upload.sha256, progress=progress,
     )
     db.session.delete(upload)
     db.session.flush()
@@ -377,6 +417,7 @@ def import_upload(user, upload: SurveyUpload, instance_path) -> Survey:
 def remove_upload_file(upload_token: str, instance_path) -> None:
     """Retention: after the import commits, the raw upload is deleted."""
     (uploads_dir(instance_path) / upload_token).unlink(missing_ok=True)
+    (uploads_dir(instance_path) / f"{upload_token}.preview.json").unlink(missing_ok=True)
 
 
 def delete_survey(user, survey: Survey) -> None:

@@ -148,6 +148,15 @@ def preview(upload_id: int):
 def confirm(upload_id: int):
     item = _own_upload(upload_id)
     token = item.token
+    if services.runs_in_background(item, current_app.config):
+        from planner.jobs.services import enqueue
+        from planner.surveys.tasks import IMPORT_TASK
+
+        job = enqueue("survey_import", IMPORT_TASK, actor_id=current_user.id, upload_id=item.id,
+                      importer_id=current_user.id)
+        db.session.commit()
+        flash(_("The import has started. This page shows its progress."), "success")
+        return redirect(url_for("jobs.detail", job_id=job.id))
     try:
         survey = services.import_upload(current_user, item, current_app.instance_path)
     except DomainError as error:
