@@ -15,7 +15,10 @@
       event.preventDefault();
       return;
     }
-    if (!form.hasAttribute("hx-post") && !form.hasAttribute("hx-get")) {
+    var htmx = ["hx-post", "hx-get", "data-hx-post", "data-hx-get"].some(function (name) {
+      return form.hasAttribute(name);
+    });
+    if (!htmx) {
       form.dataset.submitting = "true";
     }
   });
