@@ -159,11 +159,11 @@ def compile_catalogues() -> None:
 @i18n.command("check")
 def i18n_check() -> None:
     """Fail when a German catalogue has an untranslated or fuzzy entry."""
-    problems = untranslated_entries()
+    problems = untranslated_entries() + conflicting_translations()
     for line in problems:
         click.echo(line)
     if problems:
-        raise click.ClickException(f"{len(problems)} untranslated or fuzzy entries")
+        raise click.ClickException(f"{len(problems)} untranslated, fuzzy or conflicting entries")
     click.echo("All catalogues complete.")
 
 
@@ -183,3 +183,32 @@ def untranslated_entries() -> list[str]:
                     problems.append(f"{po.relative_to(ROOT)}: {message.id!r}")
     return problems
 
+
+
+def conflicting_translations() -> list[str]:
+    """The same msgid (and context) translated differently in two catalogues.
+
+    Flask-Babel merges all catalogues into one, so one package's wording would silently replace another's;
+    a generic word that must differ by meaning takes a context (pgettext) instead.
+    """
+    from babel.messages.pofile import read_po
+
+    seen: dict[tuple, tuple[str, Path]] = {}
+    problems = []
+    for directory, _sources in catalogues():
+        for po in directory.glob("*/LC_MESSAGES/messages.po"):
+            with po.open("rb") as fh:
+                catalog = read_po(fh)
+            for message in catalog:
+                if not message.id or not message.string:
+                    continue
+                key = (message.context, message.id if isinstance(message.id, str) else message.id[0])
+                value = message.string if isinstance(message.string, str) else message.string[0]
+                if key in seen and seen[key][0] != value:
+                    other_value, other_po = seen[key]
+                    problems.append(
+                        f"{key[1]!r}: {other_value!r} in {other_po.relative_to(ROOT)} "
+                        f"but {value!r} in {po.relative_to(ROOT)}"
+                    )
+                seen.setdefault(key, (value, po))
+    return problems
