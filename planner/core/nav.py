@@ -54,21 +54,31 @@ class ObjectAction:
     roles: tuple[Role, ...] | str
     order: int
     param: str  # the URL parameter that receives the object's id
+    when: object = None  # optional callable (obj_id, user) -> bool for object-level rules
 
-    def visible_to(self, user) -> bool:
-        return NavItem(self.endpoint, self.label, self.roles, self.order).visible_to(user)
+    def visible_to(self, user, obj_id: int) -> bool:
+        if not NavItem(self.endpoint, self.label, self.roles, self.order).visible_to(user):
+            return False
+        return self.when is None or self.when(obj_id, user)
 
 
 _actions: dict[str, dict[str, ObjectAction]] = {}
 
 
-def add_object_action(kind: str, endpoint: str, label, param: str, roles="signed_in", order: int = 100) -> None:
-    """Offer a link on every page of an object kind ("workshop", "measure", "person", "field", ...)."""
+def add_object_action(
+    kind: str, endpoint: str, label, param: str, roles="signed_in", order: int = 100, when=None
+) -> None:
+    """Offer a link on every page of an object kind ("workshop", "measure", "person", "field", ...).
+
+    ``when(obj_id, user)`` narrows it to the objects the user may act on (e.g. their own workshops).
+    """
     roles = tuple(roles) if isinstance(roles, list | tuple) else roles
-    _actions.setdefault(kind, {})[endpoint] = ObjectAction(endpoint, label, roles, order, param)
+    _actions.setdefault(kind, {})[endpoint] = ObjectAction(endpoint, label, roles, order, param, when)
 
 
 def object_actions(kind: str, obj_id: int, user) -> list[tuple[str, object]]:
     """(url, label) of the actions on this object the user may use, in order."""
-    actions = sorted((a for a in _actions.get(kind, {}).values() if a.visible_to(user)), key=lambda a: a.order)
+    actions = sorted(
+        (a for a in _actions.get(kind, {}).values() if a.visible_to(user, obj_id)), key=lambda a: a.order
+    )
     return [(url_for(a.endpoint, **{a.param: obj_id}), a.label) for a in actions]

@@ -6,13 +6,28 @@ from planner.core.permissions import Role
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
 
-from planner.findings import views  # noqa: E402,F401
+from planner.findings import services, views  # noqa: E402,F401
 
 add_nav("findings.need_list", _l("Needs"), order=45)
 add_nav("findings.measure_list", _l("Measures"), order=50)
 add_nav("findings.gaps", _l("Gaps"), roles=(Role.FACILITATOR, Role.STRATEGY_TEAM), order=55)
-# Shown on every workshop page; the pages themselves check that the user takes part or facilitates.
+
+
+def _workshop_rule(rule):
+    """Offer the link only where the page would let the user in (the pages check again)."""
+
+    def when(workshop_id, user):
+        from planner.extensions import db
+        from planner.workshops.models import Workshop
+
+        workshop = db.session.get(Workshop, workshop_id)
+        return workshop is not None and rule(user, workshop)
+
+    return when
+
+
 add_object_action("workshop", "findings.capture", _l("Capture findings"), param="workshop_id",
-                  roles=(Role.EXPERT, Role.FACILITATOR), order=10)
+                  roles=(Role.EXPERT, Role.FACILITATOR), order=10, when=_workshop_rule(services.may_capture))
 add_object_action("workshop", "findings.documentation", _l("Documentation"), param="workshop_id",
-                  roles=(Role.EXPERT, Role.FACILITATOR, Role.STRATEGY_TEAM), order=20)
+                  roles=(Role.EXPERT, Role.FACILITATOR, Role.STRATEGY_TEAM), order=20,
+                  when=_workshop_rule(services.may_read_workshop))
