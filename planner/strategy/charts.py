@@ -80,14 +80,30 @@ def svg_bar_chart(chart: Chart, chart_id: str, locale: str = "de") -> str:
     return "".join(parts)
 
 
+TIMELINE_MAX_ROWS = 60
+
+
 def timeline_rows(rollup: Rollup):
-    """(number, title, field_code, start, end) of every scheduled measure, by start year."""
+    """(label, title, field_code, start, end) of every scheduled measure, by start year.
+
+    With more than ``TIMELINE_MAX_ROWS`` measures one bar per action field (its earliest start to its latest
+    end, labelled with the field code and the number of measures) keeps the chart readable and its size
+    bounded; the roadmap tables beside it still list every measure."""
     rows = []
     for stage in rollup.roadmap:
         for e in stage.entries:
             start = e.start_year or e.end_year
             end = e.end_year or e.start_year
             rows.append((e.number, e.title, e.field_code, start, end))
+    if len(rows) > TIMELINE_MAX_ROWS:
+        spans: dict[str, list[int]] = {}
+        for _number, _title, code, start, end in rows:
+            span = spans.setdefault(code, [start, end, 0])
+            span[0], span[1], span[2] = min(span[0], start), max(span[1], end), span[2] + 1
+        order = {f.code: i for i, f in enumerate(rollup.fields)}
+        rows = [(f"{code} ({n})", code, code, start, end)
+                for code, (start, end, n) in sorted(spans.items(), key=lambda kv: order.get(kv[0], 99))]
+        return rows
     rows.sort(key=lambda r: (r[3], r[4], r[0]))
     return rows
 

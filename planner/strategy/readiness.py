@@ -49,3 +49,71 @@ def group_issues(issues) -> list[tuple[str, list[str]]]:
         if issue.subject:
             groups[issue.kind].append(issue.subject)
     return list(groups.items())
+
+
+PREVIEW = 8
+
+
+def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]:
+    """The same checks as ``check_readiness``, straight from the database for the paper's page:
+    (kind, number of gaps, the first ``limit`` subjects) in a fixed number of grouped queries, without
+    building the roll-up. tests/strategy checks that both agree."""
+    from sqlalchemy import exists, func, select
+
+    from planner.extensions import db
+    from planner.fields.models import ActionField, StrategyProcess
+    from planner.findings.models import Finding, FindingKind, Measure, MeasureKPI, MeasureStatus, measure_needs
+    from planner.strategy.labels import DEFAULT_SECTIONS
+    from planner.strategy.models import PaperSection, ReviewComment
+    from planner.workshops.models import Workshop, WorkshopStatus, workshop_fields
+
+    result: list[tuple[str, int, list[str]]] = []
+
+    def add(kind: str, stmt, label) -> None:
+        """One query: the first ``limit`` rows, each carrying the total as a window count."""
+        rows = db.session.execute(stmt.add_columns(func.count().over().label("total")).limit(limit)).all()
+        if rows:
+            result.append((kind, int(rows[0].total), [label(r) for r in rows]))
+
+    accepted = Measure.status == MeasureStatus.ACCEPTED
+    process_row = db.session.execute(
+        select(StrategyProcess.id, StrategyProcess.vision).order_by(StrategyProcess.id).limit(1)).first()
+    n_fields, n_accepted = db.session.execute(select(
+        select(func.count(ActionField.id)).scalar_subquery(),
+        select(func.count(Measure.id)).where(accepted).scalar_subquery(),
+    )).one()
+    if process_row is None:
+        result.append(("no_process", 1, []))
+    if not n_fields:
+        result.append(("no_fields", 1, []))
+    elif not n_accepted:
+        result.append(("no_measures", 1, []))
+    held = (
+        select(workshop_fields.c.field_id).join(Workshop, Workshop.id == workshop_fields.c.workshop_id)
+        .where(Workshop.status.in_((WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED)))
+    )
+    no_workshop = ActionField.id.not_in(held)
+    add("field_without_workshop",
+        select(ActionField.code).where(no_workshop).order_by(ActionField.position, ActionField.id), lambda r: r.code)
+    answered = exists().where(measure_needs.c.need_id == Finding.id, measure_needs.c.measure_id == Measure.id, accepted)
+    open_need = (Finding.kind == FindingKind.NEED) & ~answered
+    add("need_without_measure",
+        select(Finding.id, Finding.number, Finding.text).where(open_need).order_by(Finding.field_id, Finding.id),
+        lambda r: f"{r.number}: {r.text}")
+    no_lead = accepted & (func.trim(func.coalesce(Measure.lead_unit, "")) == "")
+    no_kpi = accepted & ~exists().where(MeasureKPI.measure_id == Measure.id)
+    no_time = accepted & Measure.start_year.is_(None) & Measure.end_year.is_(None)
+    for kind, condition in (("measure_without_lead", no_lead), ("measure_without_kpi", no_kpi),
+                            ("measure_without_timeframe", no_time)):
+        add(kind, select(Measure.number, Measure.title).where(condition).order_by(Measure.field_id, Measure.id),
+            lambda r: f"{r.number}: {r.title}")
+    stored = {key: body for key, body in db.session.execute(select(PaperSection.key, PaperSection.body))}
+    vision = (process_row.vision if process_row else "") or ""
+    keys = list(DEFAULT_SECTIONS) + sorted(k for k in stored if k not in DEFAULT_SECTIONS)
+    unwritten = [k for k in keys if not ((stored.get(k) or "").strip() or (k == "vision" and vision.strip()))]
+    if unwritten:
+        result.append(("section_unwritten", len(unwritten), unwritten[:limit]))
+    comments = db.session.scalar(select(func.count(ReviewComment.id)).where(ReviewComment.answer.is_(None))) or 0
+    if comments:
+        result.append(("open_comments", 1, [str(comments)]))
+    return result

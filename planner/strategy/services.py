@@ -41,7 +41,20 @@ def section_info(key: str) -> SectionInfo | None:
 
 
 def list_sections() -> list[SectionInfo]:
-    return [info for key in section_keys() if (info := section_info(key))]
+    """Every section (default ones not saved yet included) in two queries."""
+    from sqlalchemy.orm import selectinload
+
+    rows = {r.key: r for r in db.session.scalars(select(PaperSection).options(selectinload(PaperSection.updated_by)))}
+    keys = list(DEFAULT_SECTIONS) + sorted(k for k in rows if k not in DEFAULT_SECTIONS)
+    result = []
+    for key in keys:
+        row = rows.get(key)
+        if row is None:
+            result.append(SectionInfo(key, section_title(key), "", 0, None, ""))
+        else:
+            result.append(SectionInfo(key, section_title(key, row.title), row.body, row.version, row.updated_at,
+                                      row.updated_by.name if row.updated_by else ""))
+    return result
 
 
 def save_section(key: str, user, *, title: str, body: str, version: int) -> PaperSection:

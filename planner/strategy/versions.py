@@ -27,8 +27,12 @@ def get_version(number: int) -> PaperVersion:
     return version
 
 
-def list_versions() -> list[PaperVersion]:
-    return list(db.session.scalars(select(PaperVersion).order_by(PaperVersion.number.desc())))
+def list_versions(limit: int | None = None) -> list[PaperVersion]:
+    """Newest first, without their (large) stored roll-ups."""
+    from sqlalchemy.orm import defer
+
+    stmt = select(PaperVersion).options(defer(PaperVersion.rollup_json)).order_by(PaperVersion.number.desc())
+    return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
 
 
 def latest_published() -> PaperVersion | None:

@@ -15,6 +15,7 @@ from planner.core.forms import show_domain_error
 from planner.core.permissions import PUBLIC, Role, access, has_role
 from planner.core.web import render_error
 from planner.extensions import db
+from planner.jobs.services import enqueue
 from planner.strategy import bp, review, services, versions
 from planner.strategy.exporters import FORMATS, exporter, filename
 from planner.strategy.exporters.html import paper_context
@@ -30,8 +31,9 @@ from planner.strategy.forms import (
 )
 from planner.strategy.labels import section_title
 from planner.strategy.models import PaperVersion, ReviewComment, ReviewRound
-from planner.strategy.readiness import group_issues
+from planner.strategy.readiness import readiness_overview
 from planner.strategy.rollup import build_rollup
+from planner.strategy.tasks import EXPORT
 
 ST = (Role.STRATEGY_TEAM,)
 
@@ -83,26 +85,41 @@ def _wants_short() -> bool:
     return request.args.get("short") in ("1", "true", "yes")
 
 
+def _start_export(version: int | None = None):
+    """POST: the export runs as a background job; the job page shows its progress and offers the file."""
+    code = request.form.get("format", "")
+    if code not in FORMATS:
+        abort(make_response(*render_error(400, _("Unknown export format."))))
+    locale = request.form.get("locale", "")
+    job = enqueue("paper_export", EXPORT, actor_id=current_user.id, fmt=code,
+                  locale=locale if locale in ("de", "en") else _ui_locale(),
+                  short=request.form.get("short") in ("1", "true", "yes"), version=version)
+    db.session.commit()
+    return redirect(url_for("jobs.detail", job_id=job.id))
+
+
 # --- overview, sections, draft --------------------------------------------------------------------------------
 
 @bp.route("/", endpoint="paper")
 @access(*ST)
 def paper():
-    rollup = build_rollup(locale=_ui_locale())
+    from planner.fields.models import StrategyProcess
+
     rounds = db.session.scalars(
         select(ReviewRound).options(selectinload(ReviewRound.version), selectinload(ReviewRound.members))
         .order_by(ReviewRound.id.desc())
     ).all()
     return render_template(
-        "strategy/paper.html", rollup=rollup, issues=_issue_groups(rollup), sections=services.list_sections(),
-        versions=versions.list_versions(), rounds=rounds, formats=FORMATS, freeze_form=FreezeForm(),
+        "strategy/paper.html", process=StrategyProcess.current(), issues=_issue_groups(),
+        sections=services.list_sections(), versions=versions.list_versions(limit=5), rounds=rounds, formats=FORMATS,
+        freeze_form=FreezeForm(),
     )
 
 
-def _issue_groups(rollup):
+def _issue_groups():
     from planner.strategy import labels
 
-    return [(kind, labels.readiness(kind), subjects) for kind, subjects in group_issues(rollup.readiness)]
+    return [(kind, labels.readiness(kind), count, subjects) for kind, count, subjects in readiness_overview()]
 
 
 @bp.route("/sections/<key>", methods=["GET", "POST"], endpoint="section_edit")
@@ -139,10 +156,10 @@ def draft():
                            **paper_context(rollup, offset=1, standalone=False))
 
 
-@bp.route("/export", endpoint="export")
+@bp.route("/export", methods=["POST"], endpoint="export")
 @access(*ST)
 def export():
-    return _download(build_rollup(locale=_paper_locale(), short=_wants_short()), request.args.get("format", ""))
+    return _start_export()
 
 
 # --- versions -------------------------------------------------------------------------------------------------
@@ -185,7 +202,7 @@ def version_view(number: int):
                            **paper_context(rollup, offset=1, standalone=False))
 
 
-@bp.route("/versions/<int:number>/export", endpoint="version_export")
+@bp.route("/versions/<int:number>/export", methods=["POST"], endpoint="version_export")
 @access(Role.STRATEGY_TEAM, Role.REVIEWER)
 def version_export(number: int):
     version = _version_or_404(number)
@@ -193,8 +210,7 @@ def version_export(number: int):
         review.is_member(r, current_user) for r in version.rounds
     ):
         abort(403)
-    rollup = versions.version_rollup(version, locale=_paper_locale(), short=_wants_short())
-    return _download(rollup, request.args.get("format", ""))
+    return _start_export(version=version.number)
 
 
 @bp.route("/versions/diff", endpoint="version_diff")

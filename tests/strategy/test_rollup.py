@@ -138,7 +138,49 @@ def test_query_count_is_bounded(app, sizes):
             db.session.expire_all()
             counts.append(_count_queries(build_rollup))
     assert counts[0] == counts[1], f"queries grow with the data: {counts}"
-    assert counts[0] < 40
+    assert counts[0] <= 20
+
+
+@pytest.mark.parametrize("sizes", [(1, 4)])
+def test_paper_page_queries_are_few_and_constant(app, client, auth, sizes):
+    from planner.core.permissions import Role
+
+    counts = []
+    for size in sizes:
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+            _process(size)
+            db.session.commit()
+        auth.login(Role.STRATEGY_TEAM)
+        client.get("/strategy/")
+        with app.app_context():
+            counts.append(_count_queries(lambda: client.get("/strategy/")))
+        auth.logout()
+    assert counts[0] == counts[1], f"queries grow with the data: {counts}"
+    assert counts[0] <= 15, counts
+
+
+def test_readiness_overview_agrees_with_the_rollup(ctx):
+    from planner.strategy.readiness import group_issues, readiness_overview
+
+    factories.process(vision="")
+    f = factories.field(code="UMW")
+    factories.field(code="MOB")
+    w = factories.workshop(fields=[f], status=WorkshopStatus.HELD)
+    needs = [factories.finding(workshop=w, field=f, kind=FindingKind.NEED, text=f"Bedarf {i}") for i in range(12)]
+    factories.measure(field=f, title="Sensoren", status=MeasureStatus.ACCEPTED, needs=needs[:2])
+    factories.measure(field=f, title="Abgelehnt", status=MeasureStatus.REJECTED, needs=needs[2:4])
+    db.session.commit()
+    full = {kind: subjects for kind, subjects in group_issues(build_rollup().readiness)}
+    quick = {kind: (count, subjects) for kind, count, subjects in readiness_overview(limit=8)}
+    assert set(full) == set(quick)
+    for kind, subjects in full.items():
+        count, preview = quick[kind]
+        if kind != "open_comments":
+            assert count == max(len(subjects), 1)
+            assert preview == subjects[:8]
+    assert quick["need_without_measure"][0] == 10
 
 
 def test_milestone_is_first_milestone_at_or_after_end():

@@ -156,6 +156,16 @@ def test_unknown_version_gives_clear_404(app, client, auth):
     assert client.get("/strategy/published/42").status_code == 404
 
 
+def _job_download(client, started):
+    """The file of the job a POST started (the job ran at once in tests), read and closed."""
+    assert started.status_code == 302 and "/jobs/" in started.headers["Location"]
+    response = client.get(started.headers["Location"] + "/download")
+    assert response.status_code == 200
+    response.get_data()
+    response.close()
+    return response
+
+
 def test_strategy_team_exports_and_freezes(app, client, auth):
     with app.app_context():
         _draft()
@@ -163,19 +173,26 @@ def test_strategy_team_exports_and_freezes(app, client, auth):
     auth.login(Role.STRATEGY_TEAM)
     page = text_of(client.get("/strategy/"))
     assert "Vollständigkeitsprüfung" in page and "Abschnitt noch nicht geschrieben" in page
-    response = client.get("/strategy/export?format=docx")
-    assert response.status_code == 200
-    assert "Handlungskonzept-Teststadt-2040-Entwurf.docx" in response.headers["Content-Disposition"]
-    doc = Document(io.BytesIO(response.data))
+    # Exports run as background jobs (immediately in tests): the job page offers the file.
+    response = client.post("/strategy/export", data={"format": "docx", "locale": "de"})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job_page = client.get(response.headers["Location"])
+    assert job_page.status_code == 200
+    download = _job_download(client, response)
+    assert "Handlungskonzept-Teststadt-2040-Entwurf.docx" in download.headers["Content-Disposition"]
+    doc = Document(io.BytesIO(download.data))
     assert any(p.text == "MOB Smarte Mobilität" for p in doc.paragraphs)
-    response = client.get("/strategy/export?format=md&locale=en&short=1")
-    assert "Short version" in response.get_data(as_text=True)
-    assert client.get("/strategy/export?format=exe").status_code == 400
+    response = client.post("/strategy/export", data={"format": "md", "locale": "en", "short": "1"})
+    assert "Short version" in _job_download(client, response).get_data(as_text=True)
+    assert client.post("/strategy/export", data={"format": "exe"}).status_code == 400
+    assert client.get("/strategy/export?format=md").status_code == 405  # no state change on GET
     response = client.post("/strategy/versions", data={"note": "Für den Ausschuss"})
     assert response.status_code == 302
-    response = client.get("/strategy/versions/1/export?format=pdf")
-    assert response.data.startswith(b"%PDF")
-    assert "Handlungskonzept-Teststadt-2040-v1.pdf" in response.headers["Content-Disposition"]
+    response = client.post("/strategy/versions/1/export", data={"format": "pdf"})
+    download = _job_download(client, response)
+    assert download.data.startswith(b"%PDF")
+    assert "Handlungskonzept-Teststadt-2040-v1.pdf" in download.headers["Content-Disposition"]
+    assert client.post("/strategy/versions/42/export", data={"format": "pdf"}).status_code == 404
     response = client.post("/strategy/sections/foreword", data={"title": "Vorwort", "body": "Neu", "version": "0"})
     assert response.status_code == 400
     assert "Jemand anderes hat diesen Abschnitt" in text_of(response)

@@ -19,6 +19,8 @@ from planner.strategy.rollup import Rollup, dependency_matrix, top_measures
 ROOT = Path(__file__).resolve().parents[3]
 CSS_FILE = ROOT / "planner" / "static" / "css" / "paper.css"
 
+READINESS_SUBJECTS = 20
+
 _env: Environment | None = None
 
 
@@ -97,8 +99,14 @@ class PaperHelpers:
     def top(self, chapter):
         return top_measures(chapter)
 
-    def readiness(self):
-        return [(labels.readiness(kind), subjects) for kind, subjects in group_issues(self.rollup.readiness)]
+    def readiness(self, limit: int = READINESS_SUBJECTS):
+        """(label, subjects) per kind of gap; long lists end after ``limit`` subjects with "and N more"."""
+        result = []
+        for kind, subjects in group_issues(self.rollup.readiness):
+            if len(subjects) > limit:
+                subjects = [*subjects[:limit], gettext("and %(num)s more", num=len(subjects) - limit)]
+            result.append((labels.readiness(kind), subjects))
+        return result
 
     def other_sections(self):
         return [s for s in self.rollup.sections if s.key not in ("foreword", "vision", "starting_point_intro")]
