@@ -12,13 +12,28 @@ from tests.e2e.conftest import assert_accessible, login, screenshot
 pytestmark = pytest.mark.e2e
 
 
-def _download(page, name: str) -> bytes:
-    with page.expect_download() as info:
-        page.get_by_role("link", name=name).first.click()
+def _export(page, server, button: str) -> tuple[bytes, str]:
+    """Starts an export (a background job), lets the worker run it and downloads the file from the job page.
+
+    The live server has no worker process beside it: the test hands the job to the worker function itself.
+    """
+    import re
     from pathlib import Path
 
+    from planner.jobs.services import execute_job
+
+    page.get_by_role("button", name=button).first.click()
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    job_id = int(page.url.rsplit("/", 1)[1])
+    with server.app.app_context():
+        execute_job(job_id)
+    page.reload()
+    assert_accessible(page, f"Auftrag {button}")
+    with page.expect_download() as info:
+        page.get_by_role("link", name=re.compile("Ergebnis herunterladen")).click()
     data = Path(info.value.path()).read_bytes()
-    assert data, f"{name}: empty download"
+    assert data, f"{button}: empty download"
+    page.goto(server.url + "/strategy/")
     return data, info.value.suggested_filename
 
 
@@ -30,14 +45,15 @@ def test_strategieteam_exportiert_und_schreibt_version_fest(page, live_server):
     assert_accessible(page, "Strategiepapier")
     screenshot(page, "paper", "01-uebersicht")
 
-    data, name = _download(page, "DOCX herunterladen")
+    data, name = _export(page, live_server, "DOCX exportieren")
     assert name == "Handlungskonzept-Essen-2040-Entwurf.docx"
     doc = Document(io.BytesIO(data))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert "Handlungsfelder" in headings
     assert sum(1 for h in headings if h.startswith(("UMW ", "MOB ", "BIL ", "SER ", "GES ", "WOH ", "WWF "))) == 7
 
-    data, name = _download(page, "PDF herunterladen")
+    screenshot(page, "paper", "01b-export-auftrag")
+    data, name = _export(page, live_server, "PDF exportieren")
     assert name.endswith(".pdf")
     reader = PdfReader(io.BytesIO(data))
     text = "".join(p.extract_text() for p in reader.pages)
