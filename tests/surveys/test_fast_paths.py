@@ -1,0 +1,169 @@
+"""The fast paths against their references: the batch mapper against RowMapper, the two-query breakdown against
+per-group results, the cached preview, and the import as a background job from the web UI."""
+
+import io
+import json
+import random
+from pathlib import Path
+
+from sqlalchemy import event
+
+from planner.extensions import db
+from planner.jobs.models import Job, JobStatus
+from planner.surveys import services
+from planner.surveys.mapping import BatchMapper, RowMapper
+from planner.surveys.models import Survey, SurveyComment, SurveyResponse, SurveyUpload
+from planner.surveys.results import breakdown, question_result
+from tests.conftest import text_of
+from tests.surveys import factories as sf
+from tests.surveys.helpers import HEADER, ROWS, csv_bytes, mapping
+
+VALUES = {
+    "Stadtbezirk": ["Stadtbezirk I", " Stadtbezirk II ", "", "Stadtbezirk IX"],
+    "Digitalisierung im Alltag": ["sehr wichtig", "wichtig", "", "egal", " wichtig"],
+    "Priorität": ["Y", "", "ja", " 1 ", "N", "vielleicht"],
+    "Bewertung Mobilität": ["1", "5", "", "3,0", " 4", "7", "zwei", "2.5"],
+    "Rangfolge": ["Mobilität", "Bildung", "Services", "", "Kultur"],
+    "Anmerkungen": ["", "Mehr Radwege", "Kontakt x@example.org bitte", "Server 10.0.0.1 ist langsam", "  "],
+}
+
+
+def _random_rows(rng: random.Random, n: int) -> list[list[str]]:
+    rows = []
+    for i in range(n):
+        row = []
+        for column in HEADER:
+            base = column.split("[")[0].strip()
+            row.append(rng.choice(VALUES.get(base, [str(i), ""])))
+        rows.append(row)
+    return rows
+
+
+def test_batch_mapper_gives_the_same_answers_comments_and_errors_as_the_row_mapper(ctx):
+    rng = random.Random(7)
+    rows = _random_rows(rng, 600)
+    lines = list(range(2, 602))
+    reference, fast = RowMapper(mapping(), HEADER), BatchMapper(mapping(), HEADER)
+    expected_answers, expected_comments, expected_errors = [], [], []
+    for line, row in zip(lines, rows, strict=True):
+        answers, comments, errors = reference.apply(line, [c.strip() for c in row])
+        expected_answers.append(answers)
+        expected_comments += [(line, key, text) for key, text in comments]
+        expected_errors += [(e.line, e.column, e.message) for e in errors]
+    got_answers, got_comments, got_errors = [], [], []
+    for start in range(0, 600, 250):  # batches, so the learned options carry over
+        result = fast.apply_batch(lines[start:start + 250], rows[start:start + 250])
+        got_answers += [json.loads(text) for text in result.answers_json]
+        got_comments += [(lines[start + i], key, text) for i, key, text in result.comments]
+        got_errors += [(e.line, e.column, e.message) for *_order, e in sorted(result.errors, key=lambda e: e[:3])]
+    assert got_answers == expected_answers
+    assert got_comments == expected_comments
+    assert got_errors == expected_errors and expected_errors  # the data has broken cells
+    assert fast.options() == reference.options()
+    assert any("[E-Mail entfernt]" in c[2] for c in got_comments)
+    assert any("[IP entfernt]" in c[2] for c in got_comments)
+
+
+def test_breakdown_is_two_queries_and_matches_the_per_group_results(ctx):
+    rows = [[str(i), f"Stadtbezirk {['I', 'II', 'III'][i % 3]}", "", ["sehr wichtig", "wichtig", ""][i % 3],
+             "Y" if i % 2 else "", "Y" if i % 5 else "", "", str(i % 5 + 1),
+             "Mobilität", "Bildung" if i % 4 else "", "", ""] for i in range(60)]
+    survey = sf.survey(rows=rows)
+    questions = {q.key: q for q in survey.questions}
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        for key in ("q2", "q3", "q4", "q5"):
+            statements.clear()
+            groups = breakdown(questions[key], questions["q1"])
+            assert len(statements) == 2, statements
+            from planner.surveys.models import SurveyResponse as R
+
+            for group in groups:
+                where = R.answers["q1"].as_string() == group.label
+                assert group.result == question_result(questions[key], group.n, where=where), (key, group.label)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert [g.label for g in groups][:3] == ["Stadtbezirk I", "Stadtbezirk II", "Stadtbezirk III"]
+
+
+def test_the_preview_is_cached_beside_the_upload_until_the_mapping_changes(ctx):
+    upload = sf.upload()
+    first = services.preview_upload(upload, ctx.instance_path)
+    cache = Path(ctx.instance_path) / "uploads" / f"{upload.token}.preview.json"
+    assert cache.exists() and first.ok and first.rows == 5
+    # The cached result is used: the file itself is not read again.
+    raw = Path(ctx.instance_path) / "uploads" / upload.token
+    original = raw.read_bytes()
+    raw.write_bytes(b"")
+    again = services.preview_upload(upload, ctx.instance_path)
+    assert (again.rows, again.comments, again.answered) == (first.rows, first.comments, first.answered)
+    raw.write_bytes(original)
+    # A new mapping invalidates it.
+    changed = json.loads(json.dumps(upload.mapping))
+    for q in changed["questions"]:
+        if q["kind"] == "rating":
+            q["kind"] = "ignore"
+    assert services.set_upload_mapping(upload.uploaded_by, upload, changed) == []
+    third = services.preview_upload(upload, ctx.instance_path)
+    assert third.rows == 5 and set(third.answered) != set(first.answered)
+    services.discard_upload(upload.uploaded_by, upload, ctx.instance_path)
+    assert not cache.exists() and not raw.exists()
+
+
+def test_a_large_upload_is_imported_by_a_background_job(app, client, auth):
+    app.config["SURVEY_BACKGROUND_BYTES"] = 1  # every upload counts as large
+    with app.app_context():
+        sf.mob_field()
+        db.session.commit()
+    auth.login("strategy_team")
+    response = client.post("/surveys/import", data={"file": (io.BytesIO(csv_bytes()), "gross.csv"),
+                                                    "title": "Große Welle"}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        upload = db.session.scalar(db.select(SurveyUpload))
+        upload_id, token = upload.id, upload.token
+    client.get(f"/surveys/uploads/{upload_id}/preview")
+    response = client.post(f"/surveys/uploads/{upload_id}/import")
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    with app.app_context():
+        job = db.session.scalar(db.select(Job))
+        survey = db.session.scalar(db.select(Survey))
+        assert job.task == "surveys.import" and job.status == JobStatus.DONE, job.error
+        assert survey.title == "Große Welle" and survey.response_count == len(ROWS)
+        assert db.session.scalar(db.select(db.func.count()).select_from(SurveyResponse)) == len(ROWS)
+        assert db.session.scalar(db.select(db.func.count()).select_from(SurveyComment)) == 2
+        assert db.session.get(SurveyUpload, upload_id) is None
+    assert "Große Welle" in text_of(page) and "importiert" in text_of(page)
+    uploads = Path(app.instance_path) / "uploads"
+    assert not (uploads / token).exists() and not (uploads / f"{token}.preview.json").exists()
+
+
+def test_a_background_import_of_a_broken_file_fails_and_keeps_nothing(app, client, auth):
+    app.config["SURVEY_BACKGROUND_BYTES"] = 1
+    with app.app_context():
+        upload = sf.upload()
+        upload_id, user_id = upload.id, upload.uploaded_by_id
+        path = Path(app.instance_path) / "uploads" / upload.token
+        rows = [list(r) for r in ROWS]
+        rows[1][7] = "7"  # a rating outside 1–5
+        path.write_bytes(csv_bytes(rows=rows))
+        db.session.commit()
+    auth.login_as(_email(app, user_id))
+    response = client.post(f"/surveys/uploads/{upload_id}/import")
+    assert "/jobs/" in response.headers["Location"]
+    with app.app_context():
+        job = db.session.scalar(db.select(Job))
+        assert job.status == JobStatus.FAILED and "nichts importiert" in job.error
+        assert db.session.scalar(db.select(db.func.count()).select_from(SurveyResponse)) == 0
+        assert db.session.get(SurveyUpload, upload_id) is not None  # the user can correct the mapping
+
+
+def _email(app, user_id):
+    with app.app_context():
+        from planner.accounts.models import User
+
+        return db.session.get(User, user_id).email
