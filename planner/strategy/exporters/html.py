@@ -51,6 +51,7 @@ class PaperHelpers:
         self.locale = rollup.locale
         self.labels = labels
         self._fields = {f.code: f for f in rollup.fields}
+        self._sources: dict = {}
 
     def md(self, text: str) -> Markup:
         return render_markdown(text)
@@ -112,6 +113,13 @@ class PaperHelpers:
         return [s for s in self.rollup.sections if s.key not in ("foreword", "vision", "starting_point_intro")]
 
     def source(self, source) -> str:
+        """Where a need came from, in words (cached: thousands of needs share a few workshop blocks)."""
+        text = self._sources.get(source)
+        if text is None:
+            text = self._sources[source] = self._source(source)
+        return text
+
+    def _source(self, source) -> str:
         if source.kind == "survey":
             return gettext("Citizen survey, comment %(id)s", id=source.survey_comment_id)
         if source.kind == "workshop":
