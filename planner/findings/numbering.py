@@ -8,7 +8,9 @@ measure moves to another field).
 
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 NUMBER_RE = re.compile(r"^(?P<prefix>.+-[A-Z])(?P<seq>\d+)$")
@@ -34,9 +36,9 @@ def _field_code(session, obj) -> str | None:
     return field.code if field is not None else None
 
 
-def _start_counter(session, prefix: str):
-    """A counter for a prefix seen for the first time: continue after the highest number already used."""
-    from planner.findings.models import Finding, Measure, NumberCounter
+def _highest_used(session, prefix: str) -> int:
+    """For a prefix seen for the first time: continue after the highest number already used."""
+    from planner.findings.models import Finding, Measure
 
     model = Measure if prefix.endswith("-M") else Finding
     highest = 0
@@ -44,15 +46,33 @@ def _start_counter(session, prefix: str):
         match = NUMBER_RE.match(number or "")
         if match and match["prefix"] == prefix:
             highest = max(highest, int(match["seq"]))
-    counter = NumberCounter(prefix=prefix, last=highest)
-    session.add(counter)
-    return counter
+    return highest
+
+
+def _reserve(session, prefix: str, count: int) -> int:
+    """Reserves ``count`` numbers for the prefix and returns the last one.
+
+    One atomic ``UPDATE ... SET last = last + n RETURNING last``: it takes the write lock before it reads,
+    so two requests numbering at the same time can never get the same number (a read-then-write would).
+    """
+    from planner.findings.models import NumberCounter
+
+    table = NumberCounter.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite_insert if dialect == "sqlite" else pg_insert
+        session.execute(
+            insert(table).values(prefix=prefix, last=_highest_used(session, prefix)).on_conflict_do_nothing()
+        )
+    elif session.execute(select(table.c.prefix).where(table.c.prefix == prefix)).first() is None:
+        session.execute(table.insert().values(prefix=prefix, last=_highest_used(session, prefix)))
+    return session.execute(
+        update(table).where(table.c.prefix == prefix).values(last=table.c.last + count).returning(table.c.last)
+    ).scalar_one()
 
 
 def assign_numbers(session, objects) -> None:
-    from planner.findings.models import NumberCounter
-
-    pending: dict[str, object] = {}
+    by_prefix: dict[str, list] = {}
     with session.no_autoflush:
         for obj in objects:
             if obj.number:
@@ -60,11 +80,11 @@ def assign_numbers(session, objects) -> None:
             code = _field_code(session, obj)
             if not code:
                 continue  # the flush fails on the missing field anyway
-            prefix = f"{code}-{letter_for(obj)}"
-            counter = pending.get(prefix) or session.get(NumberCounter, prefix) or _start_counter(session, prefix)
-            pending[prefix] = counter
-            counter.last += 1
-            obj.number, obj.number_key = format_number(prefix, counter.last)
+            by_prefix.setdefault(f"{code}-{letter_for(obj)}", []).append(obj)
+        for prefix, rows in sorted(by_prefix.items()):
+            last = _reserve(session, prefix, len(rows))
+            for seq, obj in enumerate(rows, start=last - len(rows) + 1):
+                obj.number, obj.number_key = format_number(prefix, seq)
 
 
 @event.listens_for(Session, "before_flush")
