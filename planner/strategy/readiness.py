@@ -58,7 +58,7 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
     """The same checks as ``check_readiness``, straight from the database for the paper's page:
     (kind, number of gaps, the first ``limit`` subjects) in a fixed number of grouped queries, without
     building the roll-up. tests/strategy checks that both agree."""
-    from sqlalchemy import exists, func, select
+    from sqlalchemy import func, select
 
     from planner.extensions import db
     from planner.fields.models import ActionField, StrategyProcess
@@ -95,13 +95,14 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
     no_workshop = ActionField.id.not_in(held)
     add("field_without_workshop",
         select(ActionField.code).where(no_workshop).order_by(ActionField.position, ActionField.id), lambda r: r.code)
-    answered = exists().where(measure_needs.c.need_id == Finding.id, measure_needs.c.measure_id == Measure.id, accepted)
-    open_need = (Finding.kind == FindingKind.NEED) & ~answered
+    # NOT IN over one materialised subquery: a correlated NOT EXISTS has no index on need_id to use.
+    answered = select(measure_needs.c.need_id).join(Measure, Measure.id == measure_needs.c.measure_id).where(accepted)
+    open_need = (Finding.kind == FindingKind.NEED) & Finding.id.not_in(answered)
     add("need_without_measure",
         select(Finding.id, Finding.number, Finding.text).where(open_need).order_by(Finding.field_id, Finding.id),
         lambda r: f"{r.number}: {r.text}")
     no_lead = accepted & (func.trim(func.coalesce(Measure.lead_unit, "")) == "")
-    no_kpi = accepted & ~exists().where(MeasureKPI.measure_id == Measure.id)
+    no_kpi = accepted & Measure.id.not_in(select(MeasureKPI.measure_id))
     no_time = accepted & Measure.start_year.is_(None) & Measure.end_year.is_(None)
     for kind, condition in (("measure_without_lead", no_lead), ("measure_without_kpi", no_kpi),
                             ("measure_without_timeframe", no_time)):
