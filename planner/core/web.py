@@ -7,7 +7,7 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from planner.core.nav import nav_for, object_actions
@@ -56,6 +56,13 @@ def init_app(app):
         if error.code >= 500:
             db.session.rollback()
         return render_error(error.code)
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def handle_out_of_range(error):
+        # An id or number beyond what the database holds is bad input, not a server fault.
+        db.session.rollback()
+        return render_error(400, _l("A value you sent is out of range. Please check your input."))
 
     @app.errorhandler(OperationalError)
     def handle_database_down(error):

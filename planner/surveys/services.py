@@ -492,7 +492,7 @@ def promote_comment(user, comment: SurveyComment, field_id: int, text: str | Non
 
     if comment.need_id is not None:
         raise DomainError(_l("This comment has already become a need."))
-    if db.session.get(ActionField, field_id) is None:
+    if not isinstance(field_id, int) or db.session.get(ActionField, field_id) is None:
         raise DomainError(_l("Please choose an action field."), field="field")
     text = (text or "").strip() or comment.text.strip()
     if len(text) > 5000:

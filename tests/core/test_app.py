@@ -150,3 +150,15 @@ def test_dashboard_shows_the_fields_with_their_counts(app, client):
     assert "MOB Smarte Mobilität" in text
     assert "Workshops 1 Expertinnen und Experten 1 Handlungsbedarfe 1 Maßnahmen 0" in text
     assert "Mobilitätsworkshop" in text  # what is next
+
+
+def test_an_id_beyond_the_database_range_is_bad_input_not_a_crash(app, client, auth):
+    auth.login("facilitator")
+    response = client.get("/people/?field=9223372036854775808")
+    assert response.status_code in (200, 400)
+    with app.app_context():
+        workshop_id = factories.workshop().id
+        db.session.commit()
+    response = client.post(f"/invitations/workshop/{workshop_id}/invite",
+                           data={"person_id": "9223372036854775808", "mode": "selection"})
+    assert response.status_code in (200, 302, 400)
