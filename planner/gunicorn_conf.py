@@ -21,7 +21,7 @@ keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
 # The heartbeat file in memory, as gunicorn recommends for containers (not a data file).
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108  # nosec B108 - heartbeat file, not data
 forwarded_allow_ips = os.environ.get("PLANNER_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proxy_allow_ips = forwarded_allow_ips
 # The app writes one JSON line per request itself (planner/serving.py); gunicorn logs only its own events.

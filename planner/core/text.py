@@ -29,7 +29,7 @@ def render_markdown(text: str | None) -> Markup:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 above
+    return Markup(clean)  # noqa: S704  # nosec B704 - sanitised by nh3 above
 
 
 def plain_text(text: str | None) -> str:
