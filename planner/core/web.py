@@ -89,12 +89,23 @@ def init_app(app):
 
     @app.context_processor
     def layout_context():
+        items = nav_for(current_user)
         return {
-            "nav_items": nav_for(current_user),
+            "nav_items": items,
+            "nav_active": _active_nav_endpoint(items),
             "city_name": app.config["CITY_NAME"],
             "current_locale": str(get_locale() or app.config["DEFAULT_LOCALE"]),
             "languages": app.config["LANGUAGES"],
         }
+
+
+def _active_nav_endpoint(items) -> str | None:
+    """The one menu item to mark as current: the page itself, else the first item of its area."""
+    endpoints = [item.endpoint for item in items]
+    if request.endpoint in endpoints:
+        return request.endpoint
+    area = request.blueprint
+    return next((item.endpoint for item in items if area and area != "site" and item.section == area), None)
 
 
 def _set_audit_actor():

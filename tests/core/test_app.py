@@ -162,3 +162,11 @@ def test_an_id_beyond_the_database_range_is_bad_input_not_a_crash(app, client, a
     response = client.post(f"/invitations/workshop/{workshop_id}/invite",
                            data={"person_id": "9223372036854775808", "mode": "selection"})
     assert response.status_code in (200, 302, 400)
+
+
+def test_exactly_one_menu_item_is_current(app, client, auth):
+    auth.login("facilitator")
+    for url in ("/findings/measures", "/findings/needs", "/workshops/", "/"):
+        html = client.get(url).get_data(as_text=True)
+        nav = html.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
+        assert nav.count('aria-current="page"') == 1, url
