@@ -49,6 +49,10 @@ class Job(TimestampMixin, db.Model):
     # Relative to the instance folder (instance/jobs/<id>/<file>), so app servers sharing a folder agree.
     result_path: Mapped[str | None] = mapped_column(String(500))
     result_name: Mapped[str | None] = mapped_column(String(200))
+    # A page that shows what the job made (a local path such as "/surveys/7"), offered when it is done.
+    result_url: Mapped[str | None] = mapped_column(String(500))
+    result_label: Mapped[str | None] = mapped_column(String(200))
+    # Why a failed job failed; on a job that is done, what went wrong in part (e.g. some e-mails not sent).
     error: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

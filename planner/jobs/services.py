@@ -12,6 +12,7 @@ Register a task once, at import time of your package's module::
         write_pdf(rollup, path)
         ctx.progress(3, 3)
         ctx.set_result(path)                             # offered as a download on /jobs/<id>
+        ctx.set_link("/surveys/7", _("Open the survey"))  # or a link to a page (local paths only)
 
 Start it from a view (the job runs once the request commits)::
 
@@ -42,6 +43,7 @@ from sqlalchemy.exc import OperationalError
 from planner.core.errors import DomainError, NotAllowed
 from planner.core.models import utcnow
 from planner.core.permissions import Role
+from planner.core.security import is_safe_redirect
 from planner.extensions import db
 from planner.jobs.models import Job, JobStatus
 
@@ -86,6 +88,8 @@ class JobContext:
         self.folder = job_folder(job.id)
         self._result: Path | None = None
         self._result_name: str | None = None
+        self._link: tuple[str, str] | None = None
+        self._warning: str | None = None
 
     def progress(self, done: int, total: int | None = None, message: str = "") -> None:
         """Records how far the task got. Written in its own short transaction, so the job page sees it
@@ -104,6 +108,26 @@ class JobContext:
     def set_result(self, path: Path | str, download_name: str | None = None) -> None:
         self._result = Path(path)
         self._result_name = download_name or Path(path).name
+
+    def set_link(self, url: str, label: str) -> None:
+        """A link shown on the job page once the job is done (e.g. to the imported survey). Only local paths
+        ("/surveys/7"): the URL is built inside the worker, where there may be no request to build it from."""
+        if not is_safe_redirect(url):
+            raise ValueError(f"a job's link must be a local path, not {url!r}")
+        self._link = (url[:500], str(label)[:200])
+
+    def set_warning(self, text: str) -> None:
+        """The job is done, but part of it did not work (e.g. some e-mails could not be sent): shown as a warning
+        on the job page instead of the success message."""
+        self._warning = str(text)[:4000]
+
+
+def open_label(title: str) -> str:
+    """A link label "Open “<title>”" for ``set_link``, translated in the jobs catalogue (for tasks of packages that
+    would otherwise need a string of their own)."""
+    from flask_babel import gettext
+
+    return gettext("Open “%(title)s”", title=title)
 
 
 def job_folder(job_id: int) -> Path:
@@ -204,6 +228,10 @@ def execute_job(job_id: int) -> None:
         instance = Path(current_app.instance_path).resolve()
         values["result_path"] = str(ctx._result.resolve().relative_to(instance))
         values["result_name"] = ctx._result_name
+    if ctx._link is not None:
+        values["result_url"], values["result_label"] = ctx._link
+    if ctx._warning:
+        values["error"] = ctx._warning
     _write_job(job_id, values)
 
 
@@ -219,6 +247,13 @@ def get_job_for(job_id: int, user) -> Job:
     if job is None or not can_see(job, user):
         raise NotAllowed(_l("This job does not exist or belongs to someone else."))
     return job
+
+
+def result_link(job: Job) -> tuple[str, str] | None:
+    """(url, label) of a done job's link, if it has a safe one."""
+    if job.status != JobStatus.DONE or not job.result_url or not is_safe_redirect(job.result_url):
+        return None
+    return job.result_url, job.result_label or job.result_url
 
 
 def result_file(job: Job) -> Path | None:

@@ -28,7 +28,7 @@ def list_jobs():
 def detail(job_id: int):
     job = _load(job_id)
     return render_template("jobs/detail.html", job=job, label=services.task_label(job),
-                           has_file=services.result_file(job) is not None)
+                           has_file=services.result_file(job) is not None, link=services.result_link(job))
 
 
 @bp.route("/<int:job_id>/status", endpoint="status")
@@ -36,7 +36,8 @@ def detail(job_id: int):
 def status(job_id: int):
     """The progress fragment htmx polls every second while the job runs."""
     job = _load(job_id)
-    response = render_template("jobs/_status.html", job=job, has_file=services.result_file(job) is not None)
+    response = render_template("jobs/_status.html", job=job, has_file=services.result_file(job) is not None,
+                               link=services.result_link(job))
     return response, 200, {"Cache-Control": "no-store"}
 
 

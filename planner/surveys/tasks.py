@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from planner.core.errors import DomainError
 from planner.extensions import db
-from planner.jobs.services import JobContext, task
+from planner.jobs.services import JobContext, open_label, task
 
 IMPORT_TASK = "surveys.import"
 
@@ -36,3 +36,5 @@ def import_task(ctx: JobContext, *, upload_id: int, importer_id: int) -> None:
     services.remove_upload_file(token, current_app.instance_path)
     ctx.progress(100, 100, _("Survey no. %(id)s “%(title)s” imported with %(count)s responses; it is listed under "
                              "Citizen survey.", id=survey_id, title=title, count=count))
+    # A fixed local path: the worker has no request to build a URL from (url_for would need SERVER_NAME).
+    ctx.set_link(f"/surveys/{survey_id}", open_label(title))

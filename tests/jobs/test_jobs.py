@@ -227,3 +227,86 @@ def test_a_real_worker_process_runs_the_job(app, tmp_path):
             worker.kill()
             output, _ = worker.communicate()
     assert "Job worker" in output
+
+
+@task("tests.links")
+def _links(ctx: JobContext, *, url: str) -> None:
+    ctx.progress(1, 1, "made it")
+    ctx.set_link(url, "Zum Ergebnis")
+
+
+@task("tests.partly")
+def _partly(ctx: JobContext) -> None:
+    ctx.progress(2, 3, "2 von 3 erledigt")
+    ctx.set_link("/jobs/", "Zur Liste")
+    ctx.set_warning("Eine E-Mail konnte nicht gesendet werden.")
+
+
+def test_a_done_job_links_to_its_result_page(app, client, auth):
+    user_id = auth.login(Role.FACILITATOR)
+    with app.app_context():
+        job = enqueue("demo", "tests.links", actor_id=user_id, url="/workshops/3?tab=a")
+        db.session.commit()
+        job_id = job.id
+    job = _job(app, job_id)
+    assert job.status == JobStatus.DONE
+    assert (job.result_url, job.result_label) == ("/workshops/3?tab=a", "Zum Ergebnis")
+    for url in (f"/jobs/{job_id}", f"/jobs/{job_id}/status"):
+        html = client.get(url).get_data(as_text=True)
+        assert '<a class="kern-link" href="/workshops/3?tab=a">Zum Ergebnis</a>' in html
+
+
+@pytest.mark.parametrize("url", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", "/\\evil", ""])
+def test_a_link_to_another_site_fails_the_job(app, url):
+    with app.app_context():
+        job = enqueue("demo", "tests.links", actor_id=None, url=url)
+        db.session.commit()
+        job_id = job.id
+    job = _job(app, job_id)
+    assert job.status == JobStatus.FAILED and job.result_url is None
+
+
+def test_a_stored_unsafe_link_is_never_shown(app, client, auth):
+    user_id = auth.login(Role.ADMIN)
+    with app.app_context():
+        job = Job(kind="x", task=RECOUNT, params={}, status=JobStatus.DONE, result_url="https://evil.example/",
+                  result_label="Klick", created_by_id=user_id)
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "evil.example" not in html and "Klick" not in html
+
+
+def test_no_link_while_the_job_runs(app, client, auth):
+    user_id = auth.login(Role.ADMIN)
+    with app.app_context():
+        job = Job(kind="x", task=RECOUNT, params={}, status=JobStatus.RUNNING, result_url="/jobs/",
+                  result_label="Zur Liste", created_by_id=user_id)
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    assert "Zur Liste" not in text_of(client.get(f"/jobs/{job_id}"))
+
+
+def test_a_job_done_in_part_shows_a_warning(app, client, auth):
+    user_id = auth.login(Role.FACILITATOR)
+    with app.app_context():
+        job = enqueue("demo", "tests.partly", actor_id=user_id)
+        db.session.commit()
+        job_id = job.id
+    job = _job(app, job_id)
+    assert job.status == JobStatus.DONE and job.error == "Eine E-Mail konnte nicht gesendet werden."
+    response = client.get(f"/jobs/{job_id}")
+    fragment = client.get(f"/jobs/{job_id}/status").get_data(as_text=True)
+    assert "kern-alert--warning" in fragment and "kern-alert--success" not in fragment
+    text = text_of(response)
+    assert "Nicht alles hat geklappt: Eine E-Mail konnte nicht gesendet werden." in text
+    assert "Zur Liste" in text
+
+
+def test_open_label_is_german(app):
+    from planner.jobs.services import open_label
+
+    with app.test_request_context():
+        assert open_label("Große Welle") == "„Große Welle“ öffnen"

@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+from flask import url_for
 from sqlalchemy import event
 
 from planner.extensions import db
@@ -138,6 +139,12 @@ def test_a_large_upload_is_imported_by_a_background_job(app, client, auth):
         assert db.session.scalar(db.select(db.func.count()).select_from(SurveyComment)) == 2
         assert db.session.get(SurveyUpload, upload_id) is None
     assert "Große Welle" in text_of(page) and "importiert" in text_of(page)
+    # The job page links to the imported survey, and the link is the survey's real page.
+    with app.test_request_context():
+        survey_url = url_for("surveys.detail", survey_id=survey.id)
+    assert job.result_url == survey_url
+    assert f'<a class="kern-link" href="{survey_url}">„Große Welle“ öffnen</a>' in page.get_data(as_text=True)
+    assert client.get(survey_url).status_code == 200
     uploads = Path(app.instance_path) / "uploads"
     assert not (uploads / token).exists() and not (uploads / f"{token}.preview.json").exists()
 
