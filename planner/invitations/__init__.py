@@ -6,7 +6,7 @@ from planner.core.permissions import Role
 
 bp = Blueprint("invitations", __name__, url_prefix="/invitations")
 
-from planner.invitations import views  # noqa: E402,F401
+from planner.invitations import tasks, views  # noqa: E402,F401
 
 # Experts answer their invitations here; facilitators reach everything from the workshop page.
 add_nav("invitations.mine", _l("My invitations"), roles=[Role.EXPERT], order=35)

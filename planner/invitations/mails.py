@@ -1,8 +1,9 @@
 """The e-mails of the invitation process: German plain text with a simple HTML alternative."""
 
 import smtplib
+from contextlib import nullcontext
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,7 +23,11 @@ def link_for(token: str) -> str:
 
 def _send(person, subject, name: str, **context) -> None:
     """``subject`` is a callable, so it is translated inside the mail's locale."""
-    with force_locale(MAIL_LOCALE):
+    # Background jobs and CLI commands have no request; the app's layout context processor reads one, so the
+    # mail is rendered inside a stand-in request for BASE_URL.
+    request_ctx = nullcontext() if has_request_context() else current_app.test_request_context(
+        base_url=current_app.config["BASE_URL"])
+    with request_ctx, force_locale(MAIL_LOCALE):
         subject = subject()
         context.update(person=person, city_name=current_app.config["CITY_NAME"])
         text = render_template(f"invitations/mail/{name}.txt", **context)

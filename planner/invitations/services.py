@@ -7,6 +7,7 @@ only flush, and raise DomainError subclasses with user-facing messages.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -17,6 +18,8 @@ from planner.core.security import hash_token, new_token
 from planner.extensions import db
 from planner.invitations import mails
 from planner.invitations.models import DateAnswer, DateOption, DatePoll, DateVote, Invitation
+from planner.jobs.models import Job, JobStatus
+from planner.jobs.services import enqueue
 from planner.people.models import Organisation, Person, Sector
 from planner.people.services import record_consent
 from planner.workshops.models import (
@@ -28,6 +31,11 @@ from planner.workshops.models import (
 )
 
 REMINDER_INTERVAL = timedelta(days=1)
+# More recipients than this (config INVITATION_BACKGROUND_THRESHOLD) and the e-mails go out in a background job
+# (planner.invitations.tasks); up to it they are sent within the request, as before.
+DEFAULT_BACKGROUND_THRESHOLD = 20
+SEND_TASK = "invitations.send"
+SEND_JOB_KIND = "invitation_mail"
 CLOSED_STATUSES = (WorkshopStatus.CANCELLED, WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED)
 
 # What an expert agrees to when accepting (stored on the Person, word for word, with the time).
@@ -87,18 +95,41 @@ def _issue_token(participation: Participation, now: datetime) -> tuple[Invitatio
 # --- inviting ------------------------------------------------------------------------------------------------
 
 
+def background_threshold() -> int:
+    try:
+        return max(0, int(current_app.config.get("INVITATION_BACKGROUND_THRESHOLD", DEFAULT_BACKGROUND_THRESHOLD)))
+    except (TypeError, ValueError):
+        return DEFAULT_BACKGROUND_THRESHOLD
+
+
 @dataclass
 class InviteResult:
     invited: list[Person]
     skipped: list[Person]
+    job: Job | None = None  # set when the e-mails go out in the background
 
 
-def invite_people(actor, workshop: Workshop, people: list[Person], now: datetime | None = None) -> InviteResult:
+@dataclass
+class SendResult:
+    count: int
+    job: Job | None = None
+
+
+def _send_in_background(actor, workshop: Workshop, invitation_ids: list[int], kind: str, **extra) -> Job:
+    return enqueue(SEND_JOB_KIND, SEND_TASK, actor_id=getattr(actor, "id", None), workshop_id=workshop.id,
+                   invitation_ids=invitation_ids, kind=kind, **extra)
+
+
+def invite_people(actor, workshop: Workshop, people: list[Person], now: datetime | None = None, *,
+                  threshold: int | None = None) -> InviteResult:
     """Invites each person (a Participation in status invited, an Invitation with a personal link, an e-mail).
 
-    People who already answered are left alone; those invited but silent get a new link.
+    People who already answered are left alone; those invited but silent get a new link. More than ``threshold``
+    e-mails (default: the config's INVITATION_BACKGROUND_THRESHOLD) are sent by a background job that starts once
+    the caller commits; the invitations are saved now, each one's ``sent_at`` is set when its e-mail went out.
     """
     now = now or utcnow()
+    threshold = background_threshold() if threshold is None else threshold
     if workshop.status in CLOSED_STATUSES:
         raise DomainError(_l("Invitations are only possible for planned workshops."))
     if not people:
@@ -119,13 +150,18 @@ def invite_people(actor, workshop: Workshop, people: list[Person], now: datetime
         participation.invited_at = now
         db.session.flush()
         invitation, token = _issue_token(participation, now)
-        invitation.sent_at = now
+        invitation.sent_at = None
         invitation.reminder_sent_at = None
-        outgoing.append((person, token))
+        outgoing.append((person, invitation, token))
         result.invited.append(person)
     db.session.flush()
-    for person, token in outgoing:
+    if len(outgoing) > threshold:
+        result.job = _send_in_background(actor, workshop, [inv.id for _p, inv, _t in outgoing], "invitation")
+        return result
+    for person, invitation, token in outgoing:
+        invitation.sent_at = now
         mails.send_invitation(person, workshop, token)
+    db.session.flush()
     return result
 
 
@@ -238,11 +274,21 @@ def my_participations(user) -> list[Participation]:
 # --- reminders, revoking -------------------------------------------------------------------------------------
 
 
-def send_reminders(actor, workshop: Workshop, now: datetime | None = None) -> int:
-    """A reminder to everyone invited who has not answered, at most once a day each (with a fresh link)."""
-    now = now or utcnow()
+def _check_sending_open(workshop: Workshop, now: datetime) -> None:
     if workshop.status in CLOSED_STATUSES or workshop.ends_at <= now:
         raise DomainError(_l("Reminders are only possible for planned workshops."))
+
+
+def send_reminders(actor, workshop: Workshop, now: datetime | None = None, *,
+                   threshold: int | None = None) -> SendResult:
+    """A reminder to everyone invited who has not answered, at most once a day each (with a fresh link).
+
+    More than ``threshold`` reminders go out in a background job; each is marked as reminded now, so a second
+    click does not queue them twice, and the job puts the mark back where an e-mail fails.
+    """
+    now = now or utcnow()
+    threshold = background_threshold() if threshold is None else threshold
+    _check_sending_open(workshop, now)
     rows = db.session.execute(
         select(Participation, Invitation)
         .join(Invitation, Invitation.participation_id == Participation.id)
@@ -251,18 +297,76 @@ def send_reminders(actor, workshop: Workshop, now: datetime | None = None) -> in
                Invitation.revoked_at.is_(None))
         .options(selectinload(Participation.person))
     ).all()
-    outgoing = []
+    due = []
     for participation, invitation in rows:
         last = invitation.reminder_sent_at or invitation.sent_at
         if invitation.reminder_sent_at is not None and now - last < REMINDER_INTERVAL:
             continue
+        due.append((participation, invitation))
+    if len(due) > threshold:
+        previous = {str(inv.id): inv.reminder_sent_at.isoformat() if inv.reminder_sent_at else None
+                    for _p, inv in due}
+        for _participation, invitation in due:
+            invitation.reminder_sent_at = now
+        db.session.flush()
+        job = _send_in_background(actor, workshop, [inv.id for _p, inv in due], "reminder", previous=previous)
+        return SendResult(len(due), job)
+    outgoing = []
+    for participation, invitation in due:
         _invitation, token = _issue_token(participation, now)
         invitation.reminder_sent_at = now
         outgoing.append((participation.person, token))
     db.session.flush()
     for person, token in outgoing:
         mails.send_reminder(person, workshop, token)
-    return len(outgoing)
+    return SendResult(len(outgoing))
+
+
+def unsent_invitations(workshop: Workshop) -> list[Invitation]:
+    """Invitations whose e-mail has not gone out (failed, or still queued) and that are still worth sending."""
+    return db.session.scalars(
+        select(Invitation).join(Participation, Participation.id == Invitation.participation_id)
+        .where(Participation.workshop_id == workshop.id,
+               Participation.invitation_status == InvitationStatus.INVITED,
+               Invitation.sent_at.is_(None), Invitation.revoked_at.is_(None))
+        .options(selectinload(Invitation.participation).selectinload(Participation.person))
+        .order_by(Invitation.id)
+    ).all()
+
+
+def active_sending_jobs(workshop: Workshop) -> list[Job]:
+    """The background jobs still sending this workshop's e-mails (few at a time; params are JSON)."""
+    jobs = db.session.scalars(
+        select(Job).where(Job.task == SEND_TASK, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+        .order_by(Job.id)
+    ).all()
+    return [job for job in jobs if (job.params or {}).get("workshop_id") == workshop.id]
+
+
+def resend_unsent(actor, workshop: Workshop, now: datetime | None = None, *,
+                  threshold: int | None = None) -> SendResult:
+    """Sends the invitations whose e-mail failed again (a fresh link each), in the background above ``threshold``."""
+    now = now or utcnow()
+    threshold = background_threshold() if threshold is None else threshold
+    if workshop.status in CLOSED_STATUSES or workshop.ends_at <= now:
+        raise DomainError(_l("Invitations are only possible for planned workshops."))
+    if active_sending_jobs(workshop):
+        raise DomainError(_l("E-mails of this workshop are still being sent in the background. Please wait until "
+                             "that job is done."))
+    unsent = unsent_invitations(workshop)
+    if not unsent:
+        raise DomainError(_l("Every invitation of this workshop has been sent."))
+    if len(unsent) > threshold:
+        return SendResult(len(unsent), _send_in_background(actor, workshop, [i.id for i in unsent], "invitation"))
+    outgoing = []
+    for invitation in unsent:
+        _invitation, token = _issue_token(invitation.participation, now)
+        invitation.sent_at = now
+        outgoing.append((invitation.participation.person, token))
+    db.session.flush()
+    for person, token in outgoing:
+        mails.send_invitation(person, workshop, token)
+    return SendResult(len(outgoing))
 
 
 def revoke_invitation(actor, invitation: Invitation, now: datetime | None = None) -> None:

@@ -214,13 +214,21 @@ def invite(workshop_id: int):
             db.session.rollback()
             flash(error.message, "error")
         else:
+            job_id = result.job.id if result.job else None
             db.session.commit()
-            flash(ngettext("%(num)s invitation has been sent.", "%(num)s invitations have been sent.",
-                           len(result.invited)), "success")
+            if job_id:
+                flash(ngettext("%(num)s invitation has been saved; its e-mail is being sent in the background.",
+                               "%(num)s invitations have been saved; their e-mails are being sent in the background.",
+                               len(result.invited)), "success")
+            else:
+                flash(ngettext("%(num)s invitation has been sent.", "%(num)s invitations have been sent.",
+                               len(result.invited)), "success")
             if result.skipped:
                 flash(ngettext("%(num)s person had already answered and was not invited again.",
                                "%(num)s people had already answered and were not invited again.",
                                len(result.skipped)), "info")
+            if job_id:
+                return redirect(url_for("jobs.detail", job_id=job_id))
             return redirect(url_for("invitations.answers", workshop_id=workshop.id))
     stmt = roster_query(field_id=filter_form.int_of("field"), sector=filter_form.sector.data or None,
                         organisation_id=filter_form.int_of("organisation"), search=filter_form.q.data or None)
@@ -240,6 +248,7 @@ def answers(workshop_id: int):
     return render_template(
         "invitations/answers.html", workshop=workshop, rows=services.participations_with_invitations(workshop),
         counts=services.status_counts(workshop), reminder_form=ReminderForm(), statuses=list(InvitationStatus),
+        sending_jobs=services.active_sending_jobs(workshop), unsent=services.unsent_invitations(workshop),
     )
 
 
@@ -250,16 +259,52 @@ def remind(workshop_id: int):
     if not ReminderForm().validate_on_submit():
         abort(400)
     try:
-        sent = services.send_reminders(current_user, workshop)
+        result = services.send_reminders(current_user, workshop)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
-        if sent:
-            flash(ngettext("%(num)s reminder has been sent.", "%(num)s reminders have been sent.", sent), "success")
-        else:
-            flash(_("No reminders were due: everyone has answered or was reminded within the last day."), "info")
+        return _after_sending(workshop, result,
+                              ngettext("%(num)s reminder has been sent.", "%(num)s reminders have been sent.",
+                                       result.count),
+                              ngettext("%(num)s reminder is being sent in the background.",
+                                       "%(num)s reminders are being sent in the background.", result.count),
+                              _("No reminders were due: everyone has answered or was reminded within the last day."))
+    return redirect(url_for("invitations.answers", workshop_id=workshop.id))
+
+
+@bp.route("/workshop/<int:workshop_id>/resend", methods=["POST"])
+@access(Role.FACILITATOR)
+def resend(workshop_id: int):
+    """Sends the invitations whose e-mail could not be sent again (each with a fresh link)."""
+    workshop = _workshop(workshop_id)
+    if not ReminderForm().validate_on_submit():
+        abort(400)
+    try:
+        result = services.resend_unsent(current_user, workshop)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        return _after_sending(workshop, result,
+                              ngettext("%(num)s invitation has been sent.", "%(num)s invitations have been sent.",
+                                       result.count),
+                              ngettext("%(num)s invitation is being sent in the background.",
+                                       "%(num)s invitations are being sent in the background.", result.count))
+    return redirect(url_for("invitations.answers", workshop_id=workshop.id))
+
+
+def _after_sending(workshop: Workshop, result, sent_text: str, queued_text: str, none_text: str | None = None):
+    """Commits, tells what happened and shows the job's page when the e-mails go out in the background."""
+    job_id = result.job.id if result.job else None
+    db.session.commit()
+    if job_id:
+        flash(queued_text, "success")
+        return redirect(url_for("jobs.detail", job_id=job_id))
+    if result.count or none_text is None:
+        flash(sent_text, "success")
+    else:
+        flash(none_text, "info")
     return redirect(url_for("invitations.answers", workshop_id=workshop.id))
 
 

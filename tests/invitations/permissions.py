@@ -35,6 +35,7 @@ RULES = {
     "invitations.invite": Rule(FACILITATOR, params=_workshop),
     "invitations.answers": Rule(FACILITATOR, params=_workshop),
     "invitations.remind": Rule(FACILITATOR, method="POST", ok=302, params=_workshop),
+    "invitations.resend": Rule(FACILITATOR, method="POST", ok=302, params=_workshop),
     "invitations.revoke": Rule(FACILITATOR, method="POST", ok=302, params=_invitation_id),
     "invitations.checkin": Rule(FACILITATOR, params=_workshop),
     "invitations.checkin_print": Rule(FACILITATOR, params=_workshop),
