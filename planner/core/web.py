@@ -3,7 +3,7 @@
 import logging
 import time
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import flash, g, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -89,6 +89,10 @@ def init_app(app):
 
     @app.context_processor
     def layout_context():
+        if not has_request_context():  # e-mails and exports rendered by jobs or the CLI
+            return {"city_name": app.config["CITY_NAME"], "nav_items": [], "nav_active": None,
+                    "current_locale": str(get_locale() or app.config["DEFAULT_LOCALE"]),
+                    "languages": app.config["LANGUAGES"]}
         items = nav_for(current_user)
         return {
             "nav_items": items,

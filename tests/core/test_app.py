@@ -170,3 +170,10 @@ def test_exactly_one_menu_item_is_current(app, client, auth):
         html = client.get(url).get_data(as_text=True)
         nav = html.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
         assert nav.count('aria-current="page"') == 1, url
+
+
+def test_templates_render_outside_a_request_for_mails_and_jobs(ctx):
+    from flask import render_template_string
+
+    # e-mail templates use the shared context (city name, language) without a request
+    assert render_template_string("{{ city_name }} {{ current_locale }} {{ nav_items|length }}") == "Essen de 0"
