@@ -115,9 +115,10 @@ class SendResult:
     job: Job | None = None
 
 
-def _send_in_background(actor, workshop: Workshop, invitation_ids: list[int], kind: str, **extra) -> Job:
+def _send_in_background(actor, workshop: Workshop, invitation_ids: list[int], mail: str, **extra) -> Job:
+    """``mail``: "invitation" or "reminder"."""
     return enqueue(SEND_JOB_KIND, SEND_TASK, actor_id=getattr(actor, "id", None), workshop_id=workshop.id,
-                   invitation_ids=invitation_ids, kind=kind, **extra)
+                   invitation_ids=invitation_ids, mail=mail, **extra)
 
 
 def invite_people(actor, workshop: Workshop, people: list[Person], now: datetime | None = None, *,

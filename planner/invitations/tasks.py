@@ -20,7 +20,7 @@ from planner.invitations.models import Invitation
 from planner.jobs.services import JobContext, task
 from planner.workshops.models import InvitationStatus, Participation, Workshop
 
-KINDS = ("invitation", "reminder")
+MAILS = ("invitation", "reminder")
 LISTED_FAILURES = 10
 
 
@@ -49,9 +49,10 @@ def _still_wanted(invitation: Invitation | None, workshop: Workshop, kind: str, 
 
 
 @task(services.SEND_TASK, label=_l("Sending of invitation e-mails"))
-def send_task(ctx: JobContext, *, workshop_id: int, invitation_ids: list[int], kind: str,
+def send_task(ctx: JobContext, *, workshop_id: int, invitation_ids: list[int], mail: str,
               previous: dict[str, str | None] | None = None) -> None:
-    if kind not in KINDS:
+    kind = mail
+    if kind not in MAILS:
         raise DomainError(_l("Unknown kind of e-mail."))
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None:
