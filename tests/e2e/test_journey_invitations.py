@@ -261,6 +261,61 @@ def test_moderation_pflegt_expertinnen_und_importiert_csv(page, live_server, tmp
     check(page, "Organisation anlegen")
 
 
+def test_moderation_laedt_viele_im_hintergrund_ein(page, live_server):
+    """Viele Einladungen auf einmal: Die E-Mails gehen in einer Hintergrundaufgabe hinaus, deren Fortschritt die
+    Aufgabenseite zeigt; fertig, führt ein Link zurück zu den Antworten."""
+    from planner.core.timeutil import local_datetime
+    from planner.extensions import db
+    from planner.fields.models import ActionField
+    from planner.jobs.services import execute_job
+    from planner.workshops.models import Workshop, WorkshopFormat, WorkshopStatus
+
+    app = live_server.app
+    with app.app_context():
+        day = date.today() + timedelta(days=120)
+        workshop = Workshop(title="Workshop 6: Smarte Mobilität – Großer Kreis", format=WorkshopFormat.VIRTUAL,
+                            starts_at=local_datetime(day, time(9, 0)), ends_at=local_datetime(day, time(16, 30)),
+                            status=WorkshopStatus.SCHEDULED)
+        workshop.fields = [db.session.query(ActionField).filter_by(code="MOB").one()]
+        db.session.add(workshop)
+        db.session.commit()
+        wid = workshop.id
+    base = live_server.url
+    app.config["INVITATION_BACKGROUND_THRESHOLD"] = 2
+    try:
+        login(page, live_server, FACILITATOR)
+        page.goto(f"{base}/invitations/workshop/{wid}/invite")
+        page.get_by_label("Handlungsfeld").select_option(label="MOB – Smarte Mobilität und Infrastruktur")
+        page.get_by_role("button", name="Filtern").click()
+        count = page.locator("main table tbody tr").count()
+        assert count > 2
+        before = len(outbox(live_server))
+        page.get_by_role("button", name=re.compile("nach Filter einladen")).click()
+        page.wait_for_url(re.compile(r"/jobs/\d+$"))
+        assert "im Hintergrund gesendet" in page.locator(".flash-messages").inner_text()
+        assert page.locator("main progress").count() == 1
+        check(page, "Einladungen warten auf den Versand")
+        screenshot(page, JOURNEY, "30-versand-wartet")
+        job_id = int(page.url.rsplit("/", 1)[1])
+        page.goto(f"{base}/invitations/workshop/{wid}/answers")
+        assert "werden im Hintergrund gesendet" in page.locator("main").inner_text()
+        check(page, "Antworten während des Versands")
+        # Die Testumgebung hat keinen Worker-Prozess: der Test übergibt die Aufgabe selbst.
+        with app.app_context():
+            execute_job(job_id)
+        page.goto(f"{base}/jobs/{job_id}")
+        main = page.locator("main").inner_text()
+        assert "Fertig" in main and "E-Mails gesendet" in main
+        check(page, "Versand abgeschlossen")
+        screenshot(page, JOURNEY, "31-versand-fertig")
+        assert len(outbox(live_server)) - before >= count
+        page.get_by_role("link", name="Zurück zu den Antworten").click()
+        assert page.url.endswith(f"/invitations/workshop/{wid}/answers")
+        assert "nicht versendet" not in page.locator("main").inner_text()
+    finally:
+        app.config.pop("INVITATION_BACKGROUND_THRESHOLD", None)
+
+
 def test_seiten_sind_valides_html(live_server):
     """The Nu HTML Checker over every page the journeys above looked at."""
     assert PAGES, "the journeys kept no pages"

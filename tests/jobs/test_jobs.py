@@ -127,7 +127,7 @@ def test_the_page_of_a_running_job_shows_a_progress_bar_that_polls(app, client, 
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert '<progress id="job-progress-' in html and 'max="12" value="3"' in html
-    assert f'hx-get="/jobs/{job_id}/status"' in html and 'hx-trigger="every 1s"' in html
+    assert f'data-hx-get="/jobs/{job_id}/status"' in html and 'data-hx-trigger="every 1s"' in html
     text = text_of(response)
     assert "3 von 12 Schritten (25 %)" in text
     assert "Aktualisieren" in text  # the way to refresh without JavaScript
