@@ -36,6 +36,8 @@ class DefaultConfig:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = False
     MAIL_SENDER = "smart-city@example.org"
+    # More recipients than this: invitations and reminders are sent by a background job with progress.
+    INVITATION_BACKGROUND_THRESHOLD = 20
     # Where barriers reported through the accessibility statement go (BITV: a feedback contact).
     FEEDBACK_EMAIL = "barrierefreiheit@example.org"
 

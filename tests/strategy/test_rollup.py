@@ -88,7 +88,7 @@ def test_empty_process_says_what_is_missing(ctx):
     out = io.BytesIO()
     exporter("md")(r, out)
     text = out.getvalue().decode()
-    assert "Noch offen" in text and "Es ist noch kein Strategieprozess angelegt." in text
+    assert "Noch offen" in text and "Es wurde noch kein Strategieprozess angelegt." in text
 
 
 def test_readiness_lists_gaps(ctx):

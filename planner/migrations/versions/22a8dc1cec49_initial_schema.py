@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b6db778c1cc0
+Revision ID: 22a8dc1cec49
 Revises: 
-Create Date: 2026-11-22 14:50:26.729505
+Create Date: 2026-11-22 15:17:05.008968
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import planner.core.models
 
 
 # revision identifiers, used by Alembic.
-revision = 'b6db778c1cc0'
+revision = '22a8dc1cec49'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -294,6 +294,8 @@ def upgrade():
     sa.Column('message', sa.String(length=500), nullable=False),
     sa.Column('result_path', sa.String(length=500), nullable=True),
     sa.Column('result_name', sa.String(length=200), nullable=True),
+    sa.Column('result_url', sa.String(length=500), nullable=True),
+    sa.Column('result_label', sa.String(length=200), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('started_at', planner.core.models.UTCDateTime(timezone=True), nullable=True),
