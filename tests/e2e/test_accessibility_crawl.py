@@ -31,9 +31,46 @@ def shape(path: str) -> str:
     return re.sub(r"/\d+", "/N", re.sub(r"/[0-9a-f]{16,}|/[A-Za-z0-9_-]{30,}", "/T", path))
 
 
-def crawl(page, server, role: str) -> list[str]:
+# Forms that may be submitted empty to show their validation errors: those with a required field, which a
+# correct server refuses when it is empty (so the crawl changes nothing).
+# htmx forms and confirmed actions are left to the journeys (they do not navigate).
+REQUIRED_FORM = (
+    "main form[method=post]:not([hx-post]):not([data-hx-post]):not([data-confirm])"
+    ":has([required], [aria-required=true])"
+)
+
+
+def check_form_errors(page, url: str, role: str, html_dir, files: list) -> int:
+    """Submits each form with a required field empty and checks the page that shows the errors."""
+    checked = 0
+    count = page.locator(REQUIRED_FORM).count()
+    for index in range(count):
+        page.goto(url)
+        form = page.locator(REQUIRED_FORM).nth(index)
+        for field in form.locator("input[type=text], input[type=email], input:not([type]), textarea").all():
+            if field.is_visible() and field.is_editable():
+                field.fill("")
+        buttons = form.locator("button[type=submit], input[type=submit]")
+        if buttons.count() == 0 or not buttons.first.is_visible():
+            continue
+        form.evaluate("f => f.setAttribute('novalidate', '')")  # the server's messages, not the browser's
+        with page.expect_navigation(timeout=15000):
+            buttons.first.click()
+        if role != "anonymous":
+            assert "/login" not in page.url, f"submitting a form on {url} as {role} signed the user out"
+        if page.locator("#error-summary, .kern-error").count():
+            assert_accessible(page, f"{url} (form {index + 1} with errors) as {role}")
+            path = html_dir / f"{slug(urlsplit(url).path)}_form{index + 1}_errors.html"
+            path.write_text(page.content(), encoding="utf-8")
+            files.append(path)
+            checked += 1
+    return checked
+
+
+def crawl(page, server, role: str):
     start = f"{server.url}/"
     queue, seen, shapes, visited = [start], {start}, {}, []
+    forms_with_errors = 0
     html_dir = ARTIFACTS / "html" / role
     html_dir.mkdir(parents=True, exist_ok=True)
     files = []
@@ -48,7 +85,9 @@ def crawl(page, server, role: str) -> list[str]:
         path = html_dir / f"{slug(urlsplit(url).path + '_' + (urlsplit(url).query or ''))}.html"
         path.write_text(page.content(), encoding="utf-8")
         files.append(path)
-        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        forms_with_errors += check_form_errors(page, url, role, html_dir, files)
+        for href in hrefs:
             href = urldefrag(href).url
             if not href.startswith(server.url) or href in seen or SKIP.search(href):
                 continue
@@ -58,14 +97,16 @@ def crawl(page, server, role: str) -> list[str]:
             shapes[key] = shapes.get(key, 0) + 1
             seen.add(href)
             queue.append(href)
-    return visited, files
+    return visited, files, forms_with_errors
 
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_reachable_page_is_accessible_and_valid(page, live_server, role):
     if ROLES[role]:
         login(page, live_server, ROLES[role])
-    visited, files = crawl(page, live_server, role)
+    visited, files, forms_with_errors = crawl(page, live_server, role)
     assert len(visited) >= 4, f"the crawl as {role} reached too few pages: {visited}"
+    if role != "anonymous":
+        assert forms_with_errors >= 1, f"no form was checked with its errors shown as {role}"
     errors = nu_errors(files)
     assert not errors, "Nu HTML Checker errors:\n" + "\n".join(errors[:40])
