@@ -23,7 +23,8 @@ pytestmark = pytest.mark.slow
 
 CLIENTS = 20
 DURATION = 30.0
-REQUEST_TIMEOUT = 5.0  # requests still under way at 30 s end by 35 s
+# Generous, so a busy CI machine is not mistaken for a lost write; requests under way at 30 s end by 50 s.
+REQUEST_TIMEOUT = 20.0
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -98,9 +99,9 @@ def test_twenty_writers_for_thirty_seconds(server):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=DURATION + 5 - (time.monotonic() - started))
+        t.join(timeout=max(0.1, DURATION + REQUEST_TIMEOUT - (time.monotonic() - started)))
     assert not any(t.is_alive() for t in threads), "a client hung"
-    assert time.monotonic() - started <= DURATION + 5
+    assert time.monotonic() - started <= DURATION + REQUEST_TIMEOUT
 
     assert not [s for s in statuses if s >= 500], f"server errors: {statuses}"
     assert statuses[302] == sum(statuses.values()), f"not every write was acknowledged: {statuses}"
