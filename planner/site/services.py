@@ -116,6 +116,7 @@ def record_accessibility_feedback(message: str, contact_email: str = "", page: s
     send_mail(
         current_app.config["FEEDBACK_EMAIL"],
         f"Barriere gemeldet / Accessibility feedback #{feedback.id}",
-        f"{feedback.message}\n\nSeite / page: {feedback.page or '-'}\nKontakt / contact: {feedback.contact_email or '-'}",
+        f"{feedback.message}\n\nSeite / page: {feedback.page or '-'}\n"
+        f"Kontakt / contact: {feedback.contact_email or '-'}",
     )
     return feedback

@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import zipfile
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -90,7 +91,7 @@ class ColumnProfile:
         }
 
 
-class Table:
+class Table(ABC):
     """An open export: ``header`` and ``rows()`` (a generator; it can be iterated once per open)."""
 
     format = "csv"
@@ -98,8 +99,9 @@ class Table:
     def __init__(self, header: list[str]):
         self.header = header
 
-    def rows(self) -> Iterator[Row]:  # pragma: no cover - implemented by subclasses
-        raise NotImplementedError
+    @abstractmethod
+    def rows(self) -> Iterator[Row]:
+        """The data rows with their line numbers, parsed lazily (CSV and XLSX each implement it)."""
 
     def batches(self, size: int) -> Iterator[Batch]:
         """The rows in batches of `size` (the bulk import's unit of work)."""

@@ -80,7 +80,8 @@ def test_admin_creates_an_account_and_bad_input_changes_nothing(app, client, aut
 def test_admin_changes_role_and_deactivates_but_never_locks_out_the_last_admin(app, client, auth):
     admin_id = auth.login("admin")
     other = auth.create("expert")
-    assert client.post(f"/accounts/users/{other}/edit", data={"role": "facilitator", "is_active": "y"}).status_code == 302
+    edit = f"/accounts/users/{other}/edit"
+    assert client.post(edit, data={"role": "facilitator", "is_active": "y"}).status_code == 302
     assert client.post(f"/accounts/users/{other}/edit", data={"role": "facilitator"}).status_code == 302
     response = client.post(f"/accounts/users/{admin_id}/edit", data={"role": "expert", "is_active": "y"})
     assert "Administrationsrechte entziehen" in text_of(response)

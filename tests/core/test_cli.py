@@ -65,7 +65,8 @@ def test_seed_demo_loads_the_essen_process_once(app, runner):
         assert (health.starts_at.year, health.starts_at.month) == (2022, 5) and health.starts_at.day <= 10
         assert (health.ends_at - health.starts_at).total_seconds() >= 6 * 3600  # full-day
         assert count(Person) >= 100
-        assert all(p.is_fictional for p in db.session.scalars(select(Person).where(Person.email != "expertin@example.org")))
+        others = db.session.scalars(select(Person).where(Person.email != "expertin@example.org"))
+        assert all(p.is_fictional for p in others)
         assert {u.role for u in db.session.scalars(select(User))} == set(Role)
         for code in codes:  # needs and measures in every field
             field = db.session.scalar(select(ActionField).where(ActionField.code == code))

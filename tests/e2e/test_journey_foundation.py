@@ -32,7 +32,9 @@ def test_keyboard_only_sign_in_with_skip_link_and_visible_focus(page, live_serve
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "email"
-    outline = page.locator("#email").evaluate("el => getComputedStyle(el).outlineStyle + getComputedStyle(el).boxShadow")
+    outline = page.locator("#email").evaluate(
+        "el => getComputedStyle(el).outlineStyle + getComputedStyle(el).boxShadow"
+    )
     assert outline not in ("nonenone", "none")
     page.keyboard.type("moderation@example.org")
     page.keyboard.press("Tab")
