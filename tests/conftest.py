@@ -34,7 +34,16 @@ def make_test_app(tmp_path, **overrides):
     config.update(overrides)
     instance = tmp_path / "instance"
     instance.mkdir(exist_ok=True)
-    return create_app(config, instance_path=instance)
+    app = create_app(config, instance_path=instance)
+    shared = database_url_for_tests()
+    if shared and config["SQLALCHEMY_DATABASE_URI"] == shared:
+        # One server for the whole run: every app a test makes starts from empty tables, as a fresh SQLite
+        # file would (tests that build their own app would otherwise see the previous test's rows).
+        from tests.pg_plugin import reset_database
+
+        with app.app_context():
+            reset_database(db)
+    return app
 
 
 @pytest.fixture
