@@ -91,5 +91,13 @@ def readiness(kind: str) -> str:
     }.get(kind, kind)
 
 
+def readiness_subjects(kind: str, subjects, titles: dict[str, str] | None = None) -> list[str]:
+    """The subjects of a readiness gap in words: a section's title, not its key."""
+    if kind != "section_unwritten":
+        return list(subjects)
+    titles = titles or {}
+    return [section_title(key, titles.get(key, "")) for key in subjects]
+
+
 def field_name(chapter, locale: str) -> str:
     return chapter.name_en if str(locale).startswith("en") and chapter.name_en else chapter.name_de

@@ -223,6 +223,10 @@ class WorkshopDoc:
     day: date
     blocks: tuple[BlockDoc, ...]
 
+    @property
+    def finding_count(self) -> int:
+        return sum(len(b.findings) for b in self.blocks)
+
 
 @dataclass(frozen=True)
 class OrganisationEntry:
@@ -282,6 +286,10 @@ class Rollup:
 
     def measures(self) -> tuple[MeasureSheet, ...]:
         return tuple(m for f in self.fields for m in f.measures)
+
+    def finding_count(self) -> int:
+        """Status-quo findings and needs for action in the field chapters."""
+        return sum(len(f.status_quo) + len(f.needs) for f in self.fields)
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)

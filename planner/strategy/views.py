@@ -119,7 +119,8 @@ def paper():
 def _issue_groups():
     from planner.strategy import labels
 
-    return [(kind, labels.readiness(kind), count, subjects) for kind, count, subjects in readiness_overview()]
+    return [(kind, labels.readiness(kind), count, labels.readiness_subjects(kind, subjects))
+            for kind, count, subjects in readiness_overview()]
 
 
 @bp.route("/sections/<key>", methods=["GET", "POST"], endpoint="section_edit")

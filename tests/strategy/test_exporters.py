@@ -13,7 +13,7 @@ from docx import Document
 from pypdf import PdfReader
 
 from planner.strategy.exporters import exporter, filename
-from planner.strategy.rollup import rollup_from_json, rollup_to_json
+from planner.strategy.rollup import rollup_from_json, rollup_to_json, shorten
 from tests.strategy.rollups import FIELDS, rollup
 
 
@@ -115,9 +115,63 @@ def test_pdf_read_back(ctx, tmp_path):
     assert re.search(r"\b2\s*/\s*\d+", text), "page numbers in the margin"
 
 
-def test_short_version_and_filename(ctx):
-    from planner.strategy.rollup import shorten
+def _pdf_text(data: bytes, tmp_path) -> str:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext is not installed")
+    path = tmp_path / "paper.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(text.replace("-\n", "-").split())  # one line: the layout's line breaks do not matter
 
+
+def test_small_paper_prints_in_full(ctx, tmp_path):
+    from planner.strategy.exporters.pdf import is_condensed
+
+    r = rollup()
+    assert not is_condensed(r)
+    text = _pdf_text(_export("pdf", r), tmp_path)
+    assert "Zu dieser Druckfassung" not in text
+    assert "Maßnahmensteckbrief MOB-M02" in text
+
+
+def test_very_large_paper_prints_a_condensed_edition(ctx, tmp_path, monkeypatch):
+    """Above the print limits the PDF lists measures in tables and counts findings; it says where the rest is."""
+    from planner.strategy.exporters import pdf
+
+    r = rollup()
+    monkeypatch.setattr(pdf, "PRINT_LIMIT_MEASURES", len(r.measures()) - 1)
+    assert pdf.is_condensed(r)
+    assert not pdf.is_condensed(shorten(r)), "the short version is never condensed further"
+    data = _export("pdf", r)
+    text = _pdf_text(data, tmp_path)
+    assert "Zu dieser Druckfassung" in text
+    assert f"({len(r.measures())} Maßnahmen, {r.finding_count()} Ergebnisse)" in text
+    assert "JSON-Exporte derselben Fassung" in text
+    assert "Maßnahmensteckbrief MOB-M02" not in text, "no fact sheets"
+    assert "MOB-M02" in text and "Maßnahme MOB 2" in text, "every measure still in a table"
+    assert "Beschlossene Maßnahmen im Handlungsfeld" in text
+    titles = [o.title for o in PdfReader(io.BytesIO(data)).outline if not isinstance(o, list)]
+    assert "Zu dieser Druckfassung" in titles
+    # The other formats of the same roll-up stay complete.
+    assert "Maßnahmensteckbrief MOB-M02" in _export("html", r).decode()
+
+    monkeypatch.setattr(pdf, "PRINT_LIMIT_MEASURES", 10_000)
+    monkeypatch.setattr(pdf, "PRINT_LIMIT_FINDINGS", r.finding_count() - 1)
+    assert pdf.is_condensed(r)
+
+
+def test_condensed_html_is_accessible_markup(ctx):
+    from planner.strategy.exporters.html import render
+
+    html = render(rollup(), condensed=True)
+    assert html.count("<table") == html.count("<caption>")
+    headings = [int(h) for h in re.findall(r"<h([1-6])[ >]", html)]
+    assert all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False)), "heading levels skip"
+    assert 'href="#print-edition"' in html and 'id="print-edition"' in html
+    assert 'id="measure-MOB-M02"' in html, "links to a measure still resolve"
+
+
+def test_short_version_and_filename(ctx):
     short = shorten(rollup())
     text = _export("md", short).decode()
     assert "Kurzfassung" in text
@@ -128,5 +182,7 @@ def test_short_version_and_filename(ctx):
 
 def test_readiness_is_in_every_format(ctx):
     r = rollup()
-    assert "monitoring" in _export("md", r).decode()
+    md = _export("md", r).decode()
+    assert "Abschnitt noch nicht geschrieben: Monitoring und Evaluation" in md, "the section's title, not its key"
+    assert "monitoring" not in md
     assert "Noch offen" in _export("html", r).decode()

@@ -173,6 +173,7 @@ def test_strategy_team_exports_and_freezes(app, client, auth):
     auth.login(Role.STRATEGY_TEAM)
     page = text_of(client.get("/strategy/"))
     assert "Vollständigkeitsprüfung" in page and "Abschnitt noch nicht geschrieben" in page
+    assert "Monitoring und Evaluation" in page and "monitoring" not in page, "sections named by title, not key"
     # Exports run as background jobs (immediately in tests): the job page offers the file.
     response = client.post("/strategy/export", data={"format": "docx", "locale": "de"})
     assert response.status_code == 302 and "/jobs/" in response.headers["Location"]

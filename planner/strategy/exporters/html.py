@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 CSS_FILE = ROOT / "planner" / "static" / "css" / "paper.css"
 
 READINESS_SUBJECTS = 20
+SWOT_KINDS = ("strength", "weakness", "opportunity", "risk")
 
 _env: Environment | None = None
 
@@ -46,8 +48,9 @@ def environment() -> Environment:
 class PaperHelpers:
     """What the paper templates need besides the roll-up: labels, formatting and charts, all pure."""
 
-    def __init__(self, rollup: Rollup):
+    def __init__(self, rollup: Rollup, *, condensed: bool = False):
         self.rollup = rollup
+        self.condensed = condensed
         self.locale = rollup.locale
         self.labels = labels
         self._fields = {f.code: f for f in rollup.fields}
@@ -103,11 +106,20 @@ class PaperHelpers:
     def readiness(self, limit: int = READINESS_SUBJECTS):
         """(label, subjects) per kind of gap; long lists end after ``limit`` subjects with "and N more"."""
         result = []
+        titles = {s.key: s.title for s in self.rollup.sections}
         for kind, subjects in group_issues(self.rollup.readiness):
+            subjects = labels.readiness_subjects(kind, subjects, titles)
             if len(subjects) > limit:
                 subjects = [*subjects[:limit], gettext("and %(num)s more", num=len(subjects) - limit)]
             result.append((labels.readiness(kind), subjects))
         return result
+
+    def finding_counts(self, chapter) -> list[tuple[str, int]]:
+        """(label, number) of the status-quo kinds and the needs of a field: the condensed print edition's lists."""
+        counts = Counter(item.kind for item in chapter.status_quo)
+        rows = [(labels.swot_heading(kind), counts[kind]) for kind in SWOT_KINDS if counts[kind]]
+        rows.append((gettext("Needs for action"), len(chapter.needs)))
+        return rows
 
     def other_sections(self):
         return [s for s in self.rollup.sections if s.key not in ("foreword", "vision", "starting_point_intro")]
@@ -131,21 +143,27 @@ class PaperHelpers:
         return gettext("Source not recorded")
 
 
-def paper_context(rollup: Rollup, *, offset: int = 0, standalone: bool = True) -> dict:
-    """Template variables for templates/exports/_body.html (also used by the in-app version view)."""
+def paper_context(rollup: Rollup, *, offset: int = 0, standalone: bool = True, condensed: bool = False) -> dict:
+    """Template variables for templates/exports/_body.html (also used by the in-app version view).
+
+    ``condensed``: the print edition of a very large paper (see exporters.pdf) lists the measures in tables and
+    counts the findings instead of printing every fact sheet and finding.
+    """
     return {
         "paper": rollup,
-        "p": PaperHelpers(rollup),
+        "p": PaperHelpers(rollup, condensed=condensed),
+        "condensed": condensed,
         "h": [f"h{min(6, level + offset)}" for level in range(0, 7)],
         "standalone": standalone,
         "zip": zip,
     }
 
 
-def render(rollup: Rollup) -> str:
+def render(rollup: Rollup, *, condensed: bool = False) -> str:
     with force_locale(rollup.locale):
         template = environment().get_template("exports/paper.html")
-        return template.render(css=Markup(CSS_FILE.read_text(encoding="utf-8")), **paper_context(rollup))  # noqa: S704  # nosec B704 - our own CSS file
+        return template.render(css=Markup(CSS_FILE.read_text(encoding="utf-8")),  # noqa: S704  # nosec B704 - our own CSS file
+                               **paper_context(rollup, condensed=condensed))
 
 
 def export(rollup: Rollup, output: BinaryIO) -> None:
