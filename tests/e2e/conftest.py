@@ -4,6 +4,7 @@ Each test module gets its own server with a fresh database holding the demo (the
 new user starts). CSRF is on, as in production.
 """
 
+import contextlib
 import json
 import re
 import subprocess
@@ -11,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import make_server
 
 from planner import create_app
@@ -100,6 +102,74 @@ def login(page, server, email: str, password: str = DEMO_PASSWORD):
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     assert "/login" not in page.url, f"sign-in as {email} failed"
+
+
+def login_by_keyboard(page, server, email: str, password: str = DEMO_PASSWORD):
+    """Sign in with the keyboard alone: the e-mail field has the focus, Tab to the password, Enter."""
+    page.goto(f"{server.url}/login")
+    assert page.evaluate("document.activeElement.id") == "email"
+    page.keyboard.type(email)
+    focus_by_keyboard(page, "#password", "Tab")
+    page.keyboard.type(password)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/login" not in page.url, f"sign-in as {email} failed"
+
+
+FOCUS_STATE_JS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const r = el.getBoundingClientRect();
+  const s = getComputedStyle(el);
+  return {
+    name: el.tagName.toLowerCase() + (el.id ? "#" + el.id : ""),
+    onScreen: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0
+              && r.top < innerHeight && r.left < innerWidth && s.visibility === "visible",
+    outline: s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0,
+    shadow: s.boxShadow !== "none",
+  };
+}"""
+
+
+def assert_focus_visible(page, where: str = "") -> None:
+    """The focused element is on screen and shows a focus indicator (WCAG 2.4.7): an outline or a shadow."""
+    # KERN scrolls smoothly: the focused element may take a moment to arrive on screen.
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(f"() => {{ const s = ({FOCUS_STATE_JS})(); return !s || s.onScreen; }}", timeout=3000)
+    state = page.evaluate(FOCUS_STATE_JS)
+    assert state, f"{where}: nothing has the focus"
+    assert state["onScreen"], f"{where}: the focused {state['name']} is not on screen"
+    assert state["outline"] or state["shadow"], f"{where}: the focused {state['name']} shows no focus indicator"
+
+
+def focus_by_keyboard(page, selector: str, key: str | None = None, limit: int = 150) -> None:
+    """Moves the focus with Tab or Shift+Tab (whichever way the element lies) until it has it: no clicks.
+
+    Then checks that the focused element is visible and shows its focus (assert_focus_visible).
+    """
+    target = page.locator(selector).first
+    if key is None:
+        follows = target.evaluate(
+            "el => !!(document.activeElement.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)")
+        key = "Tab" if follows else "Shift+Tab"
+    for _ in range(limit):
+        if target.evaluate("el => el === document.activeElement"):
+            assert_focus_visible(page, selector)
+            return
+        page.keyboard.press(key)
+    pytest.fail(f"{selector} not reached with {key}")
+
+
+def choose_option(page, selector: str, value: str) -> None:
+    """Chooses an option of the focused select with the arrow keys (Home, then ArrowDown)."""
+    select_ = page.locator(selector).first
+    assert select_.evaluate("el => el === document.activeElement"), f"{selector} has no focus"
+    page.keyboard.press("Home")
+    for _ in range(60):
+        if select_.input_value() == value:
+            return
+        page.keyboard.press("ArrowDown")
+    pytest.fail(f"option {value} of {selector} not reached")
 
 
 def screenshot(page, journey: str, name: str) -> Path:

@@ -11,7 +11,7 @@ from planner.extensions import db
 from planner.findings.models import Measure
 from planner.people.models import Person
 from planner.workshops.models import Participation, Workshop
-from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.e2e.conftest import assert_accessible, choose_option, focus_by_keyboard, login, screenshot
 
 pytestmark = pytest.mark.e2e
 JOURNEY = "findings"
@@ -28,31 +28,6 @@ def _expert_workshop(server) -> int:
         )
 
 
-def _focus_by_keyboard(page, selector: str, key: str | None = None, limit: int = 40) -> None:
-    """Moves the focus with Tab or Shift+Tab (whichever way the element lies) until it has it: no clicks."""
-    target = page.locator(selector).first
-    if key is None:
-        follows = target.evaluate(
-            "el => !!(document.activeElement.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)")
-        key = "Tab" if follows else "Shift+Tab"
-    for _ in range(limit):
-        if target.evaluate("el => el === document.activeElement"):
-            return
-        page.keyboard.press(key)
-    raise AssertionError(f"{selector} not reached with {key}")
-
-
-def _choose(page, selector: str, value: str) -> None:
-    """Chooses an option of the focused select with the arrow keys."""
-    select_ = page.locator(selector)
-    page.keyboard.press("Home")
-    for _ in range(30):
-        if select_.input_value() == value:
-            return
-        page.keyboard.press("ArrowDown")
-    raise AssertionError(f"option {value} of {selector} not reached")
-
-
 def _block_value(page, kind_label: str) -> str:
     return page.locator("#block option", has_text=kind_label).first.get_attribute("value")
 
@@ -60,11 +35,11 @@ def _block_value(page, kind_label: str) -> str:
 def _log(page, text: str, kind: str, block_label: str | None, number_before: int) -> None:
     """Block and kind with the keyboard, the text, Enter – and the list grows without a page load."""
     if block_label and page.locator("#block").count():
-        _focus_by_keyboard(page, "#block")
-        _choose(page, "#block", _block_value(page, block_label))
-    _focus_by_keyboard(page, "#kind")
-    _choose(page, "#kind", kind)
-    _focus_by_keyboard(page, "#text")
+        focus_by_keyboard(page, "#block")
+        choose_option(page, "#block", _block_value(page, block_label))
+    focus_by_keyboard(page, "#kind")
+    choose_option(page, "#kind", kind)
+    focus_by_keyboard(page, "#text")
     page.keyboard.type(text)
     page.keyboard.press("Enter")
     page.locator(".capture-list > li").nth(number_before).wait_for()
@@ -97,23 +72,23 @@ def test_expertin_erfasst_erkenntnisse_und_strategieteam_bewertet(page, live_ser
 
     # The measure proposal: block, description, title, the need just logged – keyboard only.
     if page.locator("#block").count():
-        _focus_by_keyboard(page, "#block")
-        _choose(page, "#block", _block_value(page, "Maßnahmen"))
+        focus_by_keyboard(page, "#block")
+        choose_option(page, "#block", _block_value(page, "Maßnahmen"))
         assert page.locator("#kind").input_value() == "measure"  # the block preselects the kind
     else:
-        _focus_by_keyboard(page, "#kind")
-        _choose(page, "#kind", "measure")
-    _focus_by_keyboard(page, "#text")
+        focus_by_keyboard(page, "#kind")
+        choose_option(page, "#kind", "measure")
+    focus_by_keyboard(page, "#text")
     page.keyboard.type("Eine Baustellen-Plattform bündelt alle Baustellen und zeigt Umleitungen in Echtzeit.")
-    _focus_by_keyboard(page, "details.capture-form__measure > summary")
+    focus_by_keyboard(page, "details.capture-form__measure > summary")
     if page.locator("details.capture-form__measure").get_attribute("open") is None:
         page.keyboard.press("Enter")
-    _focus_by_keyboard(page, "#title")
+    focus_by_keyboard(page, "#title")
     page.keyboard.type("Digitale Baustellenkoordination")
     need_id = page.locator("#needs label", has_text=need_number).get_attribute("for")
-    _focus_by_keyboard(page, f"#{need_id}")
+    focus_by_keyboard(page, f"#{need_id}")
     page.keyboard.press("Space")
-    _focus_by_keyboard(page, ".capture-form button[type=submit]")
+    focus_by_keyboard(page, ".capture-form button[type=submit]")
     page.keyboard.press("Enter")
     page.locator(".capture-list > li.finding-item--measure", has_text="Digitale Baustellenkoordination").wait_for()
     assert page.evaluate("window.__marker") == "no reload"

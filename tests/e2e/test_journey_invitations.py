@@ -13,23 +13,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, assert_accessible, login, nu_errors, screenshot, slug
+from tests.e2e.conftest import ARTIFACTS, assert_accessible, focus_by_keyboard, login, nu_errors, screenshot, slug
 
 pytestmark = pytest.mark.e2e
 
 JOURNEY = "invitations"
 FACILITATOR = "moderation@example.org"
 LINK = re.compile(r"https?://[^\s\"<>]+/invitations/r/[A-Za-z0-9_\-]+")
-
-
-def tab_to(page, selector: str, limit: int = 150) -> None:
-    """Presses Tab until the element has the focus (keyboard only, no clicks)."""
-    target = page.locator(selector)
-    for _ in range(limit):
-        if target.evaluate("el => el === document.activeElement"):
-            return
-        page.keyboard.press("Tab")
-    pytest.fail(f"Tab never reached {selector}")
 
 
 PAGES: list[Path] = []
@@ -152,11 +142,11 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     assert "Termine wurden gespeichert" in page.locator(".flash-messages").inner_text()
 
     # Zusage nur mit der Tastatur: Einwilligung (Leertaste), Kontakt teilen (Leertaste), Zusagen (Enter).
-    tab_to(page, "#consent")
+    focus_by_keyboard(page, "#consent")
     page.keyboard.press("Space")
-    tab_to(page, "#share_contact")
+    focus_by_keyboard(page, "#share_contact")
     page.keyboard.press("Space")
-    tab_to(page, "form.answer-form:has(input[value=accept]) button[type=submit]")
+    focus_by_keyboard(page, "form.answer-form:has(input[value=accept]) button[type=submit]")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     page.wait_for_load_state()

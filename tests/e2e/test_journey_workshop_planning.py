@@ -7,22 +7,12 @@ import re
 import pytest
 import vobject
 
-from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.e2e.conftest import assert_accessible, focus_by_keyboard, login, screenshot
 
 pytestmark = pytest.mark.e2e
 
 JOURNEY = "workshop_planning"
 FACILITATOR = "moderation@example.org"
-
-
-def tab_to(page, selector: str, limit: int = 120) -> None:
-    """Presses Tab until the element has the focus (keyboard only, no clicks)."""
-    target = page.locator(selector)
-    for _ in range(limit):
-        if target.evaluate("el => el === document.activeElement"):
-            return
-        page.keyboard.press("Tab")
-    pytest.fail(f"Tab never reached {selector}")
 
 
 def test_moderation_plant_workshop_5_mit_tagesordnung_und_kalender(page, live_server, tmp_path):
@@ -111,7 +101,7 @@ def native_field_uses_german_order(page, server) -> bool:
     """Native date and time fields follow the browser's UI language (German: TT.MM.JJJJ, 24 h; otherwise
     MM/DD/YYYY, 12 h): typing once tells which keys to press."""
     page.goto(server.url + "/workshops/new")
-    tab_to(page, "#day")
+    focus_by_keyboard(page, "#day")
     page.keyboard.type("21062022")
     return page.locator("#day").input_value() == "2022-06-21"
 
@@ -122,30 +112,30 @@ def test_workshop_nur_mit_der_tastatur_anlegen(page, live_server):
     keys = ({"day": "21062022", "start": "1000", "end": "1500"} if german
             else {"day": "06212022", "start": "1000AM", "end": "0300PM"})
     page.goto(live_server.url + "/workshops/new")
-    tab_to(page, "#title")
+    focus_by_keyboard(page, "#title")
     page.keyboard.type("Workshop 6: Tastatur")
-    tab_to(page, "#fields-0")
+    focus_by_keyboard(page, "#fields-0")
     page.keyboard.press("Space")
     page.keyboard.press("Tab")
     page.keyboard.press("Space")
-    tab_to(page, "#format-0")
+    focus_by_keyboard(page, "#format-0")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     assert page.locator("#format-2").is_checked()  # hybrid
-    tab_to(page, "#day")
+    focus_by_keyboard(page, "#day")
     page.keyboard.type(keys["day"])
-    tab_to(page, "#start_time")
+    focus_by_keyboard(page, "#start_time")
     page.keyboard.type(keys["start"])
-    tab_to(page, "#end_time")
+    focus_by_keyboard(page, "#end_time")
     page.keyboard.type(keys["end"])
     assert page.locator("#day").input_value() == "2022-06-21"
     assert (page.locator("#start_time").input_value(), page.locator("#end_time").input_value()) == ("10:00", "15:00")
-    tab_to(page, "#location")
+    focus_by_keyboard(page, "#location")
     page.keyboard.type("Haus der Technik")
-    tab_to(page, "#video_link")
+    focus_by_keyboard(page, "#video_link")
     page.keyboard.type("https://video.example.org/workshop-6")
     screenshot(page, JOURNEY, "07-tastatur-formular")
-    tab_to(page, "main form button[type=submit]")
+    focus_by_keyboard(page, "main form button[type=submit]")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "als Entwurf angelegt" in page.locator(".flash-messages").inner_text()
