@@ -7,7 +7,15 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.e2e.conftest import (
+    assert_accessible,
+    assert_focus_visible,
+    choose_option,
+    focus_by_keyboard,
+    login,
+    login_by_keyboard,
+    screenshot,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -96,3 +104,77 @@ def test_pruefende_gibt_abschnitt_frei(page, live_server):
     assert "Freigegeben" in members
     assert_accessible(page, "Prüfrunde nach Votum")
     screenshot(page, "paper", "06-votum")
+
+
+def _enter(page, selector: str) -> None:
+    """Tab to a link or button and press Enter: the next page loads."""
+    focus_by_keyboard(page, selector)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_strategieteam_exportiert_nur_mit_der_tastatur(page, live_server):
+    """Format und Sprache wählen, der Auftrag läuft, der Download-Link – alles mit Tab und Enter."""
+    import re
+    from pathlib import Path
+
+    from planner.jobs.services import execute_job
+
+    login_by_keyboard(page, live_server, "strategie@example.org")
+    _enter(page, "nav.site-nav a:text-is('Strategiepapier')")
+    assert page.locator("h1").inner_text() == "Strategiepapier"
+    english_pdf = ("section[aria-labelledby=export-heading] form:has(input[name=locale][value=en])"
+                   ":has(input[name=format][value=pdf]) button")
+    assert page.locator(english_pdf).inner_text().strip() == "PDF exportieren"
+    _enter(page, english_pdf)
+    assert re.search(r"/jobs/\d+$", page.url)
+    job_id = int(page.url.rsplit("/", 1)[1])
+    with live_server.app.app_context():
+        execute_job(job_id)
+    # The job page polls its status: the download link appears without reloading the page.
+    download = page.locator("main a", has_text="Ergebnis herunterladen")
+    download.wait_for()
+    assert_accessible(page, "Auftrag fertig (Tastatur)")
+    focus_by_keyboard(page, "main a:has-text('Ergebnis herunterladen')")
+    screenshot(page, "paper", "07-tastatur-download")
+    with page.expect_download() as info:
+        page.keyboard.press("Enter")
+    assert info.value.suggested_filename.endswith(".pdf")
+    text = "".join(p.extract_text() for p in PdfReader(Path(info.value.path())).pages)
+    assert "Roadmap to 2040" in text
+
+
+def test_pruefende_gibt_abschnitt_nur_mit_der_tastatur_frei(page, live_server):
+    """Die Prüferin öffnet ihre Runde, kommentiert einen Abschnitt und gibt ihn frei – ohne Maus."""
+    login_by_keyboard(page, live_server, "pruefung@example.org")
+    _enter(page, "nav.site-nav a:text-is('Meine Prüfrunden')")
+    _enter(page, "main a:text-is('Abstimmung mit dem Ratsausschuss Digitalisierung')")
+    assert "Prüfrunde zu Version 1" in page.locator(".kern-preline").first.inner_text()
+
+    # Ein Kommentar zum Abschnitt „Leitbild 2040“.
+    comment_form = "form[action$='/comments']"
+    focus_by_keyboard(page, f"{comment_form} select")
+    target = page.locator(f"{comment_form} select option", has_text="Leitbild 2040").first.get_attribute("value")
+    choose_option(page, f"{comment_form} select", target)
+    focus_by_keyboard(page, f"{comment_form} textarea")
+    page.keyboard.type("Bitte die Kennzahlen für 2030 ergänzen.")
+    _enter(page, f"{comment_form} button[type=submit]")
+    assert "Kommentar" in page.locator(".flash-messages").inner_text()
+    assert page.locator("article.review-comment", has_text="Bitte die Kennzahlen für 2030 ergänzen.").count() == 1
+
+    # Das Votum: Abschnitt mit den Pfeiltasten, „Freigeben“ mit der Leertaste, Enter.
+    verdict_form = "form[action$='/verdicts']"
+    focus_by_keyboard(page, f"{verdict_form} select")
+    section = page.locator(f"{verdict_form} select option", has_text="Leitbild 2040").first.get_attribute("value")
+    choose_option(page, f"{verdict_form} select", section)
+    focus_by_keyboard(page, f"{verdict_form} input[type=radio][value=approved]")
+    page.keyboard.press("Space")
+    approve = page.locator(f"{verdict_form} input[type=radio][value=approved]")
+    assert approve.is_checked()
+    assert_focus_visible(page, "verdict radio")
+    screenshot(page, "paper", "08-tastatur-votum")
+    _enter(page, f"{verdict_form} button[type=submit]")
+    assert "Ihr Votum wurde gespeichert." in page.locator(".flash-messages").inner_text()
+    members = page.get_by_role("table", name="Prüfende Personen und ihr Votum je Abschnitt").inner_text()
+    assert "Freigegeben" in members
+    assert_accessible(page, "Prüfrunde nach Votum (Tastatur)")

@@ -9,7 +9,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.e2e.conftest import (
+    assert_accessible,
+    assert_focus_visible,
+    choose_option,
+    focus_by_keyboard,
+    login,
+    login_by_keyboard,
+    screenshot,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -117,3 +125,73 @@ def test_strategieteam_importiert_zweite_welle(page, live_server, tmp_path):
     page.goto(f"{base}/surveys/priorities/runs")
     assert page.get_by_role("link", name="Priorisierung Herbst 2022").count() == 1
     assert_accessible(page, "Läufe")
+
+
+def _enter(page, selector: str) -> None:
+    """Tab to a link or button and press Enter: the next page loads."""
+    focus_by_keyboard(page, selector)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_strategieteam_importiert_und_priorisiert_nur_mit_der_tastatur(page, live_server, tmp_path):
+    """Die dritte Welle mit der Tastatur allein: Hochladen, Zuordnung (mit Fehler), Vorschau, Import, Lauf."""
+    from planner.surveys.demo import generate_csv
+
+    login_by_keyboard(page, live_server, STRATEGY)
+    _enter(page, "nav.site-nav a:text-is('Bürgerbefragung')")
+    _enter(page, "main a:has-text('Befragung importieren')")
+    assert page.locator("h1").inner_text() == "Befragung importieren"
+
+    # Die Datei kommt aus dem Dateidialog des Betriebssystems: das fokussierte Feld bekommt sie.
+    wave = tmp_path / "buergerbefragung-welle-3.csv"
+    wave.write_bytes(generate_csv(random.Random(2024), 200, options=SECOND_WAVE, extra_email=True))
+    focus_by_keyboard(page, "#file")
+    page.locator("#file").set_input_files(str(wave))
+    focus_by_keyboard(page, "#title")
+    page.keyboard.type("Bürgerbefragung 3. Welle")
+    focus_by_keyboard(page, "#wave")
+    page.keyboard.type("3. Welle 2024")
+    focus_by_keyboard(page, "#saved_mapping")
+    mapping = page.locator("#saved_mapping option", has_text="Bürgerbefragung Smart City (LimeSurvey)")
+    choose_option(page, "#saved_mapping", mapping.get_attribute("value"))
+    screenshot(page, JOURNEY, "11-tastatur-hochladen")
+    _enter(page, "main form button[type=submit]")
+    assert "/mapping" in page.url
+
+    # Die E-Mail-Spalte als Freitext: abgelehnt; der Link in der Fehlerliste führt zum Feld.
+    kind = page.locator("fieldset.survey-question", has_text="E-Mail").locator("select[id$='__kind']")
+    kind_id = kind.get_attribute("id")
+    focus_by_keyboard(page, f"#{kind_id}")
+    choose_option(page, f"#{kind_id}", "text")
+    _enter(page, "main form button[type=submit]:has-text('Zuordnung speichern und Vorschau zeigen')")
+    summary = page.locator("#error-summary")
+    assert summary.evaluate("el => el === document.activeElement")
+    assert "personenbezogene Daten" in summary.inner_text()
+    kind = page.locator("fieldset.survey-question", has_text="E-Mail").locator("select[id$='__kind']")
+    kind_id = kind.get_attribute("id")
+    focus_by_keyboard(page, f"#error-summary a[href='#{kind_id}']", "Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == kind_id
+    assert_focus_visible(page, "field reached from the error summary")
+    choose_option(page, f"#{kind_id}", "ignore")
+    screenshot(page, JOURNEY, "12-tastatur-zuordnung")
+    _enter(page, "main form button[type=submit]:has-text('Zuordnung speichern und Vorschau zeigen')")
+    assert "/preview" in page.url
+    assert page.get_by_text("200 Antworten gelesen").count() == 1
+
+    _enter(page, "main form button:has-text('Antworten jetzt importieren')")
+    assert "200 Antworten importiert." in page.locator(".flash-messages").inner_text()
+    assert page.get_by_role("heading", name="Bürgerbefragung 3. Welle").count() == 1
+    assert_accessible(page, "Dritte Welle (Tastatur)")
+    screenshot(page, JOURNEY, "13-tastatur-importiert")
+
+    # Priorisierung: über die Unternavigation, Name des Laufs tippen, Enter schickt das Formular ab.
+    _enter(page, "nav.survey-subnav a:text-is('Priorisierung')")
+    focus_by_keyboard(page, "#freeze-name")
+    page.keyboard.type("Priorisierung Tastatur 2024")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text() == "Priorisierung Tastatur 2024"
+    assert_accessible(page, "Lauf (Tastatur)")
+    screenshot(page, JOURNEY, "14-tastatur-lauf")
