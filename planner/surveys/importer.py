@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -193,43 +195,52 @@ class CsvTable(Table):
                 text.detach()
 
     def batches(self, size: int) -> Iterator[Batch]:
-        """Like ``rows()`` but without a Row object per line and without stripping every cell: the mapper looks
-        raw cells up and strips only the values it has not seen before."""
+        """Like ``rows()`` but without a Row object (or any Python work) per line: `size` records at a time come
+        straight from the csv reader (islice), cells are not stripped (the mapper strips only the values it has not
+        seen before). When every record of the batch is one physical line, the line numbers are a range; records
+        with line breaks inside quoted cells are counted by those breaks (as the reader counts lines). Only a
+        batch with blank or short/long records is sorted record by record."""
         width = len(self.header)
+        first = itemgetter(0)
         with self._open(with_raw=True) as (reader, raw):
-            seen_header = False
-            previous_line = 0
-            batch = Batch()
             try:
-                for record in reader:
-                    start = previous_line + 1
-                    previous_line = reader.line_num
-                    if not any(record) or not "".join(record).strip():
-                        continue
-                    if not seen_header:
-                        seen_header = True
-                        continue
-                    if len(record) == width:
-                        batch.lines.append(start)
-                        batch.rows.append(record)
+                for record in reader:  # the header (parsed in __init__): the first record that is not blank
+                    if not _is_blank(record):
+                        break
+                while True:
+                    before = reader.line_num
+                    records = list(islice(reader, size))
+                    if not records:
+                        break
+                    end = reader.line_num
+                    if end - before == len(records):
+                        lines = range(before + 1, end + 1)
                     else:
-                        batch.broken.append(self._check(start, record).error)
-                    if len(batch) >= size:
-                        batch.position = raw.tell()
+                        lines = _record_starts(before, records)
+                    batch = Batch()
+                    if set(map(len, records)) == {width} and all(map(str.strip, map(first, records))):
+                        batch.lines, batch.rows = list(lines), records  # the common case: every record a row
+                    else:
+                        for line, record in zip(lines, records, strict=True):
+                            if _is_blank(record):
+                                continue
+                            if len(record) == width:
+                                batch.lines.append(line)
+                                batch.rows.append(record)
+                            else:
+                                batch.broken.append(self._check(line, record).error)
+                    batch.position = raw.tell()
+                    if len(batch):
                         yield batch
-                        batch = Batch()
             except UnicodeDecodeError as error:
                 raise ImportFileError(
-                    _l("Line %(line)s contains characters that are not %(encoding)s.", line=previous_line + 1,
+                    _l("Line %(line)s contains characters that are not %(encoding)s.", line=reader.line_num + 1,
                        encoding=self.encoding.upper())
                 ) from error
             except csv.Error as error:
                 raise ImportFileError(
                     _l("The file is not valid CSV (line %(line)s): %(error)s", line=reader.line_num, error=str(error))
                 ) from error
-            if len(batch):
-                batch.position = raw.tell()
-                yield batch
 
     def rows(self) -> Iterator[Row]:
         with self._open() as reader:
@@ -254,6 +265,27 @@ class CsvTable(Table):
                 raise ImportFileError(
                     _l("The file is not valid CSV (line %(line)s): %(error)s", line=reader.line_num, error=str(error))
                 ) from error
+
+
+def _is_blank(record: list[str]) -> bool:
+    return not any(record) or not "".join(record).strip()
+
+
+def _line_breaks(record: list[str]) -> int:
+    """Line breaks inside the record's (quoted) cells, counted as the text stream splits lines (newline=""):
+    \n, \r and \r\n each end one line."""
+    text = "".join(record)
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _record_starts(before: int, records: list[list[str]]) -> list[int]:
+    """The first line of each record, `before` being the reader's line count before the first one."""
+    starts = []
+    line = before
+    for record in records:
+        starts.append(line + 1)
+        line += 1 + _line_breaks(record)
+    return starts
 
 
 def _detect_encoding(sample: bytes) -> str:

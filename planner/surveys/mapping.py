@@ -329,6 +329,7 @@ def _as_int(value: str) -> int | None:
 # --- the fast path: a batch of rows at a time, column by column ------------------------------------------------
 
 CACHE_LIMIT = 5000  # distinct raw cell values remembered per column (choices and ratings have few)
+MAX_COMBINED_COLUMNS = 8  # multiple choice up to this many columns: one look-up per row for all of them
 
 
 @dataclass
@@ -345,7 +346,7 @@ class BatchMapper:
     """The same mapping as ``RowMapper`` (same answers, comments, errors and learned options), applied to a batch of
     rows column by column: every cell goes through one dictionary look-up of its raw text, and only values not seen
     before (or broken ones) take the slow path. Each row's answers become JSON text by joining pre-built fragments
-    (``"q4":5``), so no dict per row is built and no JSON encoder runs per row. ``RowMapper`` stays the reference
+    (``"q4":5,``), so no dict per row is built and no JSON encoder runs per row. ``RowMapper`` stays the reference
     (tests/surveys compare both on generated data).
     """
 
@@ -370,16 +371,20 @@ class BatchMapper:
                 fragments = self._rating(position, q, columns[q.indexes[0]] if n else (), lines, result.errors)
                 fragment_lists.append(fragments)
                 result.answered[q.key] = n - fragments.count("")
+            elif q.kind == QuestionKind.MULTIPLE and len(q.indexes) <= MAX_COMBINED_COLUMNS:
+                fragments = self._multiple(position, q, columns, n, lines, result.errors)
+                fragment_lists.append(fragments)
+                result.answered[q.key] = n - fragments.count("")
             elif q.kind == QuestionKind.MULTIPLE:
                 flag_lists = []
                 for number, index in enumerate(q.indexes):
                     flags = self._flags(position, number, q, columns[index] if n else (), lines, result.errors)
                     flag_lists.append(flags)
                     key = json.dumps(option_key(q.key, number))
-                    fragment_lists.append(list(map(("", f"{key}:1").__getitem__, flags)))
-                counts = flag_lists[0] if len(flag_lists) == 1 else [sum(t) for t in zip(*flag_lists, strict=True)]
+                    fragment_lists.append(list(map(("", f"{key}:1,").__getitem__, flags)))
+                counts = [sum(t) for t in zip(*flag_lists, strict=True)]
                 key = json.dumps(q.key)
-                count_fragments = [""] + [f"{key}:{k}" for k in range(1, len(q.indexes) + 1)]
+                count_fragments = [""] + [f"{key}:{k}," for k in range(1, len(q.indexes) + 1)]
                 fragment_lists.append(list(map(count_fragments.__getitem__, counts)))
                 result.answered[q.key] = n - counts.count(0)
             elif q.kind == QuestionKind.RANKING:
@@ -391,7 +396,7 @@ class BatchMapper:
                     self.reference._ranking(q, line, [row[i].strip() for i in q.indexes], answers, errors)
                     result.errors.extend((e.line, position, q.columns.index(e.column), e) for e in errors)
                     answered += q.key in answers
-                    fragments.append(",".join(f"{json.dumps(k)}:{v}" for k, v in answers.items()))
+                    fragments.append("".join(f"{json.dumps(k)}:{v}," for k, v in answers.items()))
                 fragment_lists.append(fragments)
                 result.answered[q.key] = answered
             elif q.kind == QuestionKind.TEXT:
@@ -402,7 +407,8 @@ class BatchMapper:
         if len(self.reference.questions) > 1:
             result.comments.sort(key=lambda c: c[0])  # row order, questions in mapping order within a row
         if fragment_lists:
-            result.answers_json = ["{" + ",".join(filter(None, t)) + "}" for t in zip(*fragment_lists, strict=True)]
+            # Every fragment ends with a comma: one C-level join per row, then the braces around all but the last.
+            result.answers_json = [f"{{{text[:-1]}}}" for text in map("".join, zip(*fragment_lists, strict=True))]
         else:
             result.answers_json = ["{}"] * n
         return result
@@ -426,7 +432,7 @@ class BatchMapper:
                 if not value:
                     fragments[i] = ""
                     continue
-                fragments[i] = fragment = f"{key}:{json.dumps(value)}"
+                fragments[i] = fragment = f"{key}:{json.dumps(value)},"
                 if self.reference._option_index(q, value) is None:
                     errors.append((lines[i], position, 0,
                                    RowError(lines[i], q.columns[0], str(_l("too many different answers")))))
@@ -436,7 +442,7 @@ class BatchMapper:
 
     def _rating(self, position, q: _Compiled, column, lines, errors) -> list[str]:
         key = json.dumps(q.key)
-        cache = self._cache(position, 0, {"": "", **{str(v): f"{key}:{v}" for v in range(1, q.scale + 1)}})
+        cache = self._cache(position, 0, {"": "", **{str(v): f"{key}:{v}," for v in range(1, q.scale + 1)}})
         fragments = list(map(cache.get, column))
         if None in fragments:
             for i, fragment in enumerate(fragments):
@@ -456,9 +462,37 @@ class BatchMapper:
                     errors.append((lines[i], position, 0, RowError(lines[i], q.columns[0], str(
                         _l("rating %(value)s is outside the scale 1–%(scale)s", value=number, scale=q.scale)))))
                 else:
-                    fragments[i] = f"{key}:{number}"
+                    fragments[i] = f"{key}:{number},"
                     if len(cache) < CACHE_LIMIT:
                         cache[raw] = fragments[i]
+        return fragments
+
+    def _multiple(self, position, q: _Compiled, columns, n, lines, errors) -> list[str]:
+        """All columns of a (narrow) multiple-choice question at once: a row's tuple of raw cells → its fragment
+        (``"q5_0":1,"q5_2":1,"q5":2,``); a handful of combinations ("Y"/"" in each column) covers a whole file."""
+        cache = self._cache(position, -1, {})
+        combos = list(zip(*(columns[i] for i in q.indexes), strict=True)) if n else []
+        fragments = list(map(cache.get, combos))
+        if None in fragments:
+            count_key = json.dumps(q.key)
+            option_keys = [json.dumps(option_key(q.key, number)) for number in range(len(q.indexes))]
+            for i, fragment in enumerate(fragments):
+                if fragment is not None:
+                    continue
+                broken = False
+                selected = []
+                for number, raw in enumerate(combos[i]):
+                    lowered = raw.strip().lower()
+                    if lowered in YES:
+                        selected.append(option_keys[number])
+                    elif lowered not in NO:
+                        broken = True
+                        errors.append((lines[i], position, number, RowError(lines[i], q.columns[number], str(
+                            _l("“%(value)s” is neither selected (Y/1) nor empty", value=raw.strip()[:40])))))
+                fragments[i] = fragment = "".join(f"{key}:1," for key in selected) + (
+                    f"{count_key}:{len(selected)}," if selected else "")
+                if not broken and len(cache) < CACHE_LIMIT:
+                    cache[combos[i]] = fragment
         return fragments
 
     def _flags(self, position, number, q: _Compiled, column, lines, errors) -> list[int]:

@@ -174,3 +174,115 @@ def _email(app, user_id):
         from planner.accounts.models import User
 
         return db.session.get(User, user_id).email
+
+
+TRICKY_CSV = (
+    "id;Bezirk;Anmerkungen\r\n"
+    "\r\n"  # a blank line before the first response
+    "1;I;kurz\r\n"
+    '2;II;"zwei\r\nZeilen"\r\n'
+    '3;III;"drei\nZeilen\nmit LF"\r\n'
+    '4;IV;"nur\rCR"\r\n'
+    ";;\r\n"  # empty cells only: skipped like a blank line
+    "  ;  ; \r\n"  # whitespace only: skipped too
+    "5;V\r\n"  # a column short
+    "6;VI;x;zu viel\r\n"
+    '7;VII;"am Ende\r\n"\r\n'
+    "\r\n"
+    " 8 ; VIII ;ohne Anführungszeichen\r\n"
+)
+
+
+def _flatten(batches):
+    lines, rows, broken = [], [], []
+    for batch in batches:
+        lines += batch.lines
+        rows += [[c.strip() for c in row] for row in batch.rows]
+        broken += [(e.line, e.message) for e in batch.broken]
+    return lines, rows, broken
+
+
+def test_csv_batches_number_lines_as_the_row_reader_does(ctx, tmp_path):
+    """The batch reader (islice, line numbers from a range or from the line breaks in quoted cells) against the row
+    reader (the csv module's line count per record), for every batch size: line breaks inside cells (CRLF, LF, CR),
+    blank and whitespace-only records, short and long records."""
+    from planner.surveys.importer import open_table
+
+    path = tmp_path / "tricky.csv"
+    path.write_bytes(TRICKY_CSV.encode("utf-8"))
+    table = open_table(path, path.name)
+    reference = list(table.rows())
+    expected = (
+        [r.line for r in reference if r.error is None],
+        [r.cells for r in reference if r.error is None],
+        [(r.error.line, r.error.message) for r in reference if r.error is not None],
+    )
+    assert expected[0] == [3, 4, 6, 9, 15, 18]  # the line where each record starts
+    assert [line for line, _m in expected[2]] == [13, 14]
+    for size in (1, 2, 3, 4, 5, 50):
+        assert _flatten(table.batches(size)) == expected, size
+    assert expected[1][1][2] == "zwei\r\nZeilen" and expected[1][3][2] == "nur\rCR"
+
+
+def test_csv_batches_of_a_plain_file_are_consecutive_lines(ctx, tmp_path):
+    from planner.surveys.importer import open_table
+
+    path = tmp_path / "plain.csv"
+    path.write_bytes(csv_bytes(rows=[[str(i)] + ROWS[i % 4][1:] for i in range(25)]))
+    batches = list(open_table(path, path.name).batches(10))
+    assert [len(b) for b in batches] == [10, 10, 5]
+    assert _flatten(batches)[0] == list(range(2, 27))
+    assert batches[-1].position == path.stat().st_size
+
+
+def test_a_wide_multiple_choice_question_maps_as_the_row_mapper_does(ctx):
+    """Up to MAX_COMBINED_COLUMNS columns a multiple-choice row is one look-up of its cells; wider questions go
+    column by column. Both against the reference."""
+    from planner.surveys.mapping import MAX_COMBINED_COLUMNS
+
+    rng = random.Random(11)
+    for width in (MAX_COMBINED_COLUMNS, MAX_COMBINED_COLUMNS + 4):
+        header = [f"Wahl [{i}]" for i in range(width)]
+        wide = {"version": 1, "questions": [{"key": "w", "text": "Wahl", "kind": "multiple", "columns": header,
+                                             "options": [str(i) for i in range(width)]}]}
+        rows = [[rng.choice(["Y", "", "", "ja", " x ", "N", "vielleicht"]) for _c in header] for _r in range(300)]
+        lines = list(range(2, 302))
+        reference, fast = RowMapper(wide, header), BatchMapper(wide, header)
+        expected = [reference.apply(line, [c.strip() for c in row]) for line, row in zip(lines, rows, strict=True)]
+        got = fast.apply_batch(lines[:150], rows[:150]), fast.apply_batch(lines[150:], rows[150:])
+        assert [json.loads(t) for r in got for t in r.answers_json] == [answers for answers, _c, _e in expected]
+        assert [(e.line, e.column, e.message) for r in got for *_o, e in sorted(r.errors, key=lambda e: e[:3])] == [
+            (e.line, e.column, e.message) for _a, _c, errors in expected for e in errors]
+        assert sum(r.answered["w"] for r in got) == sum(1 for answers, _c, _e in expected if "w" in answers)
+
+
+def test_imported_comments_belong_to_their_responses(ctx, tmp_path):
+    """The SQLite writer inserts responses with executemany and finds their ids for the comments: across batches,
+    after an earlier survey, with records that span several lines."""
+    from planner.core.permissions import Role
+    from tests import factories
+
+    sf.survey()  # responses with lower ids already exist
+    user = factories.user(role=Role.STRATEGY_TEAM)
+    rows = [[str(i), f"Stadtbezirk {i % 3}", "", "", "", "", "", str(i % 5 + 1), "", "", "",
+             f"Anmerkung {i}" + ("\nmit zweiter Zeile" if i % 4 == 0 else "") if i % 3 else ""] for i in range(1, 23)]
+    path = tmp_path / "kommentare.csv"
+    path.write_bytes(csv_bytes(rows=rows))
+    numbered = {"version": 1, "questions": [
+        {"key": "nr", "text": "Nr.", "kind": "demographic", "columns": ["id"]},
+        *mapping()["questions"]]}
+    survey = services.import_file(user, path, path.name, numbered, services.UploadMeta("Kommentare"),
+                                  batch_size=4)
+    db.session.commit()
+    responses = {r.id: r for r in db.session.scalars(
+        db.select(SurveyResponse).where(SurveyResponse.survey_id == survey.id))}
+    assert len(responses) == 22
+    # The line where each record starts: a comment with a line break moves the following records down.
+    assert sorted(r.line_no for r in responses.values())[:6] == [2, 3, 4, 5, 7, 8]
+    comments = db.session.scalars(db.select(SurveyComment).where(SurveyComment.survey_id == survey.id)).all()
+    assert len(comments) == len([r for r in rows if r[-1]])
+    for comment in comments:
+        response = responses[comment.response_id]
+        assert comment.line_no == response.line_no
+        assert comment.text.split("\n")[0] == f"Anmerkung {response.answers['nr']}"
+        assert response.answers["q4"] == int(response.answers["nr"]) % 5 + 1
