@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None, instance_path: str | Path | None
 
     from planner import serving
     from planner.core import audit, web  # noqa: F401 - audit registers its model and flush hooks
+    from planner.core.models import index_foreign_keys
 
     serving.init_app(app)  # JSON request log, fingerprinted static files with far-future caching
     web.init_app(app)
@@ -79,6 +80,7 @@ def create_app(test_config: dict | None = None, instance_path: str | Path | None
             importlib.import_module(f"planner.{name}.models")
         module = importlib.import_module(f"planner.{name}")
         app.register_blueprint(module.bp)
+    index_foreign_keys(extensions.db.metadata)
 
     from planner import cli
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import DateTime, Index, MetaData, PrimaryKeyConstraint, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -43,3 +43,19 @@ class UTCDateTime(TypeDecorator):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+def index_foreign_keys(metadata: MetaData) -> None:
+    """Give every foreign-key column that leads no index, primary key or unique constraint an index of its own.
+
+    Neither SQLite nor PostgreSQL indexes the referencing side by itself; without it, loading a need's
+    measures or checking a deleted person's rows scans the whole table once data grows (metropolis scale).
+    Idempotent: create_app runs it after importing every package's models.
+    """
+    for table in metadata.tables.values():
+        leading = {next(iter(index.columns)).name for index in table.indexes if index.columns}
+        leading |= {next(iter(c.columns)).name for c in table.constraints
+                    if isinstance(c, UniqueConstraint | PrimaryKeyConstraint) and c.columns}
+        for column in table.columns:
+            if column.foreign_keys and not column.index and not column.unique and column.name not in leading:
+                Index(None, column, _column_flag=False)

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext  # extracted as pgettext (msgctxt)
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.core.errors import InvalidTransition
@@ -148,6 +148,8 @@ class Finding(TimestampMixin, db.Model):
 
     __tablename__ = "findings"
     __audited__ = True
+    # Per-field counts and lists by kind (dashboard, field pages, the paper) read this index alone.
+    __table_args__ = (Index("ix_findings_field_id_kind", "field_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshops.id", ondelete="SET NULL"))
@@ -207,6 +209,7 @@ class Measure(TimestampMixin, db.Model):
     __audited__ = True
     __table_args__ = (
         CheckConstraint("start_year IS NULL OR end_year IS NULL OR start_year <= end_year", name="years_ordered"),
+        Index("ix_measures_field_id_status", "field_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
