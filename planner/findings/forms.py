@@ -161,6 +161,12 @@ class DependencyForm(FlaskForm):
                              validators=[InputRequired()])
 
 
+class DependencyByNumberForm(FlaskForm):
+    """The dependency form when there are too many measures for a list: the other measure by its number."""
+    depends_on = StringField(_l("Depends on measure"), validators=[InputRequired(), Length(max=40)],
+                             description=_l("The number of the measure, e.g. MOB-M02."))
+
+
 class EvaluateForm(FlaskForm):
     status = SelectField(_l("New status"), choices=[], validators=[InputRequired()])
     answer = TextAreaField(_l("Official answer"),
@@ -177,6 +183,12 @@ class MergeForm(FlaskForm):
     kept = SelectField(_l("Keep this measure"), choices=[], coerce=_optional_int, validators=[InputRequired()],
                        description=_l("This measure is merged into the one you choose: its needs, comments and "
                                       "supporters move over."))
+
+
+class MergeByNumberForm(FlaskForm):
+    kept = StringField(_l("Keep this measure"), validators=[InputRequired(), Length(max=40)],
+                       description=_l("The number of the measure to keep, e.g. MOB-M02. This measure is merged "
+                                      "into it: its needs, comments and supporters move over."))
 
 
 class MeasureFilterForm(FlaskForm):

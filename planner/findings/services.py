@@ -665,6 +665,26 @@ def all_needs() -> list[Finding]:
     ).all()
 
 
+# Above this many measures a page asks for a measure's number instead of listing every measure in a select.
+MEASURE_CHOICE_LIMIT = 200
+
+
+def measure_choices_fit(measure: Measure) -> bool:
+    others = db.session.scalar(
+        select(func.count(Measure.id)).where(Measure.status != MeasureStatus.MERGED, Measure.id != measure.id))
+    return (others or 0) <= MEASURE_CHOICE_LIMIT
+
+
+def measure_by_reference(value: str | None) -> Measure | None:
+    """The measure a form names: its id (from a select) or its number, e.g. MOB-M02 (typed, any case)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return db.session.get(Measure, int(value))
+    return db.session.scalars(select(Measure).where(func.upper(Measure.number) == value.upper())).first()
+
+
 def other_measures(measure: Measure | None = None) -> list[Measure]:
     stmt = select(Measure).where(Measure.status != MeasureStatus.MERGED).order_by(Measure.number_key)
     if measure is not None:

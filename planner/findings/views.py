@@ -11,6 +11,7 @@ from planner.findings import bp, services
 from planner.findings.forms import (
     CaptureForm,
     CommentForm,
+    DependencyByNumberForm,
     DependencyForm,
     EvaluateForm,
     FindingEditForm,
@@ -18,6 +19,7 @@ from planner.findings.forms import (
     KPIForm,
     MeasureFilterForm,
     MeasureForm,
+    MergeByNumberForm,
     MergeForm,
     NeedFilterForm,
     with_placeholder,
@@ -341,16 +343,19 @@ def measure_detail(measure_id: int):
     may_edit = services.may_edit_measure(current_user, measure)
     may_evaluate = services.may_evaluate(current_user) and measure.status != MeasureStatus.MERGED
     evaluate_form = merge_form = dependency_form = None
-    others = services.other_measures(measure) if (may_edit or may_evaluate) else []
+    listed = (may_edit or may_evaluate) and services.measure_choices_fit(measure)
+    others = services.other_measures(measure) if listed else []
     if may_evaluate:
         evaluate_form = EvaluateForm()
         evaluate_form.set_choices(measure)
-        merge_form = MergeForm()
-        merge_form.kept.choices = with_placeholder([(m.id, m.label) for m in others])
+        merge_form = MergeForm() if listed else MergeByNumberForm()
+        if listed:
+            merge_form.kept.choices = with_placeholder([(m.id, m.label) for m in others])
     if may_edit:
-        dependency_form = DependencyForm()
-        dependency_form.depends_on.choices = with_placeholder(
-            [(m.id, m.label) for m in others if m not in measure.dependencies])
+        dependency_form = DependencyForm() if listed else DependencyByNumberForm()
+        if listed:
+            dependency_form.depends_on.choices = with_placeholder(
+                [(m.id, m.label) for m in others if m not in measure.dependencies])
     return render_template(
         "findings/measure_detail.html", measure=measure, may_edit=may_edit, may_evaluate=may_evaluate,
         evaluate_form=evaluate_form, merge_form=merge_form, dependency_form=dependency_form,
@@ -438,9 +443,9 @@ def dependency_add(measure_id: int):
     measure = _measure_or_404(measure_id)
     if not services.may_edit_measure(current_user, measure):
         abort(403)
-    other = db.session.get(Measure, _int(request.form.get("depends_on")) or 0)
+    other = services.measure_by_reference(request.form.get("depends_on"))
     if other is None:
-        flash(_("Please choose a measure."), "error")
+        flash(_("Please choose a measure or enter the number of an existing one."), "error")
         return _back_to(measure, "#dependencies")
     try:
         services.add_dependency(current_user, measure, other)
@@ -493,9 +498,9 @@ def measure_evaluate(measure_id: int):
 @access(Role.STRATEGY_TEAM)
 def measure_merge(measure_id: int):
     measure = _measure_or_404(measure_id)
-    kept = db.session.get(Measure, _int(request.form.get("kept")) or 0)
+    kept = services.measure_by_reference(request.form.get("kept"))
     if kept is None:
-        flash(_("Please choose the measure to keep."), "error")
+        flash(_("Please choose the measure to keep or enter the number of an existing one."), "error")
         return _back_to(measure, "#merge")
     try:
         services.merge_measures(current_user, measure, kept)

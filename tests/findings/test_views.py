@@ -319,6 +319,38 @@ def test_merge_shows_the_trail_on_both_pages(app, client, auth, scene):
         assert db.session.get(Measure, dup_id).status == MeasureStatus.MERGED
 
 
+def test_many_measures_are_picked_by_number(app, client, auth, scene, monkeypatch):
+    """Above the choice limit the detail page asks for a number instead of listing every measure."""
+    from planner.findings import services
+
+    monkeypatch.setattr(services, "MEASURE_CHOICE_LIMIT", 1)
+    kept_id, _ = _measure(app, scene, title="Smart Parking")
+    dup_id, _ = _measure(app, scene, title="Parkleitsystem")
+    third_id, _ = _measure(app, scene, title="Ladesäulen")
+    auth.login_as(scene.strategy_email)
+    html = client.get(f"/findings/measures/{dup_id}").get_data(as_text=True)
+    assert 'id="kept"' in html and "<option" not in html.split('id="kept"')[1].split("</form>")[0]
+    assert "Smart Parking</option>" not in html, "no list of every measure"
+    assert "z. B. MOB-M02" in html
+
+    # An unknown number is a clear message and changes nothing.
+    response = client.post(f"/findings/measures/{dup_id}/dependencies", data={"depends_on": "MOB-M99"},
+                           follow_redirects=True)
+    assert "Bitte wählen Sie eine Maßnahme oder geben Sie die Nummer einer vorhandenen ein." in text_of(response)
+    response = client.post(f"/findings/measures/{dup_id}/dependencies", data={"depends_on": " mob-m03 "})
+    assert response.status_code == 302
+    response = client.post(f"/findings/measures/{dup_id}/merge", data={"kept": "XYZ"}, follow_redirects=True)
+    assert "geben Sie die Nummer einer vorhandenen ein" in text_of(response)
+    with app.app_context():
+        dup = db.session.get(Measure, dup_id)
+        assert [m.id for m in dup.dependencies] == [third_id]
+        assert dup.status != MeasureStatus.MERGED
+    response = client.post(f"/findings/measures/{dup_id}/merge", data={"kept": "MOB-M01"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/measures/{kept_id}")
+    with app.app_context():
+        assert db.session.get(Measure, dup_id).merged_into_id == kept_id
+
+
 def test_lists_filter_sort_and_stay_free_of_n_plus_1(app, client, auth, scene):
     with app.app_context():
         need = factories.finding(field_id=scene.field_id, kind=FindingKind.NEED, text="Parksuchverkehr")
