@@ -1,4 +1,5 @@
 import json
+import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -146,6 +147,47 @@ class MeasureForm(FlaskForm):
             "priority": self.priority.data or None, "index_area": self.index_area.data or None,
             "start_year": self.start_year.data, "end_year": self.end_year.data,
         }
+
+
+class NeedNumbersField(StringField):
+    """Needs for action by their numbers (``MOB-B03, MOB-B07``): for processes with too many needs to list.
+
+    The view sets ``resolve(numbers) -> (ids, unknown numbers)``; after validation ``data`` holds the ids.
+    """
+
+    resolve = None
+
+    def process_data(self, value):
+        self.numbers = [n.number for n in value or () if getattr(n, "number", None)]
+        self.data = [n.id for n in value or () if getattr(n, "id", None)]
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else ""
+        self.numbers = list(dict.fromkeys(n for n in re.split(r"[\s,;]+", text) if n))
+        self.data = []
+
+    def _value(self):
+        return ", ".join(self.numbers)
+
+    def pre_validate(self, form):
+        if len(self.numbers) > 500:
+            raise ValidationError(_l("Please link at most 500 needs at once."))
+        ids, unknown = self.resolve(self.numbers) if self.numbers else ([], [])
+        if unknown:
+            raise ValidationError(_l("There is no need for action with the number %(numbers)s.",
+                                     numbers=", ".join(unknown)))
+        self.data = ids
+
+
+class MeasureByNumbersForm(MeasureForm):
+    """The measure form when the process has too many needs for a list of checkboxes."""
+
+    needs = NeedNumbersField(_l("Needs this measure addresses"),
+                             description=_l("The numbers of the needs for action, separated by commas, "
+                                            "e.g. MOB-B03, MOB-B07. The list of needs shows every number."))
+
+    def set_choices(self, fields, needs):
+        super().set_choices(fields, ())
 
 
 class KPIForm(FlaskForm):

@@ -665,6 +665,26 @@ def all_needs() -> list[Finding]:
     ).all()
 
 
+# Above this many needs the measure form asks for the needs' numbers instead of a checkbox per need.
+NEED_CHOICE_LIMIT = 300
+
+
+def needs_fit_as_choices() -> bool:
+    visible = (Finding.kind == FindingKind.NEED) & Finding.is_hidden.is_(False)
+    return (db.session.scalar(select(func.count(Finding.id)).where(visible)) or 0) <= NEED_CHOICE_LIMIT
+
+
+def need_ids_by_number(numbers: list[str]) -> tuple[list[int], list[str]]:
+    """The ids of the visible needs with these numbers (any case), in the given order, and the unknown numbers."""
+    wanted = {n.upper(): n for n in numbers}
+    found = dict(db.session.execute(
+        select(func.upper(Finding.number), Finding.id).where(
+            Finding.kind == FindingKind.NEED, Finding.is_hidden.is_(False),
+            func.upper(Finding.number).in_(list(wanted)))
+    ).all())
+    return [found[key] for key in wanted if key in found], [n for key, n in wanted.items() if key not in found]
+
+
 # Above this many measures a page asks for a measure's number instead of listing every measure in a select.
 MEASURE_CHOICE_LIMIT = 200
 

@@ -17,6 +17,7 @@ from planner.findings.forms import (
     FindingEditForm,
     HideForm,
     KPIForm,
+    MeasureByNumbersForm,
     MeasureFilterForm,
     MeasureForm,
     MergeByNumberForm,
@@ -302,11 +303,18 @@ def measure_list():
 
 
 def _measure_form(measure: Measure | None = None, formdata=None) -> MeasureForm:
-    form = MeasureForm(formdata=formdata, obj=measure if formdata is None else None)
-    form.set_choices(list_fields(), services.all_needs())
+    listed = services.needs_fit_as_choices()
+    form = (MeasureForm if listed else MeasureByNumbersForm)(formdata=formdata,
+                                                            obj=measure if formdata is None else None)
+    if listed:
+        form.set_choices(list_fields(), services.all_needs())
+    else:
+        form.set_choices(list_fields(), ())
+        form.needs.resolve = services.need_ids_by_number
     if formdata is None and measure is not None:
         form.field.data = measure.field_id
-        form.needs.data = [n.id for n in measure.needs]
+        if listed:
+            form.needs.data = [n.id for n in measure.needs]
         form.funding_type.data = measure.funding_type.value if measure.funding_type else ""
         form.priority.data = measure.priority.value if measure.priority else ""
         form.index_area.data = measure.index_area.value if measure.index_area else ""

@@ -319,6 +319,47 @@ def test_merge_shows_the_trail_on_both_pages(app, client, auth, scene):
         assert db.session.get(Measure, dup_id).status == MeasureStatus.MERGED
 
 
+def test_many_needs_are_linked_by_number(app, client, auth, scene, monkeypatch):
+    """Above the need limit the measure form takes the needs' numbers; unknown numbers change nothing."""
+    from planner.findings import services
+
+    monkeypatch.setattr(services, "NEED_CHOICE_LIMIT", 1)
+    with app.app_context():
+        first = factories.finding(field_id=scene.field_id, kind=FindingKind.NEED, text="Parksuchverkehr")
+        second = factories.finding(field_id=scene.field_id, kind=FindingKind.NEED, text="Ladesäulen fehlen")
+        db.session.commit()
+        first_id, first_number, second_number = first.id, first.number, second.number
+    measure_id, version = _measure(app, scene, needs=[])
+    auth.login_as(scene.strategy_email)
+    html = client.get(f"/findings/measures/{measure_id}/edit").get_data(as_text=True)
+    assert 'type="checkbox"' not in html and 'name="needs"' in html and "z. B. MOB-B03" in html
+
+    response = client.post(f"/findings/measures/{measure_id}/edit",
+                           data=sheet(scene, version, needs=f"{first_number}, MOB-B999"))
+    assert response.status_code == 422
+    assert "Es gibt keinen Handlungsbedarf mit der Nummer MOB-B999." in text_of(response)
+    assert f'value="{first_number}, MOB-B999"' in response.get_data(as_text=True), "what was typed stays"
+    with app.app_context():
+        assert db.session.get(Measure, measure_id).needs == []
+
+    response = client.post(f"/findings/measures/{measure_id}/edit",
+                           data=sheet(scene, version, needs=f"{first_number.lower()} {second_number};{first_number}"))
+    assert response.status_code == 302
+    with app.app_context():
+        assert sorted(n.number for n in db.session.get(Measure, measure_id).needs) == sorted(
+            [first_number, second_number])
+        version = db.session.get(Measure, measure_id).version
+    html = client.get(f"/findings/measures/{measure_id}/edit").get_data(as_text=True)
+    assert first_number in html.split('name="needs"')[1].split(">")[0], "the linked needs are shown by number"
+
+    response = client.post("/findings/measures/new", data={"field": str(scene.field_id), "title": "Neu",
+                                                          "needs": first_number})
+    assert response.status_code == 302
+    with app.app_context():
+        created = db.session.scalar(select(Measure).where(Measure.title == "Neu"))
+        assert [n.id for n in created.needs] == [first_id]
+
+
 def test_many_measures_are_picked_by_number(app, client, auth, scene, monkeypatch):
     """Above the choice limit the detail page asks for a number instead of listing every measure."""
     from planner.findings import services
