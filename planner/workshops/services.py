@@ -553,12 +553,20 @@ def fit_end_to_agenda(workshop: Workshop, actor) -> Workshop:
     return workshop
 
 
-def responsible_candidates(workshop: Workshop) -> tuple[list[Person], list[Person]]:
-    """The workshop's participants first, then everybody else."""
+# Up to this many people the agenda block offers everybody as responsible; beyond it, the participants only.
+RESPONSIBLE_CHOICE_LIMIT = 300
+
+
+def responsible_candidates(workshop: Workshop, current_id: int | None = None) -> tuple[list[Person], list[Person]]:
+    """The workshop's participants first, then everybody else (a big city: only the person chosen so far)."""
     participants = [p.person for p in participations_of(workshop)]
     ids = {p.id for p in participants}
-    others = [p for p in db.session.scalars(select(Person).order_by(Person.last_name, Person.first_name)).all()
-              if p.id not in ids]
+    if (db.session.scalar(select(func.count(Person.id))) or 0) <= RESPONSIBLE_CHOICE_LIMIT:
+        everybody = select(Person).order_by(Person.last_name, Person.first_name)
+        others = [p for p in db.session.scalars(everybody).all() if p.id not in ids]
+    else:
+        current = db.session.get(Person, current_id) if current_id else None
+        others = [current] if current is not None and current.id not in ids else []
     return sorted(participants, key=lambda p: (p.last_name, p.first_name)), others
 
 

@@ -284,9 +284,9 @@ def _load_block(workshop_id: int, block_id: int) -> AgendaBlock:
     return block
 
 
-def _block_form(workshop: Workshop, **kw) -> AgendaBlockForm:
+def _block_form(workshop: Workshop, block: AgendaBlock | None = None, **kw) -> AgendaBlockForm:
     form = AgendaBlockForm(**kw)
-    form.set_choices(*services.responsible_candidates(workshop))
+    form.set_choices(*services.responsible_candidates(workshop, block.responsible_id if block else None))
     return form
 
 
@@ -314,11 +314,11 @@ def block_edit(workshop_id: int, block_id: int):
     workshop = _load(workshop_id)
     block = _load_block(workshop_id, block_id)
     if request.method == "GET":
-        form = _block_form(workshop, obj=block)
+        form = _block_form(workshop, block, obj=block)
         form.kind.data = block.kind.value
         form.responsible.data = block.responsible_id
     else:
-        form = _block_form(workshop)
+        form = _block_form(workshop, block)
     if form.validate_on_submit():
         try:
             services.update_agenda_block(block, form.to_data(), current_user)

@@ -194,6 +194,29 @@ def test_agenda_editing_reorder_and_fit_end(app, client, auth):
     assert printed.status_code == 200 and "site-nav" not in printed.get_data(as_text=True)
 
 
+def test_responsible_choices_stay_short_in_a_big_city(app, client, auth, monkeypatch):
+    """Up to the limit everybody can be chosen; beyond it the participants and the person chosen so far."""
+    from planner.workshops import services
+
+    with app.app_context():
+        w = factories.workshop()
+        guest = factories.person(first_name="Gitte", last_name="Gast")
+        outsider = factories.person(first_name="Otto", last_name="Außen")
+        factories.participation(workshop=w, person=guest)
+        block = AgendaBlock(workshop=w, position=0, title="Input", kind=AgendaBlockKind.INPUT, duration_minutes=30,
+                            responsible=outsider)
+        db.session.add(block)
+        db.session.commit()
+        wid, bid = w.id, block.id
+    auth.login(Role.FACILITATOR)
+    assert "Otto Außen" in client.get(f"/workshops/{wid}/agenda/new").get_data(as_text=True)
+    monkeypatch.setattr(services, "RESPONSIBLE_CHOICE_LIMIT", 1)
+    new = client.get(f"/workshops/{wid}/agenda/new").get_data(as_text=True)
+    assert "Gitte Gast (Teilnahme)" in new and "Otto Außen" not in new
+    edit = client.get(f"/workshops/{wid}/agenda/{bid}/edit").get_data(as_text=True)
+    assert "Otto Außen" in edit, "the person chosen so far stays selectable"
+
+
 def test_block_of_another_workshop_is_404(app, client, auth):
     with app.app_context():
         a, b = factories.workshop(), factories.workshop()
