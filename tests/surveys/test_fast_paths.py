@@ -257,32 +257,33 @@ def test_a_wide_multiple_choice_question_maps_as_the_row_mapper_does(ctx):
 
 
 def test_imported_comments_belong_to_their_responses(ctx, tmp_path):
-    """The SQLite writer inserts responses with executemany and finds their ids for the comments: across batches,
-    after an earlier survey, with records that span several lines."""
+    """The SQLite writer inserts responses many rows per statement and finds their ids for the comments: across
+    batches (full statements and the rest), after an earlier survey, with records that span several lines."""
     from planner.core.permissions import Role
     from tests import factories
 
     sf.survey()  # responses with lower ids already exist
     user = factories.user(role=Role.STRATEGY_TEAM)
     rows = [[str(i), f"Stadtbezirk {i % 3}", "", "", "", "", "", str(i % 5 + 1), "", "", "",
-             f"Anmerkung {i}" + ("\nmit zweiter Zeile" if i % 4 == 0 else "") if i % 3 else ""] for i in range(1, 23)]
+             f"Anmerkung {i}" + ("\nmit zweiter Zeile" if i % 4 == 0 else "") if i % 3 else ""] for i in range(1, 451)]
     path = tmp_path / "kommentare.csv"
     path.write_bytes(csv_bytes(rows=rows))
-    numbered = {"version": 1, "questions": [
-        {"key": "nr", "text": "Nr.", "kind": "demographic", "columns": ["id"]},
-        *mapping()["questions"]]}
-    survey = services.import_file(user, path, path.name, numbered, services.UploadMeta("Kommentare"),
-                                  batch_size=4)
+    survey = services.import_file(user, path, path.name, mapping(), services.UploadMeta("Kommentare"), batch_size=200)
     db.session.commit()
     responses = {r.id: r for r in db.session.scalars(
         db.select(SurveyResponse).where(SurveyResponse.survey_id == survey.id))}
-    assert len(responses) == 22
+    assert len(responses) == 450
     # The line where each record starts: a comment with a line break moves the following records down.
-    assert sorted(r.line_no for r in responses.values())[:6] == [2, 3, 4, 5, 7, 8]
+    line_of, line = {}, 2
+    for row in rows:
+        line_of[int(row[0])] = line
+        line += 1 + row[-1].count("\n")
+    assert sorted(r.line_no for r in responses.values()) == sorted(line_of.values())
+    assert sorted(line_of.values())[:6] == [2, 3, 4, 5, 7, 8]
     comments = db.session.scalars(db.select(SurveyComment).where(SurveyComment.survey_id == survey.id)).all()
-    assert len(comments) == len([r for r in rows if r[-1]])
+    assert len(comments) == len([r for r in rows if r[-1]]) > 250
     for comment in comments:
+        number = int(comment.text.split("\n")[0].removeprefix("Anmerkung "))
         response = responses[comment.response_id]
-        assert comment.line_no == response.line_no
-        assert comment.text.split("\n")[0] == f"Anmerkung {response.answers['nr']}"
-        assert response.answers["q4"] == int(response.answers["nr"]) % 5 + 1
+        assert comment.line_no == response.line_no == line_of[number]
+        assert response.answers["q4"] == number % 5 + 1
