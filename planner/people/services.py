@@ -249,12 +249,18 @@ def likely_duplicates() -> list[DuplicatePair]:
     by_org: dict[int, list[tuple[Person, str]]] = {}
     for person in people:
         by_org.setdefault(person.organisation_id, []).append((person, fold_name(person.first_name, person.last_name)))
+    matcher = difflib.SequenceMatcher(None)
     for members in by_org.values():
         for i, (a, name_a) in enumerate(members):
+            matcher.set_seq2(name_a)  # the matcher caches what it learns about its second sequence
             for b, name_b in members[i + 1:]:
                 if (a.id, b.id) in pairs:
                     continue
-                score = difflib.SequenceMatcher(None, name_a, name_b).ratio()
+                matcher.set_seq1(name_b)
+                # The quick ratios are upper bounds: most pairs are ruled out without the full comparison.
+                if matcher.real_quick_ratio() < SIMILARITY_THRESHOLD or matcher.quick_ratio() < SIMILARITY_THRESHOLD:
+                    continue
+                score = matcher.ratio()
                 if score >= SIMILARITY_THRESHOLD:
                     pairs[(a.id, b.id)] = DuplicatePair(a, b, "name", round(score, 2))
     return sorted(pairs.values(), key=lambda p: (p.reason != "email", -p.score, p.first.id))

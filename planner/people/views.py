@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from planner.core.errors import DomainError
 from planner.core.forms import show_domain_error
+from planner.core.pagination import ListPage
 from planner.core.permissions import STAFF, Role, access
 from planner.extensions import db
 from planner.fields.services import list_fields
@@ -217,7 +218,8 @@ def import_confirm():
 @bp.route("/duplicates")
 @access(Role.FACILITATOR)
 def duplicates():
-    return render_template("people/duplicates.html", pairs=services.likely_duplicates())
+    pairs = services.likely_duplicates()
+    return render_template("people/duplicates.html", page=ListPage.of(pairs, request.args.get("page", 1, type=int)))
 
 
 @bp.route("/merge", methods=["POST"])

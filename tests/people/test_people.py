@@ -315,3 +315,22 @@ def test_duplicates_page_lists_pairs(app, client, auth):
         db.session.commit()
     page = text_of(client.get("/people/duplicates"))
     assert "Anna Schäfer" in page and "Anna Schaefer" in page and "Ähnlicher Name" in page
+
+
+def test_duplicates_page_is_paginated(app, client, auth):
+    auth.login("facilitator")
+    with app.app_context():
+        for i in range(55):
+            org = factories.organisation(name=f"Verein {i:02d}")
+            factories.person(first_name="Anna", last_name=f"Schäfer{i:02d}", organisation=org)
+            factories.person(first_name="Anna", last_name=f"Schaefer{i:02d}", organisation=org)
+        db.session.commit()
+    first = client.get("/people/duplicates").get_data(as_text=True)
+    # Each pair names the second person twice: in its link and in its merge button.
+    assert first.count("Anna Schaefer") == 2 * 50
+    assert "55 wahrscheinliche Paare." in text_of(client.get("/people/duplicates"))
+    assert "Seite 1 von 2" in first and 'rel="next"' in first
+    second = client.get("/people/duplicates?page=2").get_data(as_text=True)
+    assert second.count("Anna Schaefer") == 2 * 5 and 'rel="prev"' in second
+    assert client.get("/people/duplicates?page=99").get_data(as_text=True).count("Anna Schaefer") == 2 * 5
+    assert client.get("/people/duplicates?page=x").status_code == 200
