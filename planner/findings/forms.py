@@ -242,11 +242,14 @@ class MeasureFilterForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[], validators=[Optional()])
     priority = SelectField(_l("Priority"), choices=[], validators=[Optional()])
     area = SelectField(_l("Smart City Index area"), choices=[], validators=[Optional()])
+    gap = SelectField(_l("Gap"), choices=[], validators=[Optional()])
     sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()])
     order = SelectField(_l("Order"), choices=[], validators=[Optional()])
 
     def set_choices(self, fields) -> None:
         self.field.choices = [("", _l("All fields"))] + [(str(f.id), f"{f.code} – {f.name}") for f in fields]
+        self.gap.choices = [("", _l("Any")), ("no_need", _l("Without a need")),
+                            ("no_lead", _l("Without a lead unit")), ("no_kpi", _l("Without an indicator"))]
         self.status.choices = [("", _l("All states"))] + [(s.value, s.label) for s in MeasureStatus]
         self.priority.choices = [("", _l("All priorities"))] + [(p.value, p.label) for p in Priority]
         self.area.choices = [("", _l("All areas"))] + [(a.value, a.label) for a in SmartCityArea]

@@ -618,8 +618,11 @@ def _like(value: str) -> str:
 
 
 def measures_query(field_id: int | None = None, status: str | None = None, priority: str | None = None,
-                   area: str | None = None, q: str | None = None, sort: str = "number", descending: bool = False):
+                   area: str | None = None, q: str | None = None, sort: str = "number", descending: bool = False,
+                   gap: str | None = None):
     stmt = select(Measure).options(selectinload(Measure.field), selectinload(Measure.needs))
+    if gap and measure_gap_condition(gap) is not None:
+        stmt = stmt.where(measure_gap_condition(gap))
     if field_id:
         stmt = stmt.where(Measure.field_id == field_id)
     if status in {s.value for s in MeasureStatus}:
@@ -712,48 +715,94 @@ def other_measures(measure: Measure | None = None) -> list[Measure]:
     return db.session.scalars(stmt).all()
 
 
+GAP_LIST_LIMIT = 20  # per field and kind of gap; the full lists are the filtered need and measure lists
+OPEN_MEASURE = Measure.status.not_in([MeasureStatus.MERGED, MeasureStatus.REJECTED])
+
+
+def measure_gap_condition(gap: str):
+    """SQL condition of a measure gap (no_need, no_lead, no_kpi) for open measures; None when unknown."""
+    return {
+        "no_need": OPEN_MEASURE & Measure.id.not_in(select(measure_needs.c.measure_id)),
+        "no_lead": OPEN_MEASURE & (func.trim(func.coalesce(Measure.lead_unit, "")) == ""),
+        "no_kpi": OPEN_MEASURE & Measure.id.not_in(select(MeasureKPI.measure_id)),
+    }.get(gap)
+
+
+@dataclass(frozen=True)
+class GapItem:
+    id: int
+    number: str
+    text: str
+
+
+@dataclass
+class GapList:
+    items: list[GapItem]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
 @dataclass
 class FieldGaps:
     field: ActionField
-    needs_without_measure: list[Finding]
-    measures_without_needs: list[Measure]
-    measures_without_lead: list[Measure]
-    measures_without_kpi: list[Measure]
+    needs_without_measure: GapList
+    measures_without_needs: GapList
+    measures_without_lead: GapList
+    measures_without_kpi: GapList
 
     @property
     def total(self) -> int:
-        return (len(self.needs_without_measure) + len(self.measures_without_needs)
-                + len(self.measures_without_lead) + len(self.measures_without_kpi))
+        return (self.needs_without_measure.total + self.measures_without_needs.total
+                + self.measures_without_lead.total + self.measures_without_kpi.total)
+
+
+def _first_per_field(model, text_column, condition, field_id: int | None) -> dict[int, GapList]:
+    """Per field: the first GAP_LIST_LIMIT rows by number and the count, in one windowed query."""
+    ranked = select(
+        model.field_id, model.id, model.number, text_column.label("text"),
+        func.row_number().over(partition_by=model.field_id, order_by=(model.number_key, model.id)).label("rank"),
+        func.count().over(partition_by=model.field_id).label("total"),
+    ).where(condition)
+    if field_id:
+        ranked = ranked.where(model.field_id == field_id)
+    ranked = ranked.subquery()
+    rows = db.session.execute(
+        select(ranked).where(ranked.c.rank <= GAP_LIST_LIMIT).order_by(ranked.c.field_id, ranked.c.rank)).all()
+    result: dict[int, GapList] = {}
+    for row in rows:
+        gap_list = result.setdefault(row.field_id, GapList([], row.total))
+        text = " ".join((row.text or "").split())
+        gap_list.items.append(GapItem(row.id, row.number or "", text if len(text) <= 90 else text[:89] + "…"))
+    return result
 
 
 def gaps(field_id: int | None = None) -> list[FieldGaps]:
-    """Per field: needs without any measure; measures (not merged or rejected) without needs, lead unit or KPI."""
+    """Per field: needs without any measure; measures (not merged or rejected) without needs, lead unit or KPI.
+
+    Each list holds the first few by number and the total: four windowed queries, whatever the data size.
+    """
     fields = db.session.scalars(select(ActionField).order_by(ActionField.position)).all()
     if field_id:
         fields = [f for f in fields if f.id == field_id]
-    needs = db.session.scalars(
-        select(Finding)
-        .where(Finding.kind == FindingKind.NEED, Finding.is_hidden.is_(False),
-               ~select(measure_needs.c.need_id).where(measure_needs.c.need_id == Finding.id).exists())
-        .order_by(Finding.number_key)
-    ).all()
-    measures = db.session.scalars(
-        select(Measure)
-        .where(Measure.status.not_in([MeasureStatus.MERGED, MeasureStatus.REJECTED]))
-        .options(selectinload(Measure.needs), selectinload(Measure.kpis))
-        .order_by(Measure.number_key)
-    ).all()
-    result = []
-    for field in fields:
-        own = [m for m in measures if m.field_id == field.id]
-        result.append(FieldGaps(
+    open_need = (Finding.kind == FindingKind.NEED) & Finding.is_hidden.is_(False) & Finding.id.not_in(
+        select(measure_needs.c.need_id))
+    needs = _first_per_field(Finding, Finding.text, open_need, field_id)
+    by_gap = {gap: _first_per_field(Measure, Measure.title, measure_gap_condition(gap), field_id)
+              for gap in ("no_need", "no_lead", "no_kpi")}
+    none = GapList([], 0)
+    return [
+        FieldGaps(
             field=field,
-            needs_without_measure=[n for n in needs if n.field_id == field.id],
-            measures_without_needs=[m for m in own if not m.needs],
-            measures_without_lead=[m for m in own if not m.lead_unit.strip()],
-            measures_without_kpi=[m for m in own if not m.kpis],
-        ))
-    return result
+            needs_without_measure=needs.get(field.id, none),
+            measures_without_needs=by_gap["no_need"].get(field.id, none),
+            measures_without_lead=by_gap["no_lead"].get(field.id, none),
+            measures_without_kpi=by_gap["no_kpi"].get(field.id, none),
+        )
+        for field in fields
+    ]
 
 
 def measure_page(measure_id: int) -> Measure | None:

@@ -293,10 +293,10 @@ def measure_list():
     field_id = int(form.field.data) if (form.field.data or "").isdigit() else None
     stmt = services.measures_query(
         field_id, form.status.data or None, form.priority.data or None, form.area.data or None, form.q.data,
-        form.sort.data or "number", request.args.get("order") == "desc",
+        form.sort.data or "number", request.args.get("order") == "desc", gap=form.gap.data or None,
     )
     page = db.paginate(stmt, per_page=50, error_out=False)
-    keys = ("field", "status", "priority", "area", "q", "sort", "order")
+    keys = ("field", "status", "priority", "area", "gap", "q", "sort", "order")
     filters = {k: v for k, v in request.args.items() if k in keys and v}
     return render_template("findings/measure_list.html", page=page, form=form, filters=filters,
                            may_create=services.is_staff(current_user))

@@ -348,9 +348,26 @@ def test_gaps_per_field(ctx, scene):
     lonely_need = _capture(scene, scene.expert_id)
     measure = services.create_measure(strategy, scene.field_id, {"title": "Ohne alles"})
     mob = next(g for g in services.gaps() if g.field.id == scene.field_id)
-    assert lonely_need in mob.needs_without_measure
-    assert measure in mob.measures_without_needs
-    assert measure in mob.measures_without_lead and measure in mob.measures_without_kpi
+    ids = lambda gap_list: [item.id for item in gap_list.items]  # noqa: E731
+    assert lonely_need.id in ids(mob.needs_without_measure)
+    assert measure.id in ids(mob.measures_without_needs)
+    assert measure.id in ids(mob.measures_without_lead) and measure.id in ids(mob.measures_without_kpi)
+    assert mob.measures_without_kpi.items[0].number == measure.number
+    # The measure list filters by the same gaps.
+    numbers = lambda gap: [m.number for m in db.session.scalars(services.measures_query(gap=gap))]  # noqa: E731
+    assert measure.number in numbers("no_kpi") and measure.number in numbers("no_lead")
+    assert numbers("bogus") == numbers(None)
+
+
+def test_gaps_list_the_first_few_and_count_all(ctx, scene, monkeypatch):
+    monkeypatch.setattr(services, "GAP_LIST_LIMIT", 2)
+    strategy = db.session.get(User, scene.strategy_id)
+    made = [services.create_measure(strategy, scene.field_id, {"title": f"Ohne alles {i}"}) for i in range(5)]
+    services.create_measure(strategy, scene.other_field_id, {"title": "Anderswo"})
+    mob = services.gaps(scene.field_id)
+    assert [g.field.id for g in mob] == [scene.field_id]
+    kpi = mob[0].measures_without_kpi
+    assert [item.id for item in kpi.items] == [m.id for m in made[:2]] and kpi.total == 5 and kpi.more == 3
 
 
 def test_measure_filters_and_search(ctx, scene):

@@ -319,6 +319,21 @@ def test_merge_shows_the_trail_on_both_pages(app, client, auth, scene):
         assert db.session.get(Measure, dup_id).status == MeasureStatus.MERGED
 
 
+def test_gaps_page_links_to_the_full_filtered_lists(app, client, auth, scene, monkeypatch):
+    from planner.findings import services
+
+    monkeypatch.setattr(services, "GAP_LIST_LIMIT", 1)
+    for title in ("Ohne Kennzahl A", "Ohne Kennzahl B", "Ohne Kennzahl C"):
+        _measure(app, scene, title=title)
+    auth.login_as(scene.strategy_email)
+    html = client.get("/findings/gaps").get_data(as_text=True)
+    assert "Alle anzeigen (2 weitere)" in html
+    assert f"/findings/measures?field={scene.field_id}&amp;gap=no_kpi" in html
+    listed = text_of(client.get(f"/findings/measures?field={scene.field_id}&gap=no_kpi"))
+    assert all(t in listed for t in ("Ohne Kennzahl A", "Ohne Kennzahl B", "Ohne Kennzahl C"))
+    assert client.get("/findings/measures?gap=%3Cscript%3E").status_code == 200
+
+
 def test_many_needs_are_linked_by_number(app, client, auth, scene, monkeypatch):
     """Above the need limit the measure form takes the needs' numbers; unknown numbers change nothing."""
     from planner.findings import services
