@@ -1,7 +1,11 @@
+from urllib.parse import urlsplit
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from planner.accounts import bp, services
 from planner.accounts.forms import (
@@ -24,8 +28,9 @@ from planner.accounts.limits import (
 from planner.accounts.models import User
 from planner.core.errors import DomainError
 from planner.core.forms import show_domain_error
-from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
+from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access, rule_for
 from planner.core.security import is_safe_redirect
+from planner.core.web import render_error
 from planner.extensions import db, login_manager
 
 
@@ -54,6 +59,66 @@ def _reset_link(token: str) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + url_for("accounts.reset_password", token=token)
 
 
+def _get_endpoint(target: str) -> str | None:
+    """The endpoint a local path opens with GET; None when that path takes no GET (a form's POST-only action)."""
+    path = urlsplit(target).path
+    root = request.script_root
+    if root and path.startswith(root):
+        path = path[len(root):]
+    try:
+        endpoint, _args = current_app.url_map.bind_to_environ(request.environ).match(path, method="GET")
+    except MethodNotAllowed:
+        return None
+    except HTTPException:  # unknown path or a redirect (trailing slash): leave it to the normal request
+        return ""
+    return endpoint
+
+
+def _form_page() -> str:
+    """The page a request came from (Referrer-Policy: same-origin), if it is ours and opens with GET."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc and parts.netloc != request.host:
+        return ""
+    page = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not is_safe_redirect(page) or urlsplit(page).path == url_for("accounts.login"):
+        return ""
+    return page if _get_endpoint(page) is not None else ""
+
+
+def _page_to_return_to(target: str) -> str:
+    """Where sign-in leads back to. A form sent after the session expired bounced from its action; when that URL
+    takes POST only, the user returns to the page the form was on (the browser keeps what was typed)."""
+    if not is_safe_redirect(target):
+        return ""
+    if _get_endpoint(target) is None:
+        return _form_page()
+    return target
+
+
+@bp.app_errorhandler(CSRFError)
+def session_expired(error):
+    """A form whose session has gone (expired, or the browser dropped the cookie) carries a token the server can
+    no longer match. That is not bad input: the user goes back to the form's page, through sign-in where the page
+    needs it. Every other CSRF failure stays a plain 400."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    sent = request.form.get(field) or any(
+        request.headers.get(h) for h in current_app.config.get("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"]))
+    if not sent or field in session:
+        return render_error(400)
+    page = _form_page() or (request.path if _get_endpoint(request.path) else "") or url_for("site.index")
+    flash(_("Your session had expired, so the form was not sent. Please check your entries and send it again."),
+          "warning")
+    endpoint = _get_endpoint(page)
+    rule = rule_for(endpoint) if endpoint else None
+    if current_user.is_authenticated or (rule is not None and rule.public):
+        response = redirect(page)
+    else:
+        response = redirect(url_for("accounts.login", next=page))
+    # Tells the page's script (static/js/app.js) that the form bounced: its draft is restored, not dropped.
+    response.set_cookie("planner_resend", "1", max_age=300, samesite="Lax", path="/")
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @access(PUBLIC)
 @limiter.limit(per_address_limit, key_func=address_key, methods=["POST"], deduct_when=login_failed)
@@ -61,7 +126,7 @@ def _reset_link(token: str) -> str:
 def login():
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = request.args.get("next", "")
+        form.next.data = _page_to_return_to(request.args.get("next", ""))
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
@@ -73,7 +138,7 @@ def login():
             # Same message whether the e-mail exists or not.
             form.password.errors = [_("E-mail address or password is not correct.")]
         else:
-            target = form.next.data if is_safe_redirect(form.next.data) else url_for("site.index")
+            target = _page_to_return_to(form.next.data) or url_for("site.index")
             _fresh_session()
             login_user(user)
             db.session.commit()
