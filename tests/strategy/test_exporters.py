@@ -125,7 +125,7 @@ def _pdf_text(data: bytes, tmp_path) -> str:
 
 
 def test_small_paper_prints_in_full(ctx, tmp_path):
-    from planner.strategy.exporters.pdf import is_condensed
+    from planner.strategy.exporters.html import is_condensed
 
     r = rollup()
     assert not is_condensed(r)
@@ -136,12 +136,12 @@ def test_small_paper_prints_in_full(ctx, tmp_path):
 
 def test_very_large_paper_prints_a_condensed_edition(ctx, tmp_path, monkeypatch):
     """Above the print limits the PDF lists measures in tables and counts findings; it says where the rest is."""
-    from planner.strategy.exporters import pdf
+    from planner.strategy.exporters import html as html_exporter
 
     r = rollup()
-    monkeypatch.setattr(pdf, "PRINT_LIMIT_MEASURES", len(r.measures()) - 1)
-    assert pdf.is_condensed(r)
-    assert not pdf.is_condensed(shorten(r)), "the short version is never condensed further"
+    monkeypatch.setattr(html_exporter, "CONDENSE_LIMIT_MEASURES", len(r.measures()) - 1)
+    assert html_exporter.is_condensed(r)
+    assert not html_exporter.is_condensed(shorten(r)), "the short version is never condensed further"
     data = _export("pdf", r)
     text = _pdf_text(data, tmp_path)
     assert "Zu dieser Druckfassung" in text
@@ -155,9 +155,9 @@ def test_very_large_paper_prints_a_condensed_edition(ctx, tmp_path, monkeypatch)
     # The other formats of the same roll-up stay complete.
     assert "Maßnahmensteckbrief MOB-M02" in _export("html", r).decode()
 
-    monkeypatch.setattr(pdf, "PRINT_LIMIT_MEASURES", 10_000)
-    monkeypatch.setattr(pdf, "PRINT_LIMIT_FINDINGS", r.finding_count() - 1)
-    assert pdf.is_condensed(r)
+    monkeypatch.setattr(html_exporter, "CONDENSE_LIMIT_MEASURES", 10_000)
+    monkeypatch.setattr(html_exporter, "CONDENSE_LIMIT_FINDINGS", r.finding_count() - 1)
+    assert html_exporter.is_condensed(r)
 
 
 def test_condensed_html_is_accessible_markup(ctx):

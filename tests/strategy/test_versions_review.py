@@ -199,6 +199,20 @@ def test_strategy_team_exports_and_freezes(app, client, auth):
     assert "Jemand anderes hat diesen Abschnitt" in text_of(response)
 
 
+def test_very_large_draft_is_shown_condensed(app, client, auth, monkeypatch):
+    from planner.strategy.exporters import html as html_exporter
+
+    with app.app_context():
+        _draft()
+        db.session.commit()
+    auth.login(Role.STRATEGY_TEAM)
+    assert "Zu dieser Ansicht" not in text_of(client.get("/strategy/draft"))
+    monkeypatch.setattr(html_exporter, "CONDENSE_LIMIT_MEASURES", 0)
+    page = client.get("/strategy/draft").get_data(as_text=True)
+    assert "Zu dieser Ansicht" in page and "Maßnahmensteckbrief" not in page
+    assert 'href="/findings/measures/' in page, "each measure links to its own page with the fact sheet"
+
+
 def test_published_page_is_public(app, client):
     with app.app_context():
         helpers.version(published=True)

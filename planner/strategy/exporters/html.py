@@ -21,6 +21,10 @@ ROOT = Path(__file__).resolve().parents[3]
 CSS_FILE = ROOT / "planner" / "static" / "css" / "paper.css"
 
 READINESS_SUBJECTS = 20
+# Above either limit the PDF and the in-app views show the condensed paper: a city's paper (hundreds of measures,
+# a few thousand findings) is shown in full; a metropolis's would be thousands of pages.
+CONDENSE_LIMIT_MEASURES = 400
+CONDENSE_LIMIT_FINDINGS = 10_000  # the field chapters plus the workshop annex
 SWOT_KINDS = ("strength", "weakness", "opportunity", "risk")
 
 _env: Environment | None = None
@@ -143,11 +147,19 @@ class PaperHelpers:
         return gettext("Source not recorded")
 
 
+def is_condensed(rollup: Rollup) -> bool:
+    """Whether this paper is shown condensed in the PDF and in the app (never the short version)."""
+    if rollup.short:
+        return False
+    shown_findings = rollup.finding_count() + sum(w.finding_count for w in rollup.annex.workshops)
+    return len(rollup.measures()) > CONDENSE_LIMIT_MEASURES or shown_findings > CONDENSE_LIMIT_FINDINGS
+
+
 def paper_context(rollup: Rollup, *, offset: int = 0, standalone: bool = True, condensed: bool = False) -> dict:
     """Template variables for templates/exports/_body.html (also used by the in-app version view).
 
-    ``condensed``: the print edition of a very large paper (see exporters.pdf) lists the measures in tables and
-    counts the findings instead of printing every fact sheet and finding.
+    ``condensed``: a very large paper (``is_condensed``) lists the measures in tables and counts the findings
+    instead of showing every fact sheet and finding: the PDF's print edition and the in-app views.
     """
     return {
         "paper": rollup,
