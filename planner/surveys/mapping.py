@@ -17,7 +17,10 @@ answers stored on ``SurveyResponse`` (see planner.surveys.models) plus comments 
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from operator import itemgetter
 
 from flask_babel import lazy_gettext as _l
 
@@ -326,10 +329,11 @@ def _as_int(value: str) -> int | None:
     return int(number) if number.is_integer() else None
 
 
-# --- the fast path: a batch of rows at a time, column by column ------------------------------------------------
+# --- the fast path: a batch of rows at a time, one look-up per row and unit ---------------------------------------
 
-CACHE_LIMIT = 5000  # distinct raw cell values remembered per column (choices and ratings have few)
+CACHE_LIMIT = 5000  # distinct keys (raw cells or tuples of them) remembered per unit
 MAX_COMBINED_COLUMNS = 8  # multiple choice up to this many columns: one look-up per row for all of them
+MAX_RUN_COMBINATIONS = 1500  # consecutive ratings share a look-up while (scale + 1) ** n stays below this (5: 4, 10: 3)
 
 
 @dataclass
@@ -339,53 +343,80 @@ class BatchResult:
     answers_json: list[str]  # per row: the flattened answers as JSON text, ready for the INSERT
     comments: list[tuple[int, str, str]]  # (row index in the batch, question key, redacted text), in row order
     errors: list[tuple[int, int, int, RowError]]  # sortable: (line, question position, column position, error)
-    answered: dict[str, int]  # question key → rows that answered it
+    answered: dict[str, int]  # question key → rows that answered it (only when counted)
+
+
+@dataclass
+class _Unit:
+    """Questions whose JSON fragment one dictionary look-up per row finds: a choice question (the key is its cell),
+    a run of consecutive rating questions or a narrow multiple-choice question (the key is the tuple of their cells).
+    ``miss(key, line, errors)`` builds the fragment of a key not seen before and says whether it may be cached (not
+    when the cells are broken: every such row reports its own errors)."""
+
+    questions: list[tuple[int, _Compiled]]  # (position in the mapping, question)
+    get: Callable[[list[str]], object]
+    miss: Callable[[object, int, list], tuple[str, bool]]
+    cache: dict = field(default_factory=dict)
 
 
 class BatchMapper:
     """The same mapping as ``RowMapper`` (same answers, comments, errors and learned options), applied to a batch of
-    rows column by column: every cell goes through one dictionary look-up of its raw text, and only values not seen
-    before (or broken ones) take the slow path. Each row's answers become JSON text by joining pre-built fragments
-    (``"q4":5,``), so no dict per row is built and no JSON encoder runs per row. ``RowMapper`` stays the reference
-    (tests/surveys compare both on generated data).
+    rows. The questions are grouped into units (``_Unit``); per unit and batch, an ``itemgetter`` takes every row's
+    key (C code, no per-row Python), one ``map`` looks the keys up in the unit's cache of JSON fragments (``"q4":5,``),
+    and only keys not seen before (or broken cells) take the slow path. A row's JSON is the join of its fragments, so
+    no dict per row is built and no JSON encoder runs per row. Ranking and wide multiple-choice questions keep a
+    per-row or per-column path. ``RowMapper`` stays the reference (tests/surveys compare both on generated data).
     """
 
     def __init__(self, mapping: dict, header: list[str]):
         self.reference = RowMapper(mapping, header)  # shares the compiled questions and their growing options
-        self._caches: dict[tuple[int, int], dict[str, object]] = {}
+        self._units: list[_Unit | tuple[int, _Compiled]] = []  # units, and (position, question) for the rest
+        run: list[tuple[int, _Compiled]] = []
+        for position, q in enumerate(self.reference.questions):
+            if q.kind == QuestionKind.RATING:
+                if run and (max(q.scale, *(r.scale for _p, r in run)) + 1) ** (len(run) + 1) > MAX_RUN_COMBINATIONS:
+                    self._units.append(self._rating_unit(run))
+                    run = []
+                run.append((position, q))
+                continue
+            if run:
+                self._units.append(self._rating_unit(run))
+                run = []
+            if q.kind in (QuestionKind.SINGLE, QuestionKind.DEMOGRAPHIC):
+                self._units.append(_Unit([(position, q)], itemgetter(q.indexes[0]), self._single_miss(position, q)))
+            elif q.kind == QuestionKind.MULTIPLE and len(q.indexes) <= MAX_COMBINED_COLUMNS:
+                self._units.append(_Unit([(position, q)], itemgetter(*q.indexes), self._multiple_miss(position, q)))
+            else:
+                self._units.append((position, q))
+        if run:
+            self._units.append(self._rating_unit(run))
+        self._flag_caches: dict[tuple[int, int], dict[str, int]] = {}
 
     def options(self) -> dict[str, list[str]]:
         return self.reference.options()
 
-    def apply_batch(self, lines: list[int], rows: list[list[str]]) -> BatchResult:
+    def apply_batch(self, lines: list[int], rows: list[list[str]], count_answers: bool = True) -> BatchResult:
+        """The batch's answers as JSON text, its comments and errors; with `count_answers`, how many rows answered
+        each question (the preview shows it; the import itself does not need it)."""
         n = len(rows)
-        columns = list(zip(*rows, strict=True)) if rows else []
         fragment_lists: list[list[str]] = []
         result = BatchResult([], [], [], {})
-        for position, q in enumerate(self.reference.questions):
-            if q.kind in (QuestionKind.SINGLE, QuestionKind.DEMOGRAPHIC):
-                fragments = self._single(position, q, columns[q.indexes[0]] if n else (), lines, result.errors)
+        for unit in self._units:
+            if isinstance(unit, _Unit):
+                fragments = self._unit_fragments(unit, lines, rows, result.errors)
+                if count_answers:
+                    if len(unit.questions) == 1:
+                        result.answered[unit.questions[0][1].key] = n - fragments.count("")
+                    else:  # a rating run: its fragments hold only its own keys and numbers
+                        text = "".join(fragments)
+                        for _position, q in unit.questions:
+                            result.answered[q.key] = text.count(f"{json.dumps(q.key)}:")
                 fragment_lists.append(fragments)
-                result.answered[q.key] = n - fragments.count("")
-            elif q.kind == QuestionKind.RATING:
-                fragments = self._rating(position, q, columns[q.indexes[0]] if n else (), lines, result.errors)
-                fragment_lists.append(fragments)
-                result.answered[q.key] = n - fragments.count("")
-            elif q.kind == QuestionKind.MULTIPLE and len(q.indexes) <= MAX_COMBINED_COLUMNS:
-                fragments = self._multiple(position, q, columns, n, lines, result.errors)
-                fragment_lists.append(fragments)
-                result.answered[q.key] = n - fragments.count("")
-            elif q.kind == QuestionKind.MULTIPLE:
-                flag_lists = []
-                for number, index in enumerate(q.indexes):
-                    flags = self._flags(position, number, q, columns[index] if n else (), lines, result.errors)
-                    flag_lists.append(flags)
-                    key = json.dumps(option_key(q.key, number))
-                    fragment_lists.append(list(map(("", f"{key}:1,").__getitem__, flags)))
-                counts = [sum(t) for t in zip(*flag_lists, strict=True)]
-                key = json.dumps(q.key)
-                count_fragments = [""] + [f"{key}:{k}," for k in range(1, len(q.indexes) + 1)]
-                fragment_lists.append(list(map(count_fragments.__getitem__, counts)))
+                continue
+            position, q = unit
+            if q.kind == QuestionKind.MULTIPLE:
+                fragments, counts = self._wide_multiple(position, q, lines, rows, result.errors)
+                fragment_lists += fragments
                 result.answered[q.key] = n - counts.count(0)
             elif q.kind == QuestionKind.RANKING:
                 fragments = []
@@ -401,7 +432,7 @@ class BatchMapper:
                 result.answered[q.key] = answered
             elif q.kind == QuestionKind.TEXT:
                 for index in q.indexes:
-                    for row_index, value in enumerate(columns[index] if n else ()):
+                    for row_index, value in enumerate(map(itemgetter(index), rows)):
                         if value and (text := value.strip()):
                             result.comments.append((row_index, q.key, redact(text)[:MAX_TEXT]))
         if len(self.reference.questions) > 1:
@@ -413,90 +444,107 @@ class BatchMapper:
             result.answers_json = ["{}"] * n
         return result
 
-    def _cache(self, position: int, number: int, initial: dict) -> dict:
-        cache = self._caches.get((position, number))
-        if cache is None:
-            cache = self._caches[(position, number)] = dict(initial)
-        return cache
-
-    def _single(self, position, q: _Compiled, column, lines, errors) -> list[str]:
-        key = json.dumps(q.key)
-        cache = self._cache(position, 0, {"": ""})
-        fragments = list(map(cache.get, column))
-        if None in fragments:
-            for i, fragment in enumerate(fragments):
-                if fragment is not None:
-                    continue
-                raw = column[i]
-                value = raw.strip()[:MAX_VALUE]
-                if not value:
-                    fragments[i] = ""
-                    continue
-                fragments[i] = fragment = f"{key}:{json.dumps(value)},"
-                if self.reference._option_index(q, value) is None:
-                    errors.append((lines[i], position, 0,
-                                   RowError(lines[i], q.columns[0], str(_l("too many different answers")))))
-                elif len(cache) < CACHE_LIMIT:
-                    cache[raw] = fragment
+    @staticmethod
+    def _unit_fragments(unit: _Unit, lines: list[int], rows: list[list[str]], errors: list) -> list[str]:
+        keys = list(map(unit.get, rows))
+        cache = unit.cache
+        fragments = list(map(cache.get, keys))
+        i = -1
+        with suppress(ValueError):
+            while True:
+                i = fragments.index(None, i + 1)  # the misses only (a C-level scan), not a Python loop over all rows
+                key = keys[i]
+                fragment = cache.get(key)  # a key first seen earlier in this batch
+                if fragment is None:
+                    fragment, cacheable = unit.miss(key, lines[i], errors)
+                    if cacheable and len(cache) < CACHE_LIMIT:
+                        cache[key] = fragment
+                fragments[i] = fragment
         return fragments
 
-    def _rating(self, position, q: _Compiled, column, lines, errors) -> list[str]:
+    # -- the slow path of each kind: one key not seen before ------------------------------------------------------
+
+    def _single_miss(self, position: int, q: _Compiled):
         key = json.dumps(q.key)
-        cache = self._cache(position, 0, {"": "", **{str(v): f"{key}:{v}," for v in range(1, q.scale + 1)}})
-        fragments = list(map(cache.get, column))
-        if None in fragments:
-            for i, fragment in enumerate(fragments):
-                if fragment is not None:
-                    continue
-                raw = column[i]
+
+        def miss(raw: str, line: int, errors: list) -> tuple[str, bool]:
+            value = raw.strip()[:MAX_VALUE]
+            if not value:
+                return "", True
+            fragment = f"{key}:{json.dumps(value)},"
+            if self.reference._option_index(q, value) is None:
+                errors.append((line, position, 0, RowError(line, q.columns[0], str(_l("too many different answers")))))
+                return fragment, False
+            return fragment, True
+
+        return miss
+
+    def _rating_unit(self, run: list[tuple[int, _Compiled]]) -> _Unit:
+        keys = [json.dumps(q.key) for _p, q in run]
+
+        def miss(cells: str | tuple[str, ...], line: int, errors: list) -> tuple[str, bool]:
+            if isinstance(cells, str):  # a run of one: itemgetter gives the cell itself
+                cells = (cells,)
+            parts = []
+            ok = True
+            for (position, q), key, raw in zip(run, keys, cells, strict=True):
                 value = raw.strip()
-                fragments[i] = ""
                 if not value:
-                    cache[raw] = ""
                     continue
                 number = _as_int(value)
                 if number is None:
-                    errors.append((lines[i], position, 0, RowError(lines[i], q.columns[0], str(
+                    ok = False
+                    errors.append((line, position, 0, RowError(line, q.columns[0], str(
                         _l("“%(value)s” is not a whole number", value=value[:40])))))
                 elif not 1 <= number <= q.scale:
-                    errors.append((lines[i], position, 0, RowError(lines[i], q.columns[0], str(
+                    ok = False
+                    errors.append((line, position, 0, RowError(line, q.columns[0], str(
                         _l("rating %(value)s is outside the scale 1–%(scale)s", value=number, scale=q.scale)))))
                 else:
-                    fragments[i] = f"{key}:{number},"
-                    if len(cache) < CACHE_LIMIT:
-                        cache[raw] = fragments[i]
-        return fragments
+                    parts.append(f"{key}:{number},")
+            return "".join(parts), ok
 
-    def _multiple(self, position, q: _Compiled, columns, n, lines, errors) -> list[str]:
-        """All columns of a (narrow) multiple-choice question at once: a row's tuple of raw cells → its fragment
-        (``"q5_0":1,"q5_2":1,"q5":2,``); a handful of combinations ("Y"/"" in each column) covers a whole file."""
-        cache = self._cache(position, -1, {})
-        combos = list(zip(*(columns[i] for i in q.indexes), strict=True)) if n else []
-        fragments = list(map(cache.get, combos))
-        if None in fragments:
-            count_key = json.dumps(q.key)
-            option_keys = [json.dumps(option_key(q.key, number)) for number in range(len(q.indexes))]
-            for i, fragment in enumerate(fragments):
-                if fragment is not None:
-                    continue
-                broken = False
-                selected = []
-                for number, raw in enumerate(combos[i]):
-                    lowered = raw.strip().lower()
-                    if lowered in YES:
-                        selected.append(option_keys[number])
-                    elif lowered not in NO:
-                        broken = True
-                        errors.append((lines[i], position, number, RowError(lines[i], q.columns[number], str(
-                            _l("“%(value)s” is neither selected (Y/1) nor empty", value=raw.strip()[:40])))))
-                fragments[i] = fragment = "".join(f"{key}:1," for key in selected) + (
-                    f"{count_key}:{len(selected)}," if selected else "")
-                if not broken and len(cache) < CACHE_LIMIT:
-                    cache[combos[i]] = fragment
-        return fragments
+        return _Unit(run, itemgetter(*(q.indexes[0] for _p, q in run)), miss)
+
+    def _multiple_miss(self, position: int, q: _Compiled):
+        count_key = json.dumps(q.key)
+        option_keys = [json.dumps(option_key(q.key, number)) for number in range(len(q.indexes))]
+
+        def miss(cells: str | tuple[str, ...], line: int, errors: list) -> tuple[str, bool]:
+            if isinstance(cells, str):  # one column: itemgetter gives the cell itself
+                cells = (cells,)
+            ok = True
+            selected = []
+            for number, raw in enumerate(cells):
+                lowered = raw.strip().lower()
+                if lowered in YES:
+                    selected.append(option_keys[number])
+                elif lowered not in NO:
+                    ok = False
+                    errors.append((line, position, number, RowError(line, q.columns[number], str(
+                        _l("“%(value)s” is neither selected (Y/1) nor empty", value=raw.strip()[:40])))))
+            fragment = "".join(f"{key}:1," for key in selected) + (f"{count_key}:{len(selected)}," if selected else "")
+            return fragment, ok
+
+        return miss
+
+    def _wide_multiple(self, position, q: _Compiled, lines, rows, errors) -> tuple[list[list[str]], list[int]]:
+        """A multiple-choice question with many columns (too many combinations for one look-up): column by column."""
+        flag_lists = []
+        fragment_lists = []
+        for number, index in enumerate(q.indexes):
+            flags = self._flags(position, number, q, list(map(itemgetter(index), rows)), lines, errors)
+            flag_lists.append(flags)
+            key = json.dumps(option_key(q.key, number))
+            fragment_lists.append(list(map(("", f"{key}:1,").__getitem__, flags)))
+        counts = [sum(t) for t in zip(*flag_lists, strict=True)]
+        key = json.dumps(q.key)
+        count_fragments = [""] + [f"{key}:{k}," for k in range(1, len(q.indexes) + 1)]
+        fragment_lists.append(list(map(count_fragments.__getitem__, counts)))
+        return fragment_lists, counts
 
     def _flags(self, position, number, q: _Compiled, column, lines, errors) -> list[int]:
-        cache = self._cache(position, number, {"": 0})
+        cache = self._flag_caches.setdefault((position, number), {"": 0})
         flags = list(map(cache.get, column))
         if None in flags:
             for i, flag in enumerate(flags):
@@ -516,3 +564,4 @@ class BatchMapper:
                 if len(cache) < CACHE_LIMIT:
                     cache[raw] = flags[i]
         return flags
+

@@ -192,7 +192,8 @@ class Preview:
 def _check_rows(table, mapper: BatchMapper, writer: "_BatchWriter | None" = None, progress: Callable | None = None,
                 batch_size: int = BATCH_SIZE) -> Preview:
     """One pass over the file in batches: counts, row errors (sorted by line and column) and, while the file is
-    still free of errors, the batches handed to `writer`. ``progress(rows, bytes_read)`` is called per batch."""
+    still free of errors, the batches handed to `writer`. ``progress(rows, bytes_read)`` is called per batch. The
+    answers per question are counted for a preview (no writer) only."""
     result = Preview()
     with _collector_paused():
         _check_batches(table, mapper, writer, progress, batch_size, result)
@@ -217,7 +218,7 @@ def _collector_paused():
 def _check_batches(table, mapper: BatchMapper, writer, progress, batch_size: int, result: Preview) -> None:
     for batch in table.batches(batch_size):
         result.rows += len(batch)
-        mapped = mapper.apply_batch(batch.lines, batch.rows)
+        mapped = mapper.apply_batch(batch.lines, batch.rows, count_answers=writer is None)
         errors = mapped.errors
         if batch.broken:
             errors = errors + [(e.line, -1, 0, e) for e in batch.broken]

@@ -51,18 +51,46 @@ def test_batch_mapper_gives_the_same_answers_comments_and_errors_as_the_row_mapp
         expected_answers.append(answers)
         expected_comments += [(line, key, text) for key, text in comments]
         expected_errors += [(e.line, e.column, e.message) for e in errors]
-    got_answers, got_comments, got_errors = [], [], []
+    got_answers, got_comments, got_errors, got_answered = [], [], [], {}
     for start in range(0, 600, 250):  # batches, so the learned options carry over
         result = fast.apply_batch(lines[start:start + 250], rows[start:start + 250])
         got_answers += [json.loads(text) for text in result.answers_json]
         got_comments += [(lines[start + i], key, text) for i, key, text in result.comments]
         got_errors += [(e.line, e.column, e.message) for *_order, e in sorted(result.errors, key=lambda e: e[:3])]
+        for key, count in result.answered.items():
+            got_answered[key] = got_answered.get(key, 0) + count
     assert got_answers == expected_answers
+    assert got_answered == {q.key: sum(q.key in a for a in expected_answers) for q in reference.questions
+                            if q.kind != "text"}
     assert got_comments == expected_comments
     assert got_errors == expected_errors and expected_errors  # the data has broken cells
     assert fast.options() == reference.options()
     assert any("[E-Mail entfernt]" in c[2] for c in got_comments)
     assert any("[IP entfernt]" in c[2] for c in got_comments)
+
+
+def test_runs_of_ratings_map_as_the_row_mapper_does(ctx):
+    """Consecutive ratings share one look-up per row (four of scale 5, three of scale 10); answered counts too."""
+    header = ["Nr", *(f"R{i}" for i in range(9)), "Bezirk", "R9"]
+    questions = [{"key": f"r{i}", "text": f"R{i}", "kind": "rating", "scale": 10 if i in (4, 5, 6) else 5,
+                  "columns": [f"R{i}"]} for i in range(9)]
+    questions.append({"key": "bezirk", "text": "Bezirk", "kind": "demographic", "columns": ["Bezirk"]})
+    questions.append({"key": "r9", "text": "R9", "kind": "rating", "scale": 5, "columns": ["R9"]})
+    ratings = {"version": 1, "questions": questions}
+    rng = random.Random(3)
+    values = ["1", "2", "3", "4", "5", "", "", " 4", "3,0", "8", "0", "zwei", "2.5", "10"]
+    rows = [[str(i), *(rng.choice(values) for _q in range(9)), rng.choice(["I", "II", " "]), rng.choice(values)]
+            for i in range(700)]
+    lines = list(range(2, 702))
+    reference, fast = RowMapper(ratings, header), BatchMapper(ratings, header)
+    assert [len(u.questions) for u in fast._units] == [4, 3, 2, 1, 1]
+    expected = [reference.apply(line, [c.strip() for c in row]) for line, row in zip(lines, rows, strict=True)]
+    got = [fast.apply_batch(lines[i:i + 300], rows[i:i + 300]) for i in range(0, 700, 300)]
+    assert [json.loads(t) for r in got for t in r.answers_json] == [answers for answers, _c, _e in expected]
+    got_errors = [(e.line, e.column, e.message) for r in got for *_o, e in sorted(r.errors, key=lambda e: e[:3])]
+    assert got_errors == [(e.line, e.column, e.message) for _a, _c, errors in expected for e in errors]
+    for q in questions:
+        assert sum(r.answered[q["key"]] for r in got) == sum(q["key"] in answers for answers, _c, _e in expected)
 
 
 def test_breakdown_is_two_queries_and_matches_the_per_group_results(ctx):
