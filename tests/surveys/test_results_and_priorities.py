@@ -198,6 +198,35 @@ def test_cli_import_with_mapping_json(app, runner, tmp_path):
         assert db.session.scalar(db.select(db.func.count(Survey.id))) == 1
 
 
+def test_cli_import_writes_progress_lines_when_not_on_a_terminal(app, runner, tmp_path, capsys):
+    """Without a terminal (cron, logs, a supervising program) the import reports progress as lines on stderr, one
+    per tenth of the file, each flushed."""
+    from planner.surveys.commands import progress_lines
+    from tests.surveys.helpers import csv_bytes
+
+    with app.app_context():
+        sf.mob_field()
+        db.session.commit()
+    data = tmp_path / "umfrage.csv"
+    data.write_bytes(csv_bytes())
+    mapping_file = tmp_path / "mapping.json"
+    mapping_file.write_text(json.dumps(mapping()), encoding="utf-8")
+    result = runner.invoke(args=["import-survey", str(data), "--mapping", str(mapping_file)])
+    assert result.exit_code == 0, result.output
+    assert "4 rows read (100% of the file)" in result.stderr
+    assert result.stdout.strip().endswith("4 responses.")
+
+    progress = progress_lines(total=1000, every_rows=500)
+    for rows, position in [(100, 50), (200, 120), (300, 190), (400, 350), (500, 1000)]:
+        progress(rows, position)
+    assert capsys.readouterr().err.splitlines() == [
+        "200 rows read (12% of the file)", "400 rows read (35% of the file)", "500 rows read (100% of the file)"]
+    xlsx = progress_lines(total=1000, every_rows=500)
+    for rows in (400, 800, 1200):
+        xlsx(rows, None)
+    assert capsys.readouterr().err.splitlines() == ["800 rows read", "1200 rows read"]
+
+
 def test_streaming_import_keeps_memory_bounded(ctx, tmp_path):
     """20,000 rows × 40 columns: the peak of Python allocations stays far below the file's size."""
     sf.mob_field()
