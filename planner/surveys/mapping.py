@@ -480,28 +480,38 @@ class BatchMapper:
         return miss
 
     def _rating_unit(self, run: list[tuple[int, _Compiled]]) -> _Unit:
-        keys = [json.dumps(q.key) for _p, q in run]
+        # Per question, the fragment of each valid raw cell ("" for an empty one): a new combination is mostly
+        # made of cells seen before.
+        cell_caches = [{"": "", **{str(v): f"{json.dumps(q.key)}:{v}," for v in range(1, q.scale + 1)}}
+                       for _p, q in run]
 
         def miss(cells: str | tuple[str, ...], line: int, errors: list) -> tuple[str, bool]:
             if isinstance(cells, str):  # a run of one: itemgetter gives the cell itself
                 cells = (cells,)
-            parts = []
+            parts = list(map(dict.get, cell_caches, cells))
             ok = True
-            for (position, q), key, raw in zip(run, keys, cells, strict=True):
+            for number, part in enumerate(parts):
+                if part is not None:
+                    continue
+                (position, q), raw = run[number], cells[number]
+                parts[number] = ""
                 value = raw.strip()
                 if not value:
+                    parts[number] = cell_caches[number][raw] = ""
                     continue
-                number = _as_int(value)
-                if number is None:
+                rating = _as_int(value)
+                if rating is None:
                     ok = False
                     errors.append((line, position, 0, RowError(line, q.columns[0], str(
                         _l("“%(value)s” is not a whole number", value=value[:40])))))
-                elif not 1 <= number <= q.scale:
+                elif not 1 <= rating <= q.scale:
                     ok = False
                     errors.append((line, position, 0, RowError(line, q.columns[0], str(
-                        _l("rating %(value)s is outside the scale 1–%(scale)s", value=number, scale=q.scale)))))
+                        _l("rating %(value)s is outside the scale 1–%(scale)s", value=rating, scale=q.scale)))))
                 else:
-                    parts.append(f"{key}:{number},")
+                    parts[number] = f"{json.dumps(q.key)}:{rating},"
+                    if len(cell_caches[number]) < CACHE_LIMIT:
+                        cell_caches[number][raw] = parts[number]
             return "".join(parts), ok
 
         return _Unit(run, itemgetter(*(q.indexes[0] for _p, q in run)), miss)
