@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import pytest
 from flask import url_for
 from sqlalchemy import event
 
@@ -315,3 +316,27 @@ def test_imported_comments_belong_to_their_responses(ctx, tmp_path):
         response = responses[comment.response_id]
         assert comment.line_no == response.line_no == line_of[number]
         assert response.answers["q4"] == number % 5 + 1
+
+
+@pytest.mark.parametrize("bad, message", [(b"9999;Bezirk \xe4;x", "contains characters that are not UTF-8"),
+                                          (b'9999;"' + b"x" * (1024 * 1024 + 1) + b'";x', "is not valid CSV")])
+def test_a_broken_line_far_into_the_file_is_reported_with_its_line(ctx, tmp_path, bad, message):
+    """Beyond the sample the encoding was detected from: a byte that is not UTF-8, a NUL byte. The batch reader
+    reports the line (for the encoding: the line where the undecodable block of the file starts, at most a few
+    hundred lines early); a cell beyond the csv module's field limit."""
+    from flask_babel import force_locale
+
+    from planner.surveys.importer import ImportFileError, open_table
+
+    good = b"".join(b"%d;Bezirk I;gut\r\n" % i for i in range(1, 8001))  # ~150 KB, beyond the 64 KB sample
+    path = tmp_path / "kaputt.csv"
+    path.write_bytes(b"id;Bezirk;Anmerkungen\r\n" + good + bad + b"\r\n" + good)
+    table = open_table(path, path.name)
+    with pytest.raises(ImportFileError) as error:
+        for _batch in table.batches(2000):
+            pass
+    with force_locale("en"):
+        text = str(error.value.message)
+    assert message in text
+    line = int(text.split("ine ")[1].split()[0].rstrip(":)"))
+    assert 8002 - 600 < line <= 8002, text
