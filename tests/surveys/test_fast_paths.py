@@ -340,3 +340,30 @@ def test_a_broken_line_far_into_the_file_is_reported_with_its_line(ctx, tmp_path
     assert message in text
     line = int(text.split("ine ")[1].split()[0].rstrip(":)"))
     assert 8002 - 600 < line <= 8002, text
+
+
+def test_an_xlsx_export_is_stored_as_its_csv_twin_is(ctx, tmp_path):
+    """The XLSX reader's batches (rows of stripped cells) through the same units and writer as CSV."""
+    from openpyxl import Workbook
+
+    from planner.core.permissions import Role
+    from tests import factories
+
+    sf.mob_field()
+    user = factories.user(role=Role.STRATEGY_TEAM)
+    rows = [[str(i), *ROWS[i % 4][1:]] for i in range(1, 31)]
+    workbook = Workbook()
+    for row in [HEADER, *rows]:
+        workbook.active.append([int(c) if c.isdigit() else c for c in row])
+    xlsx = tmp_path / "welle.xlsx"
+    workbook.save(xlsx)
+    csv_file = tmp_path / "welle.csv"
+    csv_file.write_bytes(csv_bytes(rows=rows))
+    stored = []
+    for path in (xlsx, csv_file):
+        survey = services.import_file(user, path, path.name, mapping(), services.UploadMeta(path.name), batch_size=7)
+        stored.append(db.session.execute(
+            db.select(SurveyResponse.line_no, SurveyResponse.answers).where(SurveyResponse.survey_id == survey.id)
+            .order_by(SurveyResponse.line_no)).all())
+        assert survey.response_count == 30
+    assert stored[0] == stored[1] and stored[0][0][0] == 2
