@@ -195,11 +195,11 @@ class CsvTable(Table):
                 text.detach()
 
     def batches(self, size: int) -> Iterator[Batch]:
-        """Like ``rows()`` but without a Row object (or any Python work) per line: `size` records at a time come
-        straight from the csv reader (islice), cells are not stripped (the mapper strips only the values it has not
-        seen before). When every record of the batch is one physical line, the line numbers are a range; records
-        with line breaks inside quoted cells are counted by those breaks (as the reader counts lines). Only a
-        batch with blank or short/long records is sorted record by record."""
+        """Like ``rows()`` but without a Row object or, in the common case, any Python code per line: `size` records
+        at a time come straight from the csv reader (islice), cells are not stripped (the mapper strips only the
+        values it has not seen before). When every record of the batch is one physical line, the line numbers are a
+        range; records with line breaks inside quoted cells are counted by those breaks (as the reader counts
+        lines). Only a batch with blank or short/long records is sorted record by record."""
         width = len(self.header)
         first = itemgetter(0)
         with self._open(with_raw=True) as (reader, raw):
@@ -273,7 +273,7 @@ def _is_blank(record: list[str]) -> bool:
 
 def _line_breaks(record: list[str]) -> int:
     """Line breaks inside the record's (quoted) cells, counted as the text stream splits lines (newline=""):
-    \n, \r and \r\n each end one line."""
+    LF, CR and CR LF each end one line."""
     text = "".join(record)
     return text.count("\n") + text.count("\r") - text.count("\r\n")
 

@@ -574,4 +574,3 @@ class BatchMapper:
                 if len(cache) < CACHE_LIMIT:
                     cache[raw] = flags[i]
         return flags
-
