@@ -2,6 +2,7 @@
 
 import logging
 import time
+from urllib.parse import urlsplit
 
 from flask import flash, g, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -30,6 +31,21 @@ ERROR_TEXTS = {
 }
 
 
+def _sign_in_as_full_page_for_htmx(response):
+    """An htmx request whose session has gone is sent to sign-in as a whole page, not swapped into a fragment.
+
+    The browser follows a 302 inside the XHR before htmx sees it; a 200 with HX-Redirect makes htmx navigate.
+    """
+    if request.headers.get("HX-Request") == "true" and response.status_code in (301, 302, 303, 307, 308):
+        location = response.headers.get("Location", "")
+        if urlsplit(location).path == url_for("accounts.login"):
+            response.status_code = 200
+            response.headers["HX-Redirect"] = location
+            del response.headers["Location"]
+            response.set_data(b"")
+    return response
+
+
 def render_error(code: int, message=None):
     title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     return render_template("errors/error.html", code=code, title=title, message=message or default_message), code
@@ -47,6 +63,7 @@ def init_app(app):
     app.before_request(_set_audit_actor)
     app.before_request(enforce_access)
     app.after_request(set_security_headers)
+    app.after_request(_sign_in_as_full_page_for_htmx)
     app.teardown_request(_clear_audit_actor)
 
     @app.errorhandler(HTTPException)

@@ -128,3 +128,13 @@ class AuthHelper:
             user_id, email = user.id, user.email
         self.client.post("/login", data={"email": email, "password": factories.PASSWORD})
         return user_id
+
+
+def test_htmx_request_without_session_goes_to_sign_in_as_a_whole_page(app, client):
+    """A fragment request (htmx) of an expired session must not swap the sign-in page into the fragment."""
+    response = client.get("/workshops/", headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response.get_data() == b""
+    assert response.headers["HX-Redirect"].startswith("/login?next=")
+    assert "Location" not in response.headers
+    plain = client.get("/workshops/")
+    assert plain.status_code == 302 and "HX-Redirect" not in plain.headers

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from planner import create_app
@@ -107,7 +108,7 @@ def login(page, server, email: str, password: str = DEMO_PASSWORD):
 def login_by_keyboard(page, server, email: str, password: str = DEMO_PASSWORD):
     """Sign in with the keyboard alone: the e-mail field has the focus, Tab to the password, Enter."""
     page.goto(f"{server.url}/login")
-    assert page.evaluate("document.activeElement.id") == "email"
+    expect(page.locator("#email")).to_be_focused()  # autofocus may land a moment after the load event
     page.keyboard.type(email)
     focus_by_keyboard(page, "#password", "Tab")
     page.keyboard.type(password)

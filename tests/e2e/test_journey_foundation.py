@@ -2,6 +2,7 @@
 the skip link, visible focus, and switching the language."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible, login, screenshot
 
@@ -31,7 +32,7 @@ def test_keyboard_only_sign_in_with_skip_link_and_visible_focus(page, live_serve
     page.locator("main a[href$='/login']").first.focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "email"
+    expect(page.locator("#email")).to_be_focused()
     outline = page.locator("#email").evaluate(
         "el => getComputedStyle(el).outlineStyle + getComputedStyle(el).boxShadow"
     )

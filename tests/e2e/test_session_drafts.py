@@ -160,7 +160,8 @@ def test_erfassung_mit_htmx_hinterlaesst_keinen_entwurf(page, live_server):
     login(page, live_server, "expertin@example.org")
     page.goto(f"{live_server.url}/findings/workshops/{workshop_id}/capture")
     text = "Ladesäulen fehlen in den Quartieren im Norden."
-    page.keyboard.type(text)  # the text field has the focus
+    expect(page.locator("#text")).to_be_focused()  # autofocus: wait for it, or the first key goes elsewhere
+    page.keyboard.type(text)
     assert any(text in value for value in drafts(page).values())
     before = page.locator(".capture-list > li").count()
     page.keyboard.press("Enter")
@@ -168,6 +169,37 @@ def test_erfassung_mit_htmx_hinterlaesst_keinen_entwurf(page, live_server):
     assert drafts(page) == {}
     page.reload()
     assert notice(page).count() == 0
+
+
+def test_erfassung_mit_htmx_nach_abgelaufener_sitzung(page, live_server):
+    """htmx with an expired session: the whole page goes to sign-in (no sign-in form inside the capture list),
+    back to the capture page, and the typed entry is restored."""
+    from sqlalchemy import select
+
+    from planner.extensions import db
+    from planner.people.models import Person
+    from planner.workshops.models import Participation, Workshop
+
+    with live_server.app.app_context():
+        workshop_id = db.session.scalar(
+            select(Workshop.id).join(Participation, Participation.workshop_id == Workshop.id)
+            .join(Person, Person.id == Participation.person_id)
+            .where(Person.email == "expertin@example.org", Participation.invitation_status == "accepted")
+            .order_by(Workshop.starts_at))
+    login(page, live_server, "expertin@example.org")
+    capture = f"{live_server.url}/findings/workshops/{workshop_id}/capture"
+    page.goto(capture)
+    text = "Mehr Sitzbänke mit Schatten an den Haltestellen."
+    expect(page.locator("#text")).to_be_focused()
+    page.keyboard.type(text)
+    page.context.clear_cookies()
+    with page.expect_navigation(url=re.compile(r"/login")):
+        page.keyboard.press("Enter")
+    assert page.locator(".capture-list #email").count() == 0
+    sign_in_here(page, "expertin@example.org")
+    assert page.url.startswith(capture)
+    expect(notice(page)).to_be_visible()
+    expect(page.locator("#text")).to_have_value(text)
 
 
 def test_passwoerter_werden_nie_gespeichert(page, live_server):

@@ -271,7 +271,10 @@
     }
     htmxRequests.delete(xhr);
     var landed = xhr.responseURL ? new URL(xhr.responseURL).pathname : "";
-    if (event.detail.successful && landed !== loginPath()) {
+    // An expired session answers htmx with HX-Redirect to sign-in (planner/core/web.py): not sent, keep it.
+    var redirect = xhr.getResponseHeader("HX-Redirect");
+    var toLogin = landed === loginPath() || (redirect && new URL(redirect, window.location.href).pathname === loginPath());
+    if (event.detail.successful && !toLogin) {
       draftKeys(store).forEach(function (key) {
         if (key.indexOf(prefix) === 0) {
           store.removeItem(key);
