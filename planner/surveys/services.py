@@ -287,10 +287,11 @@ class _BatchWriter:
 
     The answers arrive as JSON text (BatchMapper). On SQLite the batch goes straight to the driver's cursor, in the
     session's connection and transaction (no SQLAlchemy parameter processing or result rows; its per-row parameter
-    processing was once a third of the import's time). The writing transaction holds SQLite's only write lock, so
-    the new rows are exactly those with an id above the maximum read before the batch, which gives the comments
-    their response ids. Other databases get a Core INSERT whose answers are bound as text and cast to the column's
-    JSON type, with RETURNING (id, line_no) when the batch has comments."""
+    processing was once a third of the import's time). The writing transaction holds SQLite's only write lock, and
+    SQLite gives a new row the rowid one above the largest: when the largest after the batch is the one before plus
+    the batch's size, the rows got exactly those ids, in order, which gives the comments their response ids
+    (otherwise they are read back). Other databases get a Core INSERT whose answers are bound as text and cast to
+    the column's JSON type, with RETURNING (id, line_no) when the batch has comments."""
 
     def __init__(self, survey_id: int):
         self.survey_id = survey_id
@@ -334,10 +335,17 @@ class _BatchWriter:
                          list(zip(repeat(sid), lines, answers_json, strict=False)))
             if not comments:
                 return
-            by_line = dict(cursor.execute("SELECT line_no, id FROM survey_responses WHERE id > ?", (before,)))
+            (last,) = cursor.execute("SELECT max(id) FROM survey_responses").fetchone()
+            if last == before + len(lines):  # the usual rowids: one more than the largest, row by row
+                comment_rows = [(sid, before + 1 + index, key, lines[index], text) for index, key, text in comments]
+            else:  # e.g. the largest possible rowid was taken and SQLite chose random ones: read them back
+                by_line = dict(cursor.execute(
+                    "SELECT line_no, id FROM survey_responses WHERE survey_id = ? AND line_no BETWEEN ? AND ?",
+                    (sid, lines[0], lines[-1])))
+                comment_rows = [(sid, by_line[lines[index]], key, lines[index], text) for index, key, text in comments]
             _insert_many(
                 cursor, "INSERT INTO survey_comments (survey_id, response_id, question_key, line_no, text) VALUES ",
-                "(?,?,?,?,?)", [(sid, by_line[lines[index]], key, lines[index], text) for index, key, text in comments],
+                "(?,?,?,?,?)", comment_rows,
             )
         finally:
             cursor.close()

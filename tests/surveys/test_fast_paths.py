@@ -285,13 +285,18 @@ def test_a_wide_multiple_choice_question_maps_as_the_row_mapper_does(ctx):
         assert sum(r.answered["w"] for r in got) == sum(1 for answers, _c, _e in expected if "w" in answers)
 
 
-def test_imported_comments_belong_to_their_responses(ctx, tmp_path):
+@pytest.mark.parametrize("largest_rowid_taken", [False, True])
+def test_imported_comments_belong_to_their_responses(ctx, tmp_path, largest_rowid_taken):
     """The SQLite writer inserts responses many rows per statement and finds their ids for the comments: across
-    batches (full statements and the rest), after an earlier survey, with records that span several lines."""
+    batches (full statements and the rest), after an earlier survey, with records that span several lines; also
+    when the largest possible id is taken."""
     from planner.core.permissions import Role
     from tests import factories
 
-    sf.survey()  # responses with lower ids already exist
+    earlier = sf.survey()  # responses with lower ids already exist
+    if largest_rowid_taken:  # SQLite then picks random rowids: the writer reads them back
+        db.session.execute(db.update(SurveyResponse).where(SurveyResponse.survey_id == earlier.id)
+                           .where(SurveyResponse.line_no == 3).values(id=2**63 - 1))  # no comment on it
     user = factories.user(role=Role.STRATEGY_TEAM)
     rows = [[str(i), f"Stadtbezirk {i % 3}", "", "", "", "", "", str(i % 5 + 1), "", "", "",
              f"Anmerkung {i}" + ("\nmit zweiter Zeile" if i % 4 == 0 else "") if i % 3 else ""] for i in range(1, 451)]
@@ -316,6 +321,8 @@ def test_imported_comments_belong_to_their_responses(ctx, tmp_path):
         response = responses[comment.response_id]
         assert comment.line_no == response.line_no == line_of[number]
         assert response.answers["q4"] == number % 5 + 1
+    ids = sorted(responses)
+    assert (ids[-1] - ids[0] == 449) != largest_rowid_taken  # consecutive ids, or random ones
 
 
 @pytest.mark.parametrize("bad, message", [(b"9999;Bezirk \xe4;x", "contains characters that are not UTF-8"),
