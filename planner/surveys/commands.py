@@ -7,6 +7,7 @@ are stored in one transaction that commits at the end: a line means read and wri
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,6 +47,7 @@ def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on
         starts_on.date() if starts_on else None, ends_on.date() if ends_on else None,
     )
     total = max(file.stat().st_size, 1)
+    started = time.perf_counter()
     try:
         if sys.stderr.isatty():
             with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
@@ -65,7 +67,8 @@ def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
-    click.echo(f"Imported survey {survey.id} '{survey.title}': {survey.response_count} responses.")
+    seconds = time.perf_counter() - started
+    click.echo(f"Imported survey {survey.id} '{survey.title}': {survey.response_count} responses in {seconds:.2f} s.")
 
 
 def progress_lines(total: int, every_rows: int = 20_000) -> Callable[[int, int | None], None]:

@@ -115,7 +115,7 @@ def test_killed_import_leaves_no_partial_import(tmp_path, database):
         stdin=subprocess.DEVNULL, capture_output=True, timeout=DEADLINE,
     )
     assert again.returncode == 0, again.stderr[-3000:]
-    assert f": {KILL_ROWS} responses." in again.stdout
+    assert f": {KILL_ROWS} responses in " in again.stdout
     with open(csv_path, newline="", encoding="utf-8") as fh:
         comments = sum(1 for row in list(csv.reader(fh))[1:] if row[-1].strip())
     with app.app_context():
