@@ -37,6 +37,22 @@ def notice(page):
     return page.locator(".draft-notice [role=status]")
 
 
+def expert_workshop_id(server) -> int:
+    """The first workshop the demo expert has accepted: she may capture findings there."""
+    from sqlalchemy import select
+
+    from planner.extensions import db
+    from planner.people.models import Person
+    from planner.workshops.models import Participation, Workshop
+
+    with server.app.app_context():
+        return db.session.scalar(
+            select(Workshop.id).join(Participation, Participation.workshop_id == Workshop.id)
+            .join(Person, Person.id == Participation.person_id)
+            .where(Person.email == "expertin@example.org", Participation.invitation_status == "accepted")
+            .order_by(Workshop.starts_at))
+
+
 def round_url(page, server) -> str:
     page.goto(f"{server.url}/strategy/my-rounds")
     page.get_by_role("link", name="Abstimmung mit dem Ratsausschuss Digitalisierung").click()
@@ -145,18 +161,7 @@ def test_fehlerseite_behaelt_den_entwurf(page, live_server):
 
 def test_erfassung_mit_htmx_hinterlaesst_keinen_entwurf(page, live_server):
     """The capture form is sent by htmx (no page load): its draft goes once the entry is saved."""
-    from sqlalchemy import select
-
-    from planner.extensions import db
-    from planner.people.models import Person
-    from planner.workshops.models import Participation, Workshop
-
-    with live_server.app.app_context():
-        workshop_id = db.session.scalar(
-            select(Workshop.id).join(Participation, Participation.workshop_id == Workshop.id)
-            .join(Person, Person.id == Participation.person_id)
-            .where(Person.email == "expertin@example.org", Participation.invitation_status == "accepted")
-            .order_by(Workshop.starts_at))
+    workshop_id = expert_workshop_id(live_server)
     login(page, live_server, "expertin@example.org")
     page.goto(f"{live_server.url}/findings/workshops/{workshop_id}/capture")
     text = "Ladesäulen fehlen in den Quartieren im Norden."
@@ -174,18 +179,7 @@ def test_erfassung_mit_htmx_hinterlaesst_keinen_entwurf(page, live_server):
 def test_erfassung_mit_htmx_nach_abgelaufener_sitzung(page, live_server):
     """htmx with an expired session: the whole page goes to sign-in (no sign-in form inside the capture list),
     back to the capture page, and the typed entry is restored."""
-    from sqlalchemy import select
-
-    from planner.extensions import db
-    from planner.people.models import Person
-    from planner.workshops.models import Participation, Workshop
-
-    with live_server.app.app_context():
-        workshop_id = db.session.scalar(
-            select(Workshop.id).join(Participation, Participation.workshop_id == Workshop.id)
-            .join(Person, Person.id == Participation.person_id)
-            .where(Person.email == "expertin@example.org", Participation.invitation_status == "accepted")
-            .order_by(Workshop.starts_at))
+    workshop_id = expert_workshop_id(live_server)
     login(page, live_server, "expertin@example.org")
     capture = f"{live_server.url}/findings/workshops/{workshop_id}/capture"
     page.goto(capture)
