@@ -55,6 +55,8 @@ class DefaultConfig:
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
     PASSWORD_RESET_LIMIT = "5 per hour"  # noqa: S105  # nosec B105 - a rate, not a password
+    # Public sign-up for citizen dialogues: each one sends an e-mail, so one address may not flood it.
+    REGISTRATION_LIMIT_PER_ADDRESS = "20 per hour"
     LOGIN_LOCKOUT_ATTEMPTS = 10
     LOGIN_LOCKOUT_MINUTES = 15
     PASSWORD_RESET_HOURS = 1

@@ -41,5 +41,9 @@ def per_address_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
 
 
+def registration_limit() -> str:
+    return current_app.config["REGISTRATION_LIMIT_PER_ADDRESS"]
+
+
 def password_reset_limit() -> str:
     return current_app.config["PASSWORD_RESET_LIMIT"]

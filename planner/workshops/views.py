@@ -2,6 +2,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from planner.accounts.limits import address_key, limiter, registration_limit
 from planner.core.errors import DomainError, NotAllowed
 from planner.core.forms import show_domain_error
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
@@ -377,6 +378,7 @@ def agenda_fit_end(workshop_id: int):
 
 @bp.route("/<int:workshop_id>/register", methods=["GET", "POST"])
 @access(PUBLIC)
+@limiter.limit(registration_limit, key_func=address_key, methods=["POST"])
 def register(workshop_id: int):
     workshop = _load(workshop_id)
     if not workshop.kind.has_open_registration:

@@ -365,3 +365,25 @@ def test_detail_shows_kind_agenda_and_actions(app, client, auth):
     assert "09:00–09:20 Vorstellung" in page
     assert "Tagesordnung drucken" in page and "In den Kalender (.ics)" in page
     assert "Bearbeiten" not in page
+
+
+def test_public_registration_is_throttled_per_address(tmp_path):
+    """One address cannot flood a citizen dialogue with sign-ups (each sends an e-mail): 429, nothing stored."""
+    from tests.conftest import make_test_app
+
+    app = make_test_app(tmp_path, RATELIMIT_ENABLED=True, REGISTRATION_LIMIT_PER_ADDRESS="2 per hour")
+    with app.app_context():
+        db.create_all()
+        wid = factories.workshop(kind=WorkshopKind.CITIZEN_DIALOGUE, capacity=50, status=WorkshopStatus.SCHEDULED).id
+        db.session.commit()
+    client = app.test_client()
+    for n in range(2):
+        response = client.post(f"/workshops/{wid}/register", data={
+            "first_name": "Ada", "last_name": f"L{n}", "email": f"ada{n}@example.org", "consent": "y"})
+        assert response.status_code == 302
+    blocked = client.post(f"/workshops/{wid}/register", data={
+        "first_name": "Ada", "last_name": "L9", "email": "ada9@example.org", "consent": "y"})
+    assert blocked.status_code == 429 and "Zu viele Versuche" in text_of(blocked)
+    assert client.get(f"/workshops/{wid}/register").status_code == 200, "reading the page stays open"
+    with app.app_context():
+        assert db.session.query(Person).filter(Person.email.like("ada%")).count() == 2
