@@ -140,6 +140,10 @@ def erase_person(actor: User | None, person: Person) -> Person:
         raise DomainError(_l("This person's data has already been erased."))
     person_id = person.id
     linked_users = db.session.scalars(select(User).where(User.person_id == person_id)).all()
+    # 0. Frozen versions of the concept paper name consenting participants in their annex.
+    from planner.strategy.versions import redact_person
+
+    redact_person(person.full_name, person.organisation.name if person.organisation else None)
 
     # 1. The person row itself.
     mapper = sa_inspect(Person)

@@ -35,6 +35,39 @@ def list_versions(limit: int | None = None) -> list[PaperVersion]:
     return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
 
 
+def redact_person(name: str, organisation: str | None) -> list[int]:
+    """Art. 17 GDPR: removes an erased person's name from the participants annex of every frozen version.
+
+    The one change a frozen version allows, made past the model's guard with a plain UPDATE and recorded in the
+    audit log; everything else in the version stays byte for byte. Returns the numbers of the versions changed.
+    """
+    from planner.core.audit import record
+
+    changed = []
+    for version in db.session.scalars(select(PaperVersion).order_by(PaperVersion.number)):
+        if name not in version.rollup_json:
+            continue
+        rollup = rollup_from_json(version.rollup_json)
+        organisations, found = [], False
+        for entry in rollup.annex.organisations:
+            if not found and name in entry.people and (organisation is None or entry.name == organisation):
+                people = list(entry.people)
+                people.remove(name)
+                entry, found = dataclasses.replace(entry, people=tuple(people)), True
+            organisations.append(entry)
+        if not found:
+            continue
+        annex = dataclasses.replace(rollup.annex, organisations=tuple(organisations))
+        text = rollup_to_json(dataclasses.replace(rollup, annex=annex))
+        db.session.execute(
+            PaperVersion.__table__.update().where(PaperVersion.__table__.c.id == version.id).values(rollup_json=text))
+        record("redact", version, summary=f"Version {version.number}: a name removed from the participants annex "
+                                          "(erasure under Art. 17 GDPR)")
+        db.session.expire(version, ["rollup_json"])  # the UPDATE went past the ORM: read it anew
+        changed.append(version.number)
+    return changed
+
+
 def latest_published() -> PaperVersion | None:
     return db.session.scalars(
         select(PaperVersion).where(PaperVersion.published_at.is_not(None)).order_by(PaperVersion.number.desc())

@@ -105,6 +105,36 @@ def test_erasure_removes_the_name_from_the_concept_paper(app, anna):
     assert "Beispielfrau" not in after and "Anna" not in after
 
 
+def test_erasure_removes_the_name_from_frozen_versions_and_says_so(app, anna):
+    """Frozen versions never change, except this: Art. 17 removes the erased person's name from their annex."""
+    from planner.strategy import versions
+    from planner.strategy.exporters import exporter
+
+    with app.app_context():
+        factories.process()
+        db.session.commit()
+        frozen = versions.freeze_version(None)
+        db.session.commit()
+        number, before = frozen.number, frozen.rollup_json
+        assert "Anna Beispielfrau" in before
+        services.erase_person(None, db.session.get(Person, anna["person"]))
+        db.session.commit()
+        after = versions.get_version(number).rollup_json
+        assert "Beispielfrau" not in after
+        # Nothing else changed: with the name taken out of the annex, the frozen content is the same.
+        expected = json.loads(before)
+        for entry in expected["annex"]["organisations"]:
+            entry["people"] = [p for p in entry["people"] if p != "Anna Beispielfrau"]
+        assert json.loads(after) == expected
+        entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "redact"))
+        assert entry is not None and "Art. 17" in entry.summary
+        import io
+
+        out = io.BytesIO()
+        exporter("md")(versions.version_rollup(versions.get_version(number)), out)
+        assert "Beispielfrau" not in out.getvalue().decode()
+
+
 def test_erasure_twice_is_refused(app, anna):
     with app.app_context():
         person = db.session.get(Person, anna["person"])
