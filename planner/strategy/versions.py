@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import fcntl
+import hashlib
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -66,6 +71,54 @@ def redact_person(name: str, organisation: str | None) -> list[int]:
         db.session.expire(version, ["rollup_json"])  # the UPDATE went past the ORM: read it anew
         changed.append(version.number)
     return changed
+
+
+# What an export's bytes depend on besides the roll-up: a new release with other templates, labels or
+# translations must not serve files cached by the old one.
+_EXPORT_SOURCES = ("planner/strategy/exporters/*.py", "planner/strategy/labels.py", "planner/strategy/charts.py",
+                   "templates/exports/*.html", "planner/static/css/paper*.css",
+                   "planner/strategy/translations/*/LC_MESSAGES/*.po", "planner/translations/*/LC_MESSAGES/*.po")
+_export_fingerprint: str | None = None
+
+
+def export_fingerprint() -> str:
+    global _export_fingerprint
+    if _export_fingerprint is None:
+        root = Path(__file__).resolve().parents[2]
+        digest = hashlib.sha256()
+        for pattern in _EXPORT_SOURCES:
+            for path in sorted(root.glob(pattern)):
+                digest.update(path.name.encode() + path.read_bytes())
+        _export_fingerprint = digest.hexdigest()
+    return _export_fingerprint
+
+
+def published_export(version: PaperVersion, rollup: Rollup, code: str, folder: Path) -> Path:
+    """The file of a published version's export, made once and then served from ``folder``.
+
+    Anyone may download a published paper: without the cache every anonymous request would lay out the PDF
+    anew (tens of seconds and hundreds of MB for a large city). Frozen versions do not change, so the file
+    is keyed by the stored roll-up (an erasure's redaction changes it), the language, the length, the format
+    and the exporter code. A lock per file makes concurrent first requests wait for one export.
+    """
+    from planner.strategy.exporters import FORMATS, exporter
+
+    key = hashlib.sha256("|".join((version.rollup_json, rollup.locale, str(rollup.short), code,
+                                   export_fingerprint())).encode()).hexdigest()[:32]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{key}.{FORMATS[code].extension}"
+    with open(folder / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
+            try:
+                with os.fdopen(handle, "wb") as output:
+                    exporter(code)(rollup, output)
+                os.replace(temporary, path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+    return path
 
 
 def latest_published() -> PaperVersion | None:

@@ -1,8 +1,8 @@
 """Pages of the concept paper: overview, sections, exports, versions, review rounds, the public paper."""
 
-import io
+from pathlib import Path
 
-from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +17,7 @@ from planner.core.web import render_error
 from planner.extensions import db
 from planner.jobs.services import enqueue
 from planner.strategy import bp, review, services, versions
-from planner.strategy.exporters import FORMATS, exporter, filename
+from planner.strategy.exporters import FORMATS, filename
 from planner.strategy.exporters.html import is_condensed, paper_context
 from planner.strategy.forms import (
     AnswerForm,
@@ -69,16 +69,6 @@ def _round_or_404(round_id: int) -> ReviewRound:
     if round_ is None:
         _not_found(_("There is no such review round."))
     return round_
-
-
-def _download(rollup, code: str):
-    if code not in FORMATS:
-        abort(make_response(*render_error(400, _("Unknown export format."))))
-    output = io.BytesIO()
-    exporter(code)(rollup, output)
-    output.seek(0)
-    return send_file(output, mimetype=FORMATS[code].mimetype, as_attachment=True,
-                     download_name=filename(rollup, code), max_age=0)
 
 
 def _wants_short() -> bool:
@@ -476,6 +466,11 @@ def published(number: int):
 @access(PUBLIC)
 def published_export(number: int):
     version = _published_or_404(number)
+    code = request.args.get("format", "")
+    if code not in FORMATS:
+        abort(make_response(*render_error(400, _("Unknown export format."))))
     rollup = versions.version_rollup(version, locale=_paper_locale(), short=_wants_short())
-    return _download(rollup, request.args.get("format", ""))
+    path = versions.published_export(version, rollup, code, Path(current_app.instance_path) / "published-exports")
+    return send_file(path, mimetype=FORMATS[code].mimetype, as_attachment=True,
+                     download_name=filename(rollup, code), max_age=3600)
 

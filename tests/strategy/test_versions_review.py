@@ -221,7 +221,38 @@ def test_published_page_is_public(app, client):
     assert response.status_code == 302 and response.headers["Location"].endswith("/strategy/published/1")
     page = text_of(client.get("/strategy/published/1"))
     assert "Handlungsfelder" in page and "MOB-M02" in page
-    assert client.get("/strategy/published/1/export?format=md").status_code == 200
+    download = client.get("/strategy/published/1/export?format=md")
+    assert download.status_code == 200
+    download.close()
+
+
+def test_public_exports_are_made_once_and_then_served(app, client, monkeypatch):
+    """Anonymous downloads must not lay out the paper anew each time: one export per version, language and format."""
+    from planner.strategy import exporters
+
+    with app.app_context():
+        helpers.version(published=True)
+        db.session.commit()
+    calls = []
+    real = exporters.exporter
+
+    def counting(code):
+        calls.append(code)
+        return real(code)
+
+    monkeypatch.setattr(exporters, "exporter", counting)
+    first = client.get("/strategy/published/1/export?format=md")
+    second = client.get("/strategy/published/1/export?format=md")
+    assert first.status_code == second.status_code == 200 and first.data == second.data
+    first.close()
+    second.close()
+    assert "Handlungskonzept-" in first.headers["Content-Disposition"]
+    assert calls == ["md"]
+    client.get("/strategy/published/1/export?format=md&short=1").close()
+    client.get("/strategy/published/1/export?format=md&locale=en").close()
+    assert calls == ["md", "md", "md"], "another length or language is another file"
+    assert client.get("/strategy/published/1/export?format=exe").status_code == 400
+    assert client.get("/strategy/published/9/export?format=md").status_code == 404
 
 
 def test_cli_exports_draft_and_version(app, runner, tmp_path):
