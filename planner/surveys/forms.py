@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from planner.surveys.importer import personal_data_reason
 from planner.surveys.models import WEIGHT_KEYS, QuestionKind
@@ -45,6 +45,44 @@ LAYOUT_CHOICES = choices([
     ("by_option", _l("one column per option, the cell holds the rank")),
 ])
 MAX_OPTION_SLOTS = 20
+# Above this many candidate measures a question names its measure by number (typed) instead of a select
+# offering every measure (40 questions × 10,000 options made the mapping page 170 MB at metropolis scale).
+MEASURE_CHOICE_LIMIT = 200
+
+
+class MeasureNumberField(StringField):
+    """A measure named by its number, e.g. MOB-M02 (any case); ``measure_id`` holds it after validation."""
+
+    measure_id: int | None = None
+
+    def pre_validate(self, form):
+        from planner.findings.services import measure_by_reference
+        from planner.surveys.prioritisation import EXCLUDED_MEASURE_STATUSES
+
+        self.measure_id = None
+        value = (self.data or "").strip()
+        if not value:
+            return
+        measure = measure_by_reference(value)
+        if measure is None or measure.status in EXCLUDED_MEASURE_STATUSES:
+            raise ValidationError(_l("No open measure has the number “%(number)s”.", number=value))
+        self.measure_id = measure.id
+
+
+def referenced_measure_ids(mapping: dict) -> set[int]:
+    """Every measure id a mapping links to (questions and options)."""
+    ids = set()
+    for question in mapping["questions"]:
+        if question.get("measure"):
+            ids.add(int(question["measure"]))
+        ids.update(int(v) for v in (question.get("option_measures") or {}).values() if v)
+    return ids
+
+
+def _measure_id(field) -> int | None:
+    if isinstance(field, MeasureNumberField):
+        return field.measure_id
+    return int(field.data) if field.data else None
 
 
 def option_slots(question: dict, profiles: dict) -> list[str]:
@@ -55,8 +93,12 @@ def option_slots(question: dict, profiles: dict) -> list[str]:
     return options[:MAX_OPTION_SLOTS]
 
 
-def mapping_form(mapping: dict, profiles: dict, fields, measures, formdata=None):
-    """A form with, per question: type, wording, scale, layout, field, measure, and a link per option."""
+def mapping_form(mapping: dict, profiles: dict, fields, measures, formdata=None, measure_numbers=None):
+    """A form with, per question: type, wording, scale, layout, field, measure, and a link per option.
+
+    ``measures`` is the list of candidate measures (a select each); ``None`` means too many for a select:
+    the measure is then typed by number, ``measure_numbers`` (id → number) gives the stored links' numbers.
+    """
 
     class MappingForm(FlaskForm):
         save_as = StringField(_l("Save this mapping as"), validators=[Optional(), Length(max=120)],
@@ -80,9 +122,18 @@ def mapping_form(mapping: dict, profiles: dict, fields, measures, formdata=None)
             return ok
 
     field_choices = choices([("", _l("– no action field –"))] + [(f.code, f"{f.code} – {f.name}") for f in fields])
-    measure_choices = choices([("", _l("– no measure –"))] + [
+    measure_choices = None if measures is None else choices([("", _l("– no measure –"))] + [
         (str(m.id), (m.number + " " if getattr(m, "number", None) else "") + m.title[:80]) for m in measures
     ])
+    numbers = measure_numbers or {}
+
+    def measure_field(label, measure_id):
+        if measure_choices is not None:
+            return SelectField(label, choices=measure_choices, default=str(measure_id or ""))
+        default = (numbers.get(int(measure_id)) or str(measure_id)) if measure_id else ""
+        return MeasureNumberField(label, default=default, validators=[Optional(), Length(max=20)],
+                                  description=_l("The measure's number, e.g. MOB-M02; empty for none."))
+
     for question in mapping["questions"]:
         key = question["key"]
         columns = ", ".join(question["columns"])
@@ -101,17 +152,15 @@ def mapping_form(mapping: dict, profiles: dict, fields, measures, formdata=None)
         setattr(MappingForm, f"{key}__field", SelectField(
             _l("Action field of the question"), choices=field_choices, default=question.get("field") or "",
             description=_l("E.g. a rating of how important this field is.")))
-        setattr(MappingForm, f"{key}__measure", SelectField(
-            _l("Measure of the question"), choices=measure_choices, default=str(question.get("measure") or "")))
+        setattr(MappingForm, f"{key}__measure", measure_field(_l("Measure of the question"), question.get("measure")))
         for index, option in enumerate(option_slots(question, profiles)):
             setattr(MappingForm, f"{key}__opt{index}__label", StringField(
                 _l("Option %(number)s", number=index + 1), default=option, validators=[Optional(), Length(max=200)]))
             setattr(MappingForm, f"{key}__opt{index}__field", SelectField(
                 _l("Action field for “%(option)s”", option=option), choices=field_choices,
                 default=(question.get("option_fields") or {}).get(option, "")))
-            setattr(MappingForm, f"{key}__opt{index}__measure", SelectField(
-                _l("Measure for “%(option)s”", option=option), choices=measure_choices,
-                default=str((question.get("option_measures") or {}).get(option, ""))))
+            setattr(MappingForm, f"{key}__opt{index}__measure", measure_field(
+                _l("Measure for “%(option)s”", option=option), (question.get("option_measures") or {}).get(option)))
     return MappingForm(formdata=formdata)
 
 
@@ -149,14 +198,14 @@ def mapping_from_form(form, mapping: dict, profiles: dict) -> dict:
                 question["options"] = list(dict.fromkeys(values))[:MAX_OPTION_SLOTS]
         if form[f"{key}__field"].data:
             question["field"] = form[f"{key}__field"].data
-        if form[f"{key}__measure"].data:
-            question["measure"] = int(form[f"{key}__measure"].data)
+        if _measure_id(form[f"{key}__measure"]):
+            question["measure"] = _measure_id(form[f"{key}__measure"])
         option_fields, option_measures = {}, {}
         for i, label in enumerate(labels):
             if form[f"{key}__opt{i}__field"].data:
                 option_fields[label] = form[f"{key}__opt{i}__field"].data
-            if form[f"{key}__opt{i}__measure"].data:
-                option_measures[label] = int(form[f"{key}__opt{i}__measure"].data)
+            if _measure_id(form[f"{key}__opt{i}__measure"]):
+                option_measures[label] = _measure_id(form[f"{key}__opt{i}__measure"])
         if option_fields:
             question["option_fields"] = option_fields
         if option_measures:
@@ -192,6 +241,23 @@ class PromoteForm(FlaskForm):
 
     def set_choices(self, fields):
         self.field.choices = choices([("", _l("– please choose –"))] + [(f.id, f.name) for f in fields])
+
+
+class MeasureFilterForm(FlaskForm):
+    """GET filter of the measure tables (prioritisation, sensitivity, expert ratings) by action field."""
+
+    class Meta:
+        csrf = False
+
+    field = SelectField(_l("Action field"), choices=[], validate_choice=False)
+
+    def set_choices(self, fields):
+        self.field.choices = choices([("", _l("All action fields"))]
+                                     + [(f.code, f"{f.code} – {f.name}") for f in fields])
+
+    def chosen(self, fields) -> str:
+        """The chosen field code, or "" for all (an unknown code counts as all)."""
+        return self.field.data if self.field.data in {f.code for f in fields} else ""
 
 
 class WeightsForm(FlaskForm):

@@ -5,7 +5,7 @@ each sₖ lies in 0..1. ``gather()`` reads the database once; ``score_items()`` 
 analysis can recompute the ranking many times without touching the database.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from flask_babel import format_percent
 from flask_babel import gettext as _
@@ -120,14 +120,14 @@ def gather() -> tuple[list[Item], list[Item]]:
         fields.append(item)
 
     measures = []
+    code_of = {f.id: f.code for f in fields}
     stmt = (
-        select(Measure)
+        select(Measure.id, Measure.number, Measure.title, Measure.field_id)
         .where(Measure.status.not_in(EXCLUDED_MEASURE_STATUSES))
         .order_by(Measure.field_id, Measure.id)
     )
-    for m in db.session.scalars(stmt):
-        field_code = m.field.code if m.field else ""
-        item = Item("measure", m.id, measure_code(m), m.title, field_code)
+    for m in db.session.execute(stmt):  # plain rows: thousands of measures without building ORM objects
+        item = Item("measure", m.id, measure_code(m), m.title, code_of.get(m.field_id, ""))
         if measure_signals.get(m.id):
             item.components["citizen"] = sum(measure_signals[m.id]) / len(measure_signals[m.id])
         elif m.field_id in field_citizen:
@@ -152,24 +152,46 @@ def _add_ratings(item: Item, rating: ExpertRating | None) -> None:
             item.components[key] = normalise_rating(value, key)
 
 
+def _scores(items: list[Item], weights: dict[str, float]) -> list[float]:
+    """Each item's score: the weighted mean of its criteria, criteria with weight 0 left out."""
+    active = {k: w for k, w in weights.items() if w > 0}
+    scores = []
+    for item in items:
+        total = weighted = 0.0
+        for key, value in item.components.items():
+            weight = active.get(key)
+            if weight:
+                total += weight
+                weighted += weight * value
+        scores.append(weighted / total if total else 0.0)
+    return scores
+
+
+def _code_order(items: list[Item]) -> list[int]:
+    return sorted(range(len(items)), key=lambda i: (items[i].code, items[i].id))
+
+
+def _ranking(code_order: list[int], scores: list[float]) -> list[int]:
+    """Item indices best first; ties keep ``code_order`` (by code, then id) as the sort is stable."""
+    rounded = [-round(score, 9) for score in scores]
+    return sorted(code_order, key=rounded.__getitem__)
+
+
 def score_items(items: list[Item], weights: dict[str, float]) -> list[Item]:
     """Scores and ranks (1 = highest priority; ties broken by code). Returns new items, best first."""
+    scores = _scores(items, weights)
+    expert_weights = {k: weights[k] for k in EXPERT_KEYS if weights.get(k, 0) > 0}
     scored = []
-    for item in items:
-        total = sum(weights[k] for k in item.components if weights.get(k, 0) > 0)
-        weighted = sum(weights[k] * v for k, v in item.components.items() if weights.get(k, 0) > 0)
-        score = weighted / total if total else 0.0
-        expert_total = sum(weights[k] for k in EXPERT_KEYS if k in item.components and weights[k] > 0)
-        expert = (
-            sum(weights[k] * item.components[k] for k in EXPERT_KEYS if k in item.components and weights[k] > 0)
-            / expert_total
-            if expert_total
-            else None
-        )
-        scored.append(replace(item, components=dict(item.components), score=score, expert=expert))
-    scored.sort(key=lambda i: (-round(i.score, 9), i.code, i.id))
-    for rank, item in enumerate(scored, start=1):
-        item.rank = rank
+    for rank, index in enumerate(_ranking(_code_order(items), scores), start=1):
+        item = items[index]
+        expert_total = expert_sum = 0.0
+        for key, weight in expert_weights.items():
+            if key in item.components:
+                expert_total += weight
+                expert_sum += weight * item.components[key]
+        scored.append(Item(item.kind, item.id, item.code, item.label, item.field_code, dict(item.components),
+                           item.citizen_inherited, scores[index], expert_sum / expert_total if expert_total else None,
+                           rank))
     return scored
 
 
@@ -207,13 +229,21 @@ def weight_variations(weights: dict[str, float]) -> list[dict[str, float]]:
 
 
 def sensitivity(items: list[Item], weights: dict[str, float]) -> list[Sensitivity]:
+    """Every item's rank at the current weights and its lowest and highest rank across the variations."""
     base = score_items(items, weights)
-    ranks: dict[tuple[str, int], list[int]] = {(i.kind, i.id): [i.rank] for i in base}
+    position = {(item.kind, item.id): index for index, item in enumerate(items)}
+    lowest = [0] * len(items)
+    highest = [0] * len(items)
+    for item in base:
+        index = position[(item.kind, item.id)]
+        lowest[index] = highest[index] = item.rank
+    code_order = _code_order(items)
     for varied in weight_variations(weights):
-        for item in score_items(items, varied):
-            ranks[(item.kind, item.id)].append(item.rank)
+        for rank, index in enumerate(_ranking(code_order, _scores(items, varied)), start=1):
+            lowest[index] = min(lowest[index], rank)
+            highest[index] = max(highest[index], rank)
     return [
-        Sensitivity(item, item.rank, min(ranks[(item.kind, item.id)]), max(ranks[(item.kind, item.id)]))
+        Sensitivity(item, item.rank, lowest[position[(item.kind, item.id)]], highest[position[(item.kind, item.id)]])
         for item in base
     ]
 

@@ -606,6 +606,61 @@ def rate(user, *, field_id: int | None = None, measure_id: int | None = None, va
     return rating
 
 
+def ratings_of(field_ids, measure_ids) -> tuple[dict[int, ExpertRating], dict[int, ExpertRating]]:
+    """The stored expert ratings of these fields and measures (field id → rating, measure id → rating)."""
+    by_field = {r.field_id: r for r in _ratings(ExpertRating.field_id, field_ids)}
+    by_measure = {r.measure_id: r for r in _ratings(ExpertRating.measure_id, measure_ids)}
+    return by_field, by_measure
+
+
+def _ratings(column, ids) -> list[ExpertRating]:
+    return db.session.scalars(select(ExpertRating).where(column.in_(list(ids)))).all() if ids else []
+
+
+def rate_many(user, *, fields: dict[int, dict], measures: dict[int, dict]) -> int:
+    """Saves the expert ratings of one page of the ratings form: exactly these fields and open measures.
+
+    Values are {criterion: 1–5 or None}; an item without a stored rating and without values is skipped. An
+    unknown (or rejected or merged) id or a value outside 1–5 raises before anything changes. Returns the
+    number of ratings written."""
+    require_manage(user)
+    from planner.fields.models import ActionField
+    from planner.findings.models import Measure
+    from planner.surveys.prioritisation import EXCLUDED_MEASURE_STATUSES
+
+    stale = DomainError(_l("The form is out of date; nothing was saved. Please reload the page."))
+    if fields and len(db.session.scalars(select(ActionField.id).where(ActionField.id.in_(list(fields)))).all()) \
+            != len(fields):
+        raise stale
+    if measures:
+        known = db.session.scalars(select(Measure.id).where(
+            Measure.id.in_(list(measures)), Measure.status.not_in(EXCLUDED_MEASURE_STATUSES))).all()
+        if len(known) != len(measures):
+            raise stale
+    for values in chain(fields.values(), measures.values()):
+        for key, value in values.items():
+            if key not in ("impact", "feasibility", "cost", "urgency"):
+                raise stale
+            if value is not None and not 1 <= int(value) <= 5:
+                raise DomainError(_l("Ratings lie between 1 and 5."), field=key)
+    by_field, by_measure = ratings_of(fields, measures)
+    written = 0
+    for lookup, given, stored in (("field_id", fields, by_field), ("measure_id", measures, by_measure)):
+        for item_id, values in given.items():
+            rating = stored.get(item_id)
+            if rating is None:
+                if all(v is None for v in values.values()):
+                    continue
+                rating = ExpertRating(**{lookup: item_id})
+                db.session.add(rating)
+            for key, value in values.items():
+                setattr(rating, key, value)
+            rating.updated_by_id = user.id
+            written += 1
+    db.session.flush()
+    return written
+
+
 def freeze_run(user, name: str, frozen_at=None) -> PriorityRun:
     """Freezes the current prioritisation: weights, scores and ranks are stored and never change."""
     require_manage(user)

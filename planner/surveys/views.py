@@ -3,30 +3,33 @@ import json
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from planner.core.errors import DomainError
 from planner.core.forms import show_domain_error
+from planner.core.pagination import ListPage
 from planner.core.permissions import STAFF, Role, access
 from planner.extensions import db
 from planner.fields.services import list_fields
 from planner.surveys import bp, services
+from planner.surveys import forms as survey_forms
 from planner.surveys.charts import chart_for, ratings_chart, svg_bar_chart
 from planner.surveys.facts import headline
 from planner.surveys.forms import (
     CommentFilterForm,
     FreezeForm,
     MappingImportForm,
+    MeasureFilterForm,
     PromoteForm,
     UploadForm,
     WeightsForm,
     mapping_form,
     mapping_from_form,
     option_slots,
+    referenced_measure_ids,
 )
 from planner.surveys.importer import personal_data_reason
 from planner.surveys.models import (
-    ExpertRating,
     PriorityRun,
     QuestionKind,
     SavedMapping,
@@ -39,13 +42,46 @@ from planner.surveys.results import breakdown, survey_results
 MANAGE = (Role.STRATEGY_TEAM,)
 
 
-def _measures():
+PER_PAGE = 50
+
+
+def _open_measures():
     from planner.findings.models import Measure
     from planner.surveys.prioritisation import EXCLUDED_MEASURE_STATUSES
 
-    return db.session.scalars(
-        select(Measure).where(Measure.status.not_in(EXCLUDED_MEASURE_STATUSES)).order_by(Measure.field_id, Measure.id)
-    ).all()
+    return select(Measure).where(Measure.status.not_in(EXCLUDED_MEASURE_STATUSES)).order_by(Measure.field_id,
+                                                                                              Measure.id)
+
+
+def _measures():
+    return db.session.scalars(_open_measures()).all()
+
+
+def _mapping_measures(mapping: dict):
+    """The candidate measures for the mapping's selects, or (None, id → number) when there are too many."""
+    from planner.findings.models import Measure
+
+    count = db.session.scalar(select(func.count()).select_from(_open_measures().order_by(None).subquery()))
+    if count <= survey_forms.MEASURE_CHOICE_LIMIT:
+        return _measures(), None
+    ids = referenced_measure_ids(mapping)
+    rows = db.session.execute(select(Measure.id, Measure.number).where(Measure.id.in_(ids))).all() if ids else []
+    return None, {measure_id: number for measure_id, number in rows if number}
+
+
+def _measure_filter(fields):
+    """The action-field filter of a measure table (GET ?field=CODE) and the chosen code ("" for all)."""
+    form = MeasureFilterForm(request.args)
+    form.set_choices(fields)
+    return form, form.chosen(fields)
+
+
+def _measure_page(items, fields):
+    """Filter and page of a computed (ranked) measure list: ranks stay those among all measures."""
+    form, code = _measure_filter(fields)
+    shown = [item for item in items if item.field_code == code] if code else items
+    page = ListPage.of(shown, request.args.get("page", type=int), per_page=PER_PAGE)
+    return form, page, ({"field": code} if code else {})
 
 
 def _own_upload(upload_id: int) -> SurveyUpload:
@@ -97,9 +133,10 @@ def upload():
 @access(*MANAGE)
 def mapping(upload_id: int):
     item = _own_upload(upload_id)
-    fields, measures = list_fields(), _measures()
+    fields = list_fields()
+    measures, numbers = _mapping_measures(item.mapping)
     form = mapping_form(item.mapping, item.profile, fields, measures,
-                        formdata=request.form if request.method == "POST" else None)
+                        formdata=request.form if request.method == "POST" else None, measure_numbers=numbers)
     problems: list[str] = []
     if request.method == "POST" and form.validate():
         new_mapping = mapping_from_form(form, item.mapping, item.profile)
@@ -355,26 +392,32 @@ def delete_mapping(mapping_id: int):
 
 # --- prioritisation -----------------------------------------------------------------------------------------
 
+def _priorities_page(weights, form, runs, may_manage):
+    from planner.surveys.prioritisation import formula_text, prioritise
+
+    fields, measures = prioritise(weights)
+    filter_form, page, filters = _measure_page(measures, list_fields())
+    return render_template(
+        "surveys/priorities.html", fields=fields, page=page, filter_form=filter_form, filters=filters,
+        weights=weights, form=form, formula=formula_text(weights), freeze_form=FreezeForm(prefix="freeze"),
+        runs=runs, may_manage=may_manage,
+    )
+
+
 @bp.route("/priorities", endpoint="priorities")
 @access(*STAFF)
 def priorities():
-    from planner.surveys.prioritisation import current_weights, formula_text, prioritise
+    from planner.surveys.prioritisation import current_weights
 
     weights = current_weights()
-    fields, measures = prioritise(weights)
-    form = WeightsForm(data=weights)
     runs = db.session.scalars(select(PriorityRun).order_by(PriorityRun.frozen_at.desc()).limit(5)).all()
-    return render_template(
-        "surveys/priorities.html", fields=fields, measures=measures, weights=weights, form=form,
-        formula=formula_text(weights), freeze_form=FreezeForm(prefix="freeze"), runs=runs,
-        may_manage=services.may_manage(current_user),
-    )
+    return _priorities_page(weights, WeightsForm(data=weights), runs, services.may_manage(current_user))
 
 
 @bp.route("/priorities/weights", methods=["POST"], endpoint="weights")
 @access(*MANAGE)
 def weights():
-    from planner.surveys.prioritisation import current_weights, formula_text, prioritise
+    from planner.surveys.prioritisation import current_weights
 
     form = WeightsForm()
     if form.validate_on_submit():
@@ -387,47 +430,63 @@ def weights():
             db.session.commit()
             flash(_("Weights saved; the ranking was recalculated."), "success")
             return redirect(url_for("surveys.priorities"))
-    current = current_weights()
-    fields, measures = prioritise(current)
-    return render_template(
-        "surveys/priorities.html", fields=fields, measures=measures, weights=current, form=form,
-        formula=formula_text(current), freeze_form=FreezeForm(prefix="freeze"), runs=[], may_manage=True,
-    ), 400
+    return _priorities_page(current_weights(), form, [], True), 400
 
 
 CRITERIA = ("impact", "feasibility", "cost", "urgency")
 
 
+def _submitted_ids(name: str) -> list[int]:
+    raw = request.form.getlist(name)
+    if not all(value.isdigit() for value in raw):
+        raise DomainError(_("The form is out of date; nothing was saved. Please reload the page."))
+    return list(dict.fromkeys(int(value) for value in raw))
+
+
+def _submitted_ratings(prefix: str, ids: list[int]) -> dict[int, dict[str, int | None]]:
+    ratings = {}
+    for item_id in ids:
+        values = {}
+        for criterion in CRITERIA:
+            raw = request.form.get(f"{prefix}{item_id}-{criterion}", "").strip()
+            if raw and not raw.isdigit():
+                raise DomainError(_("Ratings lie between 1 and 5."))
+            values[criterion] = int(raw) if raw else None
+        ratings[item_id] = values
+    return ratings
+
+
 @bp.route("/priorities/ratings", methods=["GET", "POST"], endpoint="ratings")
 @access(*MANAGE)
 def ratings():
-    fields, measures = list_fields(), _measures()
-    existing = db.session.scalars(select(ExpertRating)).all()
-    by_field = {r.field_id: r for r in existing if r.field_id}
-    by_measure = {r.measure_id: r for r in existing if r.measure_id}
+    """Expert ratings per action field and page: the field ratings on the first page, then 50 measures a page.
+    A POST saves exactly the items its page listed (their ids come with the form), all or nothing."""
+    fields = list_fields()
+    filter_form, code = _measure_filter(fields)
+    stmt = _open_measures()
+    if code:
+        from planner.findings.models import Measure
+
+        stmt = stmt.where(Measure.field_id == next(f.id for f in fields if f.code == code))
+    page = db.paginate(stmt, page=request.args.get("page", type=int), per_page=PER_PAGE, error_out=False)
+    filters = {"field": code} if code else {}
     if request.method == "POST":
         try:
-            for prefix, items, lookup in (("f", fields, "field_id"), ("m", measures, "measure_id")):
-                for item in items:
-                    values = {}
-                    for criterion in CRITERIA:
-                        raw = request.form.get(f"{prefix}{item.id}-{criterion}", "")
-                        if raw and not raw.isdigit():
-                            raise DomainError(_("Ratings lie between 1 and 5."))
-                        values[criterion] = int(raw) if raw else None
-                    current = (by_field if prefix == "f" else by_measure).get(item.id)
-                    if current is None and not any(v is not None for v in values.values()):
-                        continue
-                    services.rate(current_user, values=values, **{lookup: item.id})
+            field_values = _submitted_ratings("f", _submitted_ids("field_ids"))
+            measure_values = _submitted_ratings("m", _submitted_ids("measure_ids"))
+            services.rate_many(current_user, fields=field_values, measures=measure_values)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
         else:
             db.session.commit()
             flash(_("Expert ratings saved."), "success")
-            return redirect(url_for("surveys.priorities"))
-    return render_template("surveys/ratings.html", fields=fields, measures=measures, by_field=by_field,
-                           by_measure=by_measure, criteria=CRITERIA)
+            return redirect(url_for("surveys.ratings", **filters, **({"page": page.page} if page.page > 1 else {})))
+    shown_fields = ([f for f in fields if not code or f.code == code]) if page.page == 1 else []
+    by_field, by_measure = services.ratings_of([f.id for f in shown_fields], [m.id for m in page.items])
+    return render_template("surveys/ratings.html", fields=shown_fields, measures=page.items, page=page,
+                           by_field=by_field, by_measure=by_measure, criteria=CRITERIA, filter_form=filter_form,
+                           filters=filters, all_fields=fields), 400 if request.method == "POST" else 200
 
 
 @bp.route("/priorities/sensitivity", endpoint="sensitivity")
@@ -438,9 +497,13 @@ def sensitivity():
 
     weights = current_weights()
     fields, measures = gather()
+    rows = analyse(measures, weights)
+    filter_form, page, filters = _measure_page([row.item for row in rows], list_fields())
+    by_item = {row.item.id: row for row in rows}
+    page = ListPage([by_item[item.id] for item in page.items], page.page, page.per_page, page.total)
     return render_template(
-        "surveys/sensitivity.html", fields=analyse(fields, weights), measures=analyse(measures, weights),
-        weights=weights, steps=SENSITIVITY_STEPS,
+        "surveys/sensitivity.html", fields=analyse(fields, weights), page=page, filter_form=filter_form,
+        filters=filters, weights=weights, steps=SENSITIVITY_STEPS,
     )
 
 
