@@ -7,10 +7,12 @@ import difflib
 import fcntl
 import hashlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -70,6 +72,8 @@ def redact_person(name: str, organisation: str | None) -> list[int]:
                                           "(erasure under Art. 17 GDPR)")
         db.session.expire(version, ["rollup_json"])  # the UPDATE went past the ORM: read it anew
         changed.append(version.number)
+    if changed:  # cached public downloads may name the person: they are made anew on the next request
+        shutil.rmtree(published_exports_folder(), ignore_errors=True)
     return changed
 
 
@@ -91,6 +95,10 @@ def export_fingerprint() -> str:
                 digest.update(path.name.encode() + path.read_bytes())
         _export_fingerprint = digest.hexdigest()
     return _export_fingerprint
+
+
+def published_exports_folder() -> Path:
+    return Path(current_app.instance_path) / "published-exports"
 
 
 def published_export(version: PaperVersion, rollup: Rollup, code: str, folder: Path) -> Path:

@@ -1,8 +1,7 @@
 """Pages of the concept paper: overview, sections, exports, versions, review rounds, the public paper."""
 
-from pathlib import Path
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -470,7 +469,7 @@ def published_export(number: int):
     if code not in FORMATS:
         abort(make_response(*render_error(400, _("Unknown export format."))))
     rollup = versions.version_rollup(version, locale=_paper_locale(), short=_wants_short())
-    path = versions.published_export(version, rollup, code, Path(current_app.instance_path) / "published-exports")
+    path = versions.published_export(version, rollup, code, versions.published_exports_folder())
     return send_file(path, mimetype=FORMATS[code].mimetype, as_attachment=True,
                      download_name=filename(rollup, code), max_age=3600)
 

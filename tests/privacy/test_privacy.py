@@ -117,6 +117,9 @@ def test_erasure_removes_the_name_from_frozen_versions_and_says_so(app, anna):
         db.session.commit()
         number, before = frozen.number, frozen.rollup_json
         assert "Anna Beispielfrau" in before
+        cached = versions.published_export(frozen, versions.version_rollup(frozen), "md",
+                                           versions.published_exports_folder())
+        assert "Beispielfrau" in cached.read_text()
         services.erase_person(None, db.session.get(Person, anna["person"]))
         db.session.commit()
         after = versions.get_version(number).rollup_json
@@ -126,6 +129,7 @@ def test_erasure_removes_the_name_from_frozen_versions_and_says_so(app, anna):
         for entry in expected["annex"]["organisations"]:
             entry["people"] = [p for p in entry["people"] if p != "Anna Beispielfrau"]
         assert json.loads(after) == expected
+        assert not cached.exists(), "no cached download keeps the name"
         entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "redact"))
         assert entry is not None and "Art. 17" in entry.summary
         import io
