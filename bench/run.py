@@ -324,11 +324,15 @@ def report(info: dict, runs: list[dict], args) -> str:
             if not p.get("available"):
                 lines.append(f"Not available: {p.get('reason', '')}")
             else:
-                lines += ["| step | seconds | peak MB (process so far) |", "|---|---:|---:|",
-                          f"| roll-up | {fmt(p.get('rollup_s'), 2)} | {fmt(p.get('rollup_mb'))} |"]
+                lines += ["| step | seconds | peak MB (process so far) | file |", "|---|---:|---:|---:|",
+                          f"| roll-up | {fmt(p.get('rollup_s'), 2)} | {fmt(p.get('rollup_mb'))} | – |"]
                 for code in ("html", "docx", "pdf"):
                     value = fmt(p.get(f"{code}_s"), 2) if f"{code}_s" in p else f"error: {p.get(code + '_error')}"
-                    lines.append(f"| {code.upper()} | {value} | {fmt(p.get(f'{code}_mb'))} |")
+                    label = code.upper()
+                    if code == "pdf" and p.get("condensed"):
+                        label += " (condensed print edition)"
+                    size = f"{p[code + '_bytes'] / 1024 / 1024:.1f} MB" if p.get(f"{code}_bytes") else "–"
+                    lines.append(f"| {label} | {value} | {fmt(p.get(f'{code}_mb'))} | {size} |")
             lines.append("")
     return "\n".join(lines) + "\n"
 
