@@ -334,6 +334,9 @@ def report(info: dict, runs: list[dict], args) -> str:
                     size = f"{p[code + '_bytes'] / 1024 / 1024:.1f} MB" if p.get(f"{code}_bytes") else "–"
                     lines.append(f"| {label} | {value} | {fmt(p.get(f'{code}_mb'))} | {size} |")
             lines.append("")
+    notes = ROOT / "bench" / "notes.md"
+    if notes.exists():  # what the numbers mean and why a target is missed: kept by hand beside the code
+        lines += ["", notes.read_text(encoding="utf-8").strip()]
     return "\n".join(lines) + "\n"
 
 
