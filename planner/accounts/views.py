@@ -26,8 +26,7 @@ from planner.accounts.limits import (
     per_address_limit,
 )
 from planner.accounts.models import User
-from planner.core.errors import DomainError
-from planner.core.forms import show_domain_error
+from planner.core.forms import perform
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access, rule_for
 from planner.core.security import is_safe_redirect
 from planner.core.web import render_error
@@ -160,17 +159,12 @@ def logout():
 @access(SIGNED_IN)
 def password():
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            login_user(current_user._get_current_object())  # keep this session (new epoch), sign out all others
-            flash(_("Your password has been changed. Other sessions were signed out."), "success")
-            return redirect(url_for("site.index"))
+    if form.validate_on_submit() and perform(
+        lambda: services.change_password(current_user, form.current_password.data, form.password.data), form=form
+    ):
+        login_user(current_user._get_current_object())  # keep this session (new epoch), sign out all others
+        flash(_("Your password has been changed. Other sessions were signed out."), "success")
+        return redirect(url_for("site.index"))
     return render_template("accounts/password.html", form=form)
 
 
@@ -200,19 +194,12 @@ def reset_password(token: str):
     if services.find_reset_token(token) is None:
         return render_template("accounts/reset_invalid.html"), 404
     form = PasswordResetForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            if current_user.is_authenticated:
-                logout_user()
-            _fresh_session()
-            flash(_("Your password has been set. Please sign in with the new password."), "success")
-            return redirect(url_for("accounts.login"))
+    if form.validate_on_submit() and perform(lambda: services.reset_password(token, form.password.data), form=form):
+        if current_user.is_authenticated:
+            logout_user()
+        _fresh_session()
+        flash(_("Your password has been set. Please sign in with the new password."), "success")
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form, token=token)
 
 
@@ -227,18 +214,14 @@ def users():
 @access(Role.ADMIN)
 def create():
     form = UserCreateForm()
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                form.email.data, form.role.data, form.password.data, display_name=form.display_name.data or ""
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The account for %(email)s has been created.", email=user.email), "success")
-            return redirect(url_for("accounts.users"))
+    if form.validate_on_submit() and perform(
+        lambda: services.create_user(
+            form.email.data, form.role.data, form.password.data, display_name=form.display_name.data or ""
+        ),
+        form=form,
+        success=lambda user: _("The account for %(email)s has been created.", email=user.email),
+    ):
+        return redirect(url_for("accounts.users"))
     return render_template("accounts/create.html", form=form)
 
 
@@ -247,22 +230,18 @@ def create():
 def edit(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserEditForm(obj=user, is_active=user.is_active_account)
-    if form.validate_on_submit():
-        try:
-            services.update_user(
-                current_user,
-                user,
-                role=form.role.data,
-                is_active=form.is_active.data,
-                display_name=form.display_name.data or "",
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The account has been updated."), "success")
-            return redirect(url_for("accounts.users"))
+    if form.validate_on_submit() and perform(
+        lambda: services.update_user(
+            current_user,
+            user,
+            role=form.role.data,
+            is_active=form.is_active.data,
+            display_name=form.display_name.data or "",
+        ),
+        form=form,
+        success=_("The account has been updated."),
+    ):
+        return redirect(url_for("accounts.users"))
     return render_template("accounts/edit.html", form=form, user=user)
 
 
@@ -271,17 +250,11 @@ def edit(user_id: int):
 def set_active(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     activate = request.form.get("active") == "1"
-    try:
-        services.set_active(current_user, user, activate)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if activate:
+        success = _("The account of %(email)s has been reactivated.", email=user.email)
     else:
-        db.session.commit()
-        if activate:
-            flash(_("The account of %(email)s has been reactivated.", email=user.email), "success")
-        else:
-            flash(_("The account of %(email)s has been deactivated and signed out.", email=user.email), "success")
+        success = _("The account of %(email)s has been deactivated and signed out.", email=user.email)
+    perform(lambda: services.set_active(current_user, user, activate), success=success)
     return redirect(url_for("accounts.edit", user_id=user.id))
 
 

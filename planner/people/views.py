@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from planner.core.errors import DomainError
-from planner.core.forms import show_domain_error
+from planner.core.forms import perform, show_domain_error
 from planner.core.pagination import ListPage
 from planner.core.permissions import STAFF, Role, access
 from planner.extensions import db
@@ -74,14 +74,10 @@ def _person_values(form: PersonForm) -> dict:
 def create():
     form = _person_form()
     if form.validate_on_submit():
-        try:
-            person = services.create_person(current_user, **_person_values(form))
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been added.", name=person.full_name), "success")
-            return redirect(url_for("people.detail", person_id=person.id))
+        created = perform(lambda: services.create_person(current_user, **_person_values(form)), form=form,
+                          success=lambda person: _("%(name)s has been added.", name=person.full_name))
+        if created:
+            return redirect(url_for("people.detail", person_id=created.value.id))
     return render_template("people/form.html", form=form, person=None)
 
 
@@ -90,15 +86,11 @@ def create():
 def edit(person_id: int):
     person = db.session.get(Person, person_id) or abort(404)
     form = _person_form(person)
-    if form.validate_on_submit():
-        try:
-            services.update_person(current_user, person, **_person_values(form))
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The changes have been saved."), "success")
-            return redirect(url_for("people.detail", person_id=person.id))
+    if form.validate_on_submit() and perform(
+        lambda: services.update_person(current_user, person, **_person_values(form)), form=form,
+        success=_("The changes have been saved."),
+    ):
+        return redirect(url_for("people.detail", person_id=person.id))
     return render_template("people/form.html", form=form, person=person)
 
 
@@ -117,15 +109,11 @@ def organisations():
 @access(Role.FACILITATOR)
 def organisation_create():
     form = OrganisationForm()
-    if form.validate_on_submit():
-        try:
-            organisation = services.create_organisation(current_user, name=form.name.data, sector=form.sector.data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The organisation %(name)s has been added.", name=organisation.name), "success")
-            return redirect(url_for("people.organisations"))
+    if form.validate_on_submit() and perform(
+        lambda: services.create_organisation(current_user, name=form.name.data, sector=form.sector.data), form=form,
+        success=lambda organisation: _("The organisation %(name)s has been added.", name=organisation.name),
+    ):
+        return redirect(url_for("people.organisations"))
     return render_template("people/organisation_form.html", form=form, organisation=None)
 
 
@@ -136,15 +124,12 @@ def organisation_edit(organisation_id: int):
     form = OrganisationForm(obj=organisation)
     if request.method == "GET":
         form.sector.data = organisation.sector.value
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(current_user, organisation, name=form.name.data, sector=form.sector.data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The changes have been saved."), "success")
-            return redirect(url_for("people.organisations"))
+    if form.validate_on_submit() and perform(
+        lambda: services.update_organisation(current_user, organisation, name=form.name.data,
+                                             sector=form.sector.data),
+        form=form, success=_("The changes have been saved."),
+    ):
+        return redirect(url_for("people.organisations"))
     return render_template("people/organisation_form.html", form=form, organisation=organisation)
 
 
@@ -199,16 +184,11 @@ def import_confirm():
     if data is None:
         flash(_("The uploaded file is no longer available. Please upload it again."), "error")
         return redirect(url_for("people.import_upload"))
-    try:
-        result = services.import_people(current_user, data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not perform(lambda: services.import_people(current_user, data),
+                   success=lambda result: _("Import finished: %(created)s new, %(updated)s updated.",
+                                            created=result.created, updated=result.updated)):
         return redirect(url_for("people.import_preview", token=token))
-    db.session.commit()
     uploads.delete_upload(token, current_user.id)
-    flash(_("Import finished: %(created)s new, %(updated)s updated.", created=result.created,
-            updated=result.updated), "success")
     return redirect(url_for("people.list"))
 
 
@@ -234,12 +214,9 @@ def merge():
     if not services.is_likely_duplicate(keep, duplicate):
         flash(_("These two people are not listed as likely duplicates."), "error")
         return redirect(url_for("people.duplicates"))
-    try:
-        kept = services.merge_people(current_user, keep, duplicate)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    merged = perform(lambda: services.merge_people(current_user, keep, duplicate),
+                     success=lambda kept: _("The entries have been merged into %(name)s.", name=kept.full_name))
+    if not merged:
         return redirect(url_for("people.duplicates"))
-    db.session.commit()
-    flash(_("The entries have been merged into %(name)s.", name=kept.full_name), "success")
-    return redirect(url_for("people.detail", person_id=kept.id))
+    return redirect(url_for("people.detail", person_id=merged.value.id))
+

@@ -6,8 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from planner.core.errors import DomainError
-from planner.core.forms import show_domain_error
+from planner.core.forms import perform
 from planner.core.permissions import SIGNED_IN, Role, access
 from planner.extensions import db
 from planner.people.models import Person
@@ -69,15 +68,9 @@ def request_erasure():
             for error in errors:
                 flash(error, "error")
         return redirect(url_for("privacy.my_data"))
-    try:
-        services.request_erasure(current_user, person, form.note.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Your request has been recorded. An administrator will carry it out and you will lose access "
-                "to the planner then."), "success")
+    perform(lambda: services.request_erasure(current_user, person, form.note.data or ""),
+            success=_("Your request has been recorded. An administrator will carry it out and you will lose "
+                      "access to the planner then."))
     return redirect(url_for("privacy.my_data"))
 
 
@@ -91,15 +84,9 @@ def withdraw_consent():
             for error in errors:
                 flash(error, "error")
         return redirect(url_for("privacy.my_data"))
-    try:
-        services.withdraw_consent(current_user, person)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Your consent has been withdrawn. Your data will be anonymised once an administrator has "
-                "confirmed it."), "success")
+    perform(lambda: services.withdraw_consent(current_user, person),
+            success=_("Your consent has been withdrawn. Your data will be anonymised once an administrator has "
+                      "confirmed it."))
     return redirect(url_for("privacy.my_data"))
 
 
@@ -127,14 +114,8 @@ def requests():
 @access(Role.ADMIN)
 def confirm(request_id: int):
     privacy_request = db.session.get(PrivacyRequest, request_id) or abort(404)
-    try:
-        services.confirm_request(current_user, privacy_request)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The request has been carried out: the person's data is anonymised."), "success")
+    perform(lambda: services.confirm_request(current_user, privacy_request),
+            success=_("The request has been carried out: the person's data is anonymised."))
     return redirect(url_for("privacy.requests"))
 
 
@@ -142,14 +123,8 @@ def confirm(request_id: int):
 @access(Role.ADMIN)
 def reject(request_id: int):
     privacy_request = db.session.get(PrivacyRequest, request_id) or abort(404)
-    try:
-        services.reject_request(current_user, privacy_request)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The request has been rejected."), "info")
+    perform(lambda: services.reject_request(current_user, privacy_request),
+            success=_("The request has been rejected."), category="info")
     return redirect(url_for("privacy.requests"))
 
 
@@ -175,16 +150,10 @@ def person_export(person_id: int):
 def erase(person_id: int):
     person = db.session.get(Person, person_id) or abort(404)
     form = ErasureConfirmForm()
-    if form.validate_on_submit():
-        try:
-            services.erase_person(current_user, person)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The person's personal data has been erased."), "success")
-            return redirect(url_for("privacy.person", person_id=person_id))
+    if form.validate_on_submit() and perform(lambda: services.erase_person(current_user, person), form=form,
+                                             success=_("The person's personal data has been erased.")):
+        return redirect(url_for("privacy.person", person_id=person_id))
+
     return render_template("privacy/erase.html", person=person, form=form, holdings=services.holdings(person),
                            erased=services.is_erased(person))
 
