@@ -9,8 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from planner.core.errors import DomainError, NotAllowed
-from planner.core.forms import show_domain_error
+from planner.core.forms import perform
 from planner.core.permissions import PUBLIC, Role, access, has_role
 from planner.core.web import render_error
 from planner.extensions import db
@@ -125,16 +124,11 @@ def section_edit(key: str):
             version = int(form.version.data or 0)
         except ValueError:
             version = -1
-        try:
-            services.save_section(key, current_user, title=form.title.data, body=form.body.data, version=version)
-        except DomainError as error:
-            db.session.rollback()
-            failed = True
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Section “%(title)s” saved.", title=form.title.data), "success")
+        if perform(lambda: services.save_section(key, current_user, title=form.title.data, body=form.body.data,
+                                                 version=version),
+                   form=form, success=_("Section “%(title)s” saved.", title=form.title.data)):
             return redirect(url_for("strategy.paper"))
+        failed = True
     return render_template("strategy/section_edit.html", form=form, info=info), 400 if form.errors or failed else 200
 
 
@@ -220,14 +214,8 @@ def version_diff():
 @access(*ST)
 def publish(number: int):
     version = _version_or_404(number)
-    try:
-        review.publish_version(version, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Version %(number)s is published.", number=number), "success")
+    perform(lambda: review.publish_version(version, current_user),
+            success=_("Version %(number)s is published.", number=number))
     return redirect(url_for("strategy.version_detail", number=number))
 
 
@@ -239,15 +227,11 @@ def round_create(number: int):
     version = _version_or_404(number)
     form = RoundForm()
     if form.validate_on_submit():
-        try:
-            round_ = review.create_round(version, current_user, title=form.title.data, due_on=form.due_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Review round created. Now add the reviewers."), "success")
-            return redirect(url_for("strategy.round_detail", round_id=round_.id))
+        created = perform(lambda: review.create_round(version, current_user, title=form.title.data,
+                                                      due_on=form.due_on.data),
+                          form=form, success=_("Review round created. Now add the reviewers."))
+        if created:
+            return redirect(url_for("strategy.round_detail", round_id=created.value.id))
     return render_template("strategy/round_create.html", form=form, version=version), 400 if form.errors else 200
 
 
@@ -334,18 +318,11 @@ def round_comment(round_id: int):
     _check_posted_round(form, round_)
     rollup = versions.version_rollup(round_.version, locale=_ui_locale())
     _set_round_choices(form, VerdictForm(formdata=None), rollup)
-    if form.validate_on_submit():
-        try:
-            review.add_comment(round_, current_user, target=form.target.data, text=form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            if isinstance(error, NotAllowed):
-                abort(403)
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your comment has been saved."), "success")
-            return redirect(url_for("strategy.round_detail", round_id=round_id))
+    if form.validate_on_submit() and perform(
+        lambda: review.add_comment(round_, current_user, target=form.target.data, text=form.text.data),
+        form=form, success=_("Your comment has been saved."), forbid=True,
+    ):
+        return redirect(url_for("strategy.round_detail", round_id=round_id))
     return _render_round(round_, comment_form=form, status=400)
 
 
@@ -357,19 +334,12 @@ def round_verdict(round_id: int):
     _check_posted_round(form, round_)
     rollup = versions.version_rollup(round_.version, locale=_ui_locale())
     _set_round_choices(CommentForm(formdata=None), form, rollup)
-    if form.validate_on_submit():
-        try:
-            review.set_verdict(round_, current_user, section_key=form.section_key.data, verdict=form.verdict.data,
-                               reason=form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            if isinstance(error, NotAllowed):
-                abort(403)
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your verdict has been saved."), "success")
-            return redirect(url_for("strategy.round_detail", round_id=round_id))
+    if form.validate_on_submit() and perform(
+        lambda: review.set_verdict(round_, current_user, section_key=form.section_key.data,
+                                   verdict=form.verdict.data, reason=form.reason.data),
+        form=form, success=_("Your verdict has been saved."), forbid=True,
+    ):
+        return redirect(url_for("strategy.round_detail", round_id=round_id))
     return _render_round(round_, verdict_form=form, status=400)
 
 
@@ -379,16 +349,11 @@ def round_member(round_id: int):
     round_ = _round_or_404(round_id)
     form = MemberForm()
     form.user_id.choices = _reviewer_choices()
-    if form.validate_on_submit():
-        try:
-            review.add_member(round_, current_user, user_id=form.user_id.data, body_label=form.body_label.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Reviewer added to the round."), "success")
-            return redirect(url_for("strategy.round_detail", round_id=round_id))
+    if form.validate_on_submit() and perform(
+        lambda: review.add_member(round_, current_user, user_id=form.user_id.data, body_label=form.body_label.data),
+        form=form, success=_("Reviewer added to the round."),
+    ):
+        return redirect(url_for("strategy.round_detail", round_id=round_id))
     return _render_round(round_, member_form=form, status=400)
 
 
@@ -396,14 +361,7 @@ def round_member(round_id: int):
 @access(*ST)
 def round_close(round_id: int):
     round_ = _round_or_404(round_id)
-    try:
-        review.close_round(round_, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Review round closed."), "success")
+    perform(lambda: review.close_round(round_, current_user), success=_("Review round closed."))
     return redirect(url_for("strategy.round_detail", round_id=round_id))
 
 
@@ -413,15 +371,10 @@ def comment_answer(comment_id: int):
     comment = db.session.get(ReviewComment, comment_id) or abort(404)
     form = AnswerForm(prefix=f"c{comment.id}")
     if form.validate_on_submit():
-        try:
-            review.answer_comment(comment, current_user, answer=form.answer.data, text=form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Answer saved."), "success")
+        perform(lambda: review.answer_comment(comment, current_user, answer=form.answer.data, text=form.text.data),
+                success=_("Answer saved."))
     else:
+
         flash(_("Please choose an answer."), "error")
     return redirect(url_for("strategy.round_detail", round_id=comment.round_id) + f"#comment-{comment.id}")
 
