@@ -2,8 +2,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from planner.core.errors import DomainError, NotAllowed, StaleVersion
-from planner.core.forms import show_domain_error
+from planner.core.errors import DomainError, StaleVersion
+from planner.core.forms import perform, show_domain_error
 from planner.core.permissions import SIGNED_IN, STAFF, Role, access
 from planner.extensions import db
 from planner.fields.services import list_fields
@@ -112,20 +112,13 @@ def capture(workshop_id: int):
             need_ids=tuple(form.needs.data or ()),
             author_id=form.author.data if "author" in form else None,
         )
-        try:
-            item = services.capture(current_user, workshop, data)
-        except NotAllowed:
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        saved = perform(lambda: services.capture(current_user, workshop, data), form=form, forbid=True)
+        if saved:
             keep = {"block": data.block_id or "", "field": data.field_id, "kind": data.kind}
             if _is_htmx():
                 fresh = _capture_form(workshop, defaults={k: str(v) for k, v in keep.items()})
-                return _render_capture(workshop, fresh, saved=item.number)
-            flash(_("Saved as %(number)s.", number=item.number), "success")
+                return _render_capture(workshop, fresh, saved=saved.value.number)
+            flash(_("Saved as %(number)s.", number=saved.value.number), "success")
             return redirect(url_for("findings.capture", workshop_id=workshop.id, **keep))
     return _render_capture(workshop, form, status=200 if _is_htmx() else 422)
 
@@ -206,14 +199,9 @@ def finding_delete(finding_id: int):
     if not services.may_edit_finding(current_user, finding):
         abort(403)
     workshop_id, number = finding.workshop_id, finding.number
-    try:
-        services.delete_finding(current_user, finding)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not perform(lambda: services.delete_finding(current_user, finding),
+                   success=_("The finding %(number)s has been deleted.", number=number)):
         return redirect(url_for("findings.finding_detail", finding_id=finding_id))
-    db.session.commit()
-    flash(_("The finding %(number)s has been deleted.", number=number), "success")
     if workshop_id:
         return redirect(url_for("findings.capture", workshop_id=workshop_id))
     return redirect(url_for("findings.need_list"))
@@ -226,22 +214,13 @@ def finding_moderate(finding_id: int):
     if not services.may_moderate_finding(current_user, finding):
         abort(403)
     form = HideForm()
-    try:
-        if request.form.get("action") == "show":
-            services.show_finding(current_user, finding)
-            message = _("The finding is visible again.")
-        elif form.validate_on_submit():
-            services.hide_finding(current_user, finding, form.reason.data)
-            message = _("The finding has been hidden.")
-        else:
-            flash(_("Please give a reason for hiding the finding."), "error")
-            return redirect(url_for("findings.finding_detail", finding_id=finding.id))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("findings.finding_detail", finding_id=finding.id))
-    db.session.commit()
-    flash(message, "success")
+    if request.form.get("action") == "show":
+        perform(lambda: services.show_finding(current_user, finding), success=_("The finding is visible again."))
+    elif form.validate_on_submit():
+        perform(lambda: services.hide_finding(current_user, finding, form.reason.data),
+                success=_("The finding has been hidden."))
+    else:
+        flash(_("Please give a reason for hiding the finding."), "error")
     return redirect(url_for("findings.finding_detail", finding_id=finding.id))
 
 
@@ -261,14 +240,8 @@ def _comment(target, back: str):
             for message in errors:
                 flash(_("Comment not saved: %(message)s", message=message), "error")
         return redirect(back + "#comments")
-    try:
-        services.add_comment(current_user, target, form.text.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(back + "#comments")
-    db.session.commit()
-    flash(_("Your comment has been saved."), "success")
+    perform(lambda: services.add_comment(current_user, target, form.text.data),
+            success=_("Your comment has been saved."))
     return redirect(back + "#comments")
 
 
@@ -330,16 +303,12 @@ def _measure_form(measure: Measure | None = None, formdata=None) -> MeasureForm:
 def measure_create():
     form = _measure_form(formdata=request.form if request.method == "POST" else None)
     if form.validate_on_submit():
-        try:
-            measure = services.create_measure(current_user, form.field.data, form.data_for_service(),
-                                              form.needs.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The measure %(number)s has been created.", number=measure.number), "success")
-            return redirect(url_for("findings.measure_detail", measure_id=measure.id))
+        created = perform(
+            lambda: services.create_measure(current_user, form.field.data, form.data_for_service(), form.needs.data),
+            form=form, success=lambda measure: _("The measure %(number)s has been created.", number=measure.number),
+        )
+        if created:
+            return redirect(url_for("findings.measure_detail", measure_id=created.value.id))
     return render_template("findings/measure_form.html", form=form, measure=None,
                            target_year=services.target_year()), 422 if form.errors else 200
 
@@ -415,17 +384,12 @@ def kpi_add(measure_id: int):
     if not services.may_edit_measure(current_user, measure):
         abort(403)
     form = KPIForm()
-    if form.validate_on_submit():
-        try:
-            services.add_kpi(current_user, measure, form.indicator.data, form.unit.data, form.baseline.data,
-                             form.target_value.data, form.target_year.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The indicator has been added."), "success")
-            return _back_to(measure, "#kpis")
+    if form.validate_on_submit() and perform(
+        lambda: services.add_kpi(current_user, measure, form.indicator.data, form.unit.data, form.baseline.data,
+                                 form.target_value.data, form.target_year.data),
+        form=form, success=_("The indicator has been added."),
+    ):
+        return _back_to(measure, "#kpis")
     for name, errors in form.errors.items():
         for message in errors:
             flash(f"{form[name].label.text}: {message}", "error")
@@ -455,14 +419,8 @@ def dependency_add(measure_id: int):
     if other is None:
         flash(_("Please choose a measure or enter the number of an existing one."), "error")
         return _back_to(measure, "#dependencies")
-    try:
-        services.add_dependency(current_user, measure, other)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("%(this)s now depends on %(other)s.", this=measure.number, other=other.number), "success")
+    perform(lambda: services.add_dependency(current_user, measure, other),
+            success=lambda _result: _("%(this)s now depends on %(other)s.", this=measure.number, other=other.number))
     return _back_to(measure, "#dependencies")
 
 
@@ -491,14 +449,12 @@ def measure_evaluate(measure_id: int):
             for message in errors:
                 flash(message, "error")
         return _back_to(measure, "#evaluation")
-    try:
-        services.evaluate_measure(current_user, measure, MeasureStatus(form.status.data), form.answer.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not perform(
+        lambda: services.evaluate_measure(current_user, measure, MeasureStatus(form.status.data), form.answer.data),
+        success=lambda _result: _("%(number)s is now: %(status)s.", number=measure.number,
+                                  status=measure.status.label),
+    ):
         return _back_to(measure, "#evaluation")
-    db.session.commit()
-    flash(_("%(number)s is now: %(status)s.", number=measure.number, status=measure.status.label), "success")
     return _back_to(measure)
 
 
@@ -510,14 +466,10 @@ def measure_merge(measure_id: int):
     if kept is None:
         flash(_("Please choose the measure to keep or enter the number of an existing one."), "error")
         return _back_to(measure, "#merge")
-    try:
-        services.merge_measures(current_user, measure, kept)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not perform(lambda: services.merge_measures(current_user, measure, kept),
+                   success=lambda _result: _("%(merged)s has been merged into %(kept)s.", merged=measure.number,
+                                             kept=kept.number)):
         return _back_to(measure, "#merge")
-    db.session.commit()
-    flash(_("%(merged)s has been merged into %(kept)s.", merged=measure.number, kept=kept.number), "success")
     return _back_to(kept)
 
 
@@ -525,15 +477,12 @@ def measure_merge(measure_id: int):
 @access(*CONTRIBUTORS)
 def measure_support(measure_id: int):
     measure = _measure_or_404(measure_id)
-    try:
-        supporting = services.toggle_support(current_user, measure)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not perform(lambda: services.toggle_support(current_user, measure),
+                   success=lambda supporting: _("Thank you for your support.") if supporting
+                   else _("You no longer support this measure.")):
         return _back_to(measure)
-    db.session.commit()
-    flash(_("Thank you for your support.") if supporting else _("You no longer support this measure."), "success")
     return _back_to(measure, "#supporters")
+
 
 
 @bp.route("/measures/<int:measure_id>/comments", methods=["POST"], endpoint="measure_comment")
