@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from planner.core.errors import DomainError
-from planner.core.forms import show_domain_error
+from planner.core.forms import perform, show_domain_error
 from planner.core.models import utcnow
 from planner.core.permissions import PUBLIC, STAFF, Role, access
 from planner.core.spreadsheets import write_csv, write_xlsx
@@ -139,14 +139,8 @@ def vote(token: str):
     if len(answers) != len(poll.options):
         flash(_("Please mark each proposed date."), "error")
         return redirect(url_for("invitations.respond", token=token) + "#dates-heading")
-    try:
-        services.vote(invitation.participation, poll, answers)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Thank you: your dates have been saved."), "success")
+    perform(lambda: services.vote(invitation.participation, poll, answers),
+            success=_("Thank you: your dates have been saved."))
     return redirect(url_for("invitations.respond", token=token))
 
 
@@ -258,17 +252,13 @@ def remind(workshop_id: int):
     workshop = _workshop(workshop_id)
     if not ReminderForm().validate_on_submit():
         abort(400)
-    try:
-        result = services.send_reminders(current_user, workshop)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        return _after_sending(workshop, result,
+    sent = perform(lambda: services.send_reminders(current_user, workshop))
+    if sent:
+        return _after_sending(workshop, sent.value,
                               ngettext("%(num)s reminder has been sent.", "%(num)s reminders have been sent.",
-                                       result.count),
+                                       sent.value.count),
                               ngettext("%(num)s reminder is being sent in the background.",
-                                       "%(num)s reminders are being sent in the background.", result.count),
+                                       "%(num)s reminders are being sent in the background.", sent.value.count),
                               _("No reminders were due: everyone has answered or was reminded within the last day."))
     return redirect(url_for("invitations.answers", workshop_id=workshop.id))
 
@@ -280,24 +270,19 @@ def resend(workshop_id: int):
     workshop = _workshop(workshop_id)
     if not ReminderForm().validate_on_submit():
         abort(400)
-    try:
-        result = services.resend_unsent(current_user, workshop)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        return _after_sending(workshop, result,
+    sent = perform(lambda: services.resend_unsent(current_user, workshop))
+    if sent:
+        return _after_sending(workshop, sent.value,
                               ngettext("%(num)s invitation has been sent.", "%(num)s invitations have been sent.",
-                                       result.count),
+                                       sent.value.count),
                               ngettext("%(num)s invitation is being sent in the background.",
-                                       "%(num)s invitations are being sent in the background.", result.count))
+                                       "%(num)s invitations are being sent in the background.", sent.value.count))
     return redirect(url_for("invitations.answers", workshop_id=workshop.id))
 
 
 def _after_sending(workshop: Workshop, result, sent_text: str, queued_text: str, none_text: str | None = None):
-    """Commits, tells what happened and shows the job's page when the e-mails go out in the background."""
+    """Tells what happened (after the commit) and shows the job's page when the e-mails go out in the background."""
     job_id = result.job.id if result.job else None
-    db.session.commit()
     if job_id:
         flash(queued_text, "success")
         return redirect(url_for("jobs.detail", job_id=job_id))
@@ -330,15 +315,9 @@ def checkin(workshop_id: int):
     form = CheckinForm()
     if form.validate_on_submit():
         ids = {int(i) for i in request.form.getlist("attended") if i.isdigit()}
-        try:
-            present = services.record_attendance(current_user, workshop, ids)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(ngettext("Attendance saved: %(num)s person present.", "Attendance saved: %(num)s people present.",
-                           present), "success")
+        if perform(lambda: services.record_attendance(current_user, workshop, ids),
+                   success=lambda present: ngettext("Attendance saved: %(num)s person present.",
+                                                    "Attendance saved: %(num)s people present.", present)):
             return redirect(url_for("invitations.checkin", workshop_id=workshop.id))
     return render_template("invitations/checkin.html", workshop=workshop, form=form,
                            participations=services.accepted_participations(workshop))
@@ -410,17 +389,11 @@ def poll(workshop_id: int):
                 incomplete = True
                 continue
             options.append((local_datetime(day, starts), local_datetime(day, ends)))
-        try:
-            if incomplete:
-                raise DomainError(_("Please give date, beginning and end for each proposed date."), field="options")
-            services.create_poll(current_user, workshop, options, form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The date poll has been opened. Invitees mark their dates through their personal link."),
-                  "success")
+        if incomplete:
+            flash(_("Please give date, beginning and end for each proposed date."), "error")
+        elif perform(lambda: services.create_poll(current_user, workshop, options, form.note.data or ""),
+                     success=_("The date poll has been opened. Invitees mark their dates through their personal "
+                               "link.")):
             return redirect(url_for("invitations.poll", workshop_id=workshop.id))
     latest = services.latest_poll(workshop)
     return render_template(
@@ -439,12 +412,9 @@ def poll_fix(poll_id: int):
     if not form.validate_on_submit() or not option_id.isdigit():
         abort(400)
     option = db.session.get(DateOption, int(option_id)) or abort(404)
-    try:
-        workshop = services.fix_date(current_user, date_poll, option)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    fixed = perform(lambda: services.fix_date(current_user, date_poll, option),
+                    success=_("The date has been fixed and the invitees have been told."))
+    if not fixed:
         return redirect(url_for("invitations.poll", workshop_id=date_poll.workshop_id))
-    db.session.commit()
-    flash(_("The date has been fixed and the invitees have been told."), "success")
-    return redirect(url_for("workshops.detail", workshop_id=workshop.id))
+    return redirect(url_for("workshops.detail", workshop_id=fixed.value.id))
+
