@@ -3,8 +3,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from planner.accounts.limits import address_key, limiter, registration_limit
-from planner.core.errors import DomainError, NotAllowed
-from planner.core.forms import show_domain_error
+from planner.core.errors import DomainError
+from planner.core.forms import perform, show_domain_error
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
 from planner.core.timeutil import to_local
 from planner.extensions import db
@@ -34,12 +34,6 @@ PLANNERS = (Role.FACILITATOR,)
 
 def _load(workshop_id: int) -> Workshop:
     return db.session.get(Workshop, workshop_id) or abort(404)
-
-
-def _show_errors(form, error: DomainError) -> None:
-    """Every problem of a WorkshopInvalid on its field; other errors on their field or as a flash message."""
-    for field_name, message in getattr(error, "problems", [(error.field, error.message)]):
-        show_domain_error(form, DomainError(message, field=field_name))
 
 
 def _confirmed() -> bool:
@@ -101,7 +95,7 @@ def create():
         except services.ConflictsFound as error:
             conflicts = error.conflicts
         except DomainError as error:
-            _show_errors(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The workshop “%(title)s” was created as a draft.", title=workshop.title), "success")
@@ -125,7 +119,7 @@ def edit(workshop_id: int):
             conflicts = error.conflicts
         except DomainError as error:
             db.session.rollback()
-            _show_errors(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Your changes were saved."), "success")
@@ -141,14 +135,12 @@ def duplicate(workshop_id: int):
     if request.method == "GET":
         form.title.data = workshop.title
     if form.validate_on_submit():
-        try:
-            copy = services.duplicate_workshop(workshop, form.day.data, current_user, title=form.title.data)
-        except DomainError as error:
-            _show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("The copy was created as a draft. Please check its details."), "success")
-            return redirect(url_for("workshops.edit", workshop_id=copy.id))
+        copied = perform(
+            lambda: services.duplicate_workshop(workshop, form.day.data, current_user, title=form.title.data),
+            form=form, success=_("The copy was created as a draft. Please check its details."),
+        )
+        if copied:
+            return redirect(url_for("workshops.edit", workshop_id=copied.value.id))
     return render_template("workshops/duplicate.html", form=form, workshop=workshop)
 
 
@@ -160,17 +152,12 @@ def cancel(workshop_id: int):
         flash(_("This workshop can no longer be cancelled."), "error")
         return redirect(url_for("workshops.detail", workshop_id=workshop.id))
     form = CancelForm()
-    if form.validate_on_submit():
-        try:
-            sent = services.cancel_workshop(workshop, form.reason.data, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            _show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("The workshop was cancelled. %(count)s participants were notified by e-mail.", count=sent),
-                  "success")
-            return redirect(url_for("workshops.detail", workshop_id=workshop.id))
+    if form.validate_on_submit() and perform(
+        lambda: services.cancel_workshop(workshop, form.reason.data, current_user), form=form,
+        success=lambda sent: _("The workshop was cancelled. %(count)s participants were notified by e-mail.",
+                               count=sent),
+    ):
+        return redirect(url_for("workshops.detail", workshop_id=workshop.id))
     return render_template("workshops/cancel.html", form=form, workshop=workshop)
 
 
@@ -182,14 +169,8 @@ def change_status(workshop_id: int):
         status = WorkshopStatus(request.form.get("status", ""))
     except ValueError:
         abort(400)
-    try:
-        services.change_workshop_status(workshop, status, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The status is now “%(status)s”.", status=status.label), "success")
+    perform(lambda: services.change_workshop_status(workshop, status, current_user),
+            success=_("The status is now “%(status)s”.", status=status.label))
     return redirect(url_for("workshops.detail", workshop_id=workshop.id))
 
 
@@ -223,15 +204,11 @@ def series_list():
 @access(*PLANNERS)
 def series_create():
     form = SeriesForm()
-    if form.validate_on_submit():
-        try:
-            series = services.create_series(form.to_data(), current_user)
-        except DomainError as error:
-            _show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("The series “%(title)s” was created.", title=series.title), "success")
-            return redirect(url_for("workshops.series_list"))
+    if form.validate_on_submit() and perform(
+        lambda: services.create_series(form.to_data(), current_user), form=form,
+        success=lambda series: _("The series “%(title)s” was created.", title=series.title),
+    ):
+        return redirect(url_for("workshops.series_list"))
     return render_template("workshops/series_form.html", form=form, series=None)
 
 
@@ -240,16 +217,9 @@ def series_create():
 def series_edit(series_id: int):
     series = db.session.get(WorkshopSeries, series_id) or abort(404)
     form = SeriesForm(obj=series) if request.method == "GET" else SeriesForm()
-    if form.validate_on_submit():
-        try:
-            services.update_series(series, form.to_data(), current_user)
-        except DomainError as error:
-            db.session.rollback()
-            _show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your changes were saved."), "success")
-            return redirect(url_for("workshops.series_list"))
+    if form.validate_on_submit() and perform(lambda: services.update_series(series, form.to_data(), current_user),
+                                             form=form, success=_("Your changes were saved.")):
+        return redirect(url_for("workshops.series_list"))
     return render_template("workshops/series_form.html", form=form, series=series)
 
 
@@ -296,16 +266,11 @@ def _block_form(workshop: Workshop, block: AgendaBlock | None = None, **kw) -> A
 def block_create(workshop_id: int):
     workshop = _load(workshop_id)
     form = _block_form(workshop)
-    if form.validate_on_submit():
-        try:
-            services.add_agenda_block(workshop, form.to_data(), current_user)
-        except DomainError as error:
-            db.session.rollback()
-            _show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("The block “%(title)s” was added to the agenda.", title=form.title.data), "success")
-            return redirect(url_for("workshops.agenda", workshop_id=workshop.id))
+    if form.validate_on_submit() and perform(
+        lambda: services.add_agenda_block(workshop, form.to_data(), current_user), form=form,
+        success=_("The block “%(title)s” was added to the agenda.", title=form.title.data),
+    ):
+        return redirect(url_for("workshops.agenda", workshop_id=workshop.id))
     return render_template("workshops/block_form.html", form=form, workshop=workshop, block=None)
 
 
@@ -320,16 +285,9 @@ def block_edit(workshop_id: int, block_id: int):
         form.responsible.data = block.responsible_id
     else:
         form = _block_form(workshop, block)
-    if form.validate_on_submit():
-        try:
-            services.update_agenda_block(block, form.to_data(), current_user)
-        except DomainError as error:
-            db.session.rollback()
-            _show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your changes were saved."), "success")
-            return redirect(url_for("workshops.agenda", workshop_id=workshop.id))
+    if form.validate_on_submit() and perform(lambda: services.update_agenda_block(block, form.to_data(), current_user),
+                                             form=form, success=_("Your changes were saved.")):
+        return redirect(url_for("workshops.agenda", workshop_id=workshop.id))
     return render_template("workshops/block_form.html", form=form, workshop=workshop, block=block)
 
 
@@ -361,15 +319,9 @@ def block_move(workshop_id: int, block_id: int):
 @access(*PLANNERS)
 def agenda_fit_end(workshop_id: int):
     workshop = _load(workshop_id)
-    try:
-        services.fit_end_to_agenda(workshop, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The workshop now ends at %(time)s, with its agenda.", time=to_local(workshop.ends_at).strftime(
-            "%H:%M")), "success")
+    perform(lambda: services.fit_end_to_agenda(workshop, current_user),
+            success=lambda _result: _("The workshop now ends at %(time)s, with its agenda.",
+                                      time=to_local(workshop.ends_at).strftime("%H:%M")))
     return redirect(url_for("workshops.agenda", workshop_id=workshop_id))
 
 
@@ -386,16 +338,14 @@ def register(workshop_id: int):
     is_open = services.registration_open(workshop)
     form = RegistrationForm()
     if is_open and form.validate_on_submit():
-        try:
-            participation = services.register_for_event(
+        registered = perform(
+            lambda: services.register_for_event(
                 workshop, form.first_name.data, form.last_name.data, form.email.data, str(form.consent.label.text)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            _show_errors(form, error)
-        else:
-            db.session.commit()
-            if participation.invitation_status.value == "waitlisted":
+            ),
+            form=form,
+        )
+        if registered:
+            if registered.value.invitation_status.value == "waitlisted":
                 flash(_("The event is fully booked. You are on the waitlist; we have sent you an e-mail."), "warning")
             else:
                 flash(_("Thank you, you are registered. We have sent you a confirmation by e-mail."), "success")
@@ -433,16 +383,14 @@ def networking_consent(workshop_id: int):
     if request.method == "GET":
         form.shares_contact.data = own.shares_contact
     if form.validate_on_submit():
-        try:
-            services.set_shares_contact(workshop, current_user, form.shares_contact.data)
-        except NotAllowed:
-            abort(403)
-        db.session.commit()
-        if form.shares_contact.data:
-            flash(_("The other participants who share their contact details now see yours."), "success")
+        shares = form.shares_contact.data
+        if shares:
+            success = _("The other participants who share their contact details now see yours.")
         else:
-            flash(_("Your contact details are no longer shown to other participants."), "success")
-        return redirect(url_for("workshops.networking", workshop_id=workshop.id))
+            success = _("Your contact details are no longer shown to other participants.")
+        if perform(lambda: services.set_shares_contact(workshop, current_user, shares), success=success, forbid=True):
+            return redirect(url_for("workshops.networking", workshop_id=workshop.id))
+
     return render_template("workshops/networking_consent.html", workshop=workshop, form=form)
 
 
@@ -482,13 +430,9 @@ def token_create():
         endpoint = "workshops.person_feed"
     else:
         abort(400)
-    try:
-        secret = services.create_calendar_token(current_user, **target)
-    except NotAllowed:
-        abort(403)
-    db.session.commit()
+    created = perform(lambda: services.create_calendar_token(current_user, **target), forbid=True)
     # Shown once, on this response only: the database keeps nothing but the hash.
-    return _calendar_page(new_link=url_for(endpoint, token=secret, _external=True))
+    return _calendar_page(new_link=url_for(endpoint, token=created.value, _external=True) if created else None)
 
 
 @bp.route("/calendar/tokens/<int:token_id>/revoke", methods=["POST"])
