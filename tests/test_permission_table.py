@@ -49,6 +49,7 @@ def test_permission_table(app, client, auth, endpoint, who):
     with app.test_request_context():
         url = url_for(endpoint, **params) + rule.query
     response = client.open(url, method=rule.method, data=rule.data or {})
+    response.close()  # a file download (send_file) holds its file open until closed
     expected = rule.expected(who)
     if expected == "login":
         assert response.status_code == 302, f"{endpoint} as {who}: {response.status_code}"
