@@ -20,7 +20,7 @@ from planner.surveys.models import (
     Survey,
     SurveyQuestion,
 )
-from planner.surveys.results import question_result, response_count
+from planner.surveys.results import results_in_one_pass
 
 EXPERT_KEYS = ("impact", "feasibility", "cost", "urgency")
 DEFAULT_WEIGHTS = {"citizen": 0.4, "impact": 0.2, "feasibility": 0.15, "cost": 0.1, "urgency": 0.15}
@@ -65,14 +65,14 @@ def citizen_signals() -> tuple[dict[int, list[float]], dict[int, list[float]]]:
     questions = db.session.scalars(
         select(SurveyQuestion).join(Survey).order_by(Survey.id, SurveyQuestion.position)
     ).all()
-    counts: dict[int, int] = {}
-    for question in questions:
-        mapped = question.field_id or question.measure_id or question.option_fields or question.option_measures
-        if not mapped or question.kind in (QuestionKind.TEXT, QuestionKind.IGNORE, QuestionKind.DEMOGRAPHIC):
-            continue
-        if question.survey_id not in counts:
-            counts[question.survey_id] = response_count(question.survey_id)
-        result = question_result(question, counts[question.survey_id])
+    used = [q for q in questions
+            if (q.field_id or q.measure_id or q.option_fields or q.option_measures)
+            and q.kind not in (QuestionKind.TEXT, QuestionKind.IGNORE, QuestionKind.DEMOGRAPHIC)]
+    results: dict[int, dict] = {}
+    for survey_id in dict.fromkeys(q.survey_id for q in used):  # one read of each survey's responses
+        results[survey_id] = results_in_one_pass(survey_id, [q for q in used if q.survey_id == survey_id])
+    for question in used:
+        result = results[question.survey_id][question.key]
         if not result.answered:
             continue
         if question.kind == QuestionKind.RATING and result.mean is not None:

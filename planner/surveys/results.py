@@ -1,6 +1,9 @@
 """Survey results computed in SQL: counts and shares, rating means and distributions, average ranks,
 breakdowns by a demographic question. Every function reads; nothing here writes."""
 
+import copy
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -144,9 +147,120 @@ def question_result(question: SurveyQuestion, n: int | None = None, where=None) 
     return _build(question, n, data)
 
 
+def results_in_one_pass(survey_id: int, questions, n: int | None = None) -> dict[str, QuestionResult]:
+    """The results of several questions of one survey from one read of its responses.
+
+    The same numbers as `question_result`, which runs one aggregate query per question: each of those parses
+    every response's JSON again, so a survey of 100,000 responses and 30 questions took seconds. Here each
+    response is parsed once and counted for every question (text questions count their comments in SQL).
+    """
+    count, last_id = db.session.execute(
+        select(func.count(SurveyResponse.id), func.max(SurveyResponse.id)).where(SurveyResponse.survey_id == survey_id)
+    ).one()
+    n = count if n is None else n
+    # All the survey's questions are tallied, whichever were asked for: the pages ask for different subsets.
+    every = db.session.scalars(select(SurveyQuestion).where(SurveyQuestion.survey_id == survey_id)).all()
+    counted = [q for q in every if q.kind not in (QuestionKind.TEXT, QuestionKind.IGNORE)]
+    # Imported responses never change: the tallies are kept per process, keyed by what they depend on (the
+    # database, the imported file and when, the responses, the mapping of the questions).
+    origin = db.session.execute(select(Survey.sha256, Survey.imported_at).where(Survey.id == survey_id)).one_or_none()
+    cache_key = (str(db.engine.url), survey_id, tuple(origin or ()), count, last_id,
+                 tuple((q.key, q.kind, tuple(q.options)) for q in counted))
+    with _cache_lock:
+        tallies = copy.deepcopy(_tally_cache.get(cache_key))
+    if tallies is None:
+        tallies = _tally(survey_id, counted)
+        with _cache_lock:
+            _tally_cache[cache_key] = copy.deepcopy(tallies)
+            while len(_tally_cache) > 16:
+                _tally_cache.popitem(last=False)
+    return _results_from(questions, tallies, n)
+
+
+_tally_cache: OrderedDict = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _tally(survey_id: int, counted) -> dict[str, object]:
+    """One read of the survey's responses: per question its counts (see `results_in_one_pass`)."""
+    tallies: dict[str, object] = {}
+    for q in counted:
+        if q.kind in (QuestionKind.SINGLE, QuestionKind.DEMOGRAPHIC, QuestionKind.RATING):
+            tallies[q.key] = Counter()
+        elif q.kind == QuestionKind.MULTIPLE:
+            tallies[q.key] = [0] * (1 + len(q.options))
+        elif q.kind == QuestionKind.RANKING:
+            tallies[q.key] = [0] + [0, 0.0] * len(q.options)  # answered, then (count, sum of ranks) per option
+    # Each answer key of a row leads straight to what it counts: (how, tally, position).
+    dispatch: dict[str, tuple[str, object, int]] = {}
+    for q in counted:
+        tally = tallies[q.key]
+        if q.kind in (QuestionKind.SINGLE, QuestionKind.DEMOGRAPHIC):
+            dispatch[q.key] = ("choice", tally, 0)
+        elif q.kind == QuestionKind.RATING:
+            dispatch[q.key] = ("rating", tally, 0)
+        else:
+            dispatch[q.key] = ("count", tally, 0)
+            for i in range(len(q.options)):
+                dispatch[option_key(q.key, i)] = ("count", tally, i + 1) if q.kind == QuestionKind.MULTIPLE \
+                    else ("rank", tally, 1 + 2 * i)
+    rows = db.session.scalars(
+        select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey_id).execution_options(yield_per=5000))
+    for answers in rows:
+        for key, value in answers.items():
+            if value is None:
+                continue
+            target = dispatch.get(key)
+            if target is None:
+                continue
+            how, tally, position = target
+            if how == "count":  # SQL counts the non-null values
+                tally[position] += 1
+            elif how == "choice":
+                tally[value if isinstance(value, str) else str(value)] += 1
+            else:
+                number = _integer(value)
+                if number is None:
+                    continue
+                if how == "rating":
+                    tally[number] += 1
+                else:
+                    tally[position] += 1
+                    tally[position + 1] += number
+    return tallies
+
+
+def _results_from(questions, tallies: dict[str, object], n: int) -> dict[str, QuestionResult]:
+    results = {}
+    for q in questions:
+        if q.kind == QuestionKind.IGNORE:
+            continue
+        if q.key not in tallies:
+            results[q.key] = question_result(q, n)
+            continue
+        tally = tallies[q.key]
+        if q.kind == QuestionKind.RANKING:  # the SQL path hands over averages, not sums
+            tally = [tally[0]] + [x for i in range(len(q.options)) for x in (
+                tally[1 + 2 * i], tally[2 + 2 * i] / tally[1 + 2 * i] if tally[1 + 2 * i] else None)]
+        results[q.key] = _build(q, n, dict(tally) if isinstance(tally, Counter) else tally)
+    return results
+
+
+def _integer(value) -> int | None:
+    """An answer as SQL's integer cast sees it for counting: numbers and numeric text; None otherwise."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else int(value)
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def survey_results(survey: Survey) -> list[QuestionResult]:
-    n = response_count(survey.id)
-    return [question_result(q, n) for q in survey.questions if q.kind != QuestionKind.IGNORE]
+    results = results_in_one_pass(survey.id, survey.questions)
+    return [results[q.key] for q in survey.questions if q.kind != QuestionKind.IGNORE]
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,50 @@ def test_results_maths(ctx):
                                                                   ("Services", 2.5)]
 
 
+def test_one_pass_gives_the_same_numbers_as_one_query_per_question(ctx):
+    """survey_results reads every response once; question_result aggregates in SQL. They must agree, also for
+    answers stored in other shapes (numbers as text, JSON null)."""
+    from planner.surveys.models import SurveyResponse
+    from planner.surveys.results import question_result, results_in_one_pass
+
+    survey = sf.survey()
+    odd = [{"q2": None, "q4": "4", "q3": 1, "q3_0": "1", "q5_1": None}, {"q4": 5, "q5": 1, "q5_0": 2, "q5_2": "3"}]
+    for line, answers in enumerate(odd, 900):
+        db.session.add(SurveyResponse(survey_id=survey.id, line_no=line, answers=answers))
+    db.session.flush()
+    one_pass = results_in_one_pass(survey.id, survey.questions)
+    for question in survey.questions:
+        if question.kind.value == "ignore":
+            continue
+        assert one_pass[question.key] == question_result(question), question.key
+
+
+def test_tallies_are_kept_until_the_responses_or_the_mapping_change(ctx):
+    from sqlalchemy import event
+
+    from planner.surveys.models import SurveyResponse
+    from planner.surveys.results import results_in_one_pass
+
+    survey = sf.survey()
+    first = results_in_one_pass(survey.id, survey.questions)
+    reads = []
+
+    def count(conn, cursor, statement, *args):
+        if "survey_responses.answers" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert results_in_one_pass(survey.id, survey.questions) == first
+        assert reads == [], "the second call reads no response"
+        db.session.add(SurveyResponse(survey_id=survey.id, line_no=999, answers={"q4": 1}))
+        db.session.flush()
+        again = results_in_one_pass(survey.id, survey.questions)
+        assert len(reads) == 1 and again["q4"].answered == first["q4"].answered + 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
 def test_breakdown_by_district(ctx):
     survey = sf.survey()
     questions = {q.key: q for q in survey.questions}
