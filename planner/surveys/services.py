@@ -290,14 +290,17 @@ class _BatchWriter:
     processing was once a third of the import's time). The writing transaction holds SQLite's only write lock, and
     SQLite gives a new row the rowid one above the largest: when the largest after the batch is the one before plus
     the batch's size, the rows got exactly those ids, in order, which gives the comments their response ids
-    (otherwise they are read back). Other databases get a Core INSERT whose answers are bound as text and cast to
-    the column's JSON type, with RETURNING (id, line_no) when the batch has comments."""
+    (otherwise they are read back). PostgreSQL with psycopg 3 gets COPY (see `_write_postgresql`). Other databases
+    get a Core INSERT whose answers are bound as text and cast to the column's JSON type, with RETURNING
+    (id, line_no) when the batch has comments."""
 
     def __init__(self, survey_id: int):
         self.survey_id = survey_id
         responses = SurveyResponse.__table__
         connection = db.session.connection()
         self.sqlite = connection.dialect.name == "sqlite"
+        # psycopg 3 on PostgreSQL: COPY, the database's own bulk load.
+        self.postgresql = connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
         answers = bindparam("answers", type_=Text)
         if not self.sqlite:
             answers = cast(answers, responses.c.answers.type)
@@ -315,6 +318,9 @@ class _BatchWriter:
         if self.sqlite:
             self._write_sqlite(connection.connection.driver_connection.cursor(), lines, answers_json, comments)
             return
+        if self.postgresql:
+            self._write_postgresql(connection.connection.driver_connection.cursor(), lines, answers_json, comments)
+            return
         params = [{"survey_id": sid, "line_no": line, "answers": text}
                   for line, text in zip(lines, answers_json, strict=True)]
         if not comments:
@@ -326,6 +332,25 @@ class _BatchWriter:
             [{"survey_id": sid, "response_id": ids[lines[index]], "question_key": key, "line_no": lines[index],
               "text": text} for index, key, text in comments],
         )
+
+    def _write_postgresql(self, cursor, lines, answers_json, comments) -> None:
+        """COPY in the session's transaction; the ids come from the table's sequence first, so the comments
+        know their responses without reading anything back."""
+        sid = self.survey_id
+        try:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('survey_responses', 'id')) "
+                           "FROM generate_series(1, %s)", (len(lines),))
+            ids = [row[0] for row in cursor.fetchall()]
+            with cursor.copy("COPY survey_responses (id, survey_id, line_no, answers) FROM STDIN") as copy:
+                for row in zip(ids, repeat(sid), lines, answers_json, strict=False):
+                    copy.write_row(row)
+            if comments:
+                columns = "survey_id, response_id, question_key, line_no, text"
+                with cursor.copy(f"COPY survey_comments ({columns}) FROM STDIN") as copy:  # noqa: S608 - fixed
+                    for index, key, text in comments:
+                        copy.write_row((sid, ids[index], key, lines[index], text))
+        finally:
+            cursor.close()
 
     def _write_sqlite(self, cursor, lines, answers_json, comments) -> None:
         sid = self.survey_id

@@ -293,6 +293,8 @@ def test_imported_comments_belong_to_their_responses(ctx, tmp_path, largest_rowi
     from planner.core.permissions import Role
     from tests import factories
 
+    if largest_rowid_taken and db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's rowids only: PostgreSQL's COPY takes its ids from the sequence")
     earlier = sf.survey()  # responses with lower ids already exist
     if largest_rowid_taken:  # SQLite then picks random rowids: the writer reads them back
         db.session.execute(db.update(SurveyResponse).where(SurveyResponse.survey_id == earlier.id)
