@@ -223,7 +223,8 @@ def test_survey_facts_contract(ctx):
     assert chart.values == (66.7, 33.3)
 
 
-def test_cli_import_with_mapping_json(app, runner, tmp_path):
+def _cli_files(app, tmp_path):
+    """The field the test mapping needs, and the survey file and its mapping as the CLI takes them."""
     from tests.surveys.helpers import csv_bytes
 
     with app.app_context():
@@ -233,6 +234,11 @@ def test_cli_import_with_mapping_json(app, runner, tmp_path):
     data.write_bytes(csv_bytes())
     mapping_file = tmp_path / "mapping.json"
     mapping_file.write_text(json.dumps(mapping()), encoding="utf-8")
+    return data, mapping_file
+
+
+def test_cli_import_with_mapping_json(app, runner, tmp_path):
+    data, mapping_file = _cli_files(app, tmp_path)
     result = runner.invoke(args=["import-survey", str(data), "--mapping", str(mapping_file), "--title", "CLI"])
     assert result.exit_code == 0, result.output
     assert "4 responses" in result.output
@@ -246,15 +252,8 @@ def test_cli_import_writes_progress_lines_when_not_on_a_terminal(app, runner, tm
     """Without a terminal (cron, logs, a supervising program) the import reports progress as lines on stderr, one
     per tenth of the file, each flushed."""
     from planner.surveys.commands import progress_lines
-    from tests.surveys.helpers import csv_bytes
 
-    with app.app_context():
-        sf.mob_field()
-        db.session.commit()
-    data = tmp_path / "umfrage.csv"
-    data.write_bytes(csv_bytes())
-    mapping_file = tmp_path / "mapping.json"
-    mapping_file.write_text(json.dumps(mapping()), encoding="utf-8")
+    data, mapping_file = _cli_files(app, tmp_path)
     result = runner.invoke(args=["import-survey", str(data), "--mapping", str(mapping_file)])
     assert result.exit_code == 0, result.output
     assert "4 rows read (100% of the file)" in result.stderr
