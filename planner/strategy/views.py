@@ -1,5 +1,6 @@
 """Pages of the concept paper: overview, sections, exports, versions, review rounds, the public paper."""
 
+import io
 
 from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -423,6 +424,7 @@ def published_export(number: int):
         abort(make_response(*render_error(400, _("Unknown export format."))))
     rollup = versions.version_rollup(version, locale=_paper_locale(), short=_wants_short())
     path = versions.published_export(version, rollup, code, versions.published_exports_folder())
-    return send_file(path, mimetype=FORMATS[code].mimetype, as_attachment=True,
+    # The bytes, not the open file: a client that never closes its response cannot leave the file open.
+    return send_file(io.BytesIO(path.read_bytes()), mimetype=FORMATS[code].mimetype, as_attachment=True,
                      download_name=filename(rollup, code), max_age=3600)
 

@@ -173,6 +173,13 @@ def choose_option(page, selector: str, value: str) -> None:
     pytest.fail(f"option {value} of {selector} not reached")
 
 
+def choose_option_by_keyboard(page, selector: str, label: str) -> None:
+    """Tabs to a select and chooses the first option whose text contains ``label`` with the arrow keys."""
+    focus_by_keyboard(page, selector)
+    value = page.locator(f"{selector} option", has_text=label).first.get_attribute("value")
+    choose_option(page, selector, value)
+
+
 def screenshot(page, journey: str, name: str) -> Path:
     """Keeps a screenshot of a journey's key page under test-artifacts/screenshots/ (git-ignored)."""
     folder = ARTIFACTS / "screenshots" / journey

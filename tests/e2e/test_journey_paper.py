@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from tests.e2e.conftest import (
     assert_accessible,
     assert_focus_visible,
-    choose_option,
+    choose_option_by_keyboard,
     focus_by_keyboard,
     login,
     login_by_keyboard,
@@ -153,9 +153,7 @@ def test_pruefende_gibt_abschnitt_nur_mit_der_tastatur_frei(page, live_server):
 
     # Ein Kommentar zum Abschnitt „Leitbild 2040“.
     comment_form = "form[action$='/comments']"
-    focus_by_keyboard(page, f"{comment_form} select")
-    target = page.locator(f"{comment_form} select option", has_text="Leitbild 2040").first.get_attribute("value")
-    choose_option(page, f"{comment_form} select", target)
+    choose_option_by_keyboard(page, f"{comment_form} select", "Leitbild 2040")
     focus_by_keyboard(page, f"{comment_form} textarea")
     page.keyboard.type("Bitte die Kennzahlen für 2030 ergänzen.")
     _enter(page, f"{comment_form} button[type=submit]")
@@ -164,9 +162,7 @@ def test_pruefende_gibt_abschnitt_nur_mit_der_tastatur_frei(page, live_server):
 
     # Das Votum: Abschnitt mit den Pfeiltasten, „Freigeben“ mit der Leertaste, Enter.
     verdict_form = "form[action$='/verdicts']"
-    focus_by_keyboard(page, f"{verdict_form} select")
-    section = page.locator(f"{verdict_form} select option", has_text="Leitbild 2040").first.get_attribute("value")
-    choose_option(page, f"{verdict_form} select", section)
+    choose_option_by_keyboard(page, f"{verdict_form} select", "Leitbild 2040")
     focus_by_keyboard(page, f"{verdict_form} input[type=radio][value=approved]")
     page.keyboard.press("Space")
     approve = page.locator(f"{verdict_form} input[type=radio][value=approved]")
