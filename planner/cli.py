@@ -167,22 +167,26 @@ def i18n_check() -> None:
     click.echo("All catalogues complete.")
 
 
-def untranslated_entries() -> list[str]:
+def read_catalogues():
+    """Each translated catalogue as (its .po file, the parsed catalogue)."""
     from babel.messages.pofile import read_po
 
-    problems = []
     for directory, _sources in catalogues():
         for po in directory.glob("*/LC_MESSAGES/messages.po"):
             with po.open("rb") as fh:
-                catalog = read_po(fh)
-            for message in catalog:
-                if not message.id:
-                    continue
-                strings = message.string if isinstance(message.string, tuple) else (message.string,)
-                if message.fuzzy or not all(strings):
-                    problems.append(f"{po.relative_to(ROOT)}: {message.id!r}")
-    return problems
+                yield po, read_po(fh)
 
+
+def untranslated_entries() -> list[str]:
+    problems = []
+    for po, catalog in read_catalogues():
+        for message in catalog:
+            if not message.id:
+                continue
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if message.fuzzy or not all(strings):
+                problems.append(f"{po.relative_to(ROOT)}: {message.id!r}")
+    return problems
 
 
 def conflicting_translations() -> list[str]:
@@ -191,24 +195,19 @@ def conflicting_translations() -> list[str]:
     Flask-Babel merges all catalogues into one, so one package's wording would silently replace another's;
     a generic word that must differ by meaning takes a context (pgettext) instead.
     """
-    from babel.messages.pofile import read_po
-
     seen: dict[tuple, tuple[str, Path]] = {}
     problems = []
-    for directory, _sources in catalogues():
-        for po in directory.glob("*/LC_MESSAGES/messages.po"):
-            with po.open("rb") as fh:
-                catalog = read_po(fh)
-            for message in catalog:
-                if not message.id or not message.string:
-                    continue
-                key = (message.context, message.id if isinstance(message.id, str) else message.id[0])
-                value = message.string if isinstance(message.string, str) else message.string[0]
-                if key in seen and seen[key][0] != value:
-                    other_value, other_po = seen[key]
-                    problems.append(
-                        f"{key[1]!r}: {other_value!r} in {other_po.relative_to(ROOT)} "
-                        f"but {value!r} in {po.relative_to(ROOT)}"
-                    )
-                seen.setdefault(key, (value, po))
+    for po, catalog in read_catalogues():
+        for message in catalog:
+            if not message.id or not message.string:
+                continue
+            key = (message.context, message.id if isinstance(message.id, str) else message.id[0])
+            value = message.string if isinstance(message.string, str) else message.string[0]
+            if key in seen and seen[key][0] != value:
+                other_value, other_po = seen[key]
+                problems.append(
+                    f"{key[1]!r}: {other_value!r} in {other_po.relative_to(ROOT)} "
+                    f"but {value!r} in {po.relative_to(ROOT)}"
+                )
+            seen.setdefault(key, (value, po))
     return problems

@@ -249,34 +249,34 @@ def answers(workshop_id: int):
 @bp.route("/workshop/<int:workshop_id>/remind", methods=["POST"])
 @access(Role.FACILITATOR)
 def remind(workshop_id: int):
-    workshop = _workshop(workshop_id)
-    if not ReminderForm().validate_on_submit():
-        abort(400)
-    sent = perform(lambda: services.send_reminders(current_user, workshop))
-    if sent:
-        return _after_sending(workshop, sent.value,
-                              ngettext("%(num)s reminder has been sent.", "%(num)s reminders have been sent.",
-                                       sent.value.count),
-                              ngettext("%(num)s reminder is being sent in the background.",
-                                       "%(num)s reminders are being sent in the background.", sent.value.count),
-                              _("No reminders were due: everyone has answered or was reminded within the last day."))
-    return redirect(url_for("invitations.answers", workshop_id=workshop.id))
+    return _send_batch(workshop_id, services.send_reminders, lambda n: (
+        ngettext("%(num)s reminder has been sent.", "%(num)s reminders have been sent.", n),
+        ngettext("%(num)s reminder is being sent in the background.",
+                 "%(num)s reminders are being sent in the background.", n),
+        _("No reminders were due: everyone has answered or was reminded within the last day."),
+    ))
 
 
 @bp.route("/workshop/<int:workshop_id>/resend", methods=["POST"])
 @access(Role.FACILITATOR)
 def resend(workshop_id: int):
     """Sends the invitations whose e-mail could not be sent again (each with a fresh link)."""
+    return _send_batch(workshop_id, services.resend_unsent, lambda n: (
+        ngettext("%(num)s invitation has been sent.", "%(num)s invitations have been sent.", n),
+        ngettext("%(num)s invitation is being sent in the background.",
+                 "%(num)s invitations are being sent in the background.", n),
+        None,
+    ))
+
+
+def _send_batch(workshop_id: int, send, texts):
+    """Reminders and re-sends: one service call for the workshop; `texts(count)` gives (sent, queued, none)."""
     workshop = _workshop(workshop_id)
     if not ReminderForm().validate_on_submit():
         abort(400)
-    sent = perform(lambda: services.resend_unsent(current_user, workshop))
+    sent = perform(lambda: send(current_user, workshop))
     if sent:
-        return _after_sending(workshop, sent.value,
-                              ngettext("%(num)s invitation has been sent.", "%(num)s invitations have been sent.",
-                                       sent.value.count),
-                              ngettext("%(num)s invitation is being sent in the background.",
-                                       "%(num)s invitations are being sent in the background.", sent.value.count))
+        return _after_sending(workshop, sent.value, *texts(sent.value.count))
     return redirect(url_for("invitations.answers", workshop_id=workshop.id))
 
 

@@ -175,14 +175,17 @@ def test_only_the_creator_and_admins_see_a_job(app, client, auth):
     assert client.get(f"/jobs/{job_id}").status_code == 200
 
 
-def test_a_result_path_outside_the_instance_folder_is_never_served(app, client, auth):
-    user_id = auth.login(Role.ADMIN)
+def _finished_job(app, user_id: int, **result) -> int:
+    """A job stored as done with the given result fields (as a tampered database row might hold them)."""
     with app.app_context():
-        job = Job(kind="x", task=RECOUNT, params={}, status=JobStatus.DONE, result_path="../../etc/passwd",
-                  result_name="passwd", created_by_id=user_id)
+        job = Job(kind="x", task=RECOUNT, params={}, status=JobStatus.DONE, created_by_id=user_id, **result)
         db.session.add(job)
         db.session.commit()
-        job_id = job.id
+        return job.id
+
+
+def test_a_result_path_outside_the_instance_folder_is_never_served(app, client, auth):
+    job_id = _finished_job(app, auth.login(Role.ADMIN), result_path="../../etc/passwd", result_name="passwd")
     assert client.get(f"/jobs/{job_id}/download").status_code == 404
 
 
@@ -267,13 +270,7 @@ def test_a_link_to_another_site_fails_the_job(app, url):
 
 
 def test_a_stored_unsafe_link_is_never_shown(app, client, auth):
-    user_id = auth.login(Role.ADMIN)
-    with app.app_context():
-        job = Job(kind="x", task=RECOUNT, params={}, status=JobStatus.DONE, result_url="https://evil.example/",
-                  result_label="Klick", created_by_id=user_id)
-        db.session.add(job)
-        db.session.commit()
-        job_id = job.id
+    job_id = _finished_job(app, auth.login(Role.ADMIN), result_url="https://evil.example/", result_label="Klick")
     html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "evil.example" not in html and "Klick" not in html
 

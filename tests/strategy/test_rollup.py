@@ -126,15 +126,20 @@ def _count_queries(fn) -> int:
     return count
 
 
+def _fresh_process(size: int) -> None:
+    """Empty tables, then a process of the given size, committed."""
+    db.drop_all()
+    db.create_all()
+    _process(size)
+    db.session.commit()
+
+
 @pytest.mark.parametrize("sizes", [(1, 4)])
 def test_query_count_is_bounded(app, sizes):
     counts = []
     for size in sizes:
         with app.app_context():
-            db.drop_all()
-            db.create_all()
-            _process(size)
-            db.session.commit()
+            _fresh_process(size)
             db.session.expire_all()
             counts.append(_count_queries(build_rollup))
     assert counts[0] == counts[1], f"queries grow with the data: {counts}"
@@ -148,10 +153,7 @@ def test_paper_page_queries_are_few_and_constant(app, client, auth, sizes):
     counts = []
     for size in sizes:
         with app.app_context():
-            db.drop_all()
-            db.create_all()
-            _process(size)
-            db.session.commit()
+            _fresh_process(size)
         auth.login(Role.STRATEGY_TEAM)
         client.get("/strategy/")
         with app.app_context():
