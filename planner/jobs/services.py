@@ -194,6 +194,12 @@ def _write_job(job_id: int, values: dict, *, wait: bool = True) -> bool:
         return False
 
 
+# The jobs this process is running right now: alive by definition, whatever their row's heartbeat says (on SQLite a
+# task's long write can hold back its beats). The watchdog of this process never fails them.
+_RUNNING_HERE: set[int] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
 class _Heartbeat:
     """Writes the job's ``heartbeat_at`` every JOB_HEARTBEAT_SECONDS from a thread of its own while the task runs,
     so a task that reports no progress for a long time (one big PDF layout) still shows it is alive. When SQLite
@@ -245,6 +251,8 @@ def execute_job(job_id: int) -> None:
         return
     heartbeat = _Heartbeat(job_id)
     heartbeat.start()
+    with _RUNNING_LOCK:
+        _RUNNING_HERE.add(job_id)
     try:
         registered.func(ctx, **ctx.params)
         db.session.commit()
@@ -259,6 +267,8 @@ def execute_job(job_id: int) -> None:
         return
     finally:
         heartbeat.stop()
+        with _RUNNING_LOCK:
+            _RUNNING_HERE.discard(job_id)
         db.session.remove()
     values = {"status": JobStatus.DONE, "finished_at": utcnow()}
     if ctx._result is not None:
@@ -267,8 +277,8 @@ def execute_job(job_id: int) -> None:
         values["result_name"] = ctx._result_name
     if ctx._link is not None:
         values["result_url"], values["result_label"] = ctx._link
-    if ctx._warning:
-        values["error"] = ctx._warning
+    # A job the watchdog wrongly took for dead (its beats blocked by a long write) ends as what it is: done.
+    values["error"] = ctx._warning or None
     _write_job(job_id, values)
 
 
@@ -337,22 +347,44 @@ def recover_stale_jobs(now: datetime | None = None) -> list[int]:
     with db.engine.connect() as conn:
         ids = list(conn.scalars(select(Job.id).where(Job.status == JobStatus.RUNNING,
                                                      _last_sign_of_life() < cutoff).order_by(Job.id)))
+    with _RUNNING_LOCK:
+        ids = [job_id for job_id in ids if job_id not in _RUNNING_HERE]
     marked: list[int] = []
     for job_id in ids:
         text = gettext("The worker running this job stopped (for example a restart of the server or too little "
                        "memory). Partial results were removed; start the job again with “Retry”.")
-        with db.engine.connect() as conn:
-            result = conn.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.status == JobStatus.RUNNING, _last_sign_of_life() < cutoff)
-                .values(status=JobStatus.FAILED, finished_at=now, updated_at=now, error=text)
-            )
-            conn.commit()
-        if result.rowcount:
-            remove_partial_files(job_id)
-            log.warning("job %s: no heartbeat since before %s; marked failed (its worker stopped)", job_id, cutoff)
-            marked.append(job_id)
+        values = {"status": JobStatus.FAILED, "finished_at": now, "updated_at": now, "error": text}
+        if not _fail_if_stale(job_id, cutoff, values):
+            continue
+        remove_partial_files(job_id)
+        log.warning("job %s: no heartbeat since before %s; marked failed (its worker stopped)", job_id, cutoff)
+        marked.append(job_id)
     return marked
+
+
+def _fail_if_stale(job_id: int, cutoff: datetime, values: dict) -> bool:
+    """The guarded UPDATE. On SQLite it never waits for the write lock: a task holding it (a long write) cannot
+    write its heartbeat either, and once it commits its heartbeat (retried every half second) should win, so the
+    check skips this round instead of failing a live job the moment the lock is free."""
+    try:
+        with db.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout=100")
+            try:
+                result = conn.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == JobStatus.RUNNING, _last_sign_of_life() < cutoff)
+                    .values(**values)
+                )
+                conn.commit()
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+    except OperationalError:
+        log.info("job %s: database busy, checked again next round", job_id)
+        return False
+    return bool(result.rowcount)
 
 
 def remove_partial_files(job_id: int) -> list[Path]:

@@ -84,6 +84,25 @@ def test_a_job_without_heartbeat_is_failed_and_its_partial_files_removed(app, cl
     assert _retry_button(stale) in response.get_data(as_text=True)
 
 
+_SEEN_BY_WATCHDOG: list[list[int]] = []
+
+
+@task("tests.watches_itself")
+def _watches_itself(ctx: JobContext) -> None:
+    # An hour later, as far as the check knows: the heartbeat is long "stale", but this process runs the job.
+    _SEEN_BY_WATCHDOG.append(recover_stale_jobs(now=utcnow() + timedelta(hours=1)))
+
+
+def test_the_watchdog_never_fails_a_job_its_own_process_runs(app):
+    with app.app_context():
+        job = enqueue("demo", "tests.watches_itself", actor_id=None)
+        db.session.commit()
+        job_id = job.id
+    assert _SEEN_BY_WATCHDOG == [[]]
+    job = _job(app, job_id)
+    assert job.status == JobStatus.DONE and job.error is None
+
+
 def test_a_finished_job_is_never_touched(app):
     with app.app_context():
         job = Job(kind="x", task=RECOUNT, params={}, status=JobStatus.DONE,
