@@ -44,7 +44,10 @@ class DefaultConfig:
     # Absolute base URL used in e-mails and calendar feeds when no request is at hand.
     BASE_URL = "http://127.0.0.1:5000"
 
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Where rate-limit counters live, shared by every app process: unset = the database (or Redis when
+    # HUEY_REDIS_URL is set); e.g. PLANNER_RATELIMIT_STORAGE_URI=redis://redis.internal:6379/1
+    # (planner/accounts/limits.py).
+    RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
 
     GUNICORN_WORKERS = 2
@@ -68,6 +71,12 @@ class DefaultConfig:
     HUEY_SQLITE_PATH: str | None = None
     HUEY_IMMEDIATE: bool | None = None
     HUEY_WORKERS = 2
+    # A running job writes a heartbeat every JOB_HEARTBEAT_SECONDS; the worker checks every JOB_WATCHDOG_SECONDS
+    # (and once on start) for running jobs without a heartbeat for JOB_STALE_SECONDS: their worker stopped
+    # (killed, out of memory, machine restarted), so they are marked failed, partial files removed.
+    JOB_HEARTBEAT_SECONDS = 5
+    JOB_STALE_SECONDS = 30
+    JOB_WATCHDOG_SECONDS = 10
 
     # Production serving: one JSON line per request on the "planner.requests" logger (gunicorn's stderr),
     # and static files with a content hash in their URL, cached for a year by browsers and proxies.

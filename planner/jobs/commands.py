@@ -1,6 +1,7 @@
 """`flask --app planner jobs worker`: the Huey consumer (``make worker``; ``make run`` starts it too)."""
 
 import logging
+import threading
 
 import click
 from flask import current_app
@@ -21,8 +22,38 @@ def worker_command(workers: int | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     count = workers or int(current_app.config.get("HUEY_WORKERS", 2))
     click.echo(f"Job worker: {count} threads, storage {type(huey.storage).__name__}")
-    consumer = huey.create_consumer(workers=count, worker_type="thread", periodic=False, check_worker_health=True)
-    consumer.run()
+    app = current_app._get_current_object()
+    watchdog = start_watchdog(app)
+    consumer = huey.create_consumer(workers=count, worker_type="thread", periodic=True, check_worker_health=True)
+    try:
+        consumer.run()
+    finally:
+        watchdog.set()
+
+
+def start_watchdog(app) -> threading.Event:
+    """Checks for jobs whose worker stopped once now (a worker that starts after a crash cleans up after it) and
+    then every JOB_WATCHDOG_SECONDS, in a daemon thread; set the returned event to stop it."""
+    from planner.jobs.services import recover_stale_jobs
+
+    stop = threading.Event()
+    interval = float(app.config.get("JOB_WATCHDOG_SECONDS", 10))
+    log = logging.getLogger("planner.jobs.watchdog")
+
+    def run() -> None:
+        while True:
+            try:
+                with app.app_context():
+                    marked = recover_stale_jobs()
+                if marked:
+                    log.warning("jobs whose worker stopped, now marked failed: %s", ", ".join(map(str, marked)))
+            except Exception:  # noqa: BLE001 - the watchdog keeps watching (e.g. the database was briefly away)
+                log.exception("checking for jobs whose worker stopped failed")
+            if stop.wait(interval):
+                return
+
+    threading.Thread(target=run, name="job-watchdog", daemon=True).start()
+    return stop
 
 
 COMMANDS = [jobs_cli]

@@ -56,9 +56,15 @@ class Job(TimestampMixin, db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Written every few seconds by the worker while the job runs (JOB_HEARTBEAT_SECONDS); a running job whose
+    # heartbeat is older than JOB_STALE_SECONDS lost its worker and is marked failed (services.recover_stale_jobs).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The failed job this one starts again ("Retry" on the job page).
+    retry_of_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     created_by = relationship("User", foreign_keys=[created_by_id])
+    retry_of = relationship("Job", remote_side=[id], foreign_keys=[retry_of_id])
 
     @property
     def percent(self) -> int | None:

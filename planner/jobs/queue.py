@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 
 def make_huey(app: Flask) -> Huey:
@@ -32,6 +32,15 @@ def make_huey(app: Flask) -> Huey:
 
         with app.app_context():
             execute_job(job_id)
+
+    @huey.periodic_task(crontab(minute="*"), name="planner.recover_stale_jobs")
+    def recover_jobs() -> None:
+        """Once a minute in a worker: jobs whose worker stopped are marked failed (the worker's watchdog thread
+        checks more often; this also covers workers started without it)."""
+        from planner.jobs.services import recover_stale_jobs
+
+        with app.app_context():
+            recover_stale_jobs()
 
     app.extensions["huey"] = huey
     app.extensions["huey_run_job"] = run_job

@@ -30,17 +30,19 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import OperationalError
 
-from planner.core.errors import DomainError, NotAllowed
+from planner.core.errors import DomainError, InvalidTransition, NotAllowed
 from planner.core.models import utcnow
 from planner.core.permissions import Role
 from planner.core.security import is_safe_redirect
@@ -94,7 +96,7 @@ class JobContext:
     def progress(self, done: int, total: int | None = None, message: str = "") -> None:
         """Records how far the task got. Written in its own short transaction, so the job page sees it
         while the task's own work is still uncommitted (skipped when SQLite is locked by that work)."""
-        values = {"progress_done": int(done), "message": str(message)[:500]}
+        values = {"progress_done": int(done), "message": str(message)[:500], "heartbeat_at": utcnow()}
         if total is not None:
             values["progress_total"] = int(total)
         _write_job(self.job_id, values, wait=False)
@@ -192,6 +194,43 @@ def _write_job(job_id: int, values: dict, *, wait: bool = True) -> bool:
         return False
 
 
+# The jobs this process is running right now: alive by definition, whatever their row's heartbeat says (on SQLite a
+# task's long write can hold back its beats). The watchdog of this process never fails them.
+_RUNNING_HERE: set[int] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+class _Heartbeat:
+    """Writes the job's ``heartbeat_at`` every JOB_HEARTBEAT_SECONDS from a thread of its own while the task runs,
+    so a task that reports no progress for a long time (one big PDF layout) still shows it is alive. When SQLite
+    is locked by the task's own work the beat is skipped and tried again half a second later."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.app = current_app._get_current_object()
+        self.interval = float(self.app.config.get("JOB_HEARTBEAT_SECONDS", 5))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"job-{job_id}-heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=max(5.0, self.interval))
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            wait = self.interval
+            while not self._stop.wait(wait):
+                try:
+                    written = _write_job(self.job_id, {"heartbeat_at": utcnow()}, wait=False)
+                except Exception:  # noqa: BLE001 - a lost beat must never break the job
+                    log.exception("job %s: heartbeat not written", self.job_id)
+                    written = False
+                wait = self.interval if written else min(0.5, self.interval)
+
+
 def execute_job(job_id: int) -> None:
     """Runs one job (called by the worker inside an app context with a fresh session)."""
     job = db.session.get(Job, job_id)
@@ -204,11 +243,16 @@ def execute_job(job_id: int) -> None:
     registered = _TASKS.get(job.task)
     ctx = JobContext(job)
     db.session.rollback()  # the task starts from a clean session
-    _write_job(job_id, {"status": JobStatus.RUNNING, "started_at": utcnow(), "message": ""})
+    now = utcnow()
+    _write_job(job_id, {"status": JobStatus.RUNNING, "started_at": now, "heartbeat_at": now, "message": ""})
     if registered is None:
         _write_job(job_id, {"status": JobStatus.FAILED, "finished_at": utcnow(),
                             "error": f"unknown task {job.task!r}"})
         return
+    heartbeat = _Heartbeat(job_id)
+    heartbeat.start()
+    with _RUNNING_LOCK:
+        _RUNNING_HERE.add(job_id)
     try:
         registered.func(ctx, **ctx.params)
         db.session.commit()
@@ -222,6 +266,9 @@ def execute_job(job_id: int) -> None:
         _write_job(job_id, {"status": JobStatus.FAILED, "finished_at": utcnow(), "error": text[:4000]})
         return
     finally:
+        heartbeat.stop()
+        with _RUNNING_LOCK:
+            _RUNNING_HERE.discard(job_id)
         db.session.remove()
     values = {"status": JobStatus.DONE, "finished_at": utcnow()}
     if ctx._result is not None:
@@ -230,8 +277,8 @@ def execute_job(job_id: int) -> None:
         values["result_name"] = ctx._result_name
     if ctx._link is not None:
         values["result_url"], values["result_label"] = ctx._link
-    if ctx._warning:
-        values["error"] = ctx._warning
+    # A job the watchdog wrongly took for dead (its beats blocked by a long write) ends as what it is: done.
+    values["error"] = ctx._warning or None
     _write_job(job_id, values)
 
 
@@ -278,3 +325,102 @@ def jobs_query(user):
 
 def delete_job_files(job: Job) -> None:
     shutil.rmtree(job_folder(job.id), ignore_errors=True)
+
+
+# --- dead workers and retries -----------------------------------------------------------------------------
+
+def _last_sign_of_life():
+    return func.coalesce(Job.heartbeat_at, Job.started_at, Job.updated_at)
+
+
+def recover_stale_jobs(now: datetime | None = None) -> list[int]:
+    """Marks every running job whose worker stopped (no heartbeat for JOB_STALE_SECONDS) as failed, with a message
+    that says so, and removes its partial files (``*.part``). Returns the ids of the jobs it marked.
+
+    Called by the worker when it starts and every JOB_WATCHDOG_SECONDS while it runs (and by Huey's periodic
+    task once a minute). Jobs this process runs itself are skipped. Each job is updated with a guarded UPDATE, so two workers checking at once (or a
+    job that finishes at that moment) never fail a job twice or fail one that just finished."""
+    from flask_babel import gettext
+
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=float(current_app.config.get("JOB_STALE_SECONDS", 30)))
+    with db.engine.connect() as conn:
+        ids = list(conn.scalars(select(Job.id).where(Job.status == JobStatus.RUNNING,
+                                                     _last_sign_of_life() < cutoff).order_by(Job.id)))
+    with _RUNNING_LOCK:
+        ids = [job_id for job_id in ids if job_id not in _RUNNING_HERE]
+    marked: list[int] = []
+    for job_id in ids:
+        text = gettext("The worker running this job stopped (for example a restart of the server or too little "
+                       "memory). Partial results were removed; start the job again with “Retry”.")
+        values = {"status": JobStatus.FAILED, "finished_at": now, "updated_at": now, "error": text}
+        if not _fail_if_stale(job_id, cutoff, values):
+            continue
+        remove_partial_files(job_id)
+        log.warning("job %s: no heartbeat since before %s; marked failed (its worker stopped)", job_id, cutoff)
+        marked.append(job_id)
+    return marked
+
+
+def _fail_if_stale(job_id: int, cutoff: datetime, values: dict) -> bool:
+    """The guarded UPDATE. On SQLite it never waits for the write lock: a task holding it (a long write) cannot
+    write its heartbeat either, and once it commits its heartbeat (retried every half second) should win, so the
+    check skips this round instead of failing a live job the moment the lock is free."""
+    try:
+        with db.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout=100")
+            try:
+                result = conn.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == JobStatus.RUNNING, _last_sign_of_life() < cutoff)
+                    .values(**values)
+                )
+                conn.commit()
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+    except OperationalError:
+        log.info("job %s: database busy, checked again next round", job_id)
+        return False
+    return bool(result.rowcount)
+
+
+def remove_partial_files(job_id: int) -> list[Path]:
+    """Deletes the unfinished files (``*.part``) a task left in the job's folder."""
+    folder = job_folder(job_id)
+    removed = []
+    if folder.is_dir():
+        for part in folder.rglob("*.part"):
+            part.unlink(missing_ok=True)
+            removed.append(part)
+    return removed
+
+
+def retry_of(job: Job) -> Job | None:
+    """The job that already started ``job`` again, if any."""
+    return db.session.scalar(select(Job).where(Job.retry_of_id == job.id).order_by(Job.id.desc()).limit(1))
+
+
+def can_retry(job: Job, user) -> bool:
+    return bool(job.status == JobStatus.FAILED and user and user.is_authenticated and job.created_by_id == user.id
+                and user.role in (Role.ADMIN, Role.FACILITATOR, Role.STRATEGY_TEAM) and job.task in _TASKS)
+
+
+def retry_job(actor, job: Job) -> Job:
+    """Starts a failed job again: a new job with the same task and parameters, started by ``actor`` (only the
+    person who started the failed one, and only staff). Flushes; it runs once the caller commits."""
+    if job.created_by_id != actor.id or actor.role not in (Role.ADMIN, Role.FACILITATOR, Role.STRATEGY_TEAM):
+        raise NotAllowed(_l("Only the person who started a job can start it again."))
+    if job.status != JobStatus.FAILED:
+        raise InvalidTransition(_l("Only a failed job can be started again."))
+    if job.task not in _TASKS:
+        raise InvalidTransition(_l("This kind of job no longer exists."))
+    again = retry_of(job)
+    if again is not None:
+        raise InvalidTransition(_l("This job has already been started again (job %(id)s).", id=again.id))
+    new = enqueue(job.kind, job.task, actor_id=actor.id, **dict(job.params or {}))
+    new.retry_of_id = job.id
+    db.session.flush()
+    return new

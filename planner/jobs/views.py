@@ -3,7 +3,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from planner.core.errors import NotAllowed
-from planner.core.permissions import SIGNED_IN, Role, access
+from planner.core.forms import perform
+from planner.core.permissions import SIGNED_IN, STAFF, Role, access
 from planner.extensions import db
 from planner.jobs import bp, services
 from planner.jobs.tasks import RECOUNT
@@ -27,8 +28,13 @@ def list_jobs():
 @access(SIGNED_IN)
 def detail(job_id: int):
     job = _load(job_id)
-    return render_template("jobs/detail.html", job=job, label=services.task_label(job),
-                           has_file=services.result_file(job) is not None, link=services.result_link(job))
+    return render_template("jobs/detail.html", job=job, label=services.task_label(job), **_status_context(job))
+
+
+def _status_context(job) -> dict:
+    retried = services.retry_of(job) if job.status == services.JobStatus.FAILED else None
+    return {"has_file": services.result_file(job) is not None, "link": services.result_link(job),
+            "retried": retried, "may_retry": retried is None and services.can_retry(job, current_user)}
 
 
 @bp.route("/<int:job_id>/status", endpoint="status")
@@ -36,8 +42,7 @@ def detail(job_id: int):
 def status(job_id: int):
     """The progress fragment htmx polls every second while the job runs."""
     job = _load(job_id)
-    response = render_template("jobs/_status.html", job=job, has_file=services.result_file(job) is not None,
-                               link=services.result_link(job))
+    response = render_template("jobs/_status.html", job=job, **_status_context(job))
     return response, 200, {"Cache-Control": "no-store"}
 
 
@@ -57,3 +62,14 @@ def start_recount():
     flash(_("The job has been started."), "success")
     return redirect(url_for("jobs.detail", job_id=job.id))
 
+
+@bp.route("/<int:job_id>/retry", methods=["POST"], endpoint="retry")
+@access(*STAFF)
+def retry(job_id: int):
+    """Starts a failed job again (a new job with the same parameters); only its creator may."""
+    job = _load(job_id)
+    done = perform(lambda: services.retry_job(current_user, job), success=_("The job has been started again."),
+                   forbid=True)
+    if not done:
+        return redirect(url_for("jobs.detail", job_id=job.id))
+    return redirect(url_for("jobs.detail", job_id=done.value.id))

@@ -2,7 +2,7 @@ from planner.core.permissions import Role
 from planner.extensions import db
 from planner.jobs.models import Job, JobStatus
 from tests import factories
-from tests.permission_rules import ALL, SIGNED_IN, Rule
+from tests.permission_rules import ALL, SIGNED_IN, STAFF, Rule
 
 
 def _someone_elses_job():
@@ -23,4 +23,7 @@ RULES = {
     # Running jobs have no result yet: 404 for everyone, after the access check (anonymous → sign-in).
     "jobs.download": Rule(SIGNED_IN, params=_someone_elses_job, ok=404),
     "jobs.recount": Rule((), method="POST", ok=302),
+    # Only the job's creator may start it again: staff do not see another's job (404); an admin sees it but
+    # may not start it again in that person's name (403).
+    "jobs.retry": Rule(STAFF, method="POST", params=_someone_elses_job, ok=404, ok_for={Role.ADMIN.value: 403}),
 }
