@@ -36,6 +36,9 @@ class DefaultConfig:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = False
     MAIL_SENDER = "smart-city@example.org"
+    # Mail leaves through the outbox table after the commit; a failed delivery is retried (by the job worker
+    # every minute, or `flask --app planner mail flush`) until it failed this many times.
+    MAIL_MAX_ATTEMPTS = 10
     # More recipients than this: invitations and reminders are sent by a background job with progress.
     INVITATION_BACKGROUND_THRESHOLD = 20
     # Where barriers reported through the accessibility statement go (BITV: a feedback contact).

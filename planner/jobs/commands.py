@@ -21,7 +21,7 @@ def worker_command(workers: int | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     count = workers or int(current_app.config.get("HUEY_WORKERS", 2))
     click.echo(f"Job worker: {count} threads, storage {type(huey.storage).__name__}")
-    consumer = huey.create_consumer(workers=count, worker_type="thread", periodic=False, check_worker_health=True)
+    consumer = huey.create_consumer(workers=count, worker_type="thread", periodic=True, check_worker_health=True)
     consumer.run()
 
 

@@ -33,6 +33,9 @@ def make_huey(app: Flask) -> Huey:
         with app.app_context():
             execute_job(job_id)
 
+    from planner.core.mail import register_periodic
+
+    register_periodic(huey, app)  # failed e-mail deliveries are retried by the worker
     app.extensions["huey"] = huey
     app.extensions["huey_run_job"] = run_job
     return huey

@@ -242,6 +242,8 @@ def test_cancel_notifies_everyone_who_has_not_declined(ctx, outbox):
     declined = factories.participation(workshop=w, invitation_status=InvitationStatus.DECLINED)
     sent = services.cancel_workshop(w, "Die Referentin ist erkrankt.", None)
     assert sent == 3 and w.status == WorkshopStatus.CANCELLED and w.sequence == 1
+    assert outbox() == []  # mail leaves after the commit
+    db.session.commit()
     mails = outbox()
     assert len(mails) == 3
     assert declined.person.email not in {m["To"] for m in mails}
