@@ -44,6 +44,10 @@ class PersonForm(FlaskForm):
     organisation = SelectField(_l("Organisation"), choices=[], validators=[Optional()])
     fields = MultiCheckboxField(_l("Action fields"), choices=[], validators=[Optional()])
     consent = BooleanField(_l("Consent has been given"), description=CONSENT_TEXT)
+    consent_reason = StringField(
+        _l("Reason for a change of consent"), validators=[Optional(), Length(max=500)],
+        description=_l("Needed when you record or withdraw consent for someone else, e.g. “signed form of "
+                       "12 May” or “withdrawn by phone”. It is kept in the change log."))
 
     def set_choices(self, fields, organisations) -> None:
         self.organisation.choices = [("", _l("No organisation"))] + [(str(o.id), o.name) for o in organisations]

@@ -17,7 +17,14 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from planner.core.forms import MultiCheckboxField
 from planner.workshops.models import AgendaBlockKind, WorkshopFormat, WorkshopKind, WorkshopStatus
-from planner.workshops.services import MAX_BLOCK_MINUTES, MIN_BLOCK_MINUTES, BlockData, SeriesData, WorkshopData
+from planner.workshops.services import (
+    MAX_BLOCK_MINUTES,
+    MIN_BLOCK_MINUTES,
+    REGISTRATION_CONSENT_TEXT,
+    BlockData,
+    SeriesData,
+    WorkshopData,
+)
 
 REQUIRED = _l("Please fill in this field.")
 BAD_DATE = _l("Please enter a valid date.")
@@ -157,10 +164,13 @@ class RegistrationForm(FlaskForm):
         Email(message=_l("Please enter a valid e-mail address."), check_deliverability=False)],
         render_kw={"autocomplete": "email"})
     consent = BooleanField(
-        _l("I agree that the city processes my name and e-mail address to organise this event and to write to me "
-           "about it. I can withdraw my consent at any time."),
+        REGISTRATION_CONSENT_TEXT,
         validators=[DataRequired(_l("Please agree to the processing of your data, otherwise we cannot register you."))],
     )
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    """The button behind the link in the confirmation mail (opening the link alone changes nothing)."""
 
 
 class ShareContactForm(FlaskForm):

@@ -33,6 +33,14 @@ def _dialogue():
                                               capacity=10).id}
 
 
+def _registration_link():
+    from planner.workshops.services import _registration_signer
+
+    workshop_id = _dialogue()["workshop_id"]
+    return {"token": _registration_signer().dumps(
+        {"w": workshop_id, "e": "neu@example.org", "f": "Neu", "l": "Person", "loc": "de"})}
+
+
 def _token(kind: CalendarFeedKind):
     def build():
         secret = new_token()
@@ -71,6 +79,7 @@ RULES = {
     "workshops.block_move": Rule(FACILITATOR, params=_block, method="POST", ok=302, data={"direction": "down"}),
     "workshops.agenda_fit_end": Rule(FACILITATOR, params=_block, method="POST", ok=302),
     "workshops.register": Rule(PUBLIC, params=_dialogue),
+    "workshops.register_confirm": Rule(PUBLIC, params=_registration_link),
     # Object level: only facilitators and the workshop's own participants; these test users took part nowhere.
     "workshops.networking": Rule(SIGNED_IN, params=_workshop, ok_for=NOT_PARTICIPANTS),
     "workshops.networking_consent": Rule(SIGNED_IN, params=_workshop, ok=403),
