@@ -60,6 +60,8 @@ class DefaultConfig:
     PASSWORD_RESET_LIMIT = "5 per hour"  # noqa: S105  # nosec B105 - a rate, not a password
     # Public sign-up for citizen dialogues: each one sends an e-mail, so one address may not flood it.
     REGISTRATION_LIMIT_PER_ADDRESS = "20 per hour"
+    # The link in the mail that confirms a public sign-up (double opt-in) works this many hours.
+    REGISTRATION_LINK_HOURS = 48
     LOGIN_LOCKOUT_ATTEMPTS = 10
     LOGIN_LOCKOUT_MINUTES = 15
     PASSWORD_RESET_HOURS = 1

@@ -79,7 +79,8 @@ def _fields_by_ids(field_ids) -> list[ActionField]:
 
 # --- consent: the one writer of a person's consent -----------------------------------------------------------
 # Only the person themselves (their personal link, their account, a confirmed registration) or staff with a reason
-# change consent; every change is in the audit log (without names: the person is the entry's entity).
+# change consent; every change is in the audit log (who acted, and the staff's reason among the changes; no names
+# in the summary: the person is the entry's entity).
 
 
 class ConsentWithdrawn(DomainError):
@@ -108,8 +109,7 @@ def record_consent(person: Person, text: str | None = None, at=None, *, staff=No
         db.session.add(person)
         db.session.flush()
     by = "staff" if staff is not None else "person"
-    audit.record("consent_given", person, changes={"by": by, "reason": reason},
-                 summary=f"consent given ({by})" + (f": {reason}" if reason else ""))
+    audit.record("consent_given", person, changes={"by": by, "reason": reason}, summary=f"consent given ({by})")
 
 
 def record_consent_if_missing(person: Person, text: str) -> bool:
@@ -133,7 +133,7 @@ def withdraw_consent(person: Person, *, staff=None, reason: str = "") -> None:
     person.consent_withdrawn_at = utcnow()
     by = "staff" if staff is not None else "person"
     audit.record("consent_withdrawn", person, changes={"by": by, "reason": reason},
-                 summary=f"consent withdrawn ({by})" + (f": {reason}" if reason else ""))
+                 summary=f"consent withdrawn ({by})")
 
 
 def create_person(actor, *, first_name: str, last_name: str, email: str, title: str = "", position: str = "",
