@@ -90,6 +90,7 @@ def test_edit_person_and_withdraw_consent(app, client, auth):
         assert person.consent_withdrawn_at is not None
         [entry] = [e for e in audit.history(person) if e.action == "consent_withdrawn"]
         assert entry.changes["reason"] == "telefonisch widerrufen" and "Eva" not in entry.summary
+    assert "widerrufen am" in text_of(client.get(f"/people/{pid}"))
 
 
 def test_organisation_create_and_duplicate_name(app, client, auth):
