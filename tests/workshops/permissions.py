@@ -34,11 +34,9 @@ def _dialogue():
 
 
 def _registration_link():
-    from planner.workshops.services import _registration_signer
+    from planner.workshops.services import registration_token
 
-    workshop_id = _dialogue()["workshop_id"]
-    return {"token": _registration_signer().dumps(
-        {"w": workshop_id, "e": "neu@example.org", "f": "Neu", "l": "Person", "loc": "de"})}
+    return {"token": registration_token(_dialogue()["workshop_id"], "neu@example.org", "Neu", "Person")}
 
 
 def _token(kind: CalendarFeedKind):
