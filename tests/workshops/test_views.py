@@ -440,3 +440,23 @@ def test_public_registration_is_throttled_per_address(tmp_path):
     assert client.get(f"/workshops/{wid}/register").status_code == 200, "reading the page stays open"
     with app.app_context():
         assert db.session.query(Person).filter(Person.email.like("ada%")).count() == 0  # stored only on confirmation
+
+
+def test_a_link_confirmed_after_a_withdrawal_tells_the_person_to_contact_the_team(app, client, outbox):
+    from planner.people.services import withdraw_consent
+    from planner.workshops.services import registration_token
+
+    with app.app_context():
+        wid = factories.workshop(kind=WorkshopKind.CITIZEN_DIALOGUE, capacity=10, status=WorkshopStatus.SCHEDULED).id
+        person = factories.person(email="zurueck@example.org", has_consent=True)
+        db.session.flush()
+        token = registration_token(wid, "zurueck@example.org", "Z", "Z")  # mailed before the withdrawal
+        withdraw_consent(person)
+        db.session.commit()
+        pid = person.id
+    response = client.post(f"/workshops/register/confirm/{token}", follow_redirects=True)
+    assert response.status_code == 200 and "wenden Sie sich an das Smart City-Team" in text_of(response)
+    with app.app_context():
+        person = db.session.get(Person, pid)
+        assert not person.has_consent and person.participations == []
+    assert outbox() == []
