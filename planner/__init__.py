@@ -70,6 +70,7 @@ def create_app(test_config: dict | None = None, instance_path: str | Path | None
 
     serving.init_app(app)  # JSON request log, fingerprinted static files with far-future caching
     web.init_app(app)
+    mail.init_app(app)  # tells the user when an e-mail of their change could not be sent yet
 
     import importlib
     import importlib.util

@@ -17,7 +17,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, flash, g, has_request_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, LargeBinary, String, Text, delete, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -187,6 +188,10 @@ def discard(message: EmailMessage) -> None:
 # --- the session hooks ----------------------------------------------------------------------------------------
 
 
+DELAYED_MESSAGE = _l("An e-mail could not be sent right now. The change is saved; the e-mail will be sent again "
+                     "automatically in a few minutes.")
+
+
 @event.listens_for(Session, "after_commit")
 def _deliver_after_commit(session) -> None:
     ids = session.info.pop(PENDING_KEY, None)
@@ -194,9 +199,21 @@ def _deliver_after_commit(session) -> None:
         return
     for mail_id in ids:
         try:
-            deliver(mail_id)
+            delivered = deliver(mail_id)
         except Exception:  # noqa: BLE001 - the change is stored; the message waits for the next flush
             log.exception("mail %s: delivery after commit failed; it stays in the outbox", mail_id)
+            delivered = False
+        if delivered is False and has_request_context():
+            g.planner_mail_delayed = True
+
+
+def init_app(app) -> None:
+    @app.after_request
+    def _tell_about_delayed_mail(response):
+        """Whoever made the change learns that its e-mail waits (flashed before the session is saved)."""
+        if g.pop("planner_mail_delayed", False):
+            flash(DELAYED_MESSAGE, "warning")
+        return response
 
 
 @event.listens_for(Session, "after_soft_rollback")
