@@ -36,6 +36,9 @@ class DefaultConfig:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = False
     MAIL_SENDER = "smart-city@example.org"
+    # Mail leaves through the outbox table after the commit; a failed delivery is retried (by the job worker
+    # every minute, or `flask --app planner mail flush`) until it failed this many times.
+    MAIL_MAX_ATTEMPTS = 10
     # More recipients than this: invitations and reminders are sent by a background job with progress.
     INVITATION_BACKGROUND_THRESHOLD = 20
     # Where barriers reported through the accessibility statement go (BITV: a feedback contact).
@@ -60,6 +63,8 @@ class DefaultConfig:
     PASSWORD_RESET_LIMIT = "5 per hour"  # noqa: S105  # nosec B105 - a rate, not a password
     # Public sign-up for citizen dialogues: each one sends an e-mail, so one address may not flood it.
     REGISTRATION_LIMIT_PER_ADDRESS = "20 per hour"
+    # The link in the mail that confirms a public sign-up (double opt-in) works this many hours.
+    REGISTRATION_LINK_HOURS = 48
     LOGIN_LOCKOUT_ATTEMPTS = 10
     LOGIN_LOCKOUT_MINUTES = 15
     PASSWORD_RESET_HOURS = 1

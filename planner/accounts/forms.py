@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from planner.core.forms import SingleLineField
 from planner.core.permissions import Role
 
 
@@ -33,7 +34,7 @@ class UserCreateForm(FlaskForm):
             Length(max=254),
         ],
     )
-    display_name = StringField(_l("Name"), validators=[Length(max=200)])
+    display_name = SingleLineField(_l("Name"), validators=[Length(max=200)])
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
     password = PasswordField(
         _l("Initial password"),
@@ -44,7 +45,7 @@ class UserCreateForm(FlaskForm):
 
 
 class UserEditForm(FlaskForm):
-    display_name = StringField(_l("Name"), validators=[Length(max=200)])
+    display_name = SingleLineField(_l("Name"), validators=[Length(max=200)])
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
     is_active = BooleanField(_l("Account is active"))
 

@@ -1,14 +1,39 @@
 """Form helpers shared by every blueprint."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash
-from wtforms import SelectMultipleField, widgets
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField, StringField, ValidationError, widgets
 
 from planner.core.errors import DomainError, NotAllowed
 from planner.extensions import db
+
+# C0 controls (CR, LF, tab, ...), DEL, C1 controls and the Unicode line and paragraph separators.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+SINGLE_LINE_MESSAGE = _l("Please enter a single line without line breaks, tabs or other control characters.")
+
+
+def has_control_characters(value: str | None) -> bool:
+    return bool(value) and CONTROL_CHARACTERS.search(value) is not None
+
+
+class SingleLineField(StringField):
+    """One line of text (titles, names, subjects, places): surrounding whitespace is stripped, and a value with a
+    line break or another control character is refused with a clear message, so it can never reach a mail header,
+    a file name or a calendar line. Use it for every single-line text input."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.strip()
+
+    def pre_validate(self, form):
+        if has_control_characters(self.data):
+            raise ValidationError(SINGLE_LINE_MESSAGE)
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from planner.core.forms import MultiCheckboxField
+from planner.core.forms import MultiCheckboxField, SingleLineField
 from planner.findings.models import (
     DESCRIPTION_MAX,
     TEXT_MAX,
@@ -55,8 +55,8 @@ class CaptureForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[], validators=[InputRequired()])
     author = SelectField(_l("Author"), choices=[], coerce=_optional_int, validate_choice=True,
                          description=_l("Log on behalf of a participant, e.g. from the minutes."))
-    title = StringField(_l("Title of the measure"), validators=[Optional(), Length(max=300, message=TOO_LONG)],
-                        description=_l("Only for measure proposals."))
+    title = SingleLineField(_l("Title of the measure"), validators=[Optional(), Length(max=300, message=TOO_LONG)],
+                            description=_l("Only for measure proposals."))
     text = TextAreaField(
         _l("Text"),
         validators=[DataRequired(message=EMPTY), Length(max=DESCRIPTION_MAX, message=TOO_LONG)],
@@ -96,7 +96,7 @@ class FindingEditForm(FlaskForm):
 
 
 class HideForm(FlaskForm):
-    reason = StringField(_l("Reason for hiding"), validators=[DataRequired(message=EMPTY), Length(max=500)])
+    reason = SingleLineField(_l("Reason for hiding"), validators=[DataRequired(message=EMPTY), Length(max=500)])
 
 
 class CommentForm(FlaskForm):
@@ -107,7 +107,7 @@ class CommentForm(FlaskForm):
 
 class MeasureForm(FlaskForm):
     field = SelectField(_l("Action field"), choices=[], coerce=_optional_int, validators=[InputRequired()])
-    title = StringField(_l("Title"), validators=[DataRequired(message=EMPTY), Length(max=300, message=TOO_LONG)])
+    title = SingleLineField(_l("Title"), validators=[DataRequired(message=EMPTY), Length(max=300, message=TOO_LONG)])
     description = TextAreaField(_l("Description"),
                                 validators=[Optional(), Length(max=DESCRIPTION_MAX, message=TOO_LONG)],
                                 description=_l("Markdown is allowed (**bold**, lists, links)."))
@@ -115,12 +115,12 @@ class MeasureForm(FlaskForm):
     expected_effect = TextAreaField(_l("Expected effect"),
                                     validators=[Optional(), Length(max=DESCRIPTION_MAX, message=TOO_LONG)])
     needs = MultiCheckboxField(_l("Needs this measure addresses"), choices=[], coerce=int)
-    lead_unit = StringField(_l("Lead unit"), validators=[Optional(), Length(max=200, message=TOO_LONG)])
+    lead_unit = SingleLineField(_l("Lead unit"), validators=[Optional(), Length(max=200, message=TOO_LONG)])
     partners = TextAreaField(_l("Partners"), validators=[Optional(), Length(max=TEXT_MAX, message=TOO_LONG)],
                              render_kw={"rows": 2})
     funding_type = SelectField(_l("Funding"), choices=[], validators=[Optional()])
-    funding_note = StringField(_l("Note on funding"), validators=[Optional(), Length(max=500, message=TOO_LONG)],
-                               description=_l("E.g. the grant programme."))
+    funding_note = SingleLineField(_l("Note on funding"), validators=[Optional(), Length(max=500, message=TOO_LONG)],
+                                   description=_l("E.g. the grant programme."))
     cost_estimate = DecimalField(_l("Cost estimate (euros)"), places=2,
                                  validators=[Optional(), NumberRange(min=0, max=10**11)])
     priority = SelectField(_l("Priority"), choices=[], validators=[Optional()])
@@ -149,7 +149,7 @@ class MeasureForm(FlaskForm):
         }
 
 
-class NeedNumbersField(StringField):
+class NeedNumbersField(StringField):  # a list of numbers, separated by spaces, commas or line breaks
     """Needs for action by their numbers (``MOB-B03, MOB-B07``): for processes with too many needs to list.
 
     The view sets ``resolve(numbers) -> (ids, unknown numbers)``; after validation ``data`` holds the ids.
@@ -191,8 +191,9 @@ class MeasureByNumbersForm(MeasureForm):
 
 
 class KPIForm(FlaskForm):
-    indicator = StringField(_l("Indicator"), validators=[DataRequired(message=EMPTY), Length(max=300)])
-    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=50)], description=_l("E.g. %, t CO₂, number."))
+    indicator = SingleLineField(_l("Indicator"), validators=[DataRequired(message=EMPTY), Length(max=300)])
+    unit = SingleLineField(_l("Unit"), validators=[Optional(), Length(max=50)],
+                           description=_l("E.g. %, t CO₂, number."))
     baseline = DecimalField(_l("Baseline"), places=2, validators=[Optional()])
     target_value = DecimalField(_l("Target value"), places=2, validators=[Optional()])
     target_year = IntegerField(_l("Target year"), validators=[Optional()])
@@ -205,8 +206,8 @@ class DependencyForm(FlaskForm):
 
 class DependencyByNumberForm(FlaskForm):
     """The dependency form when there are too many measures for a list: the other measure by its number."""
-    depends_on = StringField(_l("Depends on measure"), validators=[InputRequired(), Length(max=40)],
-                             description=_l("The number of the measure, e.g. MOB-M02."))
+    depends_on = SingleLineField(_l("Depends on measure"), validators=[InputRequired(), Length(max=40)],
+                                 description=_l("The number of the measure, e.g. MOB-M02."))
 
 
 class EvaluateForm(FlaskForm):
@@ -228,8 +229,8 @@ class MergeForm(FlaskForm):
 
 
 class MergeByNumberForm(FlaskForm):
-    kept = StringField(_l("Keep this measure"), validators=[InputRequired(), Length(max=40)],
-                       description=_l("The number of the measure to keep, e.g. MOB-M02. This measure is merged "
+    kept = SingleLineField(_l("Keep this measure"), validators=[InputRequired(), Length(max=40)],
+                           description=_l("The number of the measure to keep, e.g. MOB-M02. This measure is merged "
                                       "into it: its needs, comments and supporters move over."))
 
 

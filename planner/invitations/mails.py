@@ -1,14 +1,12 @@
 """The e-mails of the invitation process: German plain text with a simple HTML alternative."""
 
-import smtplib
 from contextlib import nullcontext
+from email.message import EmailMessage
 
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from planner.core.errors import DomainError
 from planner.core.mail import send_mail
 
 MAIL_LOCALE = "de"
@@ -21,7 +19,7 @@ def link_for(token: str) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}{bp.url_prefix}/r/{token}"
 
 
-def _send(person, subject, name: str, **context) -> None:
+def _send(person, subject, name: str, **context) -> EmailMessage:
     """``subject`` is a callable, so it is translated inside the mail's locale."""
     # Background jobs and CLI commands have no request; the app's layout context processor reads one, so the
     # mail is rendered inside a stand-in request for BASE_URL.
@@ -32,27 +30,26 @@ def _send(person, subject, name: str, **context) -> None:
         context.update(person=person, city_name=current_app.config["CITY_NAME"])
         text = render_template(f"invitations/mail/{name}.txt", **context)
         html = render_template(f"invitations/mail/{name}.html", **context)
-    try:
-        send_mail(person.email, subject, text, html)
-    except (smtplib.SMTPException, OSError) as error:
-        current_app.logger.warning("mail to %s failed: %s", person.email, error)
-        raise DomainError(_l("The e-mail to %(email)s could not be sent. Nothing was saved; please try again later.",
-                             email=person.email)) from error
+    # Queued in the caller's transaction; it leaves after the commit (planner.core.mail). A failed delivery is
+    # retried by the outbox, or found with planner.core.mail.undelivered() by a caller that needs to know.
+    return send_mail(person.email, subject, text, html)
 
 
-def send_invitation(person, workshop, token: str) -> None:
-    _send(person, lambda: _("Invitation: %(title)s", title=workshop.title), "invitation",
-          workshop=workshop, link=link_for(token))
+def send_invitation(person, workshop, token: str) -> EmailMessage:
+    return _send(person, lambda: _("Invitation: %(title)s", title=workshop.title), "invitation",
+                 workshop=workshop, link=link_for(token))
 
 
-def send_reminder(person, workshop, token: str) -> None:
-    _send(person, lambda: _("Reminder: invitation to %(title)s", title=workshop.title), "reminder",
-          workshop=workshop, link=link_for(token))
+def send_reminder(person, workshop, token: str) -> EmailMessage:
+    return _send(person, lambda: _("Reminder: invitation to %(title)s", title=workshop.title), "reminder",
+                 workshop=workshop, link=link_for(token))
 
 
-def send_promoted(person, workshop) -> None:
-    _send(person, lambda: _("A place has become free: %(title)s", title=workshop.title), "promoted", workshop=workshop)
+def send_promoted(person, workshop) -> EmailMessage:
+    return _send(person, lambda: _("A place has become free: %(title)s", title=workshop.title), "promoted",
+                 workshop=workshop)
 
 
-def send_date_fixed(person, workshop) -> None:
-    _send(person, lambda: _("The date is fixed: %(title)s", title=workshop.title), "date_fixed", workshop=workshop)
+def send_date_fixed(person, workshop) -> EmailMessage:
+    return _send(person, lambda: _("The date is fixed: %(title)s", title=workshop.title), "date_fixed",
+                 workshop=workshop)

@@ -1,7 +1,8 @@
 """Bulk invitation and reminder e-mails as a background job (planner.jobs): above the threshold the request saves
 the invitations and queues their sending; this task sends one e-mail after the other with a fresh personal link,
-commits each one on its own, and records a failed e-mail on its invitation (``sent_at`` stays empty; a reminder's
-mark is put back), so the answers page can offer to send it again."""
+commits each one on its own (the e-mail leaves after that commit), and records an e-mail that could not be
+delivered on its invitation (``sent_at`` stays empty, the earlier link stays valid; a reminder's mark is put back),
+so the answers page can offer to send it again."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
+from planner.core import mail as outbox
 from planner.core.errors import DomainError
 from planner.core.models import utcnow
 from planner.extensions import db
@@ -72,26 +74,29 @@ def send_task(ctx: JobContext, *, workshop_id: int, invitation_ids: list[int], m
             ctx.progress(done, total, _("Skipped: answered or link withdrawn in the meantime"))
             continue
         person = invitation.participation.person
+        earlier_link = (invitation.token_hash, invitation.expires_at, invitation.revoked_at)
         _invitation, token = services._issue_token(invitation.participation, now)
-        try:
-            if kind == "invitation":
-                mails.send_invitation(person, workshop, token)
-            else:
-                mails.send_reminder(person, workshop, token)
-        except DomainError:
-            db.session.rollback()  # the new link was never sent: the old one stays
+        if kind == "invitation":
+            message = mails.send_invitation(person, workshop, token)
+            invitation.sent_at = now
+        else:
+            message = mails.send_reminder(person, workshop, token)
+            invitation.reminder_sent_at = now
+        db.session.commit()  # the e-mail leaves after this commit (planner.core.mail)
+        if outbox.undelivered(message) is not None:
+            # Not delivered: no retry later with this link; the earlier link stays valid and the answers page
+            # offers to send it again.
+            outbox.discard(message)
             invitation = _load(invitation_id)
+            invitation.token_hash, invitation.expires_at, invitation.revoked_at = earlier_link
             if kind == "reminder":
                 _restore_reminder(invitation, previous.get(str(invitation_id)))
+            else:
+                invitation.sent_at = None
             db.session.commit()
             failed.append(person.email)
             ctx.progress(done, total, _("The e-mail to %(email)s could not be sent", email=person.email))
             continue
-        if kind == "invitation":
-            invitation.sent_at = now
-        else:
-            invitation.reminder_sent_at = now
-        db.session.commit()
         sent += 1
         ctx.progress(done, total, _("E-mail to %(email)s sent", email=person.email))
     summary = ngettext("%(num)s e-mail sent.", "%(num)s e-mails sent.", sent)

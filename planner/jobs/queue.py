@@ -42,6 +42,9 @@ def make_huey(app: Flask) -> Huey:
         with app.app_context():
             recover_stale_jobs()
 
+    from planner.core.mail import register_periodic
+
+    register_periodic(huey, app)  # failed e-mail deliveries are retried by the worker
     app.extensions["huey"] = huey
     app.extensions["huey_run_job"] = run_job
     return huey

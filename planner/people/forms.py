@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, HiddenField, SearchField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, SearchField, SelectField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from planner.core.forms import MultiCheckboxField
+from planner.core.forms import MultiCheckboxField, SingleLineField
 from planner.people.models import Sector
 from planner.people.services import CONSENT_TEXT
 
@@ -29,21 +29,25 @@ class RosterFilterForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=50)],
-                        description=_l("For example Dr. or Prof."))
-    first_name = StringField(_l("First name"), validators=[DataRequired(_l("Please enter the first name.")),
+    title = SingleLineField(_l("Title"), validators=[Optional(), Length(max=50)],
+                            description=_l("For example Dr. or Prof."))
+    first_name = SingleLineField(_l("First name"), validators=[DataRequired(_l("Please enter the first name.")),
                                                            Length(max=100)])
-    last_name = StringField(_l("Last name"), validators=[DataRequired(_l("Please enter the last name.")),
+    last_name = SingleLineField(_l("Last name"), validators=[DataRequired(_l("Please enter the last name.")),
                                                          Length(max=100)])
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(_l("Please enter an e-mail address.")),
                     Email(_l("Please enter a valid e-mail address.")), Length(max=254)],
     )
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    position = SingleLineField(_l("Position"), validators=[Optional(), Length(max=200)])
     organisation = SelectField(_l("Organisation"), choices=[], validators=[Optional()])
     fields = MultiCheckboxField(_l("Action fields"), choices=[], validators=[Optional()])
     consent = BooleanField(_l("Consent has been given"), description=CONSENT_TEXT)
+    consent_reason = SingleLineField(
+        _l("Reason for a change of consent"), validators=[Optional(), Length(max=500)],
+        description=_l("Needed when you record or withdraw consent for someone else, e.g. “signed form of "
+                       "12 May” or “withdrawn by phone”. It is kept in the change log."))
 
     def set_choices(self, fields, organisations) -> None:
         self.organisation.choices = [("", _l("No organisation"))] + [(str(o.id), o.name) for o in organisations]
@@ -55,7 +59,7 @@ class PersonForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)])
+    name = SingleLineField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)])
     sector = SelectField(_l("Sector"), choices=[], validators=[DataRequired(_l("Please choose a sector."))])
 
     def __init__(self, *args, **kwargs):

@@ -65,6 +65,8 @@ class Person(TimestampMixin, db.Model):
     has_consent: Mapped[bool] = mapped_column(default=False)
     consent_at = mapped_column(UTCDateTime(), nullable=True)
     consent_text: Mapped[str] = mapped_column(Text, default="")
+    # Set when the person (or staff on their behalf) withdrew consent; a public form never gives it back.
+    consent_withdrawn_at = mapped_column(UTCDateTime(), nullable=True)
     is_fictional: Mapped[bool] = mapped_column(default=False)
 
     organisation = relationship("Organisation", back_populates="people")

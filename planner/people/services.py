@@ -77,29 +77,83 @@ def _fields_by_ids(field_ids) -> list[ActionField]:
     return db.session.scalars(select(ActionField).where(ActionField.id.in_(ids)).order_by(ActionField.position)).all()
 
 
-def record_consent(person: Person, text: str | None = None, at=None) -> None:
+# --- consent: the one writer of a person's consent -----------------------------------------------------------
+# Only the person themselves (their personal link, their account, a confirmed registration) or staff with a reason
+# change consent; every change is in the audit log (who acted, and the staff's reason among the changes; no names
+# in the summary: the person is the entry's entity).
+
+
+class ConsentWithdrawn(DomainError):
+    """The person withdrew their consent; a public form cannot give it back."""
+
+    def __init__(self):
+        super().__init__(_l("You have withdrawn your consent to the processing of your data, so we cannot register "
+                            "you this way. Please contact the Smart City team if you would like to take part."))
+
+
+CONSENT_REASON_NEEDED = _l("Please give a reason for changing this person's consent (e.g. their signed form or "
+                           "their e-mail of a given date).")
+
+
+def record_consent(person: Person, text: str | None = None, at=None, *, staff=None, reason: str = "") -> None:
+    """Consent is given. ``staff`` None: by the person themselves (this ends an earlier withdrawal). Staff changing
+    the consent of an existing person must give a ``reason``; it goes into the audit log."""
+    reason = (reason or "").strip()
+    if staff is not None and person.id is not None and not reason:
+        raise DomainError(CONSENT_REASON_NEEDED, field="consent_reason")
     person.has_consent = True
     person.consent_at = at or utcnow()
     person.consent_text = str(text or CONSENT_TEXT)
+    person.consent_withdrawn_at = None
+    if person.id is None:
+        db.session.add(person)
+        db.session.flush()
+    by = "staff" if staff is not None else "person"
+    audit.record("consent_given", person, changes={"by": by, "reason": reason}, summary=f"consent given ({by})")
+
+
+def record_consent_if_missing(person: Person, text: str) -> bool:
+    """A person's own sign-up on a public form (after they confirmed it from their mailbox): records consent only
+    for a person who has none and never reverses a withdrawal (raises ConsentWithdrawn). True when recorded."""
+    if person.consent_withdrawn_at is not None:
+        raise ConsentWithdrawn()
+    if person.has_consent:
+        return False
+    record_consent(person, text)
+    return True
+
+
+def withdraw_consent(person: Person, *, staff=None, reason: str = "") -> None:
+    """Consent ends: the flag goes, the time and text of the withdrawn consent are cleared with it, and the
+    withdrawal is kept so that no public form gives consent back. Staff need a ``reason``."""
+    reason = (reason or "").strip()
+    if staff is not None and not reason:
+        raise DomainError(CONSENT_REASON_NEEDED, field="consent_reason")
+    person.has_consent, person.consent_at, person.consent_text = False, None, ""
+    person.consent_withdrawn_at = utcnow()
+    by = "staff" if staff is not None else "person"
+    audit.record("consent_withdrawn", person, changes={"by": by, "reason": reason},
+                 summary=f"consent withdrawn ({by})")
 
 
 def create_person(actor, *, first_name: str, last_name: str, email: str, title: str = "", position: str = "",
-                  organisation_id: int | None = None, field_ids=(), consent: bool = False) -> Person:
+                  organisation_id: int | None = None, field_ids=(), consent: bool = False,
+                  consent_reason: str = "") -> Person:
     if _email_taken(email):
         raise DomainError(_l("A person with this e-mail address already exists."), field="email")
     person = Person(first_name=first_name.strip(), last_name=last_name.strip(), email=email, title=title.strip(),
                     position=position.strip(), organisation_id=organisation_id or None)
     person.fields = _fields_by_ids(field_ids)
-    if consent:
-        record_consent(person)
     db.session.add(person)
     db.session.flush()
+    if consent:
+        record_consent(person, staff=actor or True, reason=consent_reason or "recorded when the person was added")
     return person
 
 
 def update_person(actor, person: Person, *, first_name: str, last_name: str, email: str, title: str = "",
                   position: str = "", organisation_id: int | None = None, field_ids=(),
-                  consent: bool = False) -> Person:
+                  consent: bool = False, consent_reason: str = "") -> Person:
     if _email_taken(email, except_id=person.id):
         raise DomainError(_l("A person with this e-mail address already exists."), field="email")
     person.first_name, person.last_name = first_name.strip(), last_name.strip()
@@ -107,10 +161,9 @@ def update_person(actor, person: Person, *, first_name: str, last_name: str, ema
     person.organisation_id = organisation_id or None
     person.fields = _fields_by_ids(field_ids)
     if consent and not person.has_consent:
-        record_consent(person)
+        record_consent(person, staff=actor or True, reason=consent_reason)
     elif not consent and person.has_consent:
-        # Withdrawn: the flag goes, the time and text of the withdrawn consent are cleared with it.
-        person.has_consent, person.consent_at, person.consent_text = False, None, ""
+        withdraw_consent(person, staff=actor or True, reason=consent_reason)
     db.session.flush()
     return person
 
@@ -342,8 +395,9 @@ def merge_people(actor, keep: Person, duplicate: Person) -> Person:
             setattr(keep, attr, getattr(duplicate, attr))
     if keep.organisation_id is None and duplicate.organisation_id is not None:
         keep.organisation_id = duplicate.organisation_id
-    if not keep.has_consent and duplicate.has_consent:
-        record_consent(keep, duplicate.consent_text, duplicate.consent_at)
+    if not keep.has_consent and duplicate.has_consent and keep.consent_withdrawn_at is None:
+        record_consent(keep, duplicate.consent_text, duplicate.consent_at, staff=actor or True,
+                       reason=f"taken over from the merged record #{duplicate.id}")
     summary = f"{duplicate.full_name} <{duplicate.email}> merged into {keep.full_name} <{keep.email}>"
     audit.record("merge", keep, changes={"merged_person_id": duplicate.id, "merged_email": duplicate.email,
                                          "moved": moved}, summary=summary)

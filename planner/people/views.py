@@ -66,6 +66,7 @@ def _person_values(form: PersonForm) -> dict:
         "first_name": form.first_name.data, "last_name": form.last_name.data, "email": form.email.data,
         "title": form.title.data or "", "position": form.position.data or "",
         "organisation_id": form.organisation_id, "field_ids": form.fields.data or [], "consent": form.consent.data,
+        "consent_reason": form.consent_reason.data or "",
     }
 
 

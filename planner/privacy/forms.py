@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from planner.core.forms import SingleLineField
 
 
 class ErasureConfirmForm(FlaskForm):
@@ -35,7 +37,7 @@ class AuditFilterForm(FlaskForm):
 
     entity = SelectField(_l("Record type"), choices=[], validators=[Optional()])
     entity_id = IntegerField(_l("Record number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
-    actor = StringField(_l("Changed by"), validators=[Optional(), Length(max=254)])
+    actor = SingleLineField(_l("Changed by"), validators=[Optional(), Length(max=254)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("Until"), validators=[Optional()])
 

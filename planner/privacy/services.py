@@ -28,6 +28,7 @@ from planner.core.errors import DomainError, InvalidTransition
 from planner.core.models import utcnow
 from planner.extensions import db
 from planner.people.models import Person
+from planner.people.services import withdraw_consent as end_consent
 from planner.privacy.models import PrivacyRequest, RequestKind, RequestStatus
 
 ERASED_DOMAIN = "erased.invalid"
@@ -247,8 +248,7 @@ def withdraw_consent(actor: User, person: Person, note: str = "") -> PrivacyRequ
     """Consent ends at once (nothing new is processed on it); the anonymisation follows on confirmation."""
     if is_erased(person):
         raise DomainError(_l("This person's data has already been erased."))
-    person.has_consent = False
-    audit.record("consent_withdrawn", person, summary="consent withdrawn by the person")
+    end_consent(person)  # by the person themselves (their account)
     existing = open_request(person, RequestKind.CONSENT_WITHDRAWAL)
     if existing is not None:
         return existing

@@ -1,8 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from planner.core.forms import SingleLineField
 
 
 def _int_or_none(value):
@@ -13,7 +15,7 @@ def _int_or_none(value):
 
 
 class SectionForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = SingleLineField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(
         _l("Text"), description=_l("Markdown: **bold**, *italic*, lists with “- ”, headings with “### ”."),
         render_kw={"rows": 16},
@@ -22,19 +24,19 @@ class SectionForm(FlaskForm):
 
 
 class FreezeForm(FlaskForm):
-    note = StringField(_l("Note on this version"), validators=[Optional(), Length(max=500)],
-                       description=_l("For example: draft for the council committee."))
+    note = SingleLineField(_l("Note on this version"), validators=[Optional(), Length(max=500)],
+                           description=_l("For example: draft for the council committee."))
 
 
 class RoundForm(FlaskForm):
-    title = StringField(_l("Title of the review round"), validators=[DataRequired(), Length(max=200)])
+    title = SingleLineField(_l("Title of the review round"), validators=[DataRequired(), Length(max=200)])
     due_on = DateField(_l("Due date"), validators=[Optional()])
 
 
 class MemberForm(FlaskForm):
     user_id = SelectField(_l("Reviewer"), coerce=_int_or_none, validators=[DataRequired()])
-    body_label = StringField(_l("Body or department"), validators=[Optional(), Length(max=200)],
-                             description=_l("For example: council committee for digitalisation."))
+    body_label = SingleLineField(_l("Body or department"), validators=[Optional(), Length(max=200)],
+                                 description=_l("For example: council committee for digitalisation."))
 
 
 class CommentForm(FlaskForm):

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, SearchField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from planner.core.forms import SingleLineField
 from planner.surveys.importer import personal_data_reason
 from planner.surveys.models import WEIGHT_KEYS, QuestionKind
 
@@ -26,9 +27,10 @@ class UploadForm(FlaskForm):
         validators=[FileRequired(message=_l("Please choose a file."))],
         description=_l("CSV (UTF-8 or Windows, separated by ; or ,) or Excel (XLSX), e.g. a LimeSurvey export."),
     )
-    title = StringField(_l("Title"), validators=[DataRequired(message=_l("Please enter a title.")), Length(max=200)])
-    wave = StringField(_l("Wave"), validators=[Optional(), Length(max=100)],
-                       description=_l("e.g. “2. Welle 2023”"))
+    title = SingleLineField(_l("Title"),
+                            validators=[DataRequired(message=_l("Please enter a title.")), Length(max=200)])
+    wave = SingleLineField(_l("Wave"), validators=[Optional(), Length(max=100)],
+                           description=_l("e.g. “2. Welle 2023”"))
     starts_on = DateField(_l("Survey started on"), validators=[Optional()])
     ends_on = DateField(_l("Survey ended on"), validators=[Optional()])
     saved_mapping = SelectField(_l("Apply a saved mapping"), choices=[], coerce=_optional_int, validate_choice=False)
@@ -50,7 +52,7 @@ MAX_OPTION_SLOTS = 20
 MEASURE_CHOICE_LIMIT = 200
 
 
-class MeasureNumberField(StringField):
+class MeasureNumberField(SingleLineField):
     """A measure named by its number, e.g. MOB-M02 (any case); ``measure_id`` holds it after validation."""
 
     measure_id: int | None = None
@@ -60,6 +62,7 @@ class MeasureNumberField(StringField):
         from planner.surveys.prioritisation import EXCLUDED_MEASURE_STATUSES
 
         self.measure_id = None
+        super().pre_validate(form)  # one line, no control characters
         value = (self.data or "").strip()
         if not value:
             return
@@ -101,8 +104,8 @@ def mapping_form(mapping: dict, profiles: dict, fields, measures, formdata=None,
     """
 
     class MappingForm(FlaskForm):
-        save_as = StringField(_l("Save this mapping as"), validators=[Optional(), Length(max=120)],
-                              description=_l("Optional: a name, to reuse the mapping for the next wave."))
+        save_as = SingleLineField(_l("Save this mapping as"), validators=[Optional(), Length(max=120)],
+                                  description=_l("Optional: a name, to reuse the mapping for the next wave."))
 
         def validate(self, extra_validators=None):
             ok = super().validate(extra_validators)
@@ -140,7 +143,7 @@ def mapping_form(mapping: dict, profiles: dict, fields, measures, formdata=None,
         setattr(MappingForm, f"{key}__kind", SelectField(
             _l("Type of question"), choices=KIND_CHOICES, default=question.get("kind"),
             validators=[InputRequired()], description=_l("Columns: %(columns)s", columns=columns)))
-        setattr(MappingForm, f"{key}__text", StringField(
+        setattr(MappingForm, f"{key}__text", SingleLineField(
             _l("Question"), default=question.get("text"), validators=[DataRequired(), Length(max=500)]))
         setattr(MappingForm, f"{key}__scale", SelectField(
             _l("Rating scale"), choices=SCALE_CHOICES, coerce=int, default=question.get("scale") or 5,
@@ -154,7 +157,7 @@ def mapping_form(mapping: dict, profiles: dict, fields, measures, formdata=None,
             description=_l("E.g. a rating of how important this field is.")))
         setattr(MappingForm, f"{key}__measure", measure_field(_l("Measure of the question"), question.get("measure")))
         for index, option in enumerate(option_slots(question, profiles)):
-            setattr(MappingForm, f"{key}__opt{index}__label", StringField(
+            setattr(MappingForm, f"{key}__opt{index}__label", SingleLineField(
                 _l("Option %(number)s", number=index + 1), default=option, validators=[Optional(), Length(max=200)]))
             setattr(MappingForm, f"{key}__opt{index}__field", SelectField(
                 _l("Action field for “%(option)s”", option=option), choices=field_choices,
@@ -217,7 +220,7 @@ def mapping_from_form(form, mapping: dict, profiles: dict) -> dict:
 
 
 class MappingImportForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")), Length(max=120)])
+    name = SingleLineField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")), Length(max=120)])
     file = FileField(_l("Mapping file (JSON)"), validators=[FileRequired(message=_l("Please choose a file."))])
 
 
@@ -274,6 +277,6 @@ class WeightsForm(FlaskForm):
 
 
 class FreezeForm(FlaskForm):
-    name = StringField(_l("Name of the run"), validators=[DataRequired(message=_l("Please name the run.")),
+    name = SingleLineField(_l("Name of the run"), validators=[DataRequired(message=_l("Please name the run.")),
                                                           Length(max=200)],
-                       description=_l("e.g. “Priorisierung Herbst 2022”"))
+                           description=_l("e.g. “Priorisierung Herbst 2022”"))

@@ -7,7 +7,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    StringField,
     TextAreaField,
     TimeField,
     URLField,
@@ -15,9 +14,16 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from planner.core.forms import MultiCheckboxField
+from planner.core.forms import MultiCheckboxField, SingleLineField
 from planner.workshops.models import AgendaBlockKind, WorkshopFormat, WorkshopKind, WorkshopStatus
-from planner.workshops.services import MAX_BLOCK_MINUTES, MIN_BLOCK_MINUTES, BlockData, SeriesData, WorkshopData
+from planner.workshops.services import (
+    MAX_BLOCK_MINUTES,
+    MIN_BLOCK_MINUTES,
+    REGISTRATION_CONSENT_TEXT,
+    BlockData,
+    SeriesData,
+    WorkshopData,
+)
 
 REQUIRED = _l("Please fill in this field.")
 BAD_DATE = _l("Please enter a valid date.")
@@ -54,11 +60,12 @@ def _optional_int(value):
 
 
 class WorkshopForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    title = SingleLineField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     kind = SelectField(_l("Kind of event"), choices=[SelectChoice(k.value, k.label) for k in WorkshopKind],
                        default=WorkshopKind.WORKSHOP.value)
-    audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200)],
-                           description=_l("For briefings: the political body, e.g. “Ausschuss für Digitalisierung”."))
+    audience = SingleLineField(
+        _l("Audience"), validators=[Optional(), Length(max=200)],
+        description=_l("For briefings: the political body, e.g. “Ausschuss für Digitalisierung”."))
     series = SelectField(_l("Series"), coerce=_optional_int, choices=[], validators=[Optional()])
     fields = MultiCheckboxField(_l("Action fields"), coerce=int, choices=[])
     format = RadioField(_l("Format"), choices=[SelectChoice(f.value, f.label) for f in WorkshopFormat],
@@ -67,8 +74,8 @@ class WorkshopForm(FlaskForm):
     start_time = _Time(_l("Start time"), validators=[InputRequired(REQUIRED)],
                        description=_l("Local time in Europe/Berlin, e.g. 09:00."))
     end_time = _Time(_l("End time"), validators=[InputRequired(REQUIRED)])
-    location = StringField(_l("Location"), validators=[Optional(), Length(max=300)],
-                           description=_l("Required for events in person and hybrid ones."))
+    location = SingleLineField(_l("Location"), validators=[Optional(), Length(max=300)],
+                               description=_l("Required for events in person and hybrid ones."))
     video_link = URLField(_l("Video link"), validators=[Optional(), Length(max=500)],
                           description=_l("Required for virtual and hybrid events; starts with https://."))
     capacity = _Int(_l("Capacity"), validators=[Optional(), NumberRange(min=1, message=_l(
@@ -100,7 +107,7 @@ class WorkshopForm(FlaskForm):
 
 
 class SeriesForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    title = SingleLineField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 description=_l("Markdown is allowed."))
     starts_on = _Date(_l("Start of the period"), validators=[Optional()])
@@ -112,7 +119,7 @@ class SeriesForm(FlaskForm):
 
 
 class DuplicateForm(FlaskForm):
-    title = StringField(_l("Title of the new workshop"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    title = SingleLineField(_l("Title of the new workshop"), validators=[DataRequired(REQUIRED), Length(max=200)])
     day = _Date(_l("Date of the new workshop"), validators=[InputRequired(REQUIRED)],
                 description=_l("The times of day, fields, format, place, facilitators and agenda are copied."))
 
@@ -124,7 +131,7 @@ class CancelForm(FlaskForm):
 
 
 class AgendaBlockForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    title = SingleLineField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, k.label) for k in AgendaBlockKind],
                        default=AgendaBlockKind.INPUT.value)
     duration_minutes = _Int(
@@ -148,19 +155,22 @@ class AgendaBlockForm(FlaskForm):
 
 
 class RegistrationForm(FlaskForm):
-    first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED), Length(max=100)],
-                             render_kw={"autocomplete": "given-name"})
-    last_name = StringField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=100)],
-                            render_kw={"autocomplete": "family-name"})
+    first_name = SingleLineField(_l("First name"), validators=[DataRequired(REQUIRED), Length(max=100)],
+                                 render_kw={"autocomplete": "given-name"})
+    last_name = SingleLineField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=100)],
+                                render_kw={"autocomplete": "family-name"})
     email = EmailField(_l("E-mail address"), validators=[
         DataRequired(REQUIRED), Length(max=254),
         Email(message=_l("Please enter a valid e-mail address."), check_deliverability=False)],
         render_kw={"autocomplete": "email"})
     consent = BooleanField(
-        _l("I agree that the city processes my name and e-mail address to organise this event and to write to me "
-           "about it. I can withdraw my consent at any time."),
+        REGISTRATION_CONSENT_TEXT,
         validators=[DataRequired(_l("Please agree to the processing of your data, otherwise we cannot register you."))],
     )
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    """The button behind the link in the confirmation mail (opening the link alone changes nothing)."""
 
 
 class ShareContactForm(FlaskForm):

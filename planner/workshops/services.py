@@ -3,10 +3,14 @@
 Services take the acting user, only flush, and raise DomainError subclasses with lazily translated messages.
 """
 
+import base64
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from flask_babel import force_locale, format_date, format_datetime, format_time
 from flask_babel import gettext as _
@@ -577,36 +581,144 @@ def registration_open(workshop: Workshop) -> bool:
     return workshop.kind.has_open_registration and workshop.status == WorkshopStatus.SCHEDULED
 
 
-def register_for_event(workshop: Workshop, first_name: str, last_name: str, email: str, consent_text: str,
-                       actor=None) -> Participation:
-    """A citizen registers for a citizen dialogue with name and e-mail (no account). Consent is recorded on the
-    person; an e-mail already known reuses that person. A full event puts them on the waitlist."""
+REGISTRATION_CONSENT_TEXT = _l(
+    "I agree that the city processes my name and e-mail address to organise this event and to write to me "
+    "about it. I can withdraw my consent at any time.")
+REGISTRATION_KEY_CONTEXT = b"planner.workshops.registration\0"
+
+
+class RegistrationLinkInvalid(DomainError):
+    def __init__(self):
+        super().__init__(_l("This confirmation link is invalid or has expired. Please register again."))
+
+
+def _registration_box() -> Fernet:
+    """Encrypts and authenticates the confirmation link: the address and name it carries are unreadable in the
+    URL (server and proxy logs, browser history), and nothing is stored before the click."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else bytes(secret)
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(REGISTRATION_KEY_CONTEXT + secret).digest()))
+
+
+def registration_token(workshop_id: int, email: str, first_name: str, last_name: str, locale: str = "de") -> str:
+    payload = {"w": workshop_id, "e": email, "f": first_name, "l": last_name, "loc": locale}
+    return _registration_box().encrypt(json.dumps(payload).encode()).decode()
+
+
+def registration_link_hours() -> int:
+    return int(current_app.config.get("REGISTRATION_LINK_HOURS", 48))
+
+
+def _person_by_email(email: str) -> Person | None:
+    return db.session.scalar(select(Person).where(func.lower(Person.email) == normalise_email(email)))
+
+
+def _check_registration_open(workshop: Workshop) -> None:
     if not workshop.kind.has_open_registration:
         raise NotAllowed(_l("This event has no open registration."))
     if workshop.status != WorkshopStatus.SCHEDULED:
         raise NotAllowed(_l("Registration for this event is closed."))
+
+
+def request_registration(workshop: Workshop, first_name: str, last_name: str, email: str,
+                         locale: str = "de") -> None:
+    """A citizen asks to register for a citizen dialogue (no account). Nothing is stored: a mail to the address
+    carries a signed, expiring link, and only its confirmation registers (double opt-in), so nobody can sign up
+    someone else or change an existing person. The answer is the same whether the address is known or not."""
+    _check_registration_open(workshop)
+    locale = locale if locale in ("de", "en") else "de"
     email = normalise_email(email)
-    if not email or not first_name.strip() or not last_name.strip():
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    if not email or not first_name or not last_name:
         raise WorkshopInvalid([("email", _l("Please enter your name and e-mail address."))])
-    person = db.session.scalar(select(Person).where(Person.email == email))
-    now = utcnow()
+    person = _person_by_email(email)
+    from planner.workshops.calendars import base_url
+
+    with force_locale(locale):
+        when = format_datetime(workshop.starts_at, "full")
+        city = current_app.config["CITY_NAME"]
+        if person is not None and person.consent_withdrawn_at is not None:
+            subject = _("Your registration: %(title)s", title=workshop.title)
+            body = [
+                _("Hello,"),
+                _("someone (hopefully you) asked to register this address for “%(title)s” on %(when)s.",
+                  title=workshop.title, when=when),
+                _("You have withdrawn your consent to the processing of your data, so we cannot register you online. "
+                  "If you would like to take part, please contact the Smart City team; they will explain what it "
+                  "means for your data. If you did not ask for this, ignore this e-mail."),
+            ]
+        else:
+            token = registration_token(workshop.id, email, first_name, last_name, locale)
+            subject = _("Please confirm your registration: %(title)s", title=workshop.title)
+            body = [
+                _("Hello,"),
+                _("someone (hopefully you) asked to register this address for “%(title)s” on %(when)s.",
+                  title=workshop.title, when=when),
+                _("To confirm the registration, open this link within %(hours)s hours:",
+                  hours=registration_link_hours()),
+                f"{base_url()}{_registration_path(token)}",
+                _("If you did not ask for it, ignore this e-mail: nothing is registered and nothing is stored."),
+            ]
+        body.append(_("Kind regards\nThe Smart City team of %(city)s", city=city))
+        send_mail(email, subject, "\n\n".join(body))
+
+
+def _registration_path(token: str) -> str:
+    from planner.workshops import bp
+
+    return f"{bp.url_prefix}/register/confirm/{token}"
+
+
+@dataclass(frozen=True)
+class PendingRegistration:
+    workshop: Workshop
+    email: str
+    first_name: str
+    last_name: str
+    locale: str
+
+
+def read_registration_link(token: str) -> PendingRegistration:
+    try:
+        data = json.loads(_registration_box().decrypt(token.encode(), ttl=registration_link_hours() * 3600))
+        workshop = db.session.get(Workshop, int(data["w"]))
+        pending = PendingRegistration(workshop, normalise_email(data["e"]), str(data["f"]), str(data["l"]),
+                                      str(data.get("loc") or "de"))
+    except (InvalidToken, KeyError, TypeError, ValueError) as error:
+        raise RegistrationLinkInvalid() from error
+    if workshop is None or not pending.email:
+        raise RegistrationLinkInvalid()
+    return pending
+
+
+def confirm_registration(token: str) -> Participation:
+    """The click in the confirmation mail: registers the address's owner. A new address becomes a person with the
+    dialogue's consent; a known person is never changed except that their consent is recorded when they have
+    none; a withdrawal is never reversed (ConsentWithdrawn). Confirming again changes nothing."""
+    from planner.people.services import record_consent_if_missing
+
+    pending = read_registration_link(token)
+    workshop = pending.workshop
+    _check_registration_open(workshop)
+    person = _person_by_email(pending.email)
+    with force_locale(pending.locale):
+        consent_text = str(REGISTRATION_CONSENT_TEXT)
     if person is None:
-        person = Person(first_name=first_name.strip(), last_name=last_name.strip(), email=email)
+        person = Person(first_name=pending.first_name[:100], last_name=pending.last_name[:100], email=pending.email)
         db.session.add(person)
-    person.has_consent = True
-    person.consent_at = now
-    person.consent_text = consent_text
+        db.session.flush()
+    record_consent_if_missing(person, consent_text)
     participation = db.session.scalar(
-        select(Participation).where(Participation.workshop_id == workshop.id, Participation.person_id == person.id)
-    ) if person.id else None
-    if participation is None or participation.invitation_status == InvitationStatus.DECLINED:
-        full = workshop.capacity is not None and accepted_count(workshop) >= workshop.capacity
-        status = InvitationStatus.WAITLISTED if full else InvitationStatus.ACCEPTED
-        if participation is None:
-            participation = Participation(workshop=workshop, person=person, role=ParticipationRole.CITIZEN)
-            db.session.add(participation)
-        participation.invitation_status = status
-        participation.responded_at = now
+        select(Participation).where(Participation.workshop_id == workshop.id, Participation.person_id == person.id))
+    if participation is not None and participation.invitation_status in (InvitationStatus.ACCEPTED,
+                                                                         InvitationStatus.WAITLISTED):
+        return participation  # confirmed before: nothing changes, no second mail
+    full = workshop.capacity is not None and accepted_count(workshop) >= workshop.capacity
+    if participation is None:
+        participation = Participation(workshop=workshop, person=person, role=ParticipationRole.CITIZEN)
+        db.session.add(participation)
+    participation.invitation_status = InvitationStatus.WAITLISTED if full else InvitationStatus.ACCEPTED
+    participation.responded_at = utcnow()
     db.session.flush()
     _send_registration_mail(workshop, participation)
     return participation

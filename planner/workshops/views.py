@@ -1,4 +1,5 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,6 +14,7 @@ from planner.workshops import bp, calendars, services
 from planner.workshops.forms import (
     AgendaBlockForm,
     CancelForm,
+    ConfirmRegistrationForm,
     DuplicateForm,
     RegistrationForm,
     SeriesForm,
@@ -338,20 +340,41 @@ def register(workshop_id: int):
     is_open = services.registration_open(workshop)
     form = RegistrationForm()
     if is_open and form.validate_on_submit():
-        registered = perform(
-            lambda: services.register_for_event(
-                workshop, form.first_name.data, form.last_name.data, form.email.data, str(form.consent.label.text)
+        requested = perform(
+            lambda: services.request_registration(
+                workshop, form.first_name.data, form.last_name.data, form.email.data, str(get_locale() or "de")
             ),
             form=form,
         )
-        if registered:
-            if registered.value.invitation_status.value == "waitlisted":
-                flash(_("The event is fully booked. You are on the waitlist; we have sent you an e-mail."), "warning")
-            else:
-                flash(_("Thank you, you are registered. We have sent you a confirmation by e-mail."), "success")
+        if requested:
+            # The same answer for every address (nobody learns who is known); only the mailed link registers.
+            flash(_("Almost done: we have sent an e-mail to the address you entered. Please open the link in it to "
+                    "confirm your registration; until then you are not registered."), "info")
             return redirect(url_for("workshops.register", workshop_id=workshop.id))
     full = workshop.capacity is not None and services.accepted_count(workshop) >= workshop.capacity
     return render_template("workshops/register.html", workshop=workshop, form=form, is_open=is_open, full=full)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(registration_limit, key_func=address_key, methods=["POST"])
+def register_confirm(token: str):
+    """The link in the confirmation mail. Opening it changes nothing (mail scanners open links too); the button
+    registers."""
+    try:
+        pending = services.read_registration_link(token)
+    except services.RegistrationLinkInvalid as error:
+        return render_template("workshops/register_confirm.html", pending=None, error=error.message, form=None), 400
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        done = perform(lambda: services.confirm_registration(token))
+        if done:
+            if done.value.invitation_status.value == "waitlisted":
+                flash(_("The event is fully booked. You are on the waitlist; we have sent you an e-mail."), "warning")
+            else:
+                flash(_("Thank you, you are registered. We have sent you a confirmation by e-mail."), "success")
+            return redirect(url_for("workshops.register", workshop_id=pending.workshop.id))
+    return render_template("workshops/register_confirm.html", pending=pending, error=None, form=form)
 
 
 # --- networking -----------------------------------------------------------------------------------------------

@@ -87,6 +87,8 @@ def test_reinvite_skips_people_who_answered(ctx, smtp):
     fresh = factories.person()
     result = services.invite_people(None, workshop, [answered, fresh])
     assert result.invited == [fresh] and result.skipped == [answered]
+    assert smtp.messages == []  # mail leaves after the commit
+    db.session.commit()
     assert len(smtp.messages) == 1
 
 
@@ -107,19 +109,31 @@ def test_invite_refused_for_cancelled_workshop_and_without_selection(app, client
         assert db.session.query(Participation).count() == 0
 
 
-def test_smtp_failure_saves_nothing(app, client, auth):
+def test_smtp_down_the_invitation_is_kept_and_its_mail_retried_later(app, client, auth, smtp, runner):
+    """The invitation is stored; its e-mail waits in the outbox until the server is back (`flask mail flush`)."""
     auth.login("facilitator")
     with app.app_context():
         workshop = factories.workshop()
-        person = factories.person()
+        person = factories.person(email="wartet@example.org")
         db.session.commit()
         wid, pid = workshop.id, person.id
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens there
+    port = app.config["MAIL_PORT"]
+    app.config.update(MAIL_PORT=1)  # nothing listens there
     response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection", "person_id": [pid]},
                            follow_redirects=True)
-    assert "konnte nicht gesendet werden" in text_of(response)
+    assert response.status_code == 200
+    assert "Die Änderung ist gespeichert; die E-Mail wird in einigen Minuten automatisch erneut" in text_of(response)
     with app.app_context():
-        assert db.session.query(Participation).count() == 0 and db.session.query(Invitation).count() == 0
+        assert db.session.query(Participation).count() == 1 and db.session.query(Invitation).count() == 1
+    assert smtp.messages == []
+    app.config.update(MAIL_PORT=port)
+    result = runner.invoke(args=["mail", "flush", "--all"])
+    assert result.exit_code == 0, result.output
+    assert "Delivered 1" in result.output
+    [mail] = smtp.to("wartet@example.org")
+    assert mail["Subject"].startswith("Einladung")
+    assert runner.invoke(args=["mail", "flush", "--all"]).output.startswith("Delivered 0")
+    assert len(smtp.messages) == 1
 
 
 # --- the personal link ---------------------------------------------------------------------------------------

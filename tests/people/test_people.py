@@ -2,6 +2,7 @@ import io
 
 from sqlalchemy import select, text
 
+from planner.core import audit
 from planner.core.audit import AuditEntry
 from planner.extensions import db
 from planner.findings.models import Finding
@@ -74,12 +75,22 @@ def test_edit_person_and_withdraw_consent(app, client, auth):
         services.record_consent(person)
         db.session.commit()
         pid = person.id
-    response = client.post(f"/people/{pid}/edit", data={"first_name": "Eva", "last_name": "Neu",
-                                                          "email": "eva@example.org"})
+    edit = {"first_name": "Eva", "last_name": "Neu", "email": "eva@example.org"}
+    # Staff change someone's consent only with a reason, which the change log keeps; without it nothing changes.
+    response = client.post(f"/people/{pid}/edit", data=edit)
+    assert response.status_code == 200 and "Bitte geben Sie einen Grund" in text_of(response)
+    with app.app_context():
+        person = db.session.get(Person, pid)
+        assert person.last_name == "Alt" and person.has_consent
+    response = client.post(f"/people/{pid}/edit", data={**edit, "consent_reason": "telefonisch widerrufen"})
     assert response.status_code == 302
     with app.app_context():
         person = db.session.get(Person, pid)
         assert person.last_name == "Neu" and not person.has_consent and person.consent_at is None
+        assert person.consent_withdrawn_at is not None
+        [entry] = [e for e in audit.history(person) if e.action == "consent_withdrawn"]
+        assert entry.changes["reason"] == "telefonisch widerrufen" and "Eva" not in entry.summary
+    assert "widerrufen am" in text_of(client.get(f"/people/{pid}"))
 
 
 def test_organisation_create_and_duplicate_name(app, client, auth):

@@ -33,6 +33,12 @@ def _dialogue():
                                               capacity=10).id}
 
 
+def _registration_link():
+    from planner.workshops.services import registration_token
+
+    return {"token": registration_token(_dialogue()["workshop_id"], "neu@example.org", "Neu", "Person")}
+
+
 def _token(kind: CalendarFeedKind):
     def build():
         secret = new_token()
@@ -71,6 +77,7 @@ RULES = {
     "workshops.block_move": Rule(FACILITATOR, params=_block, method="POST", ok=302, data={"direction": "down"}),
     "workshops.agenda_fit_end": Rule(FACILITATOR, params=_block, method="POST", ok=302),
     "workshops.register": Rule(PUBLIC, params=_dialogue),
+    "workshops.register_confirm": Rule(PUBLIC, params=_registration_link),
     # Object level: only facilitators and the workshop's own participants; these test users took part nowhere.
     "workshops.networking": Rule(SIGNED_IN, params=_workshop, ok_for=NOT_PARTICIPANTS),
     "workshops.networking_consent": Rule(SIGNED_IN, params=_workshop, ok=403),

@@ -1,3 +1,5 @@
+import base64
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -5,6 +7,7 @@ import pytest
 from planner.core.errors import InvalidTransition, NotAllowed
 from planner.core.permissions import Role
 from planner.extensions import db
+from planner.people.models import Person
 from planner.workshops import services
 from planner.workshops.models import (
     AgendaBlockKind,
@@ -242,6 +245,8 @@ def test_cancel_notifies_everyone_who_has_not_declined(ctx, outbox):
     declined = factories.participation(workshop=w, invitation_status=InvitationStatus.DECLINED)
     sent = services.cancel_workshop(w, "Die Referentin ist erkrankt.", None)
     assert sent == 3 and w.status == WorkshopStatus.CANCELLED and w.sequence == 1
+    assert outbox() == []  # mail leaves after the commit
+    db.session.commit()
     mails = outbox()
     assert len(mails) == 3
     assert declined.person.email not in {m["To"] for m in mails}
@@ -325,29 +330,99 @@ def test_capture_kinds_are_marked(ctx):
 # --- registration and networking ------------------------------------------------------------------------------
 
 
-def test_citizen_registration_reuses_people_and_respects_capacity(ctx, outbox):
+def _confirm_link(mail) -> str:
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    return re.search(r"/workshops/register/confirm/(\S+)", body).group(1)
+
+
+def test_citizen_registration_enrols_only_after_the_mailed_link_and_respects_capacity(ctx, outbox):
     w = factories.workshop(kind=WorkshopKind.CITIZEN_DIALOGUE, capacity=1, format=WorkshopFormat.IN_PERSON,
-                           location="Rathaus Essen")
-    known = factories.person(email="bekannt@example.org", first_name="Bea")
-    first = services.register_for_event(w, "Beate", "Neu", "BEKANNT@example.org", "Einwilligung v1")
-    assert first.person_id == known.id and known.first_name == "Bea"
-    assert known.has_consent and known.consent_text == "Einwilligung v1" and known.consent_at is not None
+                           location="Rathaus Essen", title="Bürgerdialog")
+    known = factories.person(email="bekannt@example.org", first_name="Bea", has_consent=False)
+    db.session.commit()
+    services.request_registration(w, "Beate", "Neu", "BEKANNT@example.org")
+    db.session.commit()
+    assert known.first_name == "Bea" and not known.has_consent and known.participations == []
+    [mail] = outbox()
+    assert mail["To"] == "bekannt@example.org"
+    assert mail["Subject"] == "Bitte bestätigen Sie Ihre Anmeldung: Bürgerdialog"
+    first = services.confirm_registration(_confirm_link(mail))
+    db.session.commit()
+    assert first.person_id == known.id and known.first_name == "Bea" and known.last_name != "Neu"
+    assert known.has_consent and "Ich willige ein" in known.consent_text and known.consent_at is not None
     assert first.invitation_status == InvitationStatus.ACCEPTED and first.role == ParticipationRole.CITIZEN
-    second = services.register_for_event(w, "Max", "Muster", "max@example.org", "Einwilligung v1")
-    assert second.invitation_status == InvitationStatus.WAITLISTED
-    again = services.register_for_event(w, "Max", "Muster", "max@example.org", "Einwilligung v1")
+    services.request_registration(w, "Max", "Muster", "max@example.org")
+    db.session.commit()
+    assert db.session.query(Person).filter_by(email="max@example.org").count() == 0, "nothing stored before the click"
+    link = _confirm_link(outbox()[-1])
+    second = services.confirm_registration(link)
+    db.session.commit()
+    assert second.invitation_status == InvitationStatus.WAITLISTED and second.person.last_name == "Muster"
+    again = services.confirm_registration(link)
+    db.session.commit()
     assert again.id == second.id
     subjects = [m["Subject"] for m in outbox()]
-    assert subjects[0].startswith("Anmeldung bestätigt") and subjects[1].startswith("Warteliste")
+    assert subjects[1].startswith("Anmeldung bestätigt") and subjects[3].startswith("Warteliste")
+    assert len(subjects) == 4, "confirming twice sends no second mail"
+
+
+def test_registration_never_reverses_a_withdrawal(ctx, outbox):
+    """Finding 1 of issue 18: a public sign-up with a known address (any case) rewrote that person's consent."""
+    from planner.people.services import ConsentWithdrawn, withdraw_consent
+
+    w = factories.workshop(kind=WorkshopKind.CITIZEN_DIALOGUE, capacity=5)
+    expert = factories.person(email="expertin@example.org", has_consent=True, consent_text="Meine Einwilligung")
+    db.session.flush()
+    withdraw_consent(expert)
+    db.session.commit()
+    services.request_registration(w, "Böse", "Absicht", "EXPERTIN@example.org")
+    db.session.commit()
+    [mail] = outbox()
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "/register/confirm/" not in body and "widerrufen" in body
+    assert not expert.has_consent and expert.consent_withdrawn_at is not None and expert.participations == []
+    # Even a link made before the withdrawal cannot give consent back.
+    token = services.registration_token(w.id, "expertin@example.org", "X", "Y")
+    with pytest.raises(ConsentWithdrawn):
+        services.confirm_registration(token)
+    db.session.rollback()
+    assert not expert.has_consent and expert.participations == []
+
+
+def test_registration_keeps_an_existing_consent_as_it_is(ctx, outbox):
+    w = factories.workshop(kind=WorkshopKind.CITIZEN_DIALOGUE, capacity=5)
+    at = datetime(2022, 2, 15, 9, 0, tzinfo=UTC)
+    expert = factories.person(email="expertin@example.org", has_consent=True, consent_text="Meine Einwilligung",
+                              consent_at=at)
+    db.session.commit()
+    services.request_registration(w, "Eva", "Anders", "Expertin@Example.org")
+    db.session.commit()
+    participation = services.confirm_registration(_confirm_link(outbox()[0]))
+    db.session.commit()
+    assert participation.person_id == expert.id and expert.consent_text == "Meine Einwilligung"
+    assert expert.consent_at == at and expert.first_name != "Eva"
+
+
+def test_a_bad_or_expired_confirmation_link_registers_nobody(ctx, app):
+    w = factories.workshop(kind=WorkshopKind.CITIZEN_DIALOGUE, capacity=5)
+    db.session.commit()
+    token = services.registration_token(w.id, "neu@example.org", "N", "P")
+    assert b"neu@example.org" not in base64.urlsafe_b64decode(token), "the link does not reveal the address"
+    with pytest.raises(services.RegistrationLinkInvalid):
+        services.confirm_registration(token[:-2] + "xx")
+    app.config["REGISTRATION_LINK_HOURS"] = -1
+    with pytest.raises(services.RegistrationLinkInvalid):
+        services.confirm_registration(token)
+    assert db.session.query(Person).count() == 0
 
 
 def test_registration_only_for_open_scheduled_dialogues(ctx):
     workshop = factories.workshop()
     with pytest.raises(NotAllowed):
-        services.register_for_event(workshop, "A", "B", "a@example.org", "x")
+        services.request_registration(workshop, "A", "B", "a@example.org")
     held = factories.workshop(kind=WorkshopKind.CITIZEN_DIALOGUE, status=WorkshopStatus.HELD)
     with pytest.raises(NotAllowed):
-        services.register_for_event(held, "A", "B", "a@example.org", "x")
+        services.request_registration(held, "A", "B", "a@example.org")
 
 
 def test_networking_contacts_only_consenting_participants(ctx):

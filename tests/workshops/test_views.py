@@ -1,3 +1,5 @@
+import re
+
 from planner.accounts.models import User
 from planner.core.permissions import Role
 from planner.extensions import db
@@ -229,7 +231,12 @@ def test_block_of_another_workshop_is_404(app, client, auth):
     assert client.get(f"/workshops/{aid}/agenda/{block_id}/edit").status_code == 404
 
 
-def test_public_registration(app, client, outbox):
+def _link_in(mail) -> str:
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    return re.search(r"http://localhost(/workshops/register/confirm/\S+)", body).group(1)
+
+
+def test_public_registration_by_double_opt_in(app, client, outbox):
     with app.app_context():
         wid = factories.workshop(kind=WorkshopKind.CITIZEN_DIALOGUE, capacity=1, status=WorkshopStatus.SCHEDULED).id
         db.session.commit()
@@ -239,17 +246,63 @@ def test_public_registration(app, client, outbox):
     bad_mail = client.post(f"/workshops/{wid}/register", data={
         "first_name": "Ada", "last_name": "Lovelace", "email": "keine-adresse", "consent": "y"})
     assert "gültige E-Mail-Adresse" in text_of(bad_mail)
-    ok = client.post(f"/workshops/{wid}/register", data={
+    asked = client.post(f"/workshops/{wid}/register", data={
         "first_name": "Ada", "last_name": "Lovelace", "email": "Ada@Example.org", "consent": "y"},
         follow_redirects=True)
-    assert "Sie sind angemeldet" in text_of(ok)
-    full = client.post(f"/workshops/{wid}/register", data={
-        "first_name": "Bo", "last_name": "B", "email": "bo@example.org", "consent": "y"}, follow_redirects=True)
-    assert "Warteliste" in text_of(full)
+    assert "Bitte öffnen Sie den Link" in text_of(asked) and "Sie sind angemeldet" not in text_of(asked)
+    with app.app_context():
+        assert db.session.query(Person).count() == 0, "nothing is stored before the mailed link is confirmed"
+    [mail] = outbox()
+    assert mail["To"] == "ada@example.org"
+    link = _link_in(mail)
+    page = client.get(link)  # opening the link (or a mail scanner prefetching it) changes nothing
+    assert page.status_code == 200 and "Anmeldung bestätigen" in text_of(page)
+    with app.app_context():
+        assert db.session.query(Person).count() == 0
+    done = client.post(link, follow_redirects=True)
+    assert "Sie sind angemeldet" in text_of(done)
     with app.app_context():
         ada = db.session.query(Person).filter_by(email="ada@example.org").one()
-        assert ada.has_consent and "Ich willige ein" in ada.consent_text
-    assert len(outbox()) == 2
+        assert ada.has_consent and "Ich willige ein" in ada.consent_text and ada.first_name == "Ada"
+    client.post(f"/workshops/{wid}/register", data={
+        "first_name": "Bo", "last_name": "B", "email": "bo@example.org", "consent": "y"})
+    full = client.post(_link_in(outbox()[-1]), follow_redirects=True)
+    assert "Warteliste" in text_of(full)
+    assert [m["Subject"].split(":")[0] for m in outbox()] == [
+        "Bitte bestätigen Sie Ihre Anmeldung", "Anmeldung bestätigt", "Bitte bestätigen Sie Ihre Anmeldung",
+        "Warteliste"]
+    broken = client.get(link[:-3] + "abc")
+    assert broken.status_code == 400 and "ungültig oder abgelaufen" in text_of(broken)
+    assert client.post(link[:-3] + "abc").status_code == 400
+
+
+def test_anonymous_signup_cannot_change_a_known_persons_consent(app, client, outbox):
+    """Finding 1 of issue 18: a known e-mail (upper-case too) rewrote consent, reversed a withdrawal and enrolled."""
+    from planner.people.services import withdraw_consent
+
+    with app.app_context():
+        wid = factories.workshop(kind=WorkshopKind.CITIZEN_DIALOGUE, capacity=10, status=WorkshopStatus.SCHEDULED).id
+        expert = factories.person(email="expertin@example.org", first_name="Erika", has_consent=True,
+                                  consent_text="Einwilligung Workshops")
+        db.session.flush()
+        withdraw_consent(expert)
+        db.session.commit()
+        pid = expert.id
+    known = client.post(f"/workshops/{wid}/register", data={
+        "first_name": "Mallory", "last_name": "X", "email": "EXPERTIN@example.org", "consent": "y"},
+        follow_redirects=True)
+    unknown = client.post(f"/workshops/{wid}/register", data={
+        "first_name": "Mallory", "last_name": "X", "email": "niemand@example.org", "consent": "y"},
+        follow_redirects=True)
+    # The same answer for both (nobody learns whether an address is known).
+    assert "Bitte öffnen Sie den Link" in text_of(known) and "Bitte öffnen Sie den Link" in text_of(unknown)
+    with app.app_context():
+        person = db.session.get(Person, pid)
+        assert not person.has_consent and person.consent_withdrawn_at is not None and person.consent_text == ""
+        assert person.first_name == "Erika" and person.participations == []
+    to_expert = [m for m in outbox() if m["To"] == "expertin@example.org"]
+    assert len(to_expert) == 1
+    assert "/register/confirm/" not in to_expert[0].get_body(("plain",)).get_content()
 
 
 def test_registration_page_only_for_citizen_dialogues(app, client):
@@ -386,4 +439,24 @@ def test_public_registration_is_throttled_per_address(tmp_path):
     assert blocked.status_code == 429 and "Zu viele Versuche" in text_of(blocked)
     assert client.get(f"/workshops/{wid}/register").status_code == 200, "reading the page stays open"
     with app.app_context():
-        assert db.session.query(Person).filter(Person.email.like("ada%")).count() == 2
+        assert db.session.query(Person).filter(Person.email.like("ada%")).count() == 0  # stored only on confirmation
+
+
+def test_a_link_confirmed_after_a_withdrawal_tells_the_person_to_contact_the_team(app, client, outbox):
+    from planner.people.services import withdraw_consent
+    from planner.workshops.services import registration_token
+
+    with app.app_context():
+        wid = factories.workshop(kind=WorkshopKind.CITIZEN_DIALOGUE, capacity=10, status=WorkshopStatus.SCHEDULED).id
+        person = factories.person(email="zurueck@example.org", has_consent=True)
+        db.session.flush()
+        token = registration_token(wid, "zurueck@example.org", "Z", "Z")  # mailed before the withdrawal
+        withdraw_consent(person)
+        db.session.commit()
+        pid = person.id
+    response = client.post(f"/workshops/register/confirm/{token}", follow_redirects=True)
+    assert response.status_code == 200 and "wenden Sie sich an das Smart City-Team" in text_of(response)
+    with app.app_context():
+        person = db.session.get(Person, pid)
+        assert not person.has_consent and person.participations == []
+    assert outbox() == []
