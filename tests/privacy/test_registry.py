@@ -1,0 +1,269 @@
+"""The registry of where personal data lives: every store is exported and erased; nothing is left behind.
+
+The erasure test of issue 18: a person appears everywhere (findings, supports, invitations, mails, exports made by
+real jobs, a frozen and a published version, uploads, the job queue, a log file, the audit log); after the erasure
+no file under the instance folder, no database file (nor its WAL) and no row holds their name or e-mail address.
+With ``--postgres`` the database is searched by queries instead of by its files.
+"""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import JSON, Column, Integer, String, Table, Text, cast, or_, select
+
+from planner.core import audit
+from planner.core.audit import AuditEntry
+from planner.core.models import utcnow
+from planner.core.permissions import Role
+from planner.extensions import db
+from planner.jobs.models import Job, JobStatus
+from planner.people.models import Person
+from planner.privacy import registry, services
+from planner.workshops.models import InvitationStatus
+from tests import factories
+from tests.conftest import text_of
+
+NAME = "Anna Beispielfrau"
+EMAIL = "anna.beispielfrau@example.org"
+NEEDLES = (NAME.encode(), EMAIL.encode(), b"Beispielfrau", b"anna.beispielfrau")
+
+
+def _file_hits(root: Path) -> list[str]:
+    """Files under ``root`` whose bytes or whose readable text (mail, DOCX, PDF) holds the name or the address."""
+    hits = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        raw = path.read_bytes().lower()
+        text = registry.file_text(path).lower()
+        for needle in NEEDLES:
+            if needle.lower() in raw or needle.decode().lower() in " ".join(text.split()):
+                hits.append(f"{path.relative_to(root)}: {needle.decode()}")
+    return hits
+
+
+def _row_hits() -> list[str]:
+    """Rows of any table whose text or JSON columns hold the name or the address (a query per table)."""
+    hits = []
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
+        if not columns:
+            continue
+        patterns = [f"%{n.decode()}%" for n in NEEDLES]
+        where = or_(*[cast(c, Text).ilike(p) for c in columns for p in patterns])
+        count = db.session.scalar(select(db.func.count()).select_from(table).where(where))
+        if count:
+            hits.append(f"{table.name}: {count}")
+    return hits
+
+
+@pytest.fixture
+def everywhere(app, client, auth):
+    """Anna appears in every store of the registry; returns ids and the admin's client."""
+    from planner.invitations import services as invitations
+    from planner.jobs.services import enqueue
+    from planner.people import uploads as people_uploads
+    from planner.site.models import AccessibilityFeedback
+    from planner.strategy import versions
+    from planner.strategy.models import PaperVersion
+    from planner.strategy.tasks import EXPORT
+    from planner.surveys import services as surveys
+    from tests.surveys.helpers import ROWS, csv_bytes
+
+    with app.app_context():
+        factories.process()
+        fld = factories.field(code="GES", name_de="Smart Health", name_en="Smart health")
+        org = factories.organisation(name="Universitätsklinikum Teststadt")
+        anna = factories.person(first_name="Anna", last_name="Beispielfrau", email=EMAIL, organisation=org,
+                                fields=[fld], position="Oberärztin", has_consent=True, consent_at=utcnow(),
+                                consent_text="Einwilligung für die Workshops.")
+        user = factories.user(email=EMAIL, person=anna, role=Role.EXPERT, display_name=NAME)
+        held = factories.workshop(fields=[fld], title="Smart Health Workshop")
+        factories.participation(workshop=held, person=anna, invitation_status=InvitationStatus.ACCEPTED,
+                                attended=True)
+        factories.finding(workshop=held, field=fld, author=anna, text="Telemedizin fehlt im Quartier")
+        measure = factories.measure(field=fld, proposed_by=anna, title="Telemedizin-Netzwerk")
+        staff = factories.user(role=Role.STRATEGY_TEAM, email="strategie-test@example.org")
+        facilitator = factories.user(role=Role.FACILITATOR, email="moderation-test@example.org")
+        db.session.commit()
+        from planner.findings import services as findings
+
+        findings.toggle_support(user, measure)  # the audit entry (the old ones named her: one is added below)
+        findings.add_comment(user, measure, "Bitte mit dem Pflegedienst abstimmen.")
+        audit.record("support", measure, summary=NAME)  # as the writer did before issue 18
+        # An invitation to a planned workshop: a personal link and a mail in the outbox.
+        planned = factories.workshop(fields=[fld], title="Telemedizin-Werkstatt",
+                                     starts_at=utcnow().replace(year=utcnow().year + 1),
+                                     ends_at=utcnow().replace(year=utcnow().year + 1, hour=23))
+        invitations.invite_people(facilitator, planned, [anna])
+        db.session.add(AccessibilityFeedback(message="Kontrast zu schwach", page="/", contact_email=EMAIL))
+        # A frozen and a published version name her in the participants annex.
+        first = versions.freeze_version(staff)
+        second = versions.freeze_version(staff)
+        db.session.execute(PaperVersion.__table__.update().where(PaperVersion.__table__.c.id == second.id)
+                           .values(published_at=utcnow()))
+        db.session.commit()
+        assert NAME in first.rollup_json
+        # Exports by real jobs (run at once in tests, after the commit): DOCX and PDF of the draft.
+        jobs = [enqueue("paper_export", EXPORT, actor_id=staff.id, fmt=fmt, locale="de") for fmt in ("docx", "pdf")]
+        db.session.commit()
+        job_ids = [j.id for j in jobs]
+        # Uploads waiting for confirmation: a people import and a survey with her address for the prize draw.
+        people_uploads.store_upload(f"first_name;last_name;email\nAnna;Beispielfrau;{EMAIL}\n".encode(), staff.id)
+        from tests.surveys.factories import mob_field
+
+        mob_field()
+        rows = [list(r) for r in ROWS]
+        rows[0][2] = EMAIL
+        surveys.store_upload(staff, io.BytesIO(csv_bytes(rows=rows)), "welle.csv", surveys.UploadMeta("Welle"),
+                             app.instance_path)
+        db.session.commit()
+        ids = {"person": anna.id, "user": user.id, "jobs": job_ids, "staff": staff.id, "measure": measure.id}
+    # A queued task that carries her address, in the job queue's SQLite database.
+    huey = app.extensions["huey"]
+    huey.immediate = False
+    try:
+        mail_task = huey.task(name="tests.privacy.mail")(lambda to, name: None)
+        mail_task(EMAIL, NAME)
+    finally:
+        huey.immediate = True
+    # A log line naming her.
+    logs = Path(app.instance_path) / "logs"
+    logs.mkdir(exist_ok=True)
+    (logs / "planner.log").write_text(f"2026-12-03 ERROR mail to {EMAIL} failed\n2026-12-03 INFO started\n")
+    # The published version's cached download (made by an anonymous request).
+    download = client.get("/strategy/published/2/export?format=md")
+    assert download.status_code == 200 and NAME in download.get_data(as_text=True)
+    download.close()
+    return ids
+
+
+def test_erasure_leaves_the_person_nowhere(app, client, auth, everywhere, tmp_path):
+    instance = Path(app.instance_path)
+    # Before: every kind of store holds her.
+    before = _file_hits(tmp_path)
+    for place in ("outbox/", "jobs/", "published-exports/", "uploads/", "huey.sqlite3", "logs/planner.log"):
+        assert any(hit.startswith("instance/" + place) for hit in before), (place, before)
+    with app.app_context():
+        assert _row_hits()
+        assert (instance / "huey.sqlite3").is_file()
+
+    auth.login(Role.ADMIN)
+    done = client.post(f"/privacy-requests/people/{everywhere['person']}/erase", data={"confirm": "y"})
+    assert done.status_code == 302
+
+    with app.app_context():
+        assert _row_hits() == []
+        person = db.session.get(Person, everywhere["person"])
+        assert services.is_erased(person)
+        # The jobs whose files named her say so and offer no download.
+        for job_id in everywhere["jobs"]:
+            job = db.session.get(Job, job_id)
+            assert job.status == JobStatus.DONE and job.result_path is None and "Art. 17" in job.message
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "privacy_erasure"))
+        assert entry.changes["outbox"] >= 1 and entry.changes["job_files"] == 2
+    # No file of the installation holds her any more: instance folder, database and its WAL, job queue.
+    assert _file_hits(tmp_path) == []
+    assert (instance / "logs" / "planner.log").read_text().count("INFO started") == 1
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+        assert database.is_file() and database.is_relative_to(tmp_path)
+        wal = database.with_name(database.name + "-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+    # The people who used the planner see the results of the erasure.
+    assert client.get(f"/jobs/{everywhere['jobs'][0]}/download").status_code == 404
+    page = client.get("/strategy/published/2/export?format=md")
+    assert page.status_code == 200 and NAME not in page.get_data(as_text=True)
+    page.close()
+    history = text_of(client.get(f"/findings/measures/{everywhere['measure']}/history"))
+    assert "Beispielfrau" not in history
+
+
+def test_the_export_walks_every_store(app, client, auth, everywhere):
+    auth.login(Role.ADMIN)
+    download = client.post(f"/privacy-requests/people/{everywhere['person']}/export")
+    assert download.status_code == 200
+    data = json.loads(download.data)
+    for store in registry.stores():
+        assert store.key in data or store.key in ("people",), store.key
+    assert {s["key"] for s in data["stores"]} == {s.key for s in registry.stores()}
+    assert data["person"]["email"] == EMAIL
+    assert data["records"]["findings"][0]["text"] == "Telemedizin fehlt im Quartier"
+    assert data["account_records"]["finding_comments"][0]["text"] == "Bitte mit dem Pflegedienst abstimmen."
+    assert data["invitations"]["invitations"]
+    assert data["email_tables"]["accessibility_feedback"][0]["message"] == "Kontrast zu schwach"
+    assert [v["version"] for v in data["paper_versions"]] == [1, 2]
+    assert len([j for j in data["job_files"] if "file" in j]) == 2
+    assert data["outbox"] and EMAIL in data["outbox"][0]["to"]
+    assert len(data["uploads"]) >= 2
+    assert data["job_queue"]["queued_tasks_naming_the_person"] == 1
+    assert data["log_files"][0]["lines"] == [f"2026-12-03 ERROR mail to {EMAIL} failed"]
+    assert any(e["action"] == "support" for e in data["audit_log"])
+    assert "password_hash" not in json.dumps(data)
+
+
+def test_support_of_a_measure_is_audited_without_the_name(ctx):
+    from planner.findings import services as findings
+
+    fld = factories.field()
+    person = factories.person(first_name="Berta", last_name="Unterstützerin")
+    user = factories.user(person=person)
+    measure = factories.measure(field=fld)
+    db.session.commit()
+    findings.toggle_support(user, measure)
+    findings.toggle_support(user, measure)
+    db.session.commit()
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.in_(("support", "unsupport")))).all()
+    assert [e.action for e in entries] == ["support", "unsupport"]
+    assert all("Unterstützerin" not in e.summary + json.dumps(e.changes) for e in entries)
+    assert entries[0].changes == {"person_id": [None, person.id]}
+
+
+# --- the registry covers every table -------------------------------------------------------------------------
+
+
+def test_every_table_with_personal_columns_is_covered_by_a_store(ctx):
+    assert registry.uncovered_personal_tables() == []
+
+
+def test_a_new_table_is_picked_up_or_reported(ctx):
+    """A table keyed by an e-mail address (a mail outbox) is covered without a change to the registry; a table
+    with names of people that no store knows makes the test above fail."""
+    outbox = Table("test_outgoing_mails", db.metadata, Column("id", Integer, primary_key=True),
+                   Column("recipient", String(254)), Column("message", Text))
+    names = Table("test_contacts", db.metadata, Column("id", Integer, primary_key=True),
+                  Column("contact_name", String(200)))
+    try:
+        assert "test_outgoing_mails" in registry.covered_tables()
+        assert registry.uncovered_personal_tables() == ["test_contacts"]
+    finally:
+        db.metadata.remove(outbox)
+        db.metadata.remove(names)
+
+
+def test_every_store_declares_what_the_record_of_processing_needs(ctx):
+    for store in registry.stores():
+        assert store.key and str(store.label) and str(store.purpose) and str(store.location)
+        assert store.data_categories and store.people_categories and store.recipients
+        assert store.retention_key in (None, *registry.RETENTION_DEFAULTS)
+        assert str(store.retention_note)
+        assert callable(store.export) and callable(store.erase)
+
+
+def test_throttling_counters_keyed_by_the_address_are_removed(app, tmp_path):
+    from tests.conftest import make_test_app
+
+    (tmp_path / "limited").mkdir()
+    limited = make_test_app(tmp_path / "limited", RATELIMIT_ENABLED=True)
+    with limited.app_context():
+        db.create_all()
+    client = limited.test_client()
+    for _ in range(3):
+        client.post("/login", data={"email": EMAIL, "password": "falsch-falsch-falsch"})
+    with limited.app_context():
+        person = factories.person(first_name="Anna", last_name="Beispielfrau", email=EMAIL)
+        db.session.commit()
+        subject = registry.Subject.of(person)
+        assert registry.get_store("rate_limits").export(subject)["counters_keyed_by_the_address"] >= 1
+        assert registry.get_store("rate_limits").erase(subject) >= 1
+        assert registry.get_store("rate_limits").export(subject)["counters_keyed_by_the_address"] == 0
