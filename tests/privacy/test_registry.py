@@ -267,3 +267,39 @@ def test_throttling_counters_keyed_by_the_address_are_removed(app, tmp_path):
         assert registry.get_store("rate_limits").export(subject)["counters_keyed_by_the_address"] >= 1
         assert registry.get_store("rate_limits").erase(subject) >= 1
         assert registry.get_store("rate_limits").export(subject)["counters_keyed_by_the_address"] == 0
+
+
+# --- the record of processing activities (Art. 30) -----------------------------------------------------------
+
+
+def test_record_of_processing_page_and_docx(app, client, auth):
+    import docx
+
+    app.config["RETENTION"] = {"inactive_people_days": 365}
+    auth.login(Role.ADMIN)
+    assert "/privacy-requests/record" in client.get("/privacy-requests/").get_data(as_text=True)
+    page = text_of(client.get("/privacy-requests/record"))
+    assert "Verzeichnis von Verarbeitungstätigkeiten" in page
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("de"):
+        for store in registry.stores():
+            assert str(store.label) in page
+    assert "365 Tage" in page and "90 Tage" in page  # configured, and the default of the links
+    assert "Technische und organisatorische Maßnahmen" in page
+
+    download = client.get("/privacy-requests/record.docx")
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    document = docx.Document(io.BytesIO(download.data))
+    section = document.sections[0]
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+    assert "Verzeichnis von Verarbeitungstätigkeiten" in text and "Aufbewahrungsfristen" in text
+    assert "E-Mails im Postausgangsordner" in text  # a store's heading
+    assert "365 Tage" in cells and "Zweck" in cells and "Empfänger" in cells
+
+    auth.logout()
+    auth.login(Role.STRATEGY_TEAM)
+    assert client.get("/privacy-requests/record").status_code == 403
+    assert client.get("/privacy-requests/record.docx").status_code == 403
