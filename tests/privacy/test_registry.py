@@ -303,3 +303,41 @@ def test_record_of_processing_page_and_docx(app, client, auth):
     auth.login(Role.STRATEGY_TEAM)
     assert client.get("/privacy-requests/record").status_code == 403
     assert client.get("/privacy-requests/record.docx").status_code == 403
+
+
+def test_the_migration_takes_names_out_of_existing_support_entries(tmp_path):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import make_test_app
+
+    app = make_test_app(tmp_path)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade(revision="0d95e3a9d098")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO people (id, first_name, last_name, title, email, position, has_consent, "
+                              "consent_text, is_fictional, created_at, updated_at) VALUES (7, 'Berta', "
+                              "'Unterstützerin', 'Dr.', 'b@example.org', '', false, '', false, :now, :now)"),
+                         {"now": utcnow()})
+            for action, summary in (("support", "Dr. Berta Unterstützerin"), ("unsupport", "Dr. Berta Unterstützerin"),
+                                    ("support", "Nicht Mehr Da"), ("merge", "M1 → M2")):
+                conn.execute(text("INSERT INTO audit_log (at, actor_label, action, entity, entity_id, changes, "
+                                  "summary) VALUES (:now, '', :action, 'measures', 1, '{}', :summary)"),
+                             {"now": utcnow(), "action": action, "summary": summary})
+        upgrade()
+        rows = db.session.execute(select(AuditEntry.action, AuditEntry.summary, AuditEntry.changes)
+                                  .order_by(AuditEntry.id)).all()
+        assert [tuple(r) for r in rows] == [
+            ("support", "", {"person_id": [None, 7]}),
+            ("unsupport", "", {"person_id": [7, None]}),
+            ("support", "", {}),
+            ("merge", "M1 → M2", {}),
+        ]
+        db.session.remove()
+        downgrade(revision="0d95e3a9d098")  # possible, and keeps the names out
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
