@@ -41,6 +41,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email import policy
+from functools import cached_property
 from pathlib import Path
 
 from flask import current_app
@@ -125,18 +126,26 @@ class Subject:
         """Lower-case texts whose presence means a text is about the person."""
         return self.emails + self.names
 
+    @cached_property
+    def _patterns(self) -> list[re.Pattern]:
+        """One pattern per needle, bounded so that "anna@example.org" does not match "hanna@example.org" nor
+        "Anna Beispiel" match "Johanna Beispielmann"; any whitespace (a line break in a PDF) between words."""
+        patterns = []
+        for needle in sorted(self.needles, key=len, reverse=True):
+            body = r"\s+".join(re.escape(part) for part in needle.split())
+            patterns.append(re.compile(rf"(?<![\w@.+-]){body}(?![\w@-]|\.\w)", re.IGNORECASE))
+        return patterns
+
     def mentions(self, text: str | bytes | None) -> bool:
         if not text:
             return False
         if isinstance(text, bytes):
             text = text.decode("utf-8", errors="replace")
-        folded = " ".join(text.lower().split())
-        return any(needle in folded for needle in self.needles)
+        return any(pattern.search(text) for pattern in self._patterns)
 
     def redact(self, text: str) -> str:
-        for needle in sorted(self.needles, key=len, reverse=True):
-            pattern = r"\s+".join(re.escape(part) for part in needle.split())
-            text = re.sub(pattern, ERASED_TEXT, text, flags=re.IGNORECASE)
+        for pattern in self._patterns:
+            text = pattern.sub(ERASED_TEXT, text)
         return text
 
     def redact_value(self, value):
@@ -595,7 +604,8 @@ def _email_rows(table, column, subject: Subject):
         conditions.append(db.func.lower(column).like(f"%{escaped}%", escape="\\"))
     if not conditions:
         return []
-    return db.session.execute(select(table).where(or_(*conditions))).mappings().all()
+    rows = db.session.execute(select(table).where(or_(*conditions))).mappings().all()
+    return [row for row in rows if subject.mentions(row[column.name])]
 
 
 def _email_tables_export(subject: Subject) -> dict:
@@ -817,7 +827,6 @@ def _queue_rows(subject: Subject, *, remove: bool) -> int:
     path = huey_database()
     if path is None or not path.is_file():
         return 0
-    needles = [n.encode() for n in subject.needles]
     found = 0
     connection = sqlite3.connect(path, timeout=30)
     try:
@@ -825,7 +834,7 @@ def _queue_rows(subject: Subject, *, remove: bool) -> int:
         for table in tables:
             for rowid, *values in connection.execute(f'SELECT rowid, * FROM "{table}"').fetchall():  # noqa: S608
                 blob = b" ".join(v if isinstance(v, bytes) else str(v).encode() for v in values if v is not None)
-                if any(n in blob.lower() for n in needles):
+                if subject.mentions(blob):
                     found += 1
                     if remove:
                         connection.execute(f'DELETE FROM "{table}" WHERE rowid = ?', (rowid,))  # noqa: S608
@@ -889,12 +898,14 @@ def _limiter_keys(subject: Subject) -> list[tuple[object, str]]:
         container = getattr(storage, container_name, None)
         if isinstance(container, dict):
             found.extend((container, key) for key in list(container)
-                         if isinstance(key, str) and any(a in key.lower() for a in subject.emails))
+                         if isinstance(key, str) and subject.mentions(key))
     scan = getattr(getattr(storage, "storage", None), "scan_iter", None)
     if callable(scan):  # Redis
         for address in subject.emails:
             for key in scan(match=f"*{address}*"):
-                found.append((storage.storage, key.decode() if isinstance(key, bytes) else key))
+                key = key.decode() if isinstance(key, bytes) else key
+                if subject.mentions(key):
+                    found.append((storage.storage, key))
     return found
 
 

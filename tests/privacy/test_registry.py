@@ -341,3 +341,29 @@ def test_the_migration_takes_names_out_of_existing_support_entries(tmp_path):
         db.drop_all()
         with db.engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+def test_a_subject_matches_the_person_and_no_one_else(ctx):
+    subject = registry.Subject(person_id=1, first_name="Anna", last_name="Beispiel", full_name="Dr. Anna Beispiel",
+                               email="anna@example.org", organisation=None)
+    assert subject.mentions("To: Anna Beispiel <ANNA@example.org>")
+    assert subject.mentions("Teilnehmende: Dr. Anna\nBeispiel (Klinikum)")  # a line break in a PDF
+    assert subject.mentions(b"account:anna@example.org/login")
+    for other in ("hanna@example.org", "anna@example.org.uk", "johanna@example.org", "Johanna Beispiel",
+                  "Anna Beispielmann", "maria.anna@example.org"):
+        assert not subject.mentions(other), other
+    assert subject.redact("Mail an anna@example.org und hanna@example.org von Dr. Anna Beispiel") == \
+        "Mail an [erased] und hanna@example.org von [erased]"
+
+
+def test_erasure_leaves_other_peoples_records_alone(ctx):
+    from planner.site.models import AccessibilityFeedback
+
+    anna = factories.person(first_name="Anna", last_name="Beispiel", email="anna@example.org")
+    db.session.add_all([AccessibilityFeedback(message="Kontrast", contact_email="hanna@example.org"),
+                        AccessibilityFeedback(message="Fokus", contact_email="Anna@Example.org")])
+    db.session.commit()
+    services.erase_person(None, anna)
+    db.session.commit()
+    left = db.session.scalars(select(AccessibilityFeedback.contact_email)).all()
+    assert left == ["hanna@example.org"]
