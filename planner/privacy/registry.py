@@ -823,7 +823,26 @@ def huey_database() -> Path | None:
     return Path(current_app.config.get("HUEY_SQLITE_PATH") or _instance() / "huey.sqlite3")
 
 
+def _redis_queue_rows(subject: Subject, *, remove: bool) -> int:
+    """Queued and scheduled tasks in Redis (HUEY_REDIS_URL) that carry the person's address or name."""
+    storage = getattr(current_app.extensions.get("huey"), "storage", None)
+    conn = getattr(storage, "conn", None)
+    if conn is None or not hasattr(storage, "queue_key"):
+        return 0
+    found = 0
+    for key, items, drop in ((storage.queue_key, storage.enqueued_items(), lambda k, i: conn.lrem(k, 0, i)),
+                             (storage.schedule_key, storage.scheduled_items(), lambda k, i: conn.zrem(k, i))):
+        for item in items:
+            if subject.mentions(item):
+                found += 1
+                if remove:
+                    drop(key, item)
+    return found
+
+
 def _queue_rows(subject: Subject, *, remove: bool) -> int:
+    if current_app.config.get("HUEY_REDIS_URL"):
+        return _redis_queue_rows(subject, remove=remove)
     path = huey_database()
     if path is None or not path.is_file():
         return 0
