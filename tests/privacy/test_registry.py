@@ -367,3 +367,65 @@ def test_erasure_leaves_other_peoples_records_alone(ctx):
     db.session.commit()
     left = db.session.scalars(select(AccessibilityFeedback.contact_email)).all()
     assert left == ["hanna@example.org"]
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real redis-server on a free port for the test (Debian package redis-server)."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is missing: apt-get install -y redis-server")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                               "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        client.close()
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_queued_tasks_and_counters_in_redis_are_erased(tmp_path, redis_url):
+    from tests.conftest import make_test_app
+
+    app = make_test_app(tmp_path, HUEY_REDIS_URL=redis_url, HUEY_IMMEDIATE=False, RATELIMIT_ENABLED=True,
+                        RATELIMIT_STORAGE_URI=redis_url)
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    for address in (EMAIL, "hanna.beispielfrau@example.org"):
+        client.post("/login", data={"email": address, "password": "falsch-falsch-falsch"})
+    huey = app.extensions["huey"]
+    mail_task = huey.task(name="tests.privacy.redis_mail")(lambda to, name: None)
+    mail_task(EMAIL, NAME)
+    mail_task("hanna.beispielfrau@example.org", "Hanna Beispielfrau")
+    with app.app_context():
+        person = factories.person(first_name="Anna", last_name="Beispielfrau", email=EMAIL)
+        db.session.commit()
+        subject = registry.Subject.of(person)
+        assert registry.get_store("job_queue").export(subject) == {"queued_tasks_naming_the_person": 1}
+        assert registry.get_store("rate_limits").export(subject)["counters_keyed_by_the_address"] >= 1
+        services.erase_person(None, person)
+        db.session.commit()
+        assert registry.get_store("job_queue").export(subject) == {"queued_tasks_naming_the_person": 0}
+        assert registry.get_store("rate_limits").export(subject)["counters_keyed_by_the_address"] == 0
+    assert huey.pending_count() == 1  # Hanna's mail is still queued
+    huey.flush()
