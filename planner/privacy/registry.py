@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 ERASED_TEXT = "[erased]"
 SECRET_MARKERS = ("password", "token", "secret", "hash")
 # Column names that hold an e-mail address (tables other than people and users are then keyed by it).
-EMAIL_COLUMN_NAMES = {"email", "recipient", "recipients", "to_address", "to_addr", "mail_to", "rcpt_to",
+EMAIL_COLUMN_NAMES = {"email", "recipient", "recipients", "to", "to_address", "to_addr", "mail_to", "rcpt_to",
                       "address", "sender"}
 # Column names that say a table holds names of people.
 NAME_COLUMN_NAMES = {"first_name", "last_name", "full_name", "display_name", "author_name", "person_name",
@@ -666,7 +666,7 @@ def _audit_erase(subject: Subject) -> int:
     from planner.core.audit import AuditEntry
 
     changed = db.session.execute(
-        update(AuditEntry).where(_audit_about(subject)).values(changes={"_erased": True})).rowcount or 0
+        update(AuditEntry).where(_audit_about(subject)).values(changes={"_erased": True}, summary="")).rowcount or 0
     for user_id in subject.user_ids:
         changed += db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user_id).values(
             actor_label=f"deleted-user-{user_id}")).rowcount or 0

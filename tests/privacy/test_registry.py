@@ -429,3 +429,19 @@ def test_queued_tasks_and_counters_in_redis_are_erased(tmp_path, redis_url):
         assert registry.get_store("rate_limits").export(subject)["counters_keyed_by_the_address"] == 0
     assert huey.pending_count() == 1  # Hanna's mail is still queued
     huey.flush()
+
+
+def test_a_merge_of_duplicates_is_audited_without_names_and_erased_with_the_person(ctx):
+    from planner.people.services import merge_people
+
+    keep = factories.person(first_name="Anna", last_name="Beispielfrau", email=EMAIL)
+    duplicate = factories.person(first_name="Anna", last_name="Beispiel-Frau", email="a.beispiel-frau@example.org")
+    db.session.commit()
+    merge_people(None, keep, duplicate)
+    db.session.commit()
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "merge"))
+    assert "Beispiel" not in entry.summary and entry.changes["merged_email"] == "a.beispiel-frau@example.org"
+    services.erase_person(None, db.session.get(Person, keep.id))
+    db.session.commit()
+    everything = json.dumps([[e.summary, e.changes] for e in db.session.scalars(select(AuditEntry))])
+    assert "beispiel" not in everything.lower()
