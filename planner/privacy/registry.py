@@ -692,12 +692,27 @@ def _versions_export(subject: Subject) -> list[dict]:
 
 
 def _versions_erase(subject: Subject) -> int:
+    """The name leaves the participants annex (``redact_person``); should a version still name the person or their
+    address anywhere else (a finding's text, an older schema), that text is redacted in the stored JSON as well."""
+    from planner.core.audit import record
+    from planner.strategy.models import PaperVersion
     from planner.strategy.versions import redact_person
 
     changed = 0
     for name in {subject.full_name, " ".join(p for p in (subject.first_name, subject.last_name) if p)}:
         if name:
             changed += len(redact_person(name, subject.organisation))
+    table = PaperVersion.__table__
+    for version_id, number, text in db.session.execute(select(table.c.id, table.c.number, table.c.rollup_json)):
+        if subject.mentions(text):
+            redacted = subject.redact(text)
+            json.loads(redacted)  # still the same document
+            db.session.execute(table.update().where(table.c.id == version_id).values(rollup_json=redacted))
+            record("redact", entity="paper_versions", entity_id=version_id,
+                   summary=f"Version {number}: personal data removed (erasure under Art. 17 GDPR)")
+            changed += 1
+    if changed:
+        db.session.expire_all()
     return changed
 
 

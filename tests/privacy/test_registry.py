@@ -445,3 +445,23 @@ def test_a_merge_of_duplicates_is_audited_without_names_and_erased_with_the_pers
     db.session.commit()
     everything = json.dumps([[e.summary, e.changes] for e in db.session.scalars(select(AuditEntry))])
     assert "beispiel" not in everything.lower()
+
+
+def test_a_version_naming_the_person_elsewhere_is_redacted_too(ctx):
+    from planner.strategy import versions
+    from planner.strategy.models import PaperVersion
+
+    factories.process()
+    fld = factories.field()
+    anna = factories.person(first_name="Anna", last_name="Beispielfrau", email=EMAIL)
+    factories.finding(field=fld, workshop=factories.workshop(fields=[fld]),
+                      text=f"Rückfragen an {EMAIL} (Anna Beispielfrau)")
+    db.session.commit()
+    frozen = versions.freeze_version(None)
+    db.session.commit()
+    assert EMAIL in frozen.rollup_json
+    services.erase_person(None, anna)
+    db.session.commit()
+    stored = db.session.scalar(select(PaperVersion.rollup_json))
+    assert EMAIL not in stored and NAME not in stored and "Rückfragen an [erased] ([erased])" in stored
+    versions.version_rollup(versions.get_version(frozen.number))  # still opens
