@@ -971,6 +971,36 @@ def _limits_erase(subject: Subject) -> int:
     return len(keys)
 
 
+# --- mentions in texts anywhere else in the database --------------------------------------------------------
+
+# Tables whose texts other stores handle (or that hold no text about people).
+_OWN_TEXT_STORES = {"people", "users", "audit_log", "paper_versions", "jobs", "alembic_version"}
+
+
+def _free_text_tables():
+    return [t for t in db.metadata.sorted_tables if t.name not in _OWN_TEXT_STORES and _text_columns(t)]
+
+
+def _free_text_export(subject: Subject) -> dict:
+    found = {}
+    for table in _free_text_tables():
+        columns = _text_columns(table)
+        conditions = [sa_cast(c, Text).ilike(p, escape="\\") for c in columns for p in subject.like_patterns()]
+        for row in db.session.execute(select(table).where(or_(*conditions))).mappings().all():
+            texts = {c.name: to_json(row[c.name]) for c in columns
+                     if subject.mentions(json.dumps(to_json(row[c.name]), ensure_ascii=False))}
+            if texts:
+                key = {c.name: to_json(row[c.name]) for c in table.primary_key.columns}
+                found.setdefault(table.name, []).append({"row": key, "texts": texts})
+    return found
+
+
+def _free_text_erase(subject: Subject) -> int:
+    """The person's name and addresses are redacted wherever someone wrote them (a finding, a comment, a measure's
+    partners, a survey answer), past the models, so the audit log does not copy them again."""
+    return sum(_redact_rows(table, subject) for table in _free_text_tables())
+
+
 # --- the stores ----------------------------------------------------------------------------------------------
 
 EXPERTS = _l("experts and other participants of the workshops")
@@ -1112,6 +1142,17 @@ register(Store(
     people_categories=(STAFF, EXPERTS), recipients=(OPERATOR,),
     retention_key=None, retention_note=_l("the window of the limit (15 minutes to one hour)"),
     export=_limits_export, erase=_limits_erase,
+))
+
+
+register(Store(
+    key="free_text", label=_l("Mentions in texts written by others"),
+    location=_l("Database: every other text column (findings, comments, measures, agendas, survey answers, ...)"),
+    purpose=_l("The work of the process: what participants and staff wrote may name other people."),
+    data_categories=(_l("name or e-mail address within a text"),),
+    people_categories=(EXPERTS, STAFF, CITIZENS), recipients=(TEAM,),
+    retention_key=None, retention_note=_l("with the record the text belongs to; redacted on erasure"),
+    export=_free_text_export, erase=_free_text_erase,
 ))
 
 

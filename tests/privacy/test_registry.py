@@ -90,6 +90,10 @@ def everywhere(app, client, auth):
 
         findings.toggle_support(user, measure)  # the audit entry (the old ones named her: one is added below)
         findings.add_comment(user, measure, "Bitte mit dem Pflegedienst abstimmen.")
+        # Colleagues name her in what they write.
+        colleague = factories.person(first_name="Carla", last_name="Kollegin", email="carla@example.org")
+        factories.finding(workshop=held, field=fld, author=colleague, text=f"Ansprechpartnerin: {NAME}, Klinikum")
+        findings.add_comment(staff, measure, f"Rückfragen bitte an {EMAIL}")
         audit.record("support", measure, summary=NAME)  # as the writer did before issue 18
         # An invitation to a planned workshop: a personal link and a mail in the outbox.
         planned = factories.workshop(fields=[fld], title="Telemedizin-Werkstatt",
@@ -160,6 +164,10 @@ def test_erasure_leaves_the_person_nowhere(app, client, auth, everywhere, tmp_pa
         for job_id in everywhere["jobs"]:
             job = db.session.get(Job, job_id)
             assert job.status == JobStatus.DONE and job.result_path is None and "Art. 17" in job.message
+        from planner.findings.models import Finding
+
+        texts = db.session.scalars(select(Finding.text).order_by(Finding.id)).all()
+        assert "Ansprechpartnerin: [erased], Klinikum" in texts  # the colleague's finding stays, without her
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "privacy_erasure"))
         assert entry.changes["outbox"] >= 1 and entry.changes["job_files"] == 2
     # No file of the installation holds her any more: instance folder, database and its WAL, job queue.
@@ -200,6 +208,8 @@ def test_the_export_walks_every_store(app, client, auth, everywhere):
     assert data["log_files"][0]["lines"] == [f"2026-12-03 ERROR mail to {EMAIL} failed"]
     assert any(e["action"] == "support" for e in data["audit_log"])
     assert "password_hash" not in json.dumps(data)
+    assert [r["texts"]["text"] for r in data["free_text"]["findings"]] == [f"Ansprechpartnerin: {NAME}, Klinikum"]
+    assert [r["texts"]["text"] for r in data["free_text"]["finding_comments"]] == [f"Rückfragen bitte an {EMAIL}"]
 
 
 def test_support_of_a_measure_is_audited_without_the_name(ctx):
