@@ -57,8 +57,8 @@ log = logging.getLogger(__name__)
 ERASED_TEXT = "[erased]"
 SECRET_MARKERS = ("password", "token", "secret", "hash")
 # Column names that hold an e-mail address (tables other than people and users are then keyed by it).
-EMAIL_COLUMN_NAMES = {"email", "recipient", "recipients", "to", "to_address", "to_addr", "mail_to", "rcpt_to",
-                      "address", "sender"}
+EMAIL_COLUMN_NAMES = {"email", "recipient", "recipients", "to", "to_address", "to_addr", "to_addrs", "mail_to",
+                      "rcpt_to", "sender"}
 # Column names that say a table holds names of people.
 NAME_COLUMN_NAMES = {"first_name", "last_name", "full_name", "display_name", "author_name", "person_name",
                      "contact_name"}
@@ -629,13 +629,33 @@ def _email_tables_export(subject: Subject) -> dict:
     return result
 
 
+def erases_rows(table) -> bool:
+    """Whether an erasure deletes a table's rows that hold the person's address (a mail outbox: the row is the mail)
+    instead of emptying the address (a feedback keeps its message). Declared on the model as ``__erase_rows__ =
+    True`` or on the table as ``info={"erase_rows": True}``."""
+    if table.info.get("erase_rows"):
+        return True
+    for mapper in db.Model.registry.mappers:
+        if table in mapper.tables and getattr(mapper.class_, "__erase_rows__", False):
+            return True
+    return False
+
+
 def _email_tables_erase(subject: Subject) -> int:
-    """Rows keyed by one of the person's addresses are deleted (a feedback's contact, an undelivered mail)."""
+    """Rows holding one of the person's addresses lose it (the column is emptied), or are deleted where the table
+    says so (``erases_rows``); what else the rows say about the person goes with the free-text store."""
     changed = 0
     for table, column in email_columns():
         pk = list(table.primary_key.columns)
         for row in _email_rows(table, column, subject):
-            changed += db.session.execute(delete(table).where(*[c == row[c.name] for c in pk])).rowcount or 0
+            where = [c == row[c.name] for c in pk]
+            if erases_rows(table):
+                changed += db.session.execute(delete(table).where(*where)).rowcount or 0
+            else:
+                value = subject.redact(row[column.name]).replace(ERASED_TEXT, "").strip(" ,;")
+                if not value:
+                    value = None if column.nullable else ""
+                changed += db.session.execute(update(table).where(*where).values({column.name: value})).rowcount or 0
     return changed
 
 

@@ -375,8 +375,33 @@ def test_erasure_leaves_other_peoples_records_alone(ctx):
     db.session.commit()
     services.erase_person(None, anna)
     db.session.commit()
-    left = db.session.scalars(select(AccessibilityFeedback.contact_email)).all()
-    assert left == ["hanna@example.org"]
+    left = db.session.execute(select(AccessibilityFeedback.message, AccessibilityFeedback.contact_email)
+                              .order_by(AccessibilityFeedback.id)).all()
+    assert [tuple(r) for r in left] == [("Kontrast", "hanna@example.org"), ("Fokus", "")]  # the report stays
+
+
+def test_a_table_that_is_the_mail_loses_its_rows(ctx):
+    """A mail outbox table (another package's) declares that its rows go with the address."""
+    from sqlalchemy import insert
+
+    outbox = Table("test_outgoing_mails", db.metadata, Column("id", Integer, primary_key=True),
+                   Column("to_address", String(254)), Column("message", Text), info={"erase_rows": True})
+    try:
+        outbox.create(db.engine)
+        db.session.execute(insert(outbox).values([{"to_address": EMAIL, "message": "Hallo"},
+                                                  {"to_address": "carla@example.org", "message": f"Über {NAME}"}]))
+        anna = factories.person(first_name="Anna", last_name="Beispielfrau", email=EMAIL)
+        db.session.commit()
+        data = services.export_person(None, anna)
+        assert data["email_tables"]["test_outgoing_mails"][0]["message"] == "Hallo"
+        services.erase_person(None, anna)
+        db.session.commit()
+        rows = db.session.execute(select(outbox.c.to_address, outbox.c.message)).all()
+        assert [tuple(r) for r in rows] == [("carla@example.org", "Über [erased]")]
+    finally:
+        db.session.remove()
+        outbox.drop(db.engine)
+        db.metadata.remove(outbox)
 
 
 @pytest.fixture
