@@ -923,26 +923,45 @@ def _queue_erase(subject: Subject) -> int:
 
 
 def _log_files() -> list[Path]:
-    return _files(_instance() / "logs") + _files(_instance(), "*.log")
+    return _files(_instance() / "logs") + _files(_instance(), "*.log") + _files(_instance(), "*.log.*")
+
+
+def _read_log(path: Path) -> str:
+    import gzip
+
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":  # a rotated, compressed log
+        try:
+            data = gzip.decompress(data)
+        except OSError:
+            return ""
+    return _decode(data)
+
+
+def _write_log(path: Path, text: str) -> None:
+    import gzip
+
+    data = text.encode("utf-8")
+    path.write_bytes(gzip.compress(data) if path.read_bytes()[:2] == b"\x1f\x8b" else data)
 
 
 def _logs_export(subject: Subject) -> list[dict]:
     found = []
     for path in _log_files():
-        lines = [line for line in _decode(path.read_bytes()).splitlines() if subject.mentions(line)]
+        lines = [line for line in _read_log(path).splitlines() if subject.mentions(line)]
         if lines:
             found.append({"file": _relative(path), "lines": lines})
     return found
 
 
 def _logs_erase(subject: Subject) -> int:
-    """Lines naming the person are redacted in place (the rest of a log stays for operations)."""
+    """Lines naming the person are redacted in place, also in rotated (gzip) logs; the rest stays for operations."""
     changed = 0
     for path in _log_files():
-        text = _decode(path.read_bytes())
+        text = _read_log(path)
         if subject.mentions(text):
             lines = [subject.redact(line) if subject.mentions(line) else line for line in text.splitlines(True)]
-            path.write_text("".join(lines), encoding="utf-8")
+            _write_log(path, "".join(lines))
             changed += 1
     return changed
 

@@ -6,6 +6,7 @@ no file under the instance folder, no database file (nor its WAL) and no row hol
 With ``--postgres`` the database is searched by queries instead of by its files.
 """
 
+import gzip
 import io
 import json
 from pathlib import Path
@@ -135,6 +136,7 @@ def everywhere(app, client, auth):
     logs = Path(app.instance_path) / "logs"
     logs.mkdir(exist_ok=True)
     (logs / "planner.log").write_text(f"2026-12-03 ERROR mail to {EMAIL} failed\n2026-12-03 INFO started\n")
+    (logs / "planner.log.2.gz").write_bytes(gzip.compress(f"2026-12-01 WARNING {NAME} bounced\n".encode()))
     # The published version's cached download (made by an anonymous request).
     download = client.get("/strategy/published/2/export?format=md")
     assert download.status_code == 200 and NAME in download.get_data(as_text=True)
@@ -173,6 +175,8 @@ def test_erasure_leaves_the_person_nowhere(app, client, auth, everywhere, tmp_pa
     # No file of the installation holds her any more: instance folder, database and its WAL, job queue.
     assert _file_hits(tmp_path) == []
     assert (instance / "logs" / "planner.log").read_text().count("INFO started") == 1
+    rotated = gzip.decompress((instance / "logs" / "planner.log.2.gz").read_bytes())
+    assert rotated == b"2026-12-01 WARNING [erased] bounced\n"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
         assert database.is_file() and database.is_relative_to(tmp_path)
@@ -205,7 +209,9 @@ def test_the_export_walks_every_store(app, client, auth, everywhere):
     assert data["outbox"] and EMAIL in data["outbox"][0]["to"]
     assert len(data["uploads"]) >= 2
     assert data["job_queue"]["queued_tasks_naming_the_person"] == 1
-    assert data["log_files"][0]["lines"] == [f"2026-12-03 ERROR mail to {EMAIL} failed"]
+    assert {f["file"]: f["lines"] for f in data["log_files"]} == {
+        "logs/planner.log": [f"2026-12-03 ERROR mail to {EMAIL} failed"],
+        "logs/planner.log.2.gz": [f"2026-12-01 WARNING {NAME} bounced"]}
     assert any(e["action"] == "support" for e in data["audit_log"])
     assert "password_hash" not in json.dumps(data)
     assert [r["texts"]["text"] for r in data["free_text"]["findings"]] == [f"Ansprechpartnerin: {NAME}, Klinikum"]
