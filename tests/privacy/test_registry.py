@@ -35,7 +35,8 @@ def _file_hits(root: Path) -> list[str]:
     """Files under ``root`` whose bytes or whose readable text (mail, DOCX, PDF) holds the name or the address."""
     hits = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        raw = path.read_bytes().lower()
+        raw = path.read_bytes()
+        raw = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).lower()
         text = registry.file_text(path).lower()
         for needle in NEEDLES:
             if needle.lower() in raw or needle.decode().lower() in " ".join(text.split()):
