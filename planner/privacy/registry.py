@@ -448,7 +448,7 @@ def _relative(path: Path) -> str:
 ERASED_DOMAIN = "erased.invalid"
 ERASED_FIRST_NAME = "Gelöschte Person"
 # Columns of people that say nothing about the person and stay as they are.
-KEEP_PERSON_COLUMNS = {"id", "created_at", "updated_at", "is_fictional"}
+KEEP_PERSON_COLUMNS = {"id", "created_at", "updated_at", "is_fictional", "version"}  # version: optimistic locking
 
 
 def _people_export(subject: Subject) -> dict:
