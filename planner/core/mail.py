@@ -40,6 +40,7 @@ class OutgoingMail(db.Model):
     text; deleted as soon as the message is delivered."""
 
     __tablename__ = "outgoing_mails"
+    __erase_rows__ = True  # an erasure deletes the waiting mail, not only its address (the text names the person)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

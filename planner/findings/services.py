@@ -588,11 +588,12 @@ def toggle_support(user, measure: Measure) -> bool:
         raise DomainError(_l("This measure has been merged; support the measure it was merged into."))
     if person in measure.supporters:
         measure.supporters.remove(person)
-        audit.record("unsupport", measure, summary=person.full_name)
+        # The person by id only: a name in a summary would outlive an erasure (issue 18).
+        audit.record("unsupport", measure, changes={"person_id": [person.id, None]})
         supporting = False
     else:
         measure.supporters.append(person)
-        audit.record("support", measure, summary=person.full_name)
+        audit.record("support", measure, changes={"person_id": [None, person.id]})
         supporting = True
     db.session.flush()
     return supporting

@@ -398,7 +398,8 @@ def merge_people(actor, keep: Person, duplicate: Person) -> Person:
     if not keep.has_consent and duplicate.has_consent and keep.consent_withdrawn_at is None:
         record_consent(keep, duplicate.consent_text, duplicate.consent_at, staff=actor or True,
                        reason=f"taken over from the merged record #{duplicate.id}")
-    summary = f"{duplicate.full_name} <{duplicate.email}> merged into {keep.full_name} <{keep.email}>"
+    # By id only: the names and addresses stay in ``changes``, which an erasure of the kept person clears.
+    summary = f"person #{duplicate.id} merged into #{keep.id}"
     audit.record("merge", keep, changes={"merged_person_id": duplicate.id, "merged_email": duplicate.email,
                                          "moved": moved}, summary=summary)
     db.session.flush()

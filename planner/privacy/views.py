@@ -179,3 +179,23 @@ def audit():
     filters = {k: v for k, v in request.args.items() if k in ("entity", "entity_id", "actor", "date_from", "date_to")
                and v}
     return render_template("privacy/audit.html", page=page, form=form, filters=filters)
+
+
+@bp.route("/record")
+@access(Role.ADMIN)
+def record():
+    from planner.privacy.ropa import build_record
+
+    return render_template("privacy/record.html", record=build_record())
+
+
+@bp.route("/record.docx")
+@access(Role.ADMIN)
+def record_docx():
+    from planner.privacy.ropa import build_record, record_docx
+
+    response = Response(record_docx(build_record()),
+                        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    response.headers["Content-Disposition"] = 'attachment; filename="verarbeitungsverzeichnis.docx"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

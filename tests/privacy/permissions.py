@@ -28,4 +28,6 @@ RULES = {
     "privacy.person_export": Rule((), method="POST", params=_person),
     "privacy.erase": Rule((), params=_person),
     "privacy.audit": Rule(()),
+    "privacy.record": Rule(()),
+    "privacy.record_docx": Rule(()),
 }
