@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from planner.core import identity
 from planner.core.models import utcnow
 
 
@@ -18,11 +19,12 @@ def outbox_dir() -> Path:
 
 def build_message(to: str, subject: str, text: str, html: str | None = None, attachments=()) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = current_app.config["MAIL_SENDER"]
+    sender = identity.mail_sender()
+    msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=current_app.config["MAIL_SENDER"].split("@")[-1])
+    msg["Message-ID"] = make_msgid(domain=sender.split("@")[-1])
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")

@@ -13,6 +13,19 @@ PROCESS = {
     "milestone_years": [2025, 2030, 2035, 2040],
 }
 
+# The city's identity (the Essen of the demo; addresses and contacts are fictional).
+CITY = {
+    "name": "Essen",
+    "authority": "Stadt Essen – Smart City-Team (Demo)",
+    "address": "Porscheplatz 1\n45127 Essen",
+    "contact_email": "smart-city@example.org",
+    "mail_sender": "smart-city@example.org",
+    "feedback_email": "barrierefreiheit@example.org",
+    "enforcement_body": "Ombudsstelle für barrierefreie Informationstechnik des Landes Nordrhein-Westfalen",
+    "districts": [{"name": f"Stadtbezirk {n}", "quarters": []} for n in ("I", "II", "III", "IV", "V", "VI", "VII",
+                                                                            "VIII", "IX")],
+}
+
 # code, German name, English name, colour, German description, English description
 FIELDS = [
     ("UMW", "Smarte Umwelt", "Smart environment", "#2e7d32",

@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from planner.core import identity
 from planner.core.errors import DomainError
 from planner.core.mail import send_mail
 
@@ -29,7 +30,7 @@ def _send(person, subject, name: str, **context) -> None:
         base_url=current_app.config["BASE_URL"])
     with request_ctx, force_locale(MAIL_LOCALE):
         subject = subject()
-        context.update(person=person, city_name=current_app.config["CITY_NAME"])
+        context.update(person=person, city_name=identity.city_name())
         text = render_template(f"invitations/mail/{name}.txt", **context)
         html = render_template(f"invitations/mail/{name}.html", **context)
     try:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app
 from flask_babel import force_locale, format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from planner.accounts.models import User
+from planner.core import identity
 from planner.core.errors import DomainError, NotAllowed
 from planner.core.mail import send_mail
 from planner.core.models import normalise_email, utcnow
@@ -426,7 +426,7 @@ def cancel_workshop(workshop: Workshop, reason: str, actor) -> int:
                 "Reason: %(reason)s\n\nThe attached calendar file removes the date from your calendar.\n\n"
                 "Kind regards\nThe Smart City team of %(city)s",
                 name=participation.person.full_name, title=workshop.title, when=when, reason=reason,
-                city=current_app.config["CITY_NAME"],
+                city=identity.city_name(),
             )
             send_mail(participation.person.email, subject, text,
                       attachments=[("absage.ics", "text/calendar", ics)])
@@ -634,7 +634,7 @@ def _send_registration_mail(workshop: Workshop, participation: Participation) ->
             body,
             _("Place: %(place)s", place=place) if place else "",
             workshop_url(workshop),
-            _("Kind regards\nThe Smart City team of %(city)s", city=current_app.config["CITY_NAME"]),
+            _("Kind regards\nThe Smart City team of %(city)s", city=identity.city_name()),
         ]))
         send_mail(participation.person.email, subject, text, attachments=attachments)
 

@@ -27,7 +27,7 @@ def exporter(code: str):
 
 
 def filename(rollup, code: str) -> str:
-    """Handlungskonzept-Essen-2040-v3.docx; Kurzfassung and draft marked in the name."""
+    """Handlungskonzept-<Stadt>-2040-v3.docx; Kurzfassung and draft marked in the name."""
     city = "".join(ch if ch.isalnum() else "-" for ch in (rollup.process.city or "Stadt")).strip("-") or "Stadt"
     base = f"Handlungskonzept-{city}-{rollup.process.target_year}"
     if rollup.short:
