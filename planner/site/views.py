@@ -13,7 +13,10 @@ from planner.site.forms import FeedbackForm
 @bp.route("/")
 @access(PUBLIC)
 def index():
-    return render_template("site/index.html", dashboard=services.build_dashboard())
+    from planner.city.services import setup_pending
+
+    return render_template("site/index.html", dashboard=services.build_dashboard(),
+                           setup_pending=current_user.is_authenticated and setup_pending())
 
 
 @bp.route("/language", methods=["POST"])

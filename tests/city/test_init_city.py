@@ -155,16 +155,16 @@ def test_legal_pages_carry_the_city(app, runner, client, tmp_path):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"council": {}}, "Unknown key “council”"),
+    ({"council": {}}, "Unbekannter Schlüssel „council“"),
     ({"fields": [{"code": "MOV", "name_de": "A", "name_en": "A"}, {"code": "mov", "name_de": "B", "name_en": "B"}]},
-     "The code “MOV” is already in use"),
+     "Das Kürzel „MOV“ ist bereits vergeben"),
     ({"process": {"title": "X", "target_year": 2030, "milestone_years": [2028, 2035]}},
-     "must not be before the last milestone"),
-    ({"process": {"title": "X", "target_year": 2040, "milestone_years": [2035, 2030]}}, "must ascend"),
+     "darf nicht vor dem letzten Meilenstein (2035) liegen"),
+    ({"process": {"title": "X", "target_year": 2040, "milestone_years": [2035, 2030]}}, "müssen aufsteigen"),
     ({"fields": [{"code": "MOV", "name_de": "A", "name_en": "A", "colour": "blue"}]}, "#rrggbb"),
-    ({"fields": [{"code": "MOV", "name_de": "A", "name_en": "A", "shape": "round"}]}, "Unknown key “shape”"),
-    ({"sectors": ["church"]}, "Unknown sector “church”"),
-    ({"districts": [{"name": "Hafen"}, {"name": "hafen"}]}, "listed twice"),
+    ({"fields": [{"code": "MOV", "name_de": "A", "name_en": "A", "shape": "round"}]}, "Unbekannter Schlüssel „shape“"),
+    ({"sectors": ["church"]}, "Unbekannter Sektor „church“"),
+    ({"districts": [{"name": "Hafen"}, {"name": "hafen"}]}, "doppelt aufgeführt"),
 ])
 def test_a_bad_setup_file_saves_nothing(app, runner, tmp_path, change, message):
     result = runner.invoke(args=["init-city", str(city_file(tmp_path, **change))])
@@ -174,15 +174,15 @@ def test_a_bad_setup_file_saves_nothing(app, runner, tmp_path, change, message):
 
 
 @pytest.mark.parametrize("logo, message", [
-    (b"GIF89a not really", "must be a PNG or SVG"),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "not a readable PNG"),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * (50 * 1024 * 1024), "too large"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "script"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect onload="alert(1)"/></svg>', "script"),
+    (b"GIF89a not really", "muss ein PNG- oder SVG-Bild sein"),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "kein lesbares PNG-Bild"),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * (50 * 1024 * 1024), "zu groß"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "Skript"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect onload="alert(1)"/></svg>', "Skript"),
     (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
-     b'<image x:href="https://tracker.example/a.png"/></svg>', "refers to other files"),
+     b'<image x:href="https://tracker.example/a.png"/></svg>', "verweist auf andere Dateien"),
     (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "b">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
-     "not a valid SVG"),
+     "kein gültiges SVG-Bild"),
 ])
 def test_a_bad_logo_in_the_file_saves_nothing(app, runner, tmp_path, logo, message):
     path = city_file(tmp_path)
@@ -207,7 +207,7 @@ def test_a_code_already_in_the_database_is_refused(app, runner, tmp_path):
         factories.field(code="MOV")
         db.session.commit()
     result = runner.invoke(args=["init-city", str(city_file(tmp_path))])
-    assert result.exit_code != 0 and "The code “MOV” is already in use" in result.output
+    assert result.exit_code != 0 and "Das Kürzel „MOV“ ist bereits vergeben" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ActionField)) == 1
         assert CitySettings.get() is None
