@@ -186,6 +186,7 @@ def set_sectors(actor, codes: list[str]) -> CitySettings:
     settings.sectors = [s.value for s in Sector if s.value in codes]
     audit.record("update", settings, changes={"sectors": [None, settings.sectors]}, summary="sectors")
     db.session.flush()
+    identity.forget()
     return settings
 
 
@@ -327,7 +328,8 @@ def identity_snapshot() -> dict | None:
     try:
         row = db.session.execute(
             select(CitySettings.name, CitySettings.mail_sender, CitySettings.feedback_email,
-                   CitySettings.logo_mimetype, CitySettings.demo_loaded_at).where(CitySettings.id == 1)
+                   CitySettings.logo_mimetype, CitySettings.demo_loaded_at, CitySettings.sectors)
+            .where(CitySettings.id == 1)
         ).first()
     except SQLAlchemyError:  # a database without the table (before `flask db upgrade`)
         db.session.rollback()
@@ -335,4 +337,5 @@ def identity_snapshot() -> dict | None:
     if row is None:
         return None
     return {"name": row.name, "mail_sender": row.mail_sender, "feedback_email": row.feedback_email,
-            "logo_mimetype": row.logo_mimetype, "demo": row.demo_loaded_at is not None}
+            "logo_mimetype": row.logo_mimetype, "demo": row.demo_loaded_at is not None,
+            "sectors": list(row.sectors or [])}

@@ -49,3 +49,8 @@ def mail_sender() -> str:
 
 def feedback_email() -> str:
     return _value("feedback_email", "FEEDBACK_EMAIL")
+
+
+def sectors() -> list[str]:
+    """Codes of the sectors the city uses (planner.people.models.Sector); empty: all of them."""
+    return list(settings().get("sectors") or [])

@@ -245,3 +245,11 @@ def test_remove_demo_command_keeps_the_named_admin(app, runner):
     with app.app_context():
         assert db.session.scalars(select(User.email)).all() == ["admin@example.org"]
         assert _count(ActionField) == 0 and StrategyProcess.current() is None and CitySettings.get() is None
+
+
+def test_the_organisation_form_offers_the_sectors_the_city_uses(app, client, auth):
+    auth.login("admin")
+    assert "Politik" in text_of(client.get("/people/organisations/new"))
+    client.post("/city/setup/sectors", data={"sectors": ["administration", "science"]})
+    page = text_of(client.get("/people/organisations/new"))
+    assert "Verwaltung" in page and "Wissenschaft" in page and "Politik" not in page
