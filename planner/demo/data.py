@@ -26,6 +26,16 @@ CITY = {
                                                                             "VIII", "IX")],
 }
 
+# Texts of the other packages' demo modules that name the demo city.
+TEXTS = {
+    "impulse": "Impuls: Smart City Essen – wo wir stehen",
+    "dialogue_title": "Bürgerdialog Smart City Essen",
+    "dialogue_location": "Rathaus Essen, Ratssaal, Porscheplatz 1, 45127 Essen",
+    "briefing_location": "Rathaus Essen, Sitzungssaal 2",
+    "survey_title": "Online-Bürgerbefragung Smart City Essen",
+    "foreword_greeting": "Liebe Essenerinnen und Essener,\n\nmit CONNECTED.ESSEN machen wir unsere Stadt",
+}
+
 # code, German name, English name, colour, German description, English description
 FIELDS = [
     ("UMW", "Smarte Umwelt", "Smart environment", "#2e7d32",

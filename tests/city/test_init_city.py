@@ -211,3 +211,19 @@ def test_a_code_already_in_the_database_is_refused(app, runner, tmp_path):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ActionField)) == 1
         assert CitySettings.get() is None
+
+
+def test_no_code_or_template_names_the_demo_city():
+    """The demo's city is named in planner/demo only: every other module and template is any city's."""
+    import re
+
+    word = re.compile(r"\bEssen\b|ESSEN")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in (ROOT / "planner", ROOT / "templates")
+        for path in folder.rglob("*")
+        if path.is_file() and path.suffix in {".py", ".html", ".md", ".txt", ".po", ".js", ".css"}
+        and "demo" not in path.relative_to(ROOT).parts[:2]
+        and word.search(path.read_text(encoding="utf-8", errors="ignore"))
+    ]
+    assert not offenders, offenders
