@@ -219,10 +219,21 @@ def set_paper_template(actor, data: bytes, filename: str) -> CitySettings:
     settings = CitySettings.get_or_create()
     settings.paper_template = data
     settings.paper_template_name = (filename or "template.docx").rsplit("/", 1)[-1][:200]
+    _drop_cached_exports()
     audit.record("update", settings, changes={"paper_template": [None, settings.paper_template_name]},
                  summary="paper template")
     db.session.flush()
     return settings
+
+
+def _drop_cached_exports() -> None:
+    """Published papers are cached as files (planner.strategy.versions); a new template makes them stale."""
+    import shutil
+    from pathlib import Path
+
+    from flask import current_app
+
+    shutil.rmtree(Path(current_app.instance_path) / "published-exports", ignore_errors=True)
 
 
 def paper_template() -> bytes | None:

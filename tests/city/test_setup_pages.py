@@ -253,3 +253,29 @@ def test_the_organisation_form_offers_the_sectors_the_city_uses(app, client, aut
     client.post("/city/setup/sectors", data={"sectors": ["administration", "science"]})
     page = text_of(client.get("/people/organisations/new"))
     assert "Verwaltung" in page and "Wissenschaft" in page and "Politik" not in page
+
+
+def test_the_paper_is_written_into_the_city_template(app, client, auth, runner, tmp_path):
+    from docx import Document
+
+    from tests import factories
+
+    with app.app_context():
+        factories.process(city_name="Lindhaven", title="Lindhaven 2035")
+        factories.field(code="MOV", name_de="Mobilität und Verkehr", name_en="Mobility")
+        db.session.commit()
+    template = Document()
+    template.sections[0].header.paragraphs[0].text = "Kopfzeile der Stadt Lindhaven"
+    template.add_paragraph("Platzhalter aus der Vorlage")
+    buffer = io.BytesIO()
+    template.save(buffer)
+    auth.login("admin")
+    response = client.post("/city/setup/template", data={"template": (io.BytesIO(buffer.getvalue()), "cd.docx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    out = tmp_path / "paper.docx"
+    assert runner.invoke(args=["export-paper", "--format", "docx", "--output", str(out)]).exit_code == 0
+    paper = Document(str(out))
+    text = "\n".join(p.text for p in paper.paragraphs)
+    assert "Mobilität und Verkehr" in text and "Platzhalter aus der Vorlage" not in text
+    assert paper.sections[0].header.paragraphs[0].text == "Kopfzeile der Stadt Lindhaven"
