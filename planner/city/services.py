@@ -167,6 +167,12 @@ def set_districts(actor, districts: list) -> CitySettings:
     return settings
 
 
+def district_names() -> list[str]:
+    """The city's districts in its order (survey breakdowns list them so), [] when none are set."""
+    settings = CitySettings.get()
+    return [d["name"] for d in (settings.districts or [])] if settings else []
+
+
 def sector_problems(codes) -> list[tuple[str, object]]:
     valid = {s.value for s in Sector}
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):

@@ -279,3 +279,24 @@ def test_the_paper_is_written_into_the_city_template(app, client, auth, runner, 
     text = "\n".join(p.text for p in paper.paragraphs)
     assert "Mobilität und Verkehr" in text and "Platzhalter aus der Vorlage" not in text
     assert paper.sections[0].header.paragraphs[0].text == "Kopfzeile der Stadt Lindhaven"
+
+
+def test_survey_breakdowns_follow_the_city_districts(app, client, auth):
+    import re
+
+    from tests.surveys import factories as sf
+
+    with app.app_context():
+        survey_id = sf.survey().id
+        db.session.commit()
+    auth.login("admin")
+    url = f"/surveys/{survey_id}/breakdown?by=q1&question=q4"
+
+    def order():
+        return re.findall(r"Stadtbezirk II?\b", text_of(client.get(url)))
+
+    first = order()
+    assert first.index("Stadtbezirk I") < first.index("Stadtbezirk II")
+    client.post("/city/setup/districts", data={"districts": "Stadtbezirk II: Hafen\nStadtbezirk I: Altstadt"})
+    second = order()
+    assert second.index("Stadtbezirk II") < second.index("Stadtbezirk I")
