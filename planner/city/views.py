@@ -275,6 +275,8 @@ def remove_demo():
         lambda: demo_removal.remove_demo(current_user), form=form,
         success=_("The demo data has been removed. Set up your city now."),
     ):
+        flash(_("Your own account was kept as it is. If it is a demo account, change its name, e-mail address "
+                "and password now."), "warning")
         return redirect(url_for("city.setup_start"))
     return render_template("city/remove_demo.html", form=form, loaded=loaded,
                            counts=demo_removal.demo_counts() if loaded else {})

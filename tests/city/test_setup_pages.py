@@ -223,7 +223,8 @@ def test_remove_demo_leaves_nothing_but_the_admin(app, client, auth, runner, out
     assert len(demo_names) > 1
     home = text_of(client.get("/"))
     assert "Essen" not in home and "CONNECTED" not in home and "Demodaten sind fiktiv" not in home, home
-    # The admin is still signed in and is led to the setup.
+    # The admin is still signed in, was told to check their own account, and is led to the setup.
+    assert "Wenn es ein Demokonto ist" in home
     assert client.get("/city/setup/city").status_code == 200
     # A second removal has nothing to remove.
     assert "keine Demodaten" in text_of(client.get("/city/remove-demo"))
