@@ -19,6 +19,7 @@ BLUEPRINT_PACKAGES = (
     "jobs",
     "fields",
     "people",
+    "city",
     "workshops",
     "invitations",
     "findings",

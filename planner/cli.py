@@ -57,7 +57,7 @@ def create_user_command(email: str, role: str, name: str, password: str) -> None
 
 @click.command("seed-demo")
 def seed_demo_command() -> None:
-    """Load the Essen demo into an empty database (does nothing when data is there)."""
+    """Load the demo into an empty database (does nothing when data is there)."""
     from planner.demo import seed_demo
 
     ctx = seed_demo()

@@ -8,7 +8,9 @@ class DefaultConfig:
     DATABASE_URL: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
-    CITY_NAME = "Essen"
+    # Only a fallback: the city's name, mail sender and feedback contact are set by its administrator
+    # (City settings, stored in the database). The config keeps what belongs to the operator.
+    CITY_NAME = ""
     DEFAULT_LOCALE = "de"
     LANGUAGES = ("de", "en")
     TIMEZONE = "Europe/Berlin"

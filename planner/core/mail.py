@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, LargeBinary, String, Text, delete, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from planner.core import identity
 from planner.core.models import UTCDateTime, utcnow
 from planner.extensions import db
 
@@ -70,11 +71,12 @@ def header_value(value) -> str:
 
 def build_message(to: str, subject: str, text: str, html: str | None = None, attachments=()) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = header_value(current_app.config["MAIL_SENDER"])
+    sender = header_value(identity.mail_sender())
+    msg["From"] = sender
     msg["To"] = header_value(to)
     msg["Subject"] = header_value(subject)
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=header_value(current_app.config["MAIL_SENDER"]).split("@")[-1])
+    msg["Message-ID"] = make_msgid(domain=sender.split("@")[-1])
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")

@@ -15,16 +15,18 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}}
 
 
-def render_markdown(text: str | None) -> Markup:
+def render_markdown(text: str | None, top: int = 3) -> Markup:
+    """``top``: the highest heading level in the result (3 for user text inside a page; 2 for a page whose
+    whole body is the text, such as the legal pages under their h1)."""
     if not text:
         return Markup("")
     html = _md.render(text)
-    # Headings in user text start at h3 so they never compete with the page's own outline.
-    for level in (2, 1):
-        html = html.replace(f"<h{level}>", "<h3>").replace(f"</h{level}>", "</h3>")
+    # Headings in user text start at h3 (or ``top``) so they never compete with the page's own outline.
+    for level in range(top - 1, 0, -1):
+        html = html.replace(f"<h{level}>", f"<h{top}>").replace(f"</h{level}>", f"</h{top}>")
     clean = nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
+        tags=ALLOWED_TAGS | {f"h{top}"},
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",

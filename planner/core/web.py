@@ -11,6 +11,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from planner.core import identity
 from planner.core.nav import nav_for, object_actions
 from planner.core.permissions import Role, enforce_access, has_role
 from planner.core.security import set_security_headers
@@ -107,14 +108,16 @@ def init_app(app):
     @app.context_processor
     def layout_context():
         if not has_request_context():  # e-mails and exports rendered by jobs or the CLI
-            return {"city_name": app.config["CITY_NAME"], "nav_items": [], "nav_active": None,
+            return {"city_name": identity.city_name(), "nav_items": [], "nav_active": None,
                     "current_locale": str(get_locale() or app.config["DEFAULT_LOCALE"]),
                     "languages": app.config["LANGUAGES"]}
         items = nav_for(current_user)
         return {
             "nav_items": items,
             "nav_active": _active_nav_endpoint(items),
-            "city_name": app.config["CITY_NAME"],
+            "city_name": identity.city_name(),
+            "city_has_logo": bool(identity.settings().get("logo_mimetype")),
+            "city_is_demo": bool(identity.settings().get("demo")),
             "current_locale": str(get_locale() or app.config["DEFAULT_LOCALE"]),
             "languages": app.config["LANGUAGES"],
         }

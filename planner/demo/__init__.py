@@ -40,6 +40,18 @@ class DemoContext:
     rng: random.Random = field(default_factory=lambda: random.Random(2040))
 
 
+def _seed_city() -> None:
+    from planner.city.models import CitySettings
+    from planner.core import identity
+    from planner.core.models import utcnow
+
+    settings = CitySettings.get_or_create()
+    for key, value in data.CITY.items():
+        setattr(settings, key, value)
+    settings.setup_finished_at = settings.demo_loaded_at = utcnow()
+    identity.forget()
+
+
 def is_seeded() -> bool:
     return StrategyProcess.current() is not None
 
@@ -52,6 +64,7 @@ def seed_demo() -> DemoContext | None:
     consent_at = local_datetime(date(2022, 2, 15), time(10, 0))
     process = StrategyProcess(**data.PROCESS)
     db.session.add(process)
+    _seed_city()
 
     fields = {}
     for position, (code, name_de, name_en, colour, desc_de, desc_en) in enumerate(data.FIELDS, start=1):

@@ -13,6 +13,29 @@ PROCESS = {
     "milestone_years": [2025, 2030, 2035, 2040],
 }
 
+# The city's identity (the Essen of the demo; addresses and contacts are fictional).
+CITY = {
+    "name": "Essen",
+    "authority": "Stadt Essen – Smart City-Team (Demo)",
+    "address": "Porscheplatz 1\n45127 Essen",
+    "contact_email": "smart-city@example.org",
+    "mail_sender": "smart-city@example.org",
+    "feedback_email": "barrierefreiheit@example.org",
+    "enforcement_body": "Ombudsstelle für barrierefreie Informationstechnik des Landes Nordrhein-Westfalen",
+    "districts": [{"name": f"Stadtbezirk {n}", "quarters": []} for n in ("I", "II", "III", "IV", "V", "VI", "VII",
+                                                                            "VIII", "IX")],
+}
+
+# Texts of the other packages' demo modules that name the demo city.
+TEXTS = {
+    "impulse": "Impuls: Smart City Essen – wo wir stehen",
+    "dialogue_title": "Bürgerdialog Smart City Essen",
+    "dialogue_location": "Rathaus Essen, Ratssaal, Porscheplatz 1, 45127 Essen",
+    "briefing_location": "Rathaus Essen, Sitzungssaal 2",
+    "survey_title": "Online-Bürgerbefragung Smart City Essen",
+    "foreword_greeting": "Liebe Essenerinnen und Essener,\n\nmit CONNECTED.ESSEN machen wir unsere Stadt",
+}
+
 # code, German name, English name, colour, German description, English description
 FIELDS = [
     ("UMW", "Smarte Umwelt", "Smart environment", "#2e7d32",

@@ -23,7 +23,7 @@ class StrategyProcess(TimestampMixin, db.Model):
 
 
 class ActionField(TimestampMixin, db.Model):
-    """Handlungsfeld: one of the city's fixed fields of action (Essen has seven)."""
+    """Handlungsfeld: one of the city's fixed fields of action (a city has a handful, e.g. seven)."""
 
     __tablename__ = "action_fields"
 

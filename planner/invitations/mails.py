@@ -7,6 +7,7 @@ from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from planner.core import identity
 from planner.core.mail import send_mail
 
 MAIL_LOCALE = "de"
@@ -27,7 +28,7 @@ def _send(person, subject, name: str, **context) -> EmailMessage:
         base_url=current_app.config["BASE_URL"])
     with request_ctx, force_locale(MAIL_LOCALE):
         subject = subject()
-        context.update(person=person, city_name=current_app.config["CITY_NAME"])
+        context.update(person=person, city_name=identity.city_name())
         text = render_template(f"invitations/mail/{name}.txt", **context)
         html = render_template(f"invitations/mail/{name}.html", **context)
     # Queued in the caller's transaction; it leaves after the commit (planner.core.mail). A failed delivery is

@@ -338,8 +338,9 @@ def recover_stale_jobs(now: datetime | None = None) -> list[int]:
     that says so, and removes its partial files (``*.part``). Returns the ids of the jobs it marked.
 
     Called by the worker when it starts and every JOB_WATCHDOG_SECONDS while it runs (and by Huey's periodic
-    task once a minute). Jobs this process runs itself are skipped. Each job is updated with a guarded UPDATE, so two workers checking at once (or a
-    job that finishes at that moment) never fail a job twice or fail one that just finished."""
+    task once a minute). Jobs this process runs itself are skipped. Each job is updated with a guarded UPDATE, so
+    two workers checking at once (or a job that finishes at that moment) never fail a job twice or fail one that
+    just finished."""
     from flask_babel import gettext
 
     now = now or utcnow()

@@ -4,6 +4,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, HiddenField, SearchField, SelectField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from planner.core import identity
 from planner.core.forms import MultiCheckboxField, SingleLineField
 from planner.people.models import Sector
 from planner.people.services import CONSENT_TEXT
@@ -64,7 +65,11 @@ class OrganisationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sector.choices = [("", _l("Please choose"))] + [(s.value, s.label) for s in Sector]
+        # Only the sectors the city uses (City settings), and an organisation's own sector in any case.
+        used = set(identity.sectors())
+        self.sector.choices = [("", _l("Please choose"))] + [
+            (s.value, s.label) for s in Sector if not used or s.value in used or s.value == self.sector.data
+        ]
 
 
 class ImportUploadForm(FlaskForm):

@@ -11,11 +11,11 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from planner.core import identity
 from planner.core.models import utcnow
 from planner.privacy import registry
 
@@ -84,10 +84,14 @@ def build_record() -> Record:
     )
     retention = tuple((str(label), _("%(days)s days", days=registry.retention_days(key)))
                       for key, label in RETENTION_LABELS.items())
-    city = current_app.config.get("CITY_NAME", "")
+    city = identity.settings()
+    controller = "\n".join(part for part in (city.get("authority") or identity.city_name(), city.get("address"),
+                                              city.get("contact_email")) if part)
     general = (
-        (_("Controller"), _("City of %(city)s (name, address and contact of the controller)", city=city)),
-        (_("Data-protection officer"), _("(name and contact of the data-protection officer)")),
+        (_("Controller"), controller or _("City of %(city)s (name, address and contact of the controller)",
+                                         city=identity.city_name())),
+        (_("Data-protection officer"), city.get("data_protection_officer")
+         or _("(name and contact of the data-protection officer)")),
         (_("Name of the processing"), _("Smart City strategy process: workshops, findings, citizen survey, "
                                         "concept paper")),
         (_("Legal basis"), _("Consent (Art. 6(1)(a) GDPR) of experts and citizens; the city's public task "

@@ -105,8 +105,7 @@ def build_dashboard() -> Dashboard:
 
 
 def record_accessibility_feedback(message: str, contact_email: str = "", page: str = ""):
-    from flask import current_app
-
+    from planner.core import identity
     from planner.core.mail import send_mail
     from planner.site.models import AccessibilityFeedback
 
@@ -114,7 +113,7 @@ def record_accessibility_feedback(message: str, contact_email: str = "", page: s
     db.session.add(feedback)
     db.session.flush()
     send_mail(
-        current_app.config["FEEDBACK_EMAIL"],
+        identity.feedback_email(),
         f"Barriere gemeldet / Accessibility feedback #{feedback.id}",
         f"{feedback.message}\n\nSeite / page: {feedback.page or '-'}\n"
         f"Kontakt / contact: {feedback.contact_email or '-'}",

@@ -13,7 +13,10 @@ from planner.site.forms import FeedbackForm
 @bp.route("/")
 @access(PUBLIC)
 def index():
-    return render_template("site/index.html", dashboard=services.build_dashboard())
+    from planner.city.services import setup_pending
+
+    return render_template("site/index.html", dashboard=services.build_dashboard(),
+                           setup_pending=current_user.is_authenticated and setup_pending())
 
 
 @bp.route("/language", methods=["POST"])
@@ -29,10 +32,21 @@ def set_language():
     return redirect(target if is_safe_redirect(target) else url_for("site.index"))
 
 
+def _legal(kind: str):
+    """The city's text of a legal page in the UI's language (Markdown, sanitised), under its h1."""
+    from flask_babel import get_locale
+
+    from planner.city.services import legal_text
+    from planner.core.text import render_markdown
+
+    locale = "en" if str(get_locale()).startswith("en") else "de"
+    return render_markdown(legal_text(kind, locale), top=2)
+
+
 @bp.route("/privacy")
 @access(PUBLIC)
 def privacy():
-    return render_template("site/privacy.html")
+    return render_template("site/privacy.html", body=_legal("privacy"))
 
 
 @bp.route("/accessibility", methods=["GET", "POST"])
@@ -46,13 +60,13 @@ def accessibility():
         db.session.commit()
         flash(_("Thank you. Your feedback has been sent to the Smart City team."), "success")
         return redirect(url_for("site.accessibility"))
-    return render_template("site/accessibility.html", form=form)
+    return render_template("site/accessibility.html", form=form, body=_legal("accessibility"))
 
 
 @bp.route("/easy-language")
 @access(PUBLIC)
 def easy_language():
-    return render_template("site/easy_language.html")
+    return render_template("site/easy_language.html", body=_legal("easy_language"))
 
 
 @bp.route("/healthz")

@@ -3,14 +3,14 @@
 from datetime import date
 
 from planner.core.permissions import Role
+from planner.demo.data import TEXTS
 from planner.extensions import db
 from planner.strategy import review, versions
 from planner.strategy.models import PaperSection
 
 SECTIONS = (
     ("foreword", "Vorwort des Oberbürgermeisters", (
-        "Liebe Essenerinnen und Essener,\n\n"
-        "mit CONNECTED.ESSEN machen wir unsere Stadt Schritt für Schritt zu einer Smart City, die den "
+        f"{TEXTS['foreword_greeting']} Schritt für Schritt zu einer Smart City, die den "
         "Menschen dient. Mehr als hundert Fachleute aus Verwaltung, Wirtschaft und Wissenschaft haben in "
         "vier Workshops den Status quo erhoben und Handlungsbedarfe benannt; über zweitausend Bürgerinnen und "
         "Bürger haben sich an der Online-Befragung beteiligt. Dieses Handlungskonzept bündelt ihre Ideen zu "

@@ -415,10 +415,10 @@ def _int_or_none(value) -> int | None:
 
 def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int | None = None) -> Rollup:
     """Reads the database once (a fixed number of queries, whatever the size) into a ``Rollup``."""
-    from flask import current_app
     from sqlalchemy import func, select
     from sqlalchemy.orm import aliased, selectinload
 
+    from planner.core import identity
     from planner.extensions import db
     from planner.fields.models import ActionField, StrategyProcess
     from planner.findings.models import Finding, FindingKind, Measure, MeasureStatus
@@ -434,7 +434,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     process_row = StrategyProcess.current()
     if process_row is not None:
         process = ProcessInfo(
-            city=process_row.city_name,
+            city=identity.settings().get("name") or process_row.city_name,
             title=process_row.title,
             vision=process_row.vision or "",
             target_year=process_row.target_year,
@@ -442,7 +442,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
         )
     else:
         process = ProcessInfo(
-            city=current_app.config.get("CITY_NAME", ""), title="", vision="", target_year=2040,
+            city=identity.city_name(), title="", vision="", target_year=2040,
             milestone_years=(2025, 2030, 2035, 2040),
         )
 

@@ -1,4 +1,4 @@
-"""Demo: an anonymous survey modelled on Essen's online survey (30 June – 31 July 2022), generated as a CSV
+"""Demo: an anonymous survey modelled on the demo city's online survey (30 June – 31 July 2022), generated as a CSV
 and imported through the real importer and mapping, plus expert ratings and a frozen prioritisation run.
 
 All answers are generated (deterministic, seeded); no personal data. The published headline results are
@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from planner.demo.data import TEXTS
 from planner.extensions import db
 
 RESPONSES = 2050
@@ -166,7 +167,7 @@ def seed(ctx) -> None:
         path.write_bytes(data)
         services.import_file(
             user, path, path.name, demo_mapping(),
-            services.UploadMeta("Online-Bürgerbefragung Smart City Essen", "1. Welle 2022",
+            services.UploadMeta(TEXTS["survey_title"], "1. Welle 2022",
                                 date(2022, 6, 30), date(2022, 7, 31)),
         )
     services.save_mapping(user, "Bürgerbefragung Smart City (LimeSurvey)", demo_mapping())

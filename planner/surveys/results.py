@@ -270,13 +270,18 @@ class BreakdownGroup:
     result: QuestionResult
 
 
-def breakdown(question: SurveyQuestion, by: SurveyQuestion) -> list[BreakdownGroup]:
+def breakdown(question: SurveyQuestion, by: SurveyQuestion, order: list[str] | None = None) -> list[BreakdownGroup]:
     """The question's result per group of a demographic (or single-choice) question: two queries whatever the
-    number of groups (the group sizes, then the question's aggregates GROUP BY the group)."""
+    number of groups (the group sizes, then the question's aggregates GROUP BY the group).
+
+    ``order``: group labels to put first in this order (the city's districts), the others after them."""
     group = _answer(by.key).as_string()
     survey = SurveyResponse.survey_id == question.survey_id
     counts = dict(db.session.execute(select(group, func.count()).where(survey).group_by(group)).all())
     labels = [o for o in by.options if o in counts] + sorted(o for o in counts if o is not None and o not in by.options)
+    if order:
+        rank = {name.casefold(): i for i, name in enumerate(order)}
+        labels.sort(key=lambda label: rank.get(str(label).casefold(), len(rank)))  # stable: the rest keep theirs
     columns, value = _aggregates(question)
     per_group: dict = {}
     if columns and value is not None:

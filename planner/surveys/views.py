@@ -250,7 +250,10 @@ def breakdown_view(survey_id: int):
         by = demographics[0]
     if question is None:
         question = next((q for q in choosable if q is not by), None)
-    groups = breakdown(question, by) if (question is not None and by is not None and question is not by) else []
+    from planner.city.services import district_names
+
+    groups = (breakdown(question, by, order=district_names())
+              if (question is not None and by is not None and question is not by) else [])
     return render_template("surveys/breakdown.html", survey=survey, groups=groups, question=question, by=by,
                            demographics=demographics, choosable=choosable)
 

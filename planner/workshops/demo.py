@@ -4,6 +4,7 @@ from datetime import date, time
 
 from planner.core.permissions import Role
 from planner.core.timeutil import local_datetime
+from planner.demo.data import TEXTS
 from planner.extensions import db
 from planner.workshops.models import (
     AgendaBlock,
@@ -21,7 +22,7 @@ from planner.workshops.models import (
 # title, kind, minutes: 9:00 to 16:30.
 FULL_DAY = [
     ("Begrüßung und Ziele des Tages", AgendaBlockKind.WELCOME, 15),
-    ("Impuls: Smart City Essen – wo wir stehen", AgendaBlockKind.INPUT, 30),
+    (TEXTS["impulse"], AgendaBlockKind.INPUT, 30),
     ("Status quo: Stärken, Schwächen, Chancen, Risiken", AgendaBlockKind.STATUS_QUO, 90),
     ("Kaffeepause", AgendaBlockKind.BREAK, 15),
     ("Handlungsbedarfe definieren", AgendaBlockKind.NEEDS, 90),
@@ -80,14 +81,14 @@ def seed(ctx) -> None:
     dialogue = Workshop(
         series=series,
         kind=WorkshopKind.CITIZEN_DIALOGUE,
-        title="Bürgerdialog Smart City Essen",
+        title=TEXTS["dialogue_title"],
         audience="Bürgerinnen und Bürger aller Stadtbezirke",
         description="Offener Bürgerdialog im Rathaus: Die Ergebnisse der Bürgerbefragung vorstellen und an "
         "Thementischen Handlungsbedarfe und Ideen für Maßnahmen sammeln. Anmeldung ohne Konto per E-Mail.",
         format=WorkshopFormat.IN_PERSON,
         starts_at=local_datetime(dialogue_day, time(17, 0)),
         ends_at=local_datetime(dialogue_day, time(19, 45)),
-        location="Rathaus Essen, Ratssaal, Porscheplatz 1, 45127 Essen",
+        location=TEXTS["dialogue_location"],
         capacity=80,
         status=WorkshopStatus.HELD,
         sequence=1,
@@ -108,7 +109,7 @@ def seed(ctx) -> None:
         format=WorkshopFormat.IN_PERSON,
         starts_at=local_datetime(briefing_day, time(15, 0)),
         ends_at=local_datetime(briefing_day, time(16, 30)),
-        location="Rathaus Essen, Sitzungssaal 2",
+        location=TEXTS["briefing_location"],
         status=WorkshopStatus.HELD,
         sequence=1,
     )

@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from planner.accounts.models import User
+from planner.core import identity
 from planner.core.errors import DomainError, NotAllowed
 from planner.core.mail import send_mail
 from planner.core.models import normalise_email, utcnow
@@ -430,7 +431,7 @@ def cancel_workshop(workshop: Workshop, reason: str, actor) -> int:
                 "Reason: %(reason)s\n\nThe attached calendar file removes the date from your calendar.\n\n"
                 "Kind regards\nThe Smart City team of %(city)s",
                 name=participation.person.full_name, title=workshop.title, when=when, reason=reason,
-                city=current_app.config["CITY_NAME"],
+                city=identity.city_name(),
             )
             send_mail(participation.person.email, subject, text,
                       attachments=[("absage.ics", "text/calendar", ics)])
@@ -636,7 +637,7 @@ def request_registration(workshop: Workshop, first_name: str, last_name: str, em
 
     with force_locale(locale):
         when = format_datetime(workshop.starts_at, "full")
-        city = current_app.config["CITY_NAME"]
+        city = identity.city_name()
         if person is not None and person.consent_withdrawn_at is not None:
             subject = _("Your registration: %(title)s", title=workshop.title)
             body = [
@@ -746,7 +747,7 @@ def _send_registration_mail(workshop: Workshop, participation: Participation) ->
             body,
             _("Place: %(place)s", place=place) if place else "",
             workshop_url(workshop),
-            _("Kind regards\nThe Smart City team of %(city)s", city=current_app.config["CITY_NAME"]),
+            _("Kind regards\nThe Smart City team of %(city)s", city=identity.city_name()),
         ]))
         send_mail(participation.person.email, subject, text, attachments=attachments)
 

@@ -176,4 +176,7 @@ def test_templates_render_outside_a_request_for_mails_and_jobs(ctx):
     from flask import render_template_string
 
     # e-mail templates use the shared context (city name, language) without a request
-    assert render_template_string("{{ city_name }} {{ current_locale }} {{ nav_items|length }}") == "Essen de 0"
+    from planner.city.services import update_city
+
+    update_city(None, name="Lindhaven")
+    assert render_template_string("{{ city_name }} {{ current_locale }} {{ nav_items|length }}") == "Lindhaven de 0"

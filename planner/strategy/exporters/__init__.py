@@ -1,5 +1,6 @@
 """Exporters: each ``export(rollup, output)`` writes one format and reads nothing but the roll-up."""
 
+import functools
 import importlib
 from dataclasses import dataclass
 
@@ -22,12 +23,21 @@ FORMATS = {
 
 
 def exporter(code: str):
-    """The export function of a format code (docx, pdf, html, md, json); KeyError when unknown."""
-    return importlib.import_module(f"planner.strategy.exporters.{FORMATS[code].module}").export
+    """The export function of a format code (docx, pdf, html, md, json); KeyError when unknown.
+
+    DOCX is written into the city's Word template when it uploaded one (City settings)."""
+    export = importlib.import_module(f"planner.strategy.exporters.{FORMATS[code].module}").export
+    if code == "docx":
+        from planner.city.services import paper_template
+
+        template = paper_template()
+        if template:
+            return functools.partial(export, template=template)
+    return export
 
 
 def filename(rollup, code: str) -> str:
-    """Handlungskonzept-Essen-2040-v3.docx; Kurzfassung and draft marked in the name."""
+    """Handlungskonzept-<Stadt>-2040-v3.docx; Kurzfassung and draft marked in the name."""
     city = "".join(ch if ch.isalnum() else "-" for ch in (rollup.process.city or "Stadt")).strip("-") or "Stadt"
     base = f"Handlungskonzept-{city}-{rollup.process.target_year}"
     if rollup.short:

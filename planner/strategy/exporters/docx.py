@@ -86,10 +86,11 @@ class _Writer:
     body and the style list on every paragraph and cell, which is quadratic for a paper of thousands of
     paragraphs and tables. Pictures and section properties still go through python-docx."""
 
-    def __init__(self, rollup: Rollup):
+    def __init__(self, rollup: Rollup, template: bytes | None = None):
         self.r = rollup
         self.p = PaperHelpers(rollup)
-        self.doc = Document()
+        self.doc = _document(template)
+        self._templated = bool(template)  # the city's template keeps its own font, header and footer
         self._parts: list[str] = []
         self._body = self.doc.element.body
         self._sect_pr = self._body.find(qn("w:sectPr"))
@@ -195,15 +196,18 @@ class _Writer:
         props.keywords = "Smart City; Handlungskonzept"
         _set_language(doc, LANGUAGE.get(r.locale, r.locale))
         _update_fields_on_open(doc)
-        doc.styles["Normal"].font.size = Pt(10.5)
+        if not self._templated:
+            doc.styles["Normal"].font.size = Pt(10.5)
 
         section = doc.sections[0]
         section.different_first_page_header_footer = True
         footer = section.footer.paragraphs[0]
-        footer.add_run(f"{title} – " + _("Page") + " ")
-        _field(footer, "PAGE", "1")
+        if not (self._templated and footer.text.strip()):
+            footer.add_run(f"{title} – " + _("Page") + " ")
+            _field(footer, "PAGE", "1")
         header = section.header.paragraphs[0]
-        header.add_run(f"{r.process.city} · {title}")
+        if not (self._templated and header.text.strip()):
+            header.add_run(f"{r.process.city} · {title}")
 
         # cover
         self.para(r.process.city, bold=True)
@@ -403,7 +407,36 @@ class _Writer:
             self.bullets(f"{n.number} {n.text} – {p.source(n.source)}" for n in s.needs)
 
 
-def export(rollup: Rollup, output: BinaryIO) -> None:
+_STYLES = ("Heading 1", "Heading 2", "Heading 3", "List Bullet", "Caption", "Title", "Subtitle", "Table Grid")
+
+
+def _document(template: bytes | None):
+    """A new document: python-docx's default, or the city's Word template with its body emptied (its styles,
+    page layout, headers and footers kept). Styles the paper needs that the template lacks come from the
+    default document."""
+    if not template:
+        return Document()
+    import copy
+    import io
+
+    from docx.oxml import OxmlElement
+
+    document = Document(io.BytesIO(template))
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    if body.find(qn("w:sectPr")) is None:
+        body.append(OxmlElement("w:sectPr"))
+    names = {style.name for style in document.styles}
+    default = Document().styles
+    for name in _STYLES:
+        if name not in names:
+            document.styles.element.append(copy.deepcopy(default[name].element))
+    return document
+
+
+def export(rollup: Rollup, output: BinaryIO, template: bytes | None = None) -> None:
     with force_locale(rollup.locale):
-        document = _Writer(rollup).write()
+        document = _Writer(rollup, template).write()
     document.save(output)
