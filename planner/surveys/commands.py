@@ -27,8 +27,11 @@ from planner.extensions import db
 @click.option("--starts-on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 @click.option("--ends-on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 @click.option("--user", "email", default=None, help="E-mail of the account recorded as importer.")
+@click.option("--allow-duplicates", is_flag=True, default=False,
+              help="Import even when these responses are already stored in another survey.")
 @with_appcontext
-def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on, ends_on, email) -> None:
+def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on, ends_on, email,
+                          allow_duplicates) -> None:
     """Import a survey export (CSV or XLSX) with a mapping: all rows or none."""
     from planner.accounts.models import User
     from planner.surveys import services
@@ -55,9 +58,11 @@ def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on
                 def progress(rows: int, position: int | None) -> None:
                     bar.update(max(0, min(total, position if position is not None else rows) - bar.pos))
 
-                survey = services.import_file(user, file, file.name, mapping, meta, progress=progress)
+                survey = services.import_file(user, file, file.name, mapping, meta, progress=progress,
+                                              allow_duplicates=allow_duplicates)
         else:
-            survey = services.import_file(user, file, file.name, mapping, meta, progress=progress_lines(total))
+            survey = services.import_file(user, file, file.name, mapping, meta, progress=progress_lines(total),
+                                          allow_duplicates=allow_duplicates)
     except services.ImportRejected as error:
         db.session.rollback()
         for row_error in error.errors[:50]:
@@ -68,7 +73,8 @@ def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
     seconds = time.perf_counter() - started
-    click.echo(f"Imported survey {survey.id} '{survey.title}': {survey.response_count} responses in {seconds:.2f} s.")
+    click.echo(f"Imported survey {survey.id} '{survey.title}': {survey.response_count} responses in {seconds:.2f} s "
+               f"({survey.response_count} complete responses stored, {survey.incomplete_count} incomplete left out).")
 
 
 def progress_lines(total: int, every_rows: int = 20_000) -> Callable[[int, int | None], None]:
@@ -86,4 +92,18 @@ def progress_lines(total: int, every_rows: int = 20_000) -> Callable[[int, int |
     return progress
 
 
-COMMANDS = [import_survey_command]
+@click.command("suggest-mapping")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def suggest_mapping_command(file: Path) -> None:
+    """Print the suggested mapping of a survey export (CSV or XLSX) as JSON, as import-survey --mapping takes it."""
+    from planner.surveys import services
+
+    try:
+        mapping = services.suggest_file_mapping(file, file.name)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    click.echo(json.dumps(mapping, ensure_ascii=False, indent=2))
+
+
+COMMANDS = [import_survey_command, suggest_mapping_command]

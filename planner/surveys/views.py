@@ -177,7 +177,9 @@ def preview(upload_id: int):
     except DomainError as exc:
         error = exc.message
     questions = {q["key"]: q for q in item.mapping["questions"]}
-    return render_template("surveys/preview.html", upload=item, result=result, error=error, questions=questions)
+    duplicate = services.duplicate_of(result) if result is not None and not result.error_count else None
+    return render_template("surveys/preview.html", upload=item, result=result, error=error, questions=questions,
+                           duplicate=duplicate)
 
 
 @bp.route("/uploads/<int:upload_id>/import", methods=["POST"], endpoint="confirm")
@@ -185,17 +187,19 @@ def preview(upload_id: int):
 def confirm(upload_id: int):
     item = _own_upload(upload_id)
     token = item.token
+    allow_duplicates = request.form.get("allow_duplicates") == "1"
     if services.runs_in_background(item, current_app.config):
         from planner.jobs.services import enqueue
         from planner.surveys.tasks import IMPORT_TASK
 
         job = enqueue("survey_import", IMPORT_TASK, actor_id=current_user.id, upload_id=item.id,
-                      importer_id=current_user.id)
+                      importer_id=current_user.id, allow_duplicates=allow_duplicates)
         db.session.commit()
         flash(_("The import has started. This page shows its progress."), "success")
         return redirect(url_for("jobs.detail", job_id=job.id))
     try:
-        survey = services.import_upload(current_user, item, current_app.instance_path)
+        survey = services.import_upload(current_user, item, current_app.instance_path,
+                                        allow_duplicates=allow_duplicates)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
