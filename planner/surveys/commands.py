@@ -106,4 +106,34 @@ def suggest_mapping_command(file: Path) -> None:
     click.echo(json.dumps(mapping, ensure_ascii=False, indent=2))
 
 
-COMMANDS = [import_survey_command, suggest_mapping_command]
+@click.command("priorities")
+@click.option("--surveys", "surveys", default=None,
+              help="Comma-separated survey ids that count (default: the surveys marked as counting).")
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@with_appcontext
+def priorities_command(surveys: str | None, fmt: str) -> None:
+    """Print the ranking of action fields and measures for the chosen surveys, as the priorities page shows it."""
+    from planner.surveys import services
+    from planner.surveys.models import Survey
+    from planner.surveys.prioritisation import counting_survey_ids, current_weights, prioritise
+
+    if surveys:
+        try:
+            survey_ids = [int(part) for part in surveys.split(",") if part.strip()]
+        except ValueError as error:
+            raise click.ClickException("--surveys takes survey ids separated by commas, e.g. 3,5") from error
+        known = set(db.session.scalars(db.select(Survey.id).where(Survey.id.in_(survey_ids))))
+        if unknown := [str(i) for i in survey_ids if i not in known]:
+            raise click.ClickException(f"No survey with the id {', '.join(unknown)}.")
+    else:
+        survey_ids = counting_survey_ids()
+    weights = current_weights()
+    fields, measures = prioritise(weights, survey_ids)
+    ranking = services.ranking_entries(fields, measures)
+    ranking["method"] = {"surveys": survey_ids, "weights": weights, "rating": "top_two",
+                         "tick": "share of all complete responses", "ranking": "Borda share",
+                         "unrated_measures": "ranked after fully rated ones"}
+    click.echo(json.dumps(ranking, ensure_ascii=False, indent=2))
+
+
+COMMANDS = [import_survey_command, suggest_mapping_command, priorities_command]

@@ -45,13 +45,17 @@ class FieldPriority:
     rank: int
     citizen_score: float | None
     expert_score: float | None
+    coverage: float | None = None  # share of the weights carried by the criteria the field has
 
 
 @dataclass(frozen=True)
 class MeasurePriority:
     measure_id: int
-    score: float
+    score: float  # the blended score, 0..1
     rank: int
+    citizen_score: float | None = None
+    expert_score: float | None = None  # None: not rated by the experts
+    coverage: float | None = None
 
 
 @dataclass(frozen=True)
@@ -150,11 +154,14 @@ def priority_facts(run_id: int | None = None) -> PriorityFacts | None:
                 rank=int(item["rank"]),
                 citizen_score=item.get("citizen"),
                 expert_score=item.get("expert"),
+                coverage=item.get("coverage"),
             )
             for item in results.get("fields", [])
         ),
         measures=tuple(
-            MeasurePriority(measure_id=int(item["measure_id"]), score=float(item["score"]), rank=int(item["rank"]))
+            MeasurePriority(measure_id=int(item["measure_id"]), score=float(item["score"]), rank=int(item["rank"]),
+                            citizen_score=item.get("citizen"), expert_score=item.get("expert"),
+                            coverage=item.get("coverage"))
             for item in results.get("measures", [])
         ),
     )

@@ -63,6 +63,8 @@ class Survey(TimestampMixin, db.Model):
     response_count: Mapped[int] = mapped_column(default=0)
     # Responses without a submit date (LimeSurvey's "submitdate" empty): left out, counted here.
     incomplete_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Whether the survey counts in the prioritisation (the main wave yes; a pilot or a duplicate copy no).
+    counts_in_priorities: Mapped[bool] = mapped_column(default=True, server_default="1")
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)
 
     imported_by = relationship("User")

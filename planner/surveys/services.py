@@ -814,16 +814,38 @@ def rate_many(user, *, fields: dict[int, dict], measures: dict[int, dict]) -> in
     return written
 
 
-def freeze_run(user, name: str, frozen_at=None) -> PriorityRun:
-    """Freezes the current prioritisation: weights, scores and ranks are stored and never change."""
+def ranking_entries(fields, measures) -> dict:
+    """The ranking as the priorities page, a frozen run, the CLI and the paper carry it: scores on 0–1,
+    ``expert_score`` None where not rated, coverage the share of the weights the item's criteria carry."""
+    def entry(item) -> dict:
+        return {"citizen_score": _round(item.citizen), "expert_score": _round(item.expert),
+                "blended_score": round(item.score, 6), "coverage": round(item.coverage, 6), "rank": item.rank}
+
+    return {
+        "fields": [{"code": i.code, **entry(i)} for i in fields],
+        "measures": [{"number": i.code, "field": i.field_code, **entry(i)} for i in measures],
+    }
+
+
+def set_survey_counts(user, survey: Survey, counts: bool) -> Survey:
+    """Whether a survey counts in the prioritisation (a pilot or a duplicate copy does not)."""
     require_manage(user)
-    from planner.surveys.prioritisation import current_weights, prioritise
+    survey.counts_in_priorities = counts
+    db.session.flush()
+    return survey
+
+
+def freeze_run(user, name: str, frozen_at=None) -> PriorityRun:
+    """Freezes the current prioritisation: weights, the surveys counted, scores and ranks never change."""
+    require_manage(user)
+    from planner.surveys.prioritisation import counting_survey_ids, current_weights, prioritise
 
     name = (name or "").strip()[:200]
     if not name:
         raise DomainError(_l("Please name the run."), field="name")
     weights = current_weights()
-    fields, measures = prioritise(weights)
+    survey_ids = counting_survey_ids()
+    fields, measures = prioritise(weights, survey_ids)
     run = PriorityRun(
         name=name,
         frozen_at=frozen_at or utcnow(),
@@ -832,15 +854,17 @@ def freeze_run(user, name: str, frozen_at=None) -> PriorityRun:
         results={
             "fields": [
                 {"field_code": i.code, "field_id": i.id, "label": i.label, "score": round(i.score, 6), "rank": i.rank,
-                 "citizen": _round(i.citizen), "expert": _round(i.expert)}
+                 "citizen": _round(i.citizen), "expert": _round(i.expert), "coverage": round(i.coverage, 6)}
                 for i in fields
             ],
             "measures": [
                 {"measure_id": i.id, "code": i.code, "label": i.label, "field_code": i.field_code,
-                 "score": round(i.score, 6), "rank": i.rank, "citizen": _round(i.citizen), "expert": _round(i.expert)}
+                 "score": round(i.score, 6), "rank": i.rank, "citizen": _round(i.citizen), "expert": _round(i.expert),
+                 "coverage": round(i.coverage, 6)}
                 for i in measures
             ],
-            "surveys": list(db.session.scalars(select(Survey.id).order_by(Survey.id))),
+            "surveys": survey_ids,
+            "method": "top_two",
         },
     )
     db.session.add(run)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from planner.core.errors import DomainError
-from planner.core.forms import show_domain_error
+from planner.core.forms import perform, show_domain_error
 from planner.core.pagination import ListPage
 from planner.core.permissions import STAFF, Role, access
 from planner.extensions import db
@@ -241,6 +241,18 @@ def detail(survey_id: int):
     )
 
 
+@bp.route("/<int:survey_id>/counting", methods=["POST"], endpoint="counting")
+@access(*MANAGE)
+def counting(survey_id: int):
+    """Whether the survey counts in the prioritisation (the main wave yes; a pilot or a duplicate copy no)."""
+    survey = db.session.get(Survey, survey_id) or abort(404)
+    counts = request.form.get("counts") == "1"
+    perform(lambda: services.set_survey_counts(current_user, survey, counts),
+            success=_("The survey now counts in the prioritisation.") if counts
+            else _("The survey no longer counts in the prioritisation."))
+    return redirect(url_for("surveys.detail", survey_id=survey.id))
+
+
 @bp.route("/<int:survey_id>/breakdown", endpoint="breakdown")
 @access(*STAFF)
 def breakdown_view(survey_id: int):
@@ -401,10 +413,11 @@ def _priorities_page(weights, form, runs, may_manage):
 
     fields, measures = prioritise(weights)
     filter_form, page, filters = _measure_page(measures, list_fields())
+    counting = db.session.scalars(select(Survey).where(Survey.counts_in_priorities.is_(True)).order_by(Survey.id)).all()
     return render_template(
         "surveys/priorities.html", fields=fields, page=page, filter_form=filter_form, filters=filters,
         weights=weights, form=form, formula=formula_text(weights), freeze_form=FreezeForm(prefix="freeze"),
-        runs=runs, may_manage=may_manage,
+        runs=runs, may_manage=may_manage, counting=counting,
     )
 
 
@@ -496,18 +509,31 @@ def ratings():
 @bp.route("/priorities/sensitivity", endpoint="sensitivity")
 @access(*STAFF)
 def sensitivity():
-    from planner.surveys.prioritisation import SENSITIVITY_STEPS, current_weights, gather
+    from planner.surveys.prioritisation import (
+        MIN_GROUP,
+        SENSITIVITY_STEPS,
+        citizen_signals,
+        current_weights,
+        gather,
+        group_comparison,
+        group_signals,
+        method_comparison,
+    )
     from planner.surveys.prioritisation import sensitivity as analyse
 
     weights = current_weights()
     fields, measures = gather()
+    methods = method_comparison(fields, weights, citizen_signals(method="mean").fields)
+    by_group = group_signals()
+    groups = group_comparison(fields, weights, by_group)
     rows = analyse(measures, weights)
     filter_form, page, filters = _measure_page([row.item for row in rows], list_fields())
     by_item = {row.item.id: row for row in rows}
     page = ListPage([by_item[item.id] for item in page.items], page.page, page.per_page, page.total)
     return render_template(
         "surveys/sensitivity.html", fields=analyse(fields, weights), page=page, filter_form=filter_form,
-        filters=filters, weights=weights, steps=SENSITIVITY_STEPS,
+        filters=filters, weights=weights, steps=SENSITIVITY_STEPS, methods=methods, groups=groups,
+        group_keys=list(by_group), min_group=MIN_GROUP, top=3,
     )
 
 

@@ -108,7 +108,7 @@ def limesurvey_export(n: int = 300, *, headings: str = "code", seed: int = 2022)
     ticks = [f"{TICKS} [{s}]" if full else f"Q04[SQ00{i}]" for i, s in enumerate(SERVICES, start=1)]
     header = [*system, DISTRICT if full else "Q00", AGE if full else "Q0A", *items, GRADE if full else "Q02",
               *ranks, *ticks, COMMENT if full else "Q05", EMAIL if full else "Q06"]
-    start = datetime(2022, 6, 30, 8, 0)
+    start = datetime(2022, 6, 30, 8, 0) + timedelta(hours=7 * (seed - 2022))  # another wave, other dates
     rows = []
     complete = incomplete = 0
     for number in range(1, n + 1):
