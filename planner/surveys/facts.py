@@ -116,7 +116,7 @@ def headline(survey, results) -> tuple[tuple[str, str], ...]:
         if spec and spec.get("options"):
             wanted = set(spec["options"])
             count = sum(r.count for r in result.rows if r.label in wanted)
-            items.append((spec.get("label") or result.text, format_percent(count / result.answered)))
+            items.append((spec.get("label") or result.text, format_percent(count / (result.share_base or 1))))
         elif result.kind == QuestionKind.SINGLE and result.rows:
             top = top_rows(result)[0]
             items.append((f"{result.text}: {top.label}", format_percent(top.share or 0)))
