@@ -19,9 +19,13 @@ def chart_for(result: QuestionResult) -> ChartData | None:
         return None
     if result.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.DEMOGRAPHIC):
         rows = top_rows(result) if result.kind == QuestionKind.MULTIPLE else list(result.rows)
-        description = _(
-            "Share of the %(answered)s respondents who answered, per answer option.", answered=result.answered
-        )
+        if result.kind == QuestionKind.MULTIPLE:
+            description = _("Share of all %(n)s complete responses that ticked the option (several answers "
+                            "possible).", n=format_decimal(result.n))
+        else:
+            description = _("Share of the %(answered)s respondents who answered the question (of %(n)s complete "
+                            "responses), per answer option.", answered=format_decimal(result.answered),
+                            n=format_decimal(result.n))
         return ChartData(
             title=result.text,
             description=description,
@@ -33,8 +37,10 @@ def chart_for(result: QuestionResult) -> ChartData | None:
         return ChartData(
             title=result.text,
             description=_(
-                "Distribution of the ratings from 1 to %(scale)s in percent; mean %(mean)s (n = %(answered)s).",
-                scale=result.scale, mean=format_decimal(result.mean or 0, "0.0"), answered=result.answered,
+                "Distribution of the ratings from 1 to %(scale)s in percent of the %(answered)s respondents who "
+                "answered; mean %(mean)s.",
+                scale=result.scale, mean=format_decimal(result.mean or 0, "0.0"),
+                answered=format_decimal(result.answered),
             ),
             unit="percent",
             categories=tuple(r.label for r in result.rows),

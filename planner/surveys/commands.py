@@ -27,8 +27,11 @@ from planner.extensions import db
 @click.option("--starts-on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 @click.option("--ends-on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 @click.option("--user", "email", default=None, help="E-mail of the account recorded as importer.")
+@click.option("--allow-duplicates", is_flag=True, default=False,
+              help="Import even when these responses are already stored in another survey.")
 @with_appcontext
-def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on, ends_on, email) -> None:
+def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on, ends_on, email,
+                          allow_duplicates) -> None:
     """Import a survey export (CSV or XLSX) with a mapping: all rows or none."""
     from planner.accounts.models import User
     from planner.surveys import services
@@ -55,9 +58,11 @@ def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on
                 def progress(rows: int, position: int | None) -> None:
                     bar.update(max(0, min(total, position if position is not None else rows) - bar.pos))
 
-                survey = services.import_file(user, file, file.name, mapping, meta, progress=progress)
+                survey = services.import_file(user, file, file.name, mapping, meta, progress=progress,
+                                              allow_duplicates=allow_duplicates)
         else:
-            survey = services.import_file(user, file, file.name, mapping, meta, progress=progress_lines(total))
+            survey = services.import_file(user, file, file.name, mapping, meta, progress=progress_lines(total),
+                                          allow_duplicates=allow_duplicates)
     except services.ImportRejected as error:
         db.session.rollback()
         for row_error in error.errors[:50]:
@@ -68,7 +73,8 @@ def import_survey_command(file: Path, mapping_file: Path, title, wave, starts_on
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
     seconds = time.perf_counter() - started
-    click.echo(f"Imported survey {survey.id} '{survey.title}': {survey.response_count} responses in {seconds:.2f} s.")
+    click.echo(f"Imported survey {survey.id} '{survey.title}': {survey.response_count} responses in {seconds:.2f} s "
+               f"({survey.response_count} complete responses stored, {survey.incomplete_count} incomplete left out).")
 
 
 def progress_lines(total: int, every_rows: int = 20_000) -> Callable[[int, int | None], None]:
@@ -86,4 +92,48 @@ def progress_lines(total: int, every_rows: int = 20_000) -> Callable[[int, int |
     return progress
 
 
-COMMANDS = [import_survey_command]
+@click.command("suggest-mapping")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def suggest_mapping_command(file: Path) -> None:
+    """Print the suggested mapping of a survey export (CSV or XLSX) as JSON, as import-survey --mapping takes it."""
+    from planner.surveys import services
+
+    try:
+        mapping = services.suggest_file_mapping(file, file.name)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    click.echo(json.dumps(mapping, ensure_ascii=False, indent=2))
+
+
+@click.command("priorities")
+@click.option("--surveys", "surveys", default=None,
+              help="Comma-separated survey ids that count (default: the surveys marked as counting).")
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@with_appcontext
+def priorities_command(surveys: str | None, fmt: str) -> None:
+    """Print the ranking of action fields and measures for the chosen surveys, as the priorities page shows it."""
+    from planner.surveys import services
+    from planner.surveys.models import Survey
+    from planner.surveys.prioritisation import counting_survey_ids, current_weights, prioritise
+
+    if surveys:
+        try:
+            survey_ids = [int(part) for part in surveys.split(",") if part.strip()]
+        except ValueError as error:
+            raise click.ClickException("--surveys takes survey ids separated by commas, e.g. 3,5") from error
+        known = set(db.session.scalars(db.select(Survey.id).where(Survey.id.in_(survey_ids))))
+        if unknown := [str(i) for i in survey_ids if i not in known]:
+            raise click.ClickException(f"No survey with the id {', '.join(unknown)}.")
+    else:
+        survey_ids = counting_survey_ids()
+    weights = current_weights()
+    fields, measures = prioritise(weights, survey_ids)
+    ranking = services.ranking_entries(fields, measures)
+    ranking["method"] = {"surveys": survey_ids, "weights": weights, "rating": "top_two",
+                         "tick": "share of all complete responses", "ranking": "Borda share",
+                         "unrated_measures": "ranked after fully rated ones"}
+    click.echo(json.dumps(ranking, ensure_ascii=False, indent=2))
+
+
+COMMANDS = [import_survey_command, suggest_mapping_command, priorities_command]

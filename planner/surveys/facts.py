@@ -45,13 +45,17 @@ class FieldPriority:
     rank: int
     citizen_score: float | None
     expert_score: float | None
+    coverage: float | None = None  # share of the weights carried by the criteria the field has
 
 
 @dataclass(frozen=True)
 class MeasurePriority:
     measure_id: int
-    score: float
+    score: float  # the blended score, 0..1
     rank: int
+    citizen_score: float | None = None
+    expert_score: float | None = None  # None: not rated by the experts
+    coverage: float | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def headline(survey, results) -> tuple[tuple[str, str], ...]:
         if spec and spec.get("options"):
             wanted = set(spec["options"])
             count = sum(r.count for r in result.rows if r.label in wanted)
-            items.append((spec.get("label") or result.text, format_percent(count / result.answered)))
+            items.append((spec.get("label") or result.text, format_percent(count / (result.share_base or 1))))
         elif result.kind == QuestionKind.SINGLE and result.rows:
             top = top_rows(result)[0]
             items.append((f"{result.text}: {top.label}", format_percent(top.share or 0)))
@@ -150,11 +154,14 @@ def priority_facts(run_id: int | None = None) -> PriorityFacts | None:
                 rank=int(item["rank"]),
                 citizen_score=item.get("citizen"),
                 expert_score=item.get("expert"),
+                coverage=item.get("coverage"),
             )
             for item in results.get("fields", [])
         ),
         measures=tuple(
-            MeasurePriority(measure_id=int(item["measure_id"]), score=float(item["score"]), rank=int(item["rank"]))
+            MeasurePriority(measure_id=int(item["measure_id"]), score=float(item["score"]), rank=int(item["rank"]),
+                            citizen_score=item.get("citizen"), expert_score=item.get("expert"),
+                            coverage=item.get("coverage"))
             for item in results.get("measures", [])
         ),
     )

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, SearchField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, SearchField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -41,7 +41,11 @@ class UploadForm(FlaskForm):
 
 
 KIND_CHOICES = choices([(k.value, k.label) for k in QuestionKind])
-SCALE_CHOICES = choices([(5, _l("1 to 5")), (10, _l("1 to 10"))])
+SCALE_CHOICES = choices([(k, _l("1 to %(k)s", k=k)) for k in range(2, 12)])
+DIRECTION_CHOICES = choices([
+    ("higher", _l("higher is better (e.g. 5 = very important)")),
+    ("lower", _l("lower is better (a school grade: 1 = very good)")),
+])
 LAYOUT_CHOICES = choices([
     ("by_rank", _l("one column per rank, the cell names the option")),
     ("by_option", _l("one column per option, the cell holds the rank")),
@@ -106,6 +110,11 @@ def mapping_form(mapping: dict, profiles: dict, fields, measures, formdata=None,
     class MappingForm(FlaskForm):
         save_as = SingleLineField(_l("Save this mapping as"), validators=[Optional(), Length(max=120)],
                                   description=_l("Optional: a name, to reuse the mapping for the next wave."))
+        if mapping.get("submitdate"):
+            include_incomplete = BooleanField(
+                _l("Also count incomplete responses"), default=bool(mapping.get("include_incomplete")),
+                description=_l("Responses without a submit date (column “%(column)s”) are left out by default.",
+                               column=mapping["submitdate"]))
 
         def validate(self, extra_validators=None):
             ok = super().validate(extra_validators)
@@ -148,6 +157,9 @@ def mapping_form(mapping: dict, profiles: dict, fields, measures, formdata=None,
         setattr(MappingForm, f"{key}__scale", SelectField(
             _l("Rating scale"), choices=SCALE_CHOICES, coerce=int, default=question.get("scale") or 5,
             description=_l("Only for rating scales.")))
+        setattr(MappingForm, f"{key}__direction", SelectField(
+            _l("Direction of the scale"), choices=DIRECTION_CHOICES, default=question.get("direction") or "higher",
+            description=_l("Only for rating scales.")))
         if len(question["columns"]) > 1:
             setattr(MappingForm, f"{key}__layout", SelectField(
                 _l("How the ranking is stored"), choices=LAYOUT_CHOICES, default=question.get("layout") or "by_rank",
@@ -185,6 +197,9 @@ def mapping_from_form(form, mapping: dict, profiles: dict) -> dict:
         layout = form[f"{key}__layout"].data if f"{key}__layout" in form else None
         if kind == QuestionKind.RATING.value:
             question["scale"] = form[f"{key}__scale"].data
+            question["direction"] = form[f"{key}__direction"].data or "higher"
+            if old.get("missing"):
+                question["missing"] = old["missing"]
         if kind == QuestionKind.RANKING.value:
             question["layout"] = layout or "by_rank"
         column_options = kind == QuestionKind.MULTIPLE.value or (kind == QuestionKind.RANKING.value
@@ -213,10 +228,19 @@ def mapping_from_form(form, mapping: dict, profiles: dict) -> dict:
             question["option_fields"] = option_fields
         if option_measures:
             question["option_measures"] = option_measures
-        if old.get("headline"):
-            question["headline"] = old["headline"]
+        for kept in ("headline", "group"):
+            if old.get(kept):
+                question[kept] = old[kept]
         questions.append(question)
-    return {"version": mapping.get("version", 1), "questions": questions}
+    result = {"version": mapping.get("version", 1), "questions": questions}
+    for top in ("response_id", "submitdate"):
+        if mapping.get(top):
+            result[top] = mapping[top]
+    if "include_incomplete" in form:
+        result["include_incomplete"] = bool(form.include_incomplete.data)
+    elif mapping.get("include_incomplete"):
+        result["include_incomplete"] = True
+    return result
 
 
 class MappingImportForm(FlaskForm):

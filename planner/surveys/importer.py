@@ -43,6 +43,28 @@ PERSONAL_HEADERS = re.compile(
 )
 
 
+# LimeSurvey's system columns, by their code heading and by their full-text heading (German and English exports).
+SYSTEM_COLUMNS = {
+    "id": "id", "antwort id": "id", "response id": "id",
+    "submitdate": "submitdate", "datum abgeschickt": "submitdate", "date submitted": "submitdate",
+    "lastpage": "lastpage", "letzte seite": "lastpage", "last page": "lastpage",
+    "startlanguage": "startlanguage", "start-sprache": "startlanguage", "startsprache": "startlanguage",
+    "start language": "startlanguage",
+    "seed": "seed", "zufallsstartwert": "seed",
+    "startdate": "startdate", "datum gestartet": "startdate", "date started": "startdate",
+    "datestamp": "datestamp", "datum letzte aktivität": "datestamp", "date last action": "datestamp",
+    "ipaddr": "ipaddr", "ip-adresse": "ipaddr", "ip address": "ipaddr",
+    "refurl": "refurl", "verweis-url": "refurl", "referrer url": "refurl",
+}
+# System columns that identify or locate a person (never stored, never shown).
+PERSONAL_SYSTEM_COLUMNS = {"ipaddr", "refurl"}
+
+
+def system_column(column: str) -> str | None:
+    """The LimeSurvey system column this heading names ("submitdate" for "Datum Abgeschickt"), else None."""
+    return SYSTEM_COLUMNS.get(" ".join(column.split()).lower())
+
+
 class ImportFileError(DomainError):
     """The file as a whole cannot be read (empty, binary, no header, zip bomb...)."""
 
@@ -82,9 +104,15 @@ class ColumnProfile:
     emails: int = 0
     ips: int = 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self, personal: bool = False) -> dict:
+        """What is kept of the column while the upload waits for its mapping: no value of a personal-data column,
+        and no e-mail or IP address from any other (free text is redacted as on import)."""
+        values = [] if personal else [
+            v for v in dict.fromkeys(redact(v) for v, _c in self.values.most_common(60))
+            if not (EMAIL_RE.fullmatch(v) or IPV4_RE.fullmatch(v) or IPV6_RE.fullmatch(v))
+        ]
         return {
-            "values": [v for v, _c in self.values.most_common(60)],
+            "values": values,
             "distinct": len(self.values),
             "filled": self.filled,
             "max_length": self.max_length,
@@ -322,15 +350,18 @@ class XlsxTable(Table):
     def _sheet(self):
         from openpyxl import load_workbook
 
-        try:
-            workbook = load_workbook(self.path, read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for broken files
-            raise ImportFileError(_l("The Excel file cannot be read. Please check it or export CSV.")) from error
-        try:
-            sheet = workbook.worksheets[0]
-            yield sheet.iter_rows(values_only=True)
-        finally:
-            workbook.close()
+        # A file object, not the path: openpyxl refuses a path whose name does not end in .xlsx, and uploads are
+        # stored under a random name (the content was already recognised as a zip archive).
+        with self.path.open("rb") as fh:
+            try:
+                workbook = load_workbook(fh, read_only=True, data_only=True)
+            except Exception as error:  # openpyxl raises many kinds for broken files
+                raise ImportFileError(_l("The Excel file cannot be read. Please check it or export CSV.")) from error
+            try:
+                sheet = workbook.worksheets[0]
+                yield sheet.iter_rows(values_only=True)
+            finally:
+                workbook.close()
 
     def rows(self) -> Iterator[Row]:
         width = len(self.header)
@@ -418,13 +449,18 @@ def profile(table: Table, limit: int = PROFILE_ROWS) -> tuple[dict[str, dict], i
                 p.ips += 1
         if rows >= limit:
             break
-    return {name: p.as_dict() for name, p in profiles.items()}, rows
+    result = {}
+    for name, p in profiles.items():
+        counts = {"filled": p.filled, "emails": p.emails, "ips": p.ips}
+        result[name] = p.as_dict(personal=personal_data_reason(name, counts) is not None)
+    return result, rows
 
 
 def personal_data_reason(column: str, column_profile: dict | None) -> str | None:
     """Why a column looks like personal data (None when it does not)."""
     base = re.sub(r"\s*\[.*\]$", "", column).strip()
-    if PERSONAL_HEADERS.match(base) or PERSONAL_HEADERS.match(column.strip()):
+    if (PERSONAL_HEADERS.match(base) or PERSONAL_HEADERS.match(column.strip())
+            or system_column(column) in PERSONAL_SYSTEM_COLUMNS):
         return str(_l("the column name suggests personal data"))
     if column_profile and column_profile.get("filled"):
         filled = column_profile["filled"]

@@ -25,7 +25,7 @@ from operator import itemgetter
 from flask_babel import lazy_gettext as _l
 
 from planner.core.errors import DomainError
-from planner.surveys.importer import RowError, personal_data_reason, redact
+from planner.surveys.importer import RowError, personal_data_reason, redact, system_column
 from planner.surveys.models import QuestionKind
 from planner.surveys.results import option_key
 
@@ -34,6 +34,17 @@ SUBQUESTION_RE = re.compile(r"^(?P<base>.*?)\s*\[(?P<sub>[^\[\]]+)\]$")
 YES = {"y", "yes", "ja", "j", "1", "x", "true", "wahr", "ausgewählt", "selected"}
 NO = {"", "n", "no", "nein", "0", "false", "falsch", "nicht ausgewählt", "not selected"}
 DEMOGRAPHIC_HINTS = re.compile(r"(stadtbezirk|bezirk|district|stadtteil|quartier|alter|age|geschlecht|gender)", re.I)
+TEXT_HINTS = re.compile(r"(anmerk|kommentar|sonstig|anregung|freitext|wunsch|wünsche|vorschl|idee|bemerk|hinweis|"
+                        r"comment|suggest|remark|feedback|other|anderes)", re.I)
+RANKING_HINTS = re.compile(r"(rang|reihenfolge|rangfolge|ranking|rank|priorisier|sortier)", re.I)
+# A school grade: 1 = sehr gut … 6 = ungenügend, lower is better.
+GRADE_HINTS = re.compile(r"(schulnote|\bnote\b|\bnoten\b|grade|1\s*=\s*sehr gut|1\s*\(sehr gut\))", re.I)
+SCALE_HINT = re.compile(r"\b1\s*(?:-|–|bis|to)\s*(\d{1,2})\b")
+# "Don't know" and "no answer" are not a point of the scale: the answer counts as missing.
+MISSING_ANSWERS = ("weiß nicht", "weiss nicht", "keine angabe", "k. a.", "k.a.", "keine antwort", "don't know",
+                   "no answer", "-oth-", "n/a")
+MIN_SCALE, MAX_SCALE = 2, 11
+OTHER_SUBS = {"other", "comment", "sonstiges"}
 MAX_OPTIONS = 60
 MAX_TEXT = 5000
 MAX_VALUE = 200
@@ -84,17 +95,135 @@ def _all_int(values: list[str]) -> list[int] | None:
     return numbers
 
 
+def _rating_values(values: list[str]) -> tuple[list[int], list[str]] | None:
+    """The whole numbers among `values` and the "don't know" answers beside them; None when other text is there."""
+    numbers, missing = [], []
+    for value in values:
+        if value.strip().lower() in MISSING_ANSWERS:
+            missing.append(value)
+        elif (number := _all_int([value])) is not None:
+            numbers += number
+        else:
+            return None
+    return numbers, missing
+
+
+def _rating(text: str, numbers: list[int], missing: list[str]) -> dict | None:
+    """Scale and direction of a rating question from its wording and the values seen; None when it is no rating."""
+    if not numbers or min(numbers) < 0:
+        return None
+    hinted = SCALE_HINT.search(text)
+    is_grade = bool(GRADE_HINTS.search(text))
+    highest = max(numbers)
+    if hinted:
+        scale = int(hinted.group(1))
+    elif is_grade:
+        scale = 6
+    else:
+        scale = next(s for s in (5, 6, 7, 10, highest) if highest <= s)
+    scale = max(scale, highest)
+    if not MIN_SCALE <= scale <= MAX_SCALE or min(numbers) < 1:
+        return None
+    question = {"kind": QuestionKind.RATING.value, "scale": scale, "direction": "lower" if is_grade else "higher"}
+    if missing:
+        question["missing"] = sorted(set(missing))
+    return question
+
+
+def match_field(label: str, fields: list[dict]) -> str | None:
+    """The action field a label names ("Mobilität", "Smarte Mobilität und Infrastruktur", "MOB"), if exactly one."""
+    wanted = _words(label)
+    if not wanted:
+        return None
+    hits = []
+    for f in fields:
+        if label.strip().upper() == f["code"].upper():
+            return f["code"]
+        names = [_words(f.get("name_de", "")), _words(f.get("name_en", ""))]
+        if any(name and (wanted <= name or name <= wanted) for name in names):
+            hits.append(f["code"])
+    return hits[0] if len(hits) == 1 else None
+
+
+_STOP = {"und", "and", "smarte", "smart", "smartes", "der", "die", "das", "&", "/", "–", "-"}
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[\wäöüß]+", text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def _array_items(key: str, group: ColumnGroup, rating: dict, fields: list[dict]) -> list[dict]:
+    """An array question (LimeSurvey "Q01[SQ001]", one column per item rated on one scale): one rating per item,
+    each linked to the field its label names; ``group`` keeps them together."""
+    items = []
+    for number, (column, sub) in enumerate(zip(group.columns, group.subs, strict=True), start=1):
+        item = {"key": f"{key}s{number}", "text": f"{group.base} [{sub}]", "columns": [column], **rating,
+                "group": group.base}
+        if code := match_field(sub, fields):
+            item["field"] = code
+        items.append(item)
+    return items
+
+
+def suggest_questions(key: str, group: ColumnGroup, profiles: dict[str, dict],
+                      fields: list[dict] | None = None) -> list[dict]:
+    """One question for the group, or one per item for an array question of ratings."""
+    fields = fields or []
+    if len(group.columns) > 1 and not any(personal_data_reason(c, profiles.get(c)) for c in group.columns):
+        values = [v for c in group.columns for v in profiles.get(c, {}).get("values", [])]
+        lowered = {v.lower() for v in values}
+        found = _rating_values(values)
+        if not lowered <= YES | NO and not RANKING_HINTS.search(group.base) and found and _rank_numbers(
+                list(group.subs)) is None:
+            rating = _rating(group.base, *found)
+            if rating:
+                return _array_items(key, group, rating, fields)
+    question = suggest_question(key, group, profiles)
+    if question.get("kind") == QuestionKind.MULTIPLE.value:
+        links = {o: code for o in question["options"] if (code := match_field(o, fields))}
+        if links:
+            question["option_fields"] = links
+    elif question.get("kind") == QuestionKind.RANKING.value:
+        links = {o: code for o in question.get("options", []) if (code := match_field(o, fields))}
+        if links:
+            question["option_fields"] = links
+    elif question.get("kind") == QuestionKind.RATING.value and (code := match_field(group.base, fields)):
+        question["field"] = code
+    return [question]
+
+
+def _rank_numbers(subs: list[str]) -> list[int] | None:
+    """The ranks a ranking's columns stand for: "1", "2" (code headings) or "Rang 1", "Rank 2" (full text)."""
+    numbers = []
+    for sub in subs:
+        match = re.fullmatch(r"(?:(?:rang|rank|platz|priorität|priority)\s*)?(\d{1,2})\.?", sub.strip(), re.I)
+        if not match:
+            return None
+        numbers.append(int(match.group(1)))
+    return numbers
+
+
+def _looks_like_free_text(text: str, p: dict) -> bool:
+    """Comments: worded as a request for remarks with varied answers, or long and varied answers whatever the
+    wording (the first rows of a survey may hold only a handful of comments)."""
+    distinct, filled, longest = p.get("distinct", 0), p.get("filled", 0), p.get("max_length", 0)
+    if filled and TEXT_HINTS.search(text) and _all_int(p.get("values", [])) is None and (
+            longest > 20 or distinct >= 0.5 * filled):
+        return True
+    return distinct > 30 or longest > 80 or (longest > 25 and distinct >= 0.8 * filled)
+
+
 def suggest_question(key: str, group: ColumnGroup, profiles: dict[str, dict]) -> dict:
     """A first guess for a group of columns, from its header and the values seen in the first rows."""
     question = {"key": key, "text": group.base, "columns": list(group.columns)}
     flagged = [c for c in group.columns if personal_data_reason(c, profiles.get(c))]
-    if flagged:
+    if flagged or all(system_column(c) for c in group.columns):
         question["kind"] = QuestionKind.IGNORE.value
         return question
     values = [v for c in group.columns for v in profiles.get(c, {}).get("values", [])]
     if len(group.columns) > 1:
         lowered = {v.lower() for v in values}
-        ranks = _all_int(list(group.subs))
+        ranks = _rank_numbers(list(group.subs))
         if lowered <= YES | NO:
             question.update(kind=QuestionKind.MULTIPLE.value, options=list(group.subs))
         elif ranks and sorted(ranks) == list(range(1, len(ranks) + 1)) and _all_int(values) is None:
@@ -107,23 +236,52 @@ def suggest_question(key: str, group: ColumnGroup, profiles: dict[str, dict]) ->
         return question
     column = group.columns[0]
     p = profiles.get(column, {})
-    numbers = _all_int(p.get("values", []))
-    if DEMOGRAPHIC_HINTS.search(group.base):
-        question.update(kind=QuestionKind.DEMOGRAPHIC.value, options=sorted(p.get("values", [])))
-    elif numbers and min(numbers) >= 1 and max(numbers) <= 10 and p.get("distinct", 0) <= 10:
-        question.update(kind=QuestionKind.RATING.value, scale=5 if max(numbers) <= 5 else 10)
-    elif (p.get("distinct", 0) > 30 or p.get("max_length", 0) > 80
-          or (p.get("max_length", 0) > 25 and p.get("distinct", 0) >= 0.8 * p.get("filled", 0))):
+    found = _rating_values(p.get("values", []))
+    rating = _rating(group.base, *found) if found and found[0] and p.get("distinct", 0) <= MAX_SCALE + 3 else None
+    if rating and (rating["direction"] == "lower" or not DEMOGRAPHIC_HINTS.search(group.base)):
+        question.update(rating)  # a grade of life "in Ihrem Stadtteil" is a rating, not a district
+    elif DEMOGRAPHIC_HINTS.search(group.base):
+        question.update(kind=QuestionKind.DEMOGRAPHIC.value, options=natural_order(p.get("values", [])))
+    elif _looks_like_free_text(group.base, p):
         question["kind"] = QuestionKind.TEXT.value
     elif p.get("filled", 0) == 0:
         question["kind"] = QuestionKind.IGNORE.value
     else:
-        question.update(kind=QuestionKind.SINGLE.value, options=sorted(p.get("values", [])))
+        question.update(kind=QuestionKind.SINGLE.value, options=natural_order(p.get("values", [])))
     return question
 
 
-def suggest_mapping(header: list[str], profiles: dict[str, dict], saved: dict | None = None) -> dict:
-    """A mapping for this header: questions of a saved mapping whose columns are all present, guesses for the rest."""
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10, "xi": 11,
+          "xii": 12}
+
+
+def natural_key(label: str) -> tuple:
+    """Categories in their natural order: districts I–IX by their numeral, age groups by their first number
+    ("unter 18" before "18–29", "65 und älter" last), anything else alphabetically after them."""
+    text = label.strip().lower()
+    roman = re.search(r"\b([ivx]{1,5})\b", text)
+    if roman and roman.group(1) in _ROMAN:
+        return (0, _ROMAN[roman.group(1)], 0, text)
+    number = re.search(r"\d+", text)
+    if number:
+        value = int(number.group())
+        below = re.search(r"(unter|bis|under|jünger|younger|<)\s*\d", text)
+        return (0, value, -1 if below else 0, text)
+    return (1, 0, 0, text)
+
+
+def natural_order(labels) -> list[str]:
+    return sorted(labels, key=natural_key)
+
+
+def suggest_mapping(header: list[str], profiles: dict[str, dict], saved: dict | None = None,
+                    fields: list[dict] | None = None) -> dict:
+    """A mapping for this header: questions of a saved mapping whose columns are all present, guesses for the rest.
+
+    LimeSurvey's system columns are recognised: the response id and the submit date are named at the top
+    (``response_id``, ``submitdate``; incomplete responses are left out unless ``include_incomplete``), and every
+    system column is a question of kind ``ignore``. ``fields`` (dicts with ``code``, ``name_de``, ``name_en``)
+    let items and options that name an action field be linked to it."""
     questions = []
     used: set[str] = set()
     keys: set[str] = set()
@@ -139,10 +297,28 @@ def suggest_mapping(header: list[str], profiles: dict[str, dict], saved: dict | 
         while f"q{number}" in keys:
             number += 1
         keys.add(f"q{number}")
-        questions.append(suggest_question(f"q{number}", group, profiles))
+        others = [c for c, sub in zip(group.columns, group.subs, strict=True) if sub.lower() in OTHER_SUBS]
+        if others and len(others) < len(group.columns):  # "Q04[other]": the free text beside a choice question
+            rest = [(c, sub) for c, sub in zip(group.columns, group.subs, strict=True) if c not in others]
+            group = ColumnGroup(group.base, tuple(c for c, _s in rest), tuple(s for _c, s in rest))
+            for index, column in enumerate(others, start=1):
+                questions.append({"key": f"q{number}t{index}", "text": column, "kind": QuestionKind.TEXT.value,
+                                  "columns": [column]})
+        questions += suggest_questions(f"q{number}", group, profiles, fields)
     order = {c: i for i, c in enumerate(header)}
     questions.sort(key=lambda q: order.get(q["columns"][0], 0))
-    return {"version": MAPPING_VERSION, "questions": questions}
+    mapping = {"version": MAPPING_VERSION, "questions": questions}
+    for column in header:
+        role = system_column(column)
+        if role == "id":
+            mapping.setdefault("response_id", column)
+        elif role == "submitdate":
+            mapping.setdefault("submitdate", column)
+    if saved:
+        for top in ("response_id", "submitdate", "include_incomplete"):
+            if top in saved and (top == "include_incomplete" or saved[top] in header):
+                mapping[top] = saved[top]
+    return mapping
 
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
@@ -156,6 +332,10 @@ def validate_mapping(mapping: dict, header: list[str], profiles: dict[str, dict]
     seen_columns: set[str] = set()
     seen_keys: set[str] = set()
     kinds = {k.value for k in QuestionKind}
+    for top, label in (("response_id", _l("response id")), ("submitdate", _l("submit date"))):
+        if mapping.get(top) is not None and mapping[top] not in header:
+            problems.append(str(_l("The column for the %(what)s is not in the file: %(column)s", what=label,
+                                   column=str(mapping[top])[:80])))
     for question in mapping["questions"]:
         key = str(question.get("key", ""))
         name = question.get("text") or key
@@ -184,8 +364,18 @@ def validate_mapping(mapping: dict, header: list[str], profiles: dict[str, dict]
                         str(_l("Column %(column)s may hold personal data (%(reason)s): ignore it or keep it "
                                "explicitly as a demographic.", column=column, reason=reason))
                     )
-        if kind == QuestionKind.RATING and question.get("scale") not in (5, 10):
-            problems.append(str(_l("Question %(name)s: the rating scale must be 1–5 or 1–10.", name=name)))
+        if kind == QuestionKind.RATING:
+            scale = question.get("scale")
+            if not isinstance(scale, int) or isinstance(scale, bool) or not MIN_SCALE <= scale <= MAX_SCALE:
+                problems.append(str(_l("Question %(name)s: the rating scale must run from 1 to a number between "
+                                       "%(low)s and %(high)s.", name=name, low=MIN_SCALE, high=MAX_SCALE)))
+            if question.get("direction", "higher") not in ("higher", "lower"):
+                problems.append(str(_l("Question %(name)s: say whether a higher or a lower rating is better.",
+                                       name=name)))
+            missing = question.get("missing", [])
+            if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+                problems.append(str(_l("Question %(name)s: the answers that count as missing must be a list of "
+                                       "texts.", name=name)))
         if kind in (QuestionKind.RATING, QuestionKind.SINGLE, QuestionKind.DEMOGRAPHIC) and len(columns) > 1:
             problems.append(str(_l("Question %(name)s: this type takes exactly one column.", name=name)))
         if kind == QuestionKind.MULTIPLE and len(question.get("options") or []) != len(columns):
@@ -208,6 +398,7 @@ class _Compiled:
     scale: int
     options: list[str]
     layout: str
+    missing: frozenset[str] = frozenset()
 
 
 class RowMapper:
@@ -225,6 +416,7 @@ class RowMapper:
                     key=q["key"], kind=kind, indexes=[position[c] for c in q["columns"]], columns=list(q["columns"]),
                     scale=int(q.get("scale") or 5), options=list(q.get("options") or []),
                     layout=q.get("layout") or "by_rank",
+                    missing=frozenset(m.strip().lower() for m in (q.get("missing") or [])) | frozenset(MISSING_ANSWERS),
                 )
             )
 
@@ -254,7 +446,7 @@ class RowMapper:
                     answers[q.key] = value
             elif q.kind == QuestionKind.RATING:
                 value = values[0]
-                if value:
+                if value and value.strip().lower() not in q.missing:
                     number = _as_int(value)
                     if number is None:
                         errors.append(RowError(line, q.columns[0], str(_l("“%(value)s” is not a whole number",
@@ -369,6 +561,7 @@ class BatchMapper:
     """
 
     def __init__(self, mapping: dict, header: list[str]):
+        self.mapping = mapping
         self.reference = RowMapper(mapping, header)  # shares the compiled questions and their growing options
         self._units: list[_Unit | tuple[int, _Compiled]] = []  # units, and (position, question) for the rest
         run: list[tuple[int, _Compiled]] = []
@@ -496,8 +689,10 @@ class BatchMapper:
                 (position, q), raw = run[number], cells[number]
                 parts[number] = ""
                 value = raw.strip()
-                if not value:
-                    parts[number] = cell_caches[number][raw] = ""
+                if not value or value.lower() in q.missing:
+                    parts[number] = ""
+                    if len(cell_caches[number]) < CACHE_LIMIT:
+                        cell_caches[number][raw] = ""
                     continue
                 rating = _as_int(value)
                 if rating is None:

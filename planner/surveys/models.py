@@ -61,6 +61,10 @@ class Survey(TimestampMixin, db.Model):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     response_count: Mapped[int] = mapped_column(default=0)
+    # Responses without a submit date (LimeSurvey's "submitdate" empty): left out, counted here.
+    incomplete_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Whether the survey counts in the prioritisation (the main wave yes; a pilot or a duplicate copy no).
+    counts_in_priorities: Mapped[bool] = mapped_column(default=True, server_default="1")
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)
 
     imported_by = relationship("User")
@@ -81,6 +85,8 @@ class SurveyQuestion(db.Model):
     text: Mapped[str] = mapped_column(String(500))
     kind: Mapped[QuestionKind] = mapped_column(db.Enum(QuestionKind, native_enum=False, length=20))
     scale: Mapped[int | None]
+    # Ratings: "higher" (5 = very important) or "lower" (a school grade, 1 = sehr gut).
+    direction: Mapped[str] = mapped_column(String(10), default="higher", server_default="higher")
     position: Mapped[int] = mapped_column(default=0)
     columns: Mapped[list] = mapped_column(JSON, default=list)
     options: Mapped[list] = mapped_column(JSON, default=list)
@@ -107,8 +113,11 @@ class SurveyResponse(db.Model):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     line_no: Mapped[int]
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    # What recognises the response in another copy of the export (services.response_fingerprints): no content.
+    fingerprint: Mapped[str | None] = mapped_column(String(32))
 
-    __table_args__ = (Index("ix_survey_responses_survey_id", "survey_id"),)
+    __table_args__ = (Index("ix_survey_responses_survey_id", "survey_id"),
+                      Index("ix_survey_responses_fingerprint", "fingerprint"))
 
 
 class SurveyComment(db.Model):

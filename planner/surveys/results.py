@@ -37,6 +37,12 @@ class QuestionResult:
     scale: int | None = None
 
     @property
+    def share_base(self) -> int:
+        """What a share is of: a tick box's ticks of all complete responses; any other answer of those who
+        answered the question."""
+        return self.n if self.kind == QuestionKind.MULTIPLE else self.answered
+
+    @property
     def no_answer(self) -> int:
         return self.n - self.answered
 
@@ -102,8 +108,9 @@ def _build(question: SurveyQuestion, n: int, data) -> QuestionResult:
     if kind == QuestionKind.MULTIPLE:
         values = data
         answered = values[0] or 0
+        # Ticks are a share of all complete responses: who ticked nothing also said no to every option.
         rows = tuple(
-            ResultRow(label, values[i + 1] or 0, (values[i + 1] or 0) / answered if answered else None)
+            ResultRow(label, values[i + 1] or 0, (values[i + 1] or 0) / n if n else None)
             for i, label in enumerate(question.options)
         )
         return QuestionResult(key, question.text, kind, n, answered, rows)

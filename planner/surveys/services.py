@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import chain, repeat
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from planner.core.permissions import Role, has_role
 from planner.core.security import new_token
 from planner.extensions import db
 from planner.surveys.importer import ImportFileError, RowError, open_table, profile
-from planner.surveys.mapping import MAPPING_VERSION, BatchMapper, validate_mapping
+from planner.surveys.mapping import MAPPING_VERSION, BatchMapper, natural_order, validate_mapping
 from planner.surveys.models import (
     WEIGHT_KEYS,
     ExpertRating,
@@ -73,6 +73,25 @@ def require_manage(user) -> None:
 
 
 # --- uploads ---------------------------------------------------------------------------------------------
+
+def field_names() -> list[dict]:
+    """The action fields as the mapping suggestion matches labels against them."""
+    from planner.fields.models import ActionField
+
+    return [{"code": f.code, "name_de": f.name_de, "name_en": f.name_en}
+            for f in db.session.scalars(select(ActionField).order_by(ActionField.position))]
+
+
+def suggest_file_mapping(path: Path, file_name: str) -> dict:
+    """The suggested mapping of a file (the CLI's suggest-mapping and the upload page show the same)."""
+    from planner.surveys.mapping import suggest_mapping
+
+    table = open_table(path, file_name)
+    profiles, rows = profile(table)
+    if rows == 0:
+        raise ImportFileError(_l("The file has a header but no responses."))
+    return suggest_mapping(table.header, profiles, fields=field_names())
+
 
 def uploads_dir(instance_path: str | Path) -> Path:
     path = Path(instance_path) / "uploads"
@@ -140,7 +159,8 @@ def store_upload(user, stream, file_name: str, meta: UploadMeta, instance_path, 
         ends_on=meta.ends_on,
         header=table.header,
         profile=profiles,
-        mapping=suggest_mapping(table.header, profiles, saved_mapping.mapping if saved_mapping else None),
+        mapping=suggest_mapping(table.header, profiles, saved_mapping.mapping if saved_mapping else None,
+                                fields=field_names()),
     )
     db.session.add(upload)
     db.session.flush()
@@ -183,6 +203,10 @@ class Preview:
     errors: list[RowError] = field(default_factory=list)
     comments: int = 0
     answered: dict[str, int] = field(default_factory=dict)
+    incomplete: int = 0  # rows without a submit date, left out
+    # earlier surveys holding some of these responses: survey id → responses found again
+    duplicates: dict[int, int] = field(default_factory=dict)
+    by_response_id: bool = False  # fingerprints from the response id and submit date (else from the answers)
 
     @property
     def ok(self) -> bool:
@@ -216,9 +240,23 @@ def _collector_paused():
 
 
 def _check_batches(table, mapper: BatchMapper, writer, progress, batch_size: int, result: Preview) -> None:
+    mapping = mapper.mapping
+    position = {c: i for i, c in enumerate(table.header)}
+    submitted = position.get(mapping.get("submitdate")) if not mapping.get("include_incomplete") else None
+    response_id = position.get(mapping.get("response_id"))
+    submit_column = position.get(mapping.get("submitdate"))
+    result.by_response_id = response_id is not None
     for batch in table.batches(batch_size):
+        if submitted is not None:
+            complete = [i for i, row in enumerate(batch.rows) if row[submitted].strip()]
+            if len(complete) < len(batch.rows):
+                result.incomplete += len(batch.rows) - len(complete)
+                batch.lines = [batch.lines[i] for i in complete]
+                batch.rows = [batch.rows[i] for i in complete]
         result.rows += len(batch)
         mapped = mapper.apply_batch(batch.lines, batch.rows, count_answers=writer is None)
+        fingerprints = response_fingerprints(batch.rows, mapped.answers_json, response_id, submit_column)
+        _count_duplicates(fingerprints, result, exclude=writer.survey_id if writer is not None else None)
         errors = mapped.errors
         if batch.broken:
             errors = errors + [(e.line, -1, 0, e) for e in batch.broken]
@@ -232,9 +270,77 @@ def _check_batches(table, mapper: BatchMapper, writer, progress, batch_size: int
             for key, count in mapped.answered.items():
                 result.answered[key] = result.answered.get(key, 0) + count
             if writer is not None and result.error_count == 0:
-                writer.write(batch.lines, mapped.answers_json, mapped.comments)
+                writer.write(batch.lines, mapped.answers_json, mapped.comments, fingerprints)
         if progress is not None:
             progress(result.rows, batch.position)
+
+
+_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M:%S",
+                 "%d.%m.%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%Y-%m-%d", "%d.%m.%Y")
+
+
+def _minute(value: str) -> str:
+    """A submit date to the minute, however a spreadsheet re-wrote it ("2022-07-01 10:15:30", "01.07.2022 10:15")."""
+    text = value.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text[:19], fmt).strftime("%Y%m%d%H%M")
+        except ValueError:
+            continue
+    return text
+
+
+def response_fingerprints(rows: list[list[str]], answers_json: list[str], response_id: int | None,
+                          submitted: int | None) -> list[str]:
+    """Per response, what makes it recognisable in another copy of the export: its response id with its submit
+    date (LimeSurvey restarts ids per survey, the date tells them apart), else its answers."""
+    if response_id is not None:
+        keys = [f"{row[response_id].strip()}|{_minute(row[submitted]) if submitted is not None else ''}"
+                for row in rows]
+        return [hashlib.sha256(k.encode()).hexdigest()[:32] for k in keys]
+    return ["a" + hashlib.sha256(text.encode()).hexdigest()[:31] for text in answers_json]
+
+
+FINGERPRINTS_PER_QUERY = 500
+
+
+def _count_duplicates(fingerprints: list[str], result: Preview, exclude: int | None) -> None:
+    column = SurveyResponse.fingerprint
+    for start in range(0, len(fingerprints), FINGERPRINTS_PER_QUERY):
+        chunk = fingerprints[start:start + FINGERPRINTS_PER_QUERY]
+        query = select(SurveyResponse.survey_id, column).where(column.in_(set(chunk))).distinct()
+        if exclude is not None:
+            query = query.where(SurveyResponse.survey_id != exclude)
+        found: dict[int, set[str]] = {}
+        for survey_id, fingerprint in db.session.execute(query):
+            found.setdefault(survey_id, set()).add(fingerprint)
+        for survey_id, matched in found.items():  # rows of this file found again, however often stored there
+            result.duplicates[survey_id] = result.duplicates.get(survey_id, 0) + sum(fp in matched for fp in chunk)
+
+
+def duplicate_of(result: Preview) -> tuple[Survey, int] | None:
+    """The earlier survey that already holds these responses (and how many of them), if any: with response ids any
+    match is the same response; compared by answers alone, half of the file must match (people answer alike)."""
+    if not result.duplicates:
+        return None
+    survey_id, count = max(result.duplicates.items(), key=lambda item: item[1])
+    if not result.by_response_id and count < max(1, result.rows) / 2:
+        return None
+    return db.session.get(Survey, survey_id), count
+
+
+class DuplicateResponses(DomainError):
+    pass
+
+
+def _refuse_duplicates(result: Preview) -> None:
+    found = duplicate_of(result)
+    if found:
+        survey, count = found
+        raise DuplicateResponses(_l(
+            "%(count)s of these responses are already stored in the survey “%(title)s” (no. %(id)s), e.g. an Excel "
+            "copy of the same export. Nothing was imported. Import anyway only if these are really other "
+            "responses.", count=count, title=survey.title, id=survey.id), field="file")
 
 
 def preview_file(path: Path, file_name: str, mapping: dict) -> Preview:
@@ -268,13 +374,16 @@ def preview_upload(upload: SurveyUpload, instance_path) -> Preview:
         if data.get("key") == key:
             return Preview(rows=data["rows"], error_count=data["error_count"],
                            errors=[RowError(*e) for e in data["errors"]], comments=data["comments"],
-                           answered=data["answered"])
+                           answered=data["answered"], incomplete=data["incomplete"],
+                           duplicates={int(k): v for k, v in data["duplicates"].items()},
+                           by_response_id=data["by_response_id"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     result = preview_file(upload_path(upload, instance_path), upload.file_name, upload.mapping or {})
     payload = {"key": key, "rows": result.rows, "error_count": result.error_count,
                "errors": [[e.line, e.column, e.message] for e in result.errors], "comments": result.comments,
-               "answered": result.answered}
+               "answered": result.answered, "incomplete": result.incomplete, "duplicates": result.duplicates,
+               "by_response_id": result.by_response_id}
     partial = cache.with_suffix(".tmp")
     partial.write_text(json.dumps(payload), encoding="utf-8")
     os.chmod(partial, 0o600)
@@ -305,24 +414,28 @@ class _BatchWriter:
         if not self.sqlite:
             answers = cast(answers, responses.c.answers.type)
         self.insert = responses.insert().values(
-            survey_id=bindparam("survey_id"), line_no=bindparam("line_no"), answers=answers
+            survey_id=bindparam("survey_id"), line_no=bindparam("line_no"), answers=answers,
+            fingerprint=bindparam("fingerprint"),
         )
         self.insert_returning = self.insert.returning(responses.c.id, responses.c.line_no)
         self.insert_comments = SurveyComment.__table__.insert()
 
-    def write(self, lines: list[int], answers_json: list[str], comments: list[tuple[int, str, str]]) -> None:
+    def write(self, lines: list[int], answers_json: list[str], comments: list[tuple[int, str, str]],
+              fingerprints: list[str]) -> None:
         if not lines:
             return
         connection = db.session.connection()
         sid = self.survey_id
         if self.sqlite:
-            self._write_sqlite(connection.connection.driver_connection.cursor(), lines, answers_json, comments)
+            self._write_sqlite(connection.connection.driver_connection.cursor(), lines, answers_json, comments,
+                               fingerprints)
             return
         if self.postgresql:
-            self._write_postgresql(connection.connection.driver_connection.cursor(), lines, answers_json, comments)
+            self._write_postgresql(connection.connection.driver_connection.cursor(), lines, answers_json, comments,
+                                   fingerprints)
             return
-        params = [{"survey_id": sid, "line_no": line, "answers": text}
-                  for line, text in zip(lines, answers_json, strict=True)]
+        params = [{"survey_id": sid, "line_no": line, "answers": text, "fingerprint": fp}
+                  for line, text, fp in zip(lines, answers_json, fingerprints, strict=True)]
         if not comments:
             connection.execute(self.insert, params)
             return
@@ -333,7 +446,7 @@ class _BatchWriter:
               "text": text} for index, key, text in comments],
         )
 
-    def _write_postgresql(self, cursor, lines, answers_json, comments) -> None:
+    def _write_postgresql(self, cursor, lines, answers_json, comments, fingerprints) -> None:
         """COPY in the session's transaction; the ids come from the table's sequence first, so the comments
         know their responses without reading anything back."""
         sid = self.survey_id
@@ -341,8 +454,8 @@ class _BatchWriter:
             cursor.execute("SELECT nextval(pg_get_serial_sequence('survey_responses', 'id')) "
                            "FROM generate_series(1, %s)", (len(lines),))
             ids = [row[0] for row in cursor.fetchall()]
-            with cursor.copy("COPY survey_responses (id, survey_id, line_no, answers) FROM STDIN") as copy:
-                for row in zip(ids, repeat(sid), lines, answers_json, strict=False):
+            with cursor.copy("COPY survey_responses (id, survey_id, line_no, answers, fingerprint) FROM STDIN") as copy:
+                for row in zip(ids, repeat(sid), lines, answers_json, fingerprints, strict=False):
                     copy.write_row(row)
             if comments:
                 columns = "survey_id, response_id, question_key, line_no, text"
@@ -352,12 +465,12 @@ class _BatchWriter:
         finally:
             cursor.close()
 
-    def _write_sqlite(self, cursor, lines, answers_json, comments) -> None:
+    def _write_sqlite(self, cursor, lines, answers_json, comments, fingerprints) -> None:
         sid = self.survey_id
         try:
             (before,) = cursor.execute("SELECT coalesce(max(id), 0) FROM survey_responses").fetchone()
-            _insert_many(cursor, "INSERT INTO survey_responses (survey_id, line_no, answers) VALUES ", "(?,?,?)",
-                         list(zip(repeat(sid), lines, answers_json, strict=False)))
+            _insert_many(cursor, "INSERT INTO survey_responses (survey_id, line_no, answers, fingerprint) VALUES ",
+                         "(?,?,?,?)", list(zip(repeat(sid), lines, answers_json, fingerprints, strict=False)))
             if not comments:
                 return
             (last,) = cursor.execute("SELECT max(id) FROM survey_responses").fetchone()
@@ -410,8 +523,12 @@ def import_file(
     sha256: str | None = None,
     progress: Callable | None = None,
     batch_size: int = BATCH_SIZE,
+    allow_duplicates: bool = False,
 ) -> Survey:
-    """Imports a whole file in the current transaction: all rows, or none (raises ImportRejected)."""
+    """Imports a whole file in the current transaction: all rows, or none (raises ImportRejected).
+
+    Incomplete responses (no submit date, when the mapping names that column) are left out and counted; responses
+    already stored in another survey are refused (DuplicateResponses) unless ``allow_duplicates``."""
     path = Path(path)
     if sha256 is None:
         digest = hashlib.sha256()
@@ -439,8 +556,14 @@ def import_file(
     if result.error_count:
         raise ImportRejected(result.errors, result.error_count)
     if result.rows == 0:
+        if result.incomplete:
+            raise ImportFileError(_l("The file holds no complete response (%(count)s incomplete ones without a "
+                                     "submit date).", count=result.incomplete))
         raise ImportFileError(_l("The file has a header but no responses."))
+    if not allow_duplicates:
+        _refuse_duplicates(result)
     survey.response_count = result.rows
+    survey.incomplete_count = result.incomplete
     _store_questions(survey, mapping, mapper.options())
     db.session.flush()
     return survey
@@ -457,11 +580,15 @@ def _store_questions(survey: Survey, mapping: dict, options: dict[str, list[str]
             k: int(v) for k, v in (q.get("option_measures") or {}).items() if str(v).isdigit() and int(v) in measure_ids
         }
         measure = q.get("measure")
+        stored_options = options.get(q["key"], list(q.get("options") or []))
+        if kind == QuestionKind.DEMOGRAPHIC:  # districts I–IX, age groups ascending: however the file ordered them
+            stored_options = natural_order(stored_options)
         db.session.add(
             SurveyQuestion(
                 survey_id=survey.id, key=q["key"], text=(q.get("text") or q["key"])[:500], kind=kind,
                 scale=int(q.get("scale") or 5) if kind == QuestionKind.RATING else None, position=position,
-                columns=list(q["columns"]), options=options.get(q["key"], list(q.get("options") or [])),
+                direction=q.get("direction") or "higher",
+                columns=list(q["columns"]), options=stored_options,
                 option_fields=option_fields, option_measures=option_measures,
                 field_id=codes.get(q.get("field") or ""),
                 measure_id=int(measure) if str(measure or "").isdigit() and int(measure) in measure_ids else None,
@@ -475,7 +602,8 @@ def runs_in_background(upload: SurveyUpload, config) -> bool:
     return upload.file_size >= int(config.get("SURVEY_BACKGROUND_BYTES", BACKGROUND_BYTES))
 
 
-def import_upload(user, upload: SurveyUpload, instance_path, progress: Callable | None = None) -> Survey:
+def import_upload(user, upload: SurveyUpload, instance_path, progress: Callable | None = None,
+                  allow_duplicates: bool = False) -> Survey:
     """Imports the confirmed upload (one transaction) and deletes the raw file and the upload record."""
     require_manage(user)
     path = upload_path(upload, instance_path)
@@ -484,7 +612,7 @@ def import_upload(user, upload: SurveyUpload, instance_path, progress: Callable 
     survey = import_file(
         user, path, upload.file_name, upload.mapping or {},
         UploadMeta(upload.title, upload.wave, upload.starts_on, upload.ends_on),
-        file_size=upload.file_size, sha256=upload.sha256, progress=progress,
+        file_size=upload.file_size, sha256=upload.sha256, progress=progress, allow_duplicates=allow_duplicates,
     )
     db.session.delete(upload)
     db.session.flush()
@@ -686,16 +814,38 @@ def rate_many(user, *, fields: dict[int, dict], measures: dict[int, dict]) -> in
     return written
 
 
-def freeze_run(user, name: str, frozen_at=None) -> PriorityRun:
-    """Freezes the current prioritisation: weights, scores and ranks are stored and never change."""
+def ranking_entries(fields, measures) -> dict:
+    """The ranking as the priorities page, a frozen run, the CLI and the paper carry it: scores on 0–1,
+    ``expert_score`` None where not rated, coverage the share of the weights the item's criteria carry."""
+    def entry(item) -> dict:
+        return {"citizen_score": _round(item.citizen), "expert_score": _round(item.expert),
+                "blended_score": round(item.score, 6), "coverage": round(item.coverage, 6), "rank": item.rank}
+
+    return {
+        "fields": [{"code": i.code, **entry(i)} for i in fields],
+        "measures": [{"number": i.code, "field": i.field_code, **entry(i)} for i in measures],
+    }
+
+
+def set_survey_counts(user, survey: Survey, counts: bool) -> Survey:
+    """Whether a survey counts in the prioritisation (a pilot or a duplicate copy does not)."""
     require_manage(user)
-    from planner.surveys.prioritisation import current_weights, prioritise
+    survey.counts_in_priorities = counts
+    db.session.flush()
+    return survey
+
+
+def freeze_run(user, name: str, frozen_at=None) -> PriorityRun:
+    """Freezes the current prioritisation: weights, the surveys counted, scores and ranks never change."""
+    require_manage(user)
+    from planner.surveys.prioritisation import counting_survey_ids, current_weights, prioritise
 
     name = (name or "").strip()[:200]
     if not name:
         raise DomainError(_l("Please name the run."), field="name")
     weights = current_weights()
-    fields, measures = prioritise(weights)
+    survey_ids = counting_survey_ids()
+    fields, measures = prioritise(weights, survey_ids)
     run = PriorityRun(
         name=name,
         frozen_at=frozen_at or utcnow(),
@@ -704,15 +854,17 @@ def freeze_run(user, name: str, frozen_at=None) -> PriorityRun:
         results={
             "fields": [
                 {"field_code": i.code, "field_id": i.id, "label": i.label, "score": round(i.score, 6), "rank": i.rank,
-                 "citizen": _round(i.citizen), "expert": _round(i.expert)}
+                 "citizen": _round(i.citizen), "expert": _round(i.expert), "coverage": round(i.coverage, 6)}
                 for i in fields
             ],
             "measures": [
                 {"measure_id": i.id, "code": i.code, "label": i.label, "field_code": i.field_code,
-                 "score": round(i.score, 6), "rank": i.rank, "citizen": _round(i.citizen), "expert": _round(i.expert)}
+                 "score": round(i.score, 6), "rank": i.rank, "citizen": _round(i.citizen), "expert": _round(i.expert),
+                 "coverage": round(i.coverage, 6)}
                 for i in measures
             ],
-            "surveys": list(db.session.scalars(select(Survey.id).order_by(Survey.id))),
+            "surveys": survey_ids,
+            "method": "top_two",
         },
     )
     db.session.add(run)

@@ -12,7 +12,7 @@ IMPORT_TASK = "surveys.import"
 
 
 @task(IMPORT_TASK, label=_l("Import of a citizen survey"))
-def import_task(ctx: JobContext, *, upload_id: int, importer_id: int) -> None:
+def import_task(ctx: JobContext, *, upload_id: int, importer_id: int, allow_duplicates: bool = False) -> None:
     """One transaction, as in the request: all responses or none. Progress is reported per batch in percent of the
     file read (on SQLite the import's own write lock may make the worker skip these intermediate updates)."""
     from planner.accounts.models import User
@@ -30,7 +30,8 @@ def import_task(ctx: JobContext, *, upload_id: int, importer_id: int) -> None:
         percent = min(99, round(100 * position / size)) if position is not None else 0
         ctx.progress(percent, 100, _("%(num)s responses read", num=rows))
 
-    survey = services.import_upload(user, upload, current_app.instance_path, progress=progress)
+    survey = services.import_upload(user, upload, current_app.instance_path, progress=progress,
+                                    allow_duplicates=allow_duplicates)
     survey_id, title, count = survey.id, survey.title, survey.response_count
     db.session.commit()
     services.remove_upload_file(token, current_app.instance_path)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from planner.core.errors import DomainError
-from planner.core.forms import show_domain_error
+from planner.core.forms import perform, show_domain_error
 from planner.core.pagination import ListPage
 from planner.core.permissions import STAFF, Role, access
 from planner.extensions import db
@@ -116,16 +116,12 @@ def upload():
     if form.validate_on_submit():
         saved = db.session.get(SavedMapping, form.saved_mapping.data) if form.saved_mapping.data else None
         meta = services.UploadMeta(form.title.data, form.wave.data or "", form.starts_on.data, form.ends_on.data)
-        try:
-            item = services.store_upload(current_user, form.file.data.stream, form.file.data.filename or "",
-                                         meta, current_app.instance_path, saved_mapping=saved)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("File uploaded. Please check the mapping of the columns."), "success")
-            return redirect(url_for("surveys.mapping", upload_id=item.id))
+        done = perform(lambda: services.store_upload(current_user, form.file.data.stream,
+                                                     form.file.data.filename or "", meta, current_app.instance_path,
+                                                     saved_mapping=saved),
+                       form=form, success=_("File uploaded. Please check the mapping of the columns."))
+        if done:
+            return redirect(url_for("surveys.mapping", upload_id=done.value.id))
     return render_template("surveys/upload.html", form=form), 400 if form.errors else 200
 
 
@@ -177,7 +173,9 @@ def preview(upload_id: int):
     except DomainError as exc:
         error = exc.message
     questions = {q["key"]: q for q in item.mapping["questions"]}
-    return render_template("surveys/preview.html", upload=item, result=result, error=error, questions=questions)
+    duplicate = services.duplicate_of(result) if result is not None and not result.error_count else None
+    return render_template("surveys/preview.html", upload=item, result=result, error=error, questions=questions,
+                           duplicate=duplicate)
 
 
 @bp.route("/uploads/<int:upload_id>/import", methods=["POST"], endpoint="confirm")
@@ -185,25 +183,23 @@ def preview(upload_id: int):
 def confirm(upload_id: int):
     item = _own_upload(upload_id)
     token = item.token
+    allow_duplicates = request.form.get("allow_duplicates") == "1"
     if services.runs_in_background(item, current_app.config):
         from planner.jobs.services import enqueue
         from planner.surveys.tasks import IMPORT_TASK
 
         job = enqueue("survey_import", IMPORT_TASK, actor_id=current_user.id, upload_id=item.id,
-                      importer_id=current_user.id)
+                      importer_id=current_user.id, allow_duplicates=allow_duplicates)
         db.session.commit()
         flash(_("The import has started. This page shows its progress."), "success")
         return redirect(url_for("jobs.detail", job_id=job.id))
-    try:
-        survey = services.import_upload(current_user, item, current_app.instance_path)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    done = perform(lambda: services.import_upload(current_user, item, current_app.instance_path,
+                                                  allow_duplicates=allow_duplicates),
+                   success=lambda survey: _("%(count)s responses imported.", count=survey.response_count))
+    if not done:
         return redirect(url_for("surveys.preview", upload_id=upload_id))
-    db.session.commit()
     services.remove_upload_file(token, current_app.instance_path)
-    flash(_("%(count)s responses imported.", count=survey.response_count), "success")
-    return redirect(url_for("surveys.detail", survey_id=survey.id))
+    return redirect(url_for("surveys.detail", survey_id=done.value.id))
 
 
 @bp.route("/uploads/<int:upload_id>/discard", methods=["POST"], endpoint="discard")
@@ -235,6 +231,18 @@ def detail(survey_id: int):
         headline=headline(survey, results), demographics=demographics, comment_total=comment_total,
         may_manage=services.may_manage(current_user),
     )
+
+
+@bp.route("/<int:survey_id>/counting", methods=["POST"], endpoint="counting")
+@access(*MANAGE)
+def counting(survey_id: int):
+    """Whether the survey counts in the prioritisation (the main wave yes; a pilot or a duplicate copy no)."""
+    survey = db.session.get(Survey, survey_id) or abort(404)
+    counts = request.form.get("counts") == "1"
+    perform(lambda: services.set_survey_counts(current_user, survey, counts),
+            success=_("The survey now counts in the prioritisation.") if counts
+            else _("The survey no longer counts in the prioritisation."))
+    return redirect(url_for("surveys.detail", survey_id=survey.id))
 
 
 @bp.route("/<int:survey_id>/breakdown", endpoint="breakdown")
@@ -307,14 +315,7 @@ def tag_comment(comment_id: int):
     comment = db.session.get(SurveyComment, comment_id) or abort(404)
     raw = request.form.get("field", "")
     field_id = int(raw) if raw.isdigit() else None
-    try:
-        services.tag_comment(current_user, comment, field_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Comment tagged."), "success")
+    perform(lambda: services.tag_comment(current_user, comment, field_id), success=_("Comment tagged."))
     back = request.form.get("back", "")
     if back.startswith("/surveys/") and not back.startswith("//"):
         return redirect(back)
@@ -329,16 +330,11 @@ def promote_comment(comment_id: int):
     form.set_choices(list_fields())
     failed = False
     if form.validate_on_submit():
-        try:
-            services.promote_comment(current_user, comment, form.field.data, form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            failed = True
-        else:
-            db.session.commit()
-            flash(_("The comment became a need for action."), "success")
+        done = perform(lambda: services.promote_comment(current_user, comment, form.field.data, form.text.data),
+                       form=form, success=_("The comment became a need for action."))
+        if done:
             return redirect(url_for("surveys.comments", survey_id=comment.survey_id))
+        failed = True
     return render_template("surveys/promote.html", comment=comment, form=form), 400 if (form.errors or failed) else 200
 
 
@@ -358,27 +354,25 @@ def mapping_json(mapping_id: int):
     return _json_download(saved.mapping, f"mapping-{saved.id}.json")
 
 
+def _mapping_file(stream) -> dict:
+    """A mapping file uploaded as JSON (at most 1 MB)."""
+    raw = stream.read(1024 * 1024 + 1)
+    if len(raw) > 1024 * 1024:
+        raise DomainError(_("The mapping file is too large."), field="file")
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise DomainError(_("The file is not valid JSON."), field="file") from error
+
+
 @bp.route("/mappings/import", methods=["POST"], endpoint="import_mapping")
 @access(*MANAGE)
 def import_mapping():
     form = MappingImportForm()
-    if form.validate_on_submit():
-        try:
-            raw = form.file.data.stream.read(1024 * 1024 + 1)
-            if len(raw) > 1024 * 1024:
-                raise DomainError(_("The mapping file is too large."), field="file")
-            try:
-                data = json.loads(raw.decode("utf-8-sig"))
-            except (UnicodeDecodeError, ValueError) as error:
-                raise DomainError(_("The file is not valid JSON."), field="file") from error
-            services.save_mapping(current_user, form.name.data, data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Mapping saved."), "success")
-            return redirect(url_for("surveys.mappings"))
+    if form.validate_on_submit() and perform(
+            lambda: services.save_mapping(current_user, form.name.data, _mapping_file(form.file.data.stream)),
+            form=form, success=_("Mapping saved.")):
+        return redirect(url_for("surveys.mappings"))
     items = db.session.scalars(select(SavedMapping).order_by(SavedMapping.name)).all()
     return render_template("surveys/mappings.html", items=items, form=form), 400
 
@@ -400,10 +394,11 @@ def _priorities_page(weights, form, runs, may_manage):
 
     fields, measures = prioritise(weights)
     filter_form, page, filters = _measure_page(measures, list_fields())
+    counting = db.session.scalars(select(Survey).where(Survey.counts_in_priorities.is_(True)).order_by(Survey.id)).all()
     return render_template(
         "surveys/priorities.html", fields=fields, page=page, filter_form=filter_form, filters=filters,
         weights=weights, form=form, formula=formula_text(weights), freeze_form=FreezeForm(prefix="freeze"),
-        runs=runs, may_manage=may_manage,
+        runs=runs, may_manage=may_manage, counting=counting,
     )
 
 
@@ -423,16 +418,9 @@ def weights():
     from planner.surveys.prioritisation import current_weights
 
     form = WeightsForm()
-    if form.validate_on_submit():
-        try:
-            services.set_weights(current_user, form.weights())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Weights saved; the ranking was recalculated."), "success")
-            return redirect(url_for("surveys.priorities"))
+    if form.validate_on_submit() and perform(lambda: services.set_weights(current_user, form.weights()), form=form,
+                                             success=_("Weights saved; the ranking was recalculated.")):
+        return redirect(url_for("surveys.priorities"))
     return _priorities_page(current_weights(), form, [], True), 400
 
 
@@ -474,16 +462,11 @@ def ratings():
     page = db.paginate(stmt, page=request.args.get("page", type=int), per_page=PER_PAGE, error_out=False)
     filters = {"field": code} if code else {}
     if request.method == "POST":
-        try:
-            field_values = _submitted_ratings("f", _submitted_ids("field_ids"))
-            measure_values = _submitted_ratings("m", _submitted_ids("measure_ids"))
-            services.rate_many(current_user, fields=field_values, measures=measure_values)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Expert ratings saved."), "success")
+        def save() -> int:
+            return services.rate_many(current_user, fields=_submitted_ratings("f", _submitted_ids("field_ids")),
+                                      measures=_submitted_ratings("m", _submitted_ids("measure_ids")))
+
+        if perform(save, success=_("Expert ratings saved.")):
             return redirect(url_for("surveys.ratings", **filters, **({"page": page.page} if page.page > 1 else {})))
     shown_fields = ([f for f in fields if not code or f.code == code]) if page.page == 1 else []
     by_field, by_measure = services.ratings_of([f.id for f in shown_fields], [m.id for m in page.items])
@@ -495,18 +478,31 @@ def ratings():
 @bp.route("/priorities/sensitivity", endpoint="sensitivity")
 @access(*STAFF)
 def sensitivity():
-    from planner.surveys.prioritisation import SENSITIVITY_STEPS, current_weights, gather
+    from planner.surveys.prioritisation import (
+        MIN_GROUP,
+        SENSITIVITY_STEPS,
+        citizen_signals,
+        current_weights,
+        gather,
+        group_comparison,
+        group_signals,
+        method_comparison,
+    )
     from planner.surveys.prioritisation import sensitivity as analyse
 
     weights = current_weights()
     fields, measures = gather()
+    methods = method_comparison(fields, weights, citizen_signals(method="mean").fields)
+    by_group = group_signals()
+    groups = group_comparison(fields, weights, by_group)
     rows = analyse(measures, weights)
     filter_form, page, filters = _measure_page([row.item for row in rows], list_fields())
     by_item = {row.item.id: row for row in rows}
     page = ListPage([by_item[item.id] for item in page.items], page.page, page.per_page, page.total)
     return render_template(
         "surveys/sensitivity.html", fields=analyse(fields, weights), page=page, filter_form=filter_form,
-        filters=filters, weights=weights, steps=SENSITIVITY_STEPS,
+        filters=filters, weights=weights, steps=SENSITIVITY_STEPS, methods=methods, groups=groups,
+        group_keys=list(by_group), min_group=MIN_GROUP, top=3,
     )
 
 
@@ -523,15 +519,10 @@ def runs():
 def freeze():
     form = FreezeForm(prefix="freeze")
     if form.validate_on_submit():
-        try:
-            run = services.freeze_run(current_user, form.name.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Prioritisation frozen as “%(name)s”.", name=run.name), "success")
-            return redirect(url_for("surveys.run", run_id=run.id))
+        done = perform(lambda: services.freeze_run(current_user, form.name.data),
+                       success=lambda run: _("Prioritisation frozen as “%(name)s”.", name=run.name))
+        if done:
+            return redirect(url_for("surveys.run", run_id=done.value.id))
     else:
         for errors in form.errors.values():
             for message in errors:

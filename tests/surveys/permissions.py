@@ -56,6 +56,7 @@ RULES = {
     "surveys.detail": Rule(STAFF, params=_survey),
     "surveys.breakdown": Rule(STAFF, params=_survey),
     "surveys.delete": Rule(STRATEGY, params=_survey, method="POST", ok=302),
+    "surveys.counting": Rule(STRATEGY, params=_survey, method="POST", ok=302, data={"counts": "0"}),
     "surveys.survey_mapping_json": Rule(STRATEGY, params=_survey),
     "surveys.comments": Rule(STAFF, params=_survey),
     "surveys.tag_comment": Rule(STRATEGY, params=_comment, method="POST", ok=302, data={"field": ""}),

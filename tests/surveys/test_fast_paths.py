@@ -370,7 +370,8 @@ def test_an_xlsx_export_is_stored_as_its_csv_twin_is(ctx, tmp_path):
     csv_file.write_bytes(csv_bytes(rows=rows))
     stored = []
     for path in (xlsx, csv_file):
-        survey = services.import_file(user, path, path.name, mapping(), services.UploadMeta(path.name), batch_size=7)
+        survey = services.import_file(user, path, path.name, mapping(), services.UploadMeta(path.name), batch_size=7,
+                                      allow_duplicates=True)  # the same responses twice, on purpose
         stored.append(db.session.execute(
             db.select(SurveyResponse.line_no, SurveyResponse.answers).where(SurveyResponse.survey_id == survey.id)
             .order_by(SurveyResponse.line_no)).all())

@@ -31,6 +31,8 @@ def _mapping_form(client, upload_id, **changes):
         def handle_starttag(self, tag, attrs):
             a = dict(attrs)
             if tag == "input" and a.get("name") and a.get("type") not in ("submit",):
+                if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                    return  # as a browser sends it: only what is ticked
                 values[a["name"]] = a.get("value", "")
             elif tag == "select":
                 self.select = a.get("name")

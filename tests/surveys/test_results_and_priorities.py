@@ -257,7 +257,8 @@ def test_cli_import_writes_progress_lines_when_not_on_a_terminal(app, runner, tm
     result = runner.invoke(args=["import-survey", str(data), "--mapping", str(mapping_file)])
     assert result.exit_code == 0, result.output
     assert "4 rows read (100% of the file)" in result.stderr
-    assert re.search(r": 4 responses in \d+\.\d\d s\.$", result.stdout.strip())
+    assert re.search(r": 4 responses in \d+\.\d\d s \(4 complete responses stored, 0 incomplete left out\)\.$",
+                     result.stdout.strip())
 
     progress = progress_lines(total=1000, every_rows=500)
     for rows, position in [(100, 50), (200, 120), (300, 190), (400, 350), (500, 1000)]:

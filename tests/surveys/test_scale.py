@@ -162,13 +162,13 @@ def test_mapping_names_a_measure_by_number_above_the_choice_limit(app, client, a
     with app.app_context():
         assert "measure" not in db.session.get(SurveyUpload, upload_id).mapping["questions"][3]
 
-    form.update(q4__measure=" mob-m02 ", q3__opt0__measure="umw-m01")
+    form.update(q4__measure=" mob-m02 ", q2__opt0__measure="umw-m01")
     response = client.post(f"/surveys/uploads/{upload_id}/mapping", data=form)
     assert response.status_code == 302, text_of(response)
     with app.app_context():
         questions = db.session.get(SurveyUpload, upload_id).mapping["questions"]
         assert questions[3]["measure"] == ids["MOB-M02"]
-        assert list(questions[2]["option_measures"].values()) == [ids["UMW-M01"]]
+        assert list(questions[1]["option_measures"].values()) == [ids["UMW-M01"]]
     html = client.get(f"/surveys/uploads/{upload_id}/mapping").get_data(as_text=True)
     assert re.search(r'name="q4__measure"[^>]*value="MOB-M02"', html)
 
