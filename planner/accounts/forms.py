@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from planner.core.forms import VersionedForm
 from planner.core.permissions import Role
 
 
@@ -43,7 +44,7 @@ class UserCreateForm(FlaskForm):
     )
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(VersionedForm, FlaskForm):
     display_name = StringField(_l("Name"), validators=[Length(max=200)])
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
     is_active = BooleanField(_l("Account is active"))

@@ -4,7 +4,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, HiddenField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from planner.core.forms import MultiCheckboxField
+from planner.core.forms import MultiCheckboxField, VersionedForm
 from planner.people.models import Sector
 from planner.people.services import CONSENT_TEXT
 
@@ -28,7 +28,7 @@ class RosterFilterForm(FlaskForm):
         return int(value) if str(value).isdigit() else None
 
 
-class PersonForm(FlaskForm):
+class PersonForm(VersionedForm, FlaskForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=50)],
                         description=_l("For example Dr. or Prof."))
     first_name = StringField(_l("First name"), validators=[DataRequired(_l("Please enter the first name.")),
@@ -54,7 +54,7 @@ class PersonForm(FlaskForm):
         return int(self.organisation.data) if (self.organisation.data or "").isdigit() else None
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(VersionedForm, FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)])
     sector = SelectField(_l("Sector"), choices=[], validators=[DataRequired(_l("Please choose a sector."))])
 

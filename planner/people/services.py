@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from planner.core import audit
 from planner.core.errors import DomainError
+from planner.core.locking import check_version, save_version
 from planner.core.models import normalise_email, utcnow
 from planner.extensions import db
 from planner.fields.models import ActionField
@@ -99,7 +100,9 @@ def create_person(actor, *, first_name: str, last_name: str, email: str, title: 
 
 def update_person(actor, person: Person, *, first_name: str, last_name: str, email: str, title: str = "",
                   position: str = "", organisation_id: int | None = None, field_ids=(),
-                  consent: bool = False) -> Person:
+                  consent: bool = False, version: int | None = None) -> Person:
+    """Saves the person; a save based on an older version (``version`` from the form) raises StaleVersion."""
+    check_version(person, version)
     if _email_taken(email, except_id=person.id):
         raise DomainError(_l("A person with this e-mail address already exists."), field="email")
     person.first_name, person.last_name = first_name.strip(), last_name.strip()
@@ -111,7 +114,7 @@ def update_person(actor, person: Person, *, first_name: str, last_name: str, ema
     elif not consent and person.has_consent:
         # Withdrawn: the flag goes, the time and text of the withdrawn consent are cleared with it.
         person.has_consent, person.consent_at, person.consent_text = False, None, ""
-    db.session.flush()
+    save_version(person)
     return person
 
 
@@ -131,11 +134,14 @@ def create_organisation(actor, *, name: str, sector: str) -> Organisation:
     return organisation
 
 
-def update_organisation(actor, organisation: Organisation, *, name: str, sector: str) -> Organisation:
+def update_organisation(actor, organisation: Organisation, *, name: str, sector: str,
+                        version: int | None = None) -> Organisation:
+    """Saves the organisation; a save based on an older version raises StaleVersion."""
+    check_version(organisation, version)
     if _organisation_name_taken(name, except_id=organisation.id):
         raise DomainError(_l("An organisation with this name already exists."), field="name")
     organisation.name, organisation.sector = name.strip(), Sector(sector)
-    db.session.flush()
+    save_version(organisation)
     return organisation
 
 

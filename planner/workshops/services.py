@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from planner.accounts.models import User
 from planner.core.errors import DomainError, NotAllowed
+from planner.core.locking import check_version, lock_row, save_version
 from planner.core.mail import send_mail
 from planner.core.models import normalise_email, utcnow
 from planner.core.permissions import Role, has_role
@@ -158,13 +159,15 @@ def create_series(data: SeriesData, actor) -> WorkshopSeries:
     return series
 
 
-def update_series(series: WorkshopSeries, data: SeriesData, actor) -> WorkshopSeries:
+def update_series(series: WorkshopSeries, data: SeriesData, actor, version: int | None = None) -> WorkshopSeries:
+    """Saves the series; a save based on an older version (``version`` from the form) raises StaleVersion."""
+    check_version(series, version)
     _check_series(data)
     series.title = data.title.strip()
     series.description = data.description or ""
     series.starts_on = data.starts_on
     series.ends_on = data.ends_on
-    db.session.flush()
+    save_version(series)
     return series
 
 
@@ -355,15 +358,22 @@ def create_workshop(data: WorkshopData, actor, confirmed: bool = False) -> Works
     return workshop
 
 
-def update_workshop(workshop: Workshop, data: WorkshopData, actor, confirmed: bool = False) -> Workshop:
+def update_workshop(workshop: Workshop, data: WorkshopData, actor, confirmed: bool = False,
+                    version: int | None = None) -> Workshop:
+    """Saves the workshop; a save based on an older version (``version`` from the form) raises StaleVersion.
+
+    The workshop's row is locked first, so the capacity is checked against the places taken at this moment."""
+    check_version(workshop, version)
     if workshop.status == WorkshopStatus.CANCELLED:
         raise NotAllowed(_l("A cancelled workshop cannot be changed."))
+    lock_row(workshop)
+    check_version(workshop, version)
     _check_workshop(data, workshop, confirmed)
     before = (workshop.starts_at, workshop.ends_at, workshop.location, workshop.format)
     _apply(workshop, data)
     if before != (workshop.starts_at, workshop.ends_at, workshop.location, workshop.format):
         workshop.sequence += 1
-    db.session.flush()
+    save_version(workshop)
     return workshop
 
 
@@ -506,14 +516,16 @@ def add_agenda_block(workshop: Workshop, data: BlockData, actor) -> AgendaBlock:
     return block
 
 
-def update_agenda_block(block: AgendaBlock, data: BlockData, actor) -> AgendaBlock:
+def update_agenda_block(block: AgendaBlock, data: BlockData, actor, version: int | None = None) -> AgendaBlock:
+    """Saves the block; a save based on an older version (``version`` from the form) raises StaleVersion."""
+    check_version(block, version)
     _check_block(data)
     block.title = data.title.strip()
     block.kind = data.kind
     block.duration_minutes = data.duration_minutes
     block.responsible_id = data.responsible_id or None
     block.notes = data.notes or ""
-    db.session.flush()
+    save_version(block)
     return block
 
 
