@@ -129,6 +129,33 @@ def accepted_count(workshop: Workshop) -> int:
     ) or 0
 
 
+# --- places ---------------------------------------------------------------------------------------------------
+
+
+def lock_places(workshop: Workshop) -> None:
+    """Locks the workshop's row until the transaction ends: whoever counts or changes its places waits here, so
+    two answers for the last place cannot both see it free (planner.core.locking.lock_row)."""
+    if workshop.id is not None:
+        lock_row(workshop)
+
+
+def take_place(participation: Participation, now: datetime | None = None) -> InvitationStatus:
+    """The one writer of an acceptance: a place when one is free, else the waitlist. Locks the workshop first,
+    so the places are counted after every earlier answer has been committed (capacity holds under load)."""
+    workshop = participation.workshop
+    lock_places(workshop)
+    stmt = select(func.count(Participation.id)).where(
+        Participation.workshop_id == workshop.id, Participation.invitation_status == InvitationStatus.ACCEPTED
+    )
+    if participation.id is not None:
+        stmt = stmt.where(Participation.id != participation.id)
+    full = workshop.capacity is not None and (db.session.scalar(stmt) or 0) >= workshop.capacity
+    participation.invitation_status = InvitationStatus.WAITLISTED if full else InvitationStatus.ACCEPTED
+    participation.responded_at = now or utcnow()
+    db.session.flush()
+    return participation.invitation_status
+
+
 # --- series ---------------------------------------------------------------------------------------------------
 
 
@@ -612,13 +639,10 @@ def register_for_event(workshop: Workshop, first_name: str, last_name: str, emai
         select(Participation).where(Participation.workshop_id == workshop.id, Participation.person_id == person.id)
     ) if person.id else None
     if participation is None or participation.invitation_status == InvitationStatus.DECLINED:
-        full = workshop.capacity is not None and accepted_count(workshop) >= workshop.capacity
-        status = InvitationStatus.WAITLISTED if full else InvitationStatus.ACCEPTED
         if participation is None:
             participation = Participation(workshop=workshop, person=person, role=ParticipationRole.CITIZEN)
             db.session.add(participation)
-        participation.invitation_status = status
-        participation.responded_at = now
+        take_place(participation, now)
     db.session.flush()
     _send_registration_mail(workshop, participation)
     return participation
