@@ -6,17 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from planner.accounts.models import User
 from planner.core.errors import StaleVersion
-from planner.core.permissions import Role
+from planner.core.permissions import PUBLIC, Role, access
 from planner.extensions import db
 from planner.people.models import Organisation, Person
 from planner.workshops import services as workshop_services
 from planner.workshops.models import AgendaBlock, AgendaBlockKind, Workshop, WorkshopSeries
 from tests import factories
-from tests.conftest import text_of
+from tests.conftest import make_test_app, text_of
 from tests.workshops.helpers import form_data
 
 
@@ -155,3 +155,30 @@ def test_a_background_write_does_not_make_open_forms_stale(app):
         user.failed_logins = 2
         db.session.commit()
         assert (person.version, user.version) == (1, 1)
+
+
+def test_a_background_write_that_loses_a_race_with_an_edit_gets_a_409_page_not_a_500(tmp_path):
+    """A write outside an edit form (here: recording a consent) on a row an editor saved meanwhile writes nothing
+    and tells the user to repeat the step."""
+    app = make_test_app(tmp_path)
+
+    @access(PUBLIC)
+    def record_consent_late():
+        person = db.session.scalars(select(Person)).one()
+        with db.engine.begin() as other:  # the facilitator's edit commits between reading and writing
+            other.execute(text("UPDATE people SET position = 'Referentin', version = version + 1"))
+        person.has_consent = True
+        db.session.flush()
+        return "stored"
+
+    app.add_url_rule("/consent-late", "consent_late", record_consent_late)
+    with app.app_context():
+        db.create_all()
+        factories.person(has_consent=False)
+        db.session.commit()
+    response = app.test_client().get("/consent-late")
+    assert response.status_code == 409
+    assert "Jemand anderes hat dies im selben Moment geändert" in text_of(response)
+    with app.app_context():
+        person = db.session.scalars(select(Person)).one()
+        assert (person.has_consent, person.position) == (False, "Referentin")
