@@ -105,7 +105,12 @@ def _choice_labels(field) -> dict[str, str]:
         choices = [choice for group in choices.values() for choice in group]
     labels = {}
     for choice in choices:
-        value, label = (choice[0], choice[1]) if isinstance(choice, tuple | list) else (choice, choice)
+        if isinstance(choice, tuple | list):
+            value, label = choice[0], choice[1]
+        elif hasattr(choice, "value"):  # wtforms SelectChoice
+            value, label = choice.value, choice.label if choice.label is not None else choice.value
+        else:
+            value = label = choice
         labels[str(value)] = str(label)
     return labels
 

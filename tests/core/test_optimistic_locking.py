@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from planner.accounts.models import User
 from planner.core.errors import StaleVersion
+from planner.core.forms import stale_conflict
 from planner.core.permissions import PUBLIC, Role, access
 from planner.extensions import db
 from planner.people.models import Organisation, Person
@@ -182,3 +183,21 @@ def test_a_background_write_that_loses_a_race_with_an_edit_gets_a_409_page_not_a
     with app.app_context():
         person = db.session.scalars(select(Person)).one()
         assert (person.has_consent, person.position) == (False, "Referentin")
+
+
+def test_the_comparison_shows_choices_by_their_labels(app):
+    """Select fields built from SelectChoice objects, tuples or plain values all show their label."""
+    from planner.workshops.forms import WorkshopForm
+
+    with app.test_request_context():
+        mine, current = WorkshopForm(formdata=None), WorkshopForm(formdata=None)
+        mine.set_choices([], [], [])
+        current.set_choices([], [], [])
+        mine.kind.data, current.kind.data = "citizen_dialogue", "workshop"
+        mine.format.data, current.format.data = "hybrid", "hybrid"
+        rows = {row.label: row for row in stale_conflict(mine, current, 3).rows}
+        assert (rows["Art der Veranstaltung"].current, rows["Art der Veranstaltung"].mine) == (
+            "Workshop", "Bürgerdialog")
+        assert rows["Art der Veranstaltung"].differs and not rows["Format"].differs
+        assert rows["Format"].mine == "Hybrid"
+        assert mine.version.data == 3
