@@ -1,5 +1,5 @@
 """The demo obeys the rules it demonstrates (issue 18, finding 7): no workshop is overbooked, and every workshop,
-agenda block and series of the demo can be saved unchanged through its own edit form."""
+agenda block, series, person and organisation of the demo can be saved unchanged through its own edit form."""
 
 from html.parser import HTMLParser
 
@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from planner.demo import seed_demo
 from planner.extensions import db
+from planner.people.models import Organisation, Person
 from planner.workshops.models import InvitationStatus, Participation, Workshop, WorkshopSeries, WorkshopStatus
 from tests.conftest import text_of
 
@@ -96,6 +97,8 @@ def test_every_demo_workshop_respects_its_capacity_and_saves_through_its_edit_fo
         editable = [(w.id, [b.id for b in w.agenda_blocks]) for w in workshops
                     if w.status != WorkshopStatus.CANCELLED]
         series_ids = db.session.scalars(select(WorkshopSeries.id)).all()
+        person_ids = db.session.scalars(select(Person.id)).all()
+        organisation_ids = db.session.scalars(select(Organisation.id)).all()
         assert len(editable) >= 4 and series_ids
         # The demo expert still has her place in every workshop she was invited to.
         assert all(p.invitation_status == InvitationStatus.ACCEPTED for p in db.session.scalars(
@@ -113,3 +116,9 @@ def test_every_demo_workshop_respects_its_capacity_and_saves_through_its_edit_fo
     for series_id in series_ids:
         saved = _save_unchanged(client, f"/workshops/series/{series_id}/edit")
         assert saved.status_code == 302, (series_id, text_of(saved)[:1500])
+    for organisation_id in organisation_ids:
+        saved = _save_unchanged(client, f"/people/organisations/{organisation_id}/edit")
+        assert saved.status_code == 302, (organisation_id, text_of(saved)[:1500])
+    for person_id in person_ids:
+        saved = _save_unchanged(client, f"/people/{person_id}/edit")
+        assert saved.status_code == 302, (person_id, text_of(saved)[:1500])
