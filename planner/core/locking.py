@@ -49,9 +49,15 @@ def check_version(obj, version) -> None:
         raise StaleVersion(STALE_MESSAGE)
 
 
+def bump_version(obj) -> None:
+    """Marks a change of something an edit form shows, made outside that form (a consent given through an
+    invitation, an end time fitted to the agenda): forms opened before it are stale now. Flushed with the rest."""
+    obj.version = (obj.version or 0) + 1
+
+
 def save_version(obj) -> None:
     """Raises ``obj``'s version and flushes; a concurrent save that got there first turns into StaleVersion."""
-    obj.version = (obj.version or 0) + 1
+    bump_version(obj)
     try:
         db.session.flush()
     except StaleDataError as error:

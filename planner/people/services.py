@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from planner.core import audit
 from planner.core.errors import DomainError
-from planner.core.locking import check_version, save_version
+from planner.core.locking import bump_version, check_version, save_version
 from planner.core.models import normalise_email, utcnow
 from planner.extensions import db
 from planner.fields.models import ActionField
@@ -79,6 +79,8 @@ def _fields_by_ids(field_ids) -> list[ActionField]:
 
 
 def record_consent(person: Person, text: str | None = None, at=None) -> None:
+    if not person.has_consent:
+        bump_version(person)  # an edit form opened before shows "no consent": saving it must not withdraw this
     person.has_consent = True
     person.consent_at = at or utcnow()
     person.consent_text = str(text or CONSENT_TEXT)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from planner.accounts.models import User
 from planner.core.errors import DomainError, NotAllowed
-from planner.core.locking import check_version, lock_row, save_version
+from planner.core.locking import bump_version, check_version, lock_row, save_version
 from planner.core.mail import send_mail
 from planner.core.models import normalise_email, utcnow
 from planner.core.permissions import Role, has_role
@@ -588,6 +588,7 @@ def fit_end_to_agenda(workshop: Workshop, actor) -> Workshop:
     if end != workshop.ends_at:
         workshop.ends_at = end
         workshop.sequence += 1
+        bump_version(workshop)  # an edit form opened before still shows the old end
     db.session.flush()
     return workshop
 

@@ -201,3 +201,32 @@ def test_the_comparison_shows_choices_by_their_labels(app):
         assert rows["Art der Veranstaltung"].differs and not rows["Format"].differs
         assert rows["Format"].mine == "Hybrid"
         assert mine.version.data == 3
+
+
+def test_a_consent_given_meanwhile_is_not_withdrawn_by_a_form_opened_before(app, client, auth):
+    """The facilitator opened the person's form (no consent yet); the expert then accepts an invitation and gives
+    consent. Saving the old form would have withdrawn it: it gets the 409 page, the consent stays."""
+    from planner.invitations.services import respond
+    from planner.workshops.models import InvitationStatus, Participation
+
+    auth.login(Role.FACILITATOR)
+    with app.app_context():
+        person = factories.person(first_name="Erika", last_name="Muster", email="erika@example.org")
+        participation = factories.participation(person=person, invitation_status=InvitationStatus.INVITED)
+        db.session.commit()
+        person_id, participation_id, organisation_id = person.id, participation.id, person.organisation_id
+    url = f"/people/{person_id}/edit"
+    version = _version_in(client.get(url))
+    with app.app_context():
+        respond(db.session.get(Participation, participation_id), "accept", consent=True)
+        db.session.commit()
+    response = client.post(url, data={"first_name": "Erika", "last_name": "Muster", "email": "erika@example.org",
+                                      "position": "Referentin", "organisation": str(organisation_id),
+                                      "version": version})
+    assert response.status_code == 409
+    differing = re.findall(r"<tr[^>]*stale-version__differs[^>]*>.*?</tr>", response.get_data(True), re.S)
+    consent_row = next(row for row in differing if "Einwilligung" in row)
+    assert re.search(r"<td[^>]*>Ja</td>\s*<td[^>]*>Nein</td>", consent_row)  # stored: yes; the old form: no
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        assert person.has_consent and person.position == ""
