@@ -411,13 +411,25 @@ def accepted_participations(workshop: Workshop) -> list[Participation]:
     ).all()
 
 
-def record_attendance(actor, workshop: Workshop, attended_ids: set[int]) -> int:
-    """One save for the whole check-in list: ticked → attended, not ticked → absent."""
+def record_attendance(actor, workshop: Workshop, attended_ids: set[int],
+                      shown: dict[int, bool | None] | None = None) -> int:
+    """One save for the whole check-in list: ticked → attended, not ticked → absent.
+
+    ``shown`` is what the list showed when it was opened (participation id → attended). With it, only what this
+    list changed is written, so two facilitators checking people in at two doors do not undo each other's ticks;
+    a person not on the list when it was opened is left alone."""
     if workshop.status == WorkshopStatus.CANCELLED:
         raise DomainError(_l("This workshop has been cancelled."))
     participations = accepted_participations(workshop)
     for participation in participations:
-        participation.attended = participation.id in attended_ids
+        present = participation.id in attended_ids
+        if shown is None:
+            participation.attended = present
+        elif participation.id not in shown:
+            continue
+        elif present != bool(shown[participation.id]) or participation.attended is None:
+            # Changed on this list, or still unrecorded: "the others are recorded as absent".
+            participation.attended = present
     db.session.flush()
     return sum(1 for p in participations if p.attended)
 
