@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from planner.core.forms import SingleLineField
+from planner.core.forms import SingleLineField, VersionedForm
 from planner.core.permissions import Role
 
 
@@ -44,7 +44,7 @@ class UserCreateForm(FlaskForm):
     )
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(VersionedForm, FlaskForm):
     display_name = SingleLineField(_l("Name"), validators=[Length(max=200)])
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
     is_active = BooleanField(_l("Account is active"))

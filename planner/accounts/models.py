@@ -4,6 +4,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from planner.core.locking import Versioned
 from planner.core.models import TimestampMixin, UTCDateTime, normalise_email
 from planner.core.permissions import Role
 from planner.extensions import db
@@ -16,7 +17,7 @@ def password_hash_method() -> str:
     return "scrypt"
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, Versioned, TimestampMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

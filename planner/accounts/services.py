@@ -11,6 +11,7 @@ from planner.accounts.models import PasswordResetToken, User
 from planner.accounts.passwords import check_password_policy
 from planner.core import audit
 from planner.core.errors import DomainError
+from planner.core.locking import check_version, save_version
 from planner.core.models import normalise_email, utcnow
 from planner.core.permissions import Role
 from planner.core.security import hash_token, new_token
@@ -85,7 +86,11 @@ def create_user(
     return user
 
 
-def update_user(actor: User, user: User, *, role: Role | str, is_active: bool, display_name: str) -> User:
+def update_user(actor: User, user: User, *, role: Role | str, is_active: bool, display_name: str,
+                version: int | None = None) -> User:
+    """Saves role, state and name; a save based on an older version (``version`` from the form) raises
+    StaleVersion."""
+    check_version(user, version)
     role = Role(role)
     if actor.id == user.id and (role != Role.ADMIN or not is_active):
         raise DomainError(_l("You cannot remove your own administrator rights or deactivate yourself."))
@@ -103,7 +108,7 @@ def update_user(actor: User, user: User, *, role: Role | str, is_active: bool, d
         user.session_epoch += 1  # a deactivated account is signed out everywhere
     user.is_active_account = is_active
     user.display_name = display_name.strip()
-    db.session.flush()
+    save_version(user)
     if changes:
         audit.record("update", user, changes=changes)
     return user

@@ -26,7 +26,7 @@ from planner.accounts.limits import (
     per_address_limit,
 )
 from planner.accounts.models import User
-from planner.core.forms import perform
+from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access, rule_for
 from planner.core.security import is_safe_redirect
 from planner.core.web import render_error
@@ -230,19 +230,26 @@ def create():
 def edit(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserEditForm(obj=user, is_active=user.is_active_account)
-    if form.validate_on_submit() and perform(
-        lambda: services.update_user(
-            current_user,
-            user,
-            role=form.role.data,
-            is_active=form.is_active.data,
-            display_name=form.display_name.data or "",
-        ),
-        form=form,
-        success=_("The account has been updated."),
-    ):
-        return redirect(url_for("accounts.users"))
-    return render_template("accounts/edit.html", form=form, user=user)
+    stale = None
+    if form.validate_on_submit():
+        saved = perform(
+            lambda: services.update_user(
+                current_user,
+                user,
+                role=form.role.data,
+                is_active=form.is_active.data,
+                display_name=form.display_name.data or "",
+                version=form.submitted_version(),
+            ),
+            form=form,
+            success=_("The account has been updated."),
+        )
+        if saved:
+            return redirect(url_for("accounts.users"))
+        if is_stale(saved):
+            current = UserEditForm(formdata=None, obj=user, is_active=user.is_active_account)
+            stale = stale_conflict(form, current, user.version)
+    return render_template("accounts/edit.html", form=form, user=user, stale=stale), 409 if stale else 200
 
 
 @bp.route("/accounts/users/<int:user_id>/active", methods=["POST"])

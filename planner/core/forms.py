@@ -3,13 +3,27 @@
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any
 
 from flask import abort, flash
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, StringField, ValidationError, widgets
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectFieldBase,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    ValidationError,
+    widgets,
+)
+from wtforms.csrf.core import CSRFTokenField
 
-from planner.core.errors import DomainError, NotAllowed
+from planner.core.errors import DomainError, NotAllowed, StaleVersion
+from planner.core.locking import parse_version
 from planner.extensions import db
 
 # C0 controls (CR, LF, tab, ...), DEL, C1 controls and the Unicode line and paragraph separators.
@@ -83,3 +97,92 @@ def perform(call: Callable[[], Any], *, form=None, success: str | Callable[[Any]
     if success is not None:
         flash(success(value) if callable(success) else success, category)
     return Outcome(value)
+
+
+# --- optimistic locking ---------------------------------------------------------------------------------------
+
+
+class VersionedForm:
+    """Mix into an edit form: the hidden ``version`` the form was filled from (planner.core.locking)."""
+
+    version = HiddenField()
+
+    def submitted_version(self) -> int | None:
+        return parse_version(self.version.data)
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    label: str
+    current: str
+    mine: str
+
+    @property
+    def differs(self) -> bool:
+        return self.current != self.mine
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """What the 409 page shows: each field's stored value beside the user's input (_macros/conflict.html)."""
+
+    rows: tuple[ConflictRow, ...]
+
+    @property
+    def differing(self) -> tuple[ConflictRow, ...]:
+        return tuple(row for row in self.rows if row.differs)
+
+
+def _choice_labels(field) -> dict[str, str]:
+    choices = field.choices or []
+    if isinstance(choices, dict):
+        choices = [choice for group in choices.values() for choice in group]
+    labels = {}
+    for choice in choices:
+        if isinstance(choice, tuple | list):
+            value, label = choice[0], choice[1]
+        elif hasattr(choice, "value"):  # wtforms SelectChoice
+            value, label = choice.value, choice.label if choice.label is not None else choice.value
+        else:
+            value = label = choice
+        labels[str(value)] = str(label)
+    return labels
+
+
+def shown_value(field) -> str:
+    """A field's value as the user reads it (choice labels, dates, yes/no), for comparing two versions."""
+    data = field.data
+    if isinstance(field, BooleanField):
+        return _("Yes") if data else _("No")
+    if isinstance(field, SelectMultipleField):
+        labels = _choice_labels(field)
+        return ", ".join(labels.get(str(value), str(value)) for value in (data or []))
+    if isinstance(field, SelectFieldBase):
+        return _choice_labels(field).get(str(data), "") if data not in (None, "") else ""
+    if data is None:
+        return ""
+    if isinstance(data, datetime):
+        return format_date(data, "medium") + " " + data.strftime("%H:%M")
+    if isinstance(data, date):
+        return format_date(data, "medium")
+    if isinstance(data, time):
+        return data.strftime("%H:%M")
+    return str(data).strip()
+
+
+def stale_conflict(mine, current, stored_version: int) -> Conflict:
+    """After a StaleVersion: ``mine`` is the submitted form, ``current`` the same form filled from the stored
+    object (built with ``formdata=None``). The submitted form takes the stored version, so saving it again
+    replaces the current version knowingly; every field is listed with both values."""
+    mine.version.data = stored_version
+    skipped = (HiddenField, SubmitField, CSRFTokenField)
+    rows = tuple(
+        ConflictRow(label=str(field.label.text), current=shown_value(current[field.name]), mine=shown_value(field))
+        for field in mine
+        if not isinstance(field, skipped) and field.name in current
+    )
+    return Conflict(rows)
+
+
+def is_stale(outcome: "Outcome") -> bool:
+    return isinstance(outcome.error, StaleVersion)

@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from planner.core import identity
@@ -25,6 +26,8 @@ ERROR_TEXTS = {
     403: (_l("Access denied"), _l("You are not allowed to open this page with your account.")),
     404: (_l("Page not found"), _l("The page you requested does not exist or has been moved.")),
     405: (_l("Action not allowed"), _l("This action is not possible on this page.")),
+    409: (_l("Changed at the same moment"), _l("Someone else changed this at the same moment. Nothing of yours was "
+                                                "saved. Please open the page again and repeat your change.")),
     413: (_l("File too large"), _l("The file you sent is larger than the planner accepts.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a moment and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. Nothing was saved. Please try again.")),
@@ -81,6 +84,13 @@ def init_app(app):
         # An id or number beyond what the database holds is bad input, not a server fault.
         db.session.rollback()
         return render_error(400, _l("A value you sent is out of range. Please check your input."))
+
+    @app.errorhandler(StaleDataError)
+    def handle_lost_race(error):
+        # A versioned row (planner.core.locking) changed between reading and writing it, outside an edit form
+        # that would have shown the conflict: nothing was written, the user repeats the step.
+        db.session.rollback()
+        return render_error(409)
 
     @app.errorhandler(OperationalError)
     def handle_database_down(error):

@@ -172,13 +172,24 @@ def _seed_workshops(fields, people, users, rng):
         workshop.facilitators = [users[Role.FACILITATOR]]
         db.session.add(workshop)
         invited_at = local_datetime(day - timedelta(days=28), time(10, 0))
-        for person in people:
-            if not any(f.code in codes for f in person.fields):
-                continue
-            roll = rng.random()
-            status = InvitationStatus.ACCEPTED if roll < 0.8 else InvitationStatus.DECLINED
-            if person.email == "expertin@example.org":
+        invitees = [p for p in people if any(f.code in codes for f in p.fields)]
+        # The demo obeys its own rules: no more acceptances than places (the demo expert's place is kept for her);
+        # who accepts once the workshop is full is on the waitlist, as the planner would have put them.
+        reserved = int(any(p.email == "expertin@example.org" for p in invitees))
+        accepted = 0
+        for person in invitees:
+            is_demo_expert = person.email == "expertin@example.org"
+            accepts = rng.random() < 0.8 or is_demo_expert
+            responded_at = invited_at + timedelta(days=rng.randint(1, 10))
+            came = accepts and rng.random() < 0.92
+            has_place = is_demo_expert or (accepts and accepted < workshop.capacity - reserved)
+            if is_demo_expert:
+                reserved = 0
+            if has_place:
+                accepted += 1
                 status = InvitationStatus.ACCEPTED
+            else:
+                status = InvitationStatus.WAITLISTED if accepts else InvitationStatus.DECLINED
             db.session.add(
                 Participation(
                     workshop=workshop,
@@ -186,9 +197,8 @@ def _seed_workshops(fields, people, users, rng):
                     role=ParticipationRole.EXPERT,
                     invitation_status=status,
                     invited_at=invited_at,
-                    responded_at=invited_at + timedelta(days=rng.randint(1, 10)),
-                    attended=(status == InvitationStatus.ACCEPTED and rng.random() < 0.92)
-                    or person.email == "expertin@example.org",
+                    responded_at=responded_at,
+                    attended=has_place and (came or is_demo_expert),
                 )
             )
         workshops.append(workshop)

@@ -11,7 +11,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from planner.core import audit
-from planner.core.errors import DomainError, InvalidTransition, NotAllowed, StaleVersion
+from planner.core.errors import DomainError, InvalidTransition, NotAllowed
+from planner.core.locking import check_version, save_version
 from planner.core.models import utcnow
 from planner.core.permissions import Role, has_role
 from planner.extensions import db
@@ -168,12 +169,6 @@ def check_years(start: int | None, end: int | None) -> None:
         raise DomainError(_l("The end year must not be before the start year."), field="end_year")
 
 
-def check_version(obj, version: int | None) -> None:
-    if version is not None and int(version) != obj.version:
-        raise StaleVersion(
-            _l("Someone else has changed this in the meantime. Your changes were not saved: compare them with "
-               "the current version below and save again.")
-        )
 
 
 # --- capturing -------------------------------------------------------------------------------------------------
@@ -309,8 +304,7 @@ def update_finding(user, finding: Finding, text: str, version: int | None) -> Fi
         raise NotAllowed(_l("You may only change your own findings."))
     check_version(finding, version)
     finding.text = clean_text(text, "text")
-    finding.version += 1
-    db.session.flush()
+    save_version(finding)
     return finding
 
 
@@ -420,8 +414,7 @@ def update_measure(user, measure: Measure, field_id: int, data: dict, need_ids, 
     measure.field = field  # the number stays as it is
     _apply_measure_data(measure, data)
     _set_needs(measure, need_ids)
-    measure.version += 1
-    db.session.flush()
+    save_version(measure)
     return measure
 
 

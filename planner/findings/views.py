@@ -2,8 +2,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from planner.core.errors import DomainError, StaleVersion
-from planner.core.forms import perform, show_domain_error
+from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import SIGNED_IN, STAFF, Role, access
 from planner.extensions import db
 from planner.fields.services import list_fields
@@ -172,24 +171,16 @@ def finding_edit(finding_id: int):
     if not services.may_edit_finding(current_user, finding):
         abort(403)
     form = FindingEditForm(obj=finding if request.method == "GET" else None)
-    current = None
+    stale = None
     if form.validate_on_submit():
-        try:
-            services.update_finding(current_user, finding, form.text.data, _int(form.version.data))
-        except StaleVersion as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            current = db.session.get(Finding, finding_id)
-            form.version.data = current.version
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The finding %(number)s has been saved.", number=finding.number), "success")
+        saved = perform(lambda: services.update_finding(current_user, finding, form.text.data, form.version.data),
+                        form=form, success=_("The finding %(number)s has been saved.", number=finding.number))
+        if saved:
             return redirect(url_for("findings.finding_detail", finding_id=finding.id))
-    status = 409 if current is not None else (422 if form.errors else 200)
-    return render_template("findings/finding_edit.html", finding=finding, form=form, current=current), status
+        if is_stale(saved):
+            stale = stale_conflict(form, FindingEditForm(formdata=None, obj=finding), finding.version)
+    status = 409 if stale else (422 if form.errors else 200)
+    return render_template("findings/finding_edit.html", finding=finding, form=form, stale=stale), status
 
 
 @bp.route("/<int:finding_id>/delete", methods=["POST"], endpoint="finding_delete")
@@ -351,25 +342,17 @@ def measure_edit(measure_id: int):
     if not services.may_edit_measure(current_user, measure):
         abort(403)
     form = _measure_form(measure, formdata=request.form if request.method == "POST" else None)
-    current = None
+    stale = None
     if form.validate_on_submit():
-        try:
-            services.update_measure(current_user, measure, form.field.data, form.data_for_service(),
-                                    form.needs.data, _int(form.version.data))
-        except StaleVersion as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            current = services.measure_page(measure_id)
-            form.version.data = current.version  # saving again now overwrites knowingly
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The measure %(number)s has been saved.", number=measure.number), "success")
+        saved = perform(lambda: services.update_measure(current_user, measure, form.field.data,
+                                                        form.data_for_service(), form.needs.data, form.version.data),
+                        form=form, success=_("The measure %(number)s has been saved.", number=measure.number))
+        if saved:
             return redirect(url_for("findings.measure_detail", measure_id=measure.id))
-    status = 409 if current is not None else (422 if form.errors else 200)
-    return render_template("findings/measure_form.html", form=form, measure=measure, current=current,
+        if is_stale(saved):  # saving again now overwrites knowingly
+            stale = stale_conflict(form, _measure_form(measure), measure.version)
+    status = 409 if stale else (422 if form.errors else 200)
+    return render_template("findings/measure_form.html", form=form, measure=measure, stale=stale,
                            target_year=services.target_year()), status
 
 

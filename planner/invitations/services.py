@@ -29,6 +29,7 @@ from planner.workshops.models import (
     Workshop,
     WorkshopStatus,
 )
+from planner.workshops.services import lock_places, take_place
 
 REMINDER_INTERVAL = timedelta(days=1)
 # More recipients than this (config INVITATION_BACKGROUND_THRESHOLD) and the e-mails go out in a background job
@@ -209,8 +210,7 @@ def respond(participation: Participation, answer: str, *, consent: bool = False,
         if not consent:
             raise DomainError(_l("Please agree to the processing of your data to accept."), field="consent")
         record_consent(person, ACCEPT_CONSENT_TEXT, now)
-        full = workshop.capacity is not None and accepted_count(workshop, participation.id) >= workshop.capacity
-        participation.invitation_status = InvitationStatus.WAITLISTED if full else InvitationStatus.ACCEPTED
+        take_place(participation, now)
         if has_shares_contact():
             participation.shares_contact = bool(share_contact)
     elif answer == "decline":
@@ -236,6 +236,7 @@ def promote_waitlisted(workshop: Workshop, now: datetime | None = None) -> list[
     """Moves the first waitlisted people (by the time they answered) up while seats are free; tells them."""
     now = now or utcnow()
     promoted = []
+    lock_places(workshop)
     while workshop.capacity is None or accepted_count(workshop) < workshop.capacity:
         first = db.session.scalar(
             select(Participation)
@@ -410,13 +411,25 @@ def accepted_participations(workshop: Workshop) -> list[Participation]:
     ).all()
 
 
-def record_attendance(actor, workshop: Workshop, attended_ids: set[int]) -> int:
-    """One save for the whole check-in list: ticked → attended, not ticked → absent."""
+def record_attendance(actor, workshop: Workshop, attended_ids: set[int],
+                      shown: dict[int, bool | None] | None = None) -> int:
+    """One save for the whole check-in list: ticked → attended, not ticked → absent.
+
+    ``shown`` is what the list showed when it was opened (participation id → attended). With it, only what this
+    list changed is written, so two facilitators checking people in at two doors do not undo each other's ticks;
+    a person not on the list when it was opened is left alone."""
     if workshop.status == WorkshopStatus.CANCELLED:
         raise DomainError(_l("This workshop has been cancelled."))
     participations = accepted_participations(workshop)
     for participation in participations:
-        participation.attended = participation.id in attended_ids
+        present = participation.id in attended_ids
+        if shown is None:
+            participation.attended = present
+        elif participation.id not in shown:
+            continue
+        elif present != bool(shown[participation.id]) or participation.attended is None:
+            # Changed on this list, or still unrecorded: "the others are recorded as absent".
+            participation.attended = present
     db.session.flush()
     return sum(1 for p in participations if p.attended)
 

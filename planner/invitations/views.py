@@ -308,6 +308,19 @@ def revoke(invitation_id: int):
 # --- attendance and export -----------------------------------------------------------------------------------
 
 
+def _shown_attendance() -> dict[int, bool | None] | None:
+    """What the check-in list showed when it was opened ("id:1", "id:0", "id:" per row), or None without it."""
+    values = request.form.getlist("shown")
+    if not values:
+        return None
+    shown = {}
+    for value in values:
+        pid, _sep, state = value.partition(":")
+        if pid.isdigit() and len(pid) < 12:
+            shown[int(pid)] = {"1": True, "0": False}.get(state)
+    return shown
+
+
 @bp.route("/workshop/<int:workshop_id>/checkin", methods=["GET", "POST"])
 @access(Role.FACILITATOR)
 def checkin(workshop_id: int):
@@ -315,7 +328,7 @@ def checkin(workshop_id: int):
     form = CheckinForm()
     if form.validate_on_submit():
         ids = {int(i) for i in request.form.getlist("attended") if i.isdigit()}
-        if perform(lambda: services.record_attendance(current_user, workshop, ids),
+        if perform(lambda: services.record_attendance(current_user, workshop, ids, _shown_attendance()),
                    success=lambda present: ngettext("Attendance saved: %(num)s person present.",
                                                     "Attendance saved: %(num)s people present.", present)):
             return redirect(url_for("invitations.checkin", workshop_id=workshop.id))

@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, HiddenField, SearchField, SelectFi
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from planner.core import identity
-from planner.core.forms import MultiCheckboxField, SingleLineField
+from planner.core.forms import MultiCheckboxField, SingleLineField, VersionedForm
 from planner.people.models import Sector
 from planner.people.services import CONSENT_TEXT
 
@@ -29,7 +29,7 @@ class RosterFilterForm(FlaskForm):
         return int(value) if str(value).isdigit() else None
 
 
-class PersonForm(FlaskForm):
+class PersonForm(VersionedForm, FlaskForm):
     title = SingleLineField(_l("Title"), validators=[Optional(), Length(max=50)],
                             description=_l("For example Dr. or Prof."))
     first_name = SingleLineField(_l("First name"), validators=[DataRequired(_l("Please enter the first name.")),
@@ -59,7 +59,7 @@ class PersonForm(FlaskForm):
         return int(self.organisation.data) if (self.organisation.data or "").isdigit() else None
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(VersionedForm, FlaskForm):
     name = SingleLineField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)])
     sector = SelectField(_l("Sector"), choices=[], validators=[DataRequired(_l("Please choose a sector."))])
 

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from planner.core.locking import Versioned
 from planner.core.models import TimestampMixin, UTCDateTime, normalise_email
 from planner.extensions import db
 
@@ -36,7 +37,7 @@ person_fields = Table(
 )
 
 
-class Organisation(TimestampMixin, db.Model):
+class Organisation(Versioned, TimestampMixin, db.Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +50,7 @@ class Organisation(TimestampMixin, db.Model):
         return f"<Organisation {self.name}>"
 
 
-class Person(TimestampMixin, db.Model):
+class Person(Versioned, TimestampMixin, db.Model):
     """An expert or other participant. Personal data: held on recorded consent (GDPR Art. 6(1)(a))."""
 
     __tablename__ = "people"

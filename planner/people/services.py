@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from planner.core import audit
 from planner.core.errors import DomainError
+from planner.core.locking import bump_version, check_version, save_version
 from planner.core.models import normalise_email, utcnow
 from planner.extensions import db
 from planner.fields.models import ActionField
@@ -101,6 +102,8 @@ def record_consent(person: Person, text: str | None = None, at=None, *, staff=No
     reason = (reason or "").strip()
     if staff is not None and person.id is not None and not reason:
         raise DomainError(CONSENT_REASON_NEEDED, field="consent_reason")
+    if not person.has_consent:
+        bump_version(person)  # an edit form opened before shows "no consent": saving it must not withdraw this
     person.has_consent = True
     person.consent_at = at or utcnow()
     person.consent_text = str(text or CONSENT_TEXT)
@@ -129,6 +132,8 @@ def withdraw_consent(person: Person, *, staff=None, reason: str = "") -> None:
     reason = (reason or "").strip()
     if staff is not None and not reason:
         raise DomainError(CONSENT_REASON_NEEDED, field="consent_reason")
+    if person.has_consent:
+        bump_version(person)  # an edit form opened before still shows the consent: saving it must not restore it
     person.has_consent, person.consent_at, person.consent_text = False, None, ""
     person.consent_withdrawn_at = utcnow()
     by = "staff" if staff is not None else "person"
@@ -153,7 +158,9 @@ def create_person(actor, *, first_name: str, last_name: str, email: str, title: 
 
 def update_person(actor, person: Person, *, first_name: str, last_name: str, email: str, title: str = "",
                   position: str = "", organisation_id: int | None = None, field_ids=(),
-                  consent: bool = False, consent_reason: str = "") -> Person:
+                  consent: bool = False, consent_reason: str = "", version: int | None = None) -> Person:
+    """Saves the person; a save based on an older version (``version`` from the form) raises StaleVersion."""
+    check_version(person, version)
     if _email_taken(email, except_id=person.id):
         raise DomainError(_l("A person with this e-mail address already exists."), field="email")
     person.first_name, person.last_name = first_name.strip(), last_name.strip()
@@ -164,7 +171,7 @@ def update_person(actor, person: Person, *, first_name: str, last_name: str, ema
         record_consent(person, staff=actor or True, reason=consent_reason)
     elif not consent and person.has_consent:
         withdraw_consent(person, staff=actor or True, reason=consent_reason)
-    db.session.flush()
+    save_version(person)
     return person
 
 
@@ -184,11 +191,14 @@ def create_organisation(actor, *, name: str, sector: str) -> Organisation:
     return organisation
 
 
-def update_organisation(actor, organisation: Organisation, *, name: str, sector: str) -> Organisation:
+def update_organisation(actor, organisation: Organisation, *, name: str, sector: str,
+                        version: int | None = None) -> Organisation:
+    """Saves the organisation; a save based on an older version raises StaleVersion."""
+    check_version(organisation, version)
     if _organisation_name_taken(name, except_id=organisation.id):
         raise DomainError(_l("An organisation with this name already exists."), field="name")
     organisation.name, organisation.sector = name.strip(), Sector(sector)
-    db.session.flush()
+    save_version(organisation)
     return organisation
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from planner.core.errors import DomainError
-from planner.core.forms import perform, show_domain_error
+from planner.core.forms import is_stale, perform, show_domain_error, stale_conflict
 from planner.core.pagination import ListPage
 from planner.core.permissions import STAFF, Role, access
 from planner.extensions import db
@@ -51,10 +51,13 @@ def detail(person_id: int):
     return render_template("people/detail.html", person=person, history=history)
 
 
-def _person_form(person: Person | None = None) -> PersonForm:
-    form = PersonForm(obj=person) if person else PersonForm()
+def _person_form(person: Person | None = None, filled: bool = False) -> PersonForm:
+    """The person form; ``filled`` (or a GET) fills it from the stored person alone, ignoring any submitted data."""
+    filled = filled or request.method == "GET"
+    kwargs = {"formdata": None} if filled else {}
+    form = PersonForm(obj=person, **kwargs) if person else PersonForm(**kwargs)
     form.set_choices(list_fields(), services.list_organisations())
-    if person and request.method == "GET":
+    if person and filled:
         form.organisation.data = str(person.organisation_id or "")
         form.fields.data = [str(f.id) for f in person.fields]
         form.consent.data = person.has_consent
@@ -87,12 +90,16 @@ def create():
 def edit(person_id: int):
     person = db.session.get(Person, person_id) or abort(404)
     form = _person_form(person)
-    if form.validate_on_submit() and perform(
-        lambda: services.update_person(current_user, person, **_person_values(form)), form=form,
-        success=_("The changes have been saved."),
-    ):
-        return redirect(url_for("people.detail", person_id=person.id))
-    return render_template("people/form.html", form=form, person=person)
+    stale = None
+    if form.validate_on_submit():
+        saved = perform(lambda: services.update_person(current_user, person, **_person_values(form),
+                                                       version=form.submitted_version()),
+                        form=form, success=_("The changes have been saved."))
+        if saved:
+            return redirect(url_for("people.detail", person_id=person.id))
+        if is_stale(saved):
+            stale = stale_conflict(form, _person_form(person, filled=True), person.version)
+    return render_template("people/form.html", form=form, person=person, stale=stale), 409 if stale else 200
 
 
 # --- organisations -------------------------------------------------------------------------------------------
@@ -122,16 +129,25 @@ def organisation_create():
 @access(Role.FACILITATOR)
 def organisation_edit(organisation_id: int):
     organisation = db.session.get(Organisation, organisation_id) or abort(404)
-    form = OrganisationForm(obj=organisation)
-    if request.method == "GET":
-        form.sector.data = organisation.sector.value
-    if form.validate_on_submit() and perform(
-        lambda: services.update_organisation(current_user, organisation, name=form.name.data,
-                                             sector=form.sector.data),
-        form=form, success=_("The changes have been saved."),
-    ):
-        return redirect(url_for("people.organisations"))
-    return render_template("people/organisation_form.html", form=form, organisation=organisation)
+    form = _filled_organisation_form(organisation) if request.method == "GET" else OrganisationForm(obj=organisation)
+    stale = None
+    if form.validate_on_submit():
+        saved = perform(lambda: services.update_organisation(current_user, organisation, name=form.name.data,
+                                                             sector=form.sector.data,
+                                                             version=form.submitted_version()),
+                        form=form, success=_("The changes have been saved."))
+        if saved:
+            return redirect(url_for("people.organisations"))
+        if is_stale(saved):
+            stale = stale_conflict(form, _filled_organisation_form(organisation), organisation.version)
+    return render_template("people/organisation_form.html", form=form, organisation=organisation, stale=stale), \
+        409 if stale else 200
+
+
+def _filled_organisation_form(organisation: Organisation) -> OrganisationForm:
+    form = OrganisationForm(formdata=None, obj=organisation)
+    form.sector.data = organisation.sector.value
+    return form
 
 
 # --- CSV import ----------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from planner.core.errors import DomainError, StaleVersion
+from planner.core.locking import STALE_MESSAGE
 from planner.extensions import db
 from planner.strategy.labels import DEFAULT_SECTIONS, section_title
 from planner.strategy.models import PaperSection
@@ -67,17 +68,17 @@ def save_section(key: str, user, *, title: str, body: str, version: int) -> Pape
     row = db.session.scalar(select(PaperSection).where(PaperSection.key == key))
     if row is None:
         if version:
-            raise StaleVersion(_l("Someone else has changed this section meanwhile. Please reload it."))
+            raise StaleVersion(STALE_MESSAGE)
         position = DEFAULT_SECTIONS.index(key) if key in DEFAULT_SECTIONS else len(DEFAULT_SECTIONS)
         row = PaperSection(key=key, position=position)
         db.session.add(row)
     elif row.version != version:
-        raise StaleVersion(_l("Someone else has changed this section meanwhile. Please reload it."))
+        raise StaleVersion(STALE_MESSAGE)
     row.title = "" if title == section_title(key) else title
     row.body = body or ""
     row.updated_by_id = getattr(user, "id", None)
     try:
         db.session.flush()
     except StaleDataError as error:
-        raise StaleVersion(_l("Someone else has changed this section meanwhile. Please reload it.")) from error
+        raise StaleVersion(STALE_MESSAGE) from error
     return row

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from planner.core.forms import perform
+from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import PUBLIC, Role, access, has_role
 from planner.core.web import render_error
 from planner.extensions import db
@@ -119,18 +119,24 @@ def section_edit(key: str):
     if info is None:
         abort(404)
     form = SectionForm(data={"title": info.title, "body": info.body, "version": info.version})
-    failed = False
+    failed, stale = False, None
     if form.validate_on_submit():
         try:
             version = int(form.version.data or 0)
         except ValueError:
             version = -1
-        if perform(lambda: services.save_section(key, current_user, title=form.title.data, body=form.body.data,
-                                                 version=version),
-                   form=form, success=_("Section “%(title)s” saved.", title=form.title.data)):
+        saved = perform(lambda: services.save_section(key, current_user, title=form.title.data,
+                                                      body=form.body.data, version=version),
+                        form=form, success=_("Section “%(title)s” saved.", title=form.title.data))
+        if saved:
             return redirect(url_for("strategy.paper"))
         failed = True
-    return render_template("strategy/section_edit.html", form=form, info=info), 400 if form.errors or failed else 200
+        if is_stale(saved):
+            info = services.section_info(key)
+            current = SectionForm(formdata=None, data={"title": info.title, "body": info.body})
+            stale = stale_conflict(form, current, info.version)
+    status = 409 if stale else (400 if form.errors or failed else 200)
+    return render_template("strategy/section_edit.html", form=form, info=info, stale=stale), status
 
 
 @bp.route("/draft", endpoint="draft")

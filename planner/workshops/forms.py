@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from planner.core.forms import MultiCheckboxField, SingleLineField
+from planner.core.forms import MultiCheckboxField, SingleLineField, VersionedForm
 from planner.workshops.models import AgendaBlockKind, WorkshopFormat, WorkshopKind, WorkshopStatus
 from planner.workshops.services import (
     MAX_BLOCK_MINUTES,
@@ -59,7 +59,7 @@ def _optional_int(value):
     return int(value) if value not in (None, "") else None
 
 
-class WorkshopForm(FlaskForm):
+class WorkshopForm(VersionedForm, FlaskForm):
     title = SingleLineField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     kind = SelectField(_l("Kind of event"), choices=[SelectChoice(k.value, k.label) for k in WorkshopKind],
                        default=WorkshopKind.WORKSHOP.value)
@@ -106,7 +106,7 @@ class WorkshopForm(FlaskForm):
         )
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(VersionedForm, FlaskForm):
     title = SingleLineField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 description=_l("Markdown is allowed."))
@@ -130,7 +130,7 @@ class CancelForm(FlaskForm):
         description=_l("Sent to everyone invited, registered or on the waitlist."))
 
 
-class AgendaBlockForm(FlaskForm):
+class AgendaBlockForm(VersionedForm, FlaskForm):
     title = SingleLineField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, k.label) for k in AgendaBlockKind],
                        default=AgendaBlockKind.INPUT.value)

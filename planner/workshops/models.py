@@ -7,6 +7,7 @@ from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.core.errors import InvalidTransition
+from planner.core.locking import Versioned
 from planner.core.models import TimestampMixin, UTCDateTime
 from planner.extensions import db
 
@@ -154,7 +155,7 @@ workshop_facilitators = Table(
 )
 
 
-class WorkshopSeries(TimestampMixin, db.Model):
+class WorkshopSeries(Versioned, TimestampMixin, db.Model):
     __tablename__ = "workshop_series"
     __audited__ = True
 
@@ -167,7 +168,7 @@ class WorkshopSeries(TimestampMixin, db.Model):
     workshops = relationship("Workshop", back_populates="series", order_by="Workshop.starts_at")
 
 
-class Workshop(TimestampMixin, db.Model):
+class Workshop(Versioned, TimestampMixin, db.Model):
     __tablename__ = "workshops"
     __audited__ = True
 
@@ -263,7 +264,7 @@ class Participation(TimestampMixin, db.Model):
     person = relationship("Person", back_populates="participations")
 
 
-class AgendaBlock(TimestampMixin, db.Model):
+class AgendaBlock(Versioned, TimestampMixin, db.Model):
     """One block of a workshop's timed agenda. Start times follow from the day's start and the durations."""
 
     __tablename__ = "agenda_blocks"

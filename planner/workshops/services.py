@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from planner.accounts.models import User
 from planner.core import identity
 from planner.core.errors import DomainError, NotAllowed
+from planner.core.locking import bump_version, check_version, lock_row, save_version
 from planner.core.mail import send_mail
 from planner.core.models import normalise_email, utcnow
 from planner.core.permissions import Role, has_role
@@ -133,6 +134,33 @@ def accepted_count(workshop: Workshop) -> int:
     ) or 0
 
 
+# --- places ---------------------------------------------------------------------------------------------------
+
+
+def lock_places(workshop: Workshop) -> None:
+    """Locks the workshop's row until the transaction ends: whoever counts or changes its places waits here, so
+    two answers for the last place cannot both see it free (planner.core.locking.lock_row)."""
+    if workshop.id is not None:
+        lock_row(workshop)
+
+
+def take_place(participation: Participation, now: datetime | None = None) -> InvitationStatus:
+    """The one writer of an acceptance: a place when one is free, else the waitlist. Locks the workshop first,
+    so the places are counted after every earlier answer has been committed (capacity holds under load)."""
+    workshop = participation.workshop
+    lock_places(workshop)
+    stmt = select(func.count(Participation.id)).where(
+        Participation.workshop_id == workshop.id, Participation.invitation_status == InvitationStatus.ACCEPTED
+    )
+    if participation.id is not None:
+        stmt = stmt.where(Participation.id != participation.id)
+    full = workshop.capacity is not None and (db.session.scalar(stmt) or 0) >= workshop.capacity
+    participation.invitation_status = InvitationStatus.WAITLISTED if full else InvitationStatus.ACCEPTED
+    participation.responded_at = now or utcnow()
+    db.session.flush()
+    return participation.invitation_status
+
+
 # --- series ---------------------------------------------------------------------------------------------------
 
 
@@ -163,13 +191,15 @@ def create_series(data: SeriesData, actor) -> WorkshopSeries:
     return series
 
 
-def update_series(series: WorkshopSeries, data: SeriesData, actor) -> WorkshopSeries:
+def update_series(series: WorkshopSeries, data: SeriesData, actor, version: int | None = None) -> WorkshopSeries:
+    """Saves the series; a save based on an older version (``version`` from the form) raises StaleVersion."""
+    check_version(series, version)
     _check_series(data)
     series.title = data.title.strip()
     series.description = data.description or ""
     series.starts_on = data.starts_on
     series.ends_on = data.ends_on
-    db.session.flush()
+    save_version(series)
     return series
 
 
@@ -360,15 +390,22 @@ def create_workshop(data: WorkshopData, actor, confirmed: bool = False) -> Works
     return workshop
 
 
-def update_workshop(workshop: Workshop, data: WorkshopData, actor, confirmed: bool = False) -> Workshop:
+def update_workshop(workshop: Workshop, data: WorkshopData, actor, confirmed: bool = False,
+                    version: int | None = None) -> Workshop:
+    """Saves the workshop; a save based on an older version (``version`` from the form) raises StaleVersion.
+
+    The workshop's row is locked first, so the capacity is checked against the places taken at this moment."""
+    check_version(workshop, version)
     if workshop.status == WorkshopStatus.CANCELLED:
         raise NotAllowed(_l("A cancelled workshop cannot be changed."))
+    lock_row(workshop)
+    check_version(workshop, version)
     _check_workshop(data, workshop, confirmed)
     before = (workshop.starts_at, workshop.ends_at, workshop.location, workshop.format)
     _apply(workshop, data)
     if before != (workshop.starts_at, workshop.ends_at, workshop.location, workshop.format):
         workshop.sequence += 1
-    db.session.flush()
+    save_version(workshop)
     return workshop
 
 
@@ -511,14 +548,16 @@ def add_agenda_block(workshop: Workshop, data: BlockData, actor) -> AgendaBlock:
     return block
 
 
-def update_agenda_block(block: AgendaBlock, data: BlockData, actor) -> AgendaBlock:
+def update_agenda_block(block: AgendaBlock, data: BlockData, actor, version: int | None = None) -> AgendaBlock:
+    """Saves the block; a save based on an older version (``version`` from the form) raises StaleVersion."""
+    check_version(block, version)
     _check_block(data)
     block.title = data.title.strip()
     block.kind = data.kind
     block.duration_minutes = data.duration_minutes
     block.responsible_id = data.responsible_id or None
     block.notes = data.notes or ""
-    db.session.flush()
+    save_version(block)
     return block
 
 
@@ -554,6 +593,7 @@ def fit_end_to_agenda(workshop: Workshop, actor) -> Workshop:
     if end != workshop.ends_at:
         workshop.ends_at = end
         workshop.sequence += 1
+        bump_version(workshop)  # an edit form opened before still shows the old end
     db.session.flush()
     return workshop
 
@@ -714,12 +754,10 @@ def confirm_registration(token: str) -> Participation:
     if participation is not None and participation.invitation_status in (InvitationStatus.ACCEPTED,
                                                                          InvitationStatus.WAITLISTED):
         return participation  # confirmed before: nothing changes, no second mail
-    full = workshop.capacity is not None and accepted_count(workshop) >= workshop.capacity
     if participation is None:
         participation = Participation(workshop=workshop, person=person, role=ParticipationRole.CITIZEN)
         db.session.add(participation)
-    participation.invitation_status = InvitationStatus.WAITLISTED if full else InvitationStatus.ACCEPTED
-    participation.responded_at = utcnow()
+    take_place(participation)  # the one writer of a place: locks the workshop, so capacity holds
     db.session.flush()
     _send_registration_mail(workshop, participation)
     return participation

@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from planner.accounts.limits import address_key, limiter, registration_limit
-from planner.core.errors import DomainError
-from planner.core.forms import perform, show_domain_error
+from planner.core.errors import DomainError, StaleVersion
+from planner.core.forms import is_stale, perform, show_domain_error, stale_conflict
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
 from planner.core.timeutil import to_local
 from planner.extensions import db
@@ -74,9 +74,17 @@ def detail(workshop_id: int):
     )
 
 
-def _workshop_form() -> WorkshopForm:
-    form = WorkshopForm()
+def _workshop_form(**kw) -> WorkshopForm:
+    form = WorkshopForm(**kw)
     form.set_choices(services.list_series(), list_fields(), services.facilitator_candidates())
+    return form
+
+
+def _filled_workshop_form(workshop: Workshop) -> WorkshopForm:
+    """The edit form as the stored workshop fills it (GET, and the current side of a conflict)."""
+    form = _workshop_form(formdata=None)
+    form.fill(services.WorkshopData.from_workshop(workshop))
+    form.version.data = workshop.version
     return form
 
 
@@ -109,16 +117,19 @@ def create():
 @access(*PLANNERS)
 def edit(workshop_id: int):
     workshop = _load(workshop_id)
-    form = _workshop_form()
-    if request.method == "GET":
-        form.fill(services.WorkshopData.from_workshop(workshop))
-    conflicts = []
+    form = _filled_workshop_form(workshop) if request.method == "GET" else _workshop_form()
+    conflicts, stale = [], None
     if form.validate_on_submit():
         try:
-            services.update_workshop(workshop, form.to_data(), current_user, confirmed=_confirmed())
+            services.update_workshop(workshop, form.to_data(), current_user, confirmed=_confirmed(),
+                                     version=form.submitted_version())
         except services.ConflictsFound as error:
             db.session.rollback()
             conflicts = error.conflicts
+        except StaleVersion as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            stale = stale_conflict(form, _filled_workshop_form(workshop), workshop.version)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
@@ -126,7 +137,8 @@ def edit(workshop_id: int):
             db.session.commit()
             flash(_("Your changes were saved."), "success")
             return redirect(url_for("workshops.detail", workshop_id=workshop.id))
-    return render_template("workshops/form.html", form=form, conflicts=conflicts, workshop=workshop)
+    return render_template("workshops/form.html", form=form, conflicts=conflicts, workshop=workshop,
+                           stale=stale), 409 if stale else 200
 
 
 @bp.route("/<int:workshop_id>/duplicate", methods=["GET", "POST"])
@@ -219,10 +231,17 @@ def series_create():
 def series_edit(series_id: int):
     series = db.session.get(WorkshopSeries, series_id) or abort(404)
     form = SeriesForm(obj=series) if request.method == "GET" else SeriesForm()
-    if form.validate_on_submit() and perform(lambda: services.update_series(series, form.to_data(), current_user),
-                                             form=form, success=_("Your changes were saved.")):
-        return redirect(url_for("workshops.series_list"))
-    return render_template("workshops/series_form.html", form=form, series=series)
+    stale = None
+    if form.validate_on_submit():
+        saved = perform(lambda: services.update_series(series, form.to_data(), current_user,
+                                                       version=form.submitted_version()),
+                        form=form, success=_("Your changes were saved."))
+        if saved:
+            return redirect(url_for("workshops.series_list"))
+        if is_stale(saved):
+            stale = stale_conflict(form, SeriesForm(formdata=None, obj=series), series.version)
+    return render_template("workshops/series_form.html", form=form, series=series, stale=stale), \
+        409 if stale else 200
 
 
 # --- agenda ---------------------------------------------------------------------------------------------------
@@ -281,16 +300,25 @@ def block_create(workshop_id: int):
 def block_edit(workshop_id: int, block_id: int):
     workshop = _load(workshop_id)
     block = _load_block(workshop_id, block_id)
-    if request.method == "GET":
-        form = _block_form(workshop, block, obj=block)
-        form.kind.data = block.kind.value
-        form.responsible.data = block.responsible_id
-    else:
-        form = _block_form(workshop, block)
-    if form.validate_on_submit() and perform(lambda: services.update_agenda_block(block, form.to_data(), current_user),
-                                             form=form, success=_("Your changes were saved.")):
-        return redirect(url_for("workshops.agenda", workshop_id=workshop.id))
-    return render_template("workshops/block_form.html", form=form, workshop=workshop, block=block)
+    form = _filled_block_form(workshop, block) if request.method == "GET" else _block_form(workshop, block)
+    stale = None
+    if form.validate_on_submit():
+        saved = perform(lambda: services.update_agenda_block(block, form.to_data(), current_user,
+                                                             version=form.submitted_version()),
+                        form=form, success=_("Your changes were saved."))
+        if saved:
+            return redirect(url_for("workshops.agenda", workshop_id=workshop.id))
+        if is_stale(saved):
+            stale = stale_conflict(form, _filled_block_form(workshop, block), block.version)
+    return render_template("workshops/block_form.html", form=form, workshop=workshop, block=block, stale=stale), \
+        409 if stale else 200
+
+
+def _filled_block_form(workshop: Workshop, block: AgendaBlock) -> AgendaBlockForm:
+    form = _block_form(workshop, block, formdata=None, obj=block)
+    form.kind.data = block.kind.value
+    form.responsible.data = block.responsible_id
+    return form
 
 
 @bp.route("/<int:workshop_id>/agenda/<int:block_id>/delete", methods=["POST"])

@@ -10,7 +10,7 @@ from planner.extensions import db
 from planner.invitations import services
 from planner.invitations.models import DateAnswer, DateOption, DatePoll, DateVote, Invitation
 from planner.people.models import Person, Sector
-from planner.workshops.models import InvitationStatus, Participation, WorkshopStatus
+from planner.workshops.models import InvitationStatus, Participation, Workshop, WorkshopStatus
 from tests import factories
 from tests.conftest import text_of
 from tests.invitations import helpers
@@ -348,6 +348,38 @@ def test_checkin_saves_all_in_one_post_and_print_version(app, client, auth):
         assert [db.session.get(Participation, i).attended for i in ids] == [True, False, None]
     printable = client.get(f"/invitations/workshop/{wid}/checkin/print")
     assert "Unterschrift" in text_of(printable) and "☐" in printable.get_data(as_text=True)
+
+
+def test_two_doors_checking_in_at_once_keep_each_others_ticks(app, client, auth):
+    """Two facilitators open the check-in list at two doors; each ticks the people arriving at hers. The second
+    save keeps the first one's ticks; someone who accepted after the lists were opened is left alone."""
+    import re
+
+    auth.login("facilitator")
+    with app.app_context():
+        workshop = factories.workshop()
+        anna, ben, cem = (factories.participation(workshop=workshop, person=factories.person(last_name=name))
+                          for name in ("Anna", "Ben", "Cem"))
+        db.session.commit()
+        wid, ids = workshop.id, (anna.id, ben.id, cem.id)
+    url = f"/invitations/workshop/{wid}/checkin"
+    opened = re.findall(r'name="shown" value="([^"]*)"', client.get(url).get_data(as_text=True))
+    assert sorted(opened) == sorted(f"{i}:" for i in ids)  # nobody recorded yet
+    with app.app_context():
+        late = factories.participation(workshop=db.session.get(Workshop, wid), attended=None)
+        db.session.commit()
+        late_id = late.id
+    door_a = client.post(url, data={"shown": opened, "attended": [str(ids[0])]})
+    door_b = client.post(url, data={"shown": opened, "attended": [str(ids[1])]})
+    assert door_a.status_code == door_b.status_code == 302
+    with app.app_context():
+        assert [db.session.get(Participation, i).attended for i in ids] == [True, True, False]
+        assert db.session.get(Participation, late_id).attended is None
+    # Unticking on a list opened after that is a change of this list, and is saved.
+    opened = re.findall(r'name="shown" value="([^"]*)"', client.get(url).get_data(as_text=True))
+    client.post(url, data={"shown": opened, "attended": [str(ids[1])]})
+    with app.app_context():
+        assert [db.session.get(Participation, i).attended for i in ids] == [False, True, False]
 
 
 def test_participant_export_csv_and_xlsx(app, client, auth):

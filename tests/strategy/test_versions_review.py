@@ -195,8 +195,9 @@ def test_strategy_team_exports_and_freezes(app, client, auth):
     assert "Handlungskonzept-Teststadt-2040-v1.pdf" in download.headers["Content-Disposition"]
     assert client.post("/strategy/versions/42/export", data={"format": "pdf"}).status_code == 404
     response = client.post("/strategy/sections/foreword", data={"title": "Vorwort", "body": "Neu", "version": "0"})
-    assert response.status_code == 400
-    assert "Jemand anderes hat diesen Abschnitt" in text_of(response)
+    assert response.status_code == 409
+    assert "Jemand anderes hat dies inzwischen geändert" in text_of(response)
+    assert "Die aktuelle Fassung (von jemand anderem gespeichert)" in text_of(response)
 
 
 def test_very_large_draft_is_shown_condensed(app, client, auth, monkeypatch):
