@@ -13,7 +13,7 @@ jobs_cli = AppGroup("jobs", help="Background jobs.")
 @click.option("--workers", type=int, default=None, help="Worker threads (default: HUEY_WORKERS).")
 def worker_command(workers: int | None) -> None:
     """Run the background job worker until stopped (Ctrl+C or SIGTERM)."""
-    from planner.jobs.queue import get_huey
+    from planner.jobs.queue import get_huey, register_periodic
 
     huey = get_huey(current_app)
     if huey.immediate:
@@ -21,7 +21,11 @@ def worker_command(workers: int | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     count = workers or int(current_app.config.get("HUEY_WORKERS", 2))
     click.echo(f"Job worker: {count} threads, storage {type(huey.storage).__name__}")
-    consumer = huey.create_consumer(workers=count, worker_type="thread", periodic=False, check_worker_health=True)
+    scheduled = register_periodic(current_app, huey)
+    if scheduled:
+        click.echo(f"Scheduled: {', '.join(scheduled)}")
+    consumer = huey.create_consumer(workers=count, worker_type="thread", periodic=bool(scheduled),
+                                    check_worker_health=True)
     consumer.run()
 
 

@@ -179,3 +179,12 @@ def audit():
     filters = {k: v for k, v in request.args.items() if k in ("entity", "entity_id", "actor", "date_from", "date_to")
                and v}
     return render_template("privacy/audit.html", page=page, form=form, filters=filters)
+
+
+@bp.route("/retention")
+@access(Role.ADMIN)
+def retention():
+    """The dry run of the retention periods, for the data-protection officer: what would go, and why."""
+    from planner.privacy.retention import retention_report
+
+    return render_template("privacy/retention.html", report=retention_report(dry_run=True))

@@ -28,4 +28,5 @@ RULES = {
     "privacy.person_export": Rule((), method="POST", params=_person),
     "privacy.erase": Rule((), params=_person),
     "privacy.audit": Rule(()),
+    "privacy.retention": Rule(()),
 }
