@@ -128,3 +128,21 @@ def test_values_follow_the_column_type(app):
         assert history.format_value(workshops, "status", "no-such-state") == "no-such-state"
         assert history.format_value(measures, "field_id", 999) == "#999"
         assert history.action_label("something_new") == "Sonstige Änderung"
+
+
+def test_section_history_speaks_the_ui_language(app, client, auth):
+    from planner.strategy import services as strategy
+
+    with app.app_context():
+        staff = factories.user(Role.STRATEGY_TEAM, display_name="Sina Strategie")
+        with audit.acting_as(staff.id, staff.email):
+            strategy.save_section("foreword", staff, title="Vorwort", body="Erster Satz.", version=0)
+            db.session.commit()
+            strategy.save_section("foreword", staff, title="Vorwort", body="Zweiter Satz.", version=1)
+            db.session.commit()
+    auth.login(Role.STRATEGY_TEAM)
+    assert "/strategy/sections/foreword/history" in client.get("/strategy/sections/foreword").get_data(as_text=True)
+    text = text_of(client.get("/strategy/sections/foreword/history"))
+    assert "Sina Strategie" in text and "Text: Erster Satz. → Zweiter Satz." in text
+    assert "body" not in text and "paper_sections" not in text
+    assert client.get("/strategy/sections/no-such-section/history").status_code == 404
