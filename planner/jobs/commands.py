@@ -11,7 +11,9 @@ jobs_cli = AppGroup("jobs", help="Background jobs.")
 
 @jobs_cli.command("worker")
 @click.option("--workers", type=int, default=None, help="Worker threads (default: HUEY_WORKERS).")
-def worker_command(workers: int | None) -> None:
+@click.option("--no-periodic", is_flag=True,
+              help="Do not schedule the periodic work (e.g. the nightly retention run): for every worker but one.")
+def worker_command(workers: int | None, no_periodic: bool) -> None:
     """Run the background job worker until stopped (Ctrl+C or SIGTERM)."""
     from planner.jobs.queue import get_huey, register_periodic
 
@@ -21,7 +23,7 @@ def worker_command(workers: int | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     count = workers or int(current_app.config.get("HUEY_WORKERS", 2))
     click.echo(f"Job worker: {count} threads, storage {type(huey.storage).__name__}")
-    scheduled = register_periodic(current_app, huey)
+    scheduled = [] if no_periodic else register_periodic(current_app, huey)
     if scheduled:
         click.echo(f"Scheduled: {', '.join(scheduled)}")
     consumer = huey.create_consumer(workers=count, worker_type="thread", periodic=bool(scheduled),

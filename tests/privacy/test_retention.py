@@ -8,7 +8,7 @@ import json
 import re
 import subprocess
 import zipfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -183,8 +183,20 @@ def test_bad_settings_are_refused(app):
         retention.settings()
 
 
-def test_daily_job_is_registered_for_the_worker():
-    from planner.jobs.queue import _PERIODIC
+def test_the_worker_schedules_the_nightly_run_and_it_applies_retention(tmp_path, old_process, app):
+    """The worker's Huey (not immediate) carries the periodic task; running it erases, archives and commits."""
+    from huey import SqliteHuey
 
-    assert "privacy.retention_daily" in _PERIODIC
-    assert archive.PDF_VARIANT == "pdf/a-2b"
+    from planner.jobs.queue import register_periodic
+
+    huey = SqliteHuey("retention-test", filename=str(tmp_path / "queue.sqlite3"))
+    assert "privacy.retention_daily" in register_periodic(app, huey)
+    # What the worker's scheduler finds due at 02:30 UTC (and not at 03:00), run as the worker would run it.
+    due = [t for t in huey.read_periodic(datetime(2030, 1, 1, 2, 30)) if t.name.endswith("privacy.retention_daily")]
+    assert len(due) == 1
+    assert not [t for t in huey.read_periodic(datetime(2030, 1, 1, 3, 0)) if t.name.endswith("retention_daily")]
+    huey.execute(due[0])
+    with app.app_context():
+        assert is_erased(db.session.get(Person, old_process["gone"]))
+        assert list((Path(app.instance_path) / "archive").glob("archiv-*.zip"))
+        assert archive.PDF_VARIANT == "pdf/a-2b"
