@@ -345,8 +345,46 @@ def readable(entry: AuditEntry) -> ReadableEntry:
     )
 
 
+def _preload(entries: list[AuditEntry]) -> list:
+    """Loads the records, accounts and linked records the entries name, one query per table (kept by the caller
+    while the entries are formatted, so ``session.get`` finds them in the identity map)."""
+    from sqlalchemy import select
+
+    from planner.extensions import db
+
+    wanted: dict[str, set] = {}
+    for e in entries:
+        if e.actor_id is not None:
+            wanted.setdefault("users", set()).add(e.actor_id)
+        if e.entity_id is not None:
+            wanted.setdefault(e.entity, set()).add(e.entity_id)
+        described = _ENTITIES.get(e.entity)
+        if described is None or described.model is None or not isinstance(e.changes, dict):
+            continue
+        columns = _columns(described.model)
+        for key, value in e.changes.items():
+            column = columns.get(key)
+            if column is None or key in described.formatters:
+                continue
+            for fk in column.foreign_keys:
+                values = value if isinstance(value, list) else [value]
+                wanted.setdefault(fk.column.table.name, set()).update(
+                    v for v in values if isinstance(v, int) and not isinstance(v, bool))
+    loaded = []
+    for table, ids in wanted.items():
+        described = _ENTITIES.get(table)
+        model = described.model if described and described.model else _model_for_table(table)
+        if model is None or not ids:
+            continue
+        loaded.extend(db.session.scalars(select(model).where(model.id.in_(sorted(ids)))).all())
+    return loaded
+
+
 def readable_entries(entries: Iterable[AuditEntry]) -> list[ReadableEntry]:
     """Readable entries; changes that touched only technical columns (a version counter) are left out."""
+    _load()
+    entries = list(entries)
+    keep = _preload(entries)  # noqa: F841 - held so the identity map keeps them while formatting
     result = []
     for e in entries:
         r = readable(e)

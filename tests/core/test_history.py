@@ -146,3 +146,31 @@ def test_section_history_speaks_the_ui_language(app, client, auth):
     assert "Sina Strategie" in text and "Text: Erster Satz. → Zweiter Satz." in text
     assert "body" not in text and "paper_sections" not in text
     assert client.get("/strategy/sections/no-such-section/history").status_code == 404
+
+
+def test_a_page_of_entries_costs_a_few_queries_not_one_per_entry(app):
+    from sqlalchemy import event, select
+
+    from planner.core.audit import AuditEntry
+
+    with app.app_context():
+        field = factories.field()
+        for n in range(20):
+            staff = factories.user(Role.STRATEGY_TEAM, display_name=f"Person {n}")
+            author = factories.person(has_consent=True)
+            with audit.acting_as(staff.id, staff.email):
+                factories.measure(field=field, proposed_by=author, title=f"Maßnahme {n}")
+        db.session.commit()
+        db.session.expunge_all()
+        entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            with app.test_request_context():
+                readable = history.readable_entries(entries)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert len(readable) == 20 and readable[-1].actor == "Person 19"
+        assert "Maßnahme 19" in readable[-1].record
+        assert len(statements) <= 6, statements
