@@ -21,6 +21,7 @@ describe("retention", _l("Retention"), {
     "invitation_links_days": _l("Personal invitation links"),
     "audit_personal_values_days": _l("Personal values in the audit log"),
     "survey_uploads_days": _l("Raw survey uploads"),
+    "archive": _l("Archive bundle"),
 }, quiet=("retention",))
 
 describe_action("privacy_export", _l("data export (Art. 15/20 GDPR)"), quiet_summary=True)

@@ -312,7 +312,8 @@ def apply_retention(actor, today: date | None = None, *, instance_path: str | Pa
     audit.record("retention", entity="retention", summary=(
         f"retention applied: {report.people.count} people erased, {report.invitations.count} invitation links, "
         f"{report.audit.count} audit entries, {report.uploads.count} survey uploads"
-    ), changes={rule.key: rule.count for rule in report.rules})
+    ), changes={**{rule.key: rule.count for rule in report.rules},
+                **({"archive": Path(report.archive).name} if report.archive else {})})
     db.session.flush()
     return report
 

@@ -174,3 +174,10 @@ def test_a_page_of_entries_costs_a_few_queries_not_one_per_entry(app):
         assert len(readable) == 20 and readable[-1].actor == "Person 19"
         assert "Maßnahme 19" in readable[-1].record
         assert len(statements) <= 6, statements
+
+
+def test_audit_log_finds_a_person_by_the_name_it_shows(app, client, auth, changed):
+    auth.login(Role.ADMIN)
+    text = text_of(client.get("/privacy-requests/audit?actor=Sina"))
+    assert "Mobilitätswerkstatt" in text and "Smart Parking" in text
+    assert "Mobilitätswerkstatt" not in text_of(client.get("/privacy-requests/audit?actor=Nobody"))

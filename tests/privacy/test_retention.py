@@ -128,6 +128,17 @@ def test_run_erases_deletes_and_archives_first(app, old_process):
         assert retention.retention_report().total == 0
 
 
+def test_the_run_is_in_the_audit_log_in_the_ui_language(app, client, auth, old_process):
+    with app.app_context(), audit.acting_as(None, "retention"):
+        retention.apply_retention(None)
+        db.session.commit()
+    auth.login(Role.ADMIN)
+    text = text_of(client.get("/privacy-requests/audit?entity=retention"))
+    assert "Aufbewahrungslauf" in text and "Aufbewahrungsfristen angewandt" in text
+    assert "Personen ohne Aktivität: 1" in text and "Archivpaket: archiv-" in text
+    assert "inactive_people_days" not in text
+
+
 def test_admin_page_shows_the_report_in_german(app, client, auth, old_process):
     auth.login(Role.ADMIN)
     text = text_of(client.get("/privacy-requests/retention"))
