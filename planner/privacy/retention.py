@@ -287,12 +287,7 @@ def apply_retention(actor, today: date | None = None, *, instance_path: str | Pa
         report.archive = str(target)
     # People: the full list, not just the items shown.
     if report.people.count:
-        if len(report.people.items) < report.people.count:
-            full = retention_report(today, dry_run=False)
-            ids = _all_people_ids(full)
-        else:
-            ids = [item.id for item in report.people.items]
-        for person_id in ids:
+        for person_id in _all_people_ids(report):
             person = db.session.get(Person, person_id)
             if person is not None:
                 erase_person(actor, person)

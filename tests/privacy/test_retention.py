@@ -211,3 +211,21 @@ def test_the_worker_schedules_the_nightly_run_and_it_applies_retention(tmp_path,
         assert is_erased(db.session.get(Person, old_process["gone"]))
         assert list((Path(app.instance_path) / "archive").glob("archiv-*.zip"))
         assert archive.PDF_VARIANT == "pdf/a-2b"
+
+
+def test_long_lists_are_cut_on_the_page_but_applied_in_full(app, client, auth, old_process, monkeypatch):
+    monkeypatch.setattr(retention, "ITEM_LIMIT", 1)
+    with app.app_context():
+        other = factories.person(first_name="Otto", last_name="Ohnespur")
+        db.session.flush()
+        _age(Person, other.id, 1300)
+        db.session.commit()
+        other_id = other.id
+    auth.login(Role.ADMIN)
+    text = text_of(client.get("/privacy-requests/retention"))
+    assert "Aufgeführt sind die ersten 1 von 2." in text
+    with app.app_context():
+        report = retention.apply_retention(None)
+        db.session.commit()
+        assert report.people.count == 2
+        assert is_erased(db.session.get(Person, other_id)) and is_erased(db.session.get(Person, old_process["gone"]))
