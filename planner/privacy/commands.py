@@ -61,14 +61,19 @@ def print_report(report) -> None:
 def retention_run(dry_run: bool) -> None:
     """Apply the retention periods now (the daily job does the same)."""
     from planner.core.audit import acting_as
+    from planner.core.errors import DomainError
     from planner.privacy.retention import apply_retention, retention_report
 
     with acting_as(None, "retention"):
-        if dry_run:
-            report = retention_report(dry_run=True)
-        else:
-            report = apply_retention(None)
-            db.session.commit()
+        try:
+            if dry_run:
+                report = retention_report(dry_run=True)
+            else:
+                report = apply_retention(None)
+                db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error.message)) from error
     print_report(report)
 
 

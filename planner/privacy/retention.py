@@ -26,9 +26,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
 from planner.core.audit import AuditEntry
+from planner.core.errors import DomainError
 from planner.core.timeutil import to_local
 from planner.extensions import db
 from planner.jobs.queue import periodic
@@ -47,13 +49,19 @@ IMPERSONAL_ACTORS = ("", "system", "anonymous", "demo", "retention")
 ITEM_LIMIT = 200  # items listed per rule in a report; the counts are always complete
 
 
+class RetentionSettingsError(DomainError):
+    """RETENTION in the configuration holds a period that is not a whole number of days (at least 1)."""
+
+
 def settings() -> dict[str, int]:
     configured = dict(current_app.config.get("RETENTION") or {})
     result = {}
     for key in SETTINGS:
         value = configured.get(key, DEFAULTS[key])
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"RETENTION[{key!r}] must be a whole number of days (at least 1), not {value!r}")
+            raise RetentionSettingsError(_l(
+                "The retention settings are invalid: RETENTION[“%(key)s”] must be a whole number of days, at least 1. "
+                "Nothing is deleted until the configuration is corrected.", key=key))
         result[key] = value
     return result
 

@@ -187,6 +187,12 @@ def audit():
 @access(Role.ADMIN)
 def retention():
     """The dry run of the retention periods, for the data-protection officer: what would go, and why."""
+    from planner.core.errors import DomainError
     from planner.privacy.retention import retention_report
 
-    return render_template("privacy/retention.html", report=retention_report(dry_run=True))
+    try:
+        report = retention_report(dry_run=True)
+    except DomainError as error:  # a wrong RETENTION setting: said on the page, nothing runs
+        flash(error.message, "error")
+        report = None
+    return render_template("privacy/retention.html", report=report)

@@ -188,10 +188,18 @@ def test_archive_bundle_is_pdfa_with_a_matching_manifest(app, runner, old_proces
     assert "Smart Health Werkstatt" in text and "Telemedizin fehlt" in text
 
 
-def test_bad_settings_are_refused(app):
+def test_bad_settings_are_said_clearly_and_nothing_runs(app, client, auth, runner, old_process):
     app.config["RETENTION"] = {**DefaultConfig.RETENTION, "survey_uploads_days": 0}
-    with app.app_context(), pytest.raises(ValueError, match="survey_uploads_days"):
+    with app.app_context(), pytest.raises(retention.RetentionSettingsError):
         retention.settings()
+    auth.login(Role.ADMIN)
+    response = client.get("/privacy-requests/retention")
+    assert response.status_code == 200
+    assert "Die Aufbewahrungseinstellungen sind ungültig" in text_of(response)
+    result = runner.invoke(args=["retention", "run"])
+    assert result.exit_code != 0 and "survey_uploads_days" in result.output
+    with app.app_context():
+        assert not is_erased(db.session.get(Person, old_process["gone"]))
 
 
 def test_the_worker_schedules_the_nightly_run_and_it_applies_retention(tmp_path, old_process, app):
