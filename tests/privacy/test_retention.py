@@ -11,6 +11,7 @@ import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pypdf
 import pytest
 from sqlalchemy import select, update
 
@@ -33,6 +34,7 @@ from tests import factories
 from tests.conftest import text_of
 
 LONG_AGO = date.today() - timedelta(days=1200)
+
 
 
 def _age(model, obj_id: int, days: int) -> None:
@@ -181,6 +183,12 @@ def test_archive_bundle_is_pdfa_with_a_matching_manifest(app, runner, old_proces
             meta = subprocess.run(["pdfinfo", "-meta", str(pdf)], capture_output=True, text=True,
                                   check=True).stdout
             assert re.search(r"pdfaid:part(>|=\")2", meta) and re.search(r"pdfaid:conformance(>|=\")B", meta), meta
+            # PDF/A also needs every font embedded and an output intent (sRGB).
+            fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+            rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+            assert rows and all("yes" in row[-5:-3] for row in rows), fonts
+            intents = pypdf.PdfReader(io.BytesIO(data)).trailer["/Root"]["/OutputIntents"]
+            assert [i.get_object()["/S"] for i in intents] == ["/GTS_PDFA1"]
         minutes = next(n for n, e in files.items() if e["kind"] == "workshop_minutes")
         assert files[minutes]["title"] == "Smart Health Werkstatt"
     text = subprocess.run(["pdftotext", str(tmp_path / minutes), "-"], capture_output=True, text=True,
