@@ -246,8 +246,11 @@ def _audit(report: Report) -> None:
     # Entries about people that carry no values any more (erased, expired) and no actor are done already.
     entries = [e for e in entries if _has_personal_values(e)]
     rule.count = len(entries)
-    rule.items = [Item(e.id, f"{e.entity} #{e.entity_id}" if e.entity_id else e.entity, _local_date(e.at))
-                  for e in entries[:ITEM_LIMIT]]
+    from planner.core.history import entity_label
+
+    # Named as the audit log names them (never the table's name).
+    rule.items = [Item(e.id, f"{entity_label(e.entity)} #{e.entity_id}" if e.entity_id else entity_label(e.entity),
+                       _local_date(e.at)) for e in entries[:ITEM_LIMIT]]
 
 
 def _has_personal_values(entry: AuditEntry) -> bool:
