@@ -287,6 +287,8 @@ def _generic(value) -> str:
 def actor_name(entry: AuditEntry) -> str:
     from planner.extensions import db
 
+    if (entry.actor_label or "").startswith("deleted-user-"):
+        return _("Deleted account")
     if entry.actor_id is not None:
         model = _model_for_table("users")
         user = db.session.get(model, entry.actor_id) if model is not None else None
@@ -295,8 +297,6 @@ def actor_name(entry: AuditEntry) -> str:
     label = entry.actor_label or ""
     if label in _IMPERSONAL_ACTORS:
         return str(_IMPERSONAL_ACTORS[label])
-    if label.startswith("deleted-user-"):
-        return _("Deleted account")
     return label or "–"
 
 

@@ -97,6 +97,23 @@ def test_erased_values_are_said_not_shown(app, client, auth):
     assert "a@example.org" not in text and "privacy_erasure" not in text
 
 
+def test_an_erased_account_is_named_as_such(app, client, auth):
+    from planner.privacy.services import erase_person
+
+    with app.app_context():
+        person = factories.person(first_name="Uwe", last_name="Urlaub", has_consent=True)
+        account = factories.user(Role.FACILITATOR, person=person, display_name="Uwe Urlaub")
+        with audit.acting_as(account.id, account.email):
+            factories.workshop(title="Werkstatt von Uwe")
+        db.session.commit()
+        erase_person(None, person)
+        db.session.commit()
+    auth.login(Role.ADMIN)
+    text = text_of(client.get("/privacy-requests/audit?entity=workshops"))
+    assert "Werkstatt von Uwe" in text and "Gelöschtes Benutzerkonto" in text
+    assert "Uwe Urlaub" not in text and "deleted-user" not in text
+
+
 def test_every_audited_model_declares_its_labels(app):
     """A new audited model (or column) cannot reach the history pages under its database name."""
     with app.app_context():
