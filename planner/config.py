@@ -46,6 +46,18 @@ class DefaultConfig:
     # Where barriers reported through the accessibility statement go (BITV: a feedback contact).
     FEEDBACK_EMAIL = "barrierefreiheit@example.org"
 
+    # Retention (days), applied daily by the retention job and `flask retention run`; the data-protection
+    # officer sees the dry run on /privacy-requests/retention. People: no activity for this long after the
+    # strategy process ended (erased through the GDPR erasure). Invitation links: deleted this long after
+    # their workshop. Audit log: who acted and the personal values before/after are removed after this long
+    # (the fact that something changed stays). Survey uploads: raw files never imported are deleted.
+    RETENTION = {
+        "inactive_people_days": 730,
+        "invitation_links_days": 90,
+        "audit_personal_values_days": 1095,
+        "survey_uploads_days": 30,
+    }
+
     # Absolute base URL used in e-mails and calendar feeds when no request is at hand.
     BASE_URL = "http://127.0.0.1:5000"
 

@@ -815,8 +815,11 @@ def measure_page(measure_id: int) -> Measure | None:
     ).first()
 
 
-def history_of(obj) -> list[audit.AuditEntry]:
-    return audit.history(obj)
+def history_of(obj) -> list:
+    """The record's audit entries as the pages show them (planner.core.history.ReadableEntry)."""
+    from planner.core.history import readable_entries
+
+    return readable_entries(audit.history(obj))
 
 
 # --- the workshop's documentation (annex of the concept paper) -------------------------------------------------

@@ -12,9 +12,11 @@ jobs_cli = AppGroup("jobs", help="Background jobs.")
 
 @jobs_cli.command("worker")
 @click.option("--workers", type=int, default=None, help="Worker threads (default: HUEY_WORKERS).")
-def worker_command(workers: int | None) -> None:
+@click.option("--no-periodic", is_flag=True,
+              help="Do not schedule the periodic work (e.g. the nightly retention run): for every worker but one.")
+def worker_command(workers: int | None, no_periodic: bool) -> None:
     """Run the background job worker until stopped (Ctrl+C or SIGTERM)."""
-    from planner.jobs.queue import get_huey
+    from planner.jobs.queue import get_huey, register_periodic
 
     huey = get_huey(current_app)
     if huey.immediate:
@@ -23,8 +25,14 @@ def worker_command(workers: int | None) -> None:
     count = workers or int(current_app.config.get("HUEY_WORKERS", 2))
     click.echo(f"Job worker: {count} threads, storage {type(huey.storage).__name__}")
     app = current_app._get_current_object()
+    # The stale-job check and the mail retries are scheduled in every app's queue; the registered periodic work
+    # (the nightly retention run) joins them here. With --no-periodic this worker schedules nothing.
+    scheduled = [] if no_periodic else register_periodic(app, huey)
+    if scheduled:
+        click.echo(f"Scheduled: {', '.join(scheduled)}")
     watchdog = start_watchdog(app)
-    consumer = huey.create_consumer(workers=count, worker_type="thread", periodic=True, check_worker_health=True)
+    consumer = huey.create_consumer(workers=count, worker_type="thread", periodic=not no_periodic,
+                                    check_worker_health=True)
     try:
         consumer.run()
     finally:

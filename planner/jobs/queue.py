@@ -8,6 +8,7 @@ own task registry (planner.jobs.services.task) sits above it, so packages never 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
@@ -52,3 +53,33 @@ def make_huey(app: Flask) -> Huey:
 
 def get_huey(app: Flask) -> Huey:
     return app.extensions["huey"]
+
+
+# Periodic work (e.g. the daily retention run): registered by packages at import time with ``periodic``, attached
+# to the app's Huey by ``register_periodic`` when the worker starts (the worker's scheduler runs them).
+_PERIODIC: dict[str, tuple[dict, Callable[[], None]]] = {}
+
+
+def periodic(name: str, **schedule) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Runs ``func()`` in an app context on a cron schedule (``huey.crontab`` keywords: minute, hour, day...).
+
+    The function commits its own work.
+    """
+
+    def decorator(func: Callable[[], None]) -> Callable[[], None]:
+        _PERIODIC[name] = (schedule, func)
+        return func
+
+    return decorator
+
+
+def register_periodic(app: Flask, huey: Huey) -> list[str]:
+    from huey import crontab
+
+    for name, (schedule, func) in _PERIODIC.items():
+        def run(func=func) -> None:
+            with app.app_context():
+                func()
+
+        huey.periodic_task(crontab(**schedule), name=name)(run)
+    return sorted(_PERIODIC)

@@ -42,4 +42,6 @@ class AuditFilterForm(FlaskForm):
     date_to = DateField(_l("Until"), validators=[Optional()])
 
     def set_choices(self, entities: list[str]) -> None:
-        self.entity.choices = [("", _l("All"))] + [(e, e) for e in entities]
+        from planner.core.history import entity_choices
+
+        self.entity.choices = [("", _l("All"))] + entity_choices(entities)

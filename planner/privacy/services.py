@@ -178,7 +178,9 @@ def audit_query(entity: str | None = None, actor: str | None = None, date_from: 
         stmt = stmt.where(AuditEntry.entity_id == entity_id)
     if actor:
         pattern = "%" + actor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(AuditEntry.actor_label.ilike(pattern, escape="\\"))
+        # The pages show the account's name: search it as well as the stored label (the e-mail address).
+        named = select(User.id).where(User.display_name.ilike(pattern, escape="\\"))
+        stmt = stmt.where(AuditEntry.actor_label.ilike(pattern, escape="\\") | AuditEntry.actor_id.in_(named))
     if date_from:
         stmt = stmt.where(AuditEntry.at >= local_datetime(date_from, time(0, 0)))
     if date_to:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from planner.core.forms import perform
+from planner.core.history import readable_entries
 from planner.core.permissions import SIGNED_IN, Role, access
 from planner.extensions import db
 from planner.people.models import Person
@@ -178,7 +179,8 @@ def audit():
     page = db.paginate(stmt, per_page=50, error_out=False)
     filters = {k: v for k, v in request.args.items() if k in ("entity", "entity_id", "actor", "date_from", "date_to")
                and v}
-    return render_template("privacy/audit.html", page=page, form=form, filters=filters)
+    return render_template("privacy/audit.html", page=page, form=form, filters=filters,
+                           entries=readable_entries(page.items))
 
 
 @bp.route("/record")
@@ -199,3 +201,18 @@ def record_docx():
     response.headers["Content-Disposition"] = 'attachment; filename="verarbeitungsverzeichnis.docx"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/retention")
+@access(Role.ADMIN)
+def retention():
+    """The dry run of the retention periods, for the data-protection officer: what would go, and why."""
+    from planner.core.errors import DomainError
+    from planner.privacy.retention import retention_report
+
+    try:
+        report = retention_report(dry_run=True)
+    except DomainError as error:  # a wrong RETENTION setting: said on the page, nothing runs
+        flash(error.message, "error")
+        report = None
+    return render_template("privacy/retention.html", report=report)

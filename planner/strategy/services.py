@@ -41,6 +41,15 @@ def section_info(key: str) -> SectionInfo | None:
                        row.updated_by.name if row.updated_by else "")
 
 
+def section_history(key: str) -> list:
+    """The section's changes as the pages show them (planner.core.history); empty while it was never saved."""
+    from planner.core import audit
+    from planner.core.history import readable_entries
+
+    row = db.session.scalar(select(PaperSection).where(PaperSection.key == key))
+    return readable_entries(audit.history(row)) if row is not None else []
+
+
 def list_sections() -> list[SectionInfo]:
     """Every section (default ones not saved yet included) in two queries."""
     from sqlalchemy.orm import selectinload

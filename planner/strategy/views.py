@@ -139,6 +139,16 @@ def section_edit(key: str):
     return render_template("strategy/section_edit.html", form=form, info=info, stale=stale), status
 
 
+@bp.route("/sections/<key>/history", endpoint="section_history")
+@access(*ST)
+def section_history(key: str):
+    info = services.section_info(key)
+    if info is None:
+        abort(404)
+    return render_template("findings/history.html", entries=services.section_history(key), heading=info.title,
+                           back=url_for("strategy.section_edit", key=key))
+
+
 @bp.route("/draft", endpoint="draft")
 @access(*ST)
 def draft():

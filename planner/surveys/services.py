@@ -184,6 +184,14 @@ def discard_upload(user, upload: SurveyUpload, instance_path) -> None:
     db.session.flush()
 
 
+def purge_upload(upload: SurveyUpload, instance_path) -> None:
+    """Retention (planner.privacy.retention): an upload never imported goes, file, preview and row."""
+    upload_path(upload, instance_path).unlink(missing_ok=True)
+    _preview_cache_path(upload, instance_path).unlink(missing_ok=True)
+    db.session.delete(upload)
+    db.session.flush()
+
+
 def set_upload_mapping(user, upload: SurveyUpload, mapping: dict) -> list[str]:
     """Stores the mapping on the upload; returns the problems (nothing stored when there are any)."""
     require_manage(user)

@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import event, func, select
 
+from planner.accounts.models import User
 from planner.extensions import db
 from planner.findings.models import Finding, FindingKind, Measure, MeasureKPI, MeasureStatus
 from planner.workshops.models import Workshop
@@ -447,7 +448,10 @@ def test_history_page_lists_before_and_after(app, client, auth, scene):
     auth.login_as(scene.strategy_email)
     client.post(f"/findings/measures/{measure_id}/edit", data=sheet(scene, version, lead_unit="Stadtwerke"))
     text = text_of(client.get(f"/findings/measures/{measure_id}/history"))
-    assert "lead_unit" in text and "Stadtwerke" in text and "strategie@example.org" in text
+    with app.app_context():
+        name = db.session.get(User, scene.strategy_id).display_name
+    # The column as the form labels it, the value, the person who changed it; never the column's name.
+    assert "Federführung: – → Stadtwerke" in text and name in text and "lead_unit" not in text
 
 
 def test_workshop_page_offers_capture_and_documentation(app, client, auth, scene):

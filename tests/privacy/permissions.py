@@ -30,4 +30,5 @@ RULES = {
     "privacy.audit": Rule(()),
     "privacy.record": Rule(()),
     "privacy.record_docx": Rule(()),
+    "privacy.retention": Rule(()),
 }

@@ -25,6 +25,7 @@ def _comment():
 RULES = {
     "strategy.paper": Rule(ST),
     "strategy.section_edit": Rule(ST, params=lambda: {"key": "foreword"}),
+    "strategy.section_history": Rule(ST, params=lambda: {"key": "foreword"}),
     "strategy.draft": Rule(ST),
     "strategy.export": Rule(ST, method="POST", ok=302, data={"format": "md"}),
     "strategy.freeze": Rule(ST, method="POST", ok=302, data={"note": "Entwurf"}),
