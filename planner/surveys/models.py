@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from planner.core.errors import DomainError
 from planner.core.models import TimestampMixin, UTCDateTime, utcnow
 from planner.extensions import db
+from planner.fields.models import process_column
 
 
 class QuestionKind(StrEnum):
@@ -62,6 +63,7 @@ class Survey(TimestampMixin, db.Model):
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     response_count: Mapped[int] = mapped_column(default=0)
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+    process_id: Mapped[int | None] = process_column()
 
     imported_by = relationship("User")
     questions = relationship(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from planner.core.errors import InvalidTransition
 from planner.core.models import TimestampMixin, UTCDateTime
 from planner.extensions import db
+from planner.fields.models import process_column
 
 
 class WorkshopFormat(StrEnum):
@@ -163,6 +164,7 @@ class WorkshopSeries(TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
+    process_id: Mapped[int | None] = process_column()
 
     workshops = relationship("Workshop", back_populates="series", order_by="Workshop.starts_at")
 
