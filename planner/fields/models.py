@@ -50,13 +50,27 @@ class StrategyProcess(TimestampMixin, db.Model):
     @classmethod
     def current(cls) -> "StrategyProcess | None":
         """The process marked current; without a mark (a single process), the first one."""
-        return db.session.scalars(
-            db.select(cls).order_by(cls.is_current.desc(), cls.id).limit(1)
-        ).first()
+        process_id = cls.current_id()
+        return db.session.get(cls, process_id) if process_id is not None else None
 
     @classmethod
     def current_id(cls) -> int | None:
-        return db.session.scalar(db.select(cls.id).order_by(cls.is_current.desc(), cls.id).limit(1))
+        """Asked by many lists of one page: within a request the answer is kept (``forget_current`` drops it)."""
+        from flask import g, has_request_context
+
+        if has_request_context() and "current_process_id" in g:
+            return g.current_process_id
+        process_id = db.session.scalar(db.select(cls.id).order_by(cls.is_current.desc(), cls.id).limit(1))
+        if has_request_context() and process_id is not None:
+            g.current_process_id = process_id
+        return process_id
+
+    @classmethod
+    def forget_current(cls) -> None:
+        from flask import g, has_request_context
+
+        if has_request_context():
+            g.pop("current_process_id", None)
 
     @classmethod
     def chosen(cls, process_id) -> "StrategyProcess | None":
@@ -137,12 +151,13 @@ def process_column():
     return mapped_column(ForeignKey("strategy_processes.id", ondelete="RESTRICT"), nullable=True, default=current)
 
 
-def in_process(column, process: "StrategyProcess | None"):
-    """The filter for a list of one process: its own rows, and for the current process the unassigned ones."""
+def in_process(column, process: "StrategyProcess | None", *, is_current: bool | None = None):
+    """The filter for a list of one process: its own rows, and for the current process the unassigned ones.
+    ``is_current`` saves the query when the caller knows it has the current process."""
     from sqlalchemy import or_, true
 
     if process is None:
         return true()
-    if process.id == StrategyProcess.current_id():
+    if is_current if is_current is not None else process.id == StrategyProcess.current_id():
         return or_(column == process.id, column.is_(None))
     return column == process.id

@@ -430,7 +430,7 @@ def update_process(actor, process: StrategyProcess, data: ProcessData) -> Strate
 
 def _adopt_unassigned(process: StrategyProcess) -> None:
     """Rows made before any process existed belong to the first one."""
-    for name in ("workshop_series", "surveys", "paper_versions", "paper_sections"):
+    for name in ("workshop_series", "workshops", "surveys", "paper_versions", "paper_sections"):
         table = db.metadata.tables.get(name)
         if table is not None and "process_id" in table.c:
             db.session.execute(update(table).where(table.c.process_id.is_(None)).values(process_id=process.id)
@@ -448,4 +448,22 @@ def set_current_process(actor, process: StrategyProcess) -> StrategyProcess:
     for other in list_processes():
         other.is_current = other.id == process.id
     db.session.flush()
+    StrategyProcess.forget_current()
     return process
+
+
+@dataclass(frozen=True)
+class ProcessChoice:
+    """Which process a list shows: ``chosen`` (from ``?process=``, else the current one), all processes for the
+    switch, and whether the chosen one is the current one (earlier processes are read-only)."""
+
+    chosen: StrategyProcess | None
+    processes: list[StrategyProcess]
+    is_current: bool
+
+
+def process_choice(requested=None) -> ProcessChoice:
+    current = StrategyProcess.current()
+    chosen = StrategyProcess.chosen(requested)
+    processes = list_processes() if chosen is not None else []
+    return ProcessChoice(chosen, processes, chosen is None or current is None or chosen.id == current.id)

@@ -77,7 +77,8 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
 
     accepted = Measure.status == MeasureStatus.ACCEPTED
     process_row = db.session.execute(
-        select(StrategyProcess.id, StrategyProcess.vision).order_by(StrategyProcess.id).limit(1)).first()
+        select(StrategyProcess.id, StrategyProcess.vision)
+        .order_by(StrategyProcess.is_current.desc(), StrategyProcess.id).limit(1)).first()
     n_fields, n_accepted = db.session.execute(select(
         select(func.count(ActionField.id)).scalar_subquery(),
         select(func.count(Measure.id)).where(accepted).scalar_subquery(),
@@ -108,7 +109,11 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
                             ("measure_without_timeframe", no_time)):
         add(kind, select(Measure.number, Measure.title).where(condition).order_by(Measure.field_id, Measure.id),
             lambda r: f"{r.number}: {r.title}")
-    stored = {key: body for key, body in db.session.execute(select(PaperSection.key, PaperSection.body))}
+    from planner.fields.models import in_process
+
+    stored = {key: body for key, body in db.session.execute(
+        select(PaperSection.key, PaperSection.body).where(in_process(PaperSection.process_id, process_row,
+                                                                     is_current=True)))}
     vision = (process_row.vision if process_row else "") or ""
     keys = list(DEFAULT_SECTIONS) + sorted(k for k in stored if k not in DEFAULT_SECTIONS)
     unwritten = [k for k in keys if not ((stored.get(k) or "").strip() or (k == "vision" and vision.strip()))]

@@ -446,9 +446,11 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
             milestone_years=(2025, 2030, 2035, 2040),
         )
 
+    from planner.fields.models import in_process
     from planner.strategy.labels import DEFAULT_SECTIONS
 
-    stored = {s.key: s for s in db.session.scalars(select(PaperSection))}
+    stored = {s.key: s for s in db.session.scalars(
+        select(PaperSection).where(in_process(PaperSection.process_id, process_row, is_current=True)))}
     keys = list(DEFAULT_SECTIONS) + sorted(k for k in stored if k not in DEFAULT_SECTIONS)
     sections = []
     for index, key in enumerate(keys):

@@ -175,6 +175,7 @@ class Workshop(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_series.id", ondelete="SET NULL"))
+    process_id: Mapped[int | None] = process_column()  # also for a workshop outside any series
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     format: Mapped[WorkshopFormat] = mapped_column(

@@ -22,6 +22,12 @@ ROLES = {
     "reviewer": "pruefung@example.org",
 }
 MAX_PAGES = 80
+# Administration pages deep in the site that the crawl must not miss within MAX_PAGES: visited first.
+FIRST = {
+    "admin": ["/fields/manage", "/fields/new", "/fields/MOB/edit", "/fields/MOB/merge", "/fields/processes",
+              "/fields/processes/new"],
+    "strategy_team": ["/fields/manage"],
+}
 PER_SHAPE = 2
 # Links that are downloads, feeds or actions rather than pages.
 SKIP = re.compile(r"\.(ics|csv|xlsx|docx|pdf|md|json|zip)(\?|$)|/logout|/export|/download|/feed|/healthz")
@@ -69,7 +75,8 @@ def check_form_errors(page, url: str, role: str, html_dir, files: list) -> int:
 
 def crawl(page, server, role: str):
     start = f"{server.url}/"
-    queue, seen, shapes, visited = [start], {start}, {}, []
+    queue = [start] + [f"{server.url}{path}" for path in FIRST.get(role, [])]
+    seen, shapes, visited = set(queue), {}, []
     forms_with_errors = 0
     html_dir = ARTIFACTS / "html" / role
     html_dir.mkdir(parents=True, exist_ok=True)
