@@ -9,7 +9,7 @@ from planner.core.forms import perform, show_domain_error
 from planner.core.pagination import ListPage
 from planner.core.permissions import STAFF, Role, access
 from planner.extensions import db
-from planner.fields.services import list_fields
+from planner.fields.services import list_fields, offered_fields
 from planner.people import bp, services, uploads
 from planner.people.forms import (
     ImportConfirmForm,
@@ -53,7 +53,7 @@ def detail(person_id: int):
 
 def _person_form(person: Person | None = None) -> PersonForm:
     form = PersonForm(obj=person) if person else PersonForm()
-    form.set_choices(list_fields(), services.list_organisations())
+    form.set_choices(offered_fields(person.fields if person else ()), services.list_organisations())
     if person and request.method == "GET":
         form.organisation.data = str(person.organisation_id or "")
         form.fields.data = [str(f.id) for f in person.fields]

@@ -323,6 +323,10 @@ def _check_workshop(data: WorkshopData, workshop: Workshop | None, confirmed: bo
         if data.capacity < accepted:
             problems.append(("capacity", _l(
                 "The capacity cannot be lower than the %(count)s people who have already accepted.", count=accepted)))
+    kept = {f.id for f in workshop.fields} if workshop is not None else set()
+    if data.field_ids and db.session.scalar(select(func.count(ActionField.id)).where(
+            ActionField.id.in_(set(data.field_ids) - kept), ActionField.retired_at.is_not(None))):
+        problems.append(("fields", _l("A retired action field cannot be chosen for a workshop.")))
     if problems:
         raise WorkshopInvalid(problems)
     conflicts = find_conflicts(data, workshop)

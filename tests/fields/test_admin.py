@@ -3,12 +3,13 @@
 import pytest
 
 from planner.core.audit import history
-from planner.core.errors import NotAllowed
+from planner.core.errors import DomainError, NotAllowed
 from planner.core.permissions import Role
 from planner.extensions import db
 from planner.fields import services
 from planner.fields.models import ActionField, IndexArea
 from planner.fields.services import FieldData, FieldError
+from planner.findings import services as findings_services
 from planner.findings.models import Finding, Measure, MeasureStatus
 from planner.surveys.models import SavedMapping
 from planner.workshops.models import Workshop
@@ -184,3 +185,23 @@ def test_field_administration_pages(app, client, auth):
     auth.login(Role.FACILITATOR)
     assert "Handlungsfelder verwalten" not in text_of(client.get("/fields/"))
     assert client.get("/fields/manage").status_code == 403
+
+
+def test_a_retired_field_is_not_offered_in_new_workshops_measures_and_experts(app, client, auth):
+    with app.app_context():
+        factories.field(code="MOB", name_de="Mobilität")
+        old = factories.field(code="ALT", name_de="Altes Feld")
+        old_workshop = factories.workshop(fields=[old], title="Alter Workshop")
+        services.retire_field(None, old)
+        db.session.commit()
+        old_workshop_id = old_workshop.id
+        old_id = old.id
+    auth.login(Role.ADMIN)
+    for url in ("/workshops/new", "/findings/measures/new", "/people/new"):
+        page = text_of(client.get(url))
+        assert "Mobilität" in page and "Altes Feld" not in page, url
+    # A workshop that has the field keeps it when edited.
+    assert "Altes Feld" in text_of(client.get(f"/workshops/{old_workshop_id}/edit"))
+    with app.app_context(), pytest.raises(DomainError) as error:
+        findings_services.create_measure(factories.user(Role.STRATEGY_TEAM), old_id, {"title": "Neu"})
+    assert getattr(error.value, "field", None) == "field"
