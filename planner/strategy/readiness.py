@@ -61,7 +61,7 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
     from sqlalchemy import func, select
 
     from planner.extensions import db
-    from planner.fields.models import ActionField, StrategyProcess
+    from planner.fields.models import ActionField, StrategyProcess, in_process
     from planner.findings.models import Finding, FindingKind, Measure, MeasureKPI, MeasureStatus, measure_needs
     from planner.strategy.labels import DEFAULT_SECTIONS
     from planner.strategy.models import PaperSection, ReviewComment
@@ -91,7 +91,8 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
         result.append(("no_measures", 1, []))
     held = (
         select(workshop_fields.c.field_id).join(Workshop, Workshop.id == workshop_fields.c.workshop_id)
-        .where(Workshop.status.in_((WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED)))
+        .where(Workshop.status.in_((WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED)),
+               in_process(Workshop.process_id, process_row, is_current=True))
     )
     no_workshop = ActionField.id.not_in(held)
     add("field_without_workshop",
@@ -109,8 +110,6 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
                             ("measure_without_timeframe", no_time)):
         add(kind, select(Measure.number, Measure.title).where(condition).order_by(Measure.field_id, Measure.id),
             lambda r: f"{r.number}: {r.title}")
-    from planner.fields.models import in_process
-
     stored = {key: body for key, body in db.session.execute(
         select(PaperSection.key, PaperSection.body).where(in_process(PaperSection.process_id, process_row,
                                                                      is_current=True)))}

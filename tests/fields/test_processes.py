@@ -131,3 +131,21 @@ def test_process_pages(app, client, auth):
     earlier = text_of(client.get(f"/workshops/series?process={first_id}"))
     assert "Reihe 2022" in earlier and "nicht den aktuellen Prozess" in earlier and "Neue Reihe" not in earlier
     assert client.get("/workshops/?process=abc").status_code == 200
+
+
+def test_the_paper_of_a_new_process_shows_only_its_own_workshops(ctx):
+    from planner.strategy.rollup import build_rollup
+    from planner.workshops.models import WorkshopStatus
+
+    admin = factories.user(Role.ADMIN)
+    services.create_process(None, _data(title="Strategie 2022", target_year=2040, milestone_years=(2030,)))
+    factories.workshop(title="Workshop 2022", status=WorkshopStatus.HELD)
+    db.session.commit()
+    assert [w.title for w in build_rollup(locale="de").annex.workshops] == ["Workshop 2022"]
+    services.create_process(admin, _data(title="Fortschreibung 2028", target_year=2040, milestone_years=(2030,)),
+                            make_current=True)
+    factories.workshop(title="Workshop 2028", status=WorkshopStatus.HELD)
+    db.session.commit()
+    rollup = build_rollup(locale="de")
+    assert rollup.process.title == "Fortschreibung 2028"
+    assert [w.title for w in rollup.annex.workshops] == ["Workshop 2028"]
