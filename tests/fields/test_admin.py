@@ -205,3 +205,13 @@ def test_a_retired_field_is_not_offered_in_new_workshops_measures_and_experts(ap
     with app.app_context(), pytest.raises(DomainError) as error:
         findings_services.create_measure(factories.user(Role.STRATEGY_TEAM), old_id, {"title": "Neu"})
     assert getattr(error.value, "field", None) == "field"
+
+
+def test_the_overview_shows_active_fields_only(app, client):
+    with app.app_context():
+        factories.process()
+        factories.field(code="MOB", name_de="Mobilität")
+        services.retire_field(None, factories.field(code="ALT", name_de="Altes Feld"))
+        db.session.commit()
+    page = text_of(client.get("/"))
+    assert "Mobilität" in page and "Altes Feld" not in page

@@ -110,6 +110,7 @@ def test_process_pages(app, client, auth):
         db.session.commit()
     auth.login(Role.ADMIN)
     assert "Strategie 2022" in text_of(client.get("/fields/processes"))
+    assert "Versionen des Papiers" in text_of(client.get("/fields/processes"))
     with app.app_context():
         first_id = StrategyProcess.current().id
     page = client.post(f"/fields/processes/{first_id}/edit",
