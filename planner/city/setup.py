@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from planner.city import services
 from planner.city.services import SettingsError
-from planner.core import audit
 from planner.extensions import db
 from planner.fields.models import ActionField, StrategyProcess
 
@@ -74,17 +73,13 @@ def save_process(actor, *, title: str, vision: str = "", target_year: int = 2040
     if problems:
         raise SettingsError(problems)
     from planner.core import identity
+    from planner.fields.services import ProcessData, create_process, update_process
 
+    data = ProcessData(title=values["title"], vision=values["vision"], target_year=target_year,
+                       milestone_years=tuple(values["milestone_years"]), city_name=identity.city_name())
     process = StrategyProcess.current()
-    if process is None:
-        process = StrategyProcess(city_name=identity.city_name(), **values)
-        db.session.add(process)
-    else:
-        for key, value in values.items():
-            setattr(process, key, value)
-    db.session.flush()
-    audit.record("update", process, changes={k: [None, v] for k, v in values.items()}, summary="process")
-    return process
+    # Both are audited models: the audit log records the change by itself.
+    return create_process(None, data) if process is None else update_process(None, process, data)
 
 
 # --- action fields -----------------------------------------------------------------------------------------
@@ -123,22 +118,21 @@ def field_problems(values: dict, prefix: str = "", taken: set[str] | None = None
 
 def create_field(actor, *, code: str, name_de: str, name_en: str, description_de: str = "",
                  description_en: str = "", colour: str = "#1d4e89", index_area: str = "") -> ActionField:
-    """Adds an action field at the end of the list. (Stand-in for planner.fields.services.create_field.)"""
+    """Adds an action field at the end of the list, after checking it as the setup file and pages do (every
+    problem at once), through planner.fields.services.create_field."""
     values = {"code": code, "name_de": name_de, "name_en": name_en, "description_de": description_de,
               "description_en": description_en, "colour": colour, "index_area": index_area}
     problems = field_problems(values)
     if problems:
         raise SettingsError(problems)
-    position = (db.session.scalar(select(func.max(ActionField.position))) or 0) + 1
-    field = ActionField(code=code.strip().upper(), name_de=name_de.strip(), name_en=name_en.strip(),
-                        description_de=(description_de or "").strip(), description_en=(description_en or "").strip(),
-                        colour=colour.lower(), position=position)
-    if index_area and hasattr(ActionField, "index_area"):
-        field.index_area = index_area
-    db.session.add(field)
-    db.session.flush()
-    audit.record("create", field, changes={k: [None, v] for k, v in values.items()}, summary=field.code)
-    return field
+    from planner.fields.services import FieldData
+    from planner.fields.services import create_field as add_field
+
+    field = add_field(None, FieldData(code=code.strip().upper(), name_de=name_de.strip(), name_en=name_en.strip(),
+                                      description_de=(description_de or "").strip(),
+                                      description_en=(description_en or "").strip(), colour=colour.lower(),
+                                      index_area=index_area or None))
+    return field  # an audited model: the audit log records its creation by itself
 
 
 # --- a whole city from a file ------------------------------------------------------------------------------

@@ -217,7 +217,8 @@ def capture(user, workshop: Workshop, data: Capture) -> Finding | Measure:
             raise DomainError(_l("Please choose an agenda block of this workshop."), field="block")
     elif capture_blocks(workshop):
         raise DomainError(_l("Please choose the agenda block."), field="block")
-    field = next((f for f in workshop.fields if f.id == data.field_id), None)
+    # A retired field takes no new findings.
+    field = next((f for f in workshop.fields if f.id == data.field_id and f.retired_at is None), None)
     if field is None:
         raise DomainError(_l("Please choose an action field of this workshop."), field="field")
     if data.kind not in kinds_for(block):
@@ -391,7 +392,7 @@ def create_measure(user, field_id: int, data: dict, need_ids=()) -> Measure:
     if not is_staff(user):
         raise NotAllowed(_l("Only facilitators and the strategy team may create measures here."))
     field = db.session.get(ActionField, field_id)
-    if field is None:
+    if field is None or field.retired_at is not None:  # a retired field takes no new measures
         raise DomainError(_l("Please choose an action field."), field="field")
     measure = Measure(field=field, status=MeasureStatus.PROPOSED, recorded_by_user_id=user.id,
                       proposed_by_id=getattr(user, "person_id", None))
@@ -409,7 +410,7 @@ def update_measure(user, measure: Measure, field_id: int, data: dict, need_ids, 
         raise NotAllowed(_l("You may not change this measure."))
     check_version(measure, version)
     field = db.session.get(ActionField, field_id)
-    if field is None:
+    if field is None or (field.retired_at is not None and field.id != measure.field_id):
         raise DomainError(_l("Please choose an action field."), field="field")
     measure.field = field  # the number stays as it is
     _apply_measure_data(measure, data)

@@ -5,7 +5,7 @@ from flask_login import current_user
 from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import SIGNED_IN, STAFF, Role, access
 from planner.extensions import db
-from planner.fields.services import list_fields
+from planner.fields.services import list_fields, offered_fields
 from planner.findings import bp, services
 from planner.findings.forms import (
     CaptureForm,
@@ -70,13 +70,14 @@ def _capture_form(workshop: Workshop, formdata=None, defaults=None) -> CaptureFo
     # Every kind is offered (the service checks it against the block); findings.js preselects the block's kind.
     kinds = services.ALL_CAPTURE_KINDS
     authors = services.capture_authors(workshop) if services.facilitates(current_user, workshop) else None
-    form.set_choices(blocks, workshop.fields, kinds, authors, services.workshop_needs(workshop))
+    fields = [f for f in workshop.fields if f.retired_at is None]  # a retired field takes no new findings
+    form.set_choices(blocks, fields, kinds, authors, services.workshop_needs(workshop))
     if formdata is None:
         if blocks:
             form.block.data = chosen_block.id
         field_id = _int(defaults.get("field"))
-        form.field.data = field_id if any(f.id == field_id for f in workshop.fields) else (
-            workshop.fields[0].id if workshop.fields else None)
+        form.field.data = field_id if any(f.id == field_id for f in fields) else (
+            fields[0].id if fields else None)
         kind = defaults.get("kind")
         block_kinds = services.kinds_for(chosen_block)
         form.kind.data = kind if kind in block_kinds else block_kinds[0]
@@ -270,10 +271,11 @@ def _measure_form(measure: Measure | None = None, formdata=None) -> MeasureForm:
     listed = services.needs_fit_as_choices()
     form = (MeasureForm if listed else MeasureByNumbersForm)(formdata=formdata,
                                                             obj=measure if formdata is None else None)
+    fields = offered_fields([measure.field] if measure is not None else ())  # no retired field for new ones
     if listed:
-        form.set_choices(list_fields(), services.all_needs())
+        form.set_choices(fields, services.all_needs())
     else:
-        form.set_choices(list_fields(), ())
+        form.set_choices(fields, ())
         form.needs.resolve = services.need_ids_by_number
     if formdata is None and measure is not None:
         form.field.data = measure.field_id

@@ -9,7 +9,7 @@ from planner.core.forms import is_stale, perform, show_domain_error, stale_confl
 from planner.core.pagination import ListPage
 from planner.core.permissions import STAFF, Role, access
 from planner.extensions import db
-from planner.fields.services import list_fields
+from planner.fields.services import list_fields, offered_fields
 from planner.people import bp, services, uploads
 from planner.people.forms import (
     ImportConfirmForm,
@@ -52,11 +52,12 @@ def detail(person_id: int):
 
 
 def _person_form(person: Person | None = None, filled: bool = False) -> PersonForm:
-    """The person form; ``filled`` (or a GET) fills it from the stored person alone, ignoring any submitted data."""
+    """The person form; ``filled`` (or a GET) fills it from the stored person alone, ignoring any submitted data.
+    Retired fields are offered only to a person who has them already."""
     filled = filled or request.method == "GET"
     kwargs = {"formdata": None} if filled else {}
     form = PersonForm(obj=person, **kwargs) if person else PersonForm(**kwargs)
-    form.set_choices(list_fields(), services.list_organisations())
+    form.set_choices(offered_fields(person.fields if person else ()), services.list_organisations())
     if person and filled:
         form.organisation.data = str(person.organisation_id or "")
         form.fields.data = [str(f.id) for f in person.fields]

@@ -95,7 +95,7 @@ def build_dashboard() -> Dashboard:
     }
     return Dashboard(
         process=StrategyProcess.current(),
-        fields=list_fields(),
+        fields=list_fields(include_retired=False),  # a retired field is history, not a current field
         counts=field_counts(),
         series=series,
         upcoming=upcoming,

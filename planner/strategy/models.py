@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from planner.core.errors import DomainError
 from planner.core.models import TimestampMixin, UTCDateTime, utcnow
 from planner.extensions import db
+from planner.fields.models import process_column
 
 
 class FrozenVersionError(DomainError):
@@ -21,9 +22,11 @@ class PaperSection(TimestampMixin, db.Model):
 
     __tablename__ = "paper_sections"
     __audited__ = True
+    __table_args__ = (UniqueConstraint("process_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(40), unique=True)
+    process_id: Mapped[int | None] = process_column()
+    key: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
@@ -41,7 +44,8 @@ class PaperVersion(db.Model):
     __tablename__ = "paper_versions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(unique=True)
+    number: Mapped[int] = mapped_column(unique=True)  # counted across processes: URLs stay unambiguous
+    process_id: Mapped[int | None] = process_column()
     frozen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     frozen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(Text, default="")

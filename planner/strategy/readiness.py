@@ -61,7 +61,7 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
     from sqlalchemy import func, select
 
     from planner.extensions import db
-    from planner.fields.models import ActionField, StrategyProcess
+    from planner.fields.models import ActionField, StrategyProcess, in_process
     from planner.findings.models import Finding, FindingKind, Measure, MeasureKPI, MeasureStatus, measure_needs
     from planner.strategy.labels import DEFAULT_SECTIONS
     from planner.strategy.models import PaperSection, ReviewComment
@@ -77,7 +77,8 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
 
     accepted = Measure.status == MeasureStatus.ACCEPTED
     process_row = db.session.execute(
-        select(StrategyProcess.id, StrategyProcess.vision).order_by(StrategyProcess.id).limit(1)).first()
+        select(StrategyProcess.id, StrategyProcess.vision)
+        .order_by(StrategyProcess.is_current.desc(), StrategyProcess.id).limit(1)).first()
     n_fields, n_accepted = db.session.execute(select(
         select(func.count(ActionField.id)).scalar_subquery(),
         select(func.count(Measure.id)).where(accepted).scalar_subquery(),
@@ -90,7 +91,8 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
         result.append(("no_measures", 1, []))
     held = (
         select(workshop_fields.c.field_id).join(Workshop, Workshop.id == workshop_fields.c.workshop_id)
-        .where(Workshop.status.in_((WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED)))
+        .where(Workshop.status.in_((WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED)),
+               in_process(Workshop.process_id, process_row, is_current=True))
     )
     no_workshop = ActionField.id.not_in(held)
     add("field_without_workshop",
@@ -108,7 +110,9 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
                             ("measure_without_timeframe", no_time)):
         add(kind, select(Measure.number, Measure.title).where(condition).order_by(Measure.field_id, Measure.id),
             lambda r: f"{r.number}: {r.title}")
-    stored = {key: body for key, body in db.session.execute(select(PaperSection.key, PaperSection.body))}
+    stored = {key: body for key, body in db.session.execute(
+        select(PaperSection.key, PaperSection.body).where(in_process(PaperSection.process_id, process_row,
+                                                                     is_current=True)))}
     vision = (process_row.vision if process_row else "") or ""
     keys = list(DEFAULT_SECTIONS) + sorted(k for k in stored if k not in DEFAULT_SECTIONS)
     unwritten = [k for k in keys if not ((stored.get(k) or "").strip() or (k == "vision" and vision.strip()))]

@@ -446,9 +446,11 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
             milestone_years=(2025, 2030, 2035, 2040),
         )
 
+    from planner.fields.models import in_process
     from planner.strategy.labels import DEFAULT_SECTIONS
 
-    stored = {s.key: s for s in db.session.scalars(select(PaperSection))}
+    stored = {s.key: s for s in db.session.scalars(
+        select(PaperSection).where(in_process(PaperSection.process_id, process_row, is_current=True)))}
     keys = list(DEFAULT_SECTIONS) + sorted(k for k in stored if k not in DEFAULT_SECTIONS)
     sections = []
     for index, key in enumerate(keys):
@@ -466,9 +468,12 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     workshop_options = [selectinload(Workshop.fields)]
     if hasattr(Workshop, "agenda_blocks"):
         workshop_options.append(selectinload(Workshop.agenda_blocks))
+    # The paper of the current strategy process: its workshops and the people who took part in them.
+    of_process = in_process(Workshop.process_id, process_row, is_current=True)
     workshops = db.session.scalars(
-        select(Workshop).options(*workshop_options).order_by(Workshop.starts_at, Workshop.id)
+        select(Workshop).where(of_process).options(*workshop_options).order_by(Workshop.starts_at, Workshop.id)
     ).all()
+    process_workshops = select(Workshop.id).where(of_process)
 
     # Participation counts per workshop and per (workshop, sector), grouped in SQL.
     rows = db.session.execute(
@@ -481,6 +486,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
         )
         .join(Person, Person.id == Participation.person_id)
         .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .where(Participation.workshop_id.in_(process_workshops))
     ).all()
     invited_per_ws: Counter = Counter()
     accepted_per_ws: Counter = Counter()
@@ -507,7 +513,8 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     organisations_total = db.session.scalar(
         select(func.count(func.distinct(Person.organisation_id)))
         .join(Participation, Participation.person_id == Person.id)
-        .where(Participation.invitation_status == InvitationStatus.ACCEPTED)
+        .where(Participation.invitation_status == InvitationStatus.ACCEPTED,
+               Participation.workshop_id.in_(process_workshops))
     ) or 0
 
     held_states = {WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED}
@@ -558,7 +565,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
                     for c in s.charts
                 ),
             )
-            for s in facts.survey_facts()
+            for s in facts.survey_facts(process_row)
         )
         priority = facts.priority_facts()
         need_sources = facts.need_sources() or {}
@@ -754,7 +761,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
             select(Organisation)
             .where(Organisation.id.in_(
                 select(Person.organisation_id).join(Participation, Participation.person_id == Person.id)
-                .where(taking_part)))
+                .where(taking_part, Participation.workshop_id.in_(process_workshops))))
             .options(selectinload(Organisation.people))
             .order_by(Organisation.name)
         ).all()

@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from planner.core.errors import DomainError, StaleVersion
 from planner.core.locking import STALE_MESSAGE
 from planner.extensions import db
+from planner.fields.models import StrategyProcess, in_process
 from planner.strategy.labels import DEFAULT_SECTIONS, section_title
 from planner.strategy.models import PaperSection
 
@@ -25,8 +26,13 @@ class SectionInfo:
     updated_by: str
 
 
+def _of_current_process(stmt):
+    """Each strategy process writes its own paper: sections are those of the current process."""
+    return stmt.where(in_process(PaperSection.process_id, StrategyProcess.current(), is_current=True))
+
+
 def section_keys() -> list[str]:
-    stored = db.session.scalars(select(PaperSection.key)).all()
+    stored = db.session.scalars(_of_current_process(select(PaperSection.key))).all()
     return list(DEFAULT_SECTIONS) + sorted(k for k in stored if k not in DEFAULT_SECTIONS)
 
 
@@ -34,7 +40,7 @@ def section_info(key: str) -> SectionInfo | None:
     """The section to edit (also a default section not saved yet); None for an unknown key."""
     if key not in section_keys():
         return None
-    row = db.session.scalar(select(PaperSection).where(PaperSection.key == key))
+    row = db.session.scalar(_of_current_process(select(PaperSection).where(PaperSection.key == key)))
     if row is None:
         return SectionInfo(key, section_title(key), "", 0, None, "")
     return SectionInfo(key, section_title(key, row.title), row.body, row.version, row.updated_at,
@@ -54,7 +60,8 @@ def list_sections() -> list[SectionInfo]:
     """Every section (default ones not saved yet included) in two queries."""
     from sqlalchemy.orm import selectinload
 
-    rows = {r.key: r for r in db.session.scalars(select(PaperSection).options(selectinload(PaperSection.updated_by)))}
+    rows = {r.key: r for r in db.session.scalars(
+        _of_current_process(select(PaperSection)).options(selectinload(PaperSection.updated_by)))}
     keys = list(DEFAULT_SECTIONS) + sorted(k for k in rows if k not in DEFAULT_SECTIONS)
     result = []
     for key in keys:
@@ -74,7 +81,7 @@ def save_section(key: str, user, *, title: str, body: str, version: int) -> Pape
     title = (title or "").strip()
     if not title:
         raise DomainError(_l("Please give the section a title."), field="title")
-    row = db.session.scalar(select(PaperSection).where(PaperSection.key == key))
+    row = db.session.scalar(_of_current_process(select(PaperSection).where(PaperSection.key == key)))
     if row is None:
         if version:
             raise StaleVersion(STALE_MESSAGE)

@@ -34,11 +34,15 @@ def get_version(number: int) -> PaperVersion:
     return version
 
 
-def list_versions(limit: int | None = None) -> list[PaperVersion]:
-    """Newest first, without their (large) stored roll-ups."""
+def list_versions(limit: int | None = None, process=None) -> list[PaperVersion]:
+    """Newest first, without their (large) stored roll-ups; only those of ``process`` when given."""
     from sqlalchemy.orm import defer
 
+    from planner.fields.models import in_process
+
     stmt = select(PaperVersion).options(defer(PaperVersion.rollup_json)).order_by(PaperVersion.number.desc())
+    if process is not None:
+        stmt = stmt.where(in_process(PaperVersion.process_id, process))
     return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
 
 

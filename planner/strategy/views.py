@@ -14,6 +14,7 @@ from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import PUBLIC, Role, access, has_role
 from planner.core.web import render_error
 from planner.extensions import db
+from planner.fields.services import process_choice
 from planner.jobs.services import enqueue
 from planner.strategy import bp, review, services, versions
 from planner.strategy.exporters import FORMATS, filename
@@ -100,7 +101,8 @@ def paper():
     ).all()
     return render_template(
         "strategy/paper.html", process=StrategyProcess.current(), issues=_issue_groups(),
-        sections=services.list_sections(), versions=versions.list_versions(limit=5), rounds=rounds, formats=FORMATS,
+        sections=services.list_sections(), versions=versions.list_versions(limit=5, process=StrategyProcess.current()),
+        rounds=rounds, formats=FORMATS,
         freeze_form=FreezeForm(),
     )
 
@@ -181,8 +183,9 @@ def freeze():
 @bp.route("/versions", endpoint="version_list")
 @access(*ST)
 def version_list():
-    return render_template("strategy/versions.html", versions=versions.list_versions(),
-                           diff_form=DiffForm(request.args))
+    choice = process_choice(request.args.get("process"))
+    return render_template("strategy/versions.html", versions=versions.list_versions(process=choice.chosen),
+                           diff_form=DiffForm(request.args), process_choice=choice)
 
 
 @bp.route("/versions/<int:number>", endpoint="version_detail")
@@ -219,7 +222,8 @@ def version_export(number: int):
 def version_diff():
     form = DiffForm(request.args)
     if not form.validate():
-        return render_template("strategy/versions.html", versions=versions.list_versions(), diff_form=form), 400
+        return render_template("strategy/versions.html", versions=versions.list_versions(), diff_form=form,
+                               process_choice=process_choice(None)), 400
     try:
         diff = versions.diff_versions(form.old.data, form.new.data)
     except versions.UnknownVersion as error:

@@ -68,11 +68,14 @@ class PriorityFacts:
     measures: tuple[MeasurePriority, ...]
 
 
-def survey_facts() -> tuple[SurveyFacts, ...]:
-    """All imported surveys, oldest first."""
+def survey_facts(process=None) -> tuple[SurveyFacts, ...]:
+    """The surveys of the current strategy process (``process``, when the caller has it at hand), oldest first."""
+    from planner.fields.models import StrategyProcess, in_process
     from planner.surveys.models import Survey, SurveyComment
 
-    surveys = db.session.scalars(select(Survey).order_by(Survey.imported_at, Survey.id)).all()
+    surveys = db.session.scalars(
+        select(Survey).where(in_process(Survey.process_id, process or StrategyProcess.current(), is_current=True))
+        .order_by(Survey.imported_at, Survey.id)).all()
     if not surveys:
         return ()
     comment_counts = dict(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from planner.core.errors import DomainError
 from planner.core.models import TimestampMixin, UTCDateTime, utcnow
 from planner.extensions import db
+from planner.fields.models import process_column
 
 
 class QuestionKind(StrEnum):
@@ -66,6 +67,7 @@ class Survey(TimestampMixin, db.Model):
     # Whether the survey counts in the prioritisation (the main wave yes; a pilot or a duplicate copy no).
     counts_in_priorities: Mapped[bool] = mapped_column(default=True, server_default="1")
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+    process_id: Mapped[int | None] = process_column()
 
     imported_by = relationship("User")
     questions = relationship(

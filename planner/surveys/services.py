@@ -884,8 +884,12 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def survey_list_query():
-    return select(Survey).order_by(Survey.imported_at.desc(), Survey.id.desc())
+def survey_list_query(process=None):
+    """The surveys of a strategy process (all of them without one)."""
+    from planner.fields.models import in_process
+
+    stmt = select(Survey).order_by(Survey.imported_at.desc(), Survey.id.desc())
+    return stmt.where(in_process(Survey.process_id, process)) if process is not None else stmt
 
 
 def comment_counts(survey_ids) -> dict[int, int]:

@@ -96,15 +96,18 @@ def _own_upload(upload_id: int) -> SurveyUpload:
 @bp.route("/", endpoint="list")
 @access(*STAFF)
 def list_surveys():
-    page = db.paginate(services.survey_list_query(), per_page=20, error_out=False)
+    from planner.fields.services import process_choice
+
+    choice = process_choice(request.args.get("process"))
+    page = db.paginate(services.survey_list_query(choice.chosen), per_page=20, error_out=False)
     counts = services.comment_counts([s.id for s in page.items])
     uploads = []
     if services.may_manage(current_user):
         uploads = db.session.scalars(
             select(SurveyUpload).where(SurveyUpload.uploaded_by_id == current_user.id).order_by(SurveyUpload.id)
         ).all()
-    return render_template("surveys/list.html", page=page, counts=counts, uploads=uploads,
-                           may_manage=services.may_manage(current_user))
+    return render_template("surveys/list.html", page=page, counts=counts, uploads=uploads, process_choice=choice,
+                           may_manage=services.may_manage(current_user) and choice.is_current)
 
 
 @bp.route("/import", methods=["GET", "POST"], endpoint="upload")

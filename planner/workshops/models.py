@@ -10,6 +10,7 @@ from planner.core.errors import InvalidTransition
 from planner.core.locking import Versioned
 from planner.core.models import TimestampMixin, UTCDateTime
 from planner.extensions import db
+from planner.fields.models import process_column
 
 
 class WorkshopFormat(StrEnum):
@@ -164,6 +165,7 @@ class WorkshopSeries(Versioned, TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
+    process_id: Mapped[int | None] = process_column()
 
     workshops = relationship("Workshop", back_populates="series", order_by="Workshop.starts_at")
 
@@ -174,6 +176,7 @@ class Workshop(Versioned, TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_series.id", ondelete="SET NULL"))
+    process_id: Mapped[int | None] = process_column()  # also for a workshop outside any series
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     format: Mapped[WorkshopFormat] = mapped_column(

@@ -28,7 +28,7 @@ from planner.core.permissions import Role, has_role
 from planner.core.security import hash_token, new_token
 from planner.core.timeutil import local_datetime, to_local
 from planner.extensions import db
-from planner.fields.models import ActionField
+from planner.fields.models import ActionField, StrategyProcess, in_process
 from planner.people.models import Person
 from planner.workshops.models import (
     AgendaBlock,
@@ -76,8 +76,10 @@ class ConflictsFound(DomainError):
 
 
 def workshops_query(series_id: int | None = None, kind: str | None = None, field_id: int | None = None,
-                    status: str | None = None):
+                    status: str | None = None, process: StrategyProcess | None = None):
     stmt = select(Workshop).options(selectinload(Workshop.fields), selectinload(Workshop.series))
+    if process is not None:
+        stmt = stmt.where(in_process(Workshop.process_id, process))
     if series_id:
         stmt = stmt.where(Workshop.series_id == series_id)
     if kind in {k.value for k in WorkshopKind}:
@@ -91,9 +93,12 @@ def workshops_query(series_id: int | None = None, kind: str | None = None, field
     return stmt.order_by(Workshop.starts_at, Workshop.id)
 
 
-def list_series() -> list[WorkshopSeries]:
+def list_series(process: StrategyProcess | None = None) -> list[WorkshopSeries]:
+    """The series of a process (by default the current one)."""
+    process = process or StrategyProcess.current()
     return db.session.scalars(
         select(WorkshopSeries)
+        .where(in_process(WorkshopSeries.process_id, process))
         .options(selectinload(WorkshopSeries.workshops).selectinload(Workshop.fields))
         .order_by(WorkshopSeries.starts_on, WorkshopSeries.id)
     ).all()
@@ -353,6 +358,10 @@ def _check_workshop(data: WorkshopData, workshop: Workshop | None, confirmed: bo
         if data.capacity < accepted:
             problems.append(("capacity", _l(
                 "The capacity cannot be lower than the %(count)s people who have already accepted.", count=accepted)))
+    kept = {f.id for f in workshop.fields} if workshop is not None else set()
+    if data.field_ids and db.session.scalar(select(func.count(ActionField.id)).where(
+            ActionField.id.in_(set(data.field_ids) - kept), ActionField.retired_at.is_not(None))):
+        problems.append(("fields", _l("A retired action field cannot be chosen for a workshop.")))
     if problems:
         raise WorkshopInvalid(problems)
     conflicts = find_conflicts(data, workshop)
@@ -365,6 +374,9 @@ def _apply(workshop: Workshop, data: WorkshopData) -> None:
     workshop.kind = data.kind
     workshop.audience = (data.audience or "").strip()
     workshop.series_id = data.series_id
+    if data.series_id:  # a workshop belongs to the strategy process of its series
+        workshop.process_id = db.session.scalar(
+            select(WorkshopSeries.process_id).where(WorkshopSeries.id == data.series_id)) or workshop.process_id
     workshop.format = data.format
     workshop.starts_at = data.starts_at
     workshop.ends_at = data.ends_at

@@ -9,7 +9,7 @@ from planner.core.forms import is_stale, perform, show_domain_error, stale_confl
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
 from planner.core.timeutil import to_local
 from planner.extensions import db
-from planner.fields.services import list_fields
+from planner.fields.services import list_fields, offered_fields, process_choice
 from planner.workshops import bp, calendars, services
 from planner.workshops.forms import (
     AgendaBlockForm,
@@ -48,17 +48,18 @@ def _confirmed() -> bool:
 @bp.route("/", endpoint="list")
 @access(SIGNED_IN)
 def list_workshops():
+    choice = process_choice(request.args.get("process"))
     form = WorkshopFilterForm(request.args)
-    form.set_choices(services.list_series(), list_fields())
+    form.set_choices(services.list_series(choice.chosen), list_fields())
     form.validate()
     series_id = int(form.series.data) if (form.series.data or "").isdigit() else None
     field_id = int(form.field.data) if (form.field.data or "").isdigit() else None
     stmt = services.workshops_query(series_id=series_id, kind=form.kind.data or None, field_id=field_id,
-                                    status=form.status.data or None)
+                                    status=form.status.data or None, process=choice.chosen)
     page = db.paginate(stmt, per_page=50, error_out=False)
-    filters = {k: v for k, v in request.args.items() if k in ("series", "kind", "field", "status") and v}
-    return render_template("workshops/list.html", page=page, form=form, filters=filters,
-                           may_plan=services.may_plan(current_user))
+    filters = {k: v for k, v in request.args.items() if k in ("series", "kind", "field", "status", "process") and v}
+    return render_template("workshops/list.html", page=page, form=form, filters=filters, process_choice=choice,
+                           may_plan=services.may_plan(current_user) and choice.is_current)
 
 
 @bp.route("/<int:workshop_id>")
@@ -74,15 +75,19 @@ def detail(workshop_id: int):
     )
 
 
-def _workshop_form(**kw) -> WorkshopForm:
+def _workshop_form(workshop: Workshop | None = None, **kw) -> WorkshopForm:
+    """Retired fields are offered only to a workshop that has them already; series of the current process."""
     form = WorkshopForm(**kw)
-    form.set_choices(services.list_series(), list_fields(), services.facilitator_candidates())
+    series = services.list_series()
+    if workshop is not None and workshop.series is not None and workshop.series not in series:
+        series.append(workshop.series)
+    form.set_choices(series, offered_fields(workshop.fields if workshop else ()), services.facilitator_candidates())
     return form
 
 
 def _filled_workshop_form(workshop: Workshop) -> WorkshopForm:
     """The edit form as the stored workshop fills it (GET, and the current side of a conflict)."""
-    form = _workshop_form(formdata=None)
+    form = _workshop_form(workshop, formdata=None)
     form.fill(services.WorkshopData.from_workshop(workshop))
     form.version.data = workshop.version
     return form
@@ -117,7 +122,7 @@ def create():
 @access(*PLANNERS)
 def edit(workshop_id: int):
     workshop = _load(workshop_id)
-    form = _filled_workshop_form(workshop) if request.method == "GET" else _workshop_form()
+    form = _filled_workshop_form(workshop) if request.method == "GET" else _workshop_form(workshop)
     conflicts, stale = [], None
     if form.validate_on_submit():
         try:
@@ -210,8 +215,9 @@ def _ics_response(data: bytes, filename: str, attachment: bool = False) -> Respo
 @bp.route("/series", endpoint="series_list")
 @access(SIGNED_IN)
 def series_list():
-    return render_template("workshops/series_list.html", series=services.list_series(),
-                           may_plan=services.may_plan(current_user))
+    choice = process_choice(request.args.get("process"))
+    return render_template("workshops/series_list.html", series=services.list_series(choice.chosen),
+                           process_choice=choice, may_plan=services.may_plan(current_user) and choice.is_current)
 
 
 @bp.route("/series/new", methods=["GET", "POST"])

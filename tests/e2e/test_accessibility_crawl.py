@@ -27,7 +27,10 @@ FIRST = {
     "anonymous": ["/city/imprint"],
     "admin": ["/city/settings", "/city/setup/city", "/city/setup/process", "/city/setup/fields",
               "/city/setup/districts", "/city/setup/sectors", "/city/setup/template", "/city/setup/done",
-              "/city/legal/privacy/de", "/city/legal/imprint/en", "/city/remove-demo"],
+              "/city/legal/privacy/de", "/city/legal/imprint/en", "/city/remove-demo",
+              "/fields/manage", "/fields/new", "/fields/MOB/edit", "/fields/MOB/merge", "/fields/processes",
+              "/fields/processes/new"],
+    "strategy_team": ["/fields/manage"],
 }
 PER_SHAPE = 2
 # Links that are downloads, feeds or actions rather than pages.
