@@ -81,6 +81,42 @@ def ratings_chart(survey, results: list[QuestionResult]) -> ChartData | None:
     )
 
 
+def breakdown_chart(question_text: str, by_text: str, groups, option: str | None = None) -> ChartData | None:
+    """One bar per group: the mean rating, the average rank of an option, or an option's share (of those who
+    answered; for tick boxes of all complete responses in the group)."""
+    if not groups:
+        return None
+    first = groups[0].result
+    if first.kind == QuestionKind.RATING:
+        return ChartData(
+            title=_("%(question)s by %(by)s", question=question_text, by=by_text),
+            description=_("Mean rating from 1 to %(scale)s per group.", scale=first.scale),
+            unit="mean", categories=tuple(g.label for g in groups),
+            values=tuple(round(g.result.mean, 2) if g.result.mean is not None else 0.0 for g in groups))
+    labels = [row.label for row in first.rows]
+    if not labels:
+        return None
+    option = option if option in labels else max(
+        labels, key=lambda label: sum(r.count for g in groups for r in g.result.rows if r.label == label))
+
+    def row_of(group):
+        return next((r for r in group.result.rows if r.label == option), None)
+
+    if first.kind == QuestionKind.RANKING:
+        return ChartData(
+            title=_("%(question)s by %(by)s", question=question_text, by=by_text),
+            description=_("Average rank of “%(option)s” per group (1 = most important).", option=option),
+            unit="mean", categories=tuple(g.label for g in groups),
+            values=tuple(round(r.mean, 2) if (r := row_of(g)) and r.mean is not None else 0.0 for g in groups))
+    base = (_("of all complete responses in the group") if first.kind == QuestionKind.MULTIPLE
+            else _("of those in the group who answered"))
+    return ChartData(
+        title=_("%(question)s by %(by)s", question=question_text, by=by_text),
+        description=_("Share of “%(option)s” per group, %(base)s.", option=option, base=base),
+        unit="percent", categories=tuple(g.label for g in groups),
+        values=tuple(round(((r.share or 0) if (r := row_of(g)) else 0) * 100.0, 1) for g in groups))
+
+
 def charts_for(survey, results: list[QuestionResult]) -> list[ChartData]:
     charts = []
     combined = ratings_chart(survey, results)

@@ -13,7 +13,7 @@ from planner.extensions import db
 from planner.fields.services import list_fields
 from planner.surveys import bp, services
 from planner.surveys import forms as survey_forms
-from planner.surveys.charts import chart_for, ratings_chart, svg_bar_chart
+from planner.surveys.charts import breakdown_chart, chart_for, ratings_chart, svg_bar_chart
 from planner.surveys.facts import headline
 from planner.surveys.forms import (
     CommentFilterForm,
@@ -262,11 +262,18 @@ def breakdown_view(survey_id: int):
     if question is None:
         question = next((q for q in choosable if q is not by), None)
     from planner.city.services import district_names
+    from planner.surveys.prioritisation import MIN_GROUP
 
-    groups = (breakdown(question, by, order=district_names())
-              if (question is not None and by is not None and question is not by) else [])
+    every = (breakdown(question, by, order=district_names())
+             if (question is not None and by is not None and question is not by) else [])
+    # Groups too small to show without singling someone out are only counted.
+    groups = [g for g in every if g.n >= MIN_GROUP]
+    suppressed = len(every) - len(groups)
+    chart = breakdown_chart(question.text, by.text, groups, request.args.get("option")) if groups else None
     return render_template("surveys/breakdown.html", survey=survey, groups=groups, question=question, by=by,
-                           demographics=demographics, choosable=choosable)
+                           demographics=demographics, choosable=choosable, suppressed=suppressed,
+                           min_group=MIN_GROUP, chart=chart,
+                           svg=svg_bar_chart(chart, "breakdown-chart") if chart else None)
 
 
 @bp.route("/<int:survey_id>/delete", methods=["POST"], endpoint="delete")

@@ -154,3 +154,22 @@ def test_priorities_and_sensitivity_pages_explain_the_ranking(app, client, auth,
     response = client.post(f"/surveys/{survey_id}/counting", data={"counts": "0"})
     assert response.status_code == 302
     assert "Noch zählt keine Umfrage" in text_of(client.get("/surveys/priorities"))
+
+
+def test_breakdown_shows_a_chart_with_its_table_and_hides_small_groups(app, client, auth, tmp_path):
+    import re
+
+    with app.app_context():
+        _fields()
+        survey_id = _import(tmp_path, limesurvey_export(n=300, headings="full")).id
+    auth.login("strategy_team")
+    # ~31 respondents per district: some districts fall under 30 and are only counted
+    by_district = text_of(client.get(f"/surveys/{survey_id}/breakdown?by=q9&question=q11s1"))
+    assert re.search(r"\d Gruppen? mit weniger als 30 Befragten (wird|werden) nicht gezeigt", by_district)
+    page = client.get(f"/surveys/{survey_id}/breakdown?by=q10&question=q14")  # tick boxes by age group
+    html, text = page.get_data(as_text=True), text_of(page)
+    assert "<svg" in html and "Daten des Diagramms" in text
+    assert "an allen vollständigen Antworten der Gruppe" in text
+    ages = [label for label in ("unter 18", "18–29", "30–44", "45–64", "65 und älter") if label in text]
+    assert len(ages) == 5
+    assert [text.index(label) for label in ages] == sorted(text.index(label) for label in ages)
