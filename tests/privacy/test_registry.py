@@ -271,7 +271,9 @@ def test_throttling_counters_keyed_by_the_address_are_removed(app, tmp_path):
     from tests.conftest import make_test_app
 
     (tmp_path / "limited").mkdir()
-    limited = make_test_app(tmp_path / "limited", RATELIMIT_ENABLED=True)
+    # Counters in memory (or Redis) are keyed by the address itself; the default database storage keeps only an
+    # HMAC of the key (test_counters_in_the_database_name_nobody).
+    limited = make_test_app(tmp_path / "limited", RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
     with limited.app_context():
         db.create_all()
     client = limited.test_client()
@@ -284,6 +286,24 @@ def test_throttling_counters_keyed_by_the_address_are_removed(app, tmp_path):
         assert registry.get_store("rate_limits").export(subject)["counters_keyed_by_the_address"] >= 1
         assert registry.get_store("rate_limits").erase(subject) >= 1
         assert registry.get_store("rate_limits").export(subject)["counters_keyed_by_the_address"] == 0
+
+
+def test_counters_in_the_database_name_nobody(tmp_path):
+    from planner.accounts.limits import RateLimitCounter
+    from tests.conftest import make_test_app
+
+    (tmp_path / "db-limited").mkdir()
+    limited = make_test_app(tmp_path / "db-limited", RATELIMIT_ENABLED=True)
+    with limited.app_context():
+        db.create_all()
+    client = limited.test_client()
+    for _ in range(3):
+        client.post("/login", data={"email": EMAIL, "password": "falsch-falsch-falsch"})
+    with limited.app_context():
+        keys = db.session.scalars(db.select(RateLimitCounter.key)).all()
+        assert keys and not any(EMAIL in key or "@" in key for key in keys)
+        db.session.remove()
+        db.engine.dispose()
 
 
 # --- the record of processing activities (Art. 30) -----------------------------------------------------------
