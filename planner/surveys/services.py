@@ -214,7 +214,7 @@ class Preview:
     incomplete: int = 0  # rows without a submit date, left out
     # earlier surveys holding some of these responses: survey id → responses found again
     duplicates: dict[int, int] = field(default_factory=dict)
-    by_response_id: bool = False  # fingerprints from the response id and submit date (else from the answers)
+    by_submission: bool = False  # fingerprints from the response id and submit date (else with the answers)
 
     @property
     def ok(self) -> bool:
@@ -253,17 +253,21 @@ def _check_batches(table, mapper: BatchMapper, writer, progress, batch_size: int
     submitted = position.get(mapping.get("submitdate")) if not mapping.get("include_incomplete") else None
     response_id = position.get(mapping.get("response_id"))
     submit_column = position.get(mapping.get("submitdate"))
-    result.by_response_id = response_id is not None
+    result.by_submission = response_id is not None and submit_column is not None
+    records = 0  # data records read so far, complete or not: a response's place in the file
     for batch in table.batches(batch_size):
+        ordinals = range(records, records + len(batch.rows))
+        records += len(batch.rows)
         if submitted is not None:
             complete = [i for i, row in enumerate(batch.rows) if row[submitted].strip()]
             if len(complete) < len(batch.rows):
                 result.incomplete += len(batch.rows) - len(complete)
                 batch.lines = [batch.lines[i] for i in complete]
                 batch.rows = [batch.rows[i] for i in complete]
+                ordinals = [ordinals[i] for i in complete]
         result.rows += len(batch)
         mapped = mapper.apply_batch(batch.lines, batch.rows, count_answers=writer is None)
-        fingerprints = response_fingerprints(batch.rows, mapped.answers_json, response_id, submit_column)
+        fingerprints = response_fingerprints(batch.rows, mapped.answers_json, response_id, submit_column, ordinals)
         _count_duplicates(fingerprints, result, exclude=writer.survey_id if writer is not None else None)
         errors = mapped.errors
         if batch.broken:
@@ -299,14 +303,21 @@ def _minute(value: str) -> str:
 
 
 def response_fingerprints(rows: list[list[str]], answers_json: list[str], response_id: int | None,
-                          submitted: int | None) -> list[str]:
+                          submitted: int | None, ordinals=None) -> list[str]:
     """Per response, what makes it recognisable in another copy of the export: its response id with its submit
-    date (LimeSurvey restarts ids per survey, the date tells them apart), else its answers."""
-    if response_id is not None:
-        keys = [f"{row[response_id].strip()}|{_minute(row[submitted]) if submitted is not None else ''}"
-                for row in rows]
+    date (LimeSurvey restarts ids per survey, the date tells them apart), or with its answers when there is no
+    date; without an id, its answers at its place
+    in the file (a copy keeps the order; another wave of a short survey has many identical answer patterns, but
+    not at the same places)."""
+    if response_id is not None and submitted is not None:
+        keys = [f"{row[response_id].strip()}|{_minute(row[submitted])}" for row in rows]
         return [hashlib.sha256(k.encode()).hexdigest()[:32] for k in keys]
-    return ["a" + hashlib.sha256(text.encode()).hexdigest()[:31] for text in answers_json]
+    if response_id is not None:  # an id without a date: ids restart in every survey, so the answers count too
+        keys = [f"{row[response_id].strip()}|{text}" for row, text in zip(rows, answers_json, strict=True)]
+        return [hashlib.sha256(k.encode()).hexdigest()[:32] for k in keys]
+    ordinals = ordinals if ordinals is not None else range(len(answers_json))
+    return ["a" + hashlib.sha256(f"{place}|{text}".encode()).hexdigest()[:31]
+            for place, text in zip(ordinals, answers_json, strict=True)]
 
 
 FINGERPRINTS_PER_QUERY = 500
@@ -327,12 +338,13 @@ def _count_duplicates(fingerprints: list[str], result: Preview, exclude: int | N
 
 
 def duplicate_of(result: Preview) -> tuple[Survey, int] | None:
-    """The earlier survey that already holds these responses (and how many of them), if any: with response ids any
-    match is the same response; compared by answers alone, half of the file must match (people answer alike)."""
+    """The earlier survey that already holds these responses (and how many of them), if any: by response id and
+    submit date any match is the same response; where the answers take part, half of the file must match (people
+    answer alike)."""
     if not result.duplicates:
         return None
     survey_id, count = max(result.duplicates.items(), key=lambda item: item[1])
-    if not result.by_response_id and count < max(1, result.rows) / 2:
+    if not result.by_submission and count < max(1, result.rows) / 2:
         return None
     return db.session.get(Survey, survey_id), count
 
@@ -384,14 +396,14 @@ def preview_upload(upload: SurveyUpload, instance_path) -> Preview:
                            errors=[RowError(*e) for e in data["errors"]], comments=data["comments"],
                            answered=data["answered"], incomplete=data["incomplete"],
                            duplicates={int(k): v for k, v in data["duplicates"].items()},
-                           by_response_id=data["by_response_id"])
+                           by_submission=data["by_submission"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     result = preview_file(upload_path(upload, instance_path), upload.file_name, upload.mapping or {})
     payload = {"key": key, "rows": result.rows, "error_count": result.error_count,
                "errors": [[e.line, e.column, e.message] for e in result.errors], "comments": result.comments,
                "answered": result.answered, "incomplete": result.incomplete, "duplicates": result.duplicates,
-               "by_response_id": result.by_response_id}
+               "by_submission": result.by_submission}
     partial = cache.with_suffix(".tmp")
     partial.write_text(json.dumps(payload), encoding="utf-8")
     os.chmod(partial, 0o600)

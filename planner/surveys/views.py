@@ -28,7 +28,7 @@ from planner.surveys.forms import (
     option_slots,
     referenced_measure_ids,
 )
-from planner.surveys.importer import personal_data_reason
+from planner.surveys.importer import personal_data_reason, system_column
 from planner.surveys.models import (
     PriorityRun,
     QuestionKind,
@@ -157,6 +157,8 @@ def mapping(upload_id: int):
             "flags": {c: personal_data_reason(c, item.profile.get(c)) for c in q["columns"]},
             "samples": {c: item.profile.get(c, {}).get("values", [])[:5] for c in q["columns"]},
             "slots": range(len(option_slots(q, item.profile))),
+            # LimeSurvey's own columns (id, submitdate, ipaddr...) left out: shown folded away
+            "system": q.get("kind") == QuestionKind.IGNORE.value and all(system_column(c) for c in q["columns"]),
         }
         for q in item.mapping["questions"]
     ]

@@ -96,7 +96,7 @@ def test_strategieteam_importiert_zweite_welle(page, live_server, tmp_path):
     page.get_by_role("button", name="Zuordnung speichern und Vorschau zeigen").click()
     expect(page.get_by_role("heading", name="Vorschau des Imports")).to_be_visible()
     assert "/preview" in page.url
-    assert page.get_by_text("400 Antworten gelesen").count() == 1
+    assert page.get_by_text("400 vollständige Antworten gelesen").count() == 1
     screenshot(page, JOURNEY, "06-vorschau")
     assert_accessible(page, "Vorschau")
     page.get_by_role("button", name=re.compile("Antworten jetzt importieren")).click()
@@ -178,7 +178,7 @@ def test_strategieteam_importiert_und_priorisiert_nur_mit_der_tastatur(page, liv
     screenshot(page, JOURNEY, "12-tastatur-zuordnung")
     _enter(page, "main form button[type=submit]:has-text('Zuordnung speichern und Vorschau zeigen')")
     assert "/preview" in page.url
-    assert page.get_by_text("200 Antworten gelesen").count() == 1
+    assert page.get_by_text("200 vollständige Antworten gelesen").count() == 1
 
     _enter(page, "main form button:has-text('Antworten jetzt importieren')")
     assert "200 Antworten importiert." in page.locator(".flash-messages").inner_text()

@@ -32,7 +32,9 @@ def survey(user=None, rows=ROWS, title=None):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "umfrage.csv"
         path.write_bytes(csv_bytes(rows=rows))
-        return services.import_file(user, path, path.name, mapping(), services.UploadMeta(title or f"Umfrage {n}"))
+        # The same rows every time, on purpose: not a copy of an export by mistake.
+        return services.import_file(user, path, path.name, mapping(), services.UploadMeta(title or f"Umfrage {n}"),
+                                    allow_duplicates=True)
 
 
 def comment_id(survey_obj) -> int:
