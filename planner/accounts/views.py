@@ -1,3 +1,4 @@
+import time
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -7,12 +8,16 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from planner.accounts import bp, services
+from planner.accounts import bp, services, twofactor
 from planner.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
     PasswordForgotForm,
     PasswordResetForm,
+    SecondFactorCodeForm,
+    SecondFactorPolicyForm,
+    SecondFactorResetForm,
+    SecondFactorSetupForm,
     UserCreateForm,
     UserEditForm,
 )
@@ -139,11 +144,108 @@ def login():
         else:
             target = _page_to_return_to(form.next.data) or url_for("site.index")
             _fresh_session()
-            login_user(user)
-            db.session.commit()
-            flash(_("Welcome, %(name)s.", name=user.name), "success")
-            return redirect(target)
+            if user.has_second_factor:
+                # Password right: the session only remembers whose code it waits for, for a few minutes.
+                session[PENDING_KEY] = {"user": user.get_id(), "next": target, "at": int(time.time())}
+                db.session.commit()
+                return redirect(url_for("accounts.login_code"))
+            return _complete_sign_in(user, target)
     return render_template("accounts/login.html", form=form)
+
+
+PENDING_KEY = "second_factor_pending"
+PENDING_SECONDS = 300
+
+
+def _complete_sign_in(user: User, target: str):
+    login_user(user)
+    db.session.commit()
+    flash(_("Welcome, %(name)s.", name=user.name), "success")
+    return redirect(target)
+
+
+def _pending_user() -> User | None:
+    """The account whose password was right and whose second factor is still asked for (or None)."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    return load_user(str(pending.get("user", "")))
+
+
+def pending_account_key() -> str:
+    """The throttling budget of the code step: per account, like the password step."""
+    pending = session.get(PENDING_KEY)
+    return "second-factor:" + (str(pending.get("user", "")).split(":")[0] if isinstance(pending, dict) else "")
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(per_address_limit, key_func=address_key, methods=["POST"], deduct_when=login_failed)
+@limiter.limit(per_account_limit, key_func=pending_account_key, methods=["POST"], deduct_when=login_failed)
+def login_code():
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash(_("The sign-in took too long. Please enter your e-mail address and password again."), "info")
+        return redirect(url_for("accounts.login"))
+    form = SecondFactorCodeForm()
+    if form.validate_on_submit():
+        try:
+            ok = twofactor.verify(user, form.code.data)
+        except services.SignInLocked:
+            db.session.commit()
+            session.pop(PENDING_KEY, None)
+            abort(429)
+        if ok:
+            target = session[PENDING_KEY].get("next") or url_for("site.index")
+            _fresh_session()
+            return _complete_sign_in(user, target if is_safe_redirect(target) else url_for("site.index"))
+        db.session.commit()  # the failure counter
+        form.code.errors = [_("This code is not correct or has already been used.")]
+    return render_template("accounts/login_code.html", form=form)
+
+
+# Pages an account that must still set up its second factor may open.
+_SETUP_ALLOWED = {"accounts.two_factor", "accounts.logout", "site.set_language", "static"}
+
+
+@bp.before_app_request
+def second_factor_gate():
+    """An account that must use a second factor and has none is sent to the set-up page first."""
+    if request.endpoint in _SETUP_ALLOWED or request.endpoint is None or not current_user.is_authenticated:
+        return None
+    if twofactor.setup_missing(current_user):
+        flash(_("Please set up a second factor before you continue."), "info")
+        return redirect(url_for("accounts.two_factor"))
+    return None
+
+
+SETUP_SESSION_KEY = "second_factor_setup"
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def two_factor():
+    user = current_user._get_current_object()
+    if user.has_second_factor:
+        return render_template("accounts/two_factor.html", user=user,
+                               remaining=twofactor.remaining_recovery_codes(user),
+                               required=twofactor.is_required(user))
+    secret = session.get(SETUP_SESSION_KEY) or twofactor.new_secret()
+    session[SETUP_SESSION_KEY] = secret
+    form = SecondFactorSetupForm()
+    if form.validate_on_submit():
+        outcome = perform(lambda: twofactor.enable(user, secret, form.code.data), form=form)
+        if outcome:
+            session.pop(SETUP_SESSION_KEY, None)
+            # Shown once, in this answer only: the codes are stored hashed.
+            return render_template("accounts/two_factor_codes.html", codes=outcome.value)
+    uri = twofactor.provisioning_uri(user, secret)
+    return render_template(
+        "accounts/two_factor_setup.html", form=form, required=twofactor.is_required(user),
+        qr=twofactor.qr_svg(uri, _("QR code for your authenticator app")),
+        secret=twofactor.format_secret(secret),
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -242,7 +344,8 @@ def edit(user_id: int):
         success=_("The account has been updated."),
     ):
         return redirect(url_for("accounts.users"))
-    return render_template("accounts/edit.html", form=form, user=user)
+    return render_template("accounts/edit.html", form=form, user=user, reset_form=SecondFactorResetForm(),
+                           second_factor_required=twofactor.is_required(user))
 
 
 @bp.route("/accounts/users/<int:user_id>/active", methods=["POST"])
@@ -269,3 +372,31 @@ def send_reset(user_id: int):
     else:
         flash(_("A deactivated account cannot reset its password. Reactivate it first."), "error")
     return redirect(url_for("accounts.edit", user_id=user.id))
+
+
+@bp.route("/accounts/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@access(Role.ADMIN)
+def reset_two_factor(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = SecondFactorResetForm()
+    if not form.validate():
+        for message in form.reason.errors:
+            flash(message, "error")
+    else:
+        perform(lambda: twofactor.reset(current_user, user, form.reason.data),
+                success=_("The second factor of %(email)s has been reset.", email=user.email))
+    return redirect(url_for("accounts.edit", user_id=user.id))
+
+
+@bp.route("/accounts/two-factor", methods=["GET", "POST"])
+@access(Role.ADMIN)
+def two_factor_policy():
+    form = SecondFactorPolicyForm()
+    if request.method == "GET":
+        form.roles.data = sorted(r.value for r in twofactor.required_roles())
+    if form.validate_on_submit() and perform(
+        lambda: twofactor.set_required_roles(current_user, form.roles.data), form=form,
+        success=_("The setting has been saved."),
+    ):
+        return redirect(url_for("accounts.two_factor_policy"))
+    return render_template("accounts/two_factor_policy.html", form=form)
