@@ -126,3 +126,18 @@ class SecondFactorPolicyForm(FlaskForm):
         choices=role_choices,
         description=_l("Accounts with these roles set up an authenticator app at their next sign-in."),
     )
+
+
+class DirectoryLoginForm(FlaskForm):
+    username = StringField(
+        _l("User name"),
+        validators=[DataRequired(_l("Please enter your user name.")), Length(max=200)],
+        description=_l("The name you use to sign in to your computer at work."),
+        render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "off"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Please enter your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()

@@ -108,3 +108,17 @@ class SecondFactorRole(db.Model):
         db.Enum(Role, native_enum=False, length=20, validate_strings=True), primary_key=True
     )
 
+
+class ExternalIdentity(db.Model):
+    """An account's identity at a single sign-on provider (OIDC ``sub``, LDAP DN), linked at the first sign-in."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (db.UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(50))
+    subject: Mapped[str] = mapped_column(String(255))
+    linked_at = mapped_column(UTCDateTime(), nullable=False)
+
+    user = relationship("User")

@@ -34,3 +34,10 @@ RULES.update({
         (), method="POST", ok=302, params=_user_with_second_factor, data={"reason": "phone lost, checked in person"}
     ),
 })
+
+RULES.update({
+    # Without a configured provider of that name there is nothing to open (404 for everyone).
+    "accounts.sso_start": Rule(PUBLIC, ok=404, params=lambda: {"name": "keycloak"}),
+    "accounts.sso_callback": Rule(PUBLIC, ok=404, params=lambda: {"name": "keycloak"}),
+})
+RULES["accounts.ldap_login"] = Rule(PUBLIC, ok=404, params=lambda: {"name": "rathaus"})

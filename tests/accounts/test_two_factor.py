@@ -67,27 +67,31 @@ def test_setup_by_scanning_the_qr_code_then_sign_in_asks_for_the_code(app, clien
     # Not signed in yet: a staff page still asks for sign-in.
     assert "/login" in client.get("/workshops/").headers.get("Location", "/login")
     # The code of the step used during set-up is refused (replay); the next one is taken.
+    step = int(time.time() // 30)
     with app.app_context():
         user = db.session.get(User, user_id)
-        user.totp_last_step = int(time.time() // 30)
+        user.totp_last_step = step
         db.session.commit()
-    replay = client.post("/login/code", data={"code": _code(secret)})
+    replay = client.post("/login/code", data={"code": pyotp.TOTP(secret).at(step * 30)})
     assert replay.status_code == 200 and "nicht richtig" in text_of(replay)
-    ok = client.post("/login/code", data={"code": _code(secret, 1)})
+    ok = client.post("/login/code", data={"code": pyotp.TOTP(secret).at((step + 1) * 30)})
     assert ok.status_code == 302
     assert client.get("/account/two-factor").status_code == 200
 
 
 def test_a_code_is_good_only_once(ctx):
     user = factories.user(totp_secret=SECRET)
-    code = _code()
-    assert twofactor.verify(user, code)
-    assert not twofactor.verify(user, code)
+    now = time.time()
+    code = pyotp.TOTP(SECRET).at(now)
+    assert twofactor.verify(user, code, now=now)
+    assert not twofactor.verify(user, code, now=now)
+    assert not twofactor.verify(user, pyotp.TOTP(SECRET).at(now - 30), now=now)  # an older step neither
 
 
 def test_recovery_code_works_once(ctx):
     user = factories.user()
-    codes = twofactor.enable(user, SECRET, _code())
+    now = time.time()
+    codes = twofactor.enable(user, SECRET, pyotp.TOTP(SECRET).at(now), now=now)
     user.totp_last_step = None
     assert twofactor.verify(user, codes[0].upper().replace("-", " "))
     assert not twofactor.verify(user, codes[0])

@@ -1,8 +1,8 @@
-"""second factor
+"""second factor and single sign-on
 
-Revision ID: 5b7c001bfa91
+Revision ID: 5fef85c7c0e6
 Revises: 0d95e3a9d098
-Create Date: 2026-12-03 17:12:55.355243
+Create Date: 2026-12-03 17:22:02.496940
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import planner.core.models
 
 
 # revision identifiers, used by Alembic.
-revision = '5b7c001bfa91'
+revision = '5fef85c7c0e6'
 down_revision = '0d95e3a9d098'
 branch_labels = None
 depends_on = None
@@ -24,6 +24,19 @@ def upgrade():
     sa.Column('role', sa.Enum('ADMIN', 'FACILITATOR', 'EXPERT', 'STRATEGY_TEAM', 'REVIEWER', name='role', native_enum=False, length=20), nullable=False),
     sa.PrimaryKeyConstraint('role', name=op.f('pk_second_factor_roles'))
     )
+    op.create_table('external_identities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('provider', sa.String(length=50), nullable=False),
+    sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('linked_at', planner.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_external_identities_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_external_identities')),
+    sa.UniqueConstraint('provider', 'subject', name=op.f('uq_external_identities_provider_subject'))
+    )
+    with op.batch_alter_table('external_identities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_external_identities_user_id'), ['user_id'], unique=False)
+
     op.create_table('recovery_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -54,5 +67,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
 
     op.drop_table('recovery_codes')
+    with op.batch_alter_table('external_identities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_external_identities_user_id'))
+
+    op.drop_table('external_identities')
     op.drop_table('second_factor_roles')
     # ### end Alembic commands ###
