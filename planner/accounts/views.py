@@ -262,12 +262,17 @@ def two_factor():
 @bp.route("/logout", methods=["POST"])
 @access(SIGNED_IN)
 def logout():
+    session_provider = (session.get(SSO_SESSION_KEY) or {}).get("provider", "")
     provider_logout = _provider_logout_url()
     logout_user()
     _fresh_session()
+    if provider_logout:
+        # Signed in through a provider: its session ends too (RP-initiated logout), then back to sign-in. Not a
+        # redirect: the sign-out form may only lead to our own site (CSP form-action 'self'), so this page moves on.
+        return render_template("accounts/signed_out_provider.html", url=provider_logout,
+                               label=_provider_label(session_provider))
     flash(_("You have been signed out."), "info")
-    # Signed in through a provider: its session ends too (RP-initiated logout), then back to sign-in.
-    return redirect(provider_logout or url_for("accounts.login"))
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -506,7 +511,7 @@ def sso_callback(name: str):
 def _after_sso(user: User, config: dict, target: str, sso_session: dict):
     """The provider has vouched for the user: the planner's own second factor follows unless it is trusted."""
     _fresh_session()
-    trusted = bool(config.get("trust_provider_mfa"))
+    trusted = config["type"] == "oidc" and bool(config.get("trust_provider_mfa"))
     if user.has_second_factor and not trusted:
         session[PENDING_KEY] = {"user": user.get_id(), "next": target, "at": int(time.time()), "sso": sso_session}
         db.session.commit()
@@ -515,6 +520,11 @@ def _after_sso(user: User, config: dict, target: str, sso_session: dict):
     if trusted:
         session[PROVIDER_MFA_KEY] = True
     return _complete_sign_in(user, target)
+
+
+def _provider_label(name: str) -> str:
+    config = sso.provider(current_app.config, name) or {}
+    return config.get("label", name)
 
 
 def _provider_logout_url() -> str | None:
