@@ -70,6 +70,14 @@ class OIDCProvider:
             claims["azp"] = self.azp
         return jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key)
 
+    def logout_token(self, username: str, *, key=None, audience: str | None = None) -> str:
+        """A back-channel logout token (OIDC Back-Channel Logout 1.0) for this user."""
+        now = int(time.time())
+        claims = {"iss": self.url, "sub": self.users[username]["sub"], "aud": audience or self.client_id,
+                  "iat": now, "jti": secrets.token_hex(8),
+                  "events": {"http://schemas.openid.net/event/backchannel-logout": {}}}
+        return jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, key or self.key)
+
     def _make_app(self) -> Flask:
         app = Flask("oidc_provider")
         provider = self

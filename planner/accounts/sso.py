@@ -142,3 +142,18 @@ def _known_user(provider_name: str, subject: str, email: str | None) -> User | N
     if email:
         return db.session.scalar(select(User).where(User.email == normalise_email(email)))
     return None
+
+
+def end_sessions(provider_name: str, subject: str) -> bool:
+    """The provider says this identity signed out (back-channel logout): every planner session of the linked
+    account ends. False when no account is linked to it."""
+    identity = db.session.scalar(
+        select(ExternalIdentity).where(ExternalIdentity.provider == provider_name,
+                                       ExternalIdentity.subject == str(subject))
+    )
+    if identity is None:
+        return False
+    identity.user.session_epoch += 1
+    db.session.flush()
+    audit.record("sso_logout", identity.user, summary=f"signed out at {provider_name}")
+    return True

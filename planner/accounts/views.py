@@ -39,7 +39,7 @@ from planner.core.forms import perform
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access, rule_for
 from planner.core.security import is_safe_redirect
 from planner.core.web import render_error
-from planner.extensions import db, login_manager
+from planner.extensions import csrf, db, login_manager
 
 
 @login_manager.user_loader
@@ -584,3 +584,20 @@ def ldap_login(name: str):
                 target = _page_to_return_to(form.next.data) or url_for("site.index")
                 return _after_sso(user, config, target, {"provider": name})
     return render_template("accounts/login_directory.html", form=form, label=label, name=name)
+
+
+@bp.route("/login/sso/<name>/backchannel-logout", methods=["POST"])
+@access(PUBLIC)
+@csrf.exempt  # sent by the provider's server, authenticated by the signed logout token
+@limiter.limit(per_address_limit, key_func=address_key)
+def sso_backchannel_logout(name: str):
+    """OIDC Back-Channel Logout: the user signed out at the provider, so their planner sessions end too."""
+    config = _oidc_provider(name)
+    try:
+        claims = oidc.verify_logout_token(config, request.form.get("logout_token", ""))
+    except (JoseError, ValueError, KeyError, TypeError, requests.RequestException, OSError):
+        current_app.logger.warning("OIDC %s: back-channel logout token refused", name, exc_info=True)
+        return {"error": "invalid_request"}, 400, {"Cache-Control": "no-store"}
+    sso.end_sessions(name, claims["sub"])
+    db.session.commit()
+    return "", 200, {"Cache-Control": "no-store"}

@@ -41,3 +41,4 @@ RULES.update({
     "accounts.sso_callback": Rule(PUBLIC, ok=404, params=lambda: {"name": "keycloak"}),
 })
 RULES["accounts.ldap_login"] = Rule(PUBLIC, ok=404, params=lambda: {"name": "rathaus"})
+RULES["accounts.sso_backchannel_logout"] = Rule(PUBLIC, method="POST", ok=404, params=lambda: {"name": "keycloak"})

@@ -211,3 +211,26 @@ def test_sign_out_ends_the_planner_session_and_the_provider_session(tmp_path, id
     assert params["post_logout_redirect_uri"] == ["http://localhost/login"] and params["id_token_hint"]
     assert requests.get(location, allow_redirects=False, timeout=10).headers["Location"] == "http://localhost/login"
     assert client.get("/workshops/").status_code == 302
+
+
+def test_back_channel_logout_from_the_provider_ends_the_planner_session(tmp_path, idp):
+    from joserfc.jwk import RSAKey
+
+    app = _app(tmp_path, idp, app_config={"WTF_CSRF_ENABLED": True})
+    with app.app_context():
+        factories.user(email="anna@essen.de")
+        db.session.commit()
+    idp.add_user("anna", email="anna@essen.de")
+    client = app.test_client()
+    _sso(client, idp, "anna")
+    assert client.get("/workshops/").status_code == 200
+    provider = app.test_client()  # the provider's server calls the planner, without the user's cookie
+    forged = idp.logout_token("anna", key=RSAKey.generate_key(2048, parameters={"kid": "test-key"}))
+    assert provider.post("/login/sso/keycloak/backchannel-logout", data={"logout_token": forged}).status_code == 400
+    other_client = idp.logout_token("anna", audience="another-app")
+    assert provider.post("/login/sso/keycloak/backchannel-logout",
+                         data={"logout_token": other_client}).status_code == 400
+    assert client.get("/workshops/").status_code == 200
+    response = provider.post("/login/sso/keycloak/backchannel-logout", data={"logout_token": idp.logout_token("anna")})
+    assert response.status_code == 200
+    assert client.get("/workshops/").status_code == 302
