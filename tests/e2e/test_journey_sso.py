@@ -119,9 +119,12 @@ def test_administrator_wird_durch_die_einrichtung_des_zweiten_faktors_gefuehrt(p
         page.get_by_role("button", name="Bestätigen und einschalten").click()
     assert page.get_by_text("Dieser Code ist nicht richtig").first.is_visible()
     assert_accessible(page, "second factor set-up with an error")
-    page.locator("#code").fill(pyotp.TOTP(secret).now())
+    # The second try with the keyboard alone: Tab to the field, type, Enter.
+    page.locator("#code").evaluate("el => { el.value = ''; el.blur(); }")
+    focus_by_keyboard(page, "#code", "Tab")
+    page.keyboard.type(pyotp.TOTP(secret).now())
     with page.expect_navigation():
-        page.get_by_role("button", name="Bestätigen und einschalten").click()
+        page.keyboard.press("Enter")
     assert page.locator("h1").inner_text() == "Ihre Wiederherstellungscodes"
     assert page.locator(".recovery-codes li").count() == 10
     assert_accessible(page, "recovery codes")
