@@ -88,6 +88,8 @@ def sign_in(provider_config: dict, *, subject: str, email: str | None, email_ver
         raise SignInRefused(_l("This account has been deactivated. Please ask your administrator."))
     if user.locked_until and user.locked_until > utcnow():
         raise SignInRefused(_l("Too many failed sign-ins. Please wait a few minutes and try again."))
+    if role is not None and user.role == Role.ADMIN and role != Role.ADMIN and _last_active_admin(user):
+        role = None  # the planner keeps at least one administrator, whatever the groups say
     if role is not None and user.role != role:
         audit.record("update", user, changes={"role": [user.role, role]},
                      summary=f"role from the groups at {name_of_provider}")
@@ -157,3 +159,9 @@ def end_sessions(provider_name: str, subject: str) -> bool:
     db.session.flush()
     audit.record("sso_logout", identity.user, summary=f"signed out at {provider_name}")
     return True
+
+
+def _last_active_admin(user: User) -> bool:
+    from planner.accounts.services import _active_admin_count
+
+    return user.is_active_account and _active_admin_count() <= 1

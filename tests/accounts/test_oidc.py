@@ -234,3 +234,15 @@ def test_back_channel_logout_from_the_provider_ends_the_planner_session(tmp_path
     response = provider.post("/login/sso/keycloak/backchannel-logout", data={"logout_token": idp.logout_token("anna")})
     assert response.status_code == 200
     assert client.get("/workshops/").status_code == 302
+
+
+def test_groups_never_take_the_role_of_the_last_administrator(tmp_path, idp):
+    app = _app(tmp_path, idp, role_map=ROLE_MAP)
+    with app.app_context():
+        admin = factories.user(role=Role.ADMIN, email="chefin@essen.de")
+        db.session.commit()
+        admin_id = admin.id
+    idp.add_user("chefin", email="chefin@essen.de", groups=["smartcity-moderation"])
+    assert _sso(app.test_client(), idp, "chefin").status_code == 302
+    with app.app_context():
+        assert db.session.get(User, admin_id).role == Role.ADMIN
