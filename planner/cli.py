@@ -42,17 +42,20 @@ def _in_app_context(command: click.Command) -> click.Command:
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]), help="The account's role.")
 @click.option("--name", default="", help="Display name.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Prompted when left out.")
-def create_user_command(email: str, role: str, name: str, password: str) -> None:
+@click.option("--require-2fa", "require_2fa", is_flag=True,
+              help="The account must set up a second factor (authenticator app) at its first sign-in.")
+def create_user_command(email: str, role: str, name: str, password: str, require_2fa: bool) -> None:
     """Create an account, e.g. the first administrator of a city without the demo."""
     from planner.accounts.services import create_user
 
     try:
-        user = create_user(email, role, password, display_name=name)
+        user = create_user(email, role, password, display_name=name, require_second_factor=require_2fa)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
-    click.echo(f"Created {user.role.value} account {user.email}.")
+    click.echo(f"Created {user.role.value} account {user.email}."
+               + (" A second factor is required at the first sign-in." if require_2fa else ""))
 
 
 @click.command("seed-demo")

@@ -83,6 +83,15 @@ class DefaultConfig:
     LOGIN_LOCKOUT_MINUTES = 15
     PASSWORD_RESET_HOURS = 1
 
+    # Single sign-on (docs/operations.md): a list of providers in the instance config, e.g.
+    # [{"name": "keycloak", "label": "Stadt-Login", "type": "oidc", "server_metadata_url": ..., "client_id": ...,
+    #   "client_secret": ..., "groups_claim": "groups", "role_map": {"planner-admins": "admin"}}]
+    # or type "ldap" (see planner/accounts/ldap.py). SSO_CREATE_ACCOUNTS: a first sign-in may create the account.
+    SSO_PROVIDERS: tuple = ()
+    SSO_CREATE_ACCOUNTS = False
+    # The name authenticator apps show next to the codes.
+    TOTP_ISSUER = "Smart City Planner"
+
     # Background jobs (Huey): SQLite storage in the instance folder unless a Redis URL is set
     # (PLANNER_HUEY_REDIS_URL=redis://host:6379/0). HUEY_IMMEDIATE runs jobs in-process at once
     # (None: only in tests). HUEY_WORKERS: threads of `flask jobs worker` / `make worker`.

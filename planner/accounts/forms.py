@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from planner.core.forms import SingleLineField, VersionedForm
+from planner.core.forms import MultiCheckboxField, SingleLineField, VersionedForm
 from planner.core.permissions import Role
 
 
@@ -91,3 +91,53 @@ class PasswordResetForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class SecondFactorCodeForm(FlaskForm):
+    code = SingleLineField(
+        _l("Code"),
+        validators=[DataRequired(_l("Please enter the code.")), Length(max=20)],
+        description=_l("The six-digit code from your authenticator app, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off"},
+    )
+
+
+class SecondFactorSetupForm(FlaskForm):
+    code = SingleLineField(
+        _l("Code from the app"),
+        validators=[DataRequired(_l("Please enter the code.")), Length(max=20)],
+        description=_l("After scanning, the app shows a six-digit code that changes every 30 seconds."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+
+
+class SecondFactorResetForm(FlaskForm):
+    reason = SingleLineField(
+        _l("Reason for the reset"),
+        validators=[DataRequired(_l("Please give the reason for the reset (at least 5 characters).")),
+                    Length(max=500)],
+        description=_l("Recorded in the audit log, e.g. “phone lost, identity checked in person”."),
+    )
+
+
+class SecondFactorPolicyForm(FlaskForm):
+    roles = MultiCheckboxField(
+        _l("Roles that must use a second factor"),
+        choices=role_choices,
+        description=_l("Accounts with these roles set up an authenticator app at their next sign-in."),
+    )
+
+
+class DirectoryLoginForm(FlaskForm):
+    username = SingleLineField(
+        _l("User name"),
+        validators=[DataRequired(_l("Please enter your user name.")), Length(max=200)],
+        description=_l("The name you use to sign in to your computer at work."),
+        render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "off"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Please enter your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()

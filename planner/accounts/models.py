@@ -1,6 +1,7 @@
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -36,8 +37,17 @@ class User(UserMixin, Versioned, TimestampMixin, db.Model):
     first_failed_login_at = mapped_column(UTCDateTime(), nullable=True)
     locked_until = mapped_column(UTCDateTime(), nullable=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # Second factor (TOTP, RFC 6238): the shared secret once set up, and the last time step accepted (a code is
+    # good only once). ``require_second_factor``: this account must set one up whatever its role.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column()
+    require_second_factor: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     person = relationship("Person", foreign_keys=[person_id])
+
+    @property
+    def has_second_factor(self) -> bool:
+        return bool(self.totp_secret)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive accounts cannot sign in
@@ -75,5 +85,41 @@ class PasswordResetToken(db.Model):
     created_at = mapped_column(UTCDateTime(), nullable=False)
     expires_at = mapped_column(UTCDateTime(), nullable=False)
     used_at = mapped_column(UTCDateTime(), nullable=True)
+
+    user = relationship("User")
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the second factor (a lost phone). Only its hash is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at = mapped_column(UTCDateTime(), nullable=True)
+
+
+class SecondFactorRole(db.Model):
+    """The administrator's setting: every account with this role must use a second factor."""
+
+    __tablename__ = "second_factor_roles"
+
+    role: Mapped[Role] = mapped_column(
+        db.Enum(Role, native_enum=False, length=20, validate_strings=True), primary_key=True
+    )
+
+
+class ExternalIdentity(db.Model):
+    """An account's identity at a single sign-on provider (OIDC ``sub``, LDAP DN), linked at the first sign-in."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (db.UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(50))
+    subject: Mapped[str] = mapped_column(String(255))
+    linked_at = mapped_column(UTCDateTime(), nullable=False)
 
     user = relationship("User")

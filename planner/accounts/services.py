@@ -46,11 +46,19 @@ def authenticate(email: str, password: str) -> User | None:
     if not user.check_password(password) or not user.is_active:
         _count_failure(user, now)
         return None
+    if not user.has_second_factor:
+        # With a second factor the counter keeps running until the code is right too (twofactor.verify):
+        # knowing the password must not buy fresh attempts at guessing the code.
+        reset_failures(user, now)
+    return user
+
+
+def reset_failures(user: User, now) -> None:
+    """A sign-in step passed: the failure counter starts again."""
     user.failed_logins = 0
     user.first_failed_login_at = None
     user.locked_until = None
     user.last_login_at = now
-    return user
 
 
 def _count_failure(user: User, now) -> None:
@@ -72,13 +80,15 @@ def validate_password(password: str, email: str | None = None) -> None:
 
 
 def create_user(
-    email: str, role: Role | str, password: str, display_name: str = "", person_id: int | None = None
+    email: str, role: Role | str, password: str, display_name: str = "", person_id: int | None = None,
+    require_second_factor: bool = False,
 ) -> User:
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
         raise DomainError(_l("An account with this e-mail address already exists."), field="email")
     validate_password(password, email)
-    user = User(email=email, role=Role(role), display_name=display_name.strip(), person_id=person_id)
+    user = User(email=email, role=Role(role), display_name=display_name.strip(), person_id=person_id,
+                require_second_factor=require_second_factor)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

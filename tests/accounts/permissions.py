@@ -16,3 +16,29 @@ RULES = {
     ),
     "accounts.send_reset": Rule((), method="POST", ok=302, params=lambda: {"user_id": factories.user().id}),
 }
+
+
+def _user_with_second_factor():
+    import pyotp
+
+    user = factories.user(totp_secret=pyotp.random_base32())
+    return {"user_id": user.id}
+
+
+RULES.update({
+    # Public: it answers only a session whose password step passed; any other visitor is sent back to sign-in.
+    "accounts.login_code": Rule(PUBLIC, ok=302),
+    "accounts.two_factor": Rule(SIGNED_IN),
+    "accounts.two_factor_policy": Rule(()),
+    "accounts.reset_two_factor": Rule(
+        (), method="POST", ok=302, params=_user_with_second_factor, data={"reason": "phone lost, checked in person"}
+    ),
+})
+
+RULES.update({
+    # Without a configured provider of that name there is nothing to open (404 for everyone).
+    "accounts.sso_start": Rule(PUBLIC, ok=404, params=lambda: {"name": "keycloak"}),
+    "accounts.sso_callback": Rule(PUBLIC, ok=404, params=lambda: {"name": "keycloak"}),
+})
+RULES["accounts.ldap_login"] = Rule(PUBLIC, ok=404, params=lambda: {"name": "rathaus"})
+RULES["accounts.sso_backchannel_logout"] = Rule(PUBLIC, method="POST", ok=404, params=lambda: {"name": "keycloak"})
