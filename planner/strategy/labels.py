@@ -76,6 +76,17 @@ def funding(code: str | None) -> str:
     return {"own": _("Own funds"), "external": _("External funds"), "grant": _("Grants")}.get(code or "", "–")
 
 
+def index_area(code: str | None) -> str:
+    """An area of the Bitkom Smart City Index; text stored by hand (schema 1) stays as it was."""
+    return {
+        "administration": _("Administration"),
+        "it_communication": _("IT and communication"),
+        "energy_environment": _("Energy and environment"),
+        "mobility": _("Mobility"),
+        "society_education": _("Society and education"),
+    }.get(code or "", code or "–")
+
+
 def readiness(kind: str) -> str:
     return {
         "no_process": _("No strategy process has been set up yet."),

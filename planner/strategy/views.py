@@ -17,7 +17,7 @@ from planner.extensions import db
 from planner.jobs.services import enqueue
 from planner.strategy import bp, review, services, versions
 from planner.strategy.exporters import FORMATS, filename
-from planner.strategy.exporters.html import is_condensed, paper_context
+from planner.strategy.exporters.html import view_context
 from planner.strategy.forms import (
     AnswerForm,
     CommentForm,
@@ -138,7 +138,7 @@ def section_edit(key: str):
 def draft():
     rollup = build_rollup(locale=_paper_locale(), short=_wants_short())
     return render_template("strategy/version_view.html", version=None,
-                           **paper_context(rollup, offset=1, standalone=False, condensed=is_condensed(rollup)))
+                           **view_context(rollup, offset=1))
 
 
 @bp.route("/export", methods=["POST"], endpoint="export")
@@ -184,7 +184,7 @@ def version_view(number: int):
     version = _version_or_404(number)
     rollup = versions.version_rollup(version, locale=_paper_locale(), short=_wants_short())
     return render_template("strategy/version_view.html", version=version,
-                           **paper_context(rollup, offset=1, standalone=False, condensed=is_condensed(rollup)))
+                           **view_context(rollup, offset=1))
 
 
 @bp.route("/versions/<int:number>/export", methods=["POST"], endpoint="version_export")
@@ -251,8 +251,7 @@ def _round_forms(round_, rollup):
 
 
 def _set_round_choices(comment_form, verdict_form, rollup):
-    p = paper_context(rollup)["p"]
-    sections = [(s.key, p.section_title(s)) for s in rollup.sections]
+    sections = [(s.key, section_title(s.key, s.title)) for s in rollup.sections]
     comment_form.target.choices = (
         [SelectChoice("", _("Please choose")), SelectChoice("paper", _("The paper as a whole"))]
         + [SelectChoice(f"section:{k}", _("Section: %(title)s", title=t)) for k, t in sections]
@@ -287,7 +286,7 @@ def _render_round(round_, comment_form=None, verdict_form=None, member_form=None
         can_act=is_member or current_user.role == Role.ADMIN,
         comment_form=comment_form or default_comment, verdict_form=verdict_form or default_verdict,
         member_form=member_form, answer_forms=answer_forms, section_title=section_title,
-        **paper_context(rollup, offset=2, standalone=False, condensed=is_condensed(rollup)),
+        **view_context(rollup, offset=2),
     ), status
 
 
@@ -412,7 +411,7 @@ def published(number: int):
     version = _published_or_404(number)
     rollup = versions.version_rollup(version, locale=_paper_locale(), short=_wants_short())
     return render_template("strategy/published.html", version=version, formats=FORMATS,
-                           **paper_context(rollup, offset=1, standalone=False, condensed=is_condensed(rollup)))
+                           **view_context(rollup, offset=1))
 
 
 @bp.route("/published/<int:number>/export", endpoint="published_export")

@@ -215,12 +215,16 @@ def test_survey_facts_contract(ctx):
     [item] = facts.survey_facts()
     assert isinstance(item, facts.SurveyFacts)
     assert (item.survey_id, item.participants, item.comments) == (survey.id, 5, 2)
+    with force_locale("en"):
+        [english] = facts.survey_facts()
+    assert english == item, "numbers and the survey's own text only: the same whatever the language"
+    figure = next(k for k in item.key_figures if k.label == "Digitalisierung im Alltag sehr wichtig")
+    assert (figure.kind, figure.count, figure.base) == ("share", 2, 3) and figure.share == 2 / 3
+    chart = next(c for c in item.charts if c.question == "Digitalisierung im Alltag")
+    assert chart.kind == "choice" and chart.categories == ("sehr wichtig", "wichtig") and chart.base == 3
+    assert chart.values == (2 / 3, 1 / 3)
     with force_locale("de"):
-        [item] = facts.survey_facts()
-    assert ("Digitalisierung im Alltag sehr wichtig", "67\xa0%") in item.headline
-    chart = next(c for c in item.charts if c.title == "Digitalisierung im Alltag")
-    assert chart.unit == "percent" and chart.categories == ("sehr wichtig", "wichtig")
-    assert chart.values == (66.7, 33.3)
+        assert ("Digitalisierung im Alltag sehr wichtig", "67\xa0%") in facts.headline(survey, survey_results(survey))
 
 
 def _cli_files(app, tmp_path):
