@@ -236,7 +236,14 @@ class _Builder:
         return ", ".join(self.field_name(c) for c in codes) or "–"
 
     def section_title(self, section) -> str:
-        return labels.section_title(section.key, section.title)
+        return labels.section_title(section.key, self.stored_title(section))
+
+    def stored_title(self, section) -> str:
+        """A title the team gave a standard section is written in the city's language (German): another
+        language's paper uses its own title for it. Sections of their own keep their title."""
+        if self.language != "de" and section.key in labels.DEFAULT_SECTIONS:
+            return ""
+        return section.title
 
     def text_section(self, section, level: int = 1) -> None:
         self.heading(level, self.section_title(section), f"section-{section.key}")
@@ -282,7 +289,7 @@ class _Builder:
     def readiness(self) -> None:
         self.heading(1, _("Still missing"), "readiness")
         self.add(Paragraph(_("This paper is not complete yet. The following points are open:")))
-        titles = {s.key: s.title for s in self.r.sections}
+        titles = {s.key: self.stored_title(s) for s in self.r.sections}
         items = []
         for kind, subjects in group_issues(self.r.readiness):
             if kind == "field_without_workshop":

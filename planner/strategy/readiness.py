@@ -97,7 +97,7 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
         select(ActionField.code).where(no_workshop).order_by(ActionField.position, ActionField.id), lambda r: r.code)
     # NOT IN over one materialised subquery: a correlated NOT EXISTS has no index on need_id to use.
     answered = select(measure_needs.c.need_id).join(Measure, Measure.id == measure_needs.c.measure_id).where(accepted)
-    open_need = (Finding.kind == FindingKind.NEED) & Finding.id.not_in(answered)
+    open_need = (Finding.kind == FindingKind.NEED) & Finding.is_hidden.is_(False) & Finding.id.not_in(answered)
     add("need_without_measure",
         select(Finding.id, Finding.number, Finding.text).where(open_need).order_by(Finding.field_id, Finding.id),
         lambda r: f"{r.number}: {r.text}")

@@ -428,7 +428,7 @@ def upgrade(data: dict) -> dict:
     return data
 
 
-_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d{1,2})?$")  # str(Decimal) of a Numeric(…, 2) column
 _GERMAN_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+,\d+$")
 
 
