@@ -87,6 +87,34 @@ def index_area(code: str | None) -> str:
     }.get(code or "", code or "–")
 
 
+def measure_attribute(name: str) -> str:
+    """A fact sheet's item by its roll-up name (what changed between two versions)."""
+    return {
+        "title": _("Title"),
+        "field_code": _("Action field"),
+        "description": _("Description"),
+        "goal": _("Goal"),
+        "expected_effect": _("Expected effect"),
+        "lead_unit": _("Lead unit"),
+        "partners": _("Partners"),
+        "funding": _("Funding"),
+        "funding_note": _("Funding"),
+        "cost_estimate": _("Cost estimate"),
+        "priority": _("Priority"),
+        "start_year": _("Start"),
+        "end_year": _("End"),
+        "bitkom_area": _("Smart City Index area"),
+        "official_answer": _("Official answer"),
+        "kpis": _("KPIs"),
+        "need_numbers": _("Answers the needs"),
+        "depends_on": _("Depends on"),
+    }.get(name, name)
+
+
+def measure_attributes(names) -> str:
+    return ", ".join(dict.fromkeys(measure_attribute(n) for n in names))
+
+
 def readiness(kind: str) -> str:
     return {
         "no_process": _("No strategy process has been set up yet."),

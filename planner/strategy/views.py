@@ -28,7 +28,7 @@ from planner.strategy.forms import (
     SectionForm,
     VerdictForm,
 )
-from planner.strategy.labels import section_title
+from planner.strategy.labels import measure_attributes, section_title
 from planner.strategy.models import PaperVersion, ReviewComment, ReviewRound
 from planner.strategy.readiness import readiness_overview
 from planner.strategy.rollup import build_rollup
@@ -208,7 +208,8 @@ def version_diff():
         diff = versions.diff_versions(form.old.data, form.new.data)
     except versions.UnknownVersion as error:
         return render_error(404, error.message)
-    return render_template("strategy/diff.html", diff=diff, section_title=section_title)
+    return render_template("strategy/diff.html", diff=diff, section_title=section_title,
+                           attribute_labels=measure_attributes)
 
 
 @bp.route("/versions/<int:number>/publish", methods=["POST"], endpoint="publish")

@@ -274,3 +274,17 @@ def test_cli_exports_draft_and_version(app, runner, tmp_path):
     assert result.exit_code != 0
     assert "Es gibt keine Version 9" in result.output or "There is no version 9" in result.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_diff_page_names_the_changed_items_in_words(app, client, auth):
+    with app.app_context():
+        measure = _draft()
+        db.session.commit()
+        versions.freeze_version(None)
+        measure.lead_unit = "Amt 61"
+        measure.cost_estimate = 650000
+        db.session.commit()
+    auth.login(Role.STRATEGY_TEAM)
+    page = text_of(client.get("/strategy/versions/diff?old=1"))
+    assert "Federführung" in page and "Kostenschätzung" in page
+    assert "lead_unit" not in page and "cost_estimate" not in page
