@@ -99,14 +99,15 @@ def test_svg_chart_has_title_desc_values_and_matching_table(app, client, auth):
         chart = chart_for(result)
         svg = str(svg_bar_chart(chart, "c1"))
         assert "<title id=\"c1-title\">Digitalisierung im Alltag</title>" in svg and "<desc" in svg
-        assert 'role="img"' in svg and "66,7" in svg  # the value is written on the bar
+        # The value is written on the bar, in whole per cent as in the key figures and the paper (2 of 3: 67 %).
+        assert 'role="img"' in svg and "67\xa0%" in svg
         survey_id = survey.id
         db.session.commit()
     auth.login("facilitator")
     html = client.get(f"/surveys/{survey_id}").get_data(as_text=True)
     assert html.count("<svg") >= 3
     table = re.search(r"<table[^>]*id=\"table-q2\".*?</table>", html, re.S).group(0)
-    assert "sehr wichtig" in table and "66,7" in table and "<caption" in table and 'scope="row"' in table
+    assert "sehr wichtig" in table and "67\xa0%" in table and "<caption" in table and 'scope="row"' in table
 
 
 def test_comments_search_tag_and_promote_to_need(app, client, auth):
