@@ -168,6 +168,10 @@ def test_pdf_writer_renders_blocks_tagged(ctx, tmp_path):
     assert "Kapitel Eins" in titles
     text = _pdf_text(data, tmp_path)
     assert "Amt für Straßen" in text and "650.000 €" in text and "Fassung 3" in text
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(tmp_path / "paper.pdf")], capture_output=True, text=True,
+                              check=True).stdout
+        assert re.search(r"^Tagged:\s+yes$", info, re.M) and re.search(r"^Page size:.*\(A4\)$", info, re.M)
 
 
 # --- the whole paper of a hand-built roll-up --------------------------------------------------------------------
