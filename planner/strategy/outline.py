@@ -510,7 +510,7 @@ class _Builder:
         self.heading(3, _("Top measures") if self.short else _("Measures"), f"field-{c.code}-measures")
         if not c.measures:
             self.missing(_("No measure has been accepted in this field yet."))
-        elif self.condensed:
+        elif self.condensed or self.short:  # the short edition: the top measures at a glance
             self.add(Table(_("Measures of “%(field)s”", field=self.field_name(c.code)),
                            (_("Number"), _("Measure"), _("Lead unit"), _("Priority"), _("Time frame")),
                            tuple((m.number, m.title, m.lead_unit or "–", labels.priority(m.priority),
@@ -586,7 +586,7 @@ class _Builder:
         figure = self.timeline()
         if figure:
             self.add(figure)
-        for stage in r.roadmap:
+        for stage in () if self.short else r.roadmap:  # the short edition: the timeline and its table only
             self.heading(2, _("Milestone %(year)s", year=stage.year), f"milestone-{stage.year}")
             if stage.entries:
                 self.add(Table(
@@ -628,8 +628,10 @@ class _Builder:
             items = sorted(rows, key=lambda row: (row[3], row[4], row[0]))
         title = _("Roadmap to %(year)s", year=r.process.target_year)
         alt = _("Timeline of the accepted measures from their start to their end year, with the milestones "
-                "%(years)s; %(num)s bars. The tables of the milestones below list every measure.",
+                "%(years)s; %(num)s bars.",
                 years=", ".join(str(y) for y in r.process.milestone_years), num=self.f.count(len(items)))
+        if not self.short:
+            alt += " " + _("The tables of the milestones below list every measure.")
         table = Table(title, (_("Measure"), _("Action field"), _("Time frame")),
                       tuple((f"{label} {name}".strip() if label != name else label, self.field_name(code),
                              self.f.years(start, end)) for label, name, code, start, end in items))

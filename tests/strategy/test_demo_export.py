@@ -79,7 +79,8 @@ def test_export_paper_from_the_demo_in_every_format_edition_and_language(app, ru
                     pages[(language, short)] = len(reader.pages)
                     assert "/StructTreeRoot" in reader.trailer["/Root"], "tagged"
                     assert reader.trailer["/Root"].get("/Lang") == language
-    assert pages[("de", True)] < pages[("de", False)] and pages[("en", True)] < pages[("en", False)]
+    for language in ("de", "en"):
+        assert pages[(language, True)] * 3 <= pages[(language, False)], "the Kurzfassung: at most a third"
     long_md = (tmp_path / "paper-de-long.md").read_text()
     assert "\xa0€" in long_md and "Smart Parking" in long_md
     english = (tmp_path / "paper-en-long.md").read_text()
