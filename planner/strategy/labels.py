@@ -119,6 +119,8 @@ def readiness(kind: str) -> str:
     return {
         "no_process": _("No strategy process has been set up yet."),
         "field_without_workshop": _("Action field without a held workshop"),
+        "field_without_measure": _("Action field without an accepted measure"),
+        "roadmap_short": _("The roadmap's last milestone does not reach the target year"),
         "need_without_measure": _("Need for action without an accepted measure"),
         "measure_without_lead": _("Accepted measure without a lead unit"),
         "measure_without_kpi": _("Accepted measure without a KPI"),

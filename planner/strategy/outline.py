@@ -292,7 +292,7 @@ class _Builder:
         titles = {s.key: self.stored_title(s) for s in self.r.sections}
         items = []
         for kind, subjects in group_issues(self.r.readiness):
-            if kind == "field_without_workshop":
+            if kind in ("field_without_workshop", "field_without_measure"):
                 subjects = [self.field_name(code) for code in subjects]
             elif kind == "open_comments":
                 subjects = [self.f.count(int(s)) if s.isdigit() else s for s in subjects]
