@@ -279,6 +279,8 @@ class _Builder:
             for s in r.sections:
                 if s.key not in ("foreword", "vision", "starting_point_intro"):
                     self.text_section(s)
+                    if s.key == "monitoring":
+                        self.kpi_overview()
             self.annex()
         blocks = tuple(self.blocks)
         contents = tuple((b.anchor, b.text) for b in blocks if isinstance(b, Heading) and b.level == 1)
@@ -655,6 +657,38 @@ class _Builder:
                   for i, row in enumerate(matrix)),
             numeric=(False,) + (True,) * len(codes)))
 
+    def kpi_overview(self) -> None:
+        f = self.f
+        self.heading(2, _("KPI overview"), "kpi-overview")
+        rows = tuple((m.number, m.title, k.indicator + (f" ({k.unit})" if k.unit else ""), f.number(k.baseline),
+                      f.number(k.target_value), str(k.target_year or "–"))
+                     for m in self.r.measures() for k in m.kpis)
+        if not rows:
+            self.missing(_("No KPI has been recorded for the accepted measures yet."))
+            return
+        self.add(Table(_("The KPIs of the accepted measures with baseline and target"),
+                       (_("Number"), _("Measure"), _("Indicator"), _("Baseline"), _("Target value"),
+                        _("Target year")), rows, numeric=(False, False, False, True, True, True)))
+
+    def prioritisation_method(self) -> None:
+        run = self.r.priority_run
+        self.heading(2, _("Prioritisation method"), "annex-prioritisation")
+        if run is None:
+            self.missing(_("No prioritisation has been frozen yet."))
+            return
+        self.add(Paragraph(_("Priorities follow the prioritisation run “%(name)s” of %(date)s.", name=run.name,
+                             date=self.f.date(run.frozen_at.date() if run.frozen_at else None))))
+        formula = self.formula()
+        if formula:
+            self.add(Paragraph(formula))
+        if run.weights:
+            total = sum(w for _k, w in run.weights) or 1.0
+            names = {"citizen": _("Citizens"), "impact": _("Impact"), "feasibility": _("Feasibility"),
+                     "cost": _("Cost"), "urgency": _("Urgency")}
+            self.add(Table(_("Criteria and their weights"), (_("Criterion"), _("Weight")),
+                           tuple((names.get(k, k), self.f.percent(w / total)) for k, w in run.weights),
+                           numeric=(False, True)))
+
     def annex(self) -> None:
         r, f = self.r, self.f
         self.heading(1, _("Annex"), "annex")
@@ -688,3 +722,4 @@ class _Builder:
             items = tuple(f"{n.number} {n.text} – {self.source(n.source)}" for n in s.needs)
             self.add(BulletList(items or (_("No need for action is linked to this measure."),),
                                 title=f"{s.number} {s.title}"))
+        self.prioritisation_method()

@@ -79,3 +79,15 @@ def test_gaps_are_named_in_words(ctx):
     assert "Der Fahrplan endet 2030 und reicht noch nicht bis zum Zieljahr 2040." in text
     empty = dataclasses.replace(r, fields=(dataclasses.replace(r.fields[0], measures=()),))
     assert "In diesem Handlungsfeld ist noch keine Maßnahme beschlossen." in _words(build_outline(empty, "de"))
+
+
+def test_monitoring_has_the_kpi_overview_and_the_annex_the_prioritisation_method(ctx):
+    outline = build_outline(rollup(), "de")
+    tables = {b.caption: b for b in outline.blocks if b.block == "table"}
+    kpis = tables["Die Kennzahlen der beschlossenen Maßnahmen mit Ausgangs- und Zielwert"]
+    assert ("MOB-M02", "Maßnahme MOB 2", "Sensoren in Betrieb (Anzahl)", "11", "5", "2030") in kpis.rows
+    weights = tables["Kriterien und ihre Gewichte"]
+    assert ("Bürgerschaft", "40\xa0%") in weights.rows and ("Kosten", "10\xa0%") in weights.rows
+    headings = [b.text for b in outline.blocks if b.block == "heading"]
+    assert headings.index("Kennzahlen im Überblick") == headings.index("Monitoring und Evaluation") + 1
+    assert headings[-1] == "Methode der Priorisierung"
