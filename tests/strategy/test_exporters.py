@@ -162,6 +162,7 @@ def test_pdf_writer_renders_blocks_tagged(ctx, tmp_path):
     reader = PdfReader(io.BytesIO(data))
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"], "a tagged PDF"
+    assert b"pdfuaid" in root["/Metadata"].get_object().get_data(), "declared as PDF/UA-1"
     assert root.get("/Lang") == "de"
     assert reader.metadata.title == "Handlungskonzept Test"
     titles = [o.title for o in reader.outline if not isinstance(o, list)]
@@ -172,6 +173,15 @@ def test_pdf_writer_renders_blocks_tagged(ctx, tmp_path):
         info = subprocess.run(["pdfinfo", str(tmp_path / "paper.pdf")], capture_output=True, text=True,
                               check=True).stdout
         assert re.search(r"^Tagged:\s+yes$", info, re.M) and re.search(r"^Page size:.*\(A4\)$", info, re.M)
+
+
+def test_pdf_writer_has_an_archive_variant(ctx):
+    from planner.strategy.exporters import pdf
+
+    out = io.BytesIO()
+    pdf.write(hand_outline(), out, variant=pdf.ARCHIVE)
+    reader = PdfReader(out)
+    assert b"pdfaid" in reader.trailer["/Root"]["/Metadata"].get_object().get_data(), "declared as PDF/A-2b"
 
 
 # --- the whole paper of a hand-built roll-up --------------------------------------------------------------------
