@@ -274,3 +274,31 @@ def test_readiness_is_in_every_format_of_a_draft_only(ctx):
     assert "Noch offen" in _export("html", r).decode()
     frozen = dataclasses.replace(r, version=4)
     assert "Noch offen" not in _export("html", frozen).decode(), "a frozen version never says it is unfinished"
+
+
+def test_bad_input_still_exports_in_every_format(ctx, tmp_path):
+    """A 200 KB section with an outside image, emoji, right-to-left text and control characters, a measure without
+    lead unit or KPI, a paper without survey or prioritisation: every format is written and reads back."""
+    base = rollup()
+    long_text = ("Absatz mit Emoji 😀 und עִברִית/العربية, Steuerzeichen \x07 und ![Logo](https://example.org/x.png).\n\n"
+                 * 2000)[:200_000]
+    sections = tuple(dataclasses.replace(s, body=long_text) if s.key == "governance" else s for s in base.sections)
+    chapter = base.fields[0]
+    bare = dataclasses.replace(chapter.measures[0], lead_unit="", kpis=(), cost_estimate=None, funding="",
+                               priority="", start_year=None, end_year=None, bitkom_area="")
+    fields = (dataclasses.replace(chapter, measures=(bare,)), *base.fields[1:])
+    r = dataclasses.replace(base, sections=sections, fields=fields, priority_run=None,
+                            starting_point=dataclasses.replace(base.starting_point, surveys=()))
+    for code in ("md", "html", "docx", "pdf", "json"):
+        data = _export(code, r)
+        assert len(data) > 10_000, code
+        if code == "docx":
+            doc = Document(io.BytesIO(data))
+            assert any("Emoji 😀" in p.text for p in doc.paragraphs)
+            assert not any("\x07" in p.text for p in doc.paragraphs)
+        elif code in ("md", "html"):
+            text = data.decode()
+            assert "العربية" in text and "example.org/x.png" not in text.replace("](https://example.org/x.png)", "")
+    md = _export("md", r).decode()
+    assert "*Es wurde noch keine Bürgerbefragung ausgewertet.*" in md
+    assert "- **Federführung:** –" in md and "- **Kostenschätzung:** –" in md
