@@ -192,3 +192,18 @@ def test_a_version_stored_with_schema_1_opens_exports_and_is_redacted(ctx, tmp_p
     assert "Erika" not in after
     assert rollup_from_json(after).annex.organisations[0].people == ()
     assert rollup_to_json(rollup_from_json(after)) == after
+
+
+def test_a_version_stored_with_schema_2_opens_exports_and_is_redacted(ctx):
+    """Today's form, kept as it is stored: whatever changes later must still open, export and redact it."""
+    stored = (FIXTURE.parent / "version-schema2.json").read_text(encoding="utf-8")
+    db.session.add(PaperVersion(number=2, frozen_at=factories.aware(2026, 12, 3), rollup_json=stored))
+    db.session.commit()
+    version = versions.get_version(2)
+    for language in ("de", "en"):
+        buffer = io.BytesIO()
+        export(versions.version_rollup(version, locale=language), "md", buffer)
+        assert "Dr. Erika Expertin" in buffer.getvalue().decode()
+    assert versions.redact_person("Dr. Erika Expertin", "Universität") == [2]
+    db.session.commit()
+    assert "Erika" not in db.session.scalar(select(PaperVersion.rollup_json).where(PaperVersion.number == 2))
