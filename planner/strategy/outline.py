@@ -75,6 +75,7 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[bool, ...] = ()  # per column: right-aligned figures
     row_header: bool = True  # the first cell of each row names the row
+    refs: tuple[str, ...] = ()  # per row: what it is about ("measure:12"); the in-app view links it
 
 
 @dataclass(frozen=True)
@@ -516,7 +517,8 @@ class _Builder:
             self.add(Table(_("Measures of “%(field)s”", field=self.field_name(c.code)),
                            (_("Number"), _("Measure"), _("Lead unit"), _("Priority"), _("Time frame")),
                            tuple((m.number, m.title, m.lead_unit or "–", labels.priority(m.priority),
-                                  f.years(m.start_year, m.end_year)) for m in c.measures)))
+                                  f.years(m.start_year, m.end_year)) for m in c.measures),
+                           refs=tuple(f"measure:{m.id}" for m in c.measures)))
         else:
             for m in c.measures:
                 self.add(self.fact_sheet(m))

@@ -412,7 +412,7 @@ def published(number: int):
     version = _published_or_404(number)
     rollup = versions.version_rollup(version, locale=_paper_locale(), short=_wants_short())
     return render_template("strategy/published.html", version=version, formats=FORMATS,
-                           **view_context(rollup, offset=1))
+                           **view_context(rollup, offset=1, links=False))
 
 
 @bp.route("/published/<int:number>/export", endpoint="published_export")

@@ -248,6 +248,7 @@ def test_very_large_paper_is_condensed_in_every_writer(ctx, tmp_path, monkeypatc
     assert "Maßnahmensteckbrief MOB-M02" not in text, "no fact sheets"
     assert "MOB-M02" in text and "Maßnahme MOB 2" in text, "every measure still in a table"
     html = _export("html", r).decode()
+    assert "/findings/measures/" not in html, "a file has no links into the application"
     parser = _Headings()
     parser.feed(html)
     assert parser.tables == parser.captions

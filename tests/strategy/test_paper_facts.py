@@ -113,6 +113,8 @@ def test_public_page_never_shows_hidden_findings_or_unfinished_box(app, client):
     text = text_of(page)
     assert "Parksuchverkehr verringern" in text and "VERSTECKT" not in text
     assert "Noch offen" not in text and "Geplanter Workshop 2027" not in text
+    short = client.get("/strategy/published/1?short=1").get_data(as_text=True)
+    assert "Smart Parking" in short and "/findings/measures/" not in short, "no links into staff pages"
     download = client.get("/strategy/published/1/export?format=md")
     assert "VERSTECKT" not in download.get_data(as_text=True)
     download.close()

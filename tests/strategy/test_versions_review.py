@@ -211,6 +211,7 @@ def test_very_large_draft_is_shown_condensed(app, client, auth, monkeypatch):
     page = client.get("/strategy/draft").get_data(as_text=True)
     assert "Zu dieser Druckfassung" in page and "Maßnahmensteckbrief" not in page
     assert "Smart Parking" in page, "every measure is still listed in a table"
+    assert 'href="/findings/measures/' in page, "each measure links to its own page with the fact sheet"
 
 
 def test_published_page_is_public(app, client):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO
 
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -38,10 +39,22 @@ def block_context(outline: Outline, *, offset: int = 0) -> dict:
             "md": render_markdown}
 
 
-def view_context(rollup, *, offset: int = 1) -> dict:
+def view_context(rollup, *, offset: int = 1, links: bool = True) -> dict:
     """The in-app paper views (draft, version, review round, published page): the roll-up as ``paper`` and its
-    outline in the roll-up's language and edition, rendered by the same blocks template as the export."""
-    return {"paper": rollup, **block_context(build_outline(rollup), offset=offset)}
+    outline in the roll-up's language and edition, rendered by the same blocks template as the export.
+    ``links``: measures in tables link to their pages (staff views; not the public page)."""
+    context = {"paper": rollup, **block_context(build_outline(rollup), offset=offset)}
+    if links:
+        context["link"] = _link
+    return context
+
+
+def _link(ref: str) -> str:
+    """The in-app page of what a table row is about ("measure:12"); "" when there is none."""
+    kind, _sep, key = ref.partition(":")
+    if kind == "measure" and key.isdigit():
+        return url_for("findings.measure_detail", measure_id=int(key))
+    return ""
 
 
 def render(outline: Outline) -> str:
