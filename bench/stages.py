@@ -33,7 +33,7 @@ def paper(database_url: str, instance: str) -> dict:
         rollup = build_rollup()
         result["rollup_s"] = round(time.perf_counter() - started, 2)
         result["rollup_mb"] = _peak_mb()
-        from planner.strategy.exporters.html import is_condensed
+        from planner.strategy.outline import is_condensed
 
         result["condensed"] = is_condensed(rollup)  # the PDF is the condensed print edition
         for code in ("html", "docx", "pdf"):

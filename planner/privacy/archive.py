@@ -83,11 +83,11 @@ def _pdf(html: str, stylesheets=()) -> bytes:
 
 def paper_versions() -> Iterator[Document]:
     """Published versions of the concept paper, as frozen."""
-    from weasyprint import CSS
+    import io
 
-    from planner.strategy.exporters.html import is_condensed, render
-    from planner.strategy.exporters.pdf import PRINT_CSS, offline_fetcher
+    from planner.strategy.exporters import pdf
     from planner.strategy.models import PaperVersion
+    from planner.strategy.outline import build_outline
     from planner.strategy.versions import version_rollup
 
     versions = db.session.scalars(
@@ -95,9 +95,11 @@ def paper_versions() -> Iterator[Document]:
     ).all()
     for version in versions:
         def render_version(version=version) -> bytes:
+            # The paper's own PDF writer, as PDF/A-2b for the archive (the same outline as every other format).
             rollup = version_rollup(version)
-            css = CSS(filename=str(PRINT_CSS), url_fetcher=offline_fetcher())
-            return _pdf(render(rollup, condensed=is_condensed(rollup)), [css])
+            output = io.BytesIO()
+            pdf.write(build_outline(rollup, rollup.locale, "long"), output, variant=pdf.ARCHIVE)
+            return output.getvalue()
 
         day = to_local(version.published_at).date()
         yield Document(f"konzeptpapier-version-{version.number}.pdf", "paper_version",

@@ -6,7 +6,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from planner.strategy.exporters import FORMATS, exporter
+from planner.strategy import exports, versions
+from planner.strategy.exporters import FORMATS
 
 
 @click.command("export-paper")
@@ -19,21 +20,10 @@ from planner.strategy.exporters import FORMATS, exporter
 @with_appcontext
 def export_paper_command(fmt: str, number: int | None, short: bool, locale: str, output: Path) -> None:
     """Export the concept paper (the current draft or a frozen version) to a file."""
-    from planner.strategy import versions
-    from planner.strategy.rollup import build_rollup
-
-    if number is None:
-        rollup = build_rollup(short=short, locale=locale)
-    else:
-        try:
-            version = versions.get_version(number)
-        except versions.UnknownVersion as error:
-            raise click.ClickException(str(error.message)) from error
-        rollup = versions.version_rollup(version, locale=locale, short=short)
-    tmp = output.with_name(output.name + ".part")
-    with tmp.open("wb") as fh:
-        exporter(fmt)(rollup, fh)
-    tmp.replace(output)
+    try:
+        exports.export_paper(fmt, output, version=number, language=locale, short=short)
+    except versions.UnknownVersion as error:
+        raise click.ClickException(str(error.message)) from error
     click.echo(f"Wrote {output} ({output.stat().st_size} bytes).")
 
 

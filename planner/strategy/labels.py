@@ -76,10 +76,51 @@ def funding(code: str | None) -> str:
     return {"own": _("Own funds"), "external": _("External funds"), "grant": _("Grants")}.get(code or "", "–")
 
 
+def index_area(code: str | None) -> str:
+    """An area of the Bitkom Smart City Index; text stored by hand (schema 1) stays as it was."""
+    return {
+        "administration": _("Administration"),
+        "it_communication": _("IT and communication"),
+        "energy_environment": _("Energy and environment"),
+        "mobility": _("Mobility"),
+        "society_education": _("Society and education"),
+    }.get(code or "", code or "–")
+
+
+def measure_attribute(name: str) -> str:
+    """A fact sheet's item by its roll-up name (what changed between two versions)."""
+    return {
+        "title": _("Title"),
+        "field_code": _("Action field"),
+        "description": _("Description"),
+        "goal": _("Goal"),
+        "expected_effect": _("Expected effect"),
+        "lead_unit": _("Lead unit"),
+        "partners": _("Partners"),
+        "funding": _("Funding"),
+        "funding_note": _("Funding"),
+        "cost_estimate": _("Cost estimate"),
+        "priority": _("Priority"),
+        "start_year": _("Start"),
+        "end_year": _("End"),
+        "bitkom_area": _("Smart City Index area"),
+        "official_answer": _("Official answer"),
+        "kpis": _("KPIs"),
+        "need_numbers": _("Answers the needs"),
+        "depends_on": _("Depends on"),
+    }.get(name, name)
+
+
+def measure_attributes(names) -> str:
+    return ", ".join(dict.fromkeys(measure_attribute(n) for n in names))
+
+
 def readiness(kind: str) -> str:
     return {
         "no_process": _("No strategy process has been set up yet."),
         "field_without_workshop": _("Action field without a held workshop"),
+        "field_without_measure": _("Action field without an accepted measure"),
+        "roadmap_short": _("The roadmap's last milestone does not reach the target year"),
         "need_without_measure": _("Need for action without an accepted measure"),
         "measure_without_lead": _("Accepted measure without a lead unit"),
         "measure_without_kpi": _("Accepted measure without a KPI"),

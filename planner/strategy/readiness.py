@@ -21,6 +21,13 @@ def check_readiness(rollup: Rollup, *, open_comments: int = 0, has_process: bool
     for chapter in rollup.fields:
         if not chapter.workshops_held:
             issues.append(ReadinessIssue("field_without_workshop", chapter.code))
+    if any(c.measures for c in rollup.fields):  # "no measure at all" says it once
+        for chapter in rollup.fields:
+            if not chapter.measures:
+                issues.append(ReadinessIssue("field_without_measure", chapter.code))
+    milestones = rollup.process.milestone_years
+    if has_process and (not milestones or max(milestones) < rollup.process.target_year):
+        issues.append(ReadinessIssue("roadmap_short", str(max(milestones, default=""))))
     for chapter in rollup.fields:
         for need in chapter.needs:
             if not need.measure_numbers:
@@ -77,7 +84,8 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
 
     accepted = Measure.status == MeasureStatus.ACCEPTED
     process_row = db.session.execute(
-        select(StrategyProcess.id, StrategyProcess.vision)
+        select(StrategyProcess.id, StrategyProcess.vision, StrategyProcess.milestone_years,
+               StrategyProcess.target_year)
         .order_by(StrategyProcess.is_current.desc(), StrategyProcess.id).limit(1)).first()
     n_fields, n_accepted = db.session.execute(select(
         select(func.count(ActionField.id)).scalar_subquery(),
@@ -97,9 +105,17 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
     no_workshop = ActionField.id.not_in(held)
     add("field_without_workshop",
         select(ActionField.code).where(no_workshop).order_by(ActionField.position, ActionField.id), lambda r: r.code)
+    if n_accepted:
+        with_measure = select(Measure.field_id).where(accepted)
+        add("field_without_measure", select(ActionField.code).where(ActionField.id.not_in(with_measure))
+            .order_by(ActionField.position, ActionField.id), lambda r: r.code)
+    if process_row is not None:
+        milestones = [int(y) for y in (process_row.milestone_years or ())]
+        if not milestones or max(milestones) < process_row.target_year:
+            result.append(("roadmap_short", 1, [str(max(milestones, default=""))]))
     # NOT IN over one materialised subquery: a correlated NOT EXISTS has no index on need_id to use.
     answered = select(measure_needs.c.need_id).join(Measure, Measure.id == measure_needs.c.measure_id).where(accepted)
-    open_need = (Finding.kind == FindingKind.NEED) & Finding.id.not_in(answered)
+    open_need = (Finding.kind == FindingKind.NEED) & Finding.is_hidden.is_(False) & Finding.id.not_in(answered)
     add("need_without_measure",
         select(Finding.id, Finding.number, Finding.text).where(open_need).order_by(Finding.field_id, Finding.id),
         lambda r: f"{r.number}: {r.text}")

@@ -1,21 +1,40 @@
-"""The whole concept paper as immutable data, read from the database in a bounded number of queries.
+"""The whole concept paper as immutable data: the facts of each domain package, composed.
 
-Every exporter reads only a ``Rollup``, so HTML, Markdown, DOCX, PDF and JSON cannot disagree. The roll-up
-stores codes and both languages' field names, never translated labels: a frozen version can be exported
-in German and in English. ``rollup_to_json`` / ``rollup_from_json`` make the stored form of a version.
+The roll-up holds codes, numbers, ids, dates and user text (both languages' field names), never a translated
+label or a formatted figure: ``planner.strategy.outline`` turns it into the paper in either language, so a
+frozen version reads the same whoever froze or exports it. The rules of what belongs in the paper live with
+the data (``planner.findings.facts``: no hidden findings; ``planner.workshops.facts``: held workshops only;
+``planner.surveys.facts``: numbers, not sentences); this module only composes them.
+
+``rollup_to_json`` / ``rollup_from_json`` make the stored form of a frozen version. The stored form carries
+``schema``; ``rollup_from_json`` upgrades an older one step by step (``UPGRADES``), so a version frozen with an
+earlier release still opens, exports and can be redacted.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import types
 import typing
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-SCHEMA = 1
+from sqlalchemy import func, select
+
+from planner.core import identity
+from planner.extensions import db
+from planner.fields.models import ActionField, StrategyProcess, in_process
+from planner.findings.facts import finding_facts
+from planner.strategy.labels import DEFAULT_SECTIONS
+from planner.strategy.models import PaperSection, ReviewComment
+from planner.strategy.readiness import check_readiness
+from planner.surveys import facts as survey_facts
+from planner.workshops.facts import workshop_facts
+
+SCHEMA = 2
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -23,11 +42,33 @@ PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 @dataclass(frozen=True)
 class Chart:
-    title: str
-    description: str
-    unit: str  # percent | count | mean
+    """A survey question's result as numbers (planner.surveys.facts.SurveyChart)."""
+
+    kind: str  # choice | rating (values: shares 0..1) · ranking (average ranks) · field_ratings (means; categories
+    #            are field codes) · percent | mean | count (upgraded from schema 1: values as stored)
+    question: str  # the survey's text; schema 1: the stored chart title
+    base: int  # respondents who answered (0: unknown)
     categories: tuple[str, ...]
     values: tuple[float, ...]
+    scale: int | None = None
+    mean: float | None = None
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """A survey's headline result (planner.surveys.facts.KeyFigure)."""
+
+    label: str
+    kind: str  # share | mean | text (upgraded from schema 1: ``text`` is the value as it was stored)
+    count: int = 0
+    base: int = 0
+    mean: float | None = None
+    scale: int | None = None
+    text: str = ""
+
+    @property
+    def share(self) -> float | None:
+        return self.count / self.base if self.kind == "share" and self.base else None
 
 
 @dataclass(frozen=True)
@@ -76,7 +117,7 @@ class SurveySummary:
     ends_on: date | None
     participants: int
     comments: int
-    headline: tuple[tuple[str, str], ...]
+    key_figures: tuple[KeyFigure, ...]
     charts: tuple[Chart, ...]
 
 
@@ -121,8 +162,8 @@ class Need:
 class KPI:
     indicator: str
     unit: str
-    baseline: str
-    target_value: str
+    baseline: float | None
+    target_value: float | None
     target_year: int | None
 
 
@@ -137,19 +178,20 @@ class MeasureSheet:
     expected_effect: str
     lead_unit: str
     partners: str
-    funding: str
-    cost_estimate: str
-    priority: str
+    funding: str  # code
+    cost_estimate: float | None  # euros
+    priority: str  # code
     start_year: int | None
     end_year: int | None
     milestone: int | None
-    bitkom_area: str
+    bitkom_area: str  # code of the Smart City Index area
     official_answer: str
     kpis: tuple[KPI, ...]
     need_numbers: tuple[str, ...]
     depends_on: tuple[str, ...]
     score: float | None
     rank: int | None
+    funding_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -254,7 +296,8 @@ class PriorityRun:
     run_id: int
     name: str
     frozen_at: datetime
-    formula: str
+    weights: tuple[tuple[str, float], ...] = ()  # criterion code → weight
+    formula: str = ""  # schema 1 only: the formula as it was stored in words
 
 
 @dataclass(frozen=True)
@@ -371,84 +414,218 @@ def _from_dict(cls, data: dict):
 
 
 def rollup_from_json(text: str | bytes) -> Rollup:
-    return _from_dict(Rollup, json.loads(text))
+    """The stored form, upgraded step by step from its schema to ``SCHEMA``."""
+    return _from_dict(Rollup, upgrade(json.loads(text)))
 
 
-# --- reading the database -------------------------------------------------------------------------------------
-
-def _optional_facts():
-    try:
-        from planner.surveys import facts
-    except ImportError:
-        return None
-    return facts
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "value"):
-        return str(value.value)
-    return str(value)
+def upgrade(data: dict) -> dict:
+    schema = int(data.get("schema") or 1)
+    if schema > SCHEMA:
+        raise ValueError(f"stored paper schema {schema} is newer than this release's {SCHEMA}")
+    while schema < SCHEMA:
+        data = UPGRADES[schema](data)
+        schema = data["schema"] = schema + 1
+    return data
 
 
-def _code(value) -> str:
-    return _text(value)
+_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d{1,2})?$")  # str(Decimal) of a Numeric(…, 2) column
+_GERMAN_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+,\d+$")
 
 
-def _finding_number(finding, field_code: str) -> str:
-    number = getattr(finding, "number", None)
-    return number or f"{field_code}-B{finding.id:02d}"
+def _parse_number(value) -> float | None:
+    """A number as schema 1 stored it: ``650000.00``, ``11``, or typed by hand (``250.000 €``)."""
+    if value is None or isinstance(value, int | float):
+        return value
+    text = str(value).replace("€", "").replace("\xa0", "").replace(" ", "").strip()
+    if _PLAIN_NUMBER.match(text):
+        return float(text)
+    if _GERMAN_NUMBER.match(text):
+        return float(text.replace(".", "").replace(",", "."))
+    return None
 
 
-def _measure_number(measure, field_code: str) -> str:
-    number = getattr(measure, "number", None)
-    return number or f"{field_code}-M{measure.id:02d}"
+def _upgrade_1_to_2(data: dict) -> dict:
+    """Schema 1 stored some sentences and figures formatted in the freezer's language; schema 2 stores numbers.
+
+    Formatted survey figures and chart titles cannot be turned back into numbers: they are kept as they were
+    stored (kind ``text``, the chart's unit as its kind); money and KPI values become numbers."""
+    for survey in data.get("starting_point", {}).get("surveys", []):
+        survey["key_figures"] = [{"label": label, "kind": "text", "text": value}
+                                 for label, value in survey.pop("headline", [])]
+        charts = []
+        for chart in survey.get("charts", []):
+            charts.append({"kind": chart.get("unit") or "count", "question": chart.get("title", ""), "base": 0,
+                           "categories": chart.get("categories", []), "values": chart.get("values", [])})
+        survey["charts"] = charts
+    for chapter in data.get("fields", []):
+        for measure in chapter.get("measures", []):
+            measure["cost_estimate"] = _parse_number(measure.get("cost_estimate") or None)
+            measure.setdefault("funding_note", "")
+            for kpi in measure.get("kpis", []):
+                kpi["baseline"] = _parse_number(kpi.get("baseline") or None)
+                kpi["target_value"] = _parse_number(kpi.get("target_value") or None)
+    run = data.get("priority_run")
+    if run:
+        run.setdefault("weights", [])
+    return data
 
 
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+UPGRADES = {1: _upgrade_1_to_2}
 
+
+
+
+# --- composing the facts --------------------------------------------------------------------------------------
 
 def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int | None = None) -> Rollup:
-    """Reads the database once (a fixed number of queries, whatever the size) into a ``Rollup``."""
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import aliased, selectinload
-
-    from planner.core import identity
-    from planner.extensions import db
-    from planner.fields.models import ActionField, StrategyProcess
-    from planner.findings.models import Finding, FindingKind, Measure, MeasureStatus
-    from planner.people.models import Organisation, Person
-    from planner.strategy.models import PaperSection
-    from planner.workshops.models import (
-        InvitationStatus,
-        Participation,
-        Workshop,
-        WorkshopStatus,
-    )
-
+    """The paper's facts from every domain package, composed (a fixed number of queries, whatever the size)."""
     process_row = StrategyProcess.current()
-    if process_row is not None:
-        process = ProcessInfo(
-            city=identity.settings().get("name") or process_row.city_name,
-            title=process_row.title,
-            vision=process_row.vision or "",
-            target_year=process_row.target_year,
-            milestone_years=tuple(sorted(process_row.milestone_years or ())),
-        )
-    else:
-        process = ProcessInfo(
-            city=identity.city_name(), title="", vision="", target_year=2040,
-            milestone_years=(2025, 2030, 2035, 2040),
-        )
+    process = _process(process_row)
+    sections = _sections(process, process_row)
+    fields = db.session.scalars(select(ActionField).order_by(ActionField.position, ActionField.id)).all()
+    code_of = {f.id: f.code for f in fields}
+    workshops = workshop_facts(tuple(code_of.values()), process=process_row)
+    found = finding_facts()
+    priority = survey_facts.priority_facts()
+    comment_sources = survey_facts.need_sources() or {}
+    surveys = tuple(_survey(s) for s in survey_facts.survey_facts(process=process_row))
 
-    from planner.fields.models import in_process
-    from planner.strategy.labels import DEFAULT_SECTIONS
+    field_scores = {p.field_code: p for p in priority.fields} if priority else {}
+    measure_scores = {p.measure_id: p for p in priority.measures} if priority else {}
+    measure_number = {m.id: m.number or f"{code_of.get(m.field_id, '')}-M{m.id:02d}" for m in found.measures}
+    measure_field = {m.id: code_of.get(m.field_id, "") for m in found.measures}
+    finding_number = {f.id: f.number or f"{code_of.get(f.field_id, '')}-B{f.id:02d}" for f in found.findings}
+    answered_by: dict[int, list[str]] = defaultdict(list)
+    for m in found.measures:
+        for need_id in m.need_ids:
+            answered_by[need_id].append(measure_number[m.id])
 
+    sources: dict[tuple, Source] = {}
+
+    def source_of(finding) -> Source:
+        if finding.id in comment_sources:
+            comment_id, excerpt = comment_sources[finding.id]
+            return Source(kind="survey", survey_comment_id=comment_id, excerpt=excerpt or "")
+        key = (finding.workshop_id, finding.agenda_block_id)
+        if key not in sources:
+            held = workshops.workshop(finding.workshop_id)  # a planned or cancelled workshop is no source
+            block = next((b.title for b in held.blocks if b.id == finding.agenda_block_id), "") if held else ""
+            sources[key] = (Source(kind="workshop", workshop_title=held.title, workshop_day=held.day,
+                                   agenda_block=block) if held else Source(kind="none"))
+        return sources[key]
+
+    swot_order = {"strength": 0, "weakness": 1, "opportunity": 2, "risk": 3}
+    needs_by_id: dict[int, Need] = {}
+    status_of: dict[int, list[StatusItem]] = defaultdict(list)
+    needs_of: dict[int, list[Need]] = defaultdict(list)
+    for f in found.findings:
+        if f.is_need:
+            need = needs_by_id[f.id] = Need(id=f.id, number=finding_number[f.id], text=f.text, source=source_of(f),
+                                            measure_numbers=tuple(answered_by.get(f.id, ())))
+            needs_of[f.field_id].append(need)
+        else:
+            status_of[f.field_id].append(StatusItem(number=finding_number[f.id], kind=f.kind, text=f.text))
+    for items in status_of.values():
+        items.sort(key=lambda s: (swot_order.get(s.kind, 9), s.number))
+
+    dependencies = []
+    sheets_of: dict[int, list[MeasureSheet]] = defaultdict(list)
+    for m in found.measures:
+        code = measure_field[m.id]
+        for other in m.depends_on:
+            dependencies.append(Dependency(measure_number[m.id], code, measure_number[other], measure_field[other]))
+        score = measure_scores.get(m.id)
+        sheets_of[m.field_id].append(MeasureSheet(
+            id=m.id, number=measure_number[m.id], title=m.title, field_code=code, description=m.description,
+            goal=m.goal, expected_effect=m.expected_effect, lead_unit=m.lead_unit, partners=m.partners,
+            funding=m.funding, cost_estimate=m.cost_estimate, priority=m.priority, start_year=m.start_year,
+            end_year=m.end_year, milestone=milestone_for(m.start_year, m.end_year, process.milestone_years),
+            bitkom_area=m.index_area, official_answer=m.official_answer,
+            kpis=tuple(KPI(k.indicator, k.unit, k.baseline, k.target_value, k.target_year) for k in m.kpis),
+            need_numbers=tuple(needs_by_id[x].number for x in m.need_ids if x in needs_by_id),
+            depends_on=tuple(measure_number[x] for x in m.depends_on),
+            score=float(score.score) if score else None, rank=int(score.rank) if score else None,
+            funding_note=m.funding_note,
+        ))
+
+    held_titles: dict[str, list[str]] = defaultdict(list)
+    for w in workshops.workshops:
+        for code in w.field_codes:
+            held_titles[code].append(w.title)
+    chapters = []
+    for f in fields:
+        fp = field_scores.get(f.code)
+        chapters.append(FieldChapter(
+            code=f.code, name_de=f.name_de, name_en=f.name_en, description_de=f.description_de or "",
+            description_en=f.description_en or "", colour=f.colour or "#1d4e89",
+            workshops_held=tuple(held_titles[f.code]), status_quo=tuple(status_of[f.id]),
+            needs=tuple(needs_of[f.id]), measures=tuple(sorted(sheets_of[f.id], key=_measure_order)),
+            priority=(FieldPriorityInfo(float(fp.score), int(fp.rank), fp.citizen_score, fp.expert_score)
+                      if fp else None),
+        ))
+
+    all_sheets = sorted((m for c in chapters for m in c.measures), key=_measure_order)
+    overview = tuple(
+        OverviewRow(rank=i, number=m.number, title=m.title, field_code=m.field_code, priority=m.priority,
+                    score=m.score, start_year=m.start_year, end_year=m.end_year)
+        for i, m in enumerate(all_sheets, start=1))
+    roadmap, unscheduled = _roadmap(all_sheets, process.milestone_years)
+
+    documented = []
+    findings_by_ws: dict[int, list] = defaultdict(list)
+    for f in found.findings:
+        if f.workshop_id:
+            findings_by_ws[f.workshop_id].append(f)
+    for w in workshops.workshops:
+        grouped: dict[int | None, list[StatusItem]] = defaultdict(list)
+        for f in findings_by_ws[w.id]:
+            grouped[f.agenda_block_id].append(StatusItem(number=finding_number[f.id], kind=f.kind, text=f.text))
+        blocks = [BlockDoc(title=b.title, kind=b.kind, findings=tuple(grouped.pop(b.id))) for b in w.blocks
+                  if grouped.get(b.id)]
+        rest = [item for items in grouped.values() for item in items]
+        if rest:
+            blocks.append(BlockDoc(title="", kind="", findings=tuple(rest)))
+        documented.append(WorkshopDoc(title=w.title, day=w.day, blocks=tuple(blocks)))
+
+    needs_by_number = {n.number: n for n in needs_by_id.values()}
+    rollup = Rollup(
+        schema=SCHEMA, locale=locale, short=short, process=process, sections=sections,
+        starting_point=StartingPoint(
+            workshops=tuple(WorkshopSummary(w.id, w.title, w.day, w.format, w.status, w.field_codes, w.invited,
+                                            w.accepted, w.attended) for w in workshops.workshops),
+            participants_total=workshops.participants_total, attended_total=workshops.attended_total,
+            organisations_total=workshops.organisations_total,
+            by_sector=tuple(ParticipantCount(c.key, c.accepted, c.attended) for c in workshops.by_sector),
+            by_field=tuple(ParticipantCount(c.key, c.accepted, c.attended) for c in workshops.by_field),
+            surveys=surveys,
+        ),
+        fields=tuple(chapters), overview=overview, roadmap=roadmap, unscheduled=unscheduled,
+        dependencies=tuple(dependencies),
+        annex=Annex(
+            workshops=tuple(documented),
+            organisations=tuple(OrganisationEntry(o.name, o.sector, o.people) for o in workshops.organisations),
+            sources=tuple(MeasureSources(number=m.number, title=m.title, needs=tuple(
+                needs_by_number[x] for x in m.need_numbers if x in needs_by_number)) for m in all_sheets),
+        ),
+        priority_run=(PriorityRun(run_id=priority.run_id, name=priority.name, frozen_at=priority.frozen_at,
+                                  weights=priority.weights) if priority else None),
+    )
+    if open_comments is None:
+        open_comments = _count_open_comments()
+    rollup = dataclasses.replace(
+        rollup, readiness=check_readiness(rollup, open_comments=open_comments, has_process=process_row is not None))
+    return shorten(rollup) if short else rollup
+
+
+def _process(row) -> ProcessInfo:
+    city = identity.settings().get("name") or (row.city_name if row is not None else identity.city_name())
+    if row is None:
+        return ProcessInfo(city=city, title="", vision="", target_year=2040, milestone_years=(2025, 2030, 2035, 2040))
+    return ProcessInfo(city=city, title=row.title, vision=row.vision or "", target_year=row.target_year,
+                       milestone_years=tuple(sorted(row.milestone_years or ())))
+
+
+def _sections(process: ProcessInfo, process_row) -> tuple[Section, ...]:
     stored = {s.key: s for s in db.session.scalars(
         select(PaperSection).where(in_process(PaperSection.process_id, process_row, is_current=True)))}
     keys = list(DEFAULT_SECTIONS) + sorted(k for k in stored if k not in DEFAULT_SECTIONS)
@@ -456,345 +633,40 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     for index, key in enumerate(keys):
         row = stored.get(key)
         body = row.body if row else ""
-        if key == "vision" and not body.strip():
+        if key == "vision" and not (body or "").strip():
             body = process.vision
         sections.append(Section(key=key, title=row.title if row else "", body=body or "",
                                 position=row.position if row and row.position else index))
     sections.sort(key=lambda s: (s.position, s.key))
+    return tuple(sections)
 
-    fields = db.session.scalars(select(ActionField).order_by(ActionField.position, ActionField.id)).all()
-    field_code = {f.id: f.code for f in fields}
 
-    workshop_options = [selectinload(Workshop.fields)]
-    if hasattr(Workshop, "agenda_blocks"):
-        workshop_options.append(selectinload(Workshop.agenda_blocks))
-    # The paper of the current strategy process: its workshops and the people who took part in them.
-    of_process = in_process(Workshop.process_id, process_row, is_current=True)
-    workshops = db.session.scalars(
-        select(Workshop).where(of_process).options(*workshop_options).order_by(Workshop.starts_at, Workshop.id)
-    ).all()
-    process_workshops = select(Workshop.id).where(of_process)
-
-    # Participation counts per workshop and per (workshop, sector), grouped in SQL.
-    rows = db.session.execute(
-        select(
-            Participation.workshop_id,
-            Organisation.sector,
-            Participation.person_id,
-            Participation.invitation_status,
-            Participation.attended,
-        )
-        .join(Person, Person.id == Participation.person_id)
-        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
-        .where(Participation.workshop_id.in_(process_workshops))
-    ).all()
-    invited_per_ws: Counter = Counter()
-    accepted_per_ws: Counter = Counter()
-    attended_per_ws: Counter = Counter()
-    accepted_people_sector: dict[str, set] = defaultdict(set)
-    attended_people_sector: dict[str, set] = defaultdict(set)
-    accepted_people: set = set()
-    attended_people: set = set()
-    ws_people_accepted: dict[int, set] = defaultdict(set)
-    ws_people_attended: dict[int, set] = defaultdict(set)
-    for workshop_id, sector, person_id, status, attended in rows:
-        invited_per_ws[workshop_id] += 1
-        sector_code = _code(sector)
-        if status == InvitationStatus.ACCEPTED:
-            accepted_per_ws[workshop_id] += 1
-            accepted_people.add(person_id)
-            accepted_people_sector[sector_code].add(person_id)
-            ws_people_accepted[workshop_id].add(person_id)
-        if attended:
-            attended_per_ws[workshop_id] += 1
-            attended_people.add(person_id)
-            attended_people_sector[sector_code].add(person_id)
-            ws_people_attended[workshop_id].add(person_id)
-    organisations_total = db.session.scalar(
-        select(func.count(func.distinct(Person.organisation_id)))
-        .join(Participation, Participation.person_id == Person.id)
-        .where(Participation.invitation_status == InvitationStatus.ACCEPTED,
-               Participation.workshop_id.in_(process_workshops))
-    ) or 0
-
-    held_states = {WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED}
-    workshop_summaries = []
-    field_people_accepted: dict[str, set] = defaultdict(set)
-    field_people_attended: dict[str, set] = defaultdict(set)
-    held_titles: dict[str, list[str]] = defaultdict(list)
-    for w in workshops:
-        codes = tuple(f.code for f in w.fields)
-        for code in codes:
-            field_people_accepted[code] |= ws_people_accepted[w.id]
-            field_people_attended[code] |= ws_people_attended[w.id]
-            if w.status in held_states:
-                held_titles[code].append(w.title)
-        if w.status == WorkshopStatus.CANCELLED:
-            continue
-        workshop_summaries.append(
-            WorkshopSummary(
-                id=w.id, title=w.title, day=_local_day(w.starts_at), format=_code(w.format),
-                status=_code(w.status), field_codes=codes, invited=invited_per_ws[w.id],
-                accepted=accepted_per_ws[w.id], attended=attended_per_ws[w.id],
-            )
-        )
-    sector_order = ("administration", "business", "science", "civil_society", "politics", "")
-    by_sector = tuple(
-        ParticipantCount(key=s, accepted=len(accepted_people_sector[s]), attended=len(attended_people_sector[s]))
-        for s in sector_order
-        if accepted_people_sector.get(s) or attended_people_sector.get(s)
-    )
-    by_field = tuple(
-        ParticipantCount(key=f.code, accepted=len(field_people_accepted[f.code]),
-                         attended=len(field_people_attended[f.code]))
-        for f in fields
+def _survey(s) -> SurveySummary:
+    return SurveySummary(
+        survey_id=s.survey_id, title=s.title, wave=s.wave, starts_on=s.starts_on, ends_on=s.ends_on,
+        participants=s.participants, comments=s.comments,
+        key_figures=tuple(KeyFigure(k.label, k.kind, k.count, k.base, k.mean, k.scale) for k in s.key_figures),
+        charts=tuple(Chart(c.kind, c.question, c.base, tuple(c.categories), tuple(float(v) for v in c.values),
+                           c.scale, c.mean) for c in s.charts),
     )
 
-    facts = _optional_facts()
-    surveys = ()
-    priority = None
-    need_sources: dict = {}
-    if facts is not None:
-        surveys = tuple(
-            SurveySummary(
-                survey_id=s.survey_id, title=s.title, wave=s.wave, starts_on=s.starts_on, ends_on=s.ends_on,
-                participants=s.participants, comments=s.comments,
-                headline=tuple((str(k), str(v)) for k, v in s.headline),
-                charts=tuple(
-                    Chart(c.title, c.description, c.unit, tuple(c.categories), tuple(float(v) for v in c.values))
-                    for c in s.charts
-                ),
-            )
-            for s in facts.survey_facts(process_row)
-        )
-        priority = facts.priority_facts()
-        need_sources = facts.need_sources() or {}
 
-    starting_point = StartingPoint(
-        workshops=tuple(workshop_summaries),
-        participants_total=len(accepted_people),
-        attended_total=len(attended_people),
-        organisations_total=int(organisations_total),
-        by_sector=by_sector,
-        by_field=by_field,
-        surveys=surveys,
-    )
-
-    # Findings and accepted measures as plain rows (no ORM objects: 50,000 findings stay cheap), their links
-    # (needs, KPIs, dependencies) in one grouped query each, whatever the size.
-    from planner.findings.models import MeasureKPI, measure_dependencies, measure_needs
-
-    findings = db.session.execute(
-        select(Finding.id, Finding.field_id, Finding.kind, Finding.text, Finding.number, Finding.workshop_id,
-               Finding.agenda_block_id).order_by(Finding.id)
-    ).all()
-    accepted = Measure.status == MeasureStatus.ACCEPTED
-    measures = db.session.execute(
-        select(Measure.id, Measure.field_id, Measure.number, Measure.title, Measure.description, Measure.goal,
-               Measure.expected_effect, Measure.lead_unit, Measure.partners, Measure.funding_type,
-               Measure.cost_estimate, Measure.priority, Measure.start_year, Measure.end_year, Measure.index_area,
-               Measure.official_answer).where(accepted).order_by(Measure.id)
-    ).all()
-    needs_of: dict[int, list[int]] = defaultdict(list)
-    for measure_id, need_id in db.session.execute(
-        select(measure_needs.c.measure_id, measure_needs.c.need_id)
-        .join(Measure, Measure.id == measure_needs.c.measure_id).where(accepted)
-        .order_by(measure_needs.c.measure_id, measure_needs.c.need_id)
-    ):
-        needs_of[measure_id].append(need_id)
-    kpis_of: dict[int, list[KPI]] = defaultdict(list)
-    for k in db.session.execute(
-        select(MeasureKPI.measure_id, MeasureKPI.indicator, MeasureKPI.unit, MeasureKPI.baseline,
-               MeasureKPI.target_value, MeasureKPI.target_year)
-        .join(Measure, Measure.id == MeasureKPI.measure_id).where(accepted).order_by(MeasureKPI.id)
-    ):
-        kpis_of[k.measure_id].append(KPI(indicator=_text(k.indicator), unit=_text(k.unit), baseline=_text(k.baseline),
-                                         target_value=_text(k.target_value), target_year=_int_or_none(k.target_year)))
-    target = aliased(Measure)
-    deps_of: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for measure_id, other_id, other_number, other_field in db.session.execute(
-        select(measure_dependencies.c.measure_id, target.id, target.number, target.field_id)
-        .join(Measure, Measure.id == measure_dependencies.c.measure_id)
-        .join(target, target.id == measure_dependencies.c.depends_on_id)
-        .where(accepted).order_by(measure_dependencies.c.measure_id, target.number_key, target.id)
-    ):
-        code = field_code.get(other_field, "")
-        deps_of[measure_id].append((other_number or f"{code}-M{other_id:02d}", code))
-
-    blocks = {b.id: b for w in workshops for b in (getattr(w, "agenda_blocks", None) or ())}
-    workshops_by_id = {w.id: w for w in workshops}
-    measure_number = {m.id: _measure_number(m, field_code.get(m.field_id, "")) for m in measures}
-
-    field_scores = {}
-    measure_scores = {}
-    priority_run = None
-    if priority is not None:
-        field_scores = {p.field_code: p for p in priority.fields}
-        measure_scores = {p.measure_id: p for p in priority.measures}
-        priority_run = PriorityRun(run_id=priority.run_id, name=priority.name, frozen_at=priority.frozen_at,
-                                   formula=priority.formula)
-
-    answered_by: dict[int, list[str]] = defaultdict(list)
-    for m in measures:
-        for need_id in needs_of[m.id]:
-            answered_by[need_id].append(measure_number[m.id])
-
-    workshop_sources: dict[tuple, Source] = {}
-
-    def source_of(finding) -> Source:
-        if finding.id in need_sources:
-            comment_id, excerpt = need_sources[finding.id]
-            return Source(kind="survey", survey_comment_id=comment_id, excerpt=excerpt or "")
-        key = (finding.workshop_id, finding.agenda_block_id)
-        cached = workshop_sources.get(key)
-        if cached is not None:
-            return cached
-        workshop = workshops_by_id.get(finding.workshop_id)
-        if workshop is None:
-            return Source(kind="none")
-        block = blocks.get(finding.agenda_block_id)
-        source = workshop_sources[key] = Source(
-            kind="workshop", workshop_title=workshop.title, workshop_day=_local_day(workshop.starts_at),
-            agenda_block=block.title if block else "")
-        return source
-
-    needs_by_id: dict[int, Need] = {}
-    per_field_status: dict[int, list[StatusItem]] = defaultdict(list)
-    per_field_needs: dict[int, list[Need]] = defaultdict(list)
-    finding_numbers: dict[int, str] = {}
-    for f in findings:
-        code = field_code.get(f.field_id, "")
-        number = finding_numbers[f.id] = _finding_number(f, code)
-        if f.kind == FindingKind.NEED:
-            need = Need(id=f.id, number=number, text=f.text, source=source_of(f),
-                        measure_numbers=tuple(answered_by.get(f.id, ())))
-            needs_by_id[f.id] = need
-            per_field_needs[f.field_id].append(need)
-        else:
-            per_field_status[f.field_id].append(StatusItem(number=number, kind=_code(f.kind), text=f.text))
-    swot_order = {"strength": 0, "weakness": 1, "opportunity": 2, "risk": 3}
-    for items in per_field_status.values():
-        items.sort(key=lambda s: (swot_order.get(s.kind, 9), s.number))
-
-    dependencies = []
-    per_field_measures: dict[int, list[MeasureSheet]] = defaultdict(list)
-    for m in measures:
-        code = field_code.get(m.field_id, "")
-        deps = []
-        for other_number, other_code in deps_of[m.id]:
-            deps.append(other_number)
-            dependencies.append(Dependency(measure_number[m.id], code, other_number, other_code))
-        score = measure_scores.get(m.id)
-        sheet = MeasureSheet(
-            id=m.id, number=measure_number[m.id], title=m.title, field_code=code, description=m.description or "",
-            goal=_text(m.goal), expected_effect=_text(m.expected_effect),
-            lead_unit=m.lead_unit or "", partners=m.partners or "", funding=_code(m.funding_type),
-            cost_estimate=_text(m.cost_estimate), priority=_code(m.priority),
-            start_year=m.start_year, end_year=m.end_year,
-            milestone=milestone_for(m.start_year, m.end_year, process.milestone_years),
-            bitkom_area=_text(m.index_area), official_answer=_text(m.official_answer),
-            kpis=tuple(kpis_of[m.id]),
-            need_numbers=tuple(needs_by_id[x].number for x in needs_of[m.id] if x in needs_by_id),
-            depends_on=tuple(deps), score=float(score.score) if score else None,
-            rank=int(score.rank) if score else None,
-        )
-        per_field_measures[m.field_id].append(sheet)
-
-    chapters = []
-    for f in fields:
-        fp = field_scores.get(f.code)
-        field_measures = sorted(per_field_measures[f.id], key=_measure_order)
-        chapter = FieldChapter(
-            code=f.code, name_de=f.name_de, name_en=f.name_en, description_de=f.description_de or "",
-            description_en=f.description_en or "", colour=f.colour or "#1d4e89",
-            workshops_held=tuple(held_titles[f.code]), status_quo=tuple(per_field_status[f.id]),
-            needs=tuple(per_field_needs[f.id]), measures=tuple(field_measures),
-            priority=(FieldPriorityInfo(float(fp.score), int(fp.rank), fp.citizen_score, fp.expert_score)
-                      if fp else None),
-        )
-        chapters.append(chapter)
-
-    all_sheets = sorted((m for c in chapters for m in c.measures), key=_measure_order)
-    overview = tuple(
-        OverviewRow(rank=i, number=m.number, title=m.title, field_code=m.field_code, priority=m.priority,
-                    score=m.score, start_year=m.start_year, end_year=m.end_year)
-        for i, m in enumerate(all_sheets, start=1)
-    )
+def _roadmap(sheets, milestone_years) -> tuple[tuple[RoadmapStage, ...], tuple[RoadmapEntry, ...]]:
     by_milestone: dict[int | None, list[MeasureSheet]] = defaultdict(list)
-    for m in all_sheets:
+    for m in sheets:
         by_milestone[m.milestone].append(m)
-    stages = []
-    for year in process.milestone_years:
-        entries = sorted(by_milestone[year], key=lambda m: (m.start_year or 0, m.end_year or 0, m.number))
-        stages.append(RoadmapStage(year=year, entries=tuple(
-            RoadmapEntry(m.number, m.title, m.field_code, m.start_year, m.end_year) for m in entries)))
-    unscheduled = tuple(
-        RoadmapEntry(m.number, m.title, m.field_code, m.start_year, m.end_year)
-        for m in all_sheets if m.milestone is None
-    )
-
-    # Annexes.
-    findings_by_ws: dict[int, list] = defaultdict(list)
-    for f in findings:
-        if f.workshop_id:
-            findings_by_ws[f.workshop_id].append(f)
-    workshop_docs = []
-    for w in workshops:
-        if w.status not in held_states:
-            continue
-        grouped: dict[int | None, list[StatusItem]] = defaultdict(list)
-        for f in findings_by_ws[w.id]:
-            grouped[f.agenda_block_id].append(StatusItem(number=finding_numbers[f.id], kind=_code(f.kind), text=f.text))
-        block_docs = []
-        for b in getattr(w, "agenda_blocks", None) or ():
-            if grouped.get(b.id):
-                block_docs.append(BlockDoc(title=b.title, kind=_code(b.kind), findings=tuple(grouped[b.id])))
-        if grouped.get(None):
-            block_docs.append(BlockDoc(title="", kind="", findings=tuple(grouped[None])))
-        workshop_docs.append(WorkshopDoc(title=w.title, day=_local_day(w.starts_at), blocks=tuple(block_docs)))
-
-    participant_ids = accepted_people | attended_people
-    organisations = []
-    if participant_ids:
-        taking_part = (Participation.invitation_status == InvitationStatus.ACCEPTED) | Participation.attended.is_(True)
-        orgs = db.session.scalars(
-            select(Organisation)
-            .where(Organisation.id.in_(
-                select(Person.organisation_id).join(Participation, Participation.person_id == Person.id)
-                .where(taking_part, Participation.workshop_id.in_(process_workshops))))
-            .options(selectinload(Organisation.people))
-            .order_by(Organisation.name)
-        ).all()
-        for org in orgs:
-            named = tuple(p.full_name for p in org.people if p.has_consent and p.id in participant_ids)
-            organisations.append(OrganisationEntry(name=org.name, sector=_code(org.sector), people=named))
-
-    needs_by_number = {n.number: n for n in needs_by_id.values()}
-    sources = tuple(
-        MeasureSources(number=m.number, title=m.title,
-                       needs=tuple(needs_by_number[x] for x in m.need_numbers if x in needs_by_number))
-        for m in all_sheets
-    )
-
-    rollup = Rollup(
-        schema=SCHEMA, locale=locale, short=short, process=process, sections=tuple(sections),
-        starting_point=starting_point, fields=tuple(chapters), overview=overview, roadmap=tuple(stages),
-        unscheduled=unscheduled, dependencies=tuple(dependencies),
-        annex=Annex(workshops=tuple(workshop_docs), organisations=tuple(organisations), sources=sources),
-        priority_run=priority_run,
-    )
-    if open_comments is None:
-        open_comments = _count_open_comments()
-    from planner.strategy.readiness import check_readiness
-
-    rollup = dataclasses.replace(
-        rollup, readiness=check_readiness(rollup, open_comments=open_comments, has_process=process_row is not None)
-    )
-    return shorten(rollup) if short else rollup
+    stages = tuple(
+        RoadmapStage(year=year, entries=tuple(
+            RoadmapEntry(m.number, m.title, m.field_code, m.start_year, m.end_year)
+            for m in sorted(by_milestone[year], key=lambda m: (m.start_year or 0, m.end_year or 0, m.number))))
+        for year in milestone_years)
+    unscheduled = tuple(RoadmapEntry(m.number, m.title, m.field_code, m.start_year, m.end_year)
+                        for m in sheets if m.milestone is None)
+    return stages, unscheduled
 
 
 def shorten(rollup: Rollup) -> Rollup:
-    """The Kurzfassung: vision, fields with their top three measures, the roadmap; no annexes."""
+    """The Kurzfassung's facts: vision, fields with their top three measures, the roadmap; no annexes."""
     chapters = tuple(
         dataclasses.replace(c, status_quo=(), needs=(), measures=top_measures(c)) for c in rollup.fields
     )
@@ -816,15 +688,4 @@ def with_locale(rollup: Rollup, locale: str, short: bool = False) -> Rollup:
 
 
 def _count_open_comments() -> int:
-    from sqlalchemy import func, select
-
-    from planner.extensions import db
-    from planner.strategy.models import ReviewComment
-
     return db.session.scalar(select(func.count(ReviewComment.id)).where(ReviewComment.answer.is_(None))) or 0
-
-
-def _local_day(value: datetime) -> date:
-    from planner.core.timeutil import to_local
-
-    return to_local(value).date()

@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 
 from planner.core.errors import DomainError
 from planner.jobs.services import JobContext, task
-from planner.strategy.exporters import FORMATS, exporter, filename
+from planner.strategy import exports
+from planner.strategy.exporters import FORMATS, filename
 
 EXPORT = "strategy.export"
 
@@ -18,24 +19,14 @@ EXPORT = "strategy.export"
 @task(EXPORT, label=_l("Export of the concept paper"))
 def export_task(ctx: JobContext, *, fmt: str, locale: str = "de", short: bool = False,
                 version: int | None = None) -> None:
-    from planner.strategy import versions
-    from planner.strategy.rollup import build_rollup
-
     if fmt not in FORMATS:
         raise DomainError(_l("Unknown export format."))
     with force_locale(locale):
         ctx.progress(0, 2, _("Reading the paper"))
-        if version is None:
-            rollup = build_rollup(short=bool(short), locale=locale)
-        else:
-            rollup = versions.version_rollup(versions.get_version(int(version)), locale=locale, short=bool(short))
+        rollup = exports.paper_rollup(version, language=locale, short=bool(short))
         name = filename(rollup, fmt)
         ctx.progress(1, 2, _("Writing %(format)s", format=fmt.upper()))
-    path = ctx.output_path(name)
-    part = path.with_name(path.name + ".part")
-    with part.open("wb") as fh:
-        exporter(fmt)(rollup, fh)
-    part.replace(path)
+    path = exports.write_file(rollup, fmt, ctx.output_path(name))
     with force_locale(locale):
         ctx.progress(2, 2, _("Done"))
     ctx.set_result(path, name)

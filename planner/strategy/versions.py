@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 from planner.core.errors import DomainError
 from planner.core.models import utcnow
 from planner.extensions import db
+from planner.strategy.exporters import FORMATS, export
 from planner.strategy.models import PaperVersion
-from planner.strategy.rollup import MeasureSheet, Rollup, build_rollup, rollup_from_json, rollup_to_json
+from planner.strategy.rollup import MeasureSheet, Rollup, build_rollup, rollup_from_json, rollup_to_json, shorten
 
 
 class UnknownVersion(DomainError):
@@ -84,7 +85,8 @@ def redact_person(name: str, organisation: str | None) -> list[int]:
 # What an export's bytes depend on besides the roll-up: a new release with other templates, labels or
 # translations must not serve files cached by the old one.
 _EXPORT_SOURCES = ("planner/strategy/exporters/*.py", "planner/strategy/labels.py", "planner/strategy/charts.py",
-                   "templates/exports/*.html", "planner/static/css/paper*.css",
+                   "planner/strategy/outline.py", "planner/strategy/rollup.py", "templates/exports/*.html",
+                   "planner/static/css/paper*.css",
                    "planner/strategy/translations/*/LC_MESSAGES/*.po", "planner/translations/*/LC_MESSAGES/*.po")
 _export_fingerprint: str | None = None
 
@@ -113,8 +115,6 @@ def published_export(version: PaperVersion, rollup: Rollup, code: str, folder: P
     is keyed by the stored roll-up (an erasure's redaction changes it), the language, the length, the format
     and the exporter code. A lock per file makes concurrent first requests wait for one export.
     """
-    from planner.strategy.exporters import FORMATS, exporter
-
     key = hashlib.sha256("|".join((version.rollup_json, rollup.locale, str(rollup.short), code,
                                    export_fingerprint())).encode()).hexdigest()[:32]
     folder.mkdir(parents=True, exist_ok=True)
@@ -125,7 +125,7 @@ def published_export(version: PaperVersion, rollup: Rollup, code: str, folder: P
             handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
             try:
                 with os.fdopen(handle, "wb") as output:
-                    exporter(code)(rollup, output)
+                    export(rollup, code, output)
                 os.replace(temporary, path)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
@@ -144,8 +144,6 @@ def version_rollup(version: PaperVersion, *, locale: str | None = None, short: b
     rollup = rollup_from_json(version.rollup_json)
     rollup = dataclasses.replace(rollup, version=version.number, locale=locale or rollup.locale)
     if short:
-        from planner.strategy.rollup import shorten
-
         rollup = shorten(rollup)
     return rollup
 

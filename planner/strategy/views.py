@@ -18,7 +18,7 @@ from planner.fields.services import process_choice
 from planner.jobs.services import enqueue
 from planner.strategy import bp, review, services, versions
 from planner.strategy.exporters import FORMATS, filename
-from planner.strategy.exporters.html import is_condensed, paper_context
+from planner.strategy.exporters.html import view_context
 from planner.strategy.forms import (
     AnswerForm,
     CommentForm,
@@ -29,7 +29,7 @@ from planner.strategy.forms import (
     SectionForm,
     VerdictForm,
 )
-from planner.strategy.labels import section_title
+from planner.strategy.labels import measure_attributes, section_title
 from planner.strategy.models import PaperVersion, ReviewComment, ReviewRound
 from planner.strategy.readiness import readiness_overview
 from planner.strategy.rollup import build_rollup
@@ -156,7 +156,7 @@ def section_history(key: str):
 def draft():
     rollup = build_rollup(locale=_paper_locale(), short=_wants_short())
     return render_template("strategy/version_view.html", version=None,
-                           **paper_context(rollup, offset=1, standalone=False, condensed=is_condensed(rollup)))
+                           **view_context(rollup, offset=1))
 
 
 @bp.route("/export", methods=["POST"], endpoint="export")
@@ -203,7 +203,7 @@ def version_view(number: int):
     version = _version_or_404(number)
     rollup = versions.version_rollup(version, locale=_paper_locale(), short=_wants_short())
     return render_template("strategy/version_view.html", version=version,
-                           **paper_context(rollup, offset=1, standalone=False, condensed=is_condensed(rollup)))
+                           **view_context(rollup, offset=1))
 
 
 @bp.route("/versions/<int:number>/export", methods=["POST"], endpoint="version_export")
@@ -228,7 +228,8 @@ def version_diff():
         diff = versions.diff_versions(form.old.data, form.new.data)
     except versions.UnknownVersion as error:
         return render_error(404, error.message)
-    return render_template("strategy/diff.html", diff=diff, section_title=section_title)
+    return render_template("strategy/diff.html", diff=diff, section_title=section_title,
+                           attribute_labels=measure_attributes)
 
 
 @bp.route("/versions/<int:number>/publish", methods=["POST"], endpoint="publish")
@@ -271,8 +272,7 @@ def _round_forms(round_, rollup):
 
 
 def _set_round_choices(comment_form, verdict_form, rollup):
-    p = paper_context(rollup)["p"]
-    sections = [(s.key, p.section_title(s)) for s in rollup.sections]
+    sections = [(s.key, section_title(s.key, s.title)) for s in rollup.sections]
     comment_form.target.choices = (
         [SelectChoice("", _("Please choose")), SelectChoice("paper", _("The paper as a whole"))]
         + [SelectChoice(f"section:{k}", _("Section: %(title)s", title=t)) for k, t in sections]
@@ -307,7 +307,7 @@ def _render_round(round_, comment_form=None, verdict_form=None, member_form=None
         can_act=is_member or current_user.role == Role.ADMIN,
         comment_form=comment_form or default_comment, verdict_form=verdict_form or default_verdict,
         member_form=member_form, answer_forms=answer_forms, section_title=section_title,
-        **paper_context(rollup, offset=2, standalone=False, condensed=is_condensed(rollup)),
+        **view_context(rollup, offset=2),
     ), status
 
 
@@ -432,7 +432,7 @@ def published(number: int):
     version = _published_or_404(number)
     rollup = versions.version_rollup(version, locale=_paper_locale(), short=_wants_short())
     return render_template("strategy/published.html", version=version, formats=FORMATS,
-                           **paper_context(rollup, offset=1, standalone=False, condensed=is_condensed(rollup)))
+                           **view_context(rollup, offset=1, links=False))
 
 
 @bp.route("/published/<int:number>/export", endpoint="published_export")

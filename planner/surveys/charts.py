@@ -136,7 +136,8 @@ def charts_for(survey, results: list[QuestionResult]) -> list[ChartData]:
 
 def format_value(value: float, unit: str) -> str:
     if unit == "percent":
-        return format_percent(value / 100, "#,##0.0 %") if value % 1 else format_percent(value / 100)
+        # Whole per cent, as the key figures and the concept paper show the same share: one figure everywhere.
+        return format_percent(value / 100)
     if unit == "mean":
         return format_decimal(value, "0.00")
     return format_decimal(value, "#,##0")

@@ -2,8 +2,10 @@
 
 The contract (planner.strategy codes against exactly these names and fields):
 ``survey_facts()``, ``priority_facts(run_id=None)``, ``need_sources()`` and the dataclasses below.
-Strings are translated in the current locale; call these inside an app (and request or
-``force_locale``) context.
+Numbers, codes and the survey's own texts only, never a sentence or a formatted figure: the concept paper
+formats them in its own language. Each share is computed once, here (count ÷ base), so a figure is the same
+in the paper's key figures, its charts and the survey's own pages. ``ChartData`` and ``headline`` are the
+survey pages' formatted view of the same numbers, in the current locale.
 """
 
 from dataclasses import dataclass
@@ -26,6 +28,36 @@ class ChartData:
 
 
 @dataclass(frozen=True)
+class KeyFigure:
+    """A headline result: a share (``count`` of ``base`` respondents) or a mean rating on a scale."""
+
+    label: str  # the survey's own text (question, or question and answer option)
+    kind: str  # "share" | "mean"
+    count: int = 0
+    base: int = 0  # what the share is of: who answered the question (tick boxes: all complete responses)
+    mean: float | None = None
+    scale: int | None = None
+
+    @property
+    def share(self) -> float | None:
+        return self.count / self.base if self.kind == "share" and self.base else None
+
+
+@dataclass(frozen=True)
+class SurveyChart:
+    """A question's result as numbers: shares 0..1 (choice, rating), average ranks (ranking, lower is better)
+    or mean ratings per action field (field_ratings, categories are field codes)."""
+
+    kind: str  # "choice" | "rating" | "ranking" | "field_ratings"
+    question: str  # the survey's own text; "" for field_ratings
+    base: int  # respondents who answered
+    categories: tuple[str, ...]
+    values: tuple[float, ...]
+    scale: int | None = None
+    mean: float | None = None
+
+
+@dataclass(frozen=True)
 class SurveyFacts:
     survey_id: int
     title: str
@@ -34,8 +66,8 @@ class SurveyFacts:
     ends_on: date | None
     participants: int
     comments: int
-    headline: tuple[tuple[str, str], ...]  # (label, formatted value) in the current locale
-    charts: tuple[ChartData, ...]
+    key_figures: tuple[KeyFigure, ...]
+    charts: tuple[SurveyChart, ...]
 
 
 @dataclass(frozen=True)
@@ -63,7 +95,7 @@ class PriorityFacts:
     run_id: int
     name: str
     frozen_at: datetime
-    formula: str  # in words, current locale
+    weights: tuple[tuple[str, float], ...]  # criterion code → weight, as frozen
     fields: tuple[FieldPriority, ...]
     measures: tuple[MeasurePriority, ...]
 
@@ -87,7 +119,6 @@ def survey_facts(process=None) -> tuple[SurveyFacts, ...]:
 
 
 def _facts_of(survey, comments: int) -> SurveyFacts:
-    from planner.surveys.charts import charts_for
     from planner.surveys.results import survey_results
 
     results = survey_results(survey)
@@ -99,18 +130,18 @@ def _facts_of(survey, comments: int) -> SurveyFacts:
         ends_on=survey.ends_on,
         participants=survey.response_count,
         comments=comments,
-        headline=headline(survey, results),
-        charts=tuple(charts_for(survey, results)),
+        key_figures=key_figures(survey, results),
+        charts=survey_charts(survey, results),
     )
 
 
-def headline(survey, results) -> tuple[tuple[str, str], ...]:
+def key_figures(survey, results) -> tuple[KeyFigure, ...]:
     """Headline figures: the mapped ones (question.headline = {label, options}) or each choice's top answer."""
     from planner.surveys.models import QuestionKind
     from planner.surveys.results import top_rows
 
     by_key = {q.key: q for q in survey.questions}
-    items: list[tuple[str, str]] = []
+    items: list[KeyFigure] = []
     for result in results:
         question = by_key[result.key]
         if not result.answered:
@@ -119,23 +150,70 @@ def headline(survey, results) -> tuple[tuple[str, str], ...]:
         if spec and spec.get("options"):
             wanted = set(spec["options"])
             count = sum(r.count for r in result.rows if r.label in wanted)
-            items.append((spec.get("label") or result.text, format_percent(count / (result.share_base or 1))))
+            items.append(KeyFigure(spec.get("label") or result.text, "share", count, result.share_base))
         elif result.kind == QuestionKind.SINGLE and result.rows:
             top = top_rows(result)[0]
-            items.append((f"{result.text}: {top.label}", format_percent(top.share or 0)))
+            items.append(KeyFigure(f"{result.text}: {top.label}", "share", top.count, result.answered))
         elif result.kind == QuestionKind.MULTIPLE and result.rows:
             for row in top_rows(result)[:3]:
-                items.append((f"{result.text}: {row.label}", format_percent(row.share or 0)))
+                items.append(KeyFigure(f"{result.text}: {row.label}", "share", row.count, result.share_base))
         elif result.kind == QuestionKind.RATING and spec is None and question.field_id is None:
-            items.append((result.text, _("mean %(mean)s of %(scale)s", mean=format_decimal(result.mean or 0, "0.0"),
-                                         scale=result.scale)))
+            items.append(KeyFigure(result.text, "mean", base=result.answered, mean=result.mean, scale=result.scale))
     return tuple(items)
+
+
+def headline(survey, results) -> tuple[tuple[str, str], ...]:
+    """The key figures as (label, formatted value) in the current locale: the survey's own result page."""
+    items = []
+    for figure in key_figures(survey, results):
+        if figure.kind == "share":
+            items.append((figure.label, format_percent(figure.share or 0)))
+        else:
+            items.append((figure.label, _("mean %(mean)s of %(scale)s", mean=format_decimal(figure.mean or 0, "0.0"),
+                                          scale=figure.scale)))
+    return tuple(items)
+
+
+def survey_charts(survey, results) -> tuple[SurveyChart, ...]:
+    """The paper's charts of a survey: the field ratings in one chart, then each other question but the
+    demographic ones."""
+    from planner.surveys.models import QuestionKind
+    from planner.surveys.results import top_rows
+
+    by_key = {q.key: q for q in survey.questions}
+    charts: list[SurveyChart] = []
+    rated = [(by_key[r.key].field.code, r) for r in results
+             if r.kind == QuestionKind.RATING and r.mean is not None and by_key[r.key].field_id is not None]
+    combined = len(rated) >= 2
+    if combined:
+        rated.sort(key=lambda item: -item[1].mean)
+        charts.append(SurveyChart(
+            kind="field_ratings", question="", base=max(r.answered for _c, r in rated),
+            categories=tuple(code for code, _r in rated), values=tuple(float(r.mean) for _c, r in rated),
+            scale=max(r.scale or 5 for _c, r in rated)))
+    for result in results:
+        if not result.answered or result.kind == QuestionKind.DEMOGRAPHIC:
+            continue
+        if result.kind == QuestionKind.RATING and combined and by_key[result.key].field_id is not None:
+            continue
+        if result.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            rows = top_rows(result) if result.kind == QuestionKind.MULTIPLE else list(result.rows)
+            charts.append(SurveyChart("choice", result.text, result.answered, tuple(r.label for r in rows),
+                                      tuple(r.count / result.answered for r in rows)))
+        elif result.kind == QuestionKind.RATING:
+            charts.append(SurveyChart("rating", result.text, result.answered, tuple(r.label for r in result.rows),
+                                      tuple(r.count / result.answered for r in result.rows), scale=result.scale,
+                                      mean=result.mean))
+        elif result.kind == QuestionKind.RANKING:
+            charts.append(SurveyChart("ranking", result.text, result.answered, tuple(r.label for r in result.rows),
+                                      tuple(float(r.mean) if r.mean is not None else 0.0 for r in result.rows)))
+    return tuple(charts)
 
 
 def priority_facts(run_id: int | None = None) -> PriorityFacts | None:
     """A frozen prioritisation run; None → the latest frozen run (None when there is none)."""
     from planner.surveys.models import PriorityRun
-    from planner.surveys.prioritisation import formula_text
+    from planner.surveys.prioritisation import WEIGHT_KEYS
 
     if run_id is None:
         stmt = select(PriorityRun).order_by(PriorityRun.frozen_at.desc(), PriorityRun.id.desc())
@@ -149,7 +227,7 @@ def priority_facts(run_id: int | None = None) -> PriorityFacts | None:
         run_id=run.id,
         name=run.name,
         frozen_at=run.frozen_at,
-        formula=formula_text(run.weights),
+        weights=tuple((key, float((run.weights or {}).get(key, 0))) for key in WEIGHT_KEYS),
         fields=tuple(
             FieldPriority(
                 field_code=item["field_code"],

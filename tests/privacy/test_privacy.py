@@ -16,7 +16,7 @@ from planner.findings.models import Finding, Measure
 from planner.people.models import Person
 from planner.privacy import services
 from planner.privacy.models import PrivacyRequest, RequestKind, RequestStatus
-from planner.workshops.models import InvitationStatus, Participation
+from planner.workshops.models import InvitationStatus, Participation, WorkshopStatus
 from tests import factories
 from tests.conftest import text_of
 
@@ -26,7 +26,9 @@ def anna(app):
     """An expert with an account, consent, a participation, a finding and a measure."""
     with app.app_context():
         fld = factories.field()
-        ws = factories.workshop(fields=[fld], title="Smart Health Workshop")
+        # Held: only held workshops name their participants in the concept paper.
+        ws = factories.workshop(fields=[fld], title="Smart Health Workshop", status=WorkshopStatus.HELD,
+                                starts_at=factories.aware(2022, 5, 4))
         org = factories.organisation(name="Universitätsklinikum Teststadt")
         person = factories.person(first_name="Anna", last_name="Beispielfrau", email="anna.b@example.org",
                                   organisation=org, fields=[fld], position="Oberärztin", has_consent=True,

@@ -1,15 +1,17 @@
-"""A hand-built roll-up: the exporters are tested with this, never with the database."""
+"""A hand-built roll-up (the current schema): the outline is tested with this, never with the database."""
 
 from datetime import UTC, date, datetime
 
 from planner.strategy.rollup import (
     KPI,
+    SCHEMA,
     Annex,
     BlockDoc,
     Chart,
     Dependency,
     FieldChapter,
     FieldPriorityInfo,
+    KeyFigure,
     MeasureSheet,
     MeasureSources,
     Need,
@@ -46,9 +48,9 @@ def measure(code: str, n: int, **kw) -> MeasureSheet:
     values = dict(
         id=n, number=f"{code}-M{n:02d}", title=f"Maßnahme {code} {n}", field_code=code,
         description="Eine **wichtige** Maßnahme.", goal="Ziel der Maßnahme", expected_effect="Weniger Verkehr",
-        lead_unit="Amt für Digitalisierung", partners="Stadtwerke", funding="grant", cost_estimate="250.000 €",
-        priority="high", start_year=2023, end_year=2025 + n, milestone=2030, bitkom_area="Mobilität",
-        official_answer="", kpis=(KPI("Sensoren in Betrieb", "Anzahl", "0", "500", 2030),),
+        lead_unit="Amt für Digitalisierung", partners="Stadtwerke", funding="grant", cost_estimate=650000.0,
+        priority="high", start_year=2023, end_year=2025 + n, milestone=2030, bitkom_area="energy_environment",
+        official_answer="", kpis=(KPI("Sensoren in Betrieb", "Anzahl", 11.0, 5.0, 2030),),
         need_numbers=(f"{code}-B{n:02d}",), depends_on=(), score=90.0 - n, rank=n,
     )
     values.update(kw)
@@ -72,7 +74,7 @@ def rollup(**kw) -> Rollup:
     chapters = tuple(chapter(code, de, en, i) for i, (code, de, en) in enumerate(FIELDS, start=1))
     sheets = [m for c in chapters for m in c.measures]
     values = dict(
-        schema=1, locale="de", short=False,
+        schema=SCHEMA, locale="de", short=False,
         process=ProcessInfo("Essen", "CONNECTED.ESSEN – Smart City-Strategie 2040", "Eine digitale Stadt.", 2040,
                             (2025, 2030, 2035, 2040)),
         sections=(
@@ -90,9 +92,11 @@ def rollup(**kw) -> Rollup:
             by_sector=(ParticipantCount("administration", 20, 18), ParticipantCount("science", 10, 10)),
             by_field=tuple(ParticipantCount(code, 10, 9) for code, _de, _en in FIELDS),
             surveys=(SurveySummary(1, "Bürgerbefragung 2022", "1", date(2022, 6, 30), date(2022, 7, 31), 2043, 1017,
-                                   (("Digitalisierung sehr wichtig", "46 %"),),
-                                   (Chart("Wichtigkeit", "Anteil der Antworten", "percent",
-                                          ("sehr wichtig", "wichtig"), (46.0, 40.0)),)),),
+                                   (KeyFigure("Digitalisierung sehr wichtig", "share", 940, 2043),
+                                    KeyFigure("Online-Angebote der Stadt", "mean", base=2000, mean=3.75, scale=5)),
+                                   (Chart("choice", "Wie wichtig ist Digitalisierung?", 2043,
+                                          ("sehr wichtig", "wichtig"), (0.46, 0.40)),
+                                    Chart("field_ratings", "", 2000, ("MOB", "SER"), (4.2, 3.9), scale=5))),),
         ),
         fields=chapters,
         overview=tuple(OverviewRow(i, m.number, m.title, m.field_code, m.priority, m.score, m.start_year, m.end_year)
@@ -108,7 +112,8 @@ def rollup(**kw) -> Rollup:
             sources=tuple(MeasureSources(m.number, m.title, ()) for m in sheets),
         ),
         priority_run=PriorityRun(3, "Priorisierung Herbst 2022", datetime(2022, 9, 1, 8, 0, tzinfo=UTC),
-                                 "0,5 × Bürger + 0,5 × Fachleute"),
+                                 (("citizen", 0.4), ("impact", 0.2), ("feasibility", 0.15), ("cost", 0.1),
+                                  ("urgency", 0.15))),
         readiness=(ReadinessIssue("section_unwritten", "monitoring"),),
         version=None,
     )

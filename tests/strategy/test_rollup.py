@@ -183,6 +183,18 @@ def test_readiness_overview_agrees_with_the_rollup(ctx):
             assert count == max(len(subjects), 1)
             assert preview == subjects[:8]
     assert quick["need_without_measure"][0] == 10
+    assert quick["field_without_measure"] == (1, ["MOB"]), "a field without measures is called out"
+    assert "roadmap_short" not in quick
+
+
+def test_readiness_names_a_roadmap_short_of_the_target_year(ctx):
+    from planner.strategy.readiness import readiness_overview
+
+    factories.process(milestone_years=[2025, 2030], target_year=2040)
+    db.session.commit()
+    issues = {i.kind: i.subject for i in build_rollup().readiness}
+    assert issues["roadmap_short"] == "2030"
+    assert ("roadmap_short", 1, ["2030"]) in readiness_overview()
 
 
 def test_milestone_is_first_milestone_at_or_after_end():

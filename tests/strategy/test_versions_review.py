@@ -201,16 +201,17 @@ def test_strategy_team_exports_and_freezes(app, client, auth):
 
 
 def test_very_large_draft_is_shown_condensed(app, client, auth, monkeypatch):
-    from planner.strategy.exporters import html as html_exporter
+    from planner.strategy import outline
 
     with app.app_context():
         _draft()
         db.session.commit()
     auth.login(Role.STRATEGY_TEAM)
-    assert "Zu dieser Ansicht" not in text_of(client.get("/strategy/draft"))
-    monkeypatch.setattr(html_exporter, "CONDENSE_LIMIT_MEASURES", 0)
+    assert "Zu dieser Druckfassung" not in text_of(client.get("/strategy/draft"))
+    monkeypatch.setattr(outline, "CONDENSE_LIMIT_MEASURES", 0)
     page = client.get("/strategy/draft").get_data(as_text=True)
-    assert "Zu dieser Ansicht" in page and "Maßnahmensteckbrief" not in page
+    assert "Zu dieser Druckfassung" in page and "Maßnahmensteckbrief" not in page
+    assert "Smart Parking" in page, "every measure is still listed in a table"
     assert 'href="/findings/measures/' in page, "each measure links to its own page with the fact sheet"
 
 
@@ -229,19 +230,19 @@ def test_published_page_is_public(app, client):
 
 def test_public_exports_are_made_once_and_then_served(app, client, monkeypatch):
     """Anonymous downloads must not lay out the paper anew each time: one export per version, language and format."""
-    from planner.strategy import exporters
+    from planner.strategy import versions
 
     with app.app_context():
         helpers.version(published=True)
         db.session.commit()
     calls = []
-    real = exporters.exporter
+    real = versions.export
 
-    def counting(code):
+    def counting(rollup, code, output):
         calls.append(code)
-        return real(code)
+        return real(rollup, code, output)
 
-    monkeypatch.setattr(exporters, "exporter", counting)
+    monkeypatch.setattr(versions, "export", counting)
     first = client.get("/strategy/published/1/export?format=md")
     second = client.get("/strategy/published/1/export?format=md")
     assert first.status_code == second.status_code == 200 and first.data == second.data
@@ -275,3 +276,17 @@ def test_cli_exports_draft_and_version(app, runner, tmp_path):
     assert result.exit_code != 0
     assert "Es gibt keine Version 9" in result.output or "There is no version 9" in result.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_diff_page_names_the_changed_items_in_words(app, client, auth):
+    with app.app_context():
+        measure = _draft()
+        db.session.commit()
+        versions.freeze_version(None)
+        measure.lead_unit = "Amt 61"
+        measure.cost_estimate = 650000
+        db.session.commit()
+    auth.login(Role.STRATEGY_TEAM)
+    page = text_of(client.get("/strategy/versions/diff?old=1"))
+    assert "Federführung" in page and "Kostenschätzung" in page
+    assert "lead_unit" not in page and "cost_estimate" not in page

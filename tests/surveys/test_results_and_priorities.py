@@ -99,14 +99,15 @@ def test_svg_chart_has_title_desc_values_and_matching_table(app, client, auth):
         chart = chart_for(result)
         svg = str(svg_bar_chart(chart, "c1"))
         assert "<title id=\"c1-title\">Digitalisierung im Alltag</title>" in svg and "<desc" in svg
-        assert 'role="img"' in svg and "66,7" in svg  # the value is written on the bar
+        # The value is written on the bar, in whole per cent as in the key figures and the paper (2 of 3: 67 %).
+        assert 'role="img"' in svg and "67\xa0%" in svg
         survey_id = survey.id
         db.session.commit()
     auth.login("facilitator")
     html = client.get(f"/surveys/{survey_id}").get_data(as_text=True)
     assert html.count("<svg") >= 3
     table = re.search(r"<table[^>]*id=\"table-q2\".*?</table>", html, re.S).group(0)
-    assert "sehr wichtig" in table and "66,7" in table and "<caption" in table and 'scope="row"' in table
+    assert "sehr wichtig" in table and "67\xa0%" in table and "<caption" in table and 'scope="row"' in table
 
 
 def test_comments_search_tag_and_promote_to_need(app, client, auth):
@@ -215,12 +216,16 @@ def test_survey_facts_contract(ctx):
     [item] = facts.survey_facts()
     assert isinstance(item, facts.SurveyFacts)
     assert (item.survey_id, item.participants, item.comments) == (survey.id, 5, 2)
+    with force_locale("en"):
+        [english] = facts.survey_facts()
+    assert english == item, "numbers and the survey's own text only: the same whatever the language"
+    figure = next(k for k in item.key_figures if k.label == "Digitalisierung im Alltag sehr wichtig")
+    assert (figure.kind, figure.count, figure.base) == ("share", 2, 3) and figure.share == 2 / 3
+    chart = next(c for c in item.charts if c.question == "Digitalisierung im Alltag")
+    assert chart.kind == "choice" and chart.categories == ("sehr wichtig", "wichtig") and chart.base == 3
+    assert chart.values == (2 / 3, 1 / 3)
     with force_locale("de"):
-        [item] = facts.survey_facts()
-    assert ("Digitalisierung im Alltag sehr wichtig", "67\xa0%") in item.headline
-    chart = next(c for c in item.charts if c.title == "Digitalisierung im Alltag")
-    assert chart.unit == "percent" and chart.categories == ("sehr wichtig", "wichtig")
-    assert chart.values == (66.7, 33.3)
+        assert ("Digitalisierung im Alltag sehr wichtig", "67\xa0%") in facts.headline(survey, survey_results(survey))
 
 
 def _cli_files(app, tmp_path):

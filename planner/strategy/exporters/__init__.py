@@ -1,8 +1,15 @@
-"""Exporters: each ``export(rollup, output)`` writes one format and reads nothing but the roll-up."""
+"""Writers: each renders an outline (``planner.strategy.outline``) in one format and nothing else; JSON is the
+open-data form of the roll-up itself. ``export`` is the one way from a roll-up to a file's bytes: the CLI,
+the background job and the downloads all go through it (see ``planner.strategy.exports``)."""
 
-import functools
+from __future__ import annotations
+
 import importlib
 from dataclasses import dataclass
+from typing import BinaryIO
+
+from planner.strategy.outline import build_outline
+from planner.strategy.rollup import Rollup
 
 
 @dataclass(frozen=True)
@@ -22,18 +29,40 @@ FORMATS = {
 }
 
 
-def exporter(code: str):
-    """The export function of a format code (docx, pdf, html, md, json); KeyError when unknown.
+def _module(code: str):
+    return importlib.import_module(f"planner.strategy.exporters.{FORMATS[code].module}")
 
-    DOCX is written into the city's Word template when it uploaded one (City settings)."""
-    export = importlib.import_module(f"planner.strategy.exporters.{FORMATS[code].module}").export
+
+def writer(code: str):
+    """The ``write(outline, output)`` of a format (docx, pdf, html, md); KeyError when unknown or json."""
+    if code == "json":
+        raise KeyError(code)
+    return _module(code).write
+
+
+def export(rollup: Rollup, code: str, output: BinaryIO) -> None:
+    """The paper in ``rollup.locale`` as its edition (``rollup.short``), written in format ``code``. DOCX is written
+    into the city's Word template when it uploaded one (the city settings; the writer itself reads nothing)."""
+    if code == "json":
+        _module("json").export(rollup, output)
+        return
+    outline = build_outline(rollup, rollup.locale, "short" if rollup.short else "long")
     if code == "docx":
         from planner.city.services import paper_template
 
-        template = paper_template()
-        if template:
-            return functools.partial(export, template=template)
-    return export
+        _module("docx").write(outline, output, template=paper_template())
+        return
+    writer(code)(outline, output)
+
+
+def exporter(code: str):
+    """``export(rollup, output)`` of a format code; KeyError when unknown."""
+    FORMATS[code]
+
+    def run(rollup: Rollup, output: BinaryIO) -> None:
+        export(rollup, code, output)
+
+    return run
 
 
 def filename(rollup, code: str) -> str:

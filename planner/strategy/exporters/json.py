@@ -1,4 +1,5 @@
-"""JSON: the roll-up itself (open data and backups): stable key order, ISO dates, byte-identical."""
+"""JSON: the open-data form of the paper, the roll-up itself (not an outline): stable key order, ISO dates,
+byte-identical for the same data. Its schema is documented in docs/paper-json.md."""
 
 from typing import BinaryIO
 

@@ -1,29 +1,37 @@
-"""PDF: WeasyPrint renders the HTML export with its print CSS (cover, running headers, page numbers,
-bookmarks from h1–h3). Nothing is fetched from the network: only data: URLs are allowed.
+"""PDF writer: WeasyPrint renders the HTML writer's page with its print CSS (A4, cover, running headers, page
+numbers, bookmarks from the headings), tagged as PDF/UA-1, with the document's language and title; PDF/A-2b
+for a city's archive (``write(outline, output, variant=ARCHIVE)``). Nothing is fetched from the network: only
+data: URLs are allowed.
 
-A very large paper (a metropolis: thousands of measures, tens of thousands of findings) would print to
-thousands of pages, which nobody reads on paper and WeasyPrint lays out at roughly ten pages a second.
-Above the limits in exporters.html the PDF is a condensed print edition: measures in tables instead of fact
-sheets, findings counted instead of listed, and a notice that points to the complete Word, HTML and JSON exports.
+A very large paper is condensed by the outline (``planner.strategy.outline.is_condensed``): measures in tables
+instead of fact sheets, findings counted instead of listed, and a notice that points to the complete exports.
 """
 
+import gc
+import warnings
 from typing import BinaryIO
 
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
-from planner.strategy.exporters.html import ROOT, is_condensed, render
-from planner.strategy.rollup import Rollup
+from planner.strategy.exporters.html import ROOT, render
+from planner.strategy.outline import Outline
 
 PRINT_CSS = ROOT / "planner" / "static" / "css" / "paper-print.css"
+ACCESSIBLE = "pdf/ua-1"
+ARCHIVE = "pdf/a-2b"
 
 
 def offline_fetcher() -> URLFetcher:
     return URLFetcher(allowed_protocols=("data",), timeout=1)
 
 
-def export(rollup: Rollup, output: BinaryIO) -> None:
-    html = HTML(string=render(rollup, condensed=is_condensed(rollup)), url_fetcher=offline_fetcher(),
-                media_type="print")
+def write(outline: Outline, output: BinaryIO, *, variant: str = ACCESSIBLE) -> None:
+    html = HTML(string=render(outline), url_fetcher=offline_fetcher(), media_type="print")
     print_css = CSS(filename=str(PRINT_CSS), url_fetcher=offline_fetcher())
-    html.write_pdf(output, stylesheets=[print_css])
+    with warnings.catch_warnings():
+        # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it: a warning that is not ours.
+        warnings.simplefilter("ignore", ResourceWarning)
+        html.write_pdf(output, stylesheets=[print_css], pdf_tags=True, pdf_variant=variant)
+        if variant != ACCESSIBLE:
+            gc.collect()

@@ -1,0 +1,146 @@
+"""What the concept paper reads from the findings package: frozen facts of findings and accepted measures.
+
+The rule lives here, where the data lives: findings hidden by moderation never leave this module (not as
+status quo, not as a need, not as the need a measure answers, not in the workshop documentation). Codes,
+numbers and user text only; plain rows, no ORM objects (50,000 findings stay cheap).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from planner.extensions import db
+from planner.findings.models import (
+    Finding,
+    FindingKind,
+    Measure,
+    MeasureKPI,
+    MeasureStatus,
+    measure_dependencies,
+    measure_needs,
+)
+
+
+@dataclass(frozen=True)
+class FindingFact:
+    id: int
+    field_id: int
+    kind: str  # code: strength | weakness | opportunity | risk | need
+    number: str  # "" when the finding has no number yet
+    text: str
+    workshop_id: int | None
+    agenda_block_id: int | None
+
+    @property
+    def is_need(self) -> bool:
+        return self.kind == FindingKind.NEED.value
+
+
+@dataclass(frozen=True)
+class KPIFact:
+    indicator: str
+    unit: str
+    baseline: float | None
+    target_value: float | None
+    target_year: int | None
+
+
+@dataclass(frozen=True)
+class MeasureFact:
+    id: int
+    field_id: int
+    number: str  # "" when the measure has no number yet
+    title: str
+    description: str
+    goal: str
+    expected_effect: str
+    lead_unit: str
+    partners: str
+    funding: str  # code or ""
+    funding_note: str
+    cost_estimate: float | None  # euros
+    priority: str  # code or ""
+    start_year: int | None
+    end_year: int | None
+    index_area: str  # code of the Smart City Index area or ""
+    official_answer: str
+    kpis: tuple[KPIFact, ...]
+    need_ids: tuple[int, ...]  # visible needs only
+    depends_on: tuple[int, ...]  # ids of accepted measures
+
+
+@dataclass(frozen=True)
+class FindingFacts:
+    findings: tuple[FindingFact, ...]
+    measures: tuple[MeasureFact, ...]
+
+
+def _code(value) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value))
+
+
+def _number(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def finding_facts() -> FindingFacts:
+    """Visible findings and accepted measures with their KPIs and links, in a fixed number of queries."""
+    visible = Finding.is_hidden.is_(False)
+    findings = tuple(
+        FindingFact(id=f.id, field_id=f.field_id, kind=_code(f.kind), number=f.number or "", text=f.text,
+                    workshop_id=f.workshop_id, agenda_block_id=f.agenda_block_id)
+        for f in db.session.execute(
+            select(Finding.id, Finding.field_id, Finding.kind, Finding.number, Finding.text, Finding.workshop_id,
+                   Finding.agenda_block_id).where(visible).order_by(Finding.id))
+    )
+    accepted = Measure.status == MeasureStatus.ACCEPTED
+    needs_of: dict[int, list[int]] = defaultdict(list)
+    for measure_id, need_id in db.session.execute(
+        select(measure_needs.c.measure_id, measure_needs.c.need_id)
+        .join(Measure, Measure.id == measure_needs.c.measure_id)
+        .join(Finding, Finding.id == measure_needs.c.need_id)
+        .where(accepted, visible).order_by(measure_needs.c.measure_id, measure_needs.c.need_id)
+    ):
+        needs_of[measure_id].append(need_id)
+    kpis_of: dict[int, list[KPIFact]] = defaultdict(list)
+    for k in db.session.execute(
+        select(MeasureKPI.measure_id, MeasureKPI.indicator, MeasureKPI.unit, MeasureKPI.baseline,
+               MeasureKPI.target_value, MeasureKPI.target_year)
+        .join(Measure, Measure.id == MeasureKPI.measure_id).where(accepted).order_by(MeasureKPI.id)
+    ):
+        kpis_of[k.measure_id].append(KPIFact(indicator=k.indicator or "", unit=k.unit or "",
+                                             baseline=_number(k.baseline), target_value=_number(k.target_value),
+                                             target_year=k.target_year))
+    target = aliased(Measure)
+    deps_of: dict[int, list[int]] = defaultdict(list)
+    for measure_id, other_id in db.session.execute(
+        select(measure_dependencies.c.measure_id, target.id)
+        .join(Measure, Measure.id == measure_dependencies.c.measure_id)
+        .join(target, target.id == measure_dependencies.c.depends_on_id)
+        .where(accepted, target.status == MeasureStatus.ACCEPTED)
+        .order_by(measure_dependencies.c.measure_id, target.number_key, target.id)
+    ):
+        deps_of[measure_id].append(other_id)
+    measures = tuple(
+        MeasureFact(
+            id=m.id, field_id=m.field_id, number=m.number or "", title=m.title, description=m.description or "",
+            goal=m.goal or "", expected_effect=m.expected_effect or "", lead_unit=m.lead_unit or "",
+            partners=m.partners or "", funding=_code(m.funding_type), funding_note=m.funding_note or "",
+            cost_estimate=_number(m.cost_estimate), priority=_code(m.priority), start_year=m.start_year,
+            end_year=m.end_year, index_area=_code(m.index_area), official_answer=m.official_answer or "",
+            kpis=tuple(kpis_of[m.id]), need_ids=tuple(needs_of[m.id]), depends_on=tuple(deps_of[m.id]),
+        )
+        for m in db.session.execute(
+            select(Measure.id, Measure.field_id, Measure.number, Measure.title, Measure.description, Measure.goal,
+                   Measure.expected_effect, Measure.lead_unit, Measure.partners, Measure.funding_type,
+                   Measure.funding_note, Measure.cost_estimate, Measure.priority, Measure.start_year,
+                   Measure.end_year, Measure.index_area, Measure.official_answer)
+            .where(accepted).order_by(Measure.id))
+    )
+    return FindingFacts(findings=findings, measures=measures)
