@@ -54,7 +54,7 @@ class ProcessForm(FlaskForm):
 
 
 class FieldForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(_l("Please enter a code."))],
+    code = StringField(_l("Short code"), validators=[DataRequired(_l("Please enter a code."))],
                        description=_l("1 to 8 letters or digits, e.g. MOB."))
     name_de = StringField(_l("Name (German)"), validators=[DataRequired(_l("Please enter the field's name."))])
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(_l("Please enter the field's name."))])

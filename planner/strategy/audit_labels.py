@@ -13,6 +13,7 @@ def _section(key) -> str:
 
 
 describe(PaperSection, _l("Section"), {
+    "process_id": _l("Strategy process"),
     "key": _l("Section"),
     "title": _l("Title"),
     "body": _l("Text"),

@@ -6,6 +6,7 @@ from planner.core.history import describe
 from planner.workshops.models import AgendaBlock, Workshop, WorkshopSeries
 
 describe(WorkshopSeries, _l("Series"), {
+    "process_id": _l("Strategy process"),
     "title": _l("Title"),
     "description": _l("Description"),
     "starts_on": _l("Starts on"),
@@ -13,6 +14,7 @@ describe(WorkshopSeries, _l("Series"), {
 })
 
 describe(Workshop, _l("Workshop"), {
+    "process_id": _l("Strategy process"),
     "series_id": _l("Series"),
     "title": _l("Title"),
     "description": _l("Description"),
