@@ -145,7 +145,7 @@ def test_admin_page_shows_the_report_in_german(app, client, auth, old_process):
     auth.login(Role.ADMIN)
     text = text_of(client.get("/privacy-requests/retention"))
     assert "Aufbewahrung" in text and "Greta Vergessen" in text
-    assert "Personenbezogene Einladungslinks" in text and "befragung.csv" in text
+    assert "Persönliche Einladungslinks" in text and "befragung.csv" in text
     assert "730 Tage" in text
     assert f"Maßnahme #{old_process['measure']}" in text and "measures" not in text
 
