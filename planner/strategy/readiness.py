@@ -83,10 +83,7 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
             result.append((kind, int(rows[0].total), [label(r) for r in rows]))
 
     accepted = Measure.status == MeasureStatus.ACCEPTED
-    process_row = db.session.execute(
-        select(StrategyProcess.id, StrategyProcess.vision, StrategyProcess.milestone_years,
-               StrategyProcess.target_year)
-        .order_by(StrategyProcess.is_current.desc(), StrategyProcess.id).limit(1)).first()
+    process_row = StrategyProcess.current()  # the session's identity map: loaded once per request
     n_fields, n_accepted = db.session.execute(select(
         select(func.count(ActionField.id)).scalar_subquery(),
         select(func.count(Measure.id)).where(accepted).scalar_subquery(),

@@ -34,7 +34,7 @@ from planner.strategy.readiness import check_readiness
 from planner.surveys import facts as survey_facts
 from planner.workshops.facts import workshop_facts
 
-SCHEMA = 2
+SCHEMA = 3
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -189,17 +189,21 @@ class MeasureSheet:
     kpis: tuple[KPI, ...]
     need_numbers: tuple[str, ...]
     depends_on: tuple[str, ...]
-    score: float | None
+    score: float | None  # the blended priority score of the frozen run, 0..1
     rank: int | None
     funding_note: str = ""
+    citizen_score: float | None = None  # 0..1; None: no survey answer linked to the measure
+    expert_score: float | None = None  # 0..1; None: not rated by the experts
+    coverage: float | None = None  # share of the weights carried by the criteria the measure has
 
 
 @dataclass(frozen=True)
 class FieldPriorityInfo:
-    score: float
+    score: float  # the blended score, 0..1
     rank: int
     citizen_score: float | None
     expert_score: float | None
+    coverage: float | None = None
 
 
 @dataclass(frozen=True)
@@ -470,7 +474,19 @@ def _upgrade_1_to_2(data: dict) -> dict:
     return data
 
 
-UPGRADES = {1: _upgrade_1_to_2}
+def _upgrade_2_to_3(data: dict) -> dict:
+    """Schema 3 carries, per measure and per field, the citizen score, the expert score and the coverage beside the
+    blended score; a version frozen before had only the blended score (the parts stay unknown)."""
+    for chapter in data.get("fields", []):
+        for measure in chapter.get("measures", []):
+            for key in ("citizen_score", "expert_score", "coverage"):
+                measure.setdefault(key, None)
+        if chapter.get("priority"):
+            chapter["priority"].setdefault("coverage", None)
+    return data
+
+
+UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
 
 
 
@@ -546,6 +562,8 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
             depends_on=tuple(measure_number[x] for x in m.depends_on),
             score=float(score.score) if score else None, rank=int(score.rank) if score else None,
             funding_note=m.funding_note,
+            citizen_score=score.citizen_score if score else None, expert_score=score.expert_score if score else None,
+            coverage=score.coverage if score else None,
         ))
 
     held_titles: dict[str, list[str]] = defaultdict(list)
@@ -560,8 +578,8 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
             description_en=f.description_en or "", colour=f.colour or "#1d4e89",
             workshops_held=tuple(held_titles[f.code]), status_quo=tuple(status_of[f.id]),
             needs=tuple(needs_of[f.id]), measures=tuple(sorted(sheets_of[f.id], key=_measure_order)),
-            priority=(FieldPriorityInfo(float(fp.score), int(fp.rank), fp.citizen_score, fp.expert_score)
-                      if fp else None),
+            priority=(FieldPriorityInfo(float(fp.score), int(fp.rank), fp.citizen_score, fp.expert_score,
+                                        fp.coverage) if fp else None),
         ))
 
     all_sheets = sorted((m for c in chapters for m in c.measures), key=_measure_order)

@@ -85,14 +85,14 @@ def _local_day(value) -> date:
 
 
 def workshop_facts(field_codes: tuple[str, ...] = (), process=None) -> WorkshopFacts:
-    """The held workshops of the strategy process (``process``; default: the current one) with their
-    participation, grouped in a fixed number of queries.
+    """The held workshops of the current strategy process (``process``, when the caller has it at hand) with
+    their participation, grouped in a fixed number of queries.
 
     ``field_codes``: the action fields in the paper's order (every one gets a row in ``by_field``)."""
     from planner.fields.models import StrategyProcess, in_process
 
-    of_process = in_process(Workshop.process_id, process or StrategyProcess.current(),
-                            is_current=True if process is None else None)
+    # The paper is always the current process's (build_rollup passes it): its unassigned rows count too.
+    of_process = in_process(Workshop.process_id, process or StrategyProcess.current(), is_current=True)
     options = [selectinload(Workshop.fields)]
     if hasattr(Workshop, "agenda_blocks"):
         options.append(selectinload(Workshop.agenda_blocks))

@@ -61,7 +61,7 @@ def test_export_paper_from_the_demo_in_every_format_edition_and_language(app, ru
                 result = runner.invoke(args=args + (["--short"] if short else []))
                 assert result.exit_code == 0, result.output
                 if code == "json":
-                    assert json.loads(path.read_text())["schema"] == 2
+                    assert json.loads(path.read_text())["schema"] == 3
                     continue
                 text = _text(path, code, tmp_path)
                 raw = RAW.search(text)

@@ -160,7 +160,8 @@ def test_paper_page_queries_are_few_and_constant(app, client, auth, sizes):
             counts.append(_count_queries(lambda: client.get("/strategy/")))
         auth.logout()
     assert counts[0] == counts[1], f"queries grow with the data: {counts}"
-    assert counts[0] <= 15, counts
+    # Every page reads the user, the second-factor policy, the city's identity and the current process once.
+    assert counts[0] <= 17, counts
 
 
 def test_readiness_overview_agrees_with_the_rollup(ctx):
