@@ -15,7 +15,10 @@ describe(Survey, _l("Survey"), {
     "imported_at": _l("Imported on"),
     "imported_by_id": _l("Imported by"),
     "response_count": _l("Responses"),
-}, hidden=("sha256", "mapping"), formatters={"file_size": str, "response_count": str})
+    "incomplete_count": _l("Incomplete responses (left out)"),
+    "counts_in_priorities": _l("Counts in the prioritisation"),
+    "process_id": _l("Strategy process"),
+}, hidden=("sha256", "mapping"), formatters={"file_size": str, "response_count": str, "incomplete_count": str})
 
 describe(ExpertRating, _l("Expert rating"), {
     "field_id": _l("Action field"),

@@ -10,6 +10,7 @@ describe(WorkshopSeries, _l("Series"), {
     "description": _l("Description"),
     "starts_on": _l("Starts on"),
     "ends_on": _l("Ends on"),
+    "process_id": _l("Strategy process"),
 })
 
 describe(Workshop, _l("Workshop"), {
@@ -26,6 +27,7 @@ describe(Workshop, _l("Workshop"), {
     "kind": _l("Kind of event"),
     "audience": _l("Audience"),
     "cancel_reason": _l("Reason for the cancellation"),
+    "process_id": _l("Strategy process"),
 }, hidden=("sequence",), formatters={"capacity": str})
 
 describe(AgendaBlock, _l("Agenda block"), {
