@@ -458,6 +458,31 @@ def set_current_process(actor, process: StrategyProcess) -> StrategyProcess:
     return process
 
 
+EARLIER_PROCESS_MESSAGE = _l(
+    "This belongs to an earlier strategy process, which can only be read now. Changes are made in the current "
+    "process."
+)
+
+
+class EarlierProcess(NotAllowed):
+    """A change to a row of an earlier strategy process: those stay as they were (read-only)."""
+
+
+def is_earlier_process(process_id: int | None) -> bool:
+    """True when ``process_id`` names a process that is not the current one (None: the current process)."""
+    if process_id is None:
+        return False
+    current = StrategyProcess.current_id()
+    return current is not None and process_id != current
+
+
+def require_current_process(*process_ids: int | None) -> None:
+    """Refuses (EarlierProcess) a change to something that belongs to an earlier strategy process: its workshops,
+    series, surveys and paper stay readable as they were. Every edit service of those rows calls it first."""
+    if any(is_earlier_process(process_id) for process_id in process_ids):
+        raise EarlierProcess(EARLIER_PROCESS_MESSAGE)
+
+
 @dataclass(frozen=True)
 class ProcessChoice:
     """Which process a list shows: ``chosen`` (from ``?process=``, else the current one), all processes for the

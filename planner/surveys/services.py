@@ -25,6 +25,7 @@ from planner.core.models import utcnow
 from planner.core.permissions import Role, has_role
 from planner.core.security import new_token
 from planner.extensions import db
+from planner.fields.services import require_current_process
 from planner.surveys.importer import ImportFileError, RowError, open_table, profile
 from planner.surveys.mapping import MAPPING_VERSION, BatchMapper, natural_order, validate_mapping
 from planner.surveys.models import (
@@ -636,6 +637,7 @@ def remove_upload_file(upload_token: str, instance_path) -> None:
 def delete_survey(user, survey: Survey) -> None:
     """Deletes the survey with all its questions, responses and comments (needs keep their text)."""
     require_manage(user)
+    require_current_process(survey.process_id)
     survey_id = survey.id
     db.session.execute(delete(SurveyComment).where(SurveyComment.survey_id == survey_id))
     db.session.execute(delete(SurveyResponse).where(SurveyResponse.survey_id == survey_id))
@@ -688,6 +690,7 @@ def comments_query(survey_id: int, search: str | None = None, field_id: int | No
 
 def tag_comment(user, comment: SurveyComment, field_id: int | None) -> SurveyComment:
     require_manage(user)
+    require_current_process(comment.survey.process_id)
     from planner.fields.models import ActionField
 
     if field_id is not None and db.session.get(ActionField, field_id) is None:
@@ -700,6 +703,7 @@ def tag_comment(user, comment: SurveyComment, field_id: int | None) -> SurveyCom
 def promote_comment(user, comment: SurveyComment, field_id: int, text: str | None = None):
     """Creates a need (Handlungsbedarf) from a comment; the comment keeps the link to it."""
     require_manage(user)
+    require_current_process(comment.survey.process_id)
     from planner.fields.models import ActionField
     from planner.findings.models import Finding, FindingKind
 
@@ -838,6 +842,7 @@ def ranking_entries(fields, measures) -> dict:
 def set_survey_counts(user, survey: Survey, counts: bool) -> Survey:
     """Whether a survey counts in the prioritisation (a pilot or a duplicate copy does not)."""
     require_manage(user)
+    require_current_process(survey.process_id)
     survey.counts_in_priorities = counts
     db.session.flush()
     return survey
