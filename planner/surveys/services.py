@@ -20,7 +20,8 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, bindparam, cast, delete, func, select
 
-from planner.core.errors import DomainError, NotAllowed
+from planner.core.errors import DomainError, NotAllowed, StaleVersion
+from planner.core.locking import STALE_MESSAGE, parse_version, save_version
 from planner.core.models import utcnow
 from planner.core.permissions import Role, has_role
 from planner.core.security import new_token
@@ -735,8 +736,17 @@ def weights_row() -> PriorityWeights:
     return row
 
 
-def set_weights(user, weights: dict[str, float]) -> PriorityWeights:
+def weights_version() -> int:
+    """The version the weights form starts from: 0 while the default weights were never saved."""
+    row = db.session.scalars(select(PriorityWeights).order_by(PriorityWeights.id)).first()
+    return row.version if row is not None else 0
+
+
+def set_weights(user, weights: dict[str, float], *, version: int | None = None) -> PriorityWeights:
+    """Saves the weights; a save based on an older version (``version`` from the form) raises StaleVersion."""
     require_manage(user)
+    if parse_version(version) is not None and parse_version(version) != weights_version():
+        raise StaleVersion(STALE_MESSAGE)
     for key in WEIGHT_KEYS:
         value = weights.get(key)
         if value is None or not 0 <= float(value) <= 1:
@@ -746,7 +756,7 @@ def set_weights(user, weights: dict[str, float]) -> PriorityWeights:
     row = weights_row()
     for key in WEIGHT_KEYS:
         setattr(row, key, round(float(weights[key]), 4))
-    db.session.flush()
+    save_version(row)
     return row
 
 

@@ -337,3 +337,24 @@ def test_districts_and_sectors_from_a_stale_setup_page_are_refused(app, client, 
     assert "Die aktuelle Fassung (von jemand anderem gespeichert)" in text_of(refused)
     with app.app_context():
         assert stored(db.session.get(CitySettings, 1))
+
+
+def test_two_editors_of_the_priority_weights_the_second_gets_the_409_page(app, client, auth):
+    from planner.surveys.models import PriorityWeights
+
+    auth.login(Role.STRATEGY_TEAM)
+    version = _version_in(client.get("/surveys/priorities"))
+    weights = {"citizen": "0.4", "impact": "0.2", "feasibility": "0.15", "cost": "0.1", "urgency": "0.15"}
+    first = client.post("/surveys/priorities/weights", data={**weights, "citizen": "0.6", "version": version})
+    assert first.status_code == 302
+    second = client.post("/surveys/priorities/weights", data={**weights, "citizen": "0.25", "version": version})
+    assert second.status_code == 409
+    row = re.search(r"<tr[^>]*stale-version__differs[^>]*>.*?</tr>", second.get_data(True), re.S).group(0)
+    assert "0.6" in row.replace(",", ".") and "0.25" in row.replace(",", ".")
+    with app.app_context():
+        assert db.session.scalar(select(PriorityWeights.citizen)) == pytest.approx(0.6)
+    again = client.post("/surveys/priorities/weights", data={**weights, "citizen": "0.25",
+                                                             "version": _version_in(second)})
+    assert again.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(PriorityWeights.citizen)) == pytest.approx(0.25)
