@@ -197,7 +197,7 @@ def create_series(data: SeriesData, actor) -> WorkshopSeries:
     return series
 
 
-def _require_current(obj: "Workshop | WorkshopSeries | AgendaBlock") -> None:
+def require_current(obj: "Workshop | WorkshopSeries | AgendaBlock") -> None:
     """A workshop, series or agenda block of an earlier strategy process is read-only (EarlierProcess)."""
     if isinstance(obj, AgendaBlock):
         obj = obj.workshop
@@ -209,7 +209,7 @@ def _require_current(obj: "Workshop | WorkshopSeries | AgendaBlock") -> None:
 
 def update_series(series: WorkshopSeries, data: SeriesData, actor, version: int | None = None) -> WorkshopSeries:
     """Saves the series; a save based on an older version (``version`` from the form) raises StaleVersion."""
-    _require_current(series)
+    require_current(series)
     check_version(series, version)
     _check_series(data)
     series.title = data.title.strip()
@@ -419,7 +419,7 @@ def update_workshop(workshop: Workshop, data: WorkshopData, actor, confirmed: bo
     """Saves the workshop; a save based on an older version (``version`` from the form) raises StaleVersion.
 
     The workshop's row is locked first, so the capacity is checked against the places taken at this moment."""
-    _require_current(workshop)
+    require_current(workshop)
     check_version(workshop, version)
     if workshop.status == WorkshopStatus.CANCELLED:
         raise NotAllowed(_l("A cancelled workshop cannot be changed."))
@@ -462,7 +462,7 @@ def change_workshop_status(workshop: Workshop, status: WorkshopStatus, actor) ->
     """draft → scheduled → held → documented; cancelling goes through cancel_workshop (reason, notices)."""
     if status == WorkshopStatus.CANCELLED:
         raise NotAllowed(_l("Please cancel a workshop with a reason, so its participants can be told."))
-    _require_current(workshop)
+    require_current(workshop)
     workshop.change_status(status)
     workshop.sequence += 1
     db.session.flush()
@@ -476,7 +476,7 @@ def cancel_workshop(workshop: Workshop, reason: str, actor) -> int:
     reason = (reason or "").strip()
     if not reason:
         raise WorkshopInvalid([("reason", _l("Please give a reason for the cancellation."))])
-    _require_current(workshop)
+    require_current(workshop)
     workshop.change_status(WorkshopStatus.CANCELLED)
     workshop.cancel_reason = reason
     workshop.sequence += 1
@@ -565,7 +565,7 @@ def _renumber(workshop: Workshop) -> None:
 
 
 def add_agenda_block(workshop: Workshop, data: BlockData, actor) -> AgendaBlock:
-    _require_current(workshop)
+    require_current(workshop)
     _check_block(data)
     position = max((b.position for b in workshop.agenda_blocks), default=-1) + 1
     block = AgendaBlock(workshop=workshop, position=position, title=data.title.strip(), kind=data.kind,
@@ -578,7 +578,7 @@ def add_agenda_block(workshop: Workshop, data: BlockData, actor) -> AgendaBlock:
 
 def update_agenda_block(block: AgendaBlock, data: BlockData, actor, version: int | None = None) -> AgendaBlock:
     """Saves the block; a save based on an older version (``version`` from the form) raises StaleVersion."""
-    _require_current(block)
+    require_current(block)
     check_version(block, version)
     _check_block(data)
     block.title = data.title.strip()
@@ -591,7 +591,7 @@ def update_agenda_block(block: AgendaBlock, data: BlockData, actor, version: int
 
 
 def delete_agenda_block(block: AgendaBlock, actor) -> None:
-    _require_current(block)
+    require_current(block)
     workshop = block.workshop
     workshop.agenda_blocks.remove(block)
     db.session.delete(block)
@@ -603,7 +603,7 @@ def move_agenda_block(block: AgendaBlock, direction: str, actor) -> bool:
     """Moves a block one place "up" or "down"; False when it is already first or last."""
     if direction not in ("up", "down"):
         raise DomainError(_l("Unknown direction."))
-    _require_current(block)
+    require_current(block)
     workshop = block.workshop
     _renumber(workshop)
     ordered = sorted(workshop.agenda_blocks, key=lambda b: b.position)
@@ -618,7 +618,7 @@ def move_agenda_block(block: AgendaBlock, direction: str, actor) -> bool:
 
 def fit_end_to_agenda(workshop: Workshop, actor) -> Workshop:
     """Sets the workshop's end to the end of its agenda (one click when the agenda runs longer)."""
-    _require_current(workshop)
+    require_current(workshop)
     if not workshop.agenda_blocks:
         raise DomainError(_l("The agenda is empty."))
     end = agenda_end(workshop)

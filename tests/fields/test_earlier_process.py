@@ -129,3 +129,24 @@ def test_is_earlier_process(ctx):
     earlier, current = _two_processes()
     assert services.is_earlier_process(earlier.id)
     assert not services.is_earlier_process(current.id) and not services.is_earlier_process(None)
+
+
+def test_nobody_is_invited_reminded_or_checked_in_for_a_workshop_of_an_earlier_process(ctx):
+    from planner.invitations import services as invitation_services
+    from planner.workshops.models import Participation
+
+    earlier, _current = _two_processes()
+    staff = factories.user(Role.FACILITATOR)
+    workshop = factories.workshop(title="Workshop 2022", process_id=earlier.id)
+    person = factories.person(email="neu@example.org")
+    db.session.commit()
+    for attempt in (
+        lambda: invitation_services.invite_people(staff, workshop, [person]),
+        lambda: invitation_services.send_reminders(staff, workshop),
+        lambda: invitation_services.resend_unsent(staff, workshop),
+        lambda: invitation_services.record_attendance(staff, workshop, set()),
+    ):
+        with pytest.raises(EarlierProcess):
+            attempt()
+        db.session.rollback()
+    assert db.session.scalar(select(Participation).where(Participation.workshop_id == workshop.id)) is None
