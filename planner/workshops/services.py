@@ -29,7 +29,12 @@ from planner.core.security import hash_token, new_token
 from planner.core.timeutil import local_datetime, to_local
 from planner.extensions import db
 from planner.fields.models import ActionField, StrategyProcess, in_process
-from planner.fields.services import require_current_process
+from planner.fields.services import (
+    EARLIER_PROCESS_MESSAGE,
+    EarlierProcess,
+    is_earlier_process,
+    require_current_process,
+)
 from planner.people.models import Person
 from planner.workshops.models import (
     AgendaBlock,
@@ -385,10 +390,12 @@ def _apply(workshop: Workshop, data: WorkshopData) -> None:
     workshop.title = data.title.strip()
     workshop.kind = data.kind
     workshop.audience = (data.audience or "").strip()
+    if data.series_id:  # a workshop belongs to the strategy process of its series; an earlier one is read-only
+        series_process = db.session.scalar(select(WorkshopSeries.process_id).where(WorkshopSeries.id == data.series_id))
+        if is_earlier_process(series_process):
+            raise EarlierProcess(EARLIER_PROCESS_MESSAGE, field="series")
+        workshop.process_id = series_process or workshop.process_id
     workshop.series_id = data.series_id
-    if data.series_id:  # a workshop belongs to the strategy process of its series
-        workshop.process_id = db.session.scalar(
-            select(WorkshopSeries.process_id).where(WorkshopSeries.id == data.series_id)) or workshop.process_id
     workshop.format = data.format
     workshop.starts_at = data.starts_at
     workshop.ends_at = data.ends_at
@@ -438,10 +445,13 @@ def duplicate_workshop(source: Workshop, day: date, actor, title: str | None = N
     """A template for the next workshop: same fields, format, times of day, place, facilitators and agenda;
     a new date; draft; no participants."""
     start, end = to_local(source.starts_at), to_local(source.ends_at)
+    # A copy of an earlier process's workshop is planned in the current process, outside the earlier series.
+    series = source.series if source.series is not None and not is_earlier_process(source.series.process_id) \
+        else None
     new_start = local_datetime(day, start.time().replace(tzinfo=None)).astimezone(UTC)
     new_end = local_datetime(day + (end.date() - start.date()), end.time().replace(tzinfo=None)).astimezone(UTC)
     copy = Workshop(
-        title=(title or source.title).strip(), kind=source.kind, audience=source.audience, series=source.series,
+        title=(title or source.title).strip(), kind=source.kind, audience=source.audience, series=series,
         format=source.format, starts_at=new_start, ends_at=new_end, location=source.location,
         video_link=source.video_link, capacity=source.capacity, description=source.description,
         status=WorkshopStatus.DRAFT, sequence=0,

@@ -150,3 +150,29 @@ def test_nobody_is_invited_reminded_or_checked_in_for_a_workshop_of_an_earlier_p
             attempt()
         db.session.rollback()
     assert db.session.scalar(select(Participation).where(Participation.workshop_id == workshop.id)) is None
+
+
+def test_a_new_workshop_cannot_join_an_earlier_series_and_a_copy_is_planned_in_the_current_process(ctx):
+    from datetime import date, time
+
+    from planner.workshops.models import WorkshopFormat
+
+    earlier, current = _two_processes()
+    staff = factories.user(Role.FACILITATOR)
+    field = factories.field()
+    old_series = factories.series(title="Reihe 2022", process_id=earlier.id)
+    source = factories.workshop(title="Workshop 2022", series_id=old_series.id, process_id=earlier.id)
+    db.session.commit()
+    data = workshop_services.WorkshopData(title="Nachzügler", format=WorkshopFormat.VIRTUAL, day=date(2030, 6, 4),
+                                          start=time(9), end=time(12), series_id=old_series.id,
+                                          field_ids=[field.id], video_link="https://video.example.org/x")
+    with pytest.raises(EarlierProcess) as refused:
+        workshop_services.create_workshop(data, staff, confirmed=True)
+    assert refused.value.field == "series"
+    db.session.rollback()
+    assert db.session.scalar(select(Workshop).where(Workshop.title == "Nachzügler")) is None
+
+    copy = workshop_services.duplicate_workshop(source, date(2030, 6, 4), staff, title="Workshop 2028")
+    db.session.commit()
+    assert copy.series_id is None and copy.process_id == current.id
+    assert [w.title for w in db.session.get(WorkshopSeries, old_series.id).workshops] == ["Workshop 2022"]
