@@ -5,10 +5,10 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from planner.city.setup import INDEX_AREAS
-from planner.core.forms import MultiCheckboxField
+from planner.core.forms import MultiCheckboxField, VersionedForm
 
 
-class CityForm(FlaskForm):
+class CityForm(VersionedForm, FlaskForm):
     name = StringField(_l("Name of the city"), description=_l("As it appears in every page, mail and the paper."))
     authority = StringField(_l("Responsible administration"),
                             description=_l("E.g. “Stadt Musterstadt – Der Oberbürgermeister”. For the imprint "
@@ -33,7 +33,7 @@ class LogoForm(FlaskForm):
     logo = FileField(_l("Logo (PNG or SVG, at most 1 MB)"), validators=[DataRequired(_l("Please choose a file."))])
 
 
-class ProcessForm(FlaskForm):
+class ProcessForm(VersionedForm, FlaskForm):
     title = StringField(_l("Title of the strategy process"), validators=[DataRequired(_l("Please enter a title."))])
     vision = TextAreaField(_l("Vision"), description=_l("Markdown: **bold**, *italic*, lists."))
     target_year = IntegerField(
@@ -68,14 +68,14 @@ class FieldForm(FlaskForm):
         self.index_area.choices = [("", _l("None"))] + list(INDEX_AREAS.items())
 
 
-class DistrictsForm(FlaskForm):
+class DistrictsForm(VersionedForm, FlaskForm):
     districts = TextAreaField(
         _l("Districts and their quarters"), render_kw={"rows": 10},
         description=_l("One district per line, its quarters after a colon: “Bezirk Mitte: Altstadt, Hafen”."),
     )
 
 
-class SectorsForm(FlaskForm):
+class SectorsForm(VersionedForm, FlaskForm):
     sectors = MultiCheckboxField(_l("Sectors the city uses"))
 
 
@@ -84,7 +84,7 @@ class TemplateForm(FlaskForm):
                          validators=[DataRequired(_l("Please choose a file."))])
 
 
-class LegalPageForm(FlaskForm):
+class LegalPageForm(VersionedForm, FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 24},
                          description=_l("Headings with ##, lists with -, links as [text](https://…)."))
 

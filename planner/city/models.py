@@ -5,11 +5,12 @@ from datetime import datetime
 from sqlalchemy import JSON, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from planner.core.locking import Versioned
 from planner.core.models import TimestampMixin, UTCDateTime
 from planner.extensions import db
 
 
-class CitySettings(TimestampMixin, db.Model):
+class CitySettings(Versioned, TimestampMixin, db.Model):
     """One row per installation (id 1): who the planner speaks for.
 
     Empty strings mean "not set": the config's fallback (CITY_NAME, MAIL_SENDER, FEEDBACK_EMAIL) applies.
@@ -61,7 +62,7 @@ class CitySettings(TimestampMixin, db.Model):
         return bool(self.logo_mimetype)
 
 
-class LegalPage(TimestampMixin, db.Model):
+class LegalPage(Versioned, TimestampMixin, db.Model):
     """The administrator's text of a legal page (Markdown) in one language; absent: the built-in template."""
 
     __tablename__ = "legal_pages"

@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from planner.city.logo import check_logo
 from planner.city.models import CitySettings, LegalPage
 from planner.core import audit, identity
-from planner.core.errors import DomainError
+from planner.core.errors import DomainError, StaleVersion
+from planner.core.locking import STALE_MESSAGE, check_version, parse_version, save_version
 from planner.core.models import utcnow
 from planner.extensions import db
 from planner.fields.models import StrategyProcess
@@ -64,13 +65,15 @@ def identity_problems(values: dict) -> list[tuple[str, object]]:
     return problems
 
 
-def update_city(actor, **values) -> CitySettings:
-    """Changes the city's identity (only the keys given). The city's name also names every process."""
+def update_city(actor, *, version: int | None = None, **values) -> CitySettings:
+    """Changes the city's identity (only the keys given). The city's name also names every process. A save
+    based on an older version of the settings (``version`` from the form) raises StaleVersion."""
     values = {key: value.strip() if isinstance(value, str) else value for key, value in values.items()}
     problems = identity_problems(values)
     if problems:
         raise SettingsError(problems)
     settings = CitySettings.get_or_create()
+    check_version(settings, version)
     changes = {}
     for key, value in values.items():
         if getattr(settings, key) != value:
@@ -81,6 +84,7 @@ def update_city(actor, **values) -> CitySettings:
         db.session.execute(update(StrategyProcess).values(city_name=settings.name))
     if changes:
         audit.record("update", settings, changes=changes, summary="city settings")
+        save_version(settings)
     db.session.flush()
     identity.forget()
     return settings
@@ -156,14 +160,15 @@ def normalise_districts(districts: list) -> list[dict]:
     ]
 
 
-def set_districts(actor, districts: list) -> CitySettings:
+def set_districts(actor, districts: list, *, version: int | None = None) -> CitySettings:
     problems = district_problems(districts)
     if problems:
         raise SettingsError(problems)
     settings = CitySettings.get_or_create()
+    check_version(settings, version)
     settings.districts = normalise_districts(districts)
     audit.record("update", settings, changes={"districts": [None, settings.districts]}, summary="districts")
-    db.session.flush()
+    save_version(settings)
     return settings
 
 
@@ -184,14 +189,15 @@ def sector_problems(codes) -> list[tuple[str, object]]:
     return []
 
 
-def set_sectors(actor, codes: list[str]) -> CitySettings:
+def set_sectors(actor, codes: list[str], *, version: int | None = None) -> CitySettings:
     problems = sector_problems(codes)
     if problems:
         raise SettingsError(problems)
     settings = CitySettings.get_or_create()
+    check_version(settings, version)
     settings.sectors = [s.value for s in Sector if s.value in codes]
     audit.record("update", settings, changes={"sectors": [None, settings.sectors]}, summary="sectors")
-    db.session.flush()
+    save_version(settings)
     identity.forget()
     return settings
 
@@ -312,7 +318,15 @@ def legal_text(kind: str, locale: str) -> str:
     return page.body if page and page.body.strip() else default_legal_text(kind, locale)
 
 
-def save_legal_page(actor, kind: str, locale: str, body: str) -> LegalPage:
+def legal_page_version(kind: str, locale: str) -> int:
+    """The version an edit form of the page starts from: 0 while the page shows the built-in text."""
+    page = stored_legal_page(kind, locale)
+    return page.version if page is not None else 0
+
+
+def save_legal_page(actor, kind: str, locale: str, body: str, *, version: int | None = None) -> LegalPage:
+    """Stores the administrator's text. A save based on an older version (``version`` from the form; 0 for the
+    built-in text) raises StaleVersion: someone else saved or reset the page in the meantime."""
     if kind not in LEGAL_KINDS or locale not in LEGAL_LOCALES:
         raise DomainError(_l("There is no such page."))
     body = (body or "").replace("\r\n", "\n")
@@ -320,11 +334,18 @@ def save_legal_page(actor, kind: str, locale: str, body: str) -> LegalPage:
         raise SettingsError([("body", _l("Please keep it under %(max)d characters.", max=MAX_LEGAL_CHARS))])
     page = stored_legal_page(kind, locale)
     if page is None:
+        if parse_version(version) not in (None, 0):
+            raise StaleVersion(STALE_MESSAGE)
         page = LegalPage(kind=kind, locale=locale, body="")
         db.session.add(page)
+    else:
+        check_version(page, version)
     changes = {"body": [page.body, body]}
     page.body = body
-    db.session.flush()
+    if page.id is None:
+        db.session.flush()
+    else:
+        save_version(page)
     audit.record("update", page, changes=changes, summary=f"legal page {kind} ({locale})")
     return page
 

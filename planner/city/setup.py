@@ -65,8 +65,9 @@ def process_problems(values: dict, prefix: str = "") -> list[tuple[str, object]]
 
 
 def save_process(actor, *, title: str, vision: str = "", target_year: int = 2040,
-                 milestone_years: list[int] | None = None) -> StrategyProcess:
-    """Creates the installation's strategy process, or changes the current one."""
+                 milestone_years: list[int] | None = None, version: int | None = None) -> StrategyProcess:
+    """Creates the installation's strategy process, or changes the current one (a save based on an older
+    version of it, ``version`` from the form, raises StaleVersion)."""
     values = {"title": (title or "").strip(), "vision": (vision or "").strip(), "target_year": target_year,
               "milestone_years": list(milestone_years or [])}
     problems = process_problems(values)
@@ -79,7 +80,7 @@ def save_process(actor, *, title: str, vision: str = "", target_year: int = 2040
                        milestone_years=tuple(values["milestone_years"]), city_name=identity.city_name())
     process = StrategyProcess.current()
     # Both are audited models: the audit log records the change by itself.
-    return create_process(None, data) if process is None else update_process(None, process, data)
+    return create_process(None, data) if process is None else update_process(None, process, data, version=version)
 
 
 # --- action fields -----------------------------------------------------------------------------------------

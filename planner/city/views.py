@@ -17,7 +17,7 @@ from planner.city.forms import (
     TemplateForm,
 )
 from planner.city.models import CitySettings
-from planner.core.forms import perform
+from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import PUBLIC, Role, access
 from planner.core.text import render_markdown
 from planner.fields.models import StrategyProcess
@@ -43,6 +43,38 @@ def _fill_city_form(form: CityForm) -> None:
     if settings is not None and request.method == "GET":
         for name in services.IDENTITY_FIELDS:
             form[name].data = getattr(settings, name)
+        form.version.data = settings.version
+
+
+def _settings_version() -> int:
+    settings = CitySettings.get()
+    return settings.version if settings is not None else 1
+
+
+def _filled_settings_form(form_class, fill) -> object:
+    """``form_class`` filled from the stored settings (``fill(form, settings)``): the 409 page's current values."""
+    form = form_class(formdata=None)
+    settings = CitySettings.get()
+    if settings is not None:
+        fill(form, settings)
+    return form
+
+
+def _fill_identity(form, settings) -> None:
+    for name in services.IDENTITY_FIELDS:
+        form[name].data = getattr(settings, name)
+
+
+def _city_conflict(form: CityForm):
+    return stale_conflict(form, _filled_settings_form(CityForm, _fill_identity), _settings_version())
+
+
+def _save_city(form: CityForm):
+    """The identity form's one change; returns (done, stale)."""
+    saved = perform(lambda: services.update_city(current_user, version=form.submitted_version(),
+                                                 **_identity_values(form)),
+                    form=form, success=_("The city's settings have been saved."))
+    return bool(saved), (_city_conflict(form) if is_stale(saved) else None)
 
 
 # --- settings ----------------------------------------------------------------------------------------------
@@ -52,12 +84,14 @@ def _fill_city_form(form: CityForm) -> None:
 def settings():
     form = CityForm()
     _fill_city_form(form)
-    if form.validate_on_submit() and perform(lambda: services.update_city(current_user, **_identity_values(form)),
-                                             form=form, success=_("The city's settings have been saved.")):
-        return redirect(url_for("city.settings"))
+    stale = None
+    if form.validate_on_submit():
+        done, stale = _save_city(form)
+        if done:
+            return redirect(url_for("city.settings"))
     return render_template("city/settings.html", form=form, logo_form=LogoForm(), city=CitySettings.get(),
                            legal_kinds=services.LEGAL_KINDS, demo_loaded=demo_removal.demo_loaded(),
-                           setup_pending=services.setup_pending())
+                           setup_pending=services.setup_pending(), stale=stale), 409 if stale else 200
 
 
 @bp.route("/logo", methods=["POST"])
@@ -110,14 +144,21 @@ def edit_legal(kind: str, locale: str):
     form = LegalPageForm()
     if request.method == "GET":
         form.body.data = services.legal_text(kind, locale)
-    if form.validate_on_submit() and perform(
-        lambda: services.save_legal_page(current_user, kind, locale, form.body.data or ""), form=form,
-        success=_("The page has been saved."),
-    ):
-        return redirect(url_for("city.edit_legal", kind=kind, locale=locale))
+        form.version.data = services.legal_page_version(kind, locale)
+    stale = None
+    if form.validate_on_submit():
+        saved = perform(lambda: services.save_legal_page(current_user, kind, locale, form.body.data or "",
+                                                         version=form.submitted_version()),
+                        form=form, success=_("The page has been saved."))
+        if saved:
+            return redirect(url_for("city.edit_legal", kind=kind, locale=locale))
+        if is_stale(saved):
+            current = LegalPageForm(formdata=None)
+            current.body.data = services.legal_text(kind, locale)
+            stale = stale_conflict(form, current, services.legal_page_version(kind, locale))
     return render_template("city/legal_edit.html", form=form, kind=services.LEGAL_KINDS[kind], locale=locale,
                            customised=services.stored_legal_page(kind, locale) is not None,
-                           preview=render_markdown(form.body.data, top=2))
+                           preview=render_markdown(form.body.data, top=2), stale=stale), 409 if stale else 200
 
 
 @bp.route("/legal/<kind>/<locale>/reset", methods=["POST"])
@@ -168,18 +209,16 @@ def setup_step(step: str):
     if done:
         return redirect(url_for("city.setup_step", step=step)) if step == "fields" else _next_step(step)
     index = STEP_CODES.index(step)
+    extra.setdefault("stale", None)
     return render_template(f"city/setup_{step}.html", form=form, step=step, steps=SETUP_STEPS, index=index,
-                           **extra)
+                           **extra), 409 if extra["stale"] else 200
 
 
 def _setup_city():
     form = CityForm()
     _fill_city_form(form)
-    done = form.validate_on_submit() and perform(
-        lambda: services.update_city(current_user, **_identity_values(form)), form=form,
-        success=_("The city's settings have been saved."),
-    )
-    return form, done, {"logo_form": LogoForm(), "city": CitySettings.get()}
+    done, stale = _save_city(form) if form.validate_on_submit() else (False, None)
+    return form, done, {"logo_form": LogoForm(), "city": CitySettings.get(), "stale": stale}
 
 
 def _setup_process():
@@ -187,21 +226,32 @@ def _setup_process():
     process = StrategyProcess.current()
     if request.method == "GET":
         if process is not None:
-            form.title.data, form.vision.data = process.title, process.vision
-            form.target_year.data = process.target_year
-            form.milestone_years.data = ", ".join(str(y) for y in process.milestone_years or [])
+            _fill_process(form, process)
         else:
             form.target_year.data = 2040
             form.milestone_years.data = "2025, 2030, 2035, 2040"
-    done = False
+    done, stale = False, None
     if form.validate_on_submit():
         milestones = form.milestones()
         if milestones is not None:
-            done = bool(perform(lambda: setup.save_process(
+            saved = perform(lambda: setup.save_process(
                 current_user, title=form.title.data, vision=form.vision.data or "",
-                target_year=form.target_year.data, milestone_years=milestones,
-            ), form=form, success=_("The strategy process has been saved.")))
-    return form, done, {}
+                target_year=form.target_year.data, milestone_years=milestones, version=form.submitted_version(),
+            ), form=form, success=_("The strategy process has been saved."))
+            done = bool(saved)
+            if is_stale(saved):
+                process = StrategyProcess.current()
+                current = ProcessForm(formdata=None)
+                _fill_process(current, process)
+                stale = stale_conflict(form, current, process.version)
+    return form, done, {"stale": stale}
+
+
+def _fill_process(form: ProcessForm, process: StrategyProcess) -> None:
+    form.title.data, form.vision.data = process.title, process.vision
+    form.target_year.data = process.target_year
+    form.milestone_years.data = ", ".join(str(y) for y in process.milestone_years or [])
+    form.version.data = process.version
 
 
 def _setup_fields():
@@ -221,26 +271,46 @@ def _setup_districts():
     form = DistrictsForm()
     settings = CitySettings.get()
     if request.method == "GET" and settings is not None:
-        form.districts.data = services.districts_text(settings.districts)
-    done = form.validate_on_submit() and perform(
-        lambda: services.set_districts(current_user, services.parse_districts(form.districts.data or "")),
-        form=form, success=_("The districts have been saved."),
-    )
-    return form, done, {}
+        _fill_districts(form, settings)
+    done, stale = False, None
+    if form.validate_on_submit():
+        districts = services.parse_districts(form.districts.data or "")
+        saved = perform(lambda: services.set_districts(current_user, districts, version=form.submitted_version()),
+                        form=form, success=_("The districts have been saved."))
+        done = bool(saved)
+        if is_stale(saved):
+            stale = stale_conflict(form, _filled_settings_form(DistrictsForm, _fill_districts), _settings_version())
+    return form, done, {"stale": stale}
+
+
+def _fill_districts(form, settings) -> None:
+    form.districts.data = services.districts_text(settings.districts)
+    form.version.data = settings.version
 
 
 def _setup_sectors():
     from planner.people.models import Sector
 
-    form = SectorsForm()
-    form.sectors.choices = [(s.value, s.label) for s in Sector]
+    def sectors_form(submitted: bool = True):
+        form = SectorsForm() if submitted else SectorsForm(formdata=None)
+        form.sectors.choices = [(s.value, s.label) for s in Sector]
+        return form
+
+    form = sectors_form()
     if request.method == "GET":
         form.sectors.data = [s.value for s in services.city_sectors()]
-    done = form.validate_on_submit() and perform(
-        lambda: services.set_sectors(current_user, form.sectors.data or []), form=form,
-        success=_("The sectors have been saved."),
-    )
-    return form, done, {}
+        form.version.data = _settings_version()
+    done, stale = False, None
+    if form.validate_on_submit():
+        saved = perform(lambda: services.set_sectors(current_user, form.sectors.data or [],
+                                                     version=form.submitted_version()),
+                        form=form, success=_("The sectors have been saved."))
+        done = bool(saved)
+        if is_stale(saved):
+            current = sectors_form(submitted=False)
+            current.sectors.data = [s.value for s in services.city_sectors()]
+            stale = stale_conflict(form, current, _settings_version())
+    return form, done, {"stale": stale}
 
 
 def _setup_template():

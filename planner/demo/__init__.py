@@ -10,7 +10,7 @@ from planner.core.permissions import Role
 from planner.core.timeutil import local_datetime
 from planner.demo import data
 from planner.extensions import db
-from planner.fields.models import ActionField, StrategyProcess
+from planner.fields.models import ActionField, IndexArea, StrategyProcess
 from planner.findings.models import Finding, FindingKind, FundingType, Measure, MeasureStatus, Priority
 from planner.people.models import Organisation, Person, Sector
 from planner.workshops.models import (
@@ -70,7 +70,7 @@ def seed_demo() -> DemoContext | None:
     for position, (code, name_de, name_en, colour, desc_de, desc_en) in enumerate(data.FIELDS, start=1):
         fields[code] = ActionField(
             code=code, name_de=name_de, name_en=name_en, colour=colour, description_de=desc_de,
-            description_en=desc_en, position=position,
+            description_en=desc_en, position=position, index_area=IndexArea(data.INDEX_AREAS[code]),
         )
     db.session.add_all(fields.values())
 

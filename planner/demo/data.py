@@ -11,6 +11,7 @@ PROCESS = {
     ),
     "target_year": 2040,
     "milestone_years": [2025, 2030, 2035, 2040],
+    "is_current": True,
 }
 
 # The city's identity (the Essen of the demo; addresses and contacts are fictional).
@@ -60,6 +61,17 @@ FIELDS = [
      "Gründungen, Innovation, offene Daten und Kooperation mit der Wissenschaft.",
      "Start-ups, innovation, open data and cooperation with science."),
 ]
+
+# The area of the Bitkom Smart City Index each field mainly serves (planner.fields.models.IndexArea).
+INDEX_AREAS = {
+    "UMW": "energy_environment",
+    "MOB": "mobility",
+    "BIL": "society_education",
+    "SER": "administration",
+    "GES": "society_education",
+    "WOH": "energy_environment",
+    "WWF": "it_communication",
+}
 
 SERIES = {
     "title": "Strategie-Workshops 2022",

@@ -3,10 +3,11 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from planner.core.forms import VersionedForm
 from planner.fields.models import IndexArea
 
 
-class FieldForm(FlaskForm):
+class FieldForm(VersionedForm, FlaskForm):
     code = StringField(_l("Short code"), validators=[DataRequired(_l("Please enter a short code.")), Length(max=8)],
                        description=_l("2 to 8 capital letters or digits, e.g. MOB. Needs and measures are numbered "
                                       "with it (MOB-B01); numbers already given keep their code."))
@@ -37,7 +38,7 @@ class MergeForm(FlaskForm):
         self.target.choices = [("", _l("Please choose"))] + [(str(f.id), f"{f.code} – {f.name}") for f in fields]
 
 
-class ProcessForm(FlaskForm):
+class ProcessForm(VersionedForm, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please enter a title.")), Length(max=200)])
     vision = TextAreaField(_l("Vision"), validators=[Optional(), Length(max=20000)],
                            description=_l("The guiding vision (Leitbild) of the strategy. Markdown."))

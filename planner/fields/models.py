@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, Text, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from planner.core.locking import Versioned
 from planner.core.models import TimestampMixin, UTCDateTime
 from planner.extensions import db
 
@@ -29,7 +30,7 @@ class IndexArea(StrEnum):
         }[self]
 
 
-class StrategyProcess(TimestampMixin, db.Model):
+class StrategyProcess(Versioned, TimestampMixin, db.Model):
     """A round of the city's strategy process (e.g. the strategy of 2022 and its update in 2028).
 
     Fields, people and organisations are shared by all processes; workshop series, surveys and the paper belong
@@ -85,7 +86,7 @@ class StrategyProcess(TimestampMixin, db.Model):
         return f"<StrategyProcess {self.id} {self.title!r}>"
 
 
-class ActionField(TimestampMixin, db.Model):
+class ActionField(Versioned, TimestampMixin, db.Model):
     """Handlungsfeld: one of the city's fixed fields of action (a city has a handful, e.g. seven)."""
 
     __tablename__ = "action_fields"

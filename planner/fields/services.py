@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from planner.core import audit
 from planner.core.errors import DomainError, NotAllowed
+from planner.core.locking import check_version, save_version
 from planner.core.models import utcnow
 from planner.core.permissions import Role, has_role
 from planner.extensions import db
@@ -163,15 +164,17 @@ def create_field(actor, data: FieldData) -> ActionField:
     return field
 
 
-def update_field(actor, field: ActionField, data: FieldData) -> ActionField:
+def update_field(actor, field: ActionField, data: FieldData, *, version: int | None = None) -> ActionField:
     """Changes code, names, descriptions, colour and index area. Numbers of findings and measures keep the old
-    code (they never change); survey mappings that named the old code follow the new one."""
+    code (they never change); survey mappings that named the old code follow the new one. A save based on an
+    older version of the field (``version`` from the form) raises StaleVersion."""
     if actor is not None:
         _require(may_manage_fields(actor), _l("Only administrators and the strategy team may manage action fields."))
+    check_version(field, version)
     data = _clean(data, field)
     old_code = field.code
     _apply(field, data)
-    db.session.flush()
+    save_version(field)
     if old_code != field.code:
         _rename_in_survey_mappings(old_code, field.code)
     return field
@@ -414,9 +417,12 @@ def create_process(actor, data: ProcessData, *, make_current: bool = False) -> S
     return process
 
 
-def update_process(actor, process: StrategyProcess, data: ProcessData) -> StrategyProcess:
+def update_process(actor, process: StrategyProcess, data: ProcessData, *,
+                   version: int | None = None) -> StrategyProcess:
+    """Changes the process's texts and years; a save based on an older version raises StaleVersion."""
     if actor is not None:
         _require(may_manage_processes(actor), _l("Only administrators may manage strategy processes."))
+    check_version(process, version)
     data = _check_process(data)
     process.title = data.title
     process.vision = data.vision
@@ -424,7 +430,7 @@ def update_process(actor, process: StrategyProcess, data: ProcessData) -> Strate
     process.milestone_years = list(data.milestone_years)
     if data.city_name:
         process.city_name = data.city_name
-    db.session.flush()
+    save_version(process)
     return process
 
 
@@ -450,6 +456,31 @@ def set_current_process(actor, process: StrategyProcess) -> StrategyProcess:
     db.session.flush()
     StrategyProcess.forget_current()
     return process
+
+
+EARLIER_PROCESS_MESSAGE = _l(
+    "This belongs to an earlier strategy process, which can only be read now. Changes are made in the current "
+    "process."
+)
+
+
+class EarlierProcess(NotAllowed):
+    """A change to a row of an earlier strategy process: those stay as they were (read-only)."""
+
+
+def is_earlier_process(process_id: int | None) -> bool:
+    """True when ``process_id`` names a process that is not the current one (None: the current process)."""
+    if process_id is None:
+        return False
+    current = StrategyProcess.current_id()
+    return current is not None and process_id != current
+
+
+def require_current_process(*process_ids: int | None) -> None:
+    """Refuses (EarlierProcess) a change to something that belongs to an earlier strategy process: its workshops,
+    series, surveys and paper stay readable as they were. Every edit service of those rows calls it first."""
+    if any(is_earlier_process(process_id) for process_id in process_ids):
+        raise EarlierProcess(EARLIER_PROCESS_MESSAGE)
 
 
 @dataclass(frozen=True)

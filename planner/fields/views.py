@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from planner.core.audit import history
-from planner.core.forms import perform
+from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import SIGNED_IN, Role, access
 from planner.extensions import db
 from planner.fields import bp, services
@@ -75,15 +75,24 @@ def create():
 @access(Role.STRATEGY_TEAM)
 def edit(code: str):
     field = services.get_field_by_code(code) or abort(404)
-    form = FieldForm(obj=field)
-    if request.method == "GET":
-        form.index_area.data = field.index_area.value if field.index_area else ""
-    if form.validate_on_submit() and perform(
-        lambda: services.update_field(current_user, field, _field_data(form)), form=form,
-        success=_("The action field has been saved."),
-    ):
-        return redirect(url_for("fields.manage"))
-    return render_template("fields/form.html", form=form, field=field, history=history(field))
+    form = _filled_field_form(field) if request.method == "GET" else FieldForm(obj=field)
+    stale = None
+    if form.validate_on_submit():
+        saved = perform(lambda: services.update_field(current_user, field, _field_data(form),
+                                                      version=form.submitted_version()),
+                        form=form, success=_("The action field has been saved."))
+        if saved:
+            return redirect(url_for("fields.manage"))
+        if is_stale(saved):
+            stale = stale_conflict(form, _filled_field_form(field), field.version)
+    return render_template("fields/form.html", form=form, field=field, history=history(field), stale=stale), \
+        409 if stale else 200
+
+
+def _filled_field_form(field: ActionField) -> FieldForm:
+    form = FieldForm(formdata=None, obj=field)
+    form.index_area.data = field.index_area.value if field.index_area else ""
+    return form
 
 
 @bp.route("/<code>/move", methods=["POST"])
@@ -165,15 +174,24 @@ def process_create():
 @access(Role.ADMIN)
 def process_edit(process_id: int):
     process = db.session.get(StrategyProcess, process_id) or abort(404)
-    form = ProcessForm(obj=process)
-    if request.method == "GET":
-        form.milestone_years.data = ", ".join(str(y) for y in process.milestone_years or [])
-    if form.validate_on_submit() and perform(
-        lambda: services.update_process(current_user, process, _process_data(form)), form=form,
-        success=_("The strategy process has been saved."),
-    ):
-        return redirect(url_for("fields.processes"))
-    return render_template("fields/process_form.html", form=form, process=process)
+    form = _filled_process_form(process) if request.method == "GET" else ProcessForm(obj=process)
+    stale = None
+    if form.validate_on_submit():
+        saved = perform(lambda: services.update_process(current_user, process, _process_data(form),
+                                                        version=form.submitted_version()),
+                        form=form, success=_("The strategy process has been saved."))
+        if saved:
+            return redirect(url_for("fields.processes"))
+        if is_stale(saved):
+            stale = stale_conflict(form, _filled_process_form(process), process.version)
+    return render_template("fields/process_form.html", form=form, process=process, stale=stale), \
+        409 if stale else 200
+
+
+def _filled_process_form(process: StrategyProcess) -> ProcessForm:
+    form = ProcessForm(formdata=None, obj=process)
+    form.milestone_years.data = ", ".join(str(y) for y in process.milestone_years or [])
+    return form
 
 
 @bp.route("/processes/<int:process_id>/current", methods=["POST"])

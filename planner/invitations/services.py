@@ -29,7 +29,7 @@ from planner.workshops.models import (
     Workshop,
     WorkshopStatus,
 )
-from planner.workshops.services import lock_places, take_place
+from planner.workshops.services import lock_places, require_current, take_place
 
 REMINDER_INTERVAL = timedelta(days=1)
 # More recipients than this (config INVITATION_BACKGROUND_THRESHOLD) and the e-mails go out in a background job
@@ -130,6 +130,7 @@ def invite_people(actor, workshop: Workshop, people: list[Person], now: datetime
     e-mails (default: the config's INVITATION_BACKGROUND_THRESHOLD) are sent by a background job that starts once
     the caller commits; the invitations are saved now, each one's ``sent_at`` is set when its e-mail went out.
     """
+    require_current(workshop)  # an earlier strategy process is read-only
     now = now or utcnow()
     threshold = background_threshold() if threshold is None else threshold
     if workshop.status in CLOSED_STATUSES:
@@ -288,6 +289,7 @@ def send_reminders(actor, workshop: Workshop, now: datetime | None = None, *,
     More than ``threshold`` reminders go out in a background job; each is marked as reminded now, so a second
     click does not queue them twice, and the job puts the mark back where an e-mail fails.
     """
+    require_current(workshop)  # an earlier strategy process is read-only
     now = now or utcnow()
     threshold = background_threshold() if threshold is None else threshold
     _check_sending_open(workshop, now)
@@ -348,6 +350,7 @@ def active_sending_jobs(workshop: Workshop) -> list[Job]:
 def resend_unsent(actor, workshop: Workshop, now: datetime | None = None, *,
                   threshold: int | None = None) -> SendResult:
     """Sends the invitations whose e-mail failed again (a fresh link each), in the background above ``threshold``."""
+    require_current(workshop)  # an earlier strategy process is read-only
     now = now or utcnow()
     threshold = background_threshold() if threshold is None else threshold
     if workshop.status in CLOSED_STATUSES or workshop.ends_at <= now:
@@ -418,6 +421,7 @@ def record_attendance(actor, workshop: Workshop, attended_ids: set[int],
     ``shown`` is what the list showed when it was opened (participation id → attended). With it, only what this
     list changed is written, so two facilitators checking people in at two doors do not undo each other's ticks;
     a person not on the list when it was opened is left alone."""
+    require_current(workshop)  # an earlier strategy process is read-only
     if workshop.status == WorkshopStatus.CANCELLED:
         raise DomainError(_l("This workshop has been cancelled."))
     participations = accepted_participations(workshop)

@@ -13,11 +13,11 @@ def _section(key) -> str:
 
 
 describe(PaperSection, _l("Section"), {
-    "process_id": _l("Strategy process"),
     "key": _l("Section"),
     "title": _l("Title"),
     "body": _l("Text"),
     "updated_by_id": _l("Changed by"),
+    "process_id": _l("Strategy process"),
 }, hidden=("position",), formatters={"key": _section}, title=lambda s: section_title(s.key, s.title))
 
 describe(PaperVersion, _l("Version of the paper"), {

@@ -5,7 +5,7 @@ from wtforms import BooleanField, DateField, DecimalField, SearchField, SelectFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from planner.core.forms import SingleLineField
+from planner.core.forms import SingleLineField, VersionedForm
 from planner.surveys.importer import personal_data_reason
 from planner.surveys.models import WEIGHT_KEYS, QuestionKind
 
@@ -287,7 +287,7 @@ class MeasureFilterForm(FlaskForm):
         return self.field.data if self.field.data in {f.code for f in fields} else ""
 
 
-class WeightsForm(FlaskForm):
+class WeightsForm(VersionedForm, FlaskForm):
     citizen = DecimalField(_l("Weight of the citizens' importance"), places=2,
                            validators=[InputRequired(), NumberRange(min=0, max=1)])
     impact = DecimalField(_l("Weight of impact"), places=2, validators=[InputRequired(), NumberRange(min=0, max=1)])

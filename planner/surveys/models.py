@@ -18,6 +18,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from planner.core.errors import DomainError
+from planner.core.locking import Versioned
 from planner.core.models import TimestampMixin, UTCDateTime, utcnow
 from planner.extensions import db
 from planner.fields.models import process_column
@@ -203,7 +204,7 @@ class ExpertRating(TimestampMixin, db.Model):
     measure = relationship("Measure")
 
 
-class PriorityWeights(TimestampMixin, db.Model):
+class PriorityWeights(Versioned, TimestampMixin, db.Model):
     """The current weights (one row). A frozen run copies them."""
 
     __tablename__ = "priority_weights"

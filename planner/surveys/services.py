@@ -20,11 +20,13 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, bindparam, cast, delete, func, select
 
-from planner.core.errors import DomainError, NotAllowed
+from planner.core.errors import DomainError, NotAllowed, StaleVersion
+from planner.core.locking import STALE_MESSAGE, parse_version, save_version
 from planner.core.models import utcnow
 from planner.core.permissions import Role, has_role
 from planner.core.security import new_token
 from planner.extensions import db
+from planner.fields.services import require_current_process
 from planner.surveys.importer import ImportFileError, RowError, open_table, profile
 from planner.surveys.mapping import MAPPING_VERSION, BatchMapper, natural_order, validate_mapping
 from planner.surveys.models import (
@@ -648,6 +650,7 @@ def remove_upload_file(upload_token: str, instance_path) -> None:
 def delete_survey(user, survey: Survey) -> None:
     """Deletes the survey with all its questions, responses and comments (needs keep their text)."""
     require_manage(user)
+    require_current_process(survey.process_id)
     survey_id = survey.id
     db.session.execute(delete(SurveyComment).where(SurveyComment.survey_id == survey_id))
     db.session.execute(delete(SurveyResponse).where(SurveyResponse.survey_id == survey_id))
@@ -700,6 +703,7 @@ def comments_query(survey_id: int, search: str | None = None, field_id: int | No
 
 def tag_comment(user, comment: SurveyComment, field_id: int | None) -> SurveyComment:
     require_manage(user)
+    require_current_process(comment.survey.process_id)
     from planner.fields.models import ActionField
 
     if field_id is not None and db.session.get(ActionField, field_id) is None:
@@ -712,6 +716,7 @@ def tag_comment(user, comment: SurveyComment, field_id: int | None) -> SurveyCom
 def promote_comment(user, comment: SurveyComment, field_id: int, text: str | None = None):
     """Creates a need (Handlungsbedarf) from a comment; the comment keeps the link to it."""
     require_manage(user)
+    require_current_process(comment.survey.process_id)
     from planner.fields.models import ActionField
     from planner.findings.models import Finding, FindingKind
 
@@ -743,8 +748,17 @@ def weights_row() -> PriorityWeights:
     return row
 
 
-def set_weights(user, weights: dict[str, float]) -> PriorityWeights:
+def weights_version() -> int:
+    """The version the weights form starts from: 0 while the default weights were never saved."""
+    row = db.session.scalars(select(PriorityWeights).order_by(PriorityWeights.id)).first()
+    return row.version if row is not None else 0
+
+
+def set_weights(user, weights: dict[str, float], *, version: int | None = None) -> PriorityWeights:
+    """Saves the weights; a save based on an older version (``version`` from the form) raises StaleVersion."""
     require_manage(user)
+    if parse_version(version) is not None and parse_version(version) != weights_version():
+        raise StaleVersion(STALE_MESSAGE)
     for key in WEIGHT_KEYS:
         value = weights.get(key)
         if value is None or not 0 <= float(value) <= 1:
@@ -754,7 +768,7 @@ def set_weights(user, weights: dict[str, float]) -> PriorityWeights:
     row = weights_row()
     for key in WEIGHT_KEYS:
         setattr(row, key, round(float(weights[key]), 4))
-    db.session.flush()
+    save_version(row)
     return row
 
 
@@ -850,6 +864,7 @@ def ranking_entries(fields, measures) -> dict:
 def set_survey_counts(user, survey: Survey, counts: bool) -> Survey:
     """Whether a survey counts in the prioritisation (a pilot or a duplicate copy does not)."""
     require_manage(user)
+    require_current_process(survey.process_id)
     survey.counts_in_priorities = counts
     db.session.flush()
     return survey

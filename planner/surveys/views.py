@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from planner.core.errors import DomainError
-from planner.core.forms import perform, show_domain_error
+from planner.core.forms import is_stale, perform, show_domain_error, stale_conflict
 from planner.core.pagination import ListPage
 from planner.core.permissions import STAFF, Role, access
 from planner.extensions import db
@@ -401,7 +401,7 @@ def delete_mapping(mapping_id: int):
 
 # --- prioritisation -----------------------------------------------------------------------------------------
 
-def _priorities_page(weights, form, runs, may_manage):
+def _priorities_page(weights, form, runs, may_manage, stale=None):
     from planner.surveys.prioritisation import formula_text, prioritise
 
     fields, measures = prioritise(weights)
@@ -410,7 +410,7 @@ def _priorities_page(weights, form, runs, may_manage):
     return render_template(
         "surveys/priorities.html", fields=fields, page=page, filter_form=filter_form, filters=filters,
         weights=weights, form=form, formula=formula_text(weights), freeze_form=FreezeForm(prefix="freeze"),
-        runs=runs, may_manage=may_manage, counting=counting,
+        runs=runs, may_manage=may_manage, counting=counting, stale=stale,
     )
 
 
@@ -421,7 +421,8 @@ def priorities():
 
     weights = current_weights()
     runs = db.session.scalars(select(PriorityRun).order_by(PriorityRun.frozen_at.desc()).limit(5)).all()
-    return _priorities_page(weights, WeightsForm(data=weights), runs, services.may_manage(current_user))
+    form = WeightsForm(data={**weights, "version": services.weights_version()})
+    return _priorities_page(weights, form, runs, services.may_manage(current_user))
 
 
 @bp.route("/priorities/weights", methods=["POST"], endpoint="weights")
@@ -430,9 +431,15 @@ def weights():
     from planner.surveys.prioritisation import current_weights
 
     form = WeightsForm()
-    if form.validate_on_submit() and perform(lambda: services.set_weights(current_user, form.weights()), form=form,
-                                             success=_("Weights saved; the ranking was recalculated.")):
-        return redirect(url_for("surveys.priorities"))
+    if form.validate_on_submit():
+        saved = perform(lambda: services.set_weights(current_user, form.weights(), version=form.submitted_version()),
+                        form=form, success=_("Weights saved; the ranking was recalculated."))
+        if saved:
+            return redirect(url_for("surveys.priorities"))
+        if is_stale(saved):
+            current = WeightsForm(formdata=None, data=current_weights())
+            stale = stale_conflict(form, current, services.weights_version())
+            return _priorities_page(current_weights(), form, [], True, stale=stale), 409
     return _priorities_page(current_weights(), form, [], True), 400
 
 

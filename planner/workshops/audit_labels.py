@@ -6,15 +6,14 @@ from planner.core.history import describe
 from planner.workshops.models import AgendaBlock, Workshop, WorkshopSeries
 
 describe(WorkshopSeries, _l("Series"), {
-    "process_id": _l("Strategy process"),
     "title": _l("Title"),
     "description": _l("Description"),
     "starts_on": _l("Starts on"),
     "ends_on": _l("Ends on"),
+    "process_id": _l("Strategy process"),
 })
 
 describe(Workshop, _l("Workshop"), {
-    "process_id": _l("Strategy process"),
     "series_id": _l("Series"),
     "title": _l("Title"),
     "description": _l("Description"),
@@ -28,6 +27,7 @@ describe(Workshop, _l("Workshop"), {
     "kind": _l("Kind of event"),
     "audience": _l("Audience"),
     "cancel_reason": _l("Reason for the cancellation"),
+    "process_id": _l("Strategy process"),
 }, hidden=("sequence",), formatters={"capacity": str})
 
 describe(AgendaBlock, _l("Agenda block"), {

@@ -29,6 +29,12 @@ from planner.core.security import hash_token, new_token
 from planner.core.timeutil import local_datetime, to_local
 from planner.extensions import db
 from planner.fields.models import ActionField, StrategyProcess, in_process
+from planner.fields.services import (
+    EARLIER_PROCESS_MESSAGE,
+    EarlierProcess,
+    is_earlier_process,
+    require_current_process,
+)
 from planner.people.models import Person
 from planner.workshops.models import (
     AgendaBlock,
@@ -196,8 +202,19 @@ def create_series(data: SeriesData, actor) -> WorkshopSeries:
     return series
 
 
+def require_current(obj: "Workshop | WorkshopSeries | AgendaBlock") -> None:
+    """A workshop, series or agenda block of an earlier strategy process is read-only (EarlierProcess)."""
+    if isinstance(obj, AgendaBlock):
+        obj = obj.workshop
+    if isinstance(obj, Workshop):
+        require_current_process(obj.process_id, obj.series.process_id if obj.series is not None else None)
+    else:
+        require_current_process(obj.process_id)
+
+
 def update_series(series: WorkshopSeries, data: SeriesData, actor, version: int | None = None) -> WorkshopSeries:
     """Saves the series; a save based on an older version (``version`` from the form) raises StaleVersion."""
+    require_current(series)
     check_version(series, version)
     _check_series(data)
     series.title = data.title.strip()
@@ -373,10 +390,12 @@ def _apply(workshop: Workshop, data: WorkshopData) -> None:
     workshop.title = data.title.strip()
     workshop.kind = data.kind
     workshop.audience = (data.audience or "").strip()
+    if data.series_id:  # a workshop belongs to the strategy process of its series; an earlier one is read-only
+        series_process = db.session.scalar(select(WorkshopSeries.process_id).where(WorkshopSeries.id == data.series_id))
+        if is_earlier_process(series_process):
+            raise EarlierProcess(EARLIER_PROCESS_MESSAGE, field="series")
+        workshop.process_id = series_process or workshop.process_id
     workshop.series_id = data.series_id
-    if data.series_id:  # a workshop belongs to the strategy process of its series
-        workshop.process_id = db.session.scalar(
-            select(WorkshopSeries.process_id).where(WorkshopSeries.id == data.series_id)) or workshop.process_id
     workshop.format = data.format
     workshop.starts_at = data.starts_at
     workshop.ends_at = data.ends_at
@@ -407,6 +426,7 @@ def update_workshop(workshop: Workshop, data: WorkshopData, actor, confirmed: bo
     """Saves the workshop; a save based on an older version (``version`` from the form) raises StaleVersion.
 
     The workshop's row is locked first, so the capacity is checked against the places taken at this moment."""
+    require_current(workshop)
     check_version(workshop, version)
     if workshop.status == WorkshopStatus.CANCELLED:
         raise NotAllowed(_l("A cancelled workshop cannot be changed."))
@@ -425,10 +445,13 @@ def duplicate_workshop(source: Workshop, day: date, actor, title: str | None = N
     """A template for the next workshop: same fields, format, times of day, place, facilitators and agenda;
     a new date; draft; no participants."""
     start, end = to_local(source.starts_at), to_local(source.ends_at)
+    # A copy of an earlier process's workshop is planned in the current process, outside the earlier series.
+    series = source.series if source.series is not None and not is_earlier_process(source.series.process_id) \
+        else None
     new_start = local_datetime(day, start.time().replace(tzinfo=None)).astimezone(UTC)
     new_end = local_datetime(day + (end.date() - start.date()), end.time().replace(tzinfo=None)).astimezone(UTC)
     copy = Workshop(
-        title=(title or source.title).strip(), kind=source.kind, audience=source.audience, series=source.series,
+        title=(title or source.title).strip(), kind=source.kind, audience=source.audience, series=series,
         format=source.format, starts_at=new_start, ends_at=new_end, location=source.location,
         video_link=source.video_link, capacity=source.capacity, description=source.description,
         status=WorkshopStatus.DRAFT, sequence=0,
@@ -449,6 +472,7 @@ def change_workshop_status(workshop: Workshop, status: WorkshopStatus, actor) ->
     """draft → scheduled → held → documented; cancelling goes through cancel_workshop (reason, notices)."""
     if status == WorkshopStatus.CANCELLED:
         raise NotAllowed(_l("Please cancel a workshop with a reason, so its participants can be told."))
+    require_current(workshop)
     workshop.change_status(status)
     workshop.sequence += 1
     db.session.flush()
@@ -462,6 +486,7 @@ def cancel_workshop(workshop: Workshop, reason: str, actor) -> int:
     reason = (reason or "").strip()
     if not reason:
         raise WorkshopInvalid([("reason", _l("Please give a reason for the cancellation."))])
+    require_current(workshop)
     workshop.change_status(WorkshopStatus.CANCELLED)
     workshop.cancel_reason = reason
     workshop.sequence += 1
@@ -550,6 +575,7 @@ def _renumber(workshop: Workshop) -> None:
 
 
 def add_agenda_block(workshop: Workshop, data: BlockData, actor) -> AgendaBlock:
+    require_current(workshop)
     _check_block(data)
     position = max((b.position for b in workshop.agenda_blocks), default=-1) + 1
     block = AgendaBlock(workshop=workshop, position=position, title=data.title.strip(), kind=data.kind,
@@ -562,6 +588,7 @@ def add_agenda_block(workshop: Workshop, data: BlockData, actor) -> AgendaBlock:
 
 def update_agenda_block(block: AgendaBlock, data: BlockData, actor, version: int | None = None) -> AgendaBlock:
     """Saves the block; a save based on an older version (``version`` from the form) raises StaleVersion."""
+    require_current(block)
     check_version(block, version)
     _check_block(data)
     block.title = data.title.strip()
@@ -574,6 +601,7 @@ def update_agenda_block(block: AgendaBlock, data: BlockData, actor, version: int
 
 
 def delete_agenda_block(block: AgendaBlock, actor) -> None:
+    require_current(block)
     workshop = block.workshop
     workshop.agenda_blocks.remove(block)
     db.session.delete(block)
@@ -585,6 +613,7 @@ def move_agenda_block(block: AgendaBlock, direction: str, actor) -> bool:
     """Moves a block one place "up" or "down"; False when it is already first or last."""
     if direction not in ("up", "down"):
         raise DomainError(_l("Unknown direction."))
+    require_current(block)
     workshop = block.workshop
     _renumber(workshop)
     ordered = sorted(workshop.agenda_blocks, key=lambda b: b.position)
@@ -599,6 +628,7 @@ def move_agenda_block(block: AgendaBlock, direction: str, actor) -> bool:
 
 def fit_end_to_agenda(workshop: Workshop, actor) -> Workshop:
     """Sets the workshop's end to the end of its agenda (one click when the agenda runs longer)."""
+    require_current(workshop)
     if not workshop.agenda_blocks:
         raise DomainError(_l("The agenda is empty."))
     end = agenda_end(workshop)

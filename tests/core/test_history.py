@@ -200,3 +200,23 @@ def test_audit_log_finds_a_person_by_the_name_it_shows(app, client, auth, change
     text = text_of(client.get("/privacy-requests/audit?actor=Sina"))
     assert "Mobilitätswerkstatt" in text and "Smart Parking" in text
     assert "Mobilitätswerkstatt" not in text_of(client.get("/privacy-requests/audit?actor=Nobody"))
+
+
+def test_field_administration_reads_in_the_ui_language(app, client, auth):
+    from planner.fields import services as fields
+
+    with app.app_context():
+        staff = factories.user(Role.STRATEGY_TEAM, display_name="Sina Strategie")
+        with audit.acting_as(staff.id, staff.email):
+            source = factories.field(code="ALT", name_de="Altes Feld")
+            target = factories.field(code="NEU", name_de="Neues Feld")
+            db.session.commit()
+            fields.merge_fields(staff, source, target)
+            retired = factories.field(code="RUH", name_de="Ruhendes Feld")
+            db.session.commit()
+            fields.retire_field(staff, retired)
+            db.session.commit()
+    auth.login(Role.ADMIN)
+    text = text_of(client.get("/privacy-requests/audit?entity=action_fields"))
+    assert "Handlungsfeld" in text and "zusammengeführt" in text and "stillgelegt" in text
+    assert "action_fields" not in text.replace("entity=action_fields", "") and "merged_into" not in text

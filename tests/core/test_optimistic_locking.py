@@ -74,6 +74,57 @@ def _user():
         User, u.id
 
 
+def _city():
+    from planner.city.models import CitySettings
+
+    db.session.add(CitySettings(id=1, name="Musterstadt", districts=[], sectors=[]))
+    db.session.flush()
+    return "/city/settings", {"name": "Musterstadt"}, CitySettings, 1
+
+
+def _city_setup():
+    url, data, model, obj_id = _city()
+    return "/city/setup/city", data, model, obj_id
+
+
+def _districts():
+    from planner.city.models import CitySettings
+
+    db.session.add(CitySettings(id=1, name="Musterstadt", districts=[{"name": "Mitte", "quarters": []}], sectors=[]))
+    db.session.flush()
+    return "/city/setup/districts", {"districts": "Mitte"}, CitySettings, 1
+
+
+def _legal_page():
+    from planner.city.models import LegalPage
+
+    page = LegalPage(kind="imprint", locale="de", body="Impressum der Stadt")
+    db.session.add(page)
+    db.session.flush()
+    return "/city/legal/imprint/de", {"body": "Impressum der Stadt"}, LegalPage, page.id
+
+
+def _field():
+    from planner.fields.models import ActionField
+
+    f = factories.field(code="MOB", name_de="Mobilität", name_en="Mobility")
+    return (f"/fields/{f.code}/edit",
+            {"code": "MOB", "name_de": "Mobilität", "name_en": "Mobility", "description_de": "", "description_en": "",
+             "colour": "#1d4e89", "index_area": "mobility"},
+            ActionField, f.id)
+
+
+def _process(url: str | None = None):
+    def make():
+        from planner.fields.models import StrategyProcess
+
+        p = factories.process(title="Strategie 2040", target_year=2040, milestone_years=[2030], is_current=True)
+        return (url or f"/fields/processes/{p.id}/edit",
+                {"title": "Strategie 2040", "vision": "", "target_year": "2040", "milestone_years": "2030"},
+                StrategyProcess, p.id)
+    return make
+
+
 CASES = {
     "workshop": Case(_workshop, "title", "Workshop Mobilität", "Workshop Umwelt", "title"),
     "series": Case(_series, "title", "Reihe Frühjahr", "Reihe Herbst", "title"),
@@ -81,6 +132,15 @@ CASES = {
     "person": Case(_person, "position", "Amtsleiterin", "Referentin", "position"),
     "organisation": Case(_organisation, "name", "Stadtwerke Essen", "Stadtwerke Essen AG", "name"),
     "user account": Case(_user, "display_name", "Kim A.", "Kim B.", "display_name", role=Role.ADMIN),
+    "city settings": Case(_city, "name", "Münster", "Musterhausen", "name", role=Role.ADMIN),
+    "city in the setup": Case(_city_setup, "name", "Münster", "Musterhausen", "name", role=Role.ADMIN),
+    "legal page": Case(_legal_page, "body", "Impressum A", "Impressum B", "body", role=Role.ADMIN),
+    "action field": Case(_field, "name_de", "Smarte Mobilität", "Mobilität und Verkehr", "name_de",
+                         role=Role.STRATEGY_TEAM),
+    "strategy process": Case(_process(), "title", "Smart City 2040", "Digitale Stadt 2040", "title",
+                             role=Role.ADMIN),
+    "process in the setup": Case(_process("/city/setup/process"), "title", "Smart City 2040",
+                                 "Digitale Stadt 2040", "title", role=Role.ADMIN),
 }
 
 
@@ -113,10 +173,10 @@ def test_the_second_of_two_stale_editors_sees_both_values_and_overwrites_nothing
     # The stored value and the second editor's input, side by side; the form still holds the second's input.
     row = re.search(r"<tr[^>]*stale-version__differs[^>]*>.*?</tr>", second.get_data(True), re.S).group(0)
     assert case.first in row and case.second in row
-    assert f'value="{case.second}"' in second.get_data(True) or f">{case.second}</textarea>" in second.get_data(True)
+    assert re.search(rf'value="{case.second}"|>\s*{case.second}</textarea>', second.get_data(True))
     with app.app_context():
         obj = db.session.get(model, obj_id)
-        assert getattr(obj, case.attribute) == case.first
+        assert getattr(obj, case.attribute).strip() == case.first
         stored_version = obj.version
     assert stored_version == int(version) + 1
     # The form now carries the stored version: saving again replaces it knowingly.
@@ -124,7 +184,7 @@ def test_the_second_of_two_stale_editors_sees_both_values_and_overwrites_nothing
     again = client.post(url, data={**data, case.changed_field: case.second, "version": _version_in(second)})
     assert again.status_code == 302
     with app.app_context():
-        assert getattr(db.session.get(model, obj_id), case.attribute) == case.second
+        assert getattr(db.session.get(model, obj_id), case.attribute).strip() == case.second
 
 
 def test_a_save_racing_another_is_refused_even_after_its_version_check(app):
@@ -230,3 +290,71 @@ def test_a_consent_given_meanwhile_is_not_withdrawn_by_a_form_opened_before(app,
     with app.app_context():
         person = db.session.get(Person, person_id)
         assert person.has_consent and person.position == ""
+
+
+def test_two_editors_of_the_built_in_legal_text_the_second_gets_the_409_page(app, client, auth):
+    """Before anyone saved it, the page shows the built-in text (version 0): the first save stores the city's own
+    text, the second editor (who started from the built-in text) sees it beside theirs; a reset counts as a change."""
+    from planner.city.models import LegalPage
+
+    auth.login(Role.ADMIN)
+    url = "/city/legal/privacy/en"
+    version = _version_in(client.get(url))
+    assert version == "0"
+    assert client.post(url, data={"body": "Our privacy notice", "version": version}).status_code == 302
+    second = client.post(url, data={"body": "Another notice", "version": version})
+    assert second.status_code == 409
+    row = re.search(r"<tr[^>]*stale-version__differs[^>]*>.*?</tr>", second.get_data(True), re.S).group(0)
+    assert "Our privacy notice" in row and "Another notice" in row
+    with app.app_context():
+        assert db.session.scalar(select(LegalPage.body).where(LegalPage.kind == "privacy")) == "Our privacy notice"
+    # Someone resets the page to the built-in text: a form opened on the saved text is stale now.
+    opened = _version_in(client.get(url))
+    assert client.post(url + "/reset").status_code == 302
+    third = client.post(url, data={"body": "Edited from the old text", "version": opened})
+    assert third.status_code == 409
+    with app.app_context():
+        assert db.session.scalar(select(LegalPage.body).where(LegalPage.kind == "privacy")) is None
+
+
+@pytest.mark.parametrize("step, first, second, stored", [
+    ("districts", {"districts": "Mitte: Altstadt"}, {"districts": "Nord"},
+     lambda s: [d["name"] for d in s.districts] == ["Mitte"]),
+    ("sectors", {"sectors": ["administration"]}, {"sectors": ["science"]}, lambda s: s.sectors == ["administration"]),
+])
+def test_districts_and_sectors_from_a_stale_setup_page_are_refused(app, client, auth, step, first, second, stored):
+    from planner.city.models import CitySettings
+
+    auth.login(Role.ADMIN)
+    with app.app_context():
+        db.session.add(CitySettings(id=1, name="Musterstadt", districts=[], sectors=[]))
+        db.session.commit()
+    url = f"/city/setup/{step}"
+    version = _version_in(client.get(url))
+    assert client.post(url, data={**first, "version": version}).status_code == 302
+    refused = client.post(url, data={**second, "version": version})
+    assert refused.status_code == 409
+    assert "Die aktuelle Fassung (von jemand anderem gespeichert)" in text_of(refused)
+    with app.app_context():
+        assert stored(db.session.get(CitySettings, 1))
+
+
+def test_two_editors_of_the_priority_weights_the_second_gets_the_409_page(app, client, auth):
+    from planner.surveys.models import PriorityWeights
+
+    auth.login(Role.STRATEGY_TEAM)
+    version = _version_in(client.get("/surveys/priorities"))
+    weights = {"citizen": "0.4", "impact": "0.2", "feasibility": "0.15", "cost": "0.1", "urgency": "0.15"}
+    first = client.post("/surveys/priorities/weights", data={**weights, "citizen": "0.6", "version": version})
+    assert first.status_code == 302
+    second = client.post("/surveys/priorities/weights", data={**weights, "citizen": "0.25", "version": version})
+    assert second.status_code == 409
+    row = re.search(r"<tr[^>]*stale-version__differs[^>]*>.*?</tr>", second.get_data(True), re.S).group(0)
+    assert "0.6" in row.replace(",", ".") and "0.25" in row.replace(",", ".")
+    with app.app_context():
+        assert db.session.scalar(select(PriorityWeights.citizen)) == pytest.approx(0.6)
+    again = client.post("/surveys/priorities/weights", data={**weights, "citizen": "0.25",
+                                                             "version": _version_in(second)})
+    assert again.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(PriorityWeights.citizen)) == pytest.approx(0.25)

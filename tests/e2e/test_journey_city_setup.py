@@ -84,7 +84,7 @@ def test_setup_journey_with_the_mouse(page, fresh_server, tmp_path):
     page.get_by_label("Logo (PNG oder SVG, höchstens 1 MB)").set_input_files(str(_logo(tmp_path)))
     page.get_by_role("button", name="Logo hochladen").click()
     expect(page.locator(".site-brand__logo")).to_be_visible()
-    page.get_by_role("link", name="Strategieprozess").click()
+    page.get_by_role("link", name="Strategieprozess", exact=True).click()
 
     page.get_by_label("Titel des Strategieprozesses").fill("Lindhaven vernetzt 2035")
     page.get_by_label("Zieljahr").fill("2035")

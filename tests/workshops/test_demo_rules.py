@@ -122,3 +122,30 @@ def test_every_demo_workshop_respects_its_capacity_and_saves_through_its_edit_fo
     for person_id in person_ids:
         saved = _save_unchanged(client, f"/people/{person_id}/edit")
         assert saved.status_code == 302, (person_id, text_of(saved)[:1500])
+
+
+def test_the_demo_process_is_current_and_its_fields_name_their_index_area(app, client, auth):
+    """The demo marks its process as current and gives each of its seven fields its Smart City Index area; the
+    process and every field save unchanged through their own edit forms."""
+    from planner.fields.models import ActionField, IndexArea, StrategyProcess
+
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        process = db.session.scalar(select(StrategyProcess))
+        assert process.is_current
+        areas = dict(db.session.execute(select(ActionField.code, ActionField.index_area)).all())
+        assert len(areas) == 7 and all(isinstance(area, IndexArea) for area in areas.values())
+        assert areas["MOB"] == IndexArea.MOBILITY and areas["SER"] == IndexArea.ADMINISTRATION
+        assert set(areas.values()) == set(IndexArea)
+        process_id = process.id
+
+    auth.login_as("admin@example.org", DEMO_PASSWORD)
+    saved = _save_unchanged(client, f"/fields/processes/{process_id}/edit")
+    assert saved.status_code == 302, text_of(saved)[:1500]
+    auth.login_as("strategie@example.org", DEMO_PASSWORD)
+    for code in areas:
+        saved = _save_unchanged(client, f"/fields/{code}/edit")
+        assert saved.status_code == 302, (code, text_of(saved)[:1500])
+    with app.app_context():
+        assert dict(db.session.execute(select(ActionField.code, ActionField.index_area)).all()) == areas
