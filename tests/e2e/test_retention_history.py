@@ -29,7 +29,7 @@ def test_dry_run_audit_log_and_histories_are_readable_and_accessible(page, live_
     page.goto(f"{live_server.url}/privacy-requests/")
     page.get_by_role("link", name="Aufbewahrung").first.click()
     assert page.get_by_role("heading", name="Aufbewahrung", level=1).is_visible()
-    assert page.get_by_role("heading", name="Personenbezogene Einladungslinks", level=2).is_visible()
+    assert page.get_by_role("heading", name="Persönliche Einladungslinks", level=2).is_visible()
     assert_accessible(page, "Aufbewahrung")
     screenshot(page, JOURNEY, "aufbewahrung")
     _keep(page, "retention", files)
