@@ -5,7 +5,7 @@ only flush, and raise DomainError subclasses with user-facing messages.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from planner.core.errors import DomainError, NotAllowed
 from planner.core.models import utcnow
 from planner.core.security import hash_token, new_token
+from planner.core.timeutil import local_today, to_local
 from planner.extensions import db
 from planner.invitations import mails
 from planner.invitations.models import DateAnswer, DateOption, DatePoll, DateVote, Invitation
@@ -411,15 +412,47 @@ def accepted_participations(workshop: Workshop) -> list[Participation]:
     ).all()
 
 
+class CheckinTooEarly(DomainError):
+    def __init__(self):
+        super().__init__(_l("Attendance can only be recorded on the day of the workshop."))
+
+
+class LateCorrection(DomainError):
+    """The workshop's day is over: a correction of the check-in list is saved only once it is confirmed."""
+
+    def __init__(self):
+        super().__init__(_l("The day of this workshop is over. Please confirm that you want to correct the "
+                            "attendance afterwards."))
+
+
+def checkin_phase(workshop: Workshop, today: date | None = None) -> str:
+    """"before" the workshop's day, "day" (check-in), "after" (a correction that needs a confirmation)."""
+    today = today or local_today()
+    if today < workshop.local_day:
+        return "before"
+    if today > to_local(workshop.ends_at).date():
+        return "after"
+    return "day"
+
+
 def record_attendance(actor, workshop: Workshop, attended_ids: set[int],
-                      shown: dict[int, bool | None] | None = None) -> int:
+                      shown: dict[int, bool | None] | None = None, confirmed: bool = False,
+                      today: date | None = None) -> int:
     """One save for the whole check-in list: ticked → attended, not ticked → absent.
+
+    Check-in happens on the workshop's day (Europe/Berlin): before it nothing is recorded (CheckinTooEarly); after
+    it a correction needs ``confirmed`` (LateCorrection otherwise).
 
     ``shown`` is what the list showed when it was opened (participation id → attended). With it, only what this
     list changed is written, so two facilitators checking people in at two doors do not undo each other's ticks;
     a person not on the list when it was opened is left alone."""
     if workshop.status == WorkshopStatus.CANCELLED:
         raise DomainError(_l("This workshop has been cancelled."))
+    phase = checkin_phase(workshop, today)
+    if phase == "before":
+        raise CheckinTooEarly()
+    if phase == "after" and not confirmed:
+        raise LateCorrection()
     participations = accepted_participations(workshop)
     for participation in participations:
         present = participation.id in attended_ids

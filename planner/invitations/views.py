@@ -328,11 +328,14 @@ def checkin(workshop_id: int):
     form = CheckinForm()
     if form.validate_on_submit():
         ids = {int(i) for i in request.form.getlist("attended") if i.isdigit()}
-        if perform(lambda: services.record_attendance(current_user, workshop, ids, _shown_attendance()),
+        confirmed = request.form.get("confirm_correction") == "1"
+        if perform(lambda: services.record_attendance(current_user, workshop, ids, _shown_attendance(),
+                                                      confirmed=confirmed),
                    success=lambda present: ngettext("Attendance saved: %(num)s person present.",
                                                     "Attendance saved: %(num)s people present.", present)):
             return redirect(url_for("invitations.checkin", workshop_id=workshop.id))
     return render_template("invitations/checkin.html", workshop=workshop, form=form,
+                           phase=services.checkin_phase(workshop),
                            participations=services.accepted_participations(workshop))
 
 

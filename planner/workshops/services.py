@@ -31,6 +31,7 @@ from planner.extensions import db
 from planner.fields.models import ActionField, StrategyProcess, in_process
 from planner.people.models import Person
 from planner.workshops.models import (
+    PUBLIC_STATUSES,
     AgendaBlock,
     AgendaBlockKind,
     CalendarFeedKind,
@@ -445,11 +446,16 @@ def duplicate_workshop(source: Workshop, day: date, actor, title: str | None = N
     return copy
 
 
-def change_workshop_status(workshop: Workshop, status: WorkshopStatus, actor) -> Workshop:
-    """draft → scheduled → held → documented; cancelling goes through cancel_workshop (reason, notices)."""
+def change_workshop_status(workshop: Workshop, status: WorkshopStatus, actor, today: date | None = None) -> Workshop:
+    """draft → scheduled → held → documented; cancelling goes through cancel_workshop (reason, notices).
+
+    "Held" only on or after the workshop's day (Europe/Berlin; ``today`` for tests); a facilitator may reopen a
+    documented workshop (back to held), e.g. so its findings can be corrected."""
     if status == WorkshopStatus.CANCELLED:
         raise NotAllowed(_l("Please cancel a workshop with a reason, so its participants can be told."))
-    workshop.change_status(status)
+    if workshop.status == WorkshopStatus.DOCUMENTED and not has_role(actor, Role.FACILITATOR):
+        raise NotAllowed(_l("Only a facilitator can reopen a documented workshop."))
+    workshop.change_status(status, today)
     workshop.sequence += 1
     db.session.flush()
     return workshop
@@ -905,15 +911,16 @@ def token_for_secret(secret: str, kind: CalendarFeedKind) -> CalendarToken | Non
 
 
 def feed_workshops(token: CalendarToken) -> list[Workshop]:
-    """A series feed: its workshops beyond draft. A personal feed: those the person accepted or is invited to."""
+    """A series feed: its scheduled, held and documented workshops. A personal feed: those of them the person
+    accepted or is invited to. Drafts and cancelled workshops never appear in a feed."""
     stmt = select(Workshop).options(selectinload(Workshop.agenda_blocks), selectinload(Workshop.facilitators))
     if token.kind == CalendarFeedKind.SERIES:
-        stmt = stmt.where(Workshop.series_id == token.series_id, Workshop.status != WorkshopStatus.DRAFT)
+        stmt = stmt.where(Workshop.series_id == token.series_id, Workshop.status.in_(PUBLIC_STATUSES))
     else:
         stmt = stmt.where(Workshop.id.in_(
             select(Participation.workshop_id).where(
                 Participation.person_id == token.person_id,
                 Participation.invitation_status.in_([InvitationStatus.ACCEPTED, InvitationStatus.INVITED]),
             )
-        ), Workshop.status != WorkshopStatus.DRAFT)
+        ), Workshop.status.in_(PUBLIC_STATUSES))
     return db.session.scalars(stmt.order_by(Workshop.starts_at, Workshop.id)).all()

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from planner.core.models import utcnow
 from planner.core.security import hash_token
+from planner.core.timeutil import local_today
 from planner.extensions import db
 from planner.invitations import services
 from planner.invitations.models import DateAnswer, DateOption, DatePoll, DateVote, Invitation
@@ -331,10 +332,16 @@ def test_answers_overview_counts_and_revoke(app, client, auth):
 # --- attendance and export -----------------------------------------------------------------------------------
 
 
+def _today_workshop(**kw):
+    """A workshop on today's date in Berlin: check-in happens on the day."""
+    return factories.workshop(starts_at=factories.aware(*local_today().timetuple()[:3], hour=0, minute=5),
+                              ends_at=factories.aware(*local_today().timetuple()[:3], hour=23, minute=0), **kw)
+
+
 def test_checkin_saves_all_in_one_post_and_print_version(app, client, auth):
     auth.login("facilitator")
     with app.app_context():
-        workshop = factories.workshop()
+        workshop = _today_workshop()
         a = factories.participation(workshop=workshop, person=factories.person(last_name="Anwesend"))
         b = factories.participation(workshop=workshop, person=factories.person(last_name="Abwesend"))
         c = factories.participation(workshop=workshop, invitation_status=InvitationStatus.DECLINED)
@@ -350,6 +357,40 @@ def test_checkin_saves_all_in_one_post_and_print_version(app, client, auth):
     assert "Unterschrift" in text_of(printable) and "☐" in printable.get_data(as_text=True)
 
 
+def test_checkin_only_from_the_workshops_day(app, client, auth):
+    """The factory's workshop lies in 2030: its check-in list tells so and nothing can be recorded yet."""
+    auth.login("facilitator")
+    with app.app_context():
+        p = factories.participation(workshop=factories.workshop())
+        db.session.commit()
+        wid, pid = p.workshop_id, p.id
+    page = text_of(client.get(f"/invitations/workshop/{wid}/checkin"))
+    assert "ab dem Tag des Workshops" in page and "Anwesenheit speichern" not in page
+    response = client.post(f"/invitations/workshop/{wid}/checkin", data={"attended": [str(pid)]},
+                           follow_redirects=True)
+    assert "nur am Tag des Workshops" in text_of(response)
+    with app.app_context():
+        assert db.session.get(Participation, pid).attended is None
+
+
+def test_a_later_correction_of_the_checkin_asks_for_confirmation(app, client, auth):
+    auth.login("facilitator")
+    with app.app_context():
+        p = factories.participation(workshop=factories.workshop(starts_at=factories.aware(2024, 3, 5)))
+        db.session.commit()
+        wid, pid = p.workshop_id, p.id
+    page = text_of(client.get(f"/invitations/workshop/{wid}/checkin"))
+    assert "korrigiere" in page  # the confirmation checkbox
+    response = client.post(f"/invitations/workshop/{wid}/checkin", data={"attended": [str(pid)]},
+                           follow_redirects=True)
+    assert "Bitte bestätigen Sie" in text_of(response)
+    with app.app_context():
+        assert db.session.get(Participation, pid).attended is None
+    client.post(f"/invitations/workshop/{wid}/checkin", data={"attended": [str(pid)], "confirm_correction": "1"})
+    with app.app_context():
+        assert db.session.get(Participation, pid).attended is True
+
+
 def test_two_doors_checking_in_at_once_keep_each_others_ticks(app, client, auth):
     """Two facilitators open the check-in list at two doors; each ticks the people arriving at hers. The second
     save keeps the first one's ticks; someone who accepted after the lists were opened is left alone."""
@@ -357,7 +398,7 @@ def test_two_doors_checking_in_at_once_keep_each_others_ticks(app, client, auth)
 
     auth.login("facilitator")
     with app.app_context():
-        workshop = factories.workshop()
+        workshop = _today_workshop()
         anna, ben, cem = (factories.participation(workshop=workshop, person=factories.person(last_name=name))
                           for name in ("Anna", "Ben", "Cem"))
         db.session.commit()
