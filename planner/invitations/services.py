@@ -30,7 +30,8 @@ from planner.workshops.models import (
     Workshop,
     WorkshopStatus,
 )
-from planner.workshops.services import lock_places, take_place
+from planner.workshops.services import on_promoted, take_place
+from planner.workshops.services import promote_waitlisted as workshop_promote_waitlisted
 
 REMINDER_INTERVAL = timedelta(days=1)
 # More recipients than this (config INVITATION_BACKGROUND_THRESHOLD) and the e-mails go out in a background job
@@ -234,26 +235,16 @@ def respond(participation: Participation, answer: str, *, consent: bool = False,
 
 
 def promote_waitlisted(workshop: Workshop, now: datetime | None = None) -> list[Participation]:
-    """Moves the first waitlisted people (by the time they answered) up while seats are free; tells them."""
-    now = now or utcnow()
-    promoted = []
-    lock_places(workshop)
-    while workshop.capacity is None or accepted_count(workshop) < workshop.capacity:
-        first = db.session.scalar(
-            select(Participation)
-            .where(Participation.workshop_id == workshop.id,
-                   Participation.invitation_status == InvitationStatus.WAITLISTED)
-            .order_by(Participation.responded_at, Participation.id)
-            .limit(1)
-        )
-        if first is None:
-            break
-        first.invitation_status = InvitationStatus.ACCEPTED
-        db.session.flush()
-        promoted.append(first)
-    for participation in promoted:
-        mails.send_promoted(participation.person, workshop)
-    return promoted
+    """Moves the first waitlisted people (by the time they answered) up while seats are free; tells them.
+    The places are written by planner.workshops.services (take_place); the mail is registered below."""
+    return workshop_promote_waitlisted(workshop, now)
+
+
+def _tell_promoted(participation: Participation) -> None:
+    mails.send_promoted(participation.person, participation.workshop)
+
+
+on_promoted(_tell_promoted)
 
 
 def respond_as_user(user, participation: Participation, answer: str, **kwargs) -> InvitationStatus:

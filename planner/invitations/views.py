@@ -243,6 +243,7 @@ def answers(workshop_id: int):
         "invitations/answers.html", workshop=workshop, rows=services.participations_with_invitations(workshop),
         counts=services.status_counts(workshop), reminder_form=ReminderForm(), statuses=list(InvitationStatus),
         sending_jobs=services.active_sending_jobs(workshop), unsent=services.unsent_invitations(workshop),
+        full=workshop.capacity is not None and services.accepted_count(workshop) >= workshop.capacity,
     )
 
 
@@ -291,6 +292,21 @@ def _after_sending(workshop: Workshop, result, sent_text: str, queued_text: str,
     else:
         flash(none_text, "info")
     return redirect(url_for("invitations.answers", workshop_id=workshop.id))
+
+
+@bp.route("/participation/<int:participation_id>/promote", methods=["POST"])
+@access(Role.FACILITATOR)
+def promote(participation_id: int):
+    """A facilitator gives a waitlisted person a place by hand (in a full workshop: capacity + 1)."""
+    from planner.workshops.services import promote_by_hand
+
+    participation = db.session.get(Participation, participation_id) or abort(404)
+    if not ReminderForm().validate_on_submit():
+        abort(400)
+    name = participation.person.full_name
+    perform(lambda: promote_by_hand(participation, current_user, raise_capacity=request.form.get("raise") == "1"),
+            success=_("%(name)s now has a place and has been told by e-mail.", name=name))
+    return redirect(url_for("invitations.answers", workshop_id=participation.workshop_id))
 
 
 @bp.route("/<int:invitation_id>/revoke", methods=["POST"])

@@ -167,6 +167,68 @@ def take_place(participation: Participation, now: datetime | None = None) -> Inv
     return participation.invitation_status
 
 
+# Who is told of a promotion from the waitlist: packages to the right (invitations) register their mail here, so
+# the one writer of places stays in workshops and the dependency points one way.
+_promotion_notifiers: list = []
+
+
+def on_promoted(notify) -> None:
+    """Registers ``notify(participation)``, called for each person promoted from the waitlist (mail after commit)."""
+    if notify not in _promotion_notifiers:
+        _promotion_notifiers.append(notify)
+
+
+def waitlist(workshop: Workshop) -> list[Participation]:
+    """The waitlisted people in order: who answered first comes first."""
+    return db.session.scalars(
+        select(Participation)
+        .where(Participation.workshop_id == workshop.id, Participation.invitation_status == InvitationStatus.WAITLISTED)
+        .order_by(Participation.responded_at, Participation.id)
+    ).all()
+
+
+def promote_waitlisted(workshop: Workshop, now: datetime | None = None) -> list[Participation]:
+    """Gives the free places to the waitlisted people in order (through take_place) and tells each of them."""
+    if workshop.status == WorkshopStatus.CANCELLED:
+        return []
+    lock_places(workshop)
+    promoted = []
+    for participation in waitlist(workshop):
+        if take_place(participation, now) != InvitationStatus.ACCEPTED:
+            break
+        promoted.append(participation)
+    for participation in promoted:
+        for notify in _promotion_notifiers:
+            notify(participation)
+    return promoted
+
+
+class WorkshopFull(DomainError):
+    pass
+
+
+def promote_by_hand(participation: Participation, actor, raise_capacity: bool = False) -> Participation:
+    """A facilitator gives a waitlisted person a place out of order. In a full workshop only with
+    ``raise_capacity``: the capacity rises by one for them, nobody else loses a place."""
+    if not has_role(actor, Role.FACILITATOR):
+        raise NotAllowed(_l("Only facilitators can promote people from the waitlist."))
+    workshop = participation.workshop
+    if workshop.status not in (WorkshopStatus.DRAFT, WorkshopStatus.SCHEDULED):
+        raise NotAllowed(_l("Places can only be given before the workshop takes place."))
+    if participation.invitation_status != InvitationStatus.WAITLISTED:
+        raise DomainError(_l("This person is not on the waitlist."))
+    lock_places(workshop)
+    if workshop.capacity is not None and accepted_count(workshop) >= workshop.capacity:
+        if not raise_capacity:
+            raise WorkshopFull(_l("The workshop is full. Raise its capacity by one to give this person a place."))
+        workshop.capacity += 1
+        bump_version(workshop)  # an edit form opened before still shows the old capacity
+    take_place(participation)
+    for notify in _promotion_notifiers:
+        notify(participation)
+    return participation
+
+
 # --- series ---------------------------------------------------------------------------------------------------
 
 
@@ -415,10 +477,13 @@ def update_workshop(workshop: Workshop, data: WorkshopData, actor, confirmed: bo
     check_version(workshop, version)
     _check_workshop(data, workshop, confirmed)
     before = (workshop.starts_at, workshop.ends_at, workshop.location, workshop.format)
+    capacity_before = workshop.capacity
     _apply(workshop, data)
     if before != (workshop.starts_at, workshop.ends_at, workshop.location, workshop.format):
         workshop.sequence += 1
     save_version(workshop)
+    if capacity_before is not None and (workshop.capacity is None or workshop.capacity > capacity_before):
+        promote_waitlisted(workshop)  # more places: the waitlist moves up in order, each one is told
     return workshop
 
 

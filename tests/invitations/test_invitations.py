@@ -248,6 +248,54 @@ def test_full_workshop_waitlists_and_decline_promotes_first_waitlisted(app, clie
     assert len(promoted) == 1 and "frei geworden" in promoted[0]["Subject"]
 
 
+def _waitlisted(workshop, minutes_ago: int):
+    return factories.participation(workshop=workshop, invitation_status=InvitationStatus.WAITLISTED,
+                                   responded_at=utcnow() - timedelta(minutes=minutes_ago))
+
+
+def test_raising_the_capacity_promotes_the_waitlist_in_order_with_mails(app, smtp):
+    from planner.workshops.services import WorkshopData, update_workshop
+
+    with app.app_context():
+        workshop = factories.workshop(capacity=1, video_link="https://video.example.org/ws")
+        factories.participation(workshop=workshop)  # the one place is taken
+        late, early, last = _waitlisted(workshop, 10), _waitlisted(workshop, 30), _waitlisted(workshop, 5)
+        db.session.commit()
+        data = WorkshopData.from_workshop(workshop)
+        data.capacity = 3
+        update_workshop(workshop, data, factories.user("facilitator"))
+        db.session.commit()
+        assert [p.invitation_status for p in (early, late, last)] == [
+            InvitationStatus.ACCEPTED, InvitationStatus.ACCEPTED, InvitationStatus.WAITLISTED]
+        emails = early.person.email, late.person.email, last.person.email
+    assert all("frei geworden" in m["Subject"] for e in emails[:2] for m in smtp.to(e))
+    assert len(smtp.to(emails[0])) == 1 and len(smtp.to(emails[1])) == 1 and smtp.to(emails[2]) == []
+
+
+def test_a_facilitator_gives_a_waitlisted_person_a_place_by_hand(app, client, auth, smtp):
+    auth.login("facilitator")
+    with app.app_context():
+        workshop = factories.workshop(capacity=1)
+        factories.participation(workshop=workshop)
+        first, chosen = _waitlisted(workshop, 30), _waitlisted(workshop, 5)
+        db.session.commit()
+        wid, first_id, chosen_id, email = workshop.id, first.id, chosen.id, chosen.person.email
+    page = text_of(client.get(f"/invitations/workshop/{wid}/answers"))
+    assert "einen Platz geben (Kapazität + 1)" in page
+    response = client.post(f"/invitations/participation/{chosen_id}/promote", follow_redirects=True)
+    assert "ausgebucht" in text_of(response)  # without raising the capacity: nothing happens
+    with app.app_context():
+        assert db.session.get(Participation, chosen_id).invitation_status == InvitationStatus.WAITLISTED
+    response = client.post(f"/invitations/participation/{chosen_id}/promote", data={"raise": "1"},
+                           follow_redirects=True)
+    assert "hat jetzt einen Platz" in text_of(response)
+    with app.app_context():
+        assert db.session.get(Participation, chosen_id).invitation_status == InvitationStatus.ACCEPTED
+        assert db.session.get(Participation, first_id).invitation_status == InvitationStatus.WAITLISTED
+        assert db.session.get(Workshop, wid).capacity == 2
+    assert len(smtp.to(email)) == 1
+
+
 # --- my invitations ------------------------------------------------------------------------------------------
 
 
