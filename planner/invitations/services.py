@@ -64,6 +64,11 @@ def has_shares_contact() -> bool:
 # --- the personal link -------------------------------------------------------------------------------------
 
 
+def is_answerable(workshop: Workshop, now: datetime | None = None) -> bool:
+    """Answers (accept, decline, dates) are possible until the workshop is held, cancelled or over."""
+    return workshop.status not in CLOSED_STATUSES and workshop.ends_at > (now or utcnow())
+
+
 def invitation_for_token(token: str) -> Invitation | None:
     if not token or len(token) > 200:
         return None
@@ -75,9 +80,13 @@ def invitation_for_token(token: str) -> Invitation | None:
     )
 
 
-def check_usable(invitation: Invitation, now: datetime | None = None) -> None:
+def check_usable(invitation: Invitation, now: datetime | None = None, reading: bool = False) -> None:
+    """A withdrawn link never works. After the workshop the link no longer answers, but ``reading`` the personal
+    page stays possible for whoever answered it (read-only; the retention period ends it)."""
     if invitation.revoked_at is not None:
         raise LinkGone(_l("This invitation link has been withdrawn."))
+    if reading and invitation.participation.invitation_status != InvitationStatus.INVITED:
+        return
     if invitation.is_expired(now):
         raise LinkGone(_l("This invitation link has expired: the workshop is over."))
 
@@ -198,8 +207,10 @@ def _check_open(workshop: Workshop, now: datetime) -> None:
 
 
 def respond(participation: Participation, answer: str, *, consent: bool = False, share_contact: bool = False,
-            now: datetime | None = None) -> InvitationStatus:
-    """Accept or decline. A full workshop puts an acceptance on the waitlist; a declined seat is passed on."""
+            now: datetime | None = None, link: str | None = None) -> InvitationStatus:
+    """Accept or decline. A full workshop puts an acceptance on the waitlist; a declined seat is passed on.
+
+    An acceptance with a place is confirmed by mail with the calendar file (``link``: the personal page)."""
     now = now or utcnow()
     workshop = participation.workshop
     _check_open(workshop, now)
@@ -215,6 +226,8 @@ def respond(participation: Participation, answer: str, *, consent: bool = False,
         take_place(participation, now)
         if has_shares_contact():
             participation.shares_contact = bool(share_contact)
+        if participation.invitation_status == InvitationStatus.ACCEPTED:
+            mails.send_accepted(person, workshop, link)
     elif answer == "decline":
         if participation.invitation_status == InvitationStatus.DECLINED:
             raise AlreadyAnswered(_l("You have already declined this invitation."))

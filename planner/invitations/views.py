@@ -13,7 +13,7 @@ from planner.core.timeutil import local_datetime
 from planner.extensions import db
 from planner.fields.models import ActionField
 from planner.fields.services import list_fields
-from planner.invitations import bp, services
+from planner.invitations import bp, mails, services
 from planner.invitations.forms import (
     AcceptForm,
     CheckinForm,
@@ -37,15 +37,16 @@ def _workshop(workshop_id: int) -> Workshop:
 # --- the personal link (public: the token is the authorisation) ----------------------------------------------
 
 
-def _invitation_or_error(token: str):
-    """(invitation, None) or (None, response): unknown → 404, withdrawn or expired → 410; nothing changes."""
+def _invitation_or_error(token: str, reading: bool = False):
+    """(invitation, None) or (None, response): unknown → 404, withdrawn or expired → 410; nothing changes.
+    ``reading``: the personal page stays readable after the workshop for whoever answered."""
     invitation = services.invitation_for_token(token)
     if invitation is None:
         return None, (render_template("invitations/link_gone.html", code=404,
                                       message=_("This invitation link is not known. Please check that you "
                                                 "copied the whole link from the e-mail.")), 404)
     try:
-        services.check_usable(invitation)
+        services.check_usable(invitation, reading=reading)
     except services.LinkGone as error:
         return None, (render_template("invitations/link_gone.html", code=410, message=error.message), 410)
     return invitation, None
@@ -66,13 +67,14 @@ def _link_page(invitation: Invitation, token: str, accept_form=None, status: int
         votes=services.my_votes(poll, participation) if poll else {},
         answers=list(DateAnswer),
         has_shares_contact=services.has_shares_contact(),
+        answerable=services.is_answerable(participation.workshop),
     ), status
 
 
 @bp.route("/r/<token>")
 @access(PUBLIC)
 def respond(token: str):
-    invitation, error = _invitation_or_error(token)
+    invitation, error = _invitation_or_error(token, reading=True)
     if error:
         return error
     return _link_page(invitation, token)
@@ -93,6 +95,7 @@ def answer(token: str):
             invitation.participation, choice,
             consent=bool(getattr(form, "consent", None) and form.consent.data),
             share_contact=bool(getattr(form, "share_contact", None) and form.share_contact.data),
+            link=mails.link_for(token),  # from BASE_URL, like every link in a mail
         )
     except services.AlreadyAnswered as error:
         db.session.rollback()

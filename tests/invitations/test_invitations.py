@@ -206,6 +206,36 @@ def test_unknown_revoked_and_expired_links(app, client):
         assert all(db.session.get(Participation, i).invitation_status == InvitationStatus.INVITED for i in ids)
 
 
+def test_accepting_by_link_confirms_by_mail_with_a_calendar_file_and_the_page_stays_readable(app, client, smtp):
+    with app.app_context():
+        workshop = factories.workshop(title="Smarte Mobilität", sequence=3)
+        inv, token = helpers.invitation(workshop=workshop)
+        db.session.commit()
+        email, wid = inv.participation.person.email, workshop.id
+    client.post(f"/invitations/r/{token}/answer", data={"answer": "accept", "consent": "y"})
+    (mail,) = smtp.to(email)
+    assert "bestätigt" in mail["Subject"] and "Smarte Mobilität" in mail["Subject"]
+    assert f"/invitations/r/{token}" in smtp.text(mail)  # the personal page, from BASE_URL
+    (attachment,) = list(mail.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    ics = attachment.get_payload(decode=True).decode("utf-8").replace("\r\n ", "")  # unfold long lines
+    assert "SEQUENCE:3" in ics and "SUMMARY:Smarte Mobilität" in ics
+
+    # After the workshop: the page stays readable, without "Absagen" and without answering.
+    with app.app_context():
+        workshop = db.session.get(Workshop, wid)
+        workshop.starts_at, workshop.ends_at = factories.aware(2024, 3, 5), factories.aware(2024, 3, 5, 17)
+        workshop.status = WorkshopStatus.HELD
+        db.session.commit()
+    response = client.get(f"/invitations/r/{token}")
+    page = text_of(response)
+    assert response.status_code == 200 and "Smarte Mobilität" in page
+    assert "Absagen" not in page and "nicht mehr möglich" in page
+    assert client.post(f"/invitations/r/{token}/answer", data={"answer": "decline"}).status_code == 410
+    with app.app_context():
+        assert db.session.get(Workshop, wid).participations[0].invitation_status == InvitationStatus.ACCEPTED
+
+
 def test_token_only_acts_on_its_own_invitation(app, client):
     """An expert with one link cannot answer another person's invitation, whatever the form says."""
     with app.app_context():
