@@ -64,6 +64,12 @@ def send_accepted(person, workshop, link: str | None = None) -> EmailMessage:
                  attachments=[calendar_file(workshop)], workshop=workshop, link=link)
 
 
-def send_date_fixed(person, workshop) -> EmailMessage:
+def send_date_fixed(person, workshop, voted: bool = False) -> EmailMessage:
+    """The fixed date with the calendar file (its SEQUENCE raised); thanks only those who voted."""
     return _send(person, lambda: _("The date is fixed: %(title)s", title=workshop.title), "date_fixed",
-                 workshop=workshop)
+                 attachments=[calendar_file(workshop)], workshop=workshop, voted=voted)
+
+
+def send_poll(person, workshop, poll, token: str) -> EmailMessage:
+    return _send(person, lambda: _("Which dates suit you? %(title)s", title=workshop.title), "poll",
+                 workshop=workshop, poll=poll, link=link_for(token))

@@ -587,7 +587,34 @@ def create_poll(actor, workshop: Workshop, options: list[tuple[datetime, datetim
     poll.options = [DateOption(starts_at=s, ends_at=e) for s, e in sorted(options)]
     db.session.add(poll)
     db.session.flush()
+    _announce_poll(workshop, poll)
     return poll
+
+
+def _poll_invitees(workshop: Workshop) -> list[tuple[Participation, Invitation]]:
+    """Who takes part in date finding: everyone with a valid personal link who has not declined."""
+    return db.session.execute(
+        select(Participation, Invitation)
+        .join(Invitation, Invitation.participation_id == Participation.id)
+        .where(Participation.workshop_id == workshop.id,
+               Participation.invitation_status != InvitationStatus.DECLINED,
+               Invitation.revoked_at.is_(None))
+        .options(selectinload(Participation.person))
+        .order_by(Participation.id)
+    ).all()
+
+
+def _announce_poll(workshop: Workshop, poll: DatePoll, now: datetime | None = None) -> int:
+    """Mails each invitee the proposed dates with a fresh personal link (where they mark the dates)."""
+    now = now or utcnow()
+    outgoing = []
+    for participation, _invitation in _poll_invitees(workshop):
+        _inv, token = _issue_token(participation, now)
+        outgoing.append((participation.person, token))
+    db.session.flush()
+    for person, token in outgoing:
+        mails.send_poll(person, workshop, poll, token)
+    return len(outgoing)
 
 
 def my_votes(poll: DatePoll, participation: Participation) -> dict[int, DateAnswer]:
@@ -668,17 +695,14 @@ def fix_date(actor, poll: DatePoll, option: DateOption, now: datetime | None = N
         workshop.sequence = (workshop.sequence or 0) + 1
     option.is_chosen = True
     poll.closed_at = now
-    rows = db.session.execute(
-        select(Participation, Invitation)
-        .join(Invitation, Invitation.participation_id == Participation.id)
-        .where(Participation.workshop_id == workshop.id,
-               Participation.invitation_status != InvitationStatus.DECLINED,
-               Invitation.revoked_at.is_(None))
-        .options(selectinload(Participation.person))
-    ).all()
+    workshop.change_status(WorkshopStatus.SCHEDULED)  # the date stands: no page calls it provisional any more
+    rows = _poll_invitees(workshop)
     for _participation, invitation in rows:
         invitation.expires_at = workshop.ends_at
+    voted = set(db.session.scalars(
+        select(DateVote.participation_id).join(DateOption, DateOption.id == DateVote.option_id)
+        .where(DateOption.poll_id == poll.id)).all())
     db.session.flush()
     for participation, _invitation in rows:
-        mails.send_date_fixed(participation.person, workshop)
+        mails.send_date_fixed(participation.person, workshop, voted=participation.id in voted)
     return workshop

@@ -427,8 +427,8 @@ def poll(workshop_id: int):
         if incomplete:
             flash(_("Please give date, beginning and end for each proposed date."), "error")
         elif perform(lambda: services.create_poll(current_user, workshop, options, form.note.data or ""),
-                     success=_("The date poll has been opened. Invitees mark their dates through their personal "
-                               "link.")):
+                     success=_("The date poll has been opened and the invitees have been asked by e-mail to mark "
+                               "their dates through their personal link.")):
             return redirect(url_for("invitations.poll", workshop_id=workshop.id))
     latest = services.latest_poll(workshop)
     return render_template(

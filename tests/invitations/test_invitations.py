@@ -564,17 +564,27 @@ def test_date_poll_round(app, client, auth, smtp):
     auth.login("facilitator")
     with app.app_context():
         workshop = helpers.draft_workshop(title="Fünfter Workshop")
-        a, ta = helpers.invitation(workshop=workshop)
-        b, tb = helpers.invitation(workshop=workshop)
+        a, _ta = helpers.invitation(workshop=workshop)
+        b, _tb = helpers.invitation(workshop=workshop)
+        c, _tc = helpers.invitation(workshop=workshop)  # does not vote
         db.session.commit()
         wid = workshop.id
-        emails = {a.participation.person.email, b.participation.person.email}
+        emails = {a.participation.person.email, b.participation.person.email, c.participation.person.email}
+        a_email, c_email = a.participation.person.email, c.participation.person.email
     response = client.post(f"/invitations/workshop/{wid}/dates", data={
         "options-0-day": "2030-06-02", "options-0-starts": "09:00", "options-0-ends": "16:30",
         "options-1-day": "2030-06-09", "options-1-starts": "09:00", "options-1-ends": "16:30",
         "note": "Bitte bis Freitag.",
     })
     assert response.status_code == 302
+    # Announcing the poll mails every invitee the dates and a personal link to mark them.
+    assert {rcpt[0] for rcpt, _m in smtp.messages} == emails
+    (poll_mail,) = smtp.to(a_email)
+    assert "Welche Termine passen Ihnen?" in poll_mail["Subject"]
+    assert "Sonntag, 2. Juni 2030, 09:00 – 16:30" in smtp.text(poll_mail)
+    ta = helpers.token_from(smtp.text(poll_mail))
+    tb = helpers.token_from(smtp.text(smtp.to(b.participation.person.email)[0]))
+    smtp.messages.clear()
     with app.app_context():
         poll = db.session.scalar(select(DatePoll))
         first, second = [o.id for o in poll.options]
@@ -602,7 +612,18 @@ def test_date_poll_round(app, client, auth, smtp):
         assert poll.workshop.starts_at == chosen.starts_at and poll.workshop.ends_at == chosen.ends_at
         assert {i.expires_at for i in db.session.scalars(select(Invitation))} == {chosen.ends_at}
     assert {rcpt[0] for rcpt, _m in smtp.messages} == emails
-    assert "Termin steht fest" in smtp.messages[0][1]["Subject"]
+    assert all("Termin steht fest" in m["Subject"] for _r, m in smtp.messages)
+    # Thanks only to those who voted; everyone gets the calendar file with the raised SEQUENCE.
+    assert "vielen Dank für Ihre Teilnahme an der Terminumfrage" in smtp.text(smtp.to(a_email)[0])
+    (fixed_c,) = smtp.to(c_email)
+    assert "Terminumfrage" not in smtp.text(fixed_c) and "festgelegt" in smtp.text(fixed_c)
+    (ics,) = list(fixed_c.iter_attachments())
+    assert "SEQUENCE:1" in ics.get_payload(decode=True).decode()
+    # The date stands: the workshop is scheduled and no page calls the date provisional.
+    with app.app_context():
+        assert db.session.get(Workshop, wid).status == WorkshopStatus.SCHEDULED
+    page = text_of(client.get(f"/invitations/r/{ta}"))
+    assert "Der Termin steht noch nicht fest" not in page and "Sonntag, 9. Juni 2030" in page
     # Closed: votes are refused, nothing changes.
     response = client.post(f"/invitations/r/{ta}/dates", data={f"option-{first}": "yes", f"option-{second}": "no"})
     assert response.status_code == 404
