@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from flask_babel import force_locale, format_date, format_datetime, format_time
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from planner.accounts.models import User
 from planner.core import identity
 from planner.core.errors import DomainError, NotAllowed
+from planner.core.formats import format_datetime, format_time
 from planner.core.locking import bump_version, check_version, lock_row, save_version
 from planner.core.mail import send_mail
 from planner.core.models import normalise_email, utcnow

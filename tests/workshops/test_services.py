@@ -294,6 +294,7 @@ def test_cancel_notifies_everyone_who_has_not_declined(ctx, outbox):
     assert mail["Subject"] == "Abgesagt: Smart Health"
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert "wurde leider abgesagt" in body and "Die Referentin ist erkrankt." in body
+    assert "Dienstag, 5. März 2030, 09:00 " in body and "09:00:00" not in body  # times without seconds
     (attachment,) = list(mail.iter_attachments())
     assert attachment.get_content_type() == "text/calendar"
     ics = attachment.get_content()
