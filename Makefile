@@ -12,7 +12,9 @@ SYSTEM_PACKAGES := chromium poppler-utils default-jre-headless postgresql pandoc
 
 .PHONY: run test test-pg setup venv assets translations db demo system-deps lint serve worker bench clean
 
-# The background job worker runs beside the dev server and stops with it (Ctrl+C).
+# The background job worker runs beside the dev server and stops with it (Ctrl+C). The links in the mails of
+# both point to the address the server starts on (a PLANNER_BASE_URL set in the environment wins).
+run: export PLANNER_BASE_URL ?= http://$(HOST):$(PORT)
 run: setup db demo
 	@$(FLASK) jobs worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

@@ -66,11 +66,15 @@ def create_app(test_config: dict | None = None, instance_path: str | Path | None
     extensions.login_manager.init_app(app)
 
     from planner import serving
-    from planner.core import audit, mail, web  # noqa: F401 - audit and mail register their models and hooks
+    from planner.core import audit, baseurl, mail, web  # noqa: F401 - audit and mail register their models and hooks
     from planner.core.models import index_foreign_keys
 
     serving.init_app(app)  # JSON request log, fingerprinted static files with far-future caching
     web.init_app(app)
+    baseurl.init_app(app)  # warns (log, administrators' notice) when BASE_URL is not the address served
+    from planner.core import formats
+
+    formats.init_app(app)  # times without seconds; English with 24-hour times and day-month-year
     mail.init_app(app)  # tells the user when an e-mail of their change could not be sent yet
 
     import importlib

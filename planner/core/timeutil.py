@@ -19,6 +19,11 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(local_tz())
 
 
+def local_today() -> date:
+    """Today's date in the city's zone (a workshop's day is a local day, not a UTC one)."""
+    return datetime.now(UTC).astimezone(local_tz()).date()
+
+
 def local_datetime(day: date, at: time) -> datetime:
     """A wall-clock date and time in the city's zone as an aware datetime (DST handled by zoneinfo)."""
     return datetime.combine(day, at, tzinfo=local_tz())

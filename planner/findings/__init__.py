@@ -27,7 +27,8 @@ def _workshop_rule(rule):
 
 
 add_object_action("workshop", "findings.capture", _l("Capture findings"), param="workshop_id",
-                  roles=(Role.EXPERT, Role.FACILITATOR), order=10, when=_workshop_rule(services.may_capture))
+                  roles=(Role.EXPERT, Role.FACILITATOR), order=10, when=_workshop_rule(
+                      lambda user, w: services.may_capture(user, w) and not services.is_closed_for(user, w)))
 add_object_action("workshop", "findings.documentation", _l("Documentation"), param="workshop_id",
                   roles=(Role.EXPERT, Role.FACILITATOR, Role.STRATEGY_TEAM), order=20,
                   when=_workshop_rule(services.may_read_workshop))

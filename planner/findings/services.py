@@ -35,7 +35,14 @@ from planner.findings.models import (
     measure_needs,
 )
 from planner.people.models import Person
-from planner.workshops.models import AgendaBlock, AgendaBlockKind, InvitationStatus, Participation, Workshop
+from planner.workshops.models import (
+    AgendaBlock,
+    AgendaBlockKind,
+    InvitationStatus,
+    Participation,
+    Workshop,
+    WorkshopStatus,
+)
 
 # What may be captured in which kind of agenda block. "measure" is a measure proposal.
 MEASURE_KIND = "measure"
@@ -81,6 +88,16 @@ def facilitates(user, workshop: Workshop) -> bool:
     return any(u.id == user.id for u in workshop.facilitators)
 
 
+def is_closed_for(user, workshop: Workshop | None) -> bool:
+    """A documented workshop's findings are final for experts; its facilitators (and administrators) may still
+    correct them, or reopen the workshop so its participants can."""
+    return (workshop is not None and workshop.status == WorkshopStatus.DOCUMENTED
+            and not facilitates(user, workshop) and not has_role(user, Role.FACILITATOR))
+
+
+CLOSED_MESSAGE = _l("This workshop is documented: its findings can no longer be changed. A facilitator can reopen it.")
+
+
 def may_capture(user, workshop: Workshop) -> bool:
     return facilitates(user, workshop) or takes_part(user, workshop)
 
@@ -108,6 +125,8 @@ def may_read_finding(user, finding: Finding) -> bool:
 def may_edit_finding(user, finding: Finding) -> bool:
     if finding.workshop is not None and facilitates(user, finding.workshop):
         return True
+    if is_closed_for(user, finding.workshop):
+        return False
     return has_role(user, Role.EXPERT) and is_own_finding(user, finding)
 
 
@@ -120,6 +139,8 @@ def may_edit_measure(user, measure: Measure) -> bool:
         return False
     if is_staff(user):
         return True
+    if is_closed_for(user, measure.workshop):
+        return False
     person_id = getattr(user, "person_id", None)
     return bool(person_id) and measure.proposed_by_id == person_id and measure.status == MeasureStatus.PROPOSED
 
@@ -210,6 +231,8 @@ def capture(user, workshop: Workshop, data: Capture) -> Finding | Measure:
     """Logs a finding or a measure proposal in a workshop, for the user or (facilitators) on someone's behalf."""
     if not may_capture(user, workshop):
         raise NotAllowed(_l("You may only log findings for workshops you take part in."))
+    if is_closed_for(user, workshop):
+        raise NotAllowed(CLOSED_MESSAGE)
     block = None
     if data.block_id:
         block = db.session.get(AgendaBlock, data.block_id)
@@ -301,6 +324,8 @@ def workshop_needs(workshop: Workshop) -> list[Finding]:
 
 
 def update_finding(user, finding: Finding, text: str, version: int | None) -> Finding:
+    if is_closed_for(user, finding.workshop):
+        raise NotAllowed(CLOSED_MESSAGE)
     if not may_edit_finding(user, finding):
         raise NotAllowed(_l("You may only change your own findings."))
     check_version(finding, version)
@@ -310,6 +335,8 @@ def update_finding(user, finding: Finding, text: str, version: int | None) -> Fi
 
 
 def delete_finding(user, finding: Finding) -> None:
+    if is_closed_for(user, finding.workshop):
+        raise NotAllowed(CLOSED_MESSAGE)
     if not may_edit_finding(user, finding):
         raise NotAllowed(_l("You may only delete your own findings."))
     if finding.measures:

@@ -99,6 +99,9 @@ def capture(workshop_id: int):
     workshop = _workshop_or_404(workshop_id)
     if not services.may_capture(current_user, workshop):
         abort(403)
+    if services.is_closed_for(current_user, workshop):
+        flash(services.CLOSED_MESSAGE, "warning")
+        return redirect(url_for("workshops.detail", workshop_id=workshop.id))
     if request.method == "GET":
         return _render_capture(workshop, _capture_form(workshop))
 

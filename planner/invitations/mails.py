@@ -20,7 +20,7 @@ def link_for(token: str) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}{bp.url_prefix}/r/{token}"
 
 
-def _send(person, subject, name: str, **context) -> EmailMessage:
+def _send(person, subject, name: str, attachments=(), **context) -> EmailMessage:
     """``subject`` is a callable, so it is translated inside the mail's locale."""
     # Background jobs and CLI commands have no request; the app's layout context processor reads one, so the
     # mail is rendered inside a stand-in request for BASE_URL.
@@ -33,7 +33,7 @@ def _send(person, subject, name: str, **context) -> EmailMessage:
         html = render_template(f"invitations/mail/{name}.html", **context)
     # Queued in the caller's transaction; it leaves after the commit (planner.core.mail). A failed delivery is
     # retried by the outbox, or found with planner.core.mail.undelivered() by a caller that needs to know.
-    return send_mail(person.email, subject, text, html)
+    return send_mail(person.email, subject, text, html, attachments=attachments)
 
 
 def send_invitation(person, workshop, token: str) -> EmailMessage:
@@ -51,6 +51,25 @@ def send_promoted(person, workshop) -> EmailMessage:
                  workshop=workshop)
 
 
-def send_date_fixed(person, workshop) -> EmailMessage:
+def calendar_file(workshop) -> tuple[str, str, bytes]:
+    """The workshop as an .ics attachment; its SEQUENCE lets calendars update the event they hold."""
+    from planner.workshops.calendars import build_calendar
+
+    return ("termin.ics", "text/calendar", build_calendar([workshop], method="PUBLISH"))
+
+
+def send_accepted(person, workshop, link: str | None = None) -> EmailMessage:
+    """The confirmation of an acceptance, with the date as a calendar file and the personal link."""
+    return _send(person, lambda: _("Your participation is confirmed: %(title)s", title=workshop.title), "accepted",
+                 attachments=[calendar_file(workshop)], workshop=workshop, link=link)
+
+
+def send_date_fixed(person, workshop, voted: bool = False) -> EmailMessage:
+    """The fixed date with the calendar file (its SEQUENCE raised); thanks only those who voted."""
     return _send(person, lambda: _("The date is fixed: %(title)s", title=workshop.title), "date_fixed",
-                 workshop=workshop)
+                 attachments=[calendar_file(workshop)], workshop=workshop, voted=voted)
+
+
+def send_poll(person, workshop, poll, token: str) -> EmailMessage:
+    return _send(person, lambda: _("Which dates suit you? %(title)s", title=workshop.title), "poll",
+                 workshop=workshop, poll=poll, link=link_for(token))

@@ -5,7 +5,7 @@ only flush, and raise DomainError subclasses with user-facing messages.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from planner.core.errors import DomainError, NotAllowed
 from planner.core.models import utcnow
 from planner.core.security import hash_token, new_token
+from planner.core.timeutil import local_today, to_local
 from planner.extensions import db
 from planner.invitations import mails
 from planner.invitations.models import DateAnswer, DateOption, DatePoll, DateVote, Invitation
@@ -29,7 +30,8 @@ from planner.workshops.models import (
     Workshop,
     WorkshopStatus,
 )
-from planner.workshops.services import lock_places, require_current, take_place
+from planner.workshops.services import on_promoted, require_current, take_place
+from planner.workshops.services import promote_waitlisted as workshop_promote_waitlisted
 
 REMINDER_INTERVAL = timedelta(days=1)
 # More recipients than this (config INVITATION_BACKGROUND_THRESHOLD) and the e-mails go out in a background job
@@ -62,6 +64,11 @@ def has_shares_contact() -> bool:
 # --- the personal link -------------------------------------------------------------------------------------
 
 
+def is_answerable(workshop: Workshop, now: datetime | None = None) -> bool:
+    """Answers (accept, decline, dates) are possible until the workshop is held, cancelled or over."""
+    return workshop.status not in CLOSED_STATUSES and workshop.ends_at > (now or utcnow())
+
+
 def invitation_for_token(token: str) -> Invitation | None:
     if not token or len(token) > 200:
         return None
@@ -73,9 +80,13 @@ def invitation_for_token(token: str) -> Invitation | None:
     )
 
 
-def check_usable(invitation: Invitation, now: datetime | None = None) -> None:
+def check_usable(invitation: Invitation, now: datetime | None = None, reading: bool = False) -> None:
+    """A withdrawn link never works. After the workshop the link no longer answers, but ``reading`` the personal
+    page stays possible for whoever answered it (read-only; the retention period ends it)."""
     if invitation.revoked_at is not None:
         raise LinkGone(_l("This invitation link has been withdrawn."))
+    if reading and invitation.participation.invitation_status != InvitationStatus.INVITED:
+        return
     if invitation.is_expired(now):
         raise LinkGone(_l("This invitation link has expired: the workshop is over."))
 
@@ -197,8 +208,10 @@ def _check_open(workshop: Workshop, now: datetime) -> None:
 
 
 def respond(participation: Participation, answer: str, *, consent: bool = False, share_contact: bool = False,
-            now: datetime | None = None) -> InvitationStatus:
-    """Accept or decline. A full workshop puts an acceptance on the waitlist; a declined seat is passed on."""
+            now: datetime | None = None, link: str | None = None) -> InvitationStatus:
+    """Accept or decline. A full workshop puts an acceptance on the waitlist; a declined seat is passed on.
+
+    An acceptance with a place is confirmed by mail with the calendar file (``link``: the personal page)."""
     now = now or utcnow()
     workshop = participation.workshop
     _check_open(workshop, now)
@@ -214,6 +227,8 @@ def respond(participation: Participation, answer: str, *, consent: bool = False,
         take_place(participation, now)
         if has_shares_contact():
             participation.shares_contact = bool(share_contact)
+        if participation.invitation_status == InvitationStatus.ACCEPTED:
+            mails.send_accepted(person, workshop, link)
     elif answer == "decline":
         if participation.invitation_status == InvitationStatus.DECLINED:
             raise AlreadyAnswered(_l("You have already declined this invitation."))
@@ -234,26 +249,16 @@ def respond(participation: Participation, answer: str, *, consent: bool = False,
 
 
 def promote_waitlisted(workshop: Workshop, now: datetime | None = None) -> list[Participation]:
-    """Moves the first waitlisted people (by the time they answered) up while seats are free; tells them."""
-    now = now or utcnow()
-    promoted = []
-    lock_places(workshop)
-    while workshop.capacity is None or accepted_count(workshop) < workshop.capacity:
-        first = db.session.scalar(
-            select(Participation)
-            .where(Participation.workshop_id == workshop.id,
-                   Participation.invitation_status == InvitationStatus.WAITLISTED)
-            .order_by(Participation.responded_at, Participation.id)
-            .limit(1)
-        )
-        if first is None:
-            break
-        first.invitation_status = InvitationStatus.ACCEPTED
-        db.session.flush()
-        promoted.append(first)
-    for participation in promoted:
-        mails.send_promoted(participation.person, workshop)
-    return promoted
+    """Moves the first waitlisted people (by the time they answered) up while seats are free; tells them.
+    The places are written by planner.workshops.services (take_place); the mail is registered below."""
+    return workshop_promote_waitlisted(workshop, now)
+
+
+def _tell_promoted(participation: Participation) -> None:
+    mails.send_promoted(participation.person, participation.workshop)
+
+
+on_promoted(_tell_promoted)
 
 
 def respond_as_user(user, participation: Participation, answer: str, **kwargs) -> InvitationStatus:
@@ -414,9 +419,36 @@ def accepted_participations(workshop: Workshop) -> list[Participation]:
     ).all()
 
 
+class CheckinTooEarly(DomainError):
+    def __init__(self):
+        super().__init__(_l("Attendance can only be recorded on the day of the workshop."))
+
+
+class LateCorrection(DomainError):
+    """The workshop's day is over: a correction of the check-in list is saved only once it is confirmed."""
+
+    def __init__(self):
+        super().__init__(_l("The day of this workshop is over. Please confirm that you want to correct the "
+                            "attendance afterwards."))
+
+
+def checkin_phase(workshop: Workshop, today: date | None = None) -> str:
+    """"before" the workshop's day, "day" (check-in), "after" (a correction that needs a confirmation)."""
+    today = today or local_today()
+    if today < workshop.local_day:
+        return "before"
+    if today > to_local(workshop.ends_at).date():
+        return "after"
+    return "day"
+
+
 def record_attendance(actor, workshop: Workshop, attended_ids: set[int],
-                      shown: dict[int, bool | None] | None = None) -> int:
+                      shown: dict[int, bool | None] | None = None, confirmed: bool = False,
+                      today: date | None = None) -> int:
     """One save for the whole check-in list: ticked → attended, not ticked → absent.
+
+    Check-in happens on the workshop's day (Europe/Berlin): before it nothing is recorded (CheckinTooEarly); after
+    it a correction needs ``confirmed`` (LateCorrection otherwise).
 
     ``shown`` is what the list showed when it was opened (participation id → attended). With it, only what this
     list changed is written, so two facilitators checking people in at two doors do not undo each other's ticks;
@@ -424,6 +456,11 @@ def record_attendance(actor, workshop: Workshop, attended_ids: set[int],
     require_current(workshop)  # an earlier strategy process is read-only
     if workshop.status == WorkshopStatus.CANCELLED:
         raise DomainError(_l("This workshop has been cancelled."))
+    phase = checkin_phase(workshop, today)
+    if phase == "before":
+        raise CheckinTooEarly()
+    if phase == "after" and not confirmed:
+        raise LateCorrection()
     participations = accepted_participations(workshop)
     for participation in participations:
         present = participation.id in attended_ids
@@ -554,7 +591,34 @@ def create_poll(actor, workshop: Workshop, options: list[tuple[datetime, datetim
     poll.options = [DateOption(starts_at=s, ends_at=e) for s, e in sorted(options)]
     db.session.add(poll)
     db.session.flush()
+    _announce_poll(workshop, poll)
     return poll
+
+
+def _poll_invitees(workshop: Workshop) -> list[tuple[Participation, Invitation]]:
+    """Who takes part in date finding: everyone with a valid personal link who has not declined."""
+    return db.session.execute(
+        select(Participation, Invitation)
+        .join(Invitation, Invitation.participation_id == Participation.id)
+        .where(Participation.workshop_id == workshop.id,
+               Participation.invitation_status != InvitationStatus.DECLINED,
+               Invitation.revoked_at.is_(None))
+        .options(selectinload(Participation.person))
+        .order_by(Participation.id)
+    ).all()
+
+
+def _announce_poll(workshop: Workshop, poll: DatePoll, now: datetime | None = None) -> int:
+    """Mails each invitee the proposed dates with a fresh personal link (where they mark the dates)."""
+    now = now or utcnow()
+    outgoing = []
+    for participation, _invitation in _poll_invitees(workshop):
+        _inv, token = _issue_token(participation, now)
+        outgoing.append((participation.person, token))
+    db.session.flush()
+    for person, token in outgoing:
+        mails.send_poll(person, workshop, poll, token)
+    return len(outgoing)
 
 
 def my_votes(poll: DatePoll, participation: Participation) -> dict[int, DateAnswer]:
@@ -635,17 +699,14 @@ def fix_date(actor, poll: DatePoll, option: DateOption, now: datetime | None = N
         workshop.sequence = (workshop.sequence or 0) + 1
     option.is_chosen = True
     poll.closed_at = now
-    rows = db.session.execute(
-        select(Participation, Invitation)
-        .join(Invitation, Invitation.participation_id == Participation.id)
-        .where(Participation.workshop_id == workshop.id,
-               Participation.invitation_status != InvitationStatus.DECLINED,
-               Invitation.revoked_at.is_(None))
-        .options(selectinload(Participation.person))
-    ).all()
+    workshop.change_status(WorkshopStatus.SCHEDULED)  # the date stands: no page calls it provisional any more
+    rows = _poll_invitees(workshop)
     for _participation, invitation in rows:
         invitation.expires_at = workshop.ends_at
+    voted = set(db.session.scalars(
+        select(DateVote.participation_id).join(DateOption, DateOption.id == DateVote.option_id)
+        .where(DateOption.poll_id == poll.id)).all())
     db.session.flush()
     for participation, _invitation in rows:
-        mails.send_date_fixed(participation.person, workshop)
+        mails.send_date_fixed(participation.person, workshop, voted=participation.id in voted)
     return workshop

@@ -13,7 +13,7 @@ from planner.core.timeutil import local_datetime
 from planner.extensions import db
 from planner.fields.models import ActionField
 from planner.fields.services import list_fields
-from planner.invitations import bp, services
+from planner.invitations import bp, mails, services
 from planner.invitations.forms import (
     AcceptForm,
     CheckinForm,
@@ -37,15 +37,16 @@ def _workshop(workshop_id: int) -> Workshop:
 # --- the personal link (public: the token is the authorisation) ----------------------------------------------
 
 
-def _invitation_or_error(token: str):
-    """(invitation, None) or (None, response): unknown → 404, withdrawn or expired → 410; nothing changes."""
+def _invitation_or_error(token: str, reading: bool = False):
+    """(invitation, None) or (None, response): unknown → 404, withdrawn or expired → 410; nothing changes.
+    ``reading``: the personal page stays readable after the workshop for whoever answered."""
     invitation = services.invitation_for_token(token)
     if invitation is None:
         return None, (render_template("invitations/link_gone.html", code=404,
                                       message=_("This invitation link is not known. Please check that you "
                                                 "copied the whole link from the e-mail.")), 404)
     try:
-        services.check_usable(invitation)
+        services.check_usable(invitation, reading=reading)
     except services.LinkGone as error:
         return None, (render_template("invitations/link_gone.html", code=410, message=error.message), 410)
     return invitation, None
@@ -66,13 +67,14 @@ def _link_page(invitation: Invitation, token: str, accept_form=None, status: int
         votes=services.my_votes(poll, participation) if poll else {},
         answers=list(DateAnswer),
         has_shares_contact=services.has_shares_contact(),
+        answerable=services.is_answerable(participation.workshop),
     ), status
 
 
 @bp.route("/r/<token>")
 @access(PUBLIC)
 def respond(token: str):
-    invitation, error = _invitation_or_error(token)
+    invitation, error = _invitation_or_error(token, reading=True)
     if error:
         return error
     return _link_page(invitation, token)
@@ -93,6 +95,7 @@ def answer(token: str):
             invitation.participation, choice,
             consent=bool(getattr(form, "consent", None) and form.consent.data),
             share_contact=bool(getattr(form, "share_contact", None) and form.share_contact.data),
+            link=mails.link_for(token),  # from BASE_URL, like every link in a mail
         )
     except services.AlreadyAnswered as error:
         db.session.rollback()
@@ -243,6 +246,7 @@ def answers(workshop_id: int):
         "invitations/answers.html", workshop=workshop, rows=services.participations_with_invitations(workshop),
         counts=services.status_counts(workshop), reminder_form=ReminderForm(), statuses=list(InvitationStatus),
         sending_jobs=services.active_sending_jobs(workshop), unsent=services.unsent_invitations(workshop),
+        full=workshop.capacity is not None and services.accepted_count(workshop) >= workshop.capacity,
     )
 
 
@@ -293,6 +297,21 @@ def _after_sending(workshop: Workshop, result, sent_text: str, queued_text: str,
     return redirect(url_for("invitations.answers", workshop_id=workshop.id))
 
 
+@bp.route("/participation/<int:participation_id>/promote", methods=["POST"])
+@access(Role.FACILITATOR)
+def promote(participation_id: int):
+    """A facilitator gives a waitlisted person a place by hand (in a full workshop: capacity + 1)."""
+    from planner.workshops.services import promote_by_hand
+
+    participation = db.session.get(Participation, participation_id) or abort(404)
+    if not ReminderForm().validate_on_submit():
+        abort(400)
+    name = participation.person.full_name
+    perform(lambda: promote_by_hand(participation, current_user, raise_capacity=request.form.get("raise") == "1"),
+            success=_("%(name)s now has a place and has been told by e-mail.", name=name))
+    return redirect(url_for("invitations.answers", workshop_id=participation.workshop_id))
+
+
 @bp.route("/<int:invitation_id>/revoke", methods=["POST"])
 @access(Role.FACILITATOR)
 def revoke(invitation_id: int):
@@ -328,11 +347,14 @@ def checkin(workshop_id: int):
     form = CheckinForm()
     if form.validate_on_submit():
         ids = {int(i) for i in request.form.getlist("attended") if i.isdigit()}
-        if perform(lambda: services.record_attendance(current_user, workshop, ids, _shown_attendance()),
+        confirmed = request.form.get("confirm_correction") == "1"
+        if perform(lambda: services.record_attendance(current_user, workshop, ids, _shown_attendance(),
+                                                      confirmed=confirmed),
                    success=lambda present: ngettext("Attendance saved: %(num)s person present.",
                                                     "Attendance saved: %(num)s people present.", present)):
             return redirect(url_for("invitations.checkin", workshop_id=workshop.id))
     return render_template("invitations/checkin.html", workshop=workshop, form=form,
+                           phase=services.checkin_phase(workshop),
                            participations=services.accepted_participations(workshop))
 
 
@@ -405,8 +427,8 @@ def poll(workshop_id: int):
         if incomplete:
             flash(_("Please give date, beginning and end for each proposed date."), "error")
         elif perform(lambda: services.create_poll(current_user, workshop, options, form.note.data or ""),
-                     success=_("The date poll has been opened. Invitees mark their dates through their personal "
-                               "link.")):
+                     success=_("The date poll has been opened and the invitees have been asked by e-mail to mark "
+                               "their dates through their personal link.")):
             return redirect(url_for("invitations.poll", workshop_id=workshop.id))
     latest = services.latest_poll(workshop)
     return render_template(

@@ -12,7 +12,7 @@ from planner.fields.models import ActionField, StrategyProcess
 from planner.fields.services import list_fields
 from planner.findings.models import Finding, FindingKind, Measure, MeasureStatus
 from planner.people.models import Person, person_fields
-from planner.workshops.models import Workshop, WorkshopSeries, WorkshopStatus, workshop_fields
+from planner.workshops.models import PUBLIC_STATUSES, Workshop, WorkshopSeries, WorkshopStatus, workshop_fields
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def field_counts() -> dict[int, FieldCounts]:
     workshops = grouped(
         select(workshop_fields.c.field_id, func.count())
         .join(Workshop, Workshop.id == workshop_fields.c.workshop_id)
-        .where(Workshop.status != WorkshopStatus.CANCELLED)
+        .where(Workshop.status.in_(PUBLIC_STATUSES))  # the home page is public: no drafts, no cancelled ones
         .group_by(workshop_fields.c.field_id)
     )
     experts = grouped(select(person_fields.c.field_id, func.count()).group_by(person_fields.c.field_id))
@@ -71,7 +71,7 @@ def build_dashboard() -> Dashboard:
     ).all()
     upcoming = db.session.scalars(
         select(Workshop)
-        .where(Workshop.starts_at >= now, Workshop.status.in_([WorkshopStatus.DRAFT, WorkshopStatus.SCHEDULED]))
+        .where(Workshop.starts_at >= now, Workshop.status == WorkshopStatus.SCHEDULED)  # never a draft
         .options(selectinload(Workshop.fields))
         .order_by(Workshop.starts_at)
         .limit(5)

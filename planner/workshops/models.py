@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from planner.core.errors import InvalidTransition
 from planner.core.locking import Versioned
 from planner.core.models import TimestampMixin, UTCDateTime
+from planner.core.timeutil import local_today, to_local
 from planner.extensions import db
 from planner.fields.models import process_column
 
@@ -45,14 +46,17 @@ class WorkshopStatus(StrEnum):
         }[self]
 
 
-# Which status may follow which: a held workshop never goes back to draft.
+# Which status may follow which: a held workshop never goes back to draft; a documented one can be reopened
+# (back to held) by a facilitator, e.g. to correct its findings.
 WORKSHOP_TRANSITIONS: dict[WorkshopStatus, set[WorkshopStatus]] = {
     WorkshopStatus.DRAFT: {WorkshopStatus.SCHEDULED, WorkshopStatus.CANCELLED},
     WorkshopStatus.SCHEDULED: {WorkshopStatus.HELD, WorkshopStatus.CANCELLED, WorkshopStatus.DRAFT},
     WorkshopStatus.HELD: {WorkshopStatus.DOCUMENTED},
-    WorkshopStatus.DOCUMENTED: set(),
+    WorkshopStatus.DOCUMENTED: {WorkshopStatus.HELD},
     WorkshopStatus.CANCELLED: set(),
 }
+# Public pages (home page, public lists, calendar feeds) show only these; drafts and cancelled ones never.
+PUBLIC_STATUSES = (WorkshopStatus.SCHEDULED, WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED)
 
 
 class WorkshopKind(StrEnum):
@@ -209,11 +213,27 @@ class Workshop(Versioned, TimestampMixin, db.Model):
         "AgendaBlock", back_populates="workshop", cascade="all, delete-orphan", order_by="AgendaBlock.position"
     )
 
-    def can_become(self, status: WorkshopStatus) -> bool:
-        return status in WORKSHOP_TRANSITIONS[self.status]
+    @property
+    def local_day(self) -> date:
+        """The workshop's (first) day in the city's time zone."""
+        return to_local(self.starts_at).date()
 
-    def change_status(self, status: WorkshopStatus) -> None:
-        if not self.can_become(status):
+    def has_begun(self, today: date | None = None) -> bool:
+        """True on and after the workshop's day (Europe/Berlin)."""
+        return (today or local_today()) >= self.local_day
+
+    def can_become(self, status: WorkshopStatus, today: date | None = None) -> bool:
+        if status not in WORKSHOP_TRANSITIONS[self.status]:
+            return False
+        if status == WorkshopStatus.HELD and self.status == WorkshopStatus.SCHEDULED:
+            return self.has_begun(today)
+        return True
+
+    def change_status(self, status: WorkshopStatus, today: date | None = None) -> None:
+        if (status == WorkshopStatus.HELD and self.status == WorkshopStatus.SCHEDULED
+                and not self.has_begun(today)):
+            raise InvalidTransition(_l("A workshop can only be marked as held on or after its day."))
+        if not self.can_become(status, today):
             raise InvalidTransition(
                 _l(
                     "A workshop cannot change from %(old)s to %(new)s.",
@@ -222,6 +242,10 @@ class Workshop(Versioned, TimestampMixin, db.Model):
                 )
             )
         self.status = status
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_STATUSES
 
     @property
     def is_over(self) -> bool:

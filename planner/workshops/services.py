@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from flask_babel import force_locale, format_date, format_datetime, format_time
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from planner.accounts.models import User
 from planner.core import identity
 from planner.core.errors import DomainError, NotAllowed
+from planner.core.formats import format_datetime, format_time
 from planner.core.locking import bump_version, check_version, lock_row, save_version
 from planner.core.mail import send_mail
 from planner.core.models import normalise_email, utcnow
@@ -37,6 +38,7 @@ from planner.fields.services import (
 )
 from planner.people.models import Person
 from planner.workshops.models import (
+    PUBLIC_STATUSES,
     AgendaBlock,
     AgendaBlockKind,
     CalendarFeedKind,
@@ -170,6 +172,68 @@ def take_place(participation: Participation, now: datetime | None = None) -> Inv
     participation.responded_at = now or utcnow()
     db.session.flush()
     return participation.invitation_status
+
+
+# Who is told of a promotion from the waitlist: packages to the right (invitations) register their mail here, so
+# the one writer of places stays in workshops and the dependency points one way.
+_promotion_notifiers: list = []
+
+
+def on_promoted(notify) -> None:
+    """Registers ``notify(participation)``, called for each person promoted from the waitlist (mail after commit)."""
+    if notify not in _promotion_notifiers:
+        _promotion_notifiers.append(notify)
+
+
+def waitlist(workshop: Workshop) -> list[Participation]:
+    """The waitlisted people in order: who answered first comes first."""
+    return db.session.scalars(
+        select(Participation)
+        .where(Participation.workshop_id == workshop.id, Participation.invitation_status == InvitationStatus.WAITLISTED)
+        .order_by(Participation.responded_at, Participation.id)
+    ).all()
+
+
+def promote_waitlisted(workshop: Workshop, now: datetime | None = None) -> list[Participation]:
+    """Gives the free places to the waitlisted people in order (through take_place) and tells each of them."""
+    if workshop.status == WorkshopStatus.CANCELLED:
+        return []
+    lock_places(workshop)
+    promoted = []
+    for participation in waitlist(workshop):
+        if take_place(participation, now) != InvitationStatus.ACCEPTED:
+            break
+        promoted.append(participation)
+    for participation in promoted:
+        for notify in _promotion_notifiers:
+            notify(participation)
+    return promoted
+
+
+class WorkshopFull(DomainError):
+    pass
+
+
+def promote_by_hand(participation: Participation, actor, raise_capacity: bool = False) -> Participation:
+    """A facilitator gives a waitlisted person a place out of order. In a full workshop only with
+    ``raise_capacity``: the capacity rises by one for them, nobody else loses a place."""
+    if not has_role(actor, Role.FACILITATOR):
+        raise NotAllowed(_l("Only facilitators can promote people from the waitlist."))
+    workshop = participation.workshop
+    if workshop.status not in (WorkshopStatus.DRAFT, WorkshopStatus.SCHEDULED):
+        raise NotAllowed(_l("Places can only be given before the workshop takes place."))
+    if participation.invitation_status != InvitationStatus.WAITLISTED:
+        raise DomainError(_l("This person is not on the waitlist."))
+    lock_places(workshop)
+    if workshop.capacity is not None and accepted_count(workshop) >= workshop.capacity:
+        if not raise_capacity:
+            raise WorkshopFull(_l("The workshop is full. Raise its capacity by one to give this person a place."))
+        workshop.capacity += 1
+        bump_version(workshop)  # an edit form opened before still shows the old capacity
+    take_place(participation)
+    for notify in _promotion_notifiers:
+        notify(participation)
+    return participation
 
 
 # --- series ---------------------------------------------------------------------------------------------------
@@ -434,10 +498,13 @@ def update_workshop(workshop: Workshop, data: WorkshopData, actor, confirmed: bo
     check_version(workshop, version)
     _check_workshop(data, workshop, confirmed)
     before = (workshop.starts_at, workshop.ends_at, workshop.location, workshop.format)
+    capacity_before = workshop.capacity
     _apply(workshop, data)
     if before != (workshop.starts_at, workshop.ends_at, workshop.location, workshop.format):
         workshop.sequence += 1
     save_version(workshop)
+    if capacity_before is not None and (workshop.capacity is None or workshop.capacity > capacity_before):
+        promote_waitlisted(workshop)  # more places: the waitlist moves up in order, each one is told
     return workshop
 
 
@@ -468,12 +535,17 @@ def duplicate_workshop(source: Workshop, day: date, actor, title: str | None = N
     return copy
 
 
-def change_workshop_status(workshop: Workshop, status: WorkshopStatus, actor) -> Workshop:
-    """draft → scheduled → held → documented; cancelling goes through cancel_workshop (reason, notices)."""
+def change_workshop_status(workshop: Workshop, status: WorkshopStatus, actor, today: date | None = None) -> Workshop:
+    """draft → scheduled → held → documented; cancelling goes through cancel_workshop (reason, notices).
+
+    "Held" only on or after the workshop's day (Europe/Berlin; ``today`` for tests); a facilitator may reopen a
+    documented workshop (back to held), e.g. so its findings can be corrected."""
     if status == WorkshopStatus.CANCELLED:
         raise NotAllowed(_l("Please cancel a workshop with a reason, so its participants can be told."))
     require_current(workshop)
-    workshop.change_status(status)
+    if workshop.status == WorkshopStatus.DOCUMENTED and not has_role(actor, Role.FACILITATOR):
+        raise NotAllowed(_l("Only a facilitator can reopen a documented workshop."))
+    workshop.change_status(status, today)
     workshop.sequence += 1
     db.session.flush()
     return workshop
@@ -935,15 +1007,16 @@ def token_for_secret(secret: str, kind: CalendarFeedKind) -> CalendarToken | Non
 
 
 def feed_workshops(token: CalendarToken) -> list[Workshop]:
-    """A series feed: its workshops beyond draft. A personal feed: those the person accepted or is invited to."""
+    """A series feed: its scheduled, held and documented workshops. A personal feed: those of them the person
+    accepted or is invited to. Drafts and cancelled workshops never appear in a feed."""
     stmt = select(Workshop).options(selectinload(Workshop.agenda_blocks), selectinload(Workshop.facilitators))
     if token.kind == CalendarFeedKind.SERIES:
-        stmt = stmt.where(Workshop.series_id == token.series_id, Workshop.status != WorkshopStatus.DRAFT)
+        stmt = stmt.where(Workshop.series_id == token.series_id, Workshop.status.in_(PUBLIC_STATUSES))
     else:
         stmt = stmt.where(Workshop.id.in_(
             select(Participation.workshop_id).where(
                 Participation.person_id == token.person_id,
                 Participation.invitation_status.in_([InvitationStatus.ACCEPTED, InvitationStatus.INVITED]),
             )
-        ), Workshop.status != WorkshopStatus.DRAFT)
+        ), Workshop.status.in_(PUBLIC_STATUSES))
     return db.session.scalars(stmt.order_by(Workshop.starts_at, Workshop.id)).all()

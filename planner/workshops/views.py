@@ -369,8 +369,8 @@ def agenda_fit_end(workshop_id: int):
 @limiter.limit(registration_limit, key_func=address_key, methods=["POST"])
 def register(workshop_id: int):
     workshop = _load(workshop_id)
-    if not workshop.kind.has_open_registration:
-        abort(404)
+    if not workshop.kind.has_open_registration or not workshop.is_public:
+        abort(404)  # a public page: drafts and cancelled events never appear
     is_open = services.registration_open(workshop)
     form = RegistrationForm()
     if is_open and form.validate_on_submit():

@@ -179,8 +179,19 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     fixed = [m for m in outbox(live_server)[before:] if "Termin steht fest" in m["Subject"]]
     assert any(m["To"] == invitee for m in fixed)
 
-    # Teilnahme erfassen.
+    # Teilnahme erfassen: erst am Tag des Workshops.
     page.goto(f"{base}/invitations/workshop/{wid}/checkin")
+    assert "ab dem Tag des Workshops" in page.locator("main").inner_text()
+    from planner.core.timeutil import local_datetime, local_today
+    from planner.extensions import db
+    from planner.workshops.models import Workshop
+
+    with live_server.app.app_context():  # der Tag ist gekommen
+        workshop = db.session.get(Workshop, wid)
+        workshop.starts_at = local_datetime(local_today(), time(0, 5))
+        workshop.ends_at = local_datetime(local_today(), time(23, 30))
+        db.session.commit()
+    page.reload()
     check(page, "Check-in")
     page.get_by_label(re.compile(re.escape(invitee_name))).check()
     page.get_by_role("button", name="Teilnahme speichern").click()

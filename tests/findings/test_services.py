@@ -411,3 +411,34 @@ def test_comment_has_exactly_one_target(ctx, scene):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+# --- a documented workshop ---------------------------------------------------------------------------------------
+
+
+def test_experts_cannot_change_findings_of_a_documented_workshop_until_a_facilitator_reopens_it(ctx, scene):
+    from planner.workshops.models import WorkshopStatus
+    from planner.workshops.services import change_workshop_status
+
+    need = _capture(scene, scene.expert_id)
+    measure = _capture(scene, scene.expert_id, kind="measure", title="Parkleitsystem", text="",
+                       block_id=scene.measures_block_id)
+    workshop = db.session.get(Workshop, scene.workshop_id)
+    workshop.status = WorkshopStatus.DOCUMENTED
+    db.session.flush()
+    expert = db.session.get(User, scene.expert_id)
+    for attempt in (lambda: _capture(scene, scene.expert_id, text="Noch ein Bedarf"),
+                    lambda: services.update_finding(expert, need, "Geändert", need.version),
+                    lambda: services.delete_finding(expert, need)):
+        with pytest.raises(NotAllowed) as error:
+            attempt()
+        assert "dokumentiert" in str(error.value.message) or "documented" in str(error.value.message)
+    assert need.text == "Parksuchverkehr reduzieren" and db.session.get(Finding, need.id) is not None
+    assert not services.may_edit_finding(expert, need) and not services.may_edit_measure(expert, measure)
+    # The facilitator may still correct, and reopen the workshop for its participants.
+    facilitator = db.session.get(User, scene.facilitator_id)
+    services.update_finding(facilitator, need, "Parksuchverkehr deutlich reduzieren", need.version)
+    change_workshop_status(workshop, WorkshopStatus.HELD, facilitator)
+    services.update_finding(expert, need, "Parksuchverkehr halbieren", need.version)
+    assert need.text == "Parksuchverkehr halbieren"
+    assert _capture(scene, scene.expert_id, text="Noch ein Bedarf").text == "Noch ein Bedarf"

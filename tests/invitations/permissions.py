@@ -1,3 +1,4 @@
+from planner.workshops.models import InvitationStatus
 from tests import factories
 from tests.invitations import helpers
 from tests.permission_rules import PUBLIC, STAFF, Rule
@@ -37,6 +38,8 @@ RULES = {
     "invitations.remind": Rule(FACILITATOR, method="POST", ok=302, params=_workshop),
     "invitations.resend": Rule(FACILITATOR, method="POST", ok=302, params=_workshop),
     "invitations.revoke": Rule(FACILITATOR, method="POST", ok=302, params=_invitation_id),
+    "invitations.promote": Rule(FACILITATOR, method="POST", ok=302, params=lambda: {
+        "participation_id": factories.participation(invitation_status=InvitationStatus.WAITLISTED).id}),
     "invitations.checkin": Rule(FACILITATOR, params=_workshop),
     "invitations.checkin_print": Rule(FACILITATOR, params=_workshop),
     "invitations.export": Rule(FACILITATOR, params=_workshop),

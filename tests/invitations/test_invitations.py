@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from planner.core.models import utcnow
 from planner.core.security import hash_token
+from planner.core.timeutil import local_today
 from planner.extensions import db
 from planner.invitations import services
 from planner.invitations.models import DateAnswer, DateOption, DatePoll, DateVote, Invitation
@@ -205,6 +206,36 @@ def test_unknown_revoked_and_expired_links(app, client):
         assert all(db.session.get(Participation, i).invitation_status == InvitationStatus.INVITED for i in ids)
 
 
+def test_accepting_by_link_confirms_by_mail_with_a_calendar_file_and_the_page_stays_readable(app, client, smtp):
+    with app.app_context():
+        workshop = factories.workshop(title="Smarte Mobilität", sequence=3)
+        inv, token = helpers.invitation(workshop=workshop)
+        db.session.commit()
+        email, wid = inv.participation.person.email, workshop.id
+    client.post(f"/invitations/r/{token}/answer", data={"answer": "accept", "consent": "y"})
+    (mail,) = smtp.to(email)
+    assert "bestätigt" in mail["Subject"] and "Smarte Mobilität" in mail["Subject"]
+    assert f"/invitations/r/{token}" in smtp.text(mail)  # the personal page, from BASE_URL
+    (attachment,) = list(mail.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    ics = attachment.get_payload(decode=True).decode("utf-8").replace("\r\n ", "")  # unfold long lines
+    assert "SEQUENCE:3" in ics and "SUMMARY:Smarte Mobilität" in ics
+
+    # After the workshop: the page stays readable, without "Absagen" and without answering.
+    with app.app_context():
+        workshop = db.session.get(Workshop, wid)
+        workshop.starts_at, workshop.ends_at = factories.aware(2024, 3, 5), factories.aware(2024, 3, 5, 17)
+        workshop.status = WorkshopStatus.HELD
+        db.session.commit()
+    response = client.get(f"/invitations/r/{token}")
+    page = text_of(response)
+    assert response.status_code == 200 and "Smarte Mobilität" in page
+    assert "Absagen" not in page and "nicht mehr möglich" in page
+    assert client.post(f"/invitations/r/{token}/answer", data={"answer": "decline"}).status_code == 410
+    with app.app_context():
+        assert db.session.get(Workshop, wid).participations[0].invitation_status == InvitationStatus.ACCEPTED
+
+
 def test_token_only_acts_on_its_own_invitation(app, client):
     """An expert with one link cannot answer another person's invitation, whatever the form says."""
     with app.app_context():
@@ -245,6 +276,54 @@ def test_full_workshop_waitlists_and_decline_promotes_first_waitlisted(app, clie
         assert statuses == [InvitationStatus.DECLINED, InvitationStatus.ACCEPTED, InvitationStatus.WAITLISTED]
     promoted = smtp.to(second_email)
     assert len(promoted) == 1 and "frei geworden" in promoted[0]["Subject"]
+
+
+def _waitlisted(workshop, minutes_ago: int):
+    return factories.participation(workshop=workshop, invitation_status=InvitationStatus.WAITLISTED,
+                                   responded_at=utcnow() - timedelta(minutes=minutes_ago))
+
+
+def test_raising_the_capacity_promotes_the_waitlist_in_order_with_mails(app, smtp):
+    from planner.workshops.services import WorkshopData, update_workshop
+
+    with app.app_context():
+        workshop = factories.workshop(capacity=1, video_link="https://video.example.org/ws")
+        factories.participation(workshop=workshop)  # the one place is taken
+        late, early, last = _waitlisted(workshop, 10), _waitlisted(workshop, 30), _waitlisted(workshop, 5)
+        db.session.commit()
+        data = WorkshopData.from_workshop(workshop)
+        data.capacity = 3
+        update_workshop(workshop, data, factories.user("facilitator"))
+        db.session.commit()
+        assert [p.invitation_status for p in (early, late, last)] == [
+            InvitationStatus.ACCEPTED, InvitationStatus.ACCEPTED, InvitationStatus.WAITLISTED]
+        emails = early.person.email, late.person.email, last.person.email
+    assert all("frei geworden" in m["Subject"] for e in emails[:2] for m in smtp.to(e))
+    assert len(smtp.to(emails[0])) == 1 and len(smtp.to(emails[1])) == 1 and smtp.to(emails[2]) == []
+
+
+def test_a_facilitator_gives_a_waitlisted_person_a_place_by_hand(app, client, auth, smtp):
+    auth.login("facilitator")
+    with app.app_context():
+        workshop = factories.workshop(capacity=1)
+        factories.participation(workshop=workshop)
+        first, chosen = _waitlisted(workshop, 30), _waitlisted(workshop, 5)
+        db.session.commit()
+        wid, first_id, chosen_id, email = workshop.id, first.id, chosen.id, chosen.person.email
+    page = text_of(client.get(f"/invitations/workshop/{wid}/answers"))
+    assert "einen Platz geben (Kapazität + 1)" in page
+    response = client.post(f"/invitations/participation/{chosen_id}/promote", follow_redirects=True)
+    assert "ausgebucht" in text_of(response)  # without raising the capacity: nothing happens
+    with app.app_context():
+        assert db.session.get(Participation, chosen_id).invitation_status == InvitationStatus.WAITLISTED
+    response = client.post(f"/invitations/participation/{chosen_id}/promote", data={"raise": "1"},
+                           follow_redirects=True)
+    assert "hat jetzt einen Platz" in text_of(response)
+    with app.app_context():
+        assert db.session.get(Participation, chosen_id).invitation_status == InvitationStatus.ACCEPTED
+        assert db.session.get(Participation, first_id).invitation_status == InvitationStatus.WAITLISTED
+        assert db.session.get(Workshop, wid).capacity == 2
+    assert len(smtp.to(email)) == 1
 
 
 # --- my invitations ------------------------------------------------------------------------------------------
@@ -331,10 +410,16 @@ def test_answers_overview_counts_and_revoke(app, client, auth):
 # --- attendance and export -----------------------------------------------------------------------------------
 
 
+def _today_workshop(**kw):
+    """A workshop on today's date in Berlin: check-in happens on the day."""
+    return factories.workshop(starts_at=factories.aware(*local_today().timetuple()[:3], hour=0, minute=5),
+                              ends_at=factories.aware(*local_today().timetuple()[:3], hour=23, minute=0), **kw)
+
+
 def test_checkin_saves_all_in_one_post_and_print_version(app, client, auth):
     auth.login("facilitator")
     with app.app_context():
-        workshop = factories.workshop()
+        workshop = _today_workshop()
         a = factories.participation(workshop=workshop, person=factories.person(last_name="Anwesend"))
         b = factories.participation(workshop=workshop, person=factories.person(last_name="Abwesend"))
         c = factories.participation(workshop=workshop, invitation_status=InvitationStatus.DECLINED)
@@ -350,6 +435,40 @@ def test_checkin_saves_all_in_one_post_and_print_version(app, client, auth):
     assert "Unterschrift" in text_of(printable) and "☐" in printable.get_data(as_text=True)
 
 
+def test_checkin_only_from_the_workshops_day(app, client, auth):
+    """The factory's workshop lies in 2030: its check-in list tells so and nothing can be recorded yet."""
+    auth.login("facilitator")
+    with app.app_context():
+        p = factories.participation(workshop=factories.workshop())
+        db.session.commit()
+        wid, pid = p.workshop_id, p.id
+    page = text_of(client.get(f"/invitations/workshop/{wid}/checkin"))
+    assert "ab dem Tag des Workshops" in page and "Anwesenheit speichern" not in page
+    response = client.post(f"/invitations/workshop/{wid}/checkin", data={"attended": [str(pid)]},
+                           follow_redirects=True)
+    assert "nur am Tag des Workshops" in text_of(response)
+    with app.app_context():
+        assert db.session.get(Participation, pid).attended is None
+
+
+def test_a_later_correction_of_the_checkin_asks_for_confirmation(app, client, auth):
+    auth.login("facilitator")
+    with app.app_context():
+        p = factories.participation(workshop=factories.workshop(starts_at=factories.aware(2024, 3, 5)))
+        db.session.commit()
+        wid, pid = p.workshop_id, p.id
+    page = text_of(client.get(f"/invitations/workshop/{wid}/checkin"))
+    assert "korrigiere" in page  # the confirmation checkbox
+    response = client.post(f"/invitations/workshop/{wid}/checkin", data={"attended": [str(pid)]},
+                           follow_redirects=True)
+    assert "Bitte bestätigen Sie" in text_of(response)
+    with app.app_context():
+        assert db.session.get(Participation, pid).attended is None
+    client.post(f"/invitations/workshop/{wid}/checkin", data={"attended": [str(pid)], "confirm_correction": "1"})
+    with app.app_context():
+        assert db.session.get(Participation, pid).attended is True
+
+
 def test_two_doors_checking_in_at_once_keep_each_others_ticks(app, client, auth):
     """Two facilitators open the check-in list at two doors; each ticks the people arriving at hers. The second
     save keeps the first one's ticks; someone who accepted after the lists were opened is left alone."""
@@ -357,7 +476,7 @@ def test_two_doors_checking_in_at_once_keep_each_others_ticks(app, client, auth)
 
     auth.login("facilitator")
     with app.app_context():
-        workshop = factories.workshop()
+        workshop = _today_workshop()
         anna, ben, cem = (factories.participation(workshop=workshop, person=factories.person(last_name=name))
                           for name in ("Anna", "Ben", "Cem"))
         db.session.commit()
@@ -445,17 +564,27 @@ def test_date_poll_round(app, client, auth, smtp):
     auth.login("facilitator")
     with app.app_context():
         workshop = helpers.draft_workshop(title="Fünfter Workshop")
-        a, ta = helpers.invitation(workshop=workshop)
-        b, tb = helpers.invitation(workshop=workshop)
+        a, _ta = helpers.invitation(workshop=workshop)
+        b, _tb = helpers.invitation(workshop=workshop)
+        c, _tc = helpers.invitation(workshop=workshop)  # does not vote
         db.session.commit()
         wid = workshop.id
-        emails = {a.participation.person.email, b.participation.person.email}
+        emails = {a.participation.person.email, b.participation.person.email, c.participation.person.email}
+        a_email, c_email = a.participation.person.email, c.participation.person.email
     response = client.post(f"/invitations/workshop/{wid}/dates", data={
         "options-0-day": "2030-06-02", "options-0-starts": "09:00", "options-0-ends": "16:30",
         "options-1-day": "2030-06-09", "options-1-starts": "09:00", "options-1-ends": "16:30",
         "note": "Bitte bis Freitag.",
     })
     assert response.status_code == 302
+    # Announcing the poll mails every invitee the dates and a personal link to mark them.
+    assert {rcpt[0] for rcpt, _m in smtp.messages} == emails
+    (poll_mail,) = smtp.to(a_email)
+    assert "Welche Termine passen Ihnen?" in poll_mail["Subject"]
+    assert "Sonntag, 2. Juni 2030, 09:00 – 16:30" in smtp.text(poll_mail)
+    ta = helpers.token_from(smtp.text(poll_mail))
+    tb = helpers.token_from(smtp.text(smtp.to(b.participation.person.email)[0]))
+    smtp.messages.clear()
     with app.app_context():
         poll = db.session.scalar(select(DatePoll))
         first, second = [o.id for o in poll.options]
@@ -483,7 +612,18 @@ def test_date_poll_round(app, client, auth, smtp):
         assert poll.workshop.starts_at == chosen.starts_at and poll.workshop.ends_at == chosen.ends_at
         assert {i.expires_at for i in db.session.scalars(select(Invitation))} == {chosen.ends_at}
     assert {rcpt[0] for rcpt, _m in smtp.messages} == emails
-    assert "Termin steht fest" in smtp.messages[0][1]["Subject"]
+    assert all("Termin steht fest" in m["Subject"] for _r, m in smtp.messages)
+    # Thanks only to those who voted; everyone gets the calendar file with the raised SEQUENCE.
+    assert "vielen Dank für Ihre Teilnahme an der Terminumfrage" in smtp.text(smtp.to(a_email)[0])
+    (fixed_c,) = smtp.to(c_email)
+    assert "Terminumfrage" not in smtp.text(fixed_c) and "festgelegt" in smtp.text(fixed_c)
+    (ics,) = list(fixed_c.iter_attachments())
+    assert "SEQUENCE:1" in ics.get_payload(decode=True).decode()
+    # The date stands: the workshop is scheduled and no page calls the date provisional.
+    with app.app_context():
+        assert db.session.get(Workshop, wid).status == WorkshopStatus.SCHEDULED
+    page = text_of(client.get(f"/invitations/r/{ta}"))
+    assert "Der Termin steht noch nicht fest" not in page and "Sonntag, 9. Juni 2030" in page
     # Closed: votes are refused, nothing changes.
     response = client.post(f"/invitations/r/{ta}/dates", data={f"option-{first}": "yes", f"option-{second}": "no"})
     assert response.status_code == 404

@@ -99,6 +99,7 @@ def test_series_feed_over_http(app, client):
         series = factories.series(title="Strategie-Workshops")
         _hybrid(series_id=series.id, title="Geplant")
         factories.workshop(series_id=series.id, title="Noch Entwurf", status=WorkshopStatus.DRAFT)
+        factories.workshop(series_id=series.id, title="Abgesagt", status=WorkshopStatus.CANCELLED)
         factories.workshop(title="Andere Reihe")
         secret = _token(CalendarFeedKind.SERIES, series=series)
         db.session.commit()

@@ -127,7 +127,7 @@ def test_sequence_rises_on_time_place_and_status_changes_only(ctx):
 def test_status_transitions_are_guarded(ctx):
     w = factories.workshop(status=WorkshopStatus.DRAFT)
     services.change_workshop_status(w, WorkshopStatus.SCHEDULED, None)
-    services.change_workshop_status(w, WorkshopStatus.HELD, None)
+    services.change_workshop_status(w, WorkshopStatus.HELD, None, today=date(2030, 3, 5))
     for back in (WorkshopStatus.DRAFT, WorkshopStatus.SCHEDULED):
         with pytest.raises(InvalidTransition):
             services.change_workshop_status(w, back, None)
@@ -135,6 +135,46 @@ def test_status_transitions_are_guarded(ctx):
         services.change_workshop_status(w, WorkshopStatus.CANCELLED, None)
     services.change_workshop_status(w, WorkshopStatus.DOCUMENTED, None)
     assert w.status == WorkshopStatus.DOCUMENTED
+
+
+def test_held_only_on_or_after_the_day_in_berlin(ctx):
+    """The factory's workshop is on 5 March 2030, 09:00 in Berlin."""
+    w = factories.workshop(status=WorkshopStatus.SCHEDULED)
+    assert not w.can_become(WorkshopStatus.HELD, today=date(2030, 3, 4))
+    with pytest.raises(InvalidTransition) as error:
+        services.change_workshop_status(w, WorkshopStatus.HELD, None, today=date(2030, 3, 4))
+    assert "erst an seinem Tag" in str(error.value.message)
+    assert w.status == WorkshopStatus.SCHEDULED and w.sequence == 0
+    services.change_workshop_status(w, WorkshopStatus.HELD, None, today=date(2030, 3, 5))
+    assert w.status == WorkshopStatus.HELD
+
+
+def test_held_follows_the_local_day_not_the_utc_one(ctx):
+    """00:30 in Berlin on 5 March is still 4 March in UTC: the workshop's day is the local one."""
+    w = factories.workshop(starts_at=factories.aware(2030, 3, 5, 0, 30), status=WorkshopStatus.SCHEDULED)
+    assert w.local_day == date(2030, 3, 5)
+    assert not w.can_become(WorkshopStatus.HELD, today=date(2030, 3, 4))
+    assert w.can_become(WorkshopStatus.HELD, today=date(2030, 3, 5))
+
+
+def test_a_workshop_in_the_future_cannot_be_held_today(ctx):
+    from planner.core.timeutil import local_today
+
+    w = factories.workshop(starts_at=factories.aware(*(local_today() + timedelta(days=1)).timetuple()[:3]))
+    with pytest.raises(InvalidTransition):
+        services.change_workshop_status(w, WorkshopStatus.HELD, factories.user(Role.FACILITATOR))
+
+
+def test_only_a_facilitator_reopens_a_documented_workshop(ctx):
+    w = factories.workshop(status=WorkshopStatus.DOCUMENTED)
+    for role in (Role.EXPERT, Role.STRATEGY_TEAM):
+        with pytest.raises(NotAllowed):
+            services.change_workshop_status(w, WorkshopStatus.HELD, factories.user(role))
+    assert w.status == WorkshopStatus.DOCUMENTED
+    services.change_workshop_status(w, WorkshopStatus.HELD, factories.user(Role.FACILITATOR))
+    assert w.status == WorkshopStatus.HELD
+    with pytest.raises(InvalidTransition):  # reopening goes back to held, nowhere else
+        services.change_workshop_status(w, WorkshopStatus.SCHEDULED, factories.user(Role.FACILITATOR))
 
 
 def test_held_workshop_cannot_be_cancelled(ctx):
@@ -254,6 +294,7 @@ def test_cancel_notifies_everyone_who_has_not_declined(ctx, outbox):
     assert mail["Subject"] == "Abgesagt: Smart Health"
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert "wurde leider abgesagt" in body and "Die Referentin ist erkrankt." in body
+    assert "Dienstag, 5. März 2030, 09:00 " in body and "09:00:00" not in body  # times without seconds
     (attachment,) = list(mail.iter_attachments())
     assert attachment.get_content_type() == "text/calendar"
     ics = attachment.get_content()
