@@ -21,6 +21,9 @@ def csrf_app(tmp_path):
         db.engine.dispose()
 
 
+SIGNED_INSTEAD_OF_CSRF = {"accounts.sso_backchannel_logout"}
+
+
 def test_every_post_endpoint_rejects_a_request_without_csrf_token(csrf_app):
     app = csrf_app
     client = app.test_client()
@@ -36,7 +39,12 @@ def test_every_post_endpoint_rejects_a_request_without_csrf_token(csrf_app):
     failures = []
     for endpoint, url in urls.items():
         response = client.post(url, data={"email": "x@example.org", "password": "egal-egal-egal", "confirm": "y"})
-        if response.status_code != 400:
+        if endpoint in SIGNED_INSTEAD_OF_CSRF:
+            # Called server to server by an identity provider: a signed logout token stands in for the CSRF token,
+            # and without one (or without such a provider) nothing happens.
+            if response.status_code not in (400, 404):
+                failures.append(f"{endpoint}: {response.status_code}")
+        elif response.status_code != 400:
             failures.append(f"{endpoint}: {response.status_code}")
     assert not failures, f"POST without CSRF token was not rejected: {failures}"
     with app.app_context():
