@@ -89,9 +89,16 @@ def _number(value) -> float | None:
     return float(value) if value is not None else None
 
 
-def finding_facts() -> FindingFacts:
-    """Visible findings and accepted measures with their KPIs and links, in a fixed number of queries."""
-    visible = Finding.is_hidden.is_(False)
+def finding_facts(process=None) -> FindingFacts:
+    """Visible findings of the current strategy process (``process``, when the caller has it at hand: the findings
+    of its workshops and those of no workshop) and accepted measures with their KPIs and links, in a fixed number
+    of queries. Measures are not bound to a round: a later process carries them on."""
+    from planner.fields.models import StrategyProcess, in_process
+    from planner.workshops.models import Workshop
+
+    of_process = in_process(Workshop.process_id, process or StrategyProcess.current(), is_current=True)
+    visible = Finding.is_hidden.is_(False) & (
+        Finding.workshop_id.is_(None) | Finding.workshop_id.in_(select(Workshop.id).where(of_process)))
     findings = tuple(
         FindingFact(id=f.id, field_id=f.field_id, kind=_code(f.kind), number=f.number or "", text=f.text,
                     workshop_id=f.workshop_id, agenda_block_id=f.agenda_block_id)

@@ -501,7 +501,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     fields = db.session.scalars(select(ActionField).order_by(ActionField.position, ActionField.id)).all()
     code_of = {f.id: f.code for f in fields}
     workshops = workshop_facts(tuple(code_of.values()), process=process_row)
-    found = finding_facts()
+    found = finding_facts(process=process_row)
     priority = survey_facts.priority_facts()
     comment_sources = survey_facts.need_sources() or {}
     surveys = tuple(_survey(s) for s in survey_facts.survey_facts(process=process_row))

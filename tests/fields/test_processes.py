@@ -150,3 +150,25 @@ def test_the_paper_of_a_new_process_shows_only_its_own_workshops(ctx):
     rollup = build_rollup(locale="de")
     assert rollup.process.title == "Fortschreibung 2028"
     assert [w.title for w in rollup.annex.workshops] == ["Workshop 2028"]
+
+
+def test_the_paper_of_a_new_process_has_the_findings_of_its_workshops_and_carries_measures_on(ctx):
+    from planner.findings.models import FindingKind, MeasureStatus
+    from planner.strategy.rollup import build_rollup
+    from planner.workshops.models import WorkshopStatus
+
+    admin = factories.user(Role.ADMIN)
+    services.create_process(None, _data(title="Strategie 2022", target_year=2040, milestone_years=(2030,)))
+    old = factories.workshop(title="Workshop 2022", status=WorkshopStatus.HELD)
+    field = old.fields[0]
+    factories.finding(workshop=old, field=field, kind=FindingKind.NEED, text="Parksuchverkehr verringern (2022)")
+    factories.measure(field=field, title="Smart Parking", status=MeasureStatus.ACCEPTED)
+    db.session.commit()
+    services.create_process(admin, _data(title="Fortschreibung 2028", target_year=2040, milestone_years=(2030,)),
+                            make_current=True)
+    new = factories.workshop(title="Workshop 2028", status=WorkshopStatus.HELD, fields=[field])
+    factories.finding(workshop=new, field=field, kind=FindingKind.NEED, text="Ladepunkte im Quartier (2028)")
+    db.session.commit()
+    chapter = build_rollup(locale="de").field(field.code)
+    assert [n.text for n in chapter.needs] == ["Ladepunkte im Quartier (2028)"]
+    assert [m.title for m in chapter.measures] == ["Smart Parking"]  # the measure goes on in the new round
