@@ -18,14 +18,20 @@ JOURNEY = "findings"
 
 
 def _expert_workshop(server) -> int:
+    from planner.workshops.models import WorkshopStatus
+
     with server.app.app_context():
-        return db.session.scalar(
-            select(Workshop.id)
+        workshop = db.session.scalar(
+            select(Workshop)
             .join(Participation, Participation.workshop_id == Workshop.id)
             .join(Person, Person.id == Participation.person_id)
             .where(Person.email == "expertin@example.org", Participation.invitation_status == "accepted")
             .order_by(Workshop.starts_at)
         )
+        # The demo's workshops are documented (closed to experts): the facilitator reopened this one.
+        workshop.status = WorkshopStatus.HELD
+        db.session.commit()
+        return workshop.id
 
 
 def _block_value(page, kind_label: str) -> str:

@@ -43,14 +43,18 @@ def expert_workshop_id(server) -> int:
 
     from planner.extensions import db
     from planner.people.models import Person
-    from planner.workshops.models import Participation, Workshop
+    from planner.workshops.models import Participation, Workshop, WorkshopStatus
 
     with server.app.app_context():
-        return db.session.scalar(
-            select(Workshop.id).join(Participation, Participation.workshop_id == Workshop.id)
+        workshop = db.session.scalar(
+            select(Workshop).join(Participation, Participation.workshop_id == Workshop.id)
             .join(Person, Person.id == Participation.person_id)
             .where(Person.email == "expertin@example.org", Participation.invitation_status == "accepted")
             .order_by(Workshop.starts_at))
+        # The demo's workshops are documented (closed to experts): the facilitator reopened this one.
+        workshop.status = WorkshopStatus.HELD
+        db.session.commit()
+        return workshop.id
 
 
 def round_url(page, server) -> str:
