@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from planner.core import identity
+from planner.core.errors import DomainError, NotAllowed
 from planner.core.nav import nav_for, object_actions
 from planner.core.permissions import Role, enforce_access, has_role
 from planner.core.security import set_security_headers
@@ -77,6 +78,13 @@ def init_app(app):
         if error.code >= 500:
             db.session.rollback()
         return render_error(error.code)
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error):
+        # A rule a service enforces, broken by a view that did not expect it: the user reads the rule (400, or
+        # 403 when it is about who may), nothing is kept, never a 500.
+        db.session.rollback()
+        return render_error(403 if isinstance(error, NotAllowed) else 400, error.message)
 
     @app.errorhandler(OverflowError)
     @app.errorhandler(DataError)

@@ -283,9 +283,9 @@ def breakdown_view(survey_id: int):
 def delete(survey_id: int):
     survey = db.session.get(Survey, survey_id) or abort(404)
     title = survey.title
-    services.delete_survey(current_user, survey)
-    db.session.commit()
-    flash(_("The survey “%(title)s” and all its responses were deleted.", title=title), "success")
+    if not perform(lambda: services.delete_survey(current_user, survey),
+                   success=_("The survey “%(title)s” and all its responses were deleted.", title=title)):
+        return redirect(url_for("surveys.detail", survey_id=survey_id))
     return redirect(url_for("surveys.list"))
 
 

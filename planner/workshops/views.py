@@ -332,9 +332,8 @@ def _filled_block_form(workshop: Workshop, block: AgendaBlock) -> AgendaBlockFor
 def block_delete(workshop_id: int, block_id: int):
     block = _load_block(workshop_id, block_id)
     title = block.title
-    services.delete_agenda_block(block, current_user)
-    db.session.commit()
-    flash(_("The block “%(title)s” was removed from the agenda.", title=title), "success")
+    perform(lambda: services.delete_agenda_block(block, current_user),
+            success=_("The block “%(title)s” was removed from the agenda.", title=title))
     return redirect(url_for("workshops.agenda", workshop_id=workshop_id))
 
 
