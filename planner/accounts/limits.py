@@ -87,7 +87,7 @@ class DatabaseStorage(Storage):
         elif engine.dialect.name == "sqlite":
             from sqlalchemy.dialects.sqlite import insert
         else:  # pragma: no cover - the planner runs on SQLite and PostgreSQL
-            raise RuntimeError(f"rate-limit counters in the {engine.dialect.name} database are not supported: use Redis")
+            raise RuntimeError(f"rate-limit counters in {engine.dialect.name} are not supported: use Redis")
         return insert
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
