@@ -32,7 +32,7 @@ from planner.strategy.labels import DEFAULT_SECTIONS
 from planner.strategy.models import PaperSection, ReviewComment
 from planner.strategy.readiness import check_readiness
 from planner.surveys import facts as survey_facts
-from planner.workshops.facts import workshop_facts
+from planner.workshops.facts import ParticipantCount, workshop_facts
 
 SCHEMA = 3
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -97,13 +97,6 @@ class WorkshopSummary:
     status: str
     field_codes: tuple[str, ...]
     invited: int
-    accepted: int
-    attended: int
-
-
-@dataclass(frozen=True)
-class ParticipantCount:
-    key: str  # a sector code or a field code
     accepted: int
     attended: int
 
@@ -613,8 +606,8 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
                                             w.accepted, w.attended) for w in workshops.workshops),
             participants_total=workshops.participants_total, attended_total=workshops.attended_total,
             organisations_total=workshops.organisations_total,
-            by_sector=tuple(ParticipantCount(c.key, c.accepted, c.attended) for c in workshops.by_sector),
-            by_field=tuple(ParticipantCount(c.key, c.accepted, c.attended) for c in workshops.by_field),
+            by_sector=workshops.by_sector,  # the workshops package's own counts: one definition of the fact
+            by_field=workshops.by_field,
             surveys=surveys,
         ),
         fields=tuple(chapters), overview=overview, roadmap=roadmap, unscheduled=unscheduled,
