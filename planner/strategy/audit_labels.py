@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from planner.core.history import describe, describe_action
-from planner.strategy.labels import section_title
 from planner.strategy.council import CouncilDecision, DecisionStep
+from planner.strategy.labels import section_title
 from planner.strategy.models import PaperSection, PaperVersion, ReviewComment, SectionVerdict
 
 
