@@ -1,14 +1,17 @@
 """Pages for the council's decision on a published version: the Drucksache and its Beratungsfolge."""
 
-from flask import abort, redirect, render_template, request, url_for
+import io
+
+from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import Role, access
 from planner.extensions import db
-from planner.strategy import bp, council, versions
+from planner.strategy import bp, council, council_paper, versions
 from planner.strategy.council_forms import DecisionForm, StepForm
+from planner.strategy.exporters import FORMATS
 from planner.strategy.models import PaperVersion
 
 ST = (Role.STRATEGY_TEAM,)
@@ -117,3 +120,21 @@ def decision_step_delete(step_id: int):
     version = step.decision.paper_version
     perform(lambda: council.delete_step(step, current_user), success=_("The step has been removed."))
     return _to_detail(version)
+
+
+@bp.route("/versions/<int:number>/decision/document", endpoint="decision_document")
+@access(*ST)
+def decision_document(number: int):
+    """The Beschlussvorlage of this version for the council (a small document: written at once)."""
+    version = _version_or_404(number)
+    code = request.args.get("format", "docx")
+    language = request.args.get("locale", "de")
+    if code not in council_paper.DOCUMENT_FORMATS or language not in ("de", "en"):
+        abort(404)
+    rollup = versions.version_rollup(version, locale=language)
+    decision = council.decision_of(version)
+    output = io.BytesIO()
+    council_paper.write_decision_document(rollup, decision, code, output, language)
+    output.seek(0)
+    return send_file(output, mimetype=FORMATS[code].mimetype, as_attachment=True,
+                     download_name=council_paper.document_filename(rollup, decision, code))

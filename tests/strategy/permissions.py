@@ -60,6 +60,7 @@ RULES = {
     "strategy.my_rounds": Rule(("reviewer",)),
     "strategy.decision_edit": Rule(ST, params=_published),
     "strategy.decision_step_add": Rule(ST, params=_published, ok=302),
+    "strategy.decision_document": Rule(ST, params=_published, query="?format=md"),
     "strategy.decision_step_edit": Rule(ST, params=_step),
     "strategy.decision_step_delete": Rule(ST, params=_step, method="POST", ok=302),
     "strategy.published_latest": Rule(PUBLIC),

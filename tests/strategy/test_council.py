@@ -334,3 +334,85 @@ def test_the_recordings_are_valid_oparl(tmp_path):
             assert {consultation["meeting"], consultation["agendaItem"], *consultation["organization"]} <= ids
     shutil.copy(BEFORE, tmp_path / "copy.json")
     assert oparl.read_recording(tmp_path / "copy.json").id == PAPER_ID
+
+
+# --- the Beschlussvorlage --------------------------------------------------------------------------------------
+
+def _document(client, number, code, locale="de"):
+    answer = client.get(f"/strategy/versions/{number}/decision/document?format={code}&locale={locale}")
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    return answer
+
+
+def test_the_beschlussvorlage_reads_back_in_word_and_pdf(app, client, auth, tmp_path):
+    import subprocess
+
+    from docx import Document
+
+    from tests.strategy.rollups import FIELDS
+
+    number = _published(app)
+    auth.login("strategy_team")
+    client.post(f"/strategy/versions/{number}/decision", data={"reference": "0815/2023"})
+    client.post(f"/strategy/versions/{number}/decision/steps/new", data={
+        "body": "Rat der Stadt", "meeting_date": "2023-06-15", "authoritative": "y", "result": "adopted"})
+    assert "Beschlussvorlage als Word" in client.get(f"/strategy/versions/{number}").get_data(as_text=True)
+
+    answer = _document(client, number, "docx")
+    assert "Beschlussvorlage-0815-2023" in answer.headers["Content-Disposition"]
+    path = tmp_path / "vorlage.docx"
+    path.write_bytes(answer.data)
+    document = Document(str(path))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    for heading in ("Beschlussvorschlag", "Begründung", "Finanzielle Auswirkungen", "Anlagen", "Beratungsfolge"):
+        assert heading in headings, headings
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Der Rat der Stadt Essen beschließt das Handlungskonzept" in text
+    assert "Rang 1: UMW-M01 Maßnahme UMW 1 (Smarte Umwelt)" in text
+    cells = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
+    total = next(row for row in cells if row[0] == "Summe")
+    assert total[-1] == f"{650_000 * len(FIELDS):,}\u00a0€".replace(",", ".")  # every measure's estimate, once
+    assert any(row[0] == "2023" for row in cells)
+    assert "650000" not in "\n".join(c for row in cells for c in row) + text
+
+    pdf = tmp_path / "vorlage.pdf"
+    pdf.write_bytes(_document(client, number, "pdf").data)
+    shown = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Finanzielle Auswirkungen" in shown and "Drucksache 0815/2023" in shown
+
+    english = tmp_path / "vorlage-en.docx"
+    english.write_bytes(_document(client, number, "docx", "en").data)
+    english_text = "\n".join(p.text for p in Document(str(english)).paragraphs)
+    assert "Financial implications" in english_text and "Proposed resolution" in english_text
+    assert "Finanzielle" not in english_text and "Beschlussvorschlag" not in english_text
+
+    markdown = _document(client, number, "md").get_data(as_text=True)
+    assert "Beschlussvorschlag" in markdown
+
+
+def test_costs_are_spread_over_the_years_of_a_measure():
+    import dataclasses
+
+    from planner.strategy.council_paper import yearly_costs
+    from tests.strategy.rollups import measure, rollup
+
+    r = rollup()
+    one = dataclasses.replace(r.fields[0], measures=(
+        measure("MOB", 1, cost_estimate=300.0, start_year=2024, end_year=2026, funding="own"),
+        measure("MOB", 2, cost_estimate=100.0, start_year=None, end_year=2030, funding="grant"),
+        measure("MOB", 3, cost_estimate=None),
+        measure("MOB", 4, cost_estimate=50.0, start_year=None, end_year=None, funding=""),
+    ))
+    by_year, unestimated = yearly_costs(dataclasses.replace(r, fields=(one,)))
+    assert {y: dict(v) for y, v in by_year.items()} == {
+        2024: {"own": 100.0}, 2025: {"own": 100.0}, 2026: {"own": 100.0}, 2030: {"grant": 100.0}, None: {"": 50.0}}
+    assert unestimated == 1
+
+
+def test_the_beschlussvorlage_of_a_version_without_a_drucksache_proposes_a_resolution(app, client, auth):
+    number = _published(app)
+    auth.login("strategy_team")
+    text = _document(client, number, "md").get_data(as_text=True)
+    assert "Drucksache (Nummer noch nicht erfasst)" in text
+    assert "beschließt das Handlungskonzept" in text
+    assert client.get(f"/strategy/versions/{number}/decision/document?format=exe").status_code == 404
