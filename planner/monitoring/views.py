@@ -1,18 +1,19 @@
 """Pages of the implementation monitoring: the overview, one action with its trail and reports, progress reports."""
 
 import io
+import json
 
-from flask import abort, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from planner.accounts.models import User
 from planner.core.forms import is_stale, perform, stale_conflict
-from planner.core.permissions import SIGNED_IN, Role, access
+from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
 from planner.core.timeutil import local_today
 from planner.extensions import db
-from planner.monitoring import bp, report, services
+from planner.monitoring import bp, public, report, services
 from planner.monitoring.forms import ActionForm, KPIValueForm, ReportForm, TaskForm, UpdateForm
 from planner.monitoring.models import ActionStatus, ActionTask, MonitoredAction
 from planner.strategy import versions
@@ -195,3 +196,40 @@ def report_download(report_id: int):
     output.seek(0)
     return send_file(output, mimetype=FORMATS[code].mimetype, as_attachment=True,
                      download_name=report.report_filename(stored.period, code, language))
+
+
+# --- public: the dashboard and the open data -------------------------------------------------------------------
+
+@bp.route("/public", endpoint="public_dashboard")
+@access(PUBLIC)
+def public_dashboard():
+    return render_template("monitoring/public.html", fields=public.dashboard(), statuses=list(ActionStatus))
+
+
+def _open_data_response(body: str, mimetype: str, name: str):
+    response = make_response(body)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"  # open data: any portal may read it
+    return response
+
+
+@bp.route("/open-data/<any(measures, 'kpi-values'):dataset>.<any(csv, json):fmt>", endpoint="open_data")
+@access(PUBLIC)
+def open_data(dataset: str, fmt: str):
+    rows = public.measure_rows() if dataset == "measures" else public.kpi_rows()
+    columns = public.MEASURE_COLUMNS if dataset == "measures" else public.KPI_COLUMNS
+    if fmt == "csv":
+        return _open_data_response(public.to_csv(rows, columns), "text/csv; charset=utf-8", f"{dataset}.csv")
+    return _open_data_response(json.dumps(rows, ensure_ascii=False, indent=1), "application/json",
+                               f"{dataset}.json")
+
+
+@bp.route("/open-data", endpoint="open_data_catalogue")
+@access(PUBLIC)
+def open_data_catalogue():
+    from planner.core.identity import city_name
+
+    base = current_app.config.get("BASE_URL", request.host_url).rstrip("/")
+    return _open_data_response(json.dumps(public.catalogue(base, city_name(), local_today()), ensure_ascii=False,
+                                          indent=1), "application/ld+json", "catalog.jsonld")

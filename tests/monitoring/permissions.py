@@ -1,4 +1,4 @@
-from tests.permission_rules import SIGNED_IN, Rule
+from tests.permission_rules import PUBLIC, SIGNED_IN, Rule
 
 ST = ("strategy_team",)
 # Signed in, but an action is only for the strategy team and the measure's lead (none of the test users).
@@ -40,6 +40,9 @@ def _report_id():
 
 
 RULES = {
+    "monitoring.public_dashboard": Rule(PUBLIC),
+    "monitoring.open_data": Rule(PUBLIC, params=lambda: {"dataset": "measures", "fmt": "csv"}),
+    "monitoring.open_data_catalogue": Rule(PUBLIC),
     "monitoring.overview": Rule(SIGNED_IN),
     "monitoring.start": Rule(ST, params=lambda: {"number": _version().number}, method="POST", ok=302),
     "monitoring.action": Rule(SIGNED_IN, params=_action_id, ok_for=NOT_LEAD),

@@ -238,3 +238,67 @@ def test_the_cli_freezes_a_missing_period_first(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Froze the progress report 2028" in result.output
     assert "Umsetzungsbericht 2028" in output.read_text(encoding="utf-8")
+
+
+# --- public ----------------------------------------------------------------------------------------------------
+
+def test_the_public_dashboard_shows_status_kpis_and_where_a_measure_came_from(app, client):
+    import csv
+    import io
+    import json
+
+    with app.app_context():
+        strategist = factories.user(role="strategy_team")
+        from planner.workshops.models import WorkshopStatus
+
+        workshop = factories.workshop(title="Workshop Mobilität", status=WorkshopStatus.DOCUMENTED,
+                                      starts_at=factories.aware(2022, 3, 10))
+        need = factories.finding(workshop=workshop, text="Parksuchverkehr in der Innenstadt verringern")
+        hidden = factories.finding(workshop=workshop, field=need.field, text="Geheime Beleidigung", is_hidden=True)
+        measure = factories.measure(needs=[need, hidden], status=MeasureStatus.ACCEPTED, number="MOB-M07",
+                                    title="Digitale Parkraumsteuerung", cost_estimate=Decimal("650000"))
+        kpi = MeasureKPI(measure=measure, indicator="Sensoren in Betrieb", unit="Anzahl", target_value=Decimal("500"))
+        db.session.add(kpi)
+        db.session.flush()
+        version = versions.freeze_version(strategist, "Beschluss")
+        version.published_at = utcnow()
+        decision = CouncilDecision(paper_version=version, reference="0815/2023")
+        decision.steps.append(DecisionStep(body="Rat", meeting_date=date(2023, 6, 15), authoritative=True,
+                                           result=DecisionResult.ADOPTED))
+        db.session.add(decision)
+        services.start_monitoring(version, strategist)
+        action = db.session.scalar(select(MonitoredAction))
+        action.lead_id = strategist.id
+        services.post_update(action, strategist, reported_on=local_today(), status="on_track", progress=40,
+                             text="120 Sensoren installiert.")
+        services.record_kpi_value(action, strategist, kpi_id=kpi.id, measured_on=local_today(), value="120")
+        db.session.commit()
+        lead_name = strategist.name
+
+    page = client.get("/monitoring/public").get_data(as_text=True)
+    assert "MOB-M07 Digitale Parkraumsteuerung" in page and "im Plan" in page and "120 Sensoren installiert." in page
+    assert "Parksuchverkehr in der Innenstadt verringern" in page and "Workshop Mobilität" in page
+    assert "Geheime Beleidigung" not in page  # hidden findings never reach a public page
+    assert lead_name not in page  # nobody is named
+    assert "Sensoren in Betrieb" in page and "<svg" in page
+    assert "Die Umsetzung verfolgen" in client.get("/").get_data(as_text=True) or \
+        "Umsetzung der Strategie verfolgen" in client.get("/").get_data(as_text=True)
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/monitoring/open-data/measures.csv").get_data(as_text=True))))
+    assert rows[0]["measure_number"] == "MOB-M07" and rows[0]["status"] == "on_track"
+    assert rows[0]["cost_estimate_eur"] == "650000.0" and rows[0]["progress_percent"] == "40"
+    values = json.loads(client.get("/monitoring/open-data/kpi-values.json").get_data(as_text=True))
+    assert values == [{"measure_number": "MOB-M07", "indicator": "Sensoren in Betrieb", "unit": "Anzahl",
+                       "baseline": None, "target_value": 500.0, "target_year": None,
+                       "measured_on": local_today().isoformat(), "district": "", "value": 120.0}]
+    catalogue = json.loads(client.get("/monitoring/open-data").get_data(as_text=True))
+    assert catalogue["@type"] == "dcat:Catalog" and len(catalogue["dcat:dataset"]) == 2
+    urls = [d["dcat:downloadURL"]["@id"] for ds in catalogue["dcat:dataset"] for d in ds["dcat:distribution"]]
+    assert all(client.get(url.split("127.0.0.1:5000", 1)[-1] if "127.0.0.1:5000" in url else url).status_code == 200
+               for url in urls), urls
+    assert client.get("/monitoring/open-data/people.csv").status_code == 404
+
+
+def test_the_public_dashboard_before_any_adoption_says_so(client):
+    page = client.get("/monitoring/public").get_data(as_text=True)
+    assert "Die Umsetzung hat noch nicht begonnen" in page
