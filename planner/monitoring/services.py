@@ -265,44 +265,56 @@ def _number(value) -> float | None:
     return None if value is None else float(value)
 
 
-def snapshot() -> dict:
-    """Every monitored action as it stands today: codes, numbers and user text, never translated labels."""
+def snapshot(as_of: date | None = None) -> dict:
+    """Every monitored action as it stood on ``as_of`` (default today): codes, numbers and user text, never
+    translated labels. Status and progress are those of the newest update on or before that day."""
     actions = db.session.scalars(select(MonitoredAction).options(
         selectinload(MonitoredAction.measure).selectinload(Measure.field),
         selectinload(MonitoredAction.measure).selectinload(Measure.kpis),
         selectinload(MonitoredAction.updates), selectinload(MonitoredAction.tasks))).all()
-    today = local_today()
-    latest = latest_kpi_dates(actions)
+    day = as_of or local_today()
     items = []
     for action in sorted(actions, key=lambda a: (a.measure.number_key or "", a.measure_id)):
         m = action.measure
-        values = kpi_values(m)
-        last = action.updates[0] if action.updates else None
+        values = {k: [v for v in vs if v.measured_on <= day] for k, vs in kpi_values(m).items()}
+        updates = [u for u in action.updates if u.reported_on <= day]  # newest first
+        last = updates[0] if updates else None
+        status = last.status if last else ActionStatus.NOT_STARTED
+        open_tasks = [t for t in action.tasks if t.done_on is None or t.done_on > day]
+        latest = max((v.measured_on for vs in values.values() for v in vs), default=None)
+        quality_then = Quality(
+            contact=action.lead_id is not None,
+            recent_update=last is not None and last.reported_on >= day - timedelta(days=UPDATE_DUE_DAYS),
+            current_kpi=latest is not None and latest >= day - timedelta(days=KPI_CURRENT_DAYS),
+            next_task=status in (ActionStatus.COMPLETED, ActionStatus.DISCARDED)
+            or any(t.due_on is not None for t in open_tasks))
         items.append({
             "measure_id": m.id, "number": m.number or "", "title": m.title, "field_code": m.field.code,
             "field_name_de": m.field.name_de, "field_name_en": m.field.name_en,
-            "responsible_unit": action.responsible_unit, "status": action.status.value, "progress": action.progress,
+            "responsible_unit": action.responsible_unit,
+            "status": status.value,
+            "progress": last.progress if last else 0,
             "last_update_on": last.reported_on.isoformat() if last else None, "last_update": last.text if last else "",
-            "open_tasks": sum(1 for t in action.tasks if t.done_on is None),
-            "late_tasks": sum(1 for t in action.tasks if t.is_late(today)),
-            "quality": quality(action, latest.get(m.id), today).score,
+            "open_tasks": len(open_tasks),
+            "late_tasks": sum(1 for t in open_tasks if t.due_on is not None and t.due_on < day),
+            "quality": quality_then.score,
             "kpis": [{"indicator": k.indicator, "unit": k.unit, "baseline": _number(k.baseline),
                       "target_value": _number(k.target_value), "target_year": k.target_year,
                       "latest_value": _number(values[k.id][-1].value) if values[k.id] else None,
                       "latest_on": values[k.id][-1].measured_on.isoformat() if values[k.id] else None}
                      for k in m.kpis],
         })
-    return {"schema": SNAPSHOT_SCHEMA, "taken_on": today.isoformat(), "actions": items}
+    return {"schema": SNAPSHOT_SCHEMA, "taken_on": day.isoformat(), "actions": items}
 
 
-def freeze_report(period: str, user) -> ProgressReport:
+def freeze_report(period: str, user, *, as_of: date | None = None) -> ProgressReport:
     period = (period or "").strip()
     if not period or len(period) > 20:
         raise DomainError(_l("Name the period of the report, e.g. 2027."), field="period")
     if db.session.scalar(select(ProgressReport).where(ProgressReport.period == period)) is not None:
         raise DomainError(_l("There is already a progress report for %(period)s.", period=period), field="period")
     report = ProgressReport(period=period, created_by_id=getattr(user, "id", None),
-                            snapshot_json=json.dumps(snapshot(), ensure_ascii=False))
+                            snapshot_json=json.dumps(snapshot(as_of), ensure_ascii=False))
     db.session.add(report)
     db.session.flush()
     return report
