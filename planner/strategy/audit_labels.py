@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from planner.core.history import describe, describe_action
+from planner.strategy.council import CouncilDecision, DecisionStep
 from planner.strategy.labels import section_title
 from planner.strategy.models import PaperSection, PaperVersion, ReviewComment, SectionVerdict
 
@@ -53,3 +54,34 @@ describe(ReviewComment, _l("Review comment"), {
 describe_action("freeze", _l("version frozen"), quiet_summary=True)
 describe_action("publish", _l("version published"), quiet_summary=True)
 describe_action("redact", _l("a name removed from the participants annex (Art. 17 GDPR)"), quiet_summary=True)
+
+
+def _result(value) -> str:
+    from planner.strategy.council import DecisionResult
+
+    return DecisionResult(value).label if value else _("open")
+
+
+describe(CouncilDecision, _l("Council decision"), {
+    "version_id": _l("Version of the paper"),
+    "reference": _l("Drucksache number"),
+    "paper_type": _l("Kind of paper"),
+    "title": _l("Title of the Drucksache"),
+    "submitted_on": _l("Date of the Drucksache"),
+    "resolution_text": _l("Resolution"),
+    "oparl_paper_id": _l("Drucksache in the council information system"),
+    "oparl_synced_at": _l("Last synchronised with the council information system"),
+}, title=lambda d: _("Drucksache %(reference)s", reference=d.reference) if d.reference else "")
+
+describe(DecisionStep, _l("Step of the deliberation"), {
+    "decision_id": _l("Council decision"),
+    "body": _l("Body"),
+    "meeting_date": _l("Date of the meeting"),
+    "role": _l("Role in the deliberation"),
+    "authoritative": _l("This body decides"),
+    "result": _l("Result"),
+    "result_text": _l("Result in the council information system"),
+    "note": _l("Note"),
+    "amendment_version_id": _l("Amended version"),
+    "oparl_consultation_id": _l("Consultation in the council information system"),
+}, formatters={"result": _result}, title=lambda s: s.body)

@@ -27,4 +27,35 @@ def export_paper_command(fmt: str, number: int | None, short: bool, locale: str,
     click.echo(f"Wrote {output} ({output.stat().st_size} bytes).")
 
 
-COMMANDS = [export_paper_command]
+@click.command("oparl-sync")
+@click.option("--paper", "url", default=None, help="The OParl id (URL) of the Drucksache on the council system.")
+@click.option("--from-file", "file", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A recording: a JSON array of OParl objects (the Paper and what it refers to).")
+@click.option("--version", "number", type=int, default=None,
+              help="The paper version decided on; default: the one recorded with the Paper's Drucksachennummer, "
+                   "else the newest published version.")
+@with_appcontext
+def oparl_sync_command(url: str | None, file: Path | None, number: int | None) -> None:
+    """Record the council's Beratungsfolge of the paper from OParl (a server or a recorded file). Syncing again
+    updates what changed; nothing is changed when the data is unknown or malformed."""
+    from planner.core.audit import acting_as
+    from planner.core.errors import DomainError
+    from planner.extensions import db
+    from planner.strategy import council, oparl
+
+    if bool(url) == bool(file):
+        raise click.UsageError("Give either --paper URL or --from-file FILE.")
+    try:
+        paper = oparl.fetch_paper(url) if url else oparl.read_recording(file)
+        with acting_as(None, "oparl-sync"):
+            decision, counts = council.apply_oparl(paper, version_number=number)
+            db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"Nothing was changed: {error.message}") from error
+    click.echo(f"Drucksache {decision.reference or paper.id} → version {decision.paper_version.number}: "
+               f"{counts['added']} consultations added, {counts['updated']} updated; "
+               f"state: {decision.state.label}.")
+
+
+COMMANDS = [export_paper_command, oparl_sync_command]

@@ -1,12 +1,14 @@
 """Demo content of the concept paper: German section texts, version 1 frozen, an open review round."""
 
-from datetime import date
+from datetime import UTC, date, datetime
+
+from sqlalchemy import update
 
 from planner.core.permissions import Role
 from planner.demo.data import TEXTS
 from planner.extensions import db
 from planner.strategy import review, versions
-from planner.strategy.models import PaperSection
+from planner.strategy.models import PaperSection, PaperVersion
 
 SECTIONS = (
     ("foreword", "Vorwort des Oberbürgermeisters", (
@@ -52,6 +54,10 @@ def seed(ctx) -> None:
                                     position=position, updated_by=strategist))
     db.session.flush()
     version = versions.freeze_version(strategist, "Entwurf für die Abstimmung mit Ausschüssen und Partnern")
+    # The demo tells 2022's story: the draft was frozen then (a Core UPDATE: the model refuses to change it).
+    db.session.execute(update(PaperVersion).where(PaperVersion.id == version.id)
+                       .values(frozen_at=datetime(2022, 11, 2, 9, 0, tzinfo=UTC)))
+    db.session.refresh(version)
     round_ = review.create_round(version, strategist, title="Abstimmung mit dem Ratsausschuss Digitalisierung",
                                  due_on=date(2022, 11, 30))
     if reviewer is not None:

@@ -22,6 +22,17 @@ def _comment():
     return {"comment_id": helpers.comment().id}
 
 
+def _step():
+    from planner.extensions import db
+    from planner.strategy.council import CouncilDecision, DecisionStep
+
+    decision = CouncilDecision(paper_version=helpers.version(published=True), reference="0815/2023")
+    step = DecisionStep(decision=decision, body="Rat der Stadt")
+    db.session.add_all([decision, step])
+    db.session.flush()
+    return {"step_id": step.id}
+
+
 RULES = {
     "strategy.paper": Rule(ST),
     "strategy.section_edit": Rule(ST, params=lambda: {"key": "foreword"}),
@@ -47,6 +58,11 @@ RULES = {
                                    data={"section_key": "foreword", "verdict": "approved"}),
     "strategy.comment_answer": Rule(ST, params=_comment, method="POST", ok=302, data={"c1-answer": "accepted"}),
     "strategy.my_rounds": Rule(("reviewer",)),
+    "strategy.decision_edit": Rule(ST, params=_published),
+    "strategy.decision_step_add": Rule(ST, params=_published, ok=302),
+    "strategy.decision_document": Rule(ST, params=_published, query="?format=md"),
+    "strategy.decision_step_edit": Rule(ST, params=_step),
+    "strategy.decision_step_delete": Rule(ST, params=_step, method="POST", ok=302),
     "strategy.published_latest": Rule(PUBLIC),
     "strategy.published": Rule(PUBLIC, params=_published),
     "strategy.published_export": Rule(PUBLIC, params=_published, query="?format=md"),

@@ -1,0 +1,137 @@
+"""Demo content after the vote: the council adopted the Essen paper in June 2023 (a fictional Drucksache and
+Beratungsfolge); its measures have been monitored since, with status updates, KPI values up to today and one
+progress report per year, so a newcomer sees what the planner is for after the vote."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from planner.core.audit import record
+from planner.core.permissions import Role
+from planner.core.timeutil import local_today
+from planner.extensions import db
+from planner.findings.models import MeasureKPI
+from planner.monitoring import services
+from planner.monitoring.models import ActionStatus, ActionTask, KPIValue, MonitoredAction, StatusUpdate, TaskKind
+from planner.strategy.council import CouncilDecision, DecisionResult, DecisionStep
+from planner.strategy.models import PaperVersion
+from planner.strategy.rollup import build_rollup, rollup_to_json
+
+REFERENCE = "0815/2023"
+RESOLUTION = (
+    "1. Der Rat der Stadt Essen beschließt die Smart-City-Strategie „CONNECTED.ESSEN“ in der Fassung der Anlage 1 "
+    "(Langfassung) als Leitlinie für die digitale Stadtentwicklung bis 2040.\n"
+    "2. Die Verwaltung wird beauftragt, die Maßnahmen nach ihrer Priorität umzusetzen, Fördermittel einzuwerben "
+    "und dem Rat jährlich einen Umsetzungsbericht vorzulegen.\n"
+    "3. Der Ausschuss für Digitalisierung begleitet die Umsetzung."
+)
+STEPS = (
+    ("Ausschuss für Digitalisierung und Smart City", date(2023, 5, 10), "Vorberatung", False,
+     DecisionResult.RECOMMENDED, "einstimmig empfohlen"),
+    ("Haupt- und Finanzausschuss", date(2023, 6, 5), "Vorberatung", False, DecisionResult.RECOMMENDED,
+     "mehrheitlich empfohlen"),
+    ("Rat der Stadt Essen", date(2023, 6, 15), "Entscheidung", True, DecisionResult.ADOPTED,
+     "mehrheitlich beschlossen"),
+)
+UPDATES = {
+    ActionStatus.ON_TRACK: ("Projektteam gebildet, Zeitplan mit den Partnern abgestimmt.",
+                            "Ausschreibung veröffentlicht; die Angebote werden ausgewertet.",
+                            "Pilotbetrieb im ersten Stadtteil läuft, erste Rückmeldungen sind positiv."),
+    ActionStatus.DELAYED: ("Die Vergabe verzögert sich um ein Quartal: Rückfragen der Bieter.",
+                           "Lieferengpässe bei der Hardware; der Rollout beginnt später."),
+    ActionStatus.AT_RISK: ("Der Förderbescheid steht noch aus; ohne ihn ist die Finanzierung ab 2026 offen.",),
+    ActionStatus.COMPLETED: ("Umsetzung abgeschlossen, der Betrieb ist in die Regelstruktur übergegangen.",),
+}
+PROGRAMMES = ("Modellprojekte Smart Cities (BMWSB)", "Digitalstrategie NRW", "EFRE/JTF NRW", "KfW 432")
+
+
+def _adopted_version(strategist) -> PaperVersion:
+    number = (db.session.scalar(select(func.max(PaperVersion.number))) or 0) + 1
+    rollup = dataclasses.replace(build_rollup(locale="de"), version=number)
+    version = PaperVersion(number=number, frozen_at=datetime(2023, 4, 18, 8, 0, tzinfo=UTC),
+                           frozen_by_id=strategist.id, note="Fassung für die Beschlussfassung im Rat",
+                           rollup_json=rollup_to_json(rollup), published_at=datetime(2023, 4, 20, 8, 0, tzinfo=UTC),
+                           published_by_id=strategist.id)
+    db.session.add(version)
+    db.session.flush()
+    record("freeze", version, summary=f"Version {number}")
+    decision = CouncilDecision(paper_version=version, reference=REFERENCE, paper_type="Beschlussvorlage",
+                               title="Smart-City-Strategie CONNECTED.ESSEN 2040", submitted_on=date(2023, 4, 18),
+                               resolution_text=RESOLUTION)
+    for body, day, role, authoritative, result, wording in STEPS:
+        decision.steps.append(DecisionStep(body=body, meeting_date=day, role=role, authoritative=authoritative,
+                                           result=result, result_text=wording, note=""))
+    db.session.add(decision)
+    db.session.flush()
+    return version
+
+
+def _quarters(start: date, end: date):
+    year, month = start.year, ((start.month - 1) // 3 + 1) * 3
+    while True:
+        day = date(year, month, 30 if month in (6, 9) else 31)
+        if day > end:
+            return
+        yield day
+        month += 3
+        if month > 12:
+            year, month = year + 1, 3
+
+
+def seed(ctx) -> None:
+    strategist = ctx.users.get(Role.STRATEGY_TEAM) or ctx.users.get("strategy_team")
+    if strategist is None:
+        return
+    rng = ctx.rng
+    version = _adopted_version(strategist)
+    services.start_monitoring(version, strategist)
+    today = local_today()
+    actions = db.session.scalars(select(MonitoredAction).order_by(MonitoredAction.id)).all()
+    for index, action in enumerate(actions):
+        if index % 4 != 3:
+            action.lead_id = strategist.id
+        if index % 3 == 0:
+            action.funding_programme = PROGRAMMES[index % len(PROGRAMMES)]
+            action.grant_amount = Decimal(rng.randrange(100, 900) * 1000)
+            action.own_share = (action.grant_amount * Decimal("0.1")).quantize(Decimal("1"))
+            action.funding_from, action.funding_until = date(2024, 1, 1), date(2026, 12, 31)
+            action.tasks.append(ActionTask(title="Zwischenbericht an den Fördermittelgeber",
+                                           kind=TaskKind.FUNDER_REPORT, due_on=date(today.year, 3, 31)
+                                           if today.month <= 3 else date(today.year + 1, 3, 31)))
+        path = [ActionStatus.ON_TRACK] * 2 + [rng.choice([ActionStatus.ON_TRACK, ActionStatus.ON_TRACK,
+                                                          ActionStatus.DELAYED, ActionStatus.AT_RISK,
+                                                          ActionStatus.COMPLETED])]
+        if index % 7 == 6:
+            path = []  # some measures have not started: the tracking score shows them
+        progress = 0
+        for step, status in enumerate(path):
+            day = date(2023 + step, rng.choice((3, 6, 9, 11)), rng.randrange(1, 28))
+            if day > today:
+                break
+            progress = 100 if status == ActionStatus.COMPLETED else min(95, progress + rng.randrange(15, 40))
+            db.session.add(StatusUpdate(action=action, reported_on=day, status=status, progress=progress,
+                                        text=rng.choice(UPDATES[status]), author_id=strategist.id))
+            action.status, action.progress = status, progress
+        for task in action.tasks:
+            if task.kind == TaskKind.MILESTONE and action.status == ActionStatus.COMPLETED:
+                task.done_on = min(today, task.due_on)
+    kpis = db.session.scalars(select(MeasureKPI).where(MeasureKPI.measure_id.in_([a.measure_id for a in actions]))
+                              .order_by(MeasureKPI.id)).all()
+    for kpi in kpis:
+        baseline = float(kpi.baseline or 0)
+        target = float(kpi.target_value if kpi.target_value is not None else baseline * 1.5 + 10)
+        quarters = list(_quarters(date(2023, 9, 30), today))
+        for step, day in enumerate(quarters, start=1):
+            share = step / (len(quarters) + 8)  # on the way, not there yet
+            value = baseline + (target - baseline) * share * rng.uniform(0.85, 1.1)
+            db.session.add(KPIValue(kpi_id=kpi.id, measured_on=day, value=Decimal(str(round(value, 2))),
+                                    district="", note="", author_id=strategist.id))
+    db.session.flush()
+    for year in range(2023, today.year):
+        report = services.freeze_report(str(year), strategist, as_of=date(year, 12, 31))
+        report.created_at = datetime(year + 1, 1, 20, 9, 0, tzinfo=UTC)
+    db.session.flush()

@@ -1,0 +1,153 @@
+"""Monitored actions (one per adopted measure), their status updates, tasks and KPI values, and progress reports."""
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from planner.core.locking import Versioned
+from planner.core.models import TimestampMixin, UTCDateTime, utcnow
+from planner.extensions import db
+
+
+class ActionStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    ON_TRACK = "on_track"
+    DELAYED = "delayed"
+    AT_RISK = "at_risk"
+    COMPLETED = "completed"
+    DISCARDED = "discarded"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+    @property
+    def tone(self) -> str:
+        """The badge colour: what needs attention stands out."""
+        return {ActionStatus.ON_TRACK: "success", ActionStatus.COMPLETED: "success", ActionStatus.DELAYED: "warning",
+                ActionStatus.AT_RISK: "danger"}.get(self, "info")
+
+
+STATUS_LABELS = {
+    ActionStatus.NOT_STARTED: _l("not started"),
+    ActionStatus.ON_TRACK: _l("on track"),
+    ActionStatus.DELAYED: _l("delayed"),
+    ActionStatus.AT_RISK: _l("at risk"),
+    ActionStatus.COMPLETED: _l("completed"),
+    ActionStatus.DISCARDED: _l("discarded"),
+}
+
+
+class MonitoredAction(Versioned, TimestampMixin, db.Model):
+    """An adopted measure under implementation."""
+
+    __tablename__ = "monitored_actions"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="RESTRICT"), unique=True)
+    adopted_version_id: Mapped[int | None] = mapped_column(ForeignKey("paper_versions.id", ondelete="SET NULL"))
+    responsible_unit: Mapped[str] = mapped_column(String(200), default="")
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[ActionStatus] = mapped_column(
+        db.Enum(ActionStatus, native_enum=False, length=20, validate_strings=True), default=ActionStatus.NOT_STARTED)
+    progress: Mapped[int] = mapped_column(default=0)  # per cent
+    funding_programme: Mapped[str] = mapped_column(String(200), default="")
+    grant_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    own_share: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    funding_from: Mapped[date | None]
+    funding_until: Mapped[date | None]
+
+    measure = relationship("Measure")
+    lead = relationship("User")
+    adopted_version = relationship("PaperVersion")
+    updates = relationship("StatusUpdate", back_populates="action", cascade="all, delete-orphan",
+                           order_by="(StatusUpdate.reported_on.desc(), StatusUpdate.id.desc())")
+    tasks = relationship("ActionTask", back_populates="action", cascade="all, delete-orphan",
+                         order_by="(ActionTask.done_on.is_not(None), ActionTask.due_on, ActionTask.id)")
+
+
+class StatusUpdate(TimestampMixin, db.Model):
+    """A dated, written report on an action: its status and progress then."""
+
+    __tablename__ = "monitoring_status_updates"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("monitored_actions.id", ondelete="CASCADE"), index=True)
+    reported_on: Mapped[date]
+    status: Mapped[ActionStatus] = mapped_column(
+        db.Enum(ActionStatus, native_enum=False, length=20, validate_strings=True))
+    progress: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    action = relationship(MonitoredAction, back_populates="updates")
+    author = relationship("User")
+
+
+class TaskKind(StrEnum):
+    TASK = "task"
+    MILESTONE = "milestone"
+    FUNDER_REPORT = "funder_report"
+
+    @property
+    def label(self) -> str:
+        return str({TaskKind.TASK: _l("Task"), TaskKind.MILESTONE: _l("Milestone"),
+                    TaskKind.FUNDER_REPORT: _l("Report to the funder")}[self])
+
+
+class ActionTask(TimestampMixin, db.Model):
+    __tablename__ = "monitoring_tasks"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("monitored_actions.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[TaskKind] = mapped_column(db.Enum(TaskKind, native_enum=False, length=20, validate_strings=True),
+                                           default=TaskKind.TASK)
+    due_on: Mapped[date | None]
+    done_on: Mapped[date | None]
+
+    action = relationship(MonitoredAction, back_populates="tasks")
+
+    def is_late(self, today: date) -> bool:
+        return self.done_on is None and self.due_on is not None and self.due_on < today
+
+
+class KPIValue(TimestampMixin, db.Model):
+    """A measured value of a measure's KPI on a date (optionally for one district)."""
+
+    __tablename__ = "kpi_values"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("kpi_id", "measured_on", "district"),
+                      Index("ix_kpi_values_kpi_date", "kpi_id", "measured_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("measure_kpis.id", ondelete="CASCADE"))
+    measured_on: Mapped[date]
+    value: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    district: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    kpi = relationship("MeasureKPI")
+
+
+class ProgressReport(db.Model):
+    """An Umsetzungsbericht: a frozen snapshot of every action for a period, compared with the previous report."""
+
+    __tablename__ = "progress_reports"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(20), unique=True)
+    created_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    snapshot_json: Mapped[str] = mapped_column(Text)
+
+    created_by = relationship("User")

@@ -1,0 +1,339 @@
+"""The rules of monitoring: which measures are monitored, who may report on them, what a report, a task and a KPI
+value must be, how well each action is tracked, and the snapshot a progress report freezes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from planner.core.errors import DomainError, NotAllowed
+from planner.core.locking import bump_version, check_version, save_version
+from planner.core.permissions import Role, has_role
+from planner.core.timeutil import local_today
+from planner.extensions import db
+from planner.findings.models import Measure, MeasureKPI
+from planner.monitoring.models import (
+    ActionStatus,
+    ActionTask,
+    KPIValue,
+    MonitoredAction,
+    ProgressReport,
+    StatusUpdate,
+    TaskKind,
+)
+from planner.strategy import versions
+from planner.strategy.council import CouncilDecision, DecisionState
+from planner.strategy.models import PaperVersion
+
+UPDATE_DUE_DAYS = 183  # a status update at least every six months
+KPI_CURRENT_DAYS = 366
+TEXT_MAX = 20_000
+SNAPSHOT_SCHEMA = 1
+
+
+# --- who may do what -------------------------------------------------------------------------------------------
+
+def is_staff(user) -> bool:
+    return has_role(user, Role.STRATEGY_TEAM)
+
+
+def can_update(action: MonitoredAction, user) -> bool:
+    """The strategy team reports on every action; an implementation lead only on the actions they lead."""
+    return is_staff(user) or (getattr(user, "id", None) is not None and action.lead_id == user.id)
+
+
+def ensure_can_update(action: MonitoredAction, user) -> None:
+    if not can_update(action, user):
+        raise NotAllowed(_l("Only the strategy team and the lead of this measure can report on it."))
+
+
+def actions_for(user, *, status: ActionStatus | None = None) -> list[MonitoredAction]:
+    query = (select(MonitoredAction).join(Measure, Measure.id == MonitoredAction.measure_id)
+             .options(selectinload(MonitoredAction.measure).selectinload(Measure.field),
+                      selectinload(MonitoredAction.measure).selectinload(Measure.kpis),
+                      selectinload(MonitoredAction.updates), selectinload(MonitoredAction.tasks),
+                      selectinload(MonitoredAction.lead))
+             .order_by(Measure.number_key, Measure.id))
+    if not is_staff(user):
+        query = query.where(MonitoredAction.lead_id == user.id)
+    if status is not None:
+        query = query.where(MonitoredAction.status == status)
+    return list(db.session.scalars(query))
+
+
+# --- starting: the adopted measures ----------------------------------------------------------------------------
+
+def adopted_versions() -> list[PaperVersion]:
+    decisions = db.session.scalars(select(CouncilDecision).options(selectinload(CouncilDecision.steps),
+                                                                   selectinload(CouncilDecision.paper_version)))
+    return sorted((d.paper_version for d in decisions if d.state == DecisionState.ADOPTED),
+                  key=lambda v: v.number)
+
+
+def start_monitoring(version: PaperVersion, user) -> int:
+    """Every measure of an adopted version becomes a monitored action (once; nothing is retyped): the lead unit
+    becomes the responsible unit, the measure's end year a milestone. Returns how many actions were added."""
+    if not is_staff(user):
+        raise NotAllowed(_l("Only the strategy team can start the monitoring."))
+    decision = getattr(version, "decision", None)
+    if decision is None or decision.state != DecisionState.ADOPTED:
+        raise DomainError(_l("Version %(number)s has not been adopted by the council: record the council's "
+                             "decision first.", number=version.number))
+    ids = [m.id for m in versions.version_rollup(version).measures()]
+    known = set(db.session.scalars(select(MonitoredAction.measure_id).where(MonitoredAction.measure_id.in_(ids))))
+    measures = db.session.scalars(select(Measure).where(Measure.id.in_(set(ids) - known))).all()
+    with force_locale("de"):  # the city's working language, as every stored text
+        for measure in measures:
+            action = MonitoredAction(measure=measure, adopted_version=version, responsible_unit=measure.lead_unit,
+                                     status=ActionStatus.NOT_STARTED, progress=0)
+            if measure.end_year:
+                action.tasks.append(ActionTask(title=str(_l("Implementation completed")), kind=TaskKind.MILESTONE,
+                                               due_on=date(measure.end_year, 12, 31)))
+            db.session.add(action)
+    db.session.flush()
+    return len(measures)
+
+
+# --- editing ---------------------------------------------------------------------------------------------------
+
+def _amount(value, label) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as error:
+        raise DomainError(_l("%(label)s is not an amount.", label=label)) from error
+    if amount < 0:
+        raise DomainError(_l("%(label)s cannot be negative.", label=label))
+    return amount
+
+
+def edit_action(action: MonitoredAction, user, *, responsible_unit: str, lead_id: int | None,
+                funding_programme: str, grant_amount, own_share, funding_from: date | None,
+                funding_until: date | None, expected_version=None) -> MonitoredAction:
+    if not is_staff(user):
+        raise NotAllowed(_l("Only the strategy team can change who is responsible."))
+    check_version(action, expected_version)
+    if funding_from and funding_until and funding_until < funding_from:
+        raise DomainError(_l("The funding period ends before it begins."), field="funding_until")
+    action.responsible_unit = responsible_unit.strip()
+    action.lead_id = lead_id or None
+    action.funding_programme = funding_programme.strip()
+    action.grant_amount = _amount(grant_amount, _l("Grant"))
+    action.own_share = _amount(own_share, _l("Own share"))
+    action.funding_from = funding_from
+    action.funding_until = funding_until
+    save_version(action)
+    return action
+
+
+def post_update(action: MonitoredAction, user, *, reported_on: date, status: str, progress: int | None,
+                text: str) -> StatusUpdate:
+    """A written status report. The newest report sets the action's status and progress."""
+    ensure_can_update(action, user)
+    today = local_today()
+    if reported_on is None or reported_on > today:
+        raise DomainError(_l("A status update reports what is: its date cannot be in the future."),
+                          field="reported_on")
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_l("Write what has happened since the last update."), field="text")
+    if len(text) > TEXT_MAX:
+        raise DomainError(_l("The text is too long (at most %(max)s characters).", max=TEXT_MAX), field="text")
+    status = ActionStatus(status)
+    progress = 100 if status == ActionStatus.COMPLETED else int(progress or 0)
+    if not 0 <= progress <= 100:
+        raise DomainError(_l("Progress is a share between 0 and 100 per cent."), field="progress")
+    update = StatusUpdate(action=action, reported_on=reported_on, status=status, progress=progress, text=text,
+                          author_id=getattr(user, "id", None))
+    db.session.add(update)
+    newest = max((u.reported_on for u in action.updates if u is not update), default=None)
+    if newest is None or reported_on >= newest:
+        action.status, action.progress = status, progress
+        bump_version(action)
+    db.session.flush()
+    return update
+
+
+def add_task(action: MonitoredAction, user, *, title: str, kind: str, due_on: date | None) -> ActionTask:
+    ensure_can_update(action, user)
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_l("A task needs a title."), field="title")
+    task = ActionTask(action=action, title=title, kind=TaskKind(kind or "task"), due_on=due_on)
+    db.session.add(task)
+    db.session.flush()
+    return task
+
+
+def complete_task(task: ActionTask, user, *, done: bool = True) -> ActionTask:
+    ensure_can_update(task.action, user)
+    task.done_on = local_today() if done else None
+    db.session.flush()
+    return task
+
+
+def record_kpi_value(action: MonitoredAction, user, *, kpi_id: int, measured_on: date, value, district: str = "",
+                     note: str = "") -> KPIValue:
+    """A measured value; measuring the same KPI on the same day (and district) again corrects the value."""
+    ensure_can_update(action, user)
+    kpi = db.session.get(MeasureKPI, kpi_id)
+    if kpi is None or kpi.measure_id != action.measure_id:
+        raise DomainError(_l("Choose one of this measure's KPIs."), field="kpi_id")
+    if measured_on is None or measured_on > local_today():
+        raise DomainError(_l("A measured value cannot be dated in the future."), field="measured_on")
+    amount = _amount(value, _l("Value")) if value not in (None, "") else None
+    if amount is None:
+        raise DomainError(_l("Enter the measured value."), field="value")
+    district = (district or "").strip()
+    existing = db.session.scalar(select(KPIValue).where(KPIValue.kpi_id == kpi.id, KPIValue.measured_on == measured_on,
+                                                        KPIValue.district == district))
+    entry = existing or KPIValue(kpi_id=kpi.id, measured_on=measured_on, district=district)
+    entry.value = amount
+    entry.note = (note or "").strip()
+    entry.author_id = getattr(user, "id", None)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def kpi_values(measure: Measure) -> dict[int, list[KPIValue]]:
+    ids = [k.id for k in measure.kpis]
+    rows = db.session.scalars(select(KPIValue).where(KPIValue.kpi_id.in_(ids))
+                              .order_by(KPIValue.measured_on, KPIValue.district)) if ids else []
+    values: dict[int, list[KPIValue]] = {i: [] for i in ids}
+    for row in rows:
+        values[row.kpi_id].append(row)
+    return values
+
+
+# --- how well an action is tracked -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Quality:
+    contact: bool
+    recent_update: bool
+    current_kpi: bool
+    next_task: bool
+
+    @property
+    def score(self) -> int:
+        return sum((self.contact, self.recent_update, self.current_kpi, self.next_task))
+
+    @property
+    def missing(self) -> list[str]:
+        names = {"contact": _l("no contact person"), "recent_update": _l("no update for six months"),
+                 "current_kpi": _l("no current KPI value"), "next_task": _l("no dated next task")}
+        return [str(label) for key, label in names.items() if not getattr(self, key)]
+
+
+def quality(action: MonitoredAction, latest_kpi: date | None, today: date | None = None) -> Quality:
+    today = today or local_today()
+    last = max((u.reported_on for u in action.updates), default=None)
+    closed = action.status in (ActionStatus.COMPLETED, ActionStatus.DISCARDED)
+    return Quality(
+        contact=action.lead_id is not None,
+        recent_update=last is not None and last >= today - timedelta(days=UPDATE_DUE_DAYS),
+        current_kpi=latest_kpi is not None and latest_kpi >= today - timedelta(days=KPI_CURRENT_DAYS),
+        next_task=closed or any(t.done_on is None and t.due_on is not None for t in action.tasks),
+    )
+
+
+def latest_kpi_dates(actions) -> dict[int, date]:
+    """The date of the newest KPI value per measure (one query for a whole list)."""
+    from sqlalchemy import func
+
+    measure_ids = [a.measure_id for a in actions]
+    if not measure_ids:
+        return {}
+    rows = db.session.execute(select(MeasureKPI.measure_id, func.max(KPIValue.measured_on))
+                              .join(KPIValue, KPIValue.kpi_id == MeasureKPI.id)
+                              .where(MeasureKPI.measure_id.in_(measure_ids)).group_by(MeasureKPI.measure_id))
+    return {measure_id: day for measure_id, day in rows}
+
+
+# --- progress reports ------------------------------------------------------------------------------------------
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def snapshot(as_of: date | None = None) -> dict:
+    """Every monitored action as it stood on ``as_of`` (default today): codes, numbers and user text, never
+    translated labels. Status and progress are those of the newest update on or before that day."""
+    actions = db.session.scalars(select(MonitoredAction).options(
+        selectinload(MonitoredAction.measure).selectinload(Measure.field),
+        selectinload(MonitoredAction.measure).selectinload(Measure.kpis),
+        selectinload(MonitoredAction.updates), selectinload(MonitoredAction.tasks))).all()
+    day = as_of or local_today()
+    items = []
+    for action in sorted(actions, key=lambda a: (a.measure.number_key or "", a.measure_id)):
+        m = action.measure
+        values = {k: [v for v in vs if v.measured_on <= day] for k, vs in kpi_values(m).items()}
+        updates = [u for u in action.updates if u.reported_on <= day]  # newest first
+        last = updates[0] if updates else None
+        status = last.status if last else ActionStatus.NOT_STARTED
+        open_tasks = [t for t in action.tasks if t.done_on is None or t.done_on > day]
+        latest = max((v.measured_on for vs in values.values() for v in vs), default=None)
+        quality_then = Quality(
+            contact=action.lead_id is not None,
+            recent_update=last is not None and last.reported_on >= day - timedelta(days=UPDATE_DUE_DAYS),
+            current_kpi=latest is not None and latest >= day - timedelta(days=KPI_CURRENT_DAYS),
+            next_task=status in (ActionStatus.COMPLETED, ActionStatus.DISCARDED)
+            or any(t.due_on is not None for t in open_tasks))
+        items.append({
+            "measure_id": m.id, "number": m.number or "", "title": m.title, "field_code": m.field.code,
+            "field_name_de": m.field.name_de, "field_name_en": m.field.name_en,
+            "responsible_unit": action.responsible_unit,
+            "status": status.value,
+            "progress": last.progress if last else 0,
+            "last_update_on": last.reported_on.isoformat() if last else None, "last_update": last.text if last else "",
+            "open_tasks": len(open_tasks),
+            "late_tasks": sum(1 for t in open_tasks if t.due_on is not None and t.due_on < day),
+            "quality": quality_then.score,
+            "kpis": [{"indicator": k.indicator, "unit": k.unit, "baseline": _number(k.baseline),
+                      "target_value": _number(k.target_value), "target_year": k.target_year,
+                      "latest_value": _number(values[k.id][-1].value) if values[k.id] else None,
+                      "latest_on": values[k.id][-1].measured_on.isoformat() if values[k.id] else None}
+                     for k in m.kpis],
+        })
+    return {"schema": SNAPSHOT_SCHEMA, "taken_on": day.isoformat(), "actions": items}
+
+
+def freeze_report(period: str, user, *, as_of: date | None = None) -> ProgressReport:
+    period = (period or "").strip()
+    if not period or len(period) > 20:
+        raise DomainError(_l("Name the period of the report, e.g. 2027."), field="period")
+    if db.session.scalar(select(ProgressReport).where(ProgressReport.period == period)) is not None:
+        raise DomainError(_l("There is already a progress report for %(period)s.", period=period), field="period")
+    report = ProgressReport(period=period, created_by_id=getattr(user, "id", None),
+                            snapshot_json=json.dumps(snapshot(as_of), ensure_ascii=False))
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def reports() -> list[ProgressReport]:
+    return list(db.session.scalars(select(ProgressReport).order_by(ProgressReport.created_at.desc(),
+                                                                   ProgressReport.id.desc())))
+
+
+def report_for(period: str) -> ProgressReport | None:
+    return db.session.scalar(select(ProgressReport).where(ProgressReport.period == period))
+
+
+def previous_report(report: ProgressReport) -> ProgressReport | None:
+    return db.session.scalar(select(ProgressReport).where(ProgressReport.id < report.id)
+                             .order_by(ProgressReport.id.desc()).limit(1))
+
+
+def load_snapshot(report: ProgressReport | None) -> dict | None:
+    return json.loads(report.snapshot_json) if report is not None else None
+

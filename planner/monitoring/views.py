@@ -1,0 +1,235 @@
+"""Pages of the implementation monitoring: the overview, one action with its trail and reports, progress reports."""
+
+import io
+import json
+
+from flask import abort, current_app, make_response, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from planner.accounts.models import User
+from planner.core.forms import is_stale, perform, stale_conflict
+from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
+from planner.core.timeutil import local_today
+from planner.extensions import db
+from planner.monitoring import bp, public, report, services
+from planner.monitoring.forms import ActionForm, KPIValueForm, ReportForm, TaskForm, UpdateForm
+from planner.monitoring.models import ActionStatus, ActionTask, MonitoredAction
+from planner.strategy import versions
+from planner.strategy.exporters import FORMATS
+
+ST = (Role.STRATEGY_TEAM,)
+
+
+def _action_or_404(action_id: int) -> MonitoredAction:
+    action = db.session.get(MonitoredAction, action_id) or abort(404)
+    if not services.can_update(action, current_user):
+        abort(403)
+    return action
+
+
+@bp.route("/", endpoint="overview")
+@access(SIGNED_IN)
+def overview():
+    status = request.args.get("status") or None
+    chosen = ActionStatus(status) if status in {s.value for s in ActionStatus} else None
+    actions = services.actions_for(current_user, status=chosen)
+    latest = services.latest_kpi_dates(actions)
+    today = local_today()
+    rows = [(a, services.quality(a, latest.get(a.measure_id), today)) for a in actions]
+    waiting = []
+    if services.is_staff(current_user):
+        started = {a.adopted_version_id for a in services.actions_for(current_user)}
+        waiting = [v for v in services.adopted_versions() if v.id not in started]
+    return render_template("monitoring/overview.html", rows=rows, status=chosen, statuses=list(ActionStatus),
+                           waiting=waiting, staff=services.is_staff(current_user), today=today)
+
+
+@bp.route("/start/<int:number>", methods=["POST"], endpoint="start")
+@access(*ST)
+def start(number: int):
+    try:
+        version = versions.get_version(number)
+    except versions.UnknownVersion:
+        abort(404)
+    perform(lambda: services.start_monitoring(version, current_user),
+            success=lambda count: _("%(count)s measures of version %(number)s are monitored now.", count=count,
+                                    number=number))
+    return redirect(url_for("monitoring.overview"))
+
+
+def _kpi_form(action, form=None):
+    form = form or KPIValueForm(formdata=None)
+    form.kpi_id.choices = [(k.id, f"{k.indicator} ({k.unit})" if k.unit else k.indicator) for k in action.measure.kpis]
+    return form
+
+
+def _render_action(action, *, update_form=None, task_form=None, kpi_form=None, status=200):
+    if update_form is None:
+        update_form = UpdateForm(formdata=None, data={"reported_on": local_today(), "status": action.status.value,
+                                                      "progress": action.progress})
+    return render_template(
+        "monitoring/action.html", action=action, measure=action.measure, today=local_today(),
+        update_form=update_form, task_form=task_form or TaskForm(formdata=None), kpi_form=_kpi_form(action, kpi_form),
+        values=services.kpi_values(action.measure), staff=services.is_staff(current_user),
+        quality=services.quality(action, services.latest_kpi_dates([action]).get(action.measure_id)),
+        decision=getattr(action.adopted_version, "decision", None) if action.adopted_version else None,
+    ), status
+
+
+@bp.route("/actions/<int:action_id>", endpoint="action")
+@access(SIGNED_IN)
+def action_detail(action_id: int):
+    return _render_action(_action_or_404(action_id))
+
+
+@bp.route("/actions/<int:action_id>/updates", methods=["POST"], endpoint="post_update")
+@access(SIGNED_IN)
+def post_update(action_id: int):
+    action = _action_or_404(action_id)
+    form = UpdateForm()
+    if form.validate_on_submit() and perform(lambda: services.post_update(
+            action, current_user, reported_on=form.reported_on.data, status=form.status.data,
+            progress=form.progress.data, text=form.text.data), form=form,
+            success=_("The status update has been saved."), forbid=True):
+        return redirect(url_for("monitoring.action", action_id=action_id) + "#updates-heading")
+    return _render_action(action, update_form=form, status=400)
+
+
+@bp.route("/actions/<int:action_id>/tasks", methods=["POST"], endpoint="add_task")
+@access(SIGNED_IN)
+def add_task(action_id: int):
+    action = _action_or_404(action_id)
+    form = TaskForm()
+    if form.validate_on_submit() and perform(lambda: services.add_task(
+            action, current_user, title=form.title.data, kind=form.kind.data, due_on=form.due_on.data), form=form,
+            success=_("The task has been added."), forbid=True):
+        return redirect(url_for("monitoring.action", action_id=action_id) + "#tasks-heading")
+    return _render_action(action, task_form=form, status=400)
+
+
+@bp.route("/tasks/<int:task_id>/done", methods=["POST"], endpoint="task_done")
+@access(SIGNED_IN)
+def task_done(task_id: int):
+    task = db.session.get(ActionTask, task_id) or abort(404)
+    _action_or_404(task.action_id)
+    done = request.form.get("done", "1") == "1"
+    perform(lambda: services.complete_task(task, current_user, done=done), forbid=True,
+            success=_("The task is done.") if done else _("The task is open again."))
+    return redirect(url_for("monitoring.action", action_id=task.action_id) + "#tasks-heading")
+
+
+@bp.route("/actions/<int:action_id>/kpi-values", methods=["POST"], endpoint="add_kpi_value")
+@access(SIGNED_IN)
+def add_kpi_value(action_id: int):
+    action = _action_or_404(action_id)
+    form = _kpi_form(action, KPIValueForm())
+    if form.validate_on_submit() and perform(lambda: services.record_kpi_value(
+            action, current_user, kpi_id=form.kpi_id.data, measured_on=form.measured_on.data, value=form.value.data,
+            district=form.district.data or "", note=form.note.data or ""), form=form,
+            success=_("The measured value has been saved."), forbid=True):
+        return redirect(url_for("monitoring.action", action_id=action_id) + "#kpis-heading")
+    return _render_action(action, kpi_form=form, status=400)
+
+
+def _lead_choices():
+    users = db.session.scalars(select(User).where(User.is_active_account.is_(True))
+                               .order_by(User.display_name, User.email)).all()
+    return [(None, _("nobody yet"))] + [(u.id, f"{u.name} ({u.email})") for u in users]
+
+
+def _filled_action_form(action) -> ActionForm:
+    form = ActionForm(formdata=None, obj=action)
+    form.version.data = action.version
+    form.lead_id.choices = _lead_choices()
+    return form
+
+
+@bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"], endpoint="edit_action")
+@access(*ST)
+def edit_action(action_id: int):
+    action = db.session.get(MonitoredAction, action_id) or abort(404)
+    form = _filled_action_form(action) if request.method == "GET" else ActionForm()
+    form.lead_id.choices = _lead_choices()
+    stale = None
+    if form.validate_on_submit():
+        saved = perform(lambda: services.edit_action(
+            action, current_user, responsible_unit=form.responsible_unit.data or "", lead_id=form.lead_id.data,
+            funding_programme=form.funding_programme.data or "", grant_amount=form.grant_amount.data,
+            own_share=form.own_share.data, funding_from=form.funding_from.data,
+            funding_until=form.funding_until.data, expected_version=form.submitted_version()),
+            form=form, success=_("The measure's responsibility and funding have been saved."))
+        if saved:
+            return redirect(url_for("monitoring.action", action_id=action_id))
+        if is_stale(saved):
+            stale = stale_conflict(form, _filled_action_form(action), action.version)
+    status = 409 if stale else (400 if request.method == "POST" else 200)
+    return render_template("monitoring/action_edit.html", form=form, action=action, stale=stale), status
+
+
+@bp.route("/reports", methods=["GET", "POST"], endpoint="reports")
+@access(*ST)
+def reports():
+    form = ReportForm()
+    if form.validate_on_submit() and perform(lambda: services.freeze_report(form.period.data, current_user),
+                                             form=form, success=_("The progress report has been frozen.")):
+        return redirect(url_for("monitoring.reports"))
+    if request.method == "GET":
+        form = ReportForm(formdata=None, data={"period": str(local_today().year)})
+    return render_template("monitoring/reports.html", form=form, reports=services.reports()), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/reports/<int:report_id>/download", endpoint="report_download")
+@access(*ST)
+def report_download(report_id: int):
+    from planner.monitoring.models import ProgressReport
+
+    stored = db.session.get(ProgressReport, report_id) or abort(404)
+    code = request.args.get("format", "docx")
+    language = request.args.get("locale", "de")
+    if code not in report.REPORT_FORMATS or language not in ("de", "en"):
+        abort(404)
+    output = io.BytesIO()
+    report.export_report(stored, code, output, language)
+    output.seek(0)
+    return send_file(output, mimetype=FORMATS[code].mimetype, as_attachment=True,
+                     download_name=report.report_filename(stored.period, code, language))
+
+
+# --- public: the dashboard and the open data -------------------------------------------------------------------
+
+@bp.route("/public", endpoint="public_dashboard")
+@access(PUBLIC)
+def public_dashboard():
+    return render_template("monitoring/public.html", fields=public.dashboard(), statuses=list(ActionStatus))
+
+
+def _open_data_response(body: str, mimetype: str, name: str):
+    response = make_response(body)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"  # open data: any portal may read it
+    return response
+
+
+@bp.route("/open-data/<any(measures, 'kpi-values'):dataset>.<any(csv, json):fmt>", endpoint="open_data")
+@access(PUBLIC)
+def open_data(dataset: str, fmt: str):
+    rows = public.measure_rows() if dataset == "measures" else public.kpi_rows()
+    columns = public.MEASURE_COLUMNS if dataset == "measures" else public.KPI_COLUMNS
+    if fmt == "csv":
+        return _open_data_response(public.to_csv(rows, columns), "text/csv; charset=utf-8", f"{dataset}.csv")
+    return _open_data_response(json.dumps(rows, ensure_ascii=False, indent=1), "application/json",
+                               f"{dataset}.json")
+
+
+@bp.route("/open-data", endpoint="open_data_catalogue")
+@access(PUBLIC)
+def open_data_catalogue():
+    from planner.core.identity import city_name
+
+    base = current_app.config.get("BASE_URL", request.host_url).rstrip("/")
+    return _open_data_response(json.dumps(public.catalogue(base, city_name(), local_today()), ensure_ascii=False,
+                                          indent=1), "application/ld+json", "catalog.jsonld")

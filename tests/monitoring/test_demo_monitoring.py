@@ -1,0 +1,47 @@
+"""The demo shows the whole life after the vote: a version adopted by the council in 2023, its measures monitored
+since, with status updates, KPI values and a progress report per year."""
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from planner.core.timeutil import local_today
+from planner.demo import seed_demo
+from planner.extensions import db
+from planner.monitoring import report, services
+from planner.monitoring.models import KPIValue, MonitoredAction, ProgressReport, StatusUpdate
+from planner.strategy import versions
+from planner.strategy.council import CouncilDecision, DecisionState
+
+
+def test_the_demo_continues_past_the_council_decision(app, client):
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        decision = db.session.scalar(select(CouncilDecision))
+        assert decision.state == DecisionState.ADOPTED and decision.decided_on == date(2023, 6, 15)
+        assert [s.body for s in decision.steps][-1] == "Rat der Stadt Essen"
+        version = decision.paper_version
+        assert version.is_published and version.frozen_at.year == 2023
+        measures = {m.id for m in versions.version_rollup(version).measures()}
+        actions = db.session.scalars(select(MonitoredAction)).all()
+        assert {a.measure_id for a in actions} == measures
+        assert db.session.scalar(select(func.count(StatusUpdate.id))) > len(actions)
+        newest = db.session.scalar(select(func.max(KPIValue.measured_on)))
+        assert (local_today() - newest).days < 100  # monitoring data up to today
+        periods = [r.period for r in db.session.scalars(select(ProgressReport).order_by(ProgressReport.id))]
+        assert periods == [str(y) for y in range(2023, local_today().year)]
+        # Reports frozen for past years show the state of that year, not today's.
+        first = services.load_snapshot(services.report_for("2023"))
+        assert first["taken_on"] == "2023-12-31"
+        assert all(a["last_update_on"] is None or a["last_update_on"] <= "2023-12-31" for a in first["actions"])
+        import io
+
+        output = io.BytesIO()
+        report.export_report(services.report_for(periods[-1]), "md", output)
+        assert "Seit dem vorigen Bericht" in output.getvalue().decode()
+
+    page = client.get("/monitoring/public").get_data(as_text=True)
+    assert "Sie haben gesagt – wir haben getan" in page and "<svg" in page
+    published = client.get(f"/strategy/published/{version.number}").get_data(as_text=True)
+    assert "0815/2023" in published and "vom Rat beschlossen" in published
