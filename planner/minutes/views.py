@@ -1,7 +1,7 @@
 import io
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -100,7 +100,8 @@ def send(workshop_id: int):
     form = SendForm()
     if form.validate_on_submit():
         sent = perform(lambda: services.send_minutes(current_user, workshop), forbid=True,
-                       success=lambda n: _("The minutes were sent to %(num)s participants.", num=n))
+                       success=lambda n: ngettext("The minutes were sent to %(num)s participant.",
+                                                  "The minutes were sent to %(num)s participants.", n))
         if sent:
             return redirect(url_for("minutes.show", workshop_id=workshop.id))
     recipients = services.recipients(workshop)
