@@ -24,7 +24,7 @@ from planner.workshops.models import (
 )
 
 # Packages that add their own demo content: each may have a module `demo` with `seed(ctx)`.
-EXTENSION_PACKAGES = ("people", "workshops", "invitations", "findings", "surveys", "strategy", "privacy")
+EXTENSION_PACKAGES = ("people", "workshops", "invitations", "findings", "surveys", "strategy", "minutes", "privacy")
 
 
 @dataclass

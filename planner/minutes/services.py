@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from planner.core import identity
 from planner.core.errors import DomainError, NotAllowed
-from planner.core.locking import check_version, save_version
+from planner.core.locking import check_version, lock_row, save_version
 from planner.core.models import utcnow
 from planner.core.permissions import Role, has_role
 from planner.core.timeutil import local_today
@@ -67,7 +67,8 @@ def text_of(minutes: WorkshopMinutes | None) -> MinutesText:
 
 
 def save_minutes(actor, workshop: Workshop, text: MinutesText, version=None) -> WorkshopMinutes:
-    """Stores what the facilitator wrote; a save based on an older version raises StaleVersion, nothing changes."""
+    """Stores what the facilitator wrote; a save based on an older version raises StaleVersion, nothing changes
+    (``version`` 0: the form was opened before there were minutes, so minutes saved since then are newer)."""
     if not may_write(actor):
         raise NotAllowed(_l("Only facilitators write the minutes."))
     require_current(workshop)
@@ -77,6 +78,7 @@ def save_minutes(actor, workshop: Workshop, text: MinutesText, version=None) -> 
         if len(value or "") > MAX_TEXT:
             raise DomainError(_l("The text is too long: at most %(max)d characters are allowed.", max=MAX_TEXT),
                               field=name)
+    lock_row(workshop)  # two first saves at once: the second waits and then finds the first one's minutes
     minutes = minutes_of(workshop)
     if minutes is None:
         minutes = WorkshopMinutes(workshop_id=workshop.id, workshop=workshop)

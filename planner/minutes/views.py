@@ -67,7 +67,7 @@ def download(workshop_id: int, fmt: str):
 def _filled_form(workshop: Workshop) -> MinutesForm:
     minutes = services.minutes_of(workshop)
     form = MinutesForm(formdata=None, obj=minutes)
-    form.version.data = minutes.version if minutes else ""
+    form.version.data = minutes.version if minutes else 0  # 0: opened before anybody wrote them
     return form
 
 

@@ -270,3 +270,30 @@ def test_export_minutes_command(app, runner, tmp_path):
     assert "Agenda as held" in pdf_text(out)
     missing = runner.invoke(args=["export-minutes", "999", "--format", "pdf", "--output", str(out)])
     assert missing.exit_code != 0 and "999" in missing.output
+
+
+def test_the_documentation_page_names_the_facilitator_of_her_own_finding_never_unknown(ctx):
+    from planner.findings.services import documentation
+
+    held = held_workshop()
+    doc = documentation(held.workshop.id)
+    authors = {e["number"]: e["author"] for b in doc["blocks"] for f in b["fields"] for k in f["kinds"]
+               for e in k["entries"]}
+    assert authors["MOB-B01"] == "Nina Namentlich"
+    assert authors["MOB-B02"] is None  # no consent: "a participant"
+    assert authors["MOB-B03"] == "Mara Moderatorin"
+
+
+def test_a_form_opened_before_the_first_save_does_not_overwrite_it(app, client, auth):
+    with app.app_context():
+        held = held_workshop()
+        db.session.commit()
+        workshop_id, email = held.workshop.id, held.facilitator.email
+    auth.login_as(email)
+    first = client.post(f"/minutes/workshop/{workshop_id}/edit", data={"summary": "Erste Fassung", "version": "0"})
+    assert first.status_code == 302
+    late = client.post(f"/minutes/workshop/{workshop_id}/edit", data={"summary": "Späte Fassung", "version": "0"})
+    assert late.status_code == 409
+    assert "Erste Fassung" in text_of(late) and "Späte Fassung" in text_of(late)
+    with app.app_context():
+        assert db.session.scalar(select(WorkshopMinutes.summary)) == "Erste Fassung"
