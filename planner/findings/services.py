@@ -896,7 +896,8 @@ def documentation(workshop_id: int) -> dict | None:
     entries = []  # (block_id, field, kind, item)
     for f in findings:
         entries.append((f.agenda_block_id if f.agenda_block_id in block_ids else None, f.field, f.kind.value, {
-            "number": f.number, "text": f.text, "author": author(f.author, f.recorded_by), "title": "", "needs": [], "status": "",
+            "number": f.number, "text": f.text, "author": author(f.author, f.recorded_by), "title": "", "needs": [],
+            "status": "",
         }))
     for m in measures:
         entries.append((m.agenda_block_id if m.agenda_block_id in block_ids else None, m.field, MEASURE_KIND, {
