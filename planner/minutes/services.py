@@ -8,7 +8,7 @@ Services take the acting user, only flush and raise DomainError subclasses with 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
@@ -36,6 +36,7 @@ from planner.workshops.services import require_current
 FORMATS = ("docx", "pdf", "html")
 MAX_TEXT = 20_000
 HELD = (WorkshopStatus.HELD, WorkshopStatus.DOCUMENTED)
+RESEND_PAUSE = timedelta(minutes=2)
 
 
 class NothingToSend(DomainError):
@@ -180,6 +181,9 @@ def send_minutes(actor, workshop: Workshop, now: datetime | None = None) -> int:
     if minutes is None or not (minutes.summary or "").strip():
         raise NothingToSend(_l("Please write at least the summary before sending the minutes."))
     now = now or utcnow()
+    lock_row(minutes)  # a double click: the second request waits, then sees the first one's sending
+    if minutes.sent_at is not None and now - _aware(minutes.sent_at) < RESEND_PAUSE:
+        raise NothingToSend(_l("The minutes have just been sent; nothing was sent twice."))
     outgoing = []
     for r in recipients(workshop):
         if not r.has_link or not r.person.email:
@@ -194,6 +198,10 @@ def send_minutes(actor, workshop: Workshop, now: datetime | None = None) -> int:
     for person, token in outgoing:
         mails.send_minutes(person, workshop, token)
     return len(outgoing)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 # --- the personal page ----------------------------------------------------------------------------------------

@@ -297,3 +297,14 @@ def test_a_form_opened_before_the_first_save_does_not_overwrite_it(app, client, 
     assert "Erste Fassung" in text_of(late) and "Späte Fassung" in text_of(late)
     with app.app_context():
         assert db.session.scalar(select(WorkshopMinutes.summary)) == "Erste Fassung"
+
+
+def test_a_double_submit_sends_the_minutes_once(ctx, outbox):
+    held = held_workshop()
+    services.save_minutes(held.facilitator, held.workshop, TEXT)
+    assert services.send_minutes(held.facilitator, held.workshop) == 2
+    db.session.commit()
+    with pytest.raises(DomainError, match="nichts wurde doppelt"):
+        services.send_minutes(held.facilitator, held.workshop)
+    db.session.rollback()
+    assert len(outbox()) == 2
