@@ -8,7 +8,7 @@ from planner.workshops.models import WorkshopStatus
 # By the workshop's first action field: summary, decisions, open points, next steps.
 TEXTS = {
     "MOB": (
-        "Rund 30 Expertinnen und Experten aus Verwaltung, Verkehrsbetrieben, Wirtschaft und Wissenschaft haben den "
+        "Expertinnen und Experten aus Verwaltung, Verkehrsbetrieben, Wirtschaft und Wissenschaft haben den "
         "Status quo der Mobilität und der Umwelt erhoben. Als drängendste Handlungsbedarfe wurden der "
         "Parksuchverkehr und die Früherkennung von Hitze- und Trockenstress bei Stadtbäumen benannt.",
         "- Smart Parking wird für zwei Stadtteile als Maßnahme ausgearbeitet.\n"
