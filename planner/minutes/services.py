@@ -213,13 +213,16 @@ class LinkNotForMinutes(DomainError):
 def participation_for_token(token: str) -> Participation:
     """The participation whose personal link this is, when it may read the minutes; LinkGone (withdrawn, or
     deleted by the retention period) or LinkNotForMinutes otherwise."""
-    from planner.invitations.services import LinkGone, check_usable, invitation_for_token
+    from planner.invitations.services import LinkGone, invitation_for_token
 
     invitation = invitation_for_token(token)
     if invitation is None:
         raise LinkGone(_l("This link is not known (any more). Personal links are deleted when the retention "
                           "period ends; please ask the facilitators for the minutes."))
-    check_usable(invitation, reading=True)
+    if invitation.revoked_at is not None:
+        raise LinkGone(_l("This invitation link has been withdrawn."))
+    # No expiry here: whoever took part reads the minutes until the retention period deletes the link (also
+    # someone checked in on the day without having answered the invitation).
     participation = invitation.participation
     if participation.workshop.status not in HELD:
         raise LinkNotForMinutes(_l("The minutes are available once the workshop has been held."))

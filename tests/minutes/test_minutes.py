@@ -308,3 +308,18 @@ def test_a_double_submit_sends_the_minutes_once(ctx, outbox):
         services.send_minutes(held.facilitator, held.workshop)
     db.session.rollback()
     assert len(outbox()) == 2
+
+
+def test_someone_checked_in_without_answering_gets_a_working_link(ctx, client, outbox):
+    held = held_workshop()
+    services.save_minutes(held.facilitator, held.workshop, TEXT)
+    walk_in, _token = invitation(workshop=held.workshop, invitation_status=InvitationStatus.INVITED, attended=True,
+                                 person=factories.person(first_name="Walter", last_name="Spontan"))
+    services.send_minutes(held.facilitator, held.workshop)
+    db.session.commit()
+    bodies = [m.get_body(preferencelist=("plain",)).get_content() for m in outbox()]
+    token = MINUTES_LINK.search(next(b for b in bodies if "Walter Spontan" in b)).group(1)
+    assert client.get(f"/minutes/r/{token}").status_code == 200
+    walk_in.revoked_at = walk_in.created_at
+    db.session.commit()
+    assert client.get(f"/minutes/r/{token}").status_code == 410
