@@ -10,7 +10,7 @@ from planner.core.permissions import Role
 
 bp = Blueprint("minutes", __name__, url_prefix="/minutes")
 
-from planner.minutes import services, views  # noqa: E402,F401
+from planner.minutes import services, tasks, views  # noqa: E402,F401
 
 
 def _readable(workshop_id, user):

@@ -166,11 +166,24 @@ def recipients(workshop: Workshop) -> list[Recipient]:
     return [Recipient(p, i) for p, i in rows]
 
 
-def send_minutes(actor, workshop: Workshop, now: datetime | None = None) -> int:
+@dataclass(frozen=True)
+class SendResult:
+    count: int
+    job: object | None = None  # planner.jobs.models.Job when the e-mails go out in the background
+
+
+def send_minutes(actor, workshop: Workshop, now: datetime | None = None, *,
+                 threshold: int | None = None) -> SendResult:
     """Mails every participant a fresh personal link to the minutes (through the outbox, after the commit); the
-    minutes themselves are never attached. Returns the number of mails."""
-    from planner.invitations.services import _issue_token  # the invitations package owns the personal link
+    minutes themselves are never attached. More than ``threshold`` (the invitations' INVITATION_BACKGROUND_THRESHOLD)
+    go out in a background job (planner.minutes.tasks)."""
+    from planner.invitations.services import (
+        _issue_token,  # the invitations package owns the personal link
+        background_threshold,
+    )
+    from planner.jobs.services import enqueue
     from planner.minutes import mails
+    from planner.minutes.tasks import SEND_JOB_KIND, SEND_TASK
 
     if not may_write(actor):
         raise NotAllowed(_l("Only facilitators send the minutes."))
@@ -184,20 +197,22 @@ def send_minutes(actor, workshop: Workshop, now: datetime | None = None) -> int:
     lock_row(minutes)  # a double click: the second request waits, then sees the first one's sending
     if minutes.sent_at is not None and now - _aware(minutes.sent_at) < RESEND_PAUSE:
         raise NothingToSend(_l("The minutes have just been sent; nothing was sent twice."))
-    outgoing = []
-    for r in recipients(workshop):
-        if not r.has_link or not r.person.email:
-            continue
-        _invitation, token = _issue_token(r.participation, now)
-        outgoing.append((r.person, token))
-    if not outgoing:
+    due = [r for r in recipients(workshop) if r.has_link and r.person.email]
+    if not due:
         raise NothingToSend(_l("Nobody took part in this workshop yet: there is nobody to send the minutes to."))
     minutes.sent_at = now
-    minutes.sent_count = len(outgoing)
+    minutes.sent_count = len(due)
+    threshold = background_threshold() if threshold is None else threshold
+    if len(due) > threshold:
+        db.session.flush()
+        job = enqueue(SEND_JOB_KIND, SEND_TASK, actor_id=getattr(actor, "id", None), workshop_id=workshop.id,
+                      participation_ids=[r.participation.id for r in due])
+        return SendResult(len(due), job)
+    outgoing = [(r.person, _issue_token(r.participation, now)[1]) for r in due]
     db.session.flush()
     for person, token in outgoing:
         mails.send_minutes(person, workshop, token)
-    return len(outgoing)
+    return SendResult(len(outgoing))
 
 
 def _aware(value: datetime) -> datetime:

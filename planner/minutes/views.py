@@ -99,10 +99,14 @@ def send(workshop_id: int):
     workshop = _load(workshop_id)
     form = SendForm()
     if form.validate_on_submit():
-        sent = perform(lambda: services.send_minutes(current_user, workshop), forbid=True,
-                       success=lambda n: ngettext("The minutes were sent to %(num)s participant.",
-                                                  "The minutes were sent to %(num)s participants.", n))
+        sent = perform(lambda: services.send_minutes(current_user, workshop), forbid=True)
+        if sent and sent.value.job is not None:
+            flash(ngettext("The minutes go to %(num)s participant in the background.",
+                           "The minutes go to %(num)s participants in the background.", sent.value.count), "success")
+            return redirect(url_for("jobs.detail", job_id=sent.value.job.id))
         if sent:
+            flash(ngettext("The minutes were sent to %(num)s participant.",
+                           "The minutes were sent to %(num)s participants.", sent.value.count), "success")
             return redirect(url_for("minutes.show", workshop_id=workshop.id))
     recipients = services.recipients(workshop)
     example = next((r.person for r in recipients if r.has_link), None)

@@ -302,7 +302,7 @@ def test_a_form_opened_before_the_first_save_does_not_overwrite_it(app, client, 
 def test_a_double_submit_sends_the_minutes_once(ctx, outbox):
     held = held_workshop()
     services.save_minutes(held.facilitator, held.workshop, TEXT)
-    assert services.send_minutes(held.facilitator, held.workshop) == 2
+    assert services.send_minutes(held.facilitator, held.workshop).count == 2
     db.session.commit()
     with pytest.raises(DomainError, match="nichts wurde doppelt"):
         services.send_minutes(held.facilitator, held.workshop)
@@ -323,3 +323,21 @@ def test_someone_checked_in_without_answering_gets_a_working_link(ctx, client, o
     walk_in.revoked_at = walk_in.created_at
     db.session.commit()
     assert client.get(f"/minutes/r/{token}").status_code == 410
+
+
+def test_above_the_threshold_a_job_sends_the_minutes_with_progress(app, client, auth, outbox):
+    app.config["INVITATION_BACKGROUND_THRESHOLD"] = 1
+    with app.app_context():
+        held = held_workshop()
+        services.save_minutes(held.facilitator, held.workshop, TEXT)
+        db.session.commit()
+        workshop_id, email = held.workshop.id, held.facilitator.email
+    auth.login_as(email)
+    response = client.post(f"/minutes/workshop/{workshop_id}/send", data={"confirm": "y"})
+    assert "/jobs/" in response.headers["Location"]
+    page = text_of(client.get(response.headers["Location"]))
+    assert "Das Protokoll geht im Hintergrund an 2 Teilnehmende." in page and "2 E-Mails gesendet." in page
+    bodies = [m.get_body(preferencelist=("plain",)).get_content() for m in outbox()]
+    assert len(bodies) == 2
+    for body in bodies:
+        assert client.get(f"/minutes/r/{MINUTES_LINK.search(body).group(1)}").status_code == 200
