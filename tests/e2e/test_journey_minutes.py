@@ -36,6 +36,8 @@ def outbox(server) -> list:
 
 def test_moderation_versendet_das_protokoll_teilnehmerin_liest_es_per_link(page, live_server):
     base = live_server.url
+    # The live server has no job worker: the e-mails go out within the request (the job is tested without a browser).
+    live_server.app.config["INVITATION_BACKGROUND_THRESHOLD"] = 1000
     login(page, live_server, FACILITATOR)
     page.goto(f"{base}/workshops/1")
     page.get_by_role("navigation", name="Aktionen").get_by_role("link", name="Protokoll").click()
