@@ -109,6 +109,8 @@ def test_the_facilitator_writes_the_minutes_and_sees_them_with_history(app, clie
     assert saved.status_code == 302
     text = text_of(client.get(f"/minutes/workshop/{workshop_id}", headers={"Accept-Language": "de"}))
     assert TEXT.summary in text and "MOB-B01 Dichtes ÖPNV-Netz" in text and "Nina Namentlich" in text
+    english = text_of(client.get(f"/minutes/workshop/{workshop_id}?lang=en"))
+    assert "Agenda as held" in english and "18 March 2022" in english and "Tagesordnung wie" not in english
     history = text_of(client.get(f"/minutes/workshop/{workshop_id}/history"))
     assert TEXT.summary in history
     pdf = client.get(f"/minutes/workshop/{workshop_id}/download/pdf?lang=de")
