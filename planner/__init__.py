@@ -25,6 +25,7 @@ BLUEPRINT_PACKAGES = (
     "findings",
     "surveys",
     "strategy",
+    "minutes",
     "monitoring",
     "privacy",
     "site",

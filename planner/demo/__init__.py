@@ -24,8 +24,8 @@ from planner.workshops.models import (
 )
 
 # Packages that add their own demo content: each may have a module `demo` with `seed(ctx)`.
-EXTENSION_PACKAGES = ("people", "workshops", "invitations", "findings", "surveys", "strategy", "monitoring",
-                      "privacy")
+EXTENSION_PACKAGES = ("people", "workshops", "invitations", "findings", "surveys", "strategy", "minutes",
+                      "monitoring", "privacy")
 
 
 @dataclass

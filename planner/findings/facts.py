@@ -151,3 +151,97 @@ def finding_facts(process=None) -> FindingFacts:
             .where(accepted).order_by(Measure.id))
     )
     return FindingFacts(findings=findings, measures=measures)
+
+
+# --- the findings and measures of one workshop (the workshop's minutes, planner.minutes) --------------------------
+
+@dataclass(frozen=True)
+class WorkshopFinding:
+    id: int
+    number: str
+    kind: str  # code
+    text: str
+    field_code: str
+    agenda_block_id: int | None
+    author: str  # a participant's name only with consent; a facilitator's own finding: the facilitator; else ""
+    author_person_id: int | None
+
+
+@dataclass(frozen=True)
+class WorkshopMeasure:
+    fact: MeasureFact
+    field_code: str
+    status: str  # code
+    agenda_block_id: int | None
+    author: str  # as for findings
+    author_person_id: int | None
+    need_numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WorkshopFindings:
+    findings: tuple[WorkshopFinding, ...]
+    measures: tuple[WorkshopMeasure, ...]
+
+
+STAFF_AUTHORS = ("facilitator", "admin", "strategy_team")
+
+
+def author_name(person, recorder) -> str:
+    """Who a finding or measure is shown as: a person who consented to being named by their name; one typed by
+    a facilitator for nobody else (or for the facilitator's own person) by the facilitator's name, staff acting in
+    their role; anyone else by "" (the outline says "a participant")."""
+    if person is not None and person.has_consent:
+        return person.full_name
+    if recorder is not None and _code(recorder.role) in STAFF_AUTHORS and (
+            person is None or person.id == getattr(recorder, "person_id", None)):
+        return recorder.name
+    return ""
+
+
+def workshop_findings(workshop_id: int) -> WorkshopFindings:
+    """The visible findings of one workshop (hidden ones never leave this module) and its measure proposals (not
+    merged ones), in number order."""
+    from sqlalchemy.orm import selectinload
+
+    findings = db.session.scalars(
+        select(Finding).where(Finding.workshop_id == workshop_id, Finding.is_hidden.is_(False))
+        .options(selectinload(Finding.author), selectinload(Finding.recorded_by), selectinload(Finding.field))
+        .order_by(Finding.number_key, Finding.id)
+    ).all()
+    measures = db.session.scalars(
+        select(Measure).where(Measure.workshop_id == workshop_id, Measure.status != MeasureStatus.MERGED)
+        .options(selectinload(Measure.proposed_by), selectinload(Measure.recorded_by), selectinload(Measure.field),
+                 selectinload(Measure.needs))
+        .order_by(Measure.number_key, Measure.id)
+    ).all()
+    kpis_of: dict[int, list[KPIFact]] = defaultdict(list)
+    if measures:
+        for k in db.session.scalars(select(MeasureKPI).where(MeasureKPI.measure_id.in_([m.id for m in measures]))
+                                    .order_by(MeasureKPI.id)):
+            kpis_of[k.measure_id].append(KPIFact(indicator=k.indicator or "", unit=k.unit or "",
+                                                 baseline=_number(k.baseline), target_value=_number(k.target_value),
+                                                 target_year=k.target_year))
+    return WorkshopFindings(
+        findings=tuple(
+            WorkshopFinding(id=f.id, number=f.number or "", kind=_code(f.kind), text=f.text,
+                            field_code=f.field.code if f.field else "", agenda_block_id=f.agenda_block_id,
+                            author=author_name(f.author, f.recorded_by), author_person_id=f.author_id)
+            for f in findings),
+        measures=tuple(
+            WorkshopMeasure(
+                fact=MeasureFact(
+                    id=m.id, field_id=m.field_id, number=m.number or "", title=m.title,
+                    description=m.description or "", goal=m.goal or "", expected_effect=m.expected_effect or "",
+                    lead_unit=m.lead_unit or "", partners=m.partners or "", funding=_code(m.funding_type),
+                    funding_note=m.funding_note or "", cost_estimate=_number(m.cost_estimate),
+                    priority=_code(m.priority), start_year=m.start_year, end_year=m.end_year,
+                    index_area=_code(m.index_area), official_answer=m.official_answer or "",
+                    kpis=tuple(kpis_of[m.id]), need_ids=tuple(n.id for n in m.needs if not n.is_hidden),
+                    depends_on=()),
+                field_code=m.field.code if m.field else "", status=_code(m.status),
+                agenda_block_id=m.agenda_block_id, author=author_name(m.proposed_by, m.recorded_by),
+                author_person_id=m.proposed_by_id,
+                need_numbers=tuple(n.number for n in m.needs if not n.is_hidden and n.number))
+            for m in measures),
+    )

@@ -875,29 +875,33 @@ def documentation(workshop_id: int) -> dict | None:
     findings = db.session.scalars(
         select(Finding)
         .where(Finding.workshop_id == workshop.id, Finding.is_hidden.is_(False))
-        .options(selectinload(Finding.author), selectinload(Finding.field))
+        .options(selectinload(Finding.author), selectinload(Finding.recorded_by), selectinload(Finding.field))
         .order_by(Finding.number_key)
     ).all()
     measures = db.session.scalars(
         select(Measure)
         .where(Measure.workshop_id == workshop.id, Measure.status != MeasureStatus.MERGED)
-        .options(selectinload(Measure.proposed_by), selectinload(Measure.field), selectinload(Measure.needs))
+        .options(selectinload(Measure.proposed_by), selectinload(Measure.recorded_by), selectinload(Measure.field),
+                 selectinload(Measure.needs))
         .order_by(Measure.number_key)
     ).all()
 
-    def author(person):
-        return person.full_name if person is not None and person.has_consent else None
+    from planner.findings.facts import author_name
+
+    def author(person, recorder):  # a facilitator's own finding shows the facilitator (planner.findings.facts)
+        return author_name(person, recorder) or None
 
     blocks = [(b.id, b.title, b.kind.value) for b in workshop.agenda_blocks if b.kind.captures_findings]
     block_ids = {b[0] for b in blocks}
     entries = []  # (block_id, field, kind, item)
     for f in findings:
         entries.append((f.agenda_block_id if f.agenda_block_id in block_ids else None, f.field, f.kind.value, {
-            "number": f.number, "text": f.text, "author": author(f.author), "title": "", "needs": [], "status": "",
+            "number": f.number, "text": f.text, "author": author(f.author, f.recorded_by), "title": "", "needs": [],
+            "status": "",
         }))
     for m in measures:
         entries.append((m.agenda_block_id if m.agenda_block_id in block_ids else None, m.field, MEASURE_KIND, {
-            "number": m.number, "text": m.description, "author": author(m.proposed_by), "title": m.title,
+            "number": m.number, "text": m.description, "author": author(m.proposed_by, m.recorded_by), "title": m.title,
             "needs": [n.number for n in m.needs], "status": m.status.value,
         }))
     kind_order = [*ALL_CAPTURE_KINDS]

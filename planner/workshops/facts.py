@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -169,3 +169,81 @@ def _organisations(participant_ids: set) -> tuple[OrganisationFact, ...]:
         OrganisationFact(name=o.name, sector=_code(o.sector),
                          people=tuple(p.full_name for p in o.people if p.has_consent and p.id in participant_ids))
         for o in orgs)
+
+
+# --- the minutes of one workshop (planner.minutes) ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MinutesBlock:
+    id: int
+    title: str
+    kind: str  # code
+    starts_at: datetime  # aware, as held (the day's start plus the durations before it)
+    ends_at: datetime
+    responsible: str  # a name only with consent, else ""
+
+
+@dataclass(frozen=True)
+class MinutesWorkshop:
+    """One workshop as its minutes need it: codes, numbers and user text, never translated labels."""
+
+    id: int
+    title: str
+    kind: str  # code: workshop | citizen_dialogue | political_briefing
+    status: str  # code
+    format: str  # code
+    starts_at: datetime  # aware
+    ends_at: datetime
+    location: str
+    fields: tuple[tuple[str, str, str], ...]  # (code, German name, English name)
+    facilitators: tuple[str, ...]  # staff names
+    invited: int
+    accepted: int
+    attended: int
+    by_sector: tuple[ParticipantCount, ...]
+    blocks: tuple[MinutesBlock, ...]
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in HELD_STATES
+
+
+def minutes_workshop(workshop_id: int) -> MinutesWorkshop | None:
+    """The facts of one workshop for its minutes (any state: the minutes page says when it is not held yet);
+    None for an unknown workshop. Attendance counts people recorded as present; acceptances count by sector too."""
+    from planner.workshops.services import agenda_schedule
+
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None:
+        return None
+    rows = db.session.execute(
+        select(Organisation.sector, Participation.invitation_status, Participation.attended)
+        .select_from(Participation)
+        .join(Person, Person.id == Participation.person_id)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .where(Participation.workshop_id == workshop.id)
+    ).all()
+    accepted, attended = Counter(), Counter()
+    invited = 0
+    for sector, status, was_there in rows:
+        invited += 1
+        if status == InvitationStatus.ACCEPTED:
+            accepted[_code(sector)] += 1
+        if was_there:
+            attended[_code(sector)] += 1
+    by_sector = tuple(ParticipantCount(s, accepted[s], attended[s]) for s in SECTOR_ORDER
+                      if accepted[s] or attended[s])
+    blocks = tuple(
+        MinutesBlock(id=s.block.id, title=s.block.title, kind=_code(s.block.kind), starts_at=s.starts_at,
+                     ends_at=s.ends_at,
+                     responsible=(s.block.responsible.full_name
+                                  if s.block.responsible is not None and s.block.responsible.has_consent else ""))
+        for s in agenda_schedule(workshop))
+    return MinutesWorkshop(
+        id=workshop.id, title=workshop.title, kind=_code(workshop.kind), status=_code(workshop.status),
+        format=_code(workshop.format), starts_at=workshop.starts_at, ends_at=workshop.ends_at,
+        location=workshop.location or "",
+        fields=tuple((f.code, f.name_de, f.name_en or f.name_de) for f in workshop.fields),
+        facilitators=tuple(u.name for u in workshop.facilitators),
+        invited=invited, accepted=sum(accepted.values()), attended=sum(attended.values()),
+        by_sector=by_sector, blocks=blocks)

@@ -30,7 +30,8 @@ FIRST = {
               "/city/legal/privacy/de", "/city/legal/imprint/en", "/city/remove-demo",
               "/fields/manage", "/fields/new", "/fields/MOB/edit", "/fields/MOB/merge", "/fields/processes",
               "/fields/processes/new"],
-    "strategy_team": ["/fields/manage", "/monitoring/", "/monitoring/reports"],
+    "strategy_team": ["/fields/manage", "/minutes/workshop/1", "/monitoring/", "/monitoring/reports"],
+    "facilitator": ["/minutes/workshop/1", "/minutes/workshop/1/edit", "/minutes/workshop/1/send"],
 }
 PER_SHAPE = 2
 # Links that are downloads, feeds or actions rather than pages.
