@@ -65,8 +65,10 @@ class CaptureForm(FlaskForm):
     )
     needs = MultiCheckboxField(_l("Needs the measure addresses"), choices=[], coerce=int,
                                description=_l("Only for measure proposals."))
+    answers = MultiCheckboxField(_l("Status-quo findings this need answers"), choices=[], coerce=int,
+                                 description=_l("Only for needs; choosing none is fine."))
 
-    def set_choices(self, blocks, fields, kinds, authors=None, needs=()):
+    def set_choices(self, blocks, fields, kinds, authors=None, needs=(), swot=()):
         if blocks:
             self.block.choices = [(b.id, f"{b.title} ({b.kind.label})") for b in blocks]
             # Read by findings.js: choosing a block preselects the first kind it captures.
@@ -80,6 +82,7 @@ class CaptureForm(FlaskForm):
         else:
             self.author.choices = [(None, _l("Myself"))] + [(p.id, p.full_name) for p in authors]
         self.needs.choices = [(n.id, f"{n.number} {n.short_text}") for n in needs]
+        self.answers.choices = swot_choices(swot)
 
     def validate_text(self, field):
         limit = DESCRIPTION_MAX if self.kind.data == MEASURE_KIND else TEXT_MAX
@@ -89,10 +92,26 @@ class CaptureForm(FlaskForm):
             raise ValidationError(EMPTY)
 
 
+def swot_choices(findings):
+    return [(f.id, f"{f.number} ({f.kind.label}) {f.short_text}") for f in findings]
+
+
 class FindingEditForm(FlaskForm):
     text = TextAreaField(_l("Text"), validators=[DataRequired(message=EMPTY), Length(max=TEXT_MAX, message=TOO_LONG)],
                          description=_l("Markdown is allowed (**bold**, lists, links)."))
+    answers = MultiCheckboxField(_l("Status-quo findings this need answers"), choices=[], coerce=int,
+                                 description=_l("Strengths, weaknesses, opportunities and risks of the same workshop "
+                                                "or action field; choosing none is fine."))
     version = HiddenField()
+
+    def set_swot(self, finding, candidates) -> None:
+        """Only a need answers status-quo findings; for other kinds the field is left out."""
+        if not finding.is_need:
+            del self.answers
+            return
+        self.answers.choices = swot_choices(candidates)
+        if not self.is_submitted():
+            self.answers.data = [f.id for f in finding.answers]
 
 
 class HideForm(FlaskForm):
