@@ -133,3 +133,13 @@ def test_the_facts_carry_the_visible_findings_a_need_answers(app, scene):
         facts = {f.id: f for f in finding_facts().findings}
         assert facts[need.id].answers == (weakness.id,)  # a hidden finding never leaves the package
         assert facts[weakness.id].answers == ()
+
+
+def test_partners_typed_on_several_lines_keep_their_lines(app, client, auth, scene):
+    with app.app_context():
+        measure = factories.measure(title="Sensoren", partners="Stadtwerke\nUniversität <Campus>\n\nIHK")
+        db.session.commit()
+        measure_id = measure.id
+    auth.login_as(scene.strategy_email)
+    html = client.get(f"/findings/measures/{measure_id}").get_data(as_text=True)
+    assert "Stadtwerke<br>Universität &lt;Campus&gt;<br>IHK" in html
