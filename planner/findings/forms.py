@@ -25,7 +25,7 @@ from planner.findings.models import (
     Priority,
     SmartCityArea,
 )
-from planner.findings.services import MEASURE_KIND, kinds_for
+from planner.findings.services import MEASURE_KIND, kinds_for, year_problems
 
 TOO_LONG = _l("The text is too long: at most %(max)d characters are allowed.")
 EMPTY = _l("Please enter a text.")
@@ -156,6 +156,18 @@ class MeasureForm(FlaskForm):
         self.funding_type.choices = none + [(f.value, f.label) for f in FundingType]
         self.priority.choices = none + [(p.value, p.label) for p in Priority]
         self.index_area.choices = none + [(a.value, a.label) for a in SmartCityArea]
+
+    def validate(self, extra_validators=None) -> bool:
+        """When a field fails, the period's rules run as well, so every error shows in one round."""
+        valid = super().validate(extra_validators)
+        if not valid and "start_year" in self and "end_year" in self:
+            start = self.start_year.data if not self.start_year.errors else None
+            end = self.end_year.data if not self.end_year.errors else None
+            for name, message in year_problems(start, end):
+                if not self[name].errors:
+                    self[name].errors = [*self[name].errors, message]
+            self._errors = None
+        return valid
 
     def data_for_service(self) -> dict:
         return {

@@ -178,16 +178,30 @@ def target_year() -> int:
     return process.target_year if process else 2040
 
 
-def check_years(start: int | None, end: int | None) -> None:
+class YearsInvalid(DomainError):
+    """Every problem of a measure's period at once: ``problems`` holds (field name, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, object]]):
+        super().__init__(problems[0][1], field=problems[0][0])
+        self.problems = problems
+
+
+def year_problems(start: int | None, end: int | None) -> list[tuple[str, object]]:
     limit = target_year()
+    problems = []
     for value, name in ((start, "start_year"), (end, "end_year")):
         if value is not None and not FIRST_YEAR <= value <= limit:
-            raise DomainError(
-                _l("The year must lie between %(first)s and the target year %(last)s.", first=FIRST_YEAR, last=limit),
-                field=name,
-            )
+            problems.append((name, _l("The year must lie between %(first)s and the target year %(last)s.",
+                                      first=FIRST_YEAR, last=limit)))
     if start is not None and end is not None and end < start:
-        raise DomainError(_l("The end year must not be before the start year."), field="end_year")
+        problems.append(("end_year", _l("The end year must not be before the start year.")))
+    return problems
+
+
+def check_years(start: int | None, end: int | None) -> None:
+    problems = year_problems(start, end)
+    if problems:
+        raise YearsInvalid(problems)
 
 
 

@@ -23,6 +23,7 @@ from planner.workshops.services import (
     BlockData,
     SeriesData,
     WorkshopData,
+    series_problems,
     workshop_problems,
 )
 
@@ -139,6 +140,19 @@ class SeriesForm(VersionedForm, FlaskForm):
                                 description=_l("Markdown is allowed."))
     starts_on = _Date(_l("Start of the period"), validators=[Optional()])
     ends_on = _Date(_l("End of the period"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        """When a field fails, the service's rules run on the rest as well: every error shows in one round."""
+        valid = super().validate(extra_validators)
+        if not valid:
+            data = SeriesData(title=self.title.data or "", description="",
+                              starts_on=None if self.starts_on.errors else self.starts_on.data,
+                              ends_on=None if self.ends_on.errors else self.ends_on.data)
+            for name, message in series_problems(data):
+                if not self[name].errors:
+                    self[name].errors = [*self[name].errors, message]
+            self._errors = None
+        return valid
 
     def to_data(self) -> SeriesData:
         return SeriesData(title=self.title.data or "", description=self.description.data or "",

@@ -249,12 +249,17 @@ class SeriesData:
     ends_on: date | None = None
 
 
-def _check_series(data: SeriesData) -> None:
+def series_problems(data: SeriesData) -> list[tuple[str, object]]:
     problems = []
     if not (data.title or "").strip():
         problems.append(("title", _l("Please enter a title.")))
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
         problems.append(("ends_on", _l("The end of the period must not be before its start.")))
+    return problems
+
+
+def _check_series(data: SeriesData) -> None:
+    problems = series_problems(data)
     if problems:
         raise WorkshopInvalid(problems)
 

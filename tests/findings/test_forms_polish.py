@@ -143,3 +143,17 @@ def test_partners_typed_on_several_lines_keep_their_lines(app, client, auth, sce
     auth.login_as(scene.strategy_email)
     html = client.get(f"/findings/measures/{measure_id}").get_data(as_text=True)
     assert "Stadtwerke<br>Universität &lt;Campus&gt;<br>IHK" in html
+
+
+def test_all_errors_of_the_measure_form_show_at_once(app, client, auth, scene):
+    auth.login_as(scene.strategy_email)
+    response = client.post("/findings/measures/new", data={"title": "", "field": "", "start_year": "1999",
+                                                           "end_year": "1990", "lead_unit": "x" * 300})
+    assert response.status_code == 422
+    text = text_of(response)
+    summary = text[text.index("Bitte korrigieren"):]
+    for message in ("Titel: Bitte geben Sie einen Text ein", "Handlungsfeld:", "Federführung: Der Text ist zu lang",
+                    "Startjahr:", "Endjahr:"):
+        assert message in summary, message
+    with app.app_context():
+        assert db.session.scalar(select(Measure).where(Measure.lead_unit.startswith("xxx"))) is None

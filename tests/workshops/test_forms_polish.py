@@ -68,3 +68,12 @@ def test_implausible_dates_warn_and_are_saved_once_confirmed(app, client, auth):
         assert _count(app) == 0
     response = client.post("/workshops/new", data={**form_data(fields, day="1999-03-01"), "confirm_conflicts": "1"})
     assert response.status_code == 302 and _count(app) == 1
+
+
+def test_all_errors_of_the_series_form_show_at_once(app, client, auth):
+    auth.login("facilitator")
+    response = client.post("/workshops/series/new", data={"title": "", "starts_on": "2030-06-01",
+                                                          "ends_on": "2030-05-01"})
+    text = text_of(response)
+    summary = text[text.index("Bitte korrigieren"):]
+    assert "Titel:" in summary and "Das Ende des Zeitraums darf nicht vor seinem Beginn liegen" in summary
