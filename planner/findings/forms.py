@@ -55,13 +55,15 @@ class CaptureForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[], validators=[InputRequired()])
     author = SelectField(_l("Author"), choices=[], coerce=_optional_int, validate_choice=True,
                          description=_l("Log on behalf of a participant, e.g. from the minutes."))
-    title = SingleLineField(_l("Title of the measure"), validators=[Optional(), Length(max=300, message=TOO_LONG)],
-                            description=_l("Only for measure proposals."))
+    # Title and text depend on the kind (a measure needs a title, a finding a text): their labels carry no
+    # "(optional)", the rules are in validate_title and validate_text, and no HTML required stops the other kind.
+    title = SingleLineField(_l("Title of the measure"), validators=[Length(max=300, message=TOO_LONG)],
+                            description=_l("Only for measure proposals."), render_kw={"required": False})
     text = TextAreaField(
         _l("Text"),
-        validators=[DataRequired(message=EMPTY), Length(max=DESCRIPTION_MAX, message=TOO_LONG)],
+        validators=[Length(max=DESCRIPTION_MAX, message=TOO_LONG)],
         description=_l("Enter saves, Shift+Enter starts a new line. Markdown is allowed (**bold**, lists, links)."),
-        render_kw={"rows": 3, "data-enter-submits": "true"},
+        render_kw={"rows": 3, "data-enter-submits": "true", "required": False},
     )
     needs = MultiCheckboxField(_l("Needs the measure addresses"), choices=[], coerce=int,
                                description=_l("Only for measure proposals."))
@@ -69,7 +71,11 @@ class CaptureForm(FlaskForm):
                                  description=_l("Only for needs; choosing none is fine."))
 
     def set_choices(self, blocks, fields, kinds, authors=None, needs=(), swot=()):
+        self.title.flags.required = self.text.flags.required = True
         if blocks:
+            # A workshop with capture blocks needs one chosen (planner.findings.services.capture).
+            self.block.flags.required = True
+            self.block.validators = [InputRequired(message=_l("Please choose the agenda block."))]
             self.block.choices = [(b.id, f"{b.title} ({b.kind.label})") for b in blocks]
             # Read by findings.js: choosing a block preselects the first kind it captures.
             self.block.render_kw = {"data-kinds": json.dumps({str(b.id): list(kinds_for(b)) for b in blocks})}
@@ -83,6 +89,10 @@ class CaptureForm(FlaskForm):
             self.author.choices = [(None, _l("Myself"))] + [(p.id, p.full_name) for p in authors]
         self.needs.choices = [(n.id, f"{n.number} {n.short_text}") for n in needs]
         self.answers.choices = swot_choices(swot)
+
+    def validate_title(self, field):
+        if self.kind.data == MEASURE_KIND and not (field.data or "").strip():
+            raise ValidationError(_l("Please enter the title of the measure."))
 
     def validate_text(self, field):
         limit = DESCRIPTION_MAX if self.kind.data == MEASURE_KIND else TEXT_MAX

@@ -157,3 +157,19 @@ def test_all_errors_of_the_measure_form_show_at_once(app, client, auth, scene):
         assert message in summary, message
     with app.app_context():
         assert db.session.scalar(select(Measure).where(Measure.lead_unit.startswith("xxx"))) is None
+
+
+def test_capture_form_names_every_error_once_and_only_true_optionals(app, client, auth, scene):
+    auth.login_as(scene.expert_email)
+    url = f"/findings/workshops/{scene.workshop_id}/capture"
+    page = text_of(client.get(url))
+    assert "Tagesordnungspunkt (optional)" not in page and "Titel der Maßnahme (optional)" not in page
+    assert "Text (optional)" not in page
+    # A measure proposal without a title: that error now, not after a second round; its description is optional.
+    response = client.post(url, data={"block": "", "field": "", "kind": "measure", "title": "", "text": ""})
+    summary = text_of(response)[text_of(response).index("Bitte korrigieren"):]
+    for message in ("Tagesordnungspunkt: Bitte wählen Sie den Tagesordnungspunkt", "Handlungsfeld:",
+                    "Titel der Maßnahme: Bitte geben Sie den Titel der Maßnahme ein"):
+        assert message in summary, message
+    assert "Text: Bitte geben Sie einen Text ein" not in summary
+    assert "Keine gültige Auswahl" not in summary
