@@ -633,7 +633,8 @@ def merge_measures(user, merged: Measure, kept: Measure) -> Measure:
     moved_needs = [n for n in merged.needs if n not in kept.needs]
     kept.needs = sorted([*kept.needs, *moved_needs], key=lambda n: n.id)
     merged.needs = []
-    moved_supporters = [p for p in merged.supporters if p not in kept.supporters]
+    # Nobody supports their own measure: the kept measure's proposer is not moved over as its supporter.
+    moved_supporters = [p for p in merged.supporters if p not in kept.supporters and p.id != kept.proposed_by_id]
     kept.supporters.extend(moved_supporters)
     merged.supporters = []
     comments = list(merged.comments)
