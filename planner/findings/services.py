@@ -368,35 +368,32 @@ def update_finding(user, finding: Finding, text: str, version: int | None, swot_
 
 
 def swot_candidates(need: Finding) -> list[Finding]:
-    """What a need may answer: the visible SWOT findings of its workshop or its action field (and those it already
-    answers, so an edit never drops a link silently)."""
+    """What a need may answer: the visible SWOT findings of its workshop or its action field."""
     same = Finding.field_id == need.field_id
     if need.workshop_id:
         same = or_(same, Finding.workshop_id == need.workshop_id)
-    linked = [f.id for f in need.answers] if need.id else []
-    visible = Finding.is_hidden.is_(False)
-    if linked:
-        visible = or_(visible, Finding.id.in_(linked))
     return db.session.scalars(
-        select(Finding).where(Finding.kind.in_(SWOT_KINDS), same, visible)
+        select(Finding).where(Finding.kind.in_(SWOT_KINDS), same, Finding.is_hidden.is_(False))
         .order_by(Finding.field_id, Finding.number_key, Finding.id)
     ).all()
 
 
 def _set_swot(need: Finding, finding_ids) -> None:
+    """Replaces the visible links; a link to a finding hidden since stays (it is neither offered nor dropped)."""
     wanted = {int(i) for i in finding_ids or ()}
     allowed = {f.id: f for f in swot_candidates(need)}
     if wanted - allowed.keys():
         raise DomainError(_l("Please choose strengths, weaknesses, opportunities or risks of the same workshop or "
                              "action field."), field="answers")
-    before = {f.id: f for f in need.answers}
+    hidden = [f for f in need.answers if f.is_hidden]
+    before = {f.id: f for f in need.answers if not f.is_hidden}
     for fid in before.keys() - wanted:
         audit.record("unlink_swot", need, changes={"answers": [before[fid].number, None]},
                      summary=f"- {before[fid].number}")
     for fid in wanted - before.keys():
         audit.record("link_swot", need, changes={"answers": [None, allowed[fid].number]},
                      summary=f"+ {allowed[fid].number}")
-    need.answers = sorted((allowed[i] for i in wanted), key=lambda f: (f.number_key or "", f.id))
+    need.answers = sorted([*(allowed[i] for i in wanted), *hidden], key=lambda f: (f.number_key or "", f.id))
 
 
 def link_swot(user, need: Finding, finding_ids) -> Finding:

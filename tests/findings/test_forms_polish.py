@@ -173,3 +173,20 @@ def test_capture_form_names_every_error_once_and_only_true_optionals(app, client
         assert message in summary, message
     assert "Text: Bitte geben Sie einen Text ein" not in summary
     assert "Keine gültige Auswahl" not in summary
+
+
+def test_a_link_to_a_finding_hidden_since_is_neither_offered_nor_dropped(app, scene):
+    from planner.accounts.models import User
+    from planner.findings import services
+    from planner.findings.models import Finding
+
+    with app.app_context():
+        weakness, strength, _elsewhere, need = _swot_and_need(scene)
+        need = db.session.get(Finding, need.id)
+        services._set_swot(need, [weakness.id, strength.id])
+        strength.is_hidden = True
+        db.session.flush()
+        assert strength not in services.swot_candidates(need)
+        expert = db.session.get(User, scene.expert_id)
+        services.update_finding(expert, need, need.text, need.version, swot_ids=[])
+        assert [f.id for f in need.answers] == [strength.id]
