@@ -21,6 +21,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.csrf.core import CSRFTokenField
+from wtforms.validators import StopValidation
 
 from planner.core.errors import DomainError, NotAllowed, StaleVersion
 from planner.core.locking import parse_version
@@ -48,6 +49,21 @@ class SingleLineField(StringField):
     def pre_validate(self, form):
         if has_control_characters(self.data):
             raise ValidationError(SINGLE_LINE_MESSAGE)
+
+
+class ChooseAtLeastOne:
+    """A required set of checkboxes: marks the fieldset as required (no "(optional)" in its legend) and refuses an
+    empty choice with ``message``. Not rendered as HTML ``required`` on each box, which would demand every one."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            field.errors[:] = []
+            raise StopValidation(self.message)
 
 
 class MultiCheckboxField(SelectMultipleField):

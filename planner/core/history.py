@@ -31,13 +31,14 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, DateTime, Numeric
 from sqlalchemy import Enum as SAEnum
 
 from planner.core.audit import AuditEntry
+from planner.core.formats import format_date, format_datetime
 from planner.core.models import UTCDateTime
 
 TRUNCATE = 300

@@ -18,6 +18,8 @@ describe(Finding, _l("Finding"), {
     "hidden_reason": _l("Reason for hiding"),
     "hidden_by_id": _l("Hidden by"),
     "hidden_at": _l("Hidden on"),
+    # explicit entries: the status-quo findings a need answers
+    "answers": _l("Answers the status-quo finding"),
 }, title=lambda f: f.number or f.short_text)
 
 describe(Measure, _l("Measure"), {
@@ -76,6 +78,8 @@ describe(Comment, _l("Comment"), {
 
 describe_action("link", _l("need linked"), quiet_summary=True)
 describe_action("unlink", _l("need unlinked"), quiet_summary=True)
+describe_action("link_swot", _l("status-quo finding linked"), quiet_summary=True)
+describe_action("unlink_swot", _l("status-quo finding unlinked"), quiet_summary=True)
 describe_action("depend", _l("dependency added"), quiet_summary=True)
 describe_action("undepend", _l("dependency removed"), quiet_summary=True)
 describe_action("support", _l("supported"))

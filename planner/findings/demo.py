@@ -219,7 +219,8 @@ def seed(ctx) -> None:
             duplicate.merged_by_id = strategy.id if strategy else None
             duplicate.merged_at = day_after.get(workshop.id) if workshop else None
             duplicate.official_answer = f"Zusammengeführt mit {kept.number}."
-            kept.supporters.extend(p for p in duplicate.supporters if p not in kept.supporters)
+            kept.supporters.extend(p for p in duplicate.supporters
+                                   if p not in kept.supporters and p.id != kept.proposed_by_id)
             duplicate.supporters = []
             duplicate.needs = []
             details = {"merged": duplicate.number, "kept": kept.number}
@@ -234,7 +235,7 @@ def seed(ctx) -> None:
             continue
         attendees = [p.person for p in measure.workshop.participations if p.attended]
         for person in ctx.rng.sample(attendees, min(len(attendees), ctx.rng.randint(2, 6))):
-            if person not in measure.supporters:
+            if person not in measure.supporters and person.id != measure.proposed_by_id:  # not one's own
                 measure.supporters.append(person)
 
     authors = {Role.EXPERT: expert, Role.STRATEGY_TEAM: strategy, Role.FACILITATOR: facilitator}

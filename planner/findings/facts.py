@@ -22,6 +22,7 @@ from planner.findings.models import (
     MeasureStatus,
     measure_dependencies,
     measure_needs,
+    need_swot_links,
 )
 
 
@@ -34,6 +35,7 @@ class FindingFact:
     text: str
     workshop_id: int | None
     agenda_block_id: int | None
+    answers: tuple[int, ...] = ()  # a need: ids of the visible status-quo findings it answers
 
     @property
     def is_need(self) -> bool:
@@ -99,12 +101,25 @@ def finding_facts(process=None) -> FindingFacts:
     of_process = in_process(Workshop.process_id, process or StrategyProcess.current(), is_current=True)
     visible = Finding.is_hidden.is_(False) & (
         Finding.workshop_id.is_(None) | Finding.workshop_id.in_(select(Workshop.id).where(of_process)))
+    # One query: each finding once per status-quo finding it answers (a need's links), folded back here.
+    answered = aliased(Finding)
+    rows: dict[int, tuple] = {}
+    answers_of: dict[int, list[int]] = defaultdict(list)
+    for f in db.session.execute(
+        select(Finding.id, Finding.field_id, Finding.kind, Finding.number, Finding.text, Finding.workshop_id,
+               Finding.agenda_block_id, answered.id.label("answers_id"))
+        .outerjoin(need_swot_links, need_swot_links.c.need_id == Finding.id)
+        .outerjoin(answered, (answered.id == need_swot_links.c.finding_id) & answered.is_hidden.is_(False))
+        .where(visible).order_by(Finding.id, answered.number_key, answered.id)
+    ):
+        rows.setdefault(f.id, f)
+        if f.answers_id is not None:
+            answers_of[f.id].append(f.answers_id)
     findings = tuple(
         FindingFact(id=f.id, field_id=f.field_id, kind=_code(f.kind), number=f.number or "", text=f.text,
-                    workshop_id=f.workshop_id, agenda_block_id=f.agenda_block_id)
-        for f in db.session.execute(
-            select(Finding.id, Finding.field_id, Finding.kind, Finding.number, Finding.text, Finding.workshop_id,
-                   Finding.agenda_block_id).where(visible).order_by(Finding.id))
+                    workshop_id=f.workshop_id, agenda_block_id=f.agenda_block_id,
+                    answers=tuple(answers_of.get(f.id, ())))
+        for f in rows.values()
     )
     accepted = Measure.status == MeasureStatus.ACCEPTED
     needs_of: dict[int, list[int]] = defaultdict(list)

@@ -25,7 +25,7 @@ from planner.findings.models import (
     Priority,
     SmartCityArea,
 )
-from planner.findings.services import MEASURE_KIND, kinds_for
+from planner.findings.services import MEASURE_KIND, kinds_for, year_problems
 
 TOO_LONG = _l("The text is too long: at most %(max)d characters are allowed.")
 EMPTY = _l("Please enter a text.")
@@ -55,19 +55,27 @@ class CaptureForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[], validators=[InputRequired()])
     author = SelectField(_l("Author"), choices=[], coerce=_optional_int, validate_choice=True,
                          description=_l("Log on behalf of a participant, e.g. from the minutes."))
-    title = SingleLineField(_l("Title of the measure"), validators=[Optional(), Length(max=300, message=TOO_LONG)],
-                            description=_l("Only for measure proposals."))
+    # Title and text depend on the kind (a measure needs a title, a finding a text): their labels carry no
+    # "(optional)", the rules are in validate_title and validate_text, and no HTML required stops the other kind.
+    title = SingleLineField(_l("Title of the measure"), validators=[Length(max=300, message=TOO_LONG)],
+                            description=_l("Only for measure proposals."), render_kw={"required": False})
     text = TextAreaField(
         _l("Text"),
-        validators=[DataRequired(message=EMPTY), Length(max=DESCRIPTION_MAX, message=TOO_LONG)],
+        validators=[Length(max=DESCRIPTION_MAX, message=TOO_LONG)],
         description=_l("Enter saves, Shift+Enter starts a new line. Markdown is allowed (**bold**, lists, links)."),
-        render_kw={"rows": 3, "data-enter-submits": "true"},
+        render_kw={"rows": 3, "data-enter-submits": "true", "required": False},
     )
     needs = MultiCheckboxField(_l("Needs the measure addresses"), choices=[], coerce=int,
                                description=_l("Only for measure proposals."))
+    answers = MultiCheckboxField(_l("Status-quo findings this need answers"), choices=[], coerce=int,
+                                 description=_l("Only for needs; choosing none is fine."))
 
-    def set_choices(self, blocks, fields, kinds, authors=None, needs=()):
+    def set_choices(self, blocks, fields, kinds, authors=None, needs=(), swot=()):
+        self.title.flags.required = self.text.flags.required = True
         if blocks:
+            # A workshop with capture blocks needs one chosen (planner.findings.services.capture).
+            self.block.flags.required = True
+            self.block.validators = [InputRequired(message=_l("Please choose the agenda block."))]
             self.block.choices = [(b.id, f"{b.title} ({b.kind.label})") for b in blocks]
             # Read by findings.js: choosing a block preselects the first kind it captures.
             self.block.render_kw = {"data-kinds": json.dumps({str(b.id): list(kinds_for(b)) for b in blocks})}
@@ -80,6 +88,11 @@ class CaptureForm(FlaskForm):
         else:
             self.author.choices = [(None, _l("Myself"))] + [(p.id, p.full_name) for p in authors]
         self.needs.choices = [(n.id, f"{n.number} {n.short_text}") for n in needs]
+        self.answers.choices = swot_choices(swot)
+
+    def validate_title(self, field):
+        if self.kind.data == MEASURE_KIND and not (field.data or "").strip():
+            raise ValidationError(_l("Please enter the title of the measure."))
 
     def validate_text(self, field):
         limit = DESCRIPTION_MAX if self.kind.data == MEASURE_KIND else TEXT_MAX
@@ -89,10 +102,26 @@ class CaptureForm(FlaskForm):
             raise ValidationError(EMPTY)
 
 
+def swot_choices(findings):
+    return [(f.id, f"{f.number} ({f.kind.label}) {f.short_text}") for f in findings]
+
+
 class FindingEditForm(FlaskForm):
     text = TextAreaField(_l("Text"), validators=[DataRequired(message=EMPTY), Length(max=TEXT_MAX, message=TOO_LONG)],
                          description=_l("Markdown is allowed (**bold**, lists, links)."))
+    answers = MultiCheckboxField(_l("Status-quo findings this need answers"), choices=[], coerce=int,
+                                 description=_l("Strengths, weaknesses, opportunities and risks of the same workshop "
+                                                "or action field; choosing none is fine."))
     version = HiddenField()
+
+    def set_swot(self, finding, candidates) -> None:
+        """Only a need answers status-quo findings; for other kinds the field is left out."""
+        if not finding.is_need:
+            del self.answers
+            return
+        self.answers.choices = swot_choices(candidates)
+        if not self.is_submitted():
+            self.answers.data = [f.id for f in finding.answers]
 
 
 class HideForm(FlaskForm):
@@ -137,6 +166,18 @@ class MeasureForm(FlaskForm):
         self.funding_type.choices = none + [(f.value, f.label) for f in FundingType]
         self.priority.choices = none + [(p.value, p.label) for p in Priority]
         self.index_area.choices = none + [(a.value, a.label) for a in SmartCityArea]
+
+    def validate(self, extra_validators=None) -> bool:
+        """When a field fails, the period's rules run as well, so every error shows in one round."""
+        valid = super().validate(extra_validators)
+        if not valid and "start_year" in self and "end_year" in self:
+            start = self.start_year.data if not self.start_year.errors else None
+            end = self.end_year.data if not self.end_year.errors else None
+            for name, message in year_problems(start, end):
+                if not self[name].errors:
+                    self[name].errors = [*self[name].errors, message]
+            self._errors = None
+        return valid
 
     def data_for_service(self) -> dict:
         return {

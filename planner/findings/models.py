@@ -142,6 +142,15 @@ measure_supporters = Table(
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# A need names the status-quo findings (strengths, weaknesses, opportunities, risks) it answers.
+need_swot_links = Table(
+    "need_swot_links",
+    db.metadata,
+    Column("need_id", ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True),
+    Column("finding_id", ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True),
+    CheckConstraint("need_id <> finding_id", name="no_self_link"),
+)
+
 
 class Finding(TimestampMixin, db.Model):
     """A status-quo statement (SWOT) or a need for action, logged in a workshop."""
@@ -183,6 +192,17 @@ class Finding(TimestampMixin, db.Model):
     measures = relationship("Measure", secondary=measure_needs, back_populates="needs", order_by="Measure.id")
     comments = relationship(
         "Comment", back_populates="finding", order_by="Comment.created_at", cascade="all, delete-orphan"
+    )
+    # For a need: the SWOT findings it answers (planner.findings.services.link_swot); for a SWOT finding: the needs.
+    answers = relationship(
+        "Finding", secondary=need_swot_links, primaryjoin=lambda: Finding.id == need_swot_links.c.need_id,
+        secondaryjoin=lambda: Finding.id == need_swot_links.c.finding_id, order_by=lambda: Finding.number,
+        back_populates="answered_by",
+    )
+    answered_by = relationship(
+        "Finding", secondary=need_swot_links, primaryjoin=lambda: Finding.id == need_swot_links.c.finding_id,
+        secondaryjoin=lambda: Finding.id == need_swot_links.c.need_id, order_by=lambda: Finding.number,
+        back_populates="answers",
     )
 
     @property

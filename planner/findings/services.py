@@ -178,16 +178,30 @@ def target_year() -> int:
     return process.target_year if process else 2040
 
 
-def check_years(start: int | None, end: int | None) -> None:
+class YearsInvalid(DomainError):
+    """Every problem of a measure's period at once: ``problems`` holds (field name, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, object]]):
+        super().__init__(problems[0][1], field=problems[0][0])
+        self.problems = problems
+
+
+def year_problems(start: int | None, end: int | None) -> list[tuple[str, object]]:
     limit = target_year()
+    problems = []
     for value, name in ((start, "start_year"), (end, "end_year")):
         if value is not None and not FIRST_YEAR <= value <= limit:
-            raise DomainError(
-                _l("The year must lie between %(first)s and the target year %(last)s.", first=FIRST_YEAR, last=limit),
-                field=name,
-            )
+            problems.append((name, _l("The year must lie between %(first)s and the target year %(last)s.",
+                                      first=FIRST_YEAR, last=limit)))
     if start is not None and end is not None and end < start:
-        raise DomainError(_l("The end year must not be before the start year."), field="end_year")
+        problems.append(("end_year", _l("The end year must not be before the start year.")))
+    return problems
+
+
+def check_years(start: int | None, end: int | None) -> None:
+    problems = year_problems(start, end)
+    if problems:
+        raise YearsInvalid(problems)
 
 
 
@@ -225,6 +239,7 @@ class Capture:
     title: str = ""
     need_ids: tuple[int, ...] = ()
     author_id: int | None = None
+    swot_ids: tuple[int, ...] = ()  # a need: the status-quo findings it answers
 
 
 def capture(user, workshop: Workshop, data: Capture) -> Finding | Measure:
@@ -283,6 +298,9 @@ def capture(user, workshop: Workshop, data: Capture) -> Finding | Measure:
     )
     db.session.add(finding)
     db.session.flush()
+    if data.swot_ids and finding.is_need:
+        _set_swot(finding, data.swot_ids)
+        db.session.flush()
     return finding
 
 
@@ -320,18 +338,75 @@ def workshop_needs(workshop: Workshop) -> list[Finding]:
     ).all()
 
 
+def workshop_swot(workshop: Workshop) -> list[Finding]:
+    """The visible strengths, weaknesses, opportunities and risks of a workshop (what a new need may answer)."""
+    return db.session.scalars(
+        select(Finding)
+        .where(Finding.workshop_id == workshop.id, Finding.kind.in_(SWOT_KINDS), Finding.is_hidden.is_(False))
+        .order_by(Finding.number_key, Finding.id)
+    ).all()
+
+
 # --- findings: edit, delete, moderate --------------------------------------------------------------------------
 
 
-def update_finding(user, finding: Finding, text: str, version: int | None) -> Finding:
+def update_finding(user, finding: Finding, text: str, version: int | None, swot_ids=None) -> Finding:
+    """``swot_ids`` (a need only; None leaves them): the strengths, weaknesses, opportunities and risks it answers."""
     if is_closed_for(user, finding.workshop):
         raise NotAllowed(CLOSED_MESSAGE)
     if not may_edit_finding(user, finding):
         raise NotAllowed(_l("You may only change your own findings."))
     check_version(finding, version)
     finding.text = clean_text(text, "text")
+    if swot_ids is not None and finding.is_need:
+        _set_swot(finding, swot_ids)
     save_version(finding)
     return finding
+
+
+# --- need ↔ SWOT -----------------------------------------------------------------------------------------------
+
+
+def swot_candidates(need: Finding) -> list[Finding]:
+    """What a need may answer: the visible SWOT findings of its workshop or its action field."""
+    same = Finding.field_id == need.field_id
+    if need.workshop_id:
+        same = or_(same, Finding.workshop_id == need.workshop_id)
+    return db.session.scalars(
+        select(Finding).where(Finding.kind.in_(SWOT_KINDS), same, Finding.is_hidden.is_(False))
+        .order_by(Finding.field_id, Finding.number_key, Finding.id)
+    ).all()
+
+
+def _set_swot(need: Finding, finding_ids) -> None:
+    """Replaces the visible links; a link to a finding hidden since stays (it is neither offered nor dropped)."""
+    wanted = {int(i) for i in finding_ids or ()}
+    allowed = {f.id: f for f in swot_candidates(need)}
+    if wanted - allowed.keys():
+        raise DomainError(_l("Please choose strengths, weaknesses, opportunities or risks of the same workshop or "
+                             "action field."), field="answers")
+    hidden = [f for f in need.answers if f.is_hidden]
+    before = {f.id: f for f in need.answers if not f.is_hidden}
+    for fid in before.keys() - wanted:
+        audit.record("unlink_swot", need, changes={"answers": [before[fid].number, None]},
+                     summary=f"- {before[fid].number}")
+    for fid in wanted - before.keys():
+        audit.record("link_swot", need, changes={"answers": [None, allowed[fid].number]},
+                     summary=f"+ {allowed[fid].number}")
+    need.answers = sorted([*(allowed[i] for i in wanted), *hidden], key=lambda f: (f.number_key or "", f.id))
+
+
+def link_swot(user, need: Finding, finding_ids) -> Finding:
+    """Links a need to the status-quo findings it answers (replacing the earlier links)."""
+    if is_closed_for(user, need.workshop):
+        raise NotAllowed(CLOSED_MESSAGE)
+    if not may_edit_finding(user, need):
+        raise NotAllowed(_l("You may only change your own findings."))
+    if not need.is_need:
+        raise DomainError(_l("Only a need for action answers status-quo findings."), field="answers")
+    _set_swot(need, finding_ids)
+    db.session.flush()
+    return need
 
 
 def delete_finding(user, finding: Finding) -> None:
@@ -555,7 +630,8 @@ def merge_measures(user, merged: Measure, kept: Measure) -> Measure:
     moved_needs = [n for n in merged.needs if n not in kept.needs]
     kept.needs = sorted([*kept.needs, *moved_needs], key=lambda n: n.id)
     merged.needs = []
-    moved_supporters = [p for p in merged.supporters if p not in kept.supporters]
+    # Nobody supports their own measure: the kept measure's proposer is not moved over as its supporter.
+    moved_supporters = [p for p in merged.supporters if p not in kept.supporters and p.id != kept.proposed_by_id]
     kept.supporters.extend(moved_supporters)
     merged.supporters = []
     comments = list(merged.comments)
@@ -600,6 +676,18 @@ def add_comment(user, target: Finding | Measure, text: str) -> Comment:
     return comment
 
 
+OWN_MEASURE_MESSAGE = _l("You proposed this measure yourself; support is for other people's measures.")
+
+
+class OwnMeasure(DomainError):
+    """Nobody supports their own measure."""
+
+
+def is_own_measure(user, measure: Measure) -> bool:
+    person_id = getattr(user, "person_id", None)
+    return person_id is not None and measure.proposed_by_id == person_id
+
+
 def toggle_support(user, measure: Measure) -> bool:
     """'Ich unterstütze das': adds or removes the user's person as supporter; returns True when supporting."""
     person = db.session.get(Person, user.person_id) if getattr(user, "person_id", None) else None
@@ -607,6 +695,8 @@ def toggle_support(user, measure: Measure) -> bool:
         raise NotAllowed(_l("Only people with an expert profile can support measures."))
     if measure.status == MeasureStatus.MERGED:
         raise DomainError(_l("This measure has been merged; support the measure it was merged into."))
+    if is_own_measure(user, measure) and person not in measure.supporters:
+        raise OwnMeasure(OWN_MEASURE_MESSAGE)
     if person in measure.supporters:
         measure.supporters.remove(person)
         # The person by id only: a name in a summary would outlive an erasure (issue 18).

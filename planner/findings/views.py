@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import SIGNED_IN, STAFF, Role, access
+from planner.core.web import render_error
 from planner.extensions import db
 from planner.fields.services import list_fields, offered_fields
 from planner.findings import bp, services
@@ -71,7 +72,8 @@ def _capture_form(workshop: Workshop, formdata=None, defaults=None) -> CaptureFo
     kinds = services.ALL_CAPTURE_KINDS
     authors = services.capture_authors(workshop) if services.facilitates(current_user, workshop) else None
     fields = [f for f in workshop.fields if f.retired_at is None]  # a retired field takes no new findings
-    form.set_choices(blocks, fields, kinds, authors, services.workshop_needs(workshop))
+    form.set_choices(blocks, fields, kinds, authors, services.workshop_needs(workshop),
+                     services.workshop_swot(workshop))
     if formdata is None:
         if blocks:
             form.block.data = chosen_block.id
@@ -114,6 +116,7 @@ def capture(workshop_id: int):
             block_id=form.block.data if "block" in form else None, title=form.title.data or "",
             need_ids=tuple(form.needs.data or ()),
             author_id=form.author.data if "author" in form else None,
+            swot_ids=tuple(form.answers.data or ()),
         )
         saved = perform(lambda: services.capture(current_user, workshop, data), form=form, forbid=True)
         if saved:
@@ -175,9 +178,12 @@ def finding_edit(finding_id: int):
     if not services.may_edit_finding(current_user, finding):
         abort(403)
     form = FindingEditForm(obj=finding if request.method == "GET" else None)
+    form.set_swot(finding, services.swot_candidates(finding) if finding.is_need else [])
     stale = None
     if form.validate_on_submit():
-        saved = perform(lambda: services.update_finding(current_user, finding, form.text.data, form.version.data),
+        swot_ids = (form.answers.data or []) if "answers" in form else None
+        saved = perform(lambda: services.update_finding(current_user, finding, form.text.data, form.version.data,
+                                                        swot_ids=swot_ids),
                         form=form, success=_("The finding %(number)s has been saved.", number=finding.number))
         if saved:
             return redirect(url_for("findings.finding_detail", finding_id=finding.id))
@@ -329,13 +335,15 @@ def measure_detail(measure_id: int):
         if listed:
             dependency_form.depends_on.choices = with_placeholder(
                 [(m.id, m.label) for m in others if m not in measure.dependencies])
+    supporting = any(p.id == current_user.person_id for p in measure.supporters)
     return render_template(
         "findings/measure_detail.html", measure=measure, may_edit=may_edit, may_evaluate=may_evaluate,
         evaluate_form=evaluate_form, merge_form=merge_form, dependency_form=dependency_form,
         kpi_form=KPIForm() if may_edit else None, comment_form=CommentForm(),
         may_comment=services.may_comment(current_user) and measure.status != MeasureStatus.MERGED,
-        may_support=bool(getattr(current_user, "person_id", None)) and measure.status != MeasureStatus.MERGED,
-        supporting=any(p.id == current_user.person_id for p in measure.supporters),
+        may_support=bool(getattr(current_user, "person_id", None)) and measure.status != MeasureStatus.MERGED
+        and (not services.is_own_measure(current_user, measure) or supporting),
+        supporting=supporting,
         target_year=services.target_year(),
     )
 
@@ -465,6 +473,10 @@ def measure_merge(measure_id: int):
 @access(*CONTRIBUTORS)
 def measure_support(measure_id: int):
     measure = _measure_or_404(measure_id)
+    supporting = any(p.id == current_user.person_id for p in measure.supporters)
+    if services.is_own_measure(current_user, measure) and not supporting:
+        # The button is hidden on one's own measure; a POST anyway reads the service's rule (400, nothing changes).
+        return render_error(400, services.OWN_MEASURE_MESSAGE)
     if not perform(lambda: services.toggle_support(current_user, measure),
                    success=lambda supporting: _("Thank you for your support.") if supporting
                    else _("You no longer support this measure.")):

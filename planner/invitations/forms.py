@@ -47,7 +47,7 @@ class DateOptionForm(FlaskForm):
 
 
 class PollForm(FlaskForm):
-    options = FieldList(FormField(DateOptionForm), min_entries=4, max_entries=8)
+    options = FieldList(FormField(DateOptionForm), min_entries=4, max_entries=30)  # services.MAX_POLL_OPTIONS
     note = TextAreaField(_l("Note to the invitees"), validators=[Optional(), Length(max=2000)])
 
 

@@ -70,6 +70,12 @@ def send_date_fixed(person, workshop, voted: bool = False) -> EmailMessage:
                  attachments=[calendar_file(workshop)], workshop=workshop, voted=voted)
 
 
-def send_poll(person, workshop, poll, token: str) -> EmailMessage:
-    return _send(person, lambda: _("Which dates suit you? %(title)s", title=workshop.title), "poll",
-                 workshop=workshop, poll=poll, link=link_for(token))
+def send_poll(person, workshop, poll, token: str, reminder: bool = False) -> EmailMessage:
+    """The proposed dates with the personal link; ``reminder``: to an invitee who has not marked them yet."""
+    if reminder:
+        def subject():
+            return _("Reminder: which dates suit you? %(title)s", title=workshop.title)
+    else:
+        def subject():
+            return _("Which dates suit you? %(title)s", title=workshop.title)
+    return _send(person, subject, "poll", workshop=workshop, poll=poll, link=link_for(token), reminder=reminder)

@@ -93,3 +93,15 @@ class DateVote(TimestampMixin, db.Model):
 
     option = relationship("DateOption", back_populates="votes")
     participation = relationship("Participation")
+
+
+class DatePollReminder(db.Model):
+    """When an invitee who had not marked the dates was last reminded of a poll (at most once a day each)."""
+
+    __tablename__ = "date_poll_reminders"
+    __table_args__ = (UniqueConstraint("poll_id", "participation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("date_polls.id", ondelete="CASCADE"))
+    participation_id: Mapped[int] = mapped_column(ForeignKey("participations.id", ondelete="CASCADE"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())

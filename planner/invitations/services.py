@@ -18,7 +18,7 @@ from planner.core.security import hash_token, new_token
 from planner.core.timeutil import local_today, to_local
 from planner.extensions import db
 from planner.invitations import mails
-from planner.invitations.models import DateAnswer, DateOption, DatePoll, DateVote, Invitation
+from planner.invitations.models import DateAnswer, DateOption, DatePoll, DatePollReminder, DateVote, Invitation
 from planner.jobs.models import Job, JobStatus
 from planner.jobs.services import enqueue
 from planner.people.models import Organisation, Person, Sector
@@ -34,6 +34,7 @@ from planner.workshops.services import on_promoted, require_current, take_place
 from planner.workshops.services import promote_waitlisted as workshop_promote_waitlisted
 
 REMINDER_INTERVAL = timedelta(days=1)
+MAX_POLL_OPTIONS = 30
 # More recipients than this (config INVITATION_BACKGROUND_THRESHOLD) and the e-mails go out in a background job
 # (planner.invitations.tasks); up to it they are sent within the request, as before.
 DEFAULT_BACKGROUND_THRESHOLD = 20
@@ -582,6 +583,8 @@ def create_poll(actor, workshop: Workshop, options: list[tuple[datetime, datetim
         raise DomainError(_l("This workshop already has an open date poll."))
     if len(options) < 2:
         raise DomainError(_l("Please propose at least two dates."), field="options")
+    if len(options) > MAX_POLL_OPTIONS:
+        raise DomainError(_l("Please propose at most %(num)s dates.", num=MAX_POLL_OPTIONS), field="options")
     for starts_at, ends_at in options:
         if ends_at <= starts_at:
             raise DomainError(_l("Each proposed date must end after it begins."), field="options")
@@ -652,6 +655,103 @@ def vote(participation: Participation, poll: DatePoll, answers: dict[int, str]) 
         else:
             db.session.add(DateVote(option_id=option_id, participation_id=participation.id, answer=answer))
     db.session.flush()
+
+
+def vote_as_user(user, participation: Participation, poll: DatePoll, answers: dict[int, str]) -> None:
+    """A signed-in expert marks the dates on "My invitations": the same rule as the link, for their own person."""
+    if user.person_id is None or participation.person_id != user.person_id:
+        raise NotAllowed(_l("This invitation is not yours."))
+    if not is_answerable(participation.workshop):
+        raise DomainError(_l("This workshop is over; answers are no longer possible."))
+    vote(participation, poll, answers)
+
+
+@dataclass(frozen=True)
+class GridRow:
+    participation: Participation
+    answers: dict[int, DateAnswer]  # option id → answer
+    reminded_at: datetime | None
+
+    @property
+    def has_answered(self) -> bool:
+        return bool(self.answers)
+
+
+@dataclass(frozen=True)
+class OptionTotal:
+    option: DateOption
+    yes: int
+    maybe: int
+    no: int
+
+
+@dataclass(frozen=True)
+class VoterGrid:
+    """Who answered what: one row per invitee of the poll, one column per proposed date, totals per date."""
+
+    options: list[DateOption]
+    rows: list[GridRow]
+    totals: list[OptionTotal]
+
+    @property
+    def not_answered(self) -> list[GridRow]:
+        return [r for r in self.rows if not r.has_answered]
+
+
+def voter_grid(poll: DatePoll) -> VoterGrid:
+    """Everyone the poll was meant for (not declined, link not withdrawn), and anyone who voted, by name."""
+    option_ids = [o.id for o in poll.options]
+    votes: dict[int, dict[int, DateAnswer]] = {}
+    for v in db.session.scalars(select(DateVote).where(DateVote.option_id.in_(option_ids))):
+        votes.setdefault(v.participation_id, {})[v.option_id] = v.answer
+    reminded = dict(db.session.execute(
+        select(DatePollReminder.participation_id, DatePollReminder.sent_at).where(DatePollReminder.poll_id == poll.id)
+    ).all())
+    participations = {p.id: p for p, _inv in _poll_invitees(poll.workshop)}
+    missing = set(votes) - set(participations)
+    if missing:
+        participations.update({p.id: p for p in db.session.scalars(
+            select(Participation).where(Participation.id.in_(missing)).options(selectinload(Participation.person)))})
+    ordered = sorted(participations.values(),
+                     key=lambda p: (p.person.last_name.casefold(), p.person.first_name.casefold(), p.id))
+    rows = [GridRow(p, votes.get(p.id, {}), reminded.get(p.id)) for p in ordered]
+    totals = []
+    for option in poll.options:
+        answers = [r.answers.get(option.id) for r in rows]
+        totals.append(OptionTotal(option, answers.count(DateAnswer.YES), answers.count(DateAnswer.MAYBE),
+                                  answers.count(DateAnswer.NO)))
+    return VoterGrid(list(poll.options), rows, totals)
+
+
+def remind_non_voters(actor, poll: DatePoll, now: datetime | None = None) -> SendResult:
+    """One mail to each invitee who has not marked the dates (a fresh personal link), at most once a day each.
+    The time is kept per poll and person; the grid shows it."""
+    require_current(poll.workshop)
+    now = now or utcnow()
+    if not poll.is_open:
+        raise DomainError(_l("The date poll is closed: the date has been fixed."))
+    grid = voter_grid(poll)
+    due = [r for r in grid.not_answered
+           if r.participation.invitation_status != InvitationStatus.DECLINED
+           and (r.reminded_at is None or now - r.reminded_at >= REMINDER_INTERVAL)]
+    if not due:
+        return SendResult(0)
+    existing = {r.participation_id: r for r in db.session.scalars(
+        select(DatePollReminder).where(DatePollReminder.poll_id == poll.id))}
+    outgoing = []
+    for row in due:
+        participation = row.participation
+        _invitation, token = _issue_token(participation, now)
+        mark = existing.get(participation.id)
+        if mark is None:
+            db.session.add(DatePollReminder(poll_id=poll.id, participation_id=participation.id, sent_at=now))
+        else:
+            mark.sent_at = now
+        outgoing.append((participation.person, token))
+    db.session.flush()
+    for person, token in outgoing:
+        mails.send_poll(person, poll.workshop, poll, token, reminder=True)
+    return SendResult(len(outgoing))
 
 
 @dataclass(frozen=True)

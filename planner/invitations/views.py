@@ -134,6 +134,16 @@ def vote(token: str):
     poll = services.open_poll(invitation.participation.workshop)
     if poll is None or not DeclineForm().validate_on_submit():
         abort(400 if poll else 404)
+    answers = _poll_answers(poll)
+    if answers is None:
+        return redirect(url_for("invitations.respond", token=token) + "#dates-heading")
+    perform(lambda: services.vote(invitation.participation, poll, answers),
+            success=_("Thank you: your dates have been saved."))
+    return redirect(url_for("invitations.respond", token=token))
+
+
+def _poll_answers(poll: DatePoll) -> dict[int, str] | None:
+    """The marks of the poll form (``option-<id>``: yes, maybe, no), or None (and a message) when one is missing."""
     answers = {}
     for option in poll.options:
         value = request.form.get(f"option-{option.id}", "")
@@ -141,10 +151,8 @@ def vote(token: str):
             answers[option.id] = value
     if len(answers) != len(poll.options):
         flash(_("Please mark each proposed date."), "error")
-        return redirect(url_for("invitations.respond", token=token) + "#dates-heading")
-    perform(lambda: services.vote(invitation.participation, poll, answers),
-            success=_("Thank you: your dates have been saved."))
-    return redirect(url_for("invitations.respond", token=token))
+        return None
+    return answers
 
 
 # --- my invitations (signed-in experts) ----------------------------------------------------------------------
@@ -155,8 +163,36 @@ def vote(token: str):
 def mine():
     participations = services.my_participations(current_user)
     forms = {p.id: (AcceptForm(prefix=f"p{p.id}"), DeclineForm(prefix=f"d{p.id}")) for p in participations}
+    polls = {}
+    for p in participations:
+        if p.invitation_status != InvitationStatus.DECLINED and services.is_answerable(p.workshop):
+            date_poll = services.open_poll(p.workshop)
+            if date_poll is not None:
+                polls[p.id] = (date_poll, services.my_votes(date_poll, p))
     return render_template("invitations/mine.html", participations=participations, forms=forms, now=utcnow(),
-                           has_shares_contact=services.has_shares_contact())
+                           has_shares_contact=services.has_shares_contact(), polls=polls,
+                           answers=list(DateAnswer))
+
+
+@bp.route("/mine/<int:participation_id>/dates", methods=["POST"])
+@access(Role.EXPERT)
+def mine_vote(participation_id: int):
+    """A signed-in expert marks the proposed dates: the same service as the personal link, for their own person."""
+    participation = db.session.get(Participation, participation_id) or abort(404)
+    if current_user.person_id is None or participation.person_id != current_user.person_id:
+        abort(403)
+    if not DeclineForm().validate_on_submit():
+        abort(400)
+    back = url_for("invitations.mine") + f"#dates-{participation.id}"
+    poll = services.open_poll(participation.workshop)
+    if poll is None:
+        flash(_("The date poll is closed: the date has been fixed."), "info")
+        return redirect(back)
+    answers = _poll_answers(poll)
+    if answers is not None:
+        perform(lambda: services.vote_as_user(current_user, participation, poll, answers),
+                success=_("Thank you: your dates have been saved."))
+    return redirect(back)
 
 
 @bp.route("/mine/<int:participation_id>", methods=["POST"])
@@ -414,6 +450,10 @@ def balance_field(field_id: int):
 def poll(workshop_id: int):
     workshop = _workshop(workshop_id)
     form = PollForm()
+    rows = request.args.get("rows", type=int)
+    if rows and not form.is_submitted():  # "Propose more dates": more empty rows, up to the limit
+        while len(form.options) < min(rows, services.MAX_POLL_OPTIONS):
+            form.options.append_entry()
     if form.validate_on_submit():
         options, incomplete = [], False
         for entry in form.options:
@@ -434,8 +474,27 @@ def poll(workshop_id: int):
     return render_template(
         "invitations/poll.html", workshop=workshop, form=form, poll=latest,
         ranking=services.ranking(latest) if latest else [], voters=services.voter_count(latest) if latest else 0,
+        grid=services.voter_grid(latest) if latest else None, reminder_form=ReminderForm(),
         fix_form=FixDateForm(), is_draft=workshop.status == WorkshopStatus.DRAFT,
     )
+
+
+@bp.route("/polls/<int:poll_id>/remind", methods=["POST"])
+@access(Role.FACILITATOR)
+def poll_remind(poll_id: int):
+    """Reminds the invitees who have not marked the dates: one mail each, at most once a day per person."""
+    date_poll = db.session.get(DatePoll, poll_id) or abort(404)
+    if not ReminderForm().validate_on_submit():
+        abort(400)
+    sent = perform(lambda: services.remind_non_voters(current_user, date_poll))
+    if sent:
+        if sent.value.count:
+            flash(ngettext("%(num)s reminder has been sent.", "%(num)s reminders have been sent.", sent.value.count),
+                  "success")
+        else:
+            flash(_("No reminders were due: everyone has marked the dates or was reminded within the last day."),
+                  "info")
+    return redirect(url_for("invitations.poll", workshop_id=date_poll.workshop_id) + "#grid-heading")
 
 
 @bp.route("/polls/<int:poll_id>/fix", methods=["POST"])

@@ -525,6 +525,8 @@ class _Builder:
 
     def need_text(self, n) -> str:
         text = f"{n.number} {n.text} ({_('Source')}: {self.source(n.source)}"
+        if getattr(n, "answers", ()):
+            text += "; " + _("answers %(numbers)s", numbers=", ".join(n.answers))
         if n.measure_numbers:
             text += f"; {_('answered by')} {', '.join(n.measure_numbers)}"
         return text + ")"

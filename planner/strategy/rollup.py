@@ -149,6 +149,9 @@ class Need:
     text: str
     source: Source
     measure_numbers: tuple[str, ...]
+    # The status-quo findings (strengths, weaknesses, opportunities, risks) the need answers, by number. Optional
+    # with a default: versions stored before it load unchanged (no schema bump).
+    answers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -530,7 +533,9 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     for f in found.findings:
         if f.is_need:
             need = needs_by_id[f.id] = Need(id=f.id, number=finding_number[f.id], text=f.text, source=source_of(f),
-                                            measure_numbers=tuple(answered_by.get(f.id, ())))
+                                            measure_numbers=tuple(answered_by.get(f.id, ())),
+                                            answers=tuple(finding_number[x] for x in f.answers
+                                                          if x in finding_number))
             needs_of[f.field_id].append(need)
         else:
             status_of[f.field_id].append(StatusItem(number=finding_number[f.id], kind=f.kind, text=f.text))

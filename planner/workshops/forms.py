@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from planner.core.forms import MultiCheckboxField, SingleLineField, VersionedForm
+from planner.core.forms import ChooseAtLeastOne, MultiCheckboxField, SingleLineField, VersionedForm
 from planner.workshops.models import AgendaBlockKind, WorkshopFormat, WorkshopKind, WorkshopStatus
 from planner.workshops.services import (
     MAX_BLOCK_MINUTES,
@@ -23,6 +23,8 @@ from planner.workshops.services import (
     BlockData,
     SeriesData,
     WorkshopData,
+    series_problems,
+    workshop_problems,
 )
 
 REQUIRED = _l("Please fill in this field.")
@@ -62,12 +64,13 @@ def _optional_int(value):
 class WorkshopForm(VersionedForm, FlaskForm):
     title = SingleLineField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     kind = SelectField(_l("Kind of event"), choices=[SelectChoice(k.value, k.label) for k in WorkshopKind],
-                       default=WorkshopKind.WORKSHOP.value)
+                       default=WorkshopKind.WORKSHOP.value, validators=[InputRequired(REQUIRED)])
     audience = SingleLineField(
         _l("Audience"), validators=[Optional(), Length(max=200)],
         description=_l("For briefings: the political body, e.g. “Ausschuss für Digitalisierung”."))
     series = SelectField(_l("Series"), coerce=_optional_int, choices=[], validators=[Optional()])
-    fields = MultiCheckboxField(_l("Action fields"), coerce=int, choices=[])
+    fields = MultiCheckboxField(_l("Action fields"), coerce=int, choices=[], validators=[
+        ChooseAtLeastOne(_l("Please choose at least one action field."))])
     format = RadioField(_l("Format"), choices=[SelectChoice(f.value, f.label) for f in WorkshopFormat],
                         default=WorkshopFormat.VIRTUAL.value, validators=[InputRequired(REQUIRED)])
     day = _Date(_l("Date"), validators=[InputRequired(REQUIRED)])
@@ -96,6 +99,31 @@ class WorkshopForm(VersionedForm, FlaskForm):
         self.location.data, self.video_link.data, self.capacity.data = data.location, data.video_link, data.capacity
         self.facilitators.data, self.description.data = data.facilitator_ids, data.description
 
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks and, when one of them fails, the service's rules on the rest as well: every error
+        of the form shows in one round, never a second list after the first is fixed."""
+        valid = super().validate(extra_validators)
+        if not valid:
+            for name, message in workshop_problems(self._partial_data()):
+                if name in self and not self[name].errors:
+                    self[name].errors = [*self[name].errors, message]
+            self._errors = None
+        return valid
+
+    def _partial_data(self) -> WorkshopData:
+        """What the service can check while some fields are still invalid (those are left out)."""
+        def ok(name):
+            return self[name].data if not self[name].errors else None
+
+        formats = {f.value for f in WorkshopFormat}
+        return WorkshopData(
+            title=self.title.data or "", format=WorkshopFormat(self.format.data) if self.format.data in formats
+            else None, day=ok("day"), start=ok("start_time"), end=ok("end_time"),
+            series_id=ok("series"), field_ids=list(ok("fields") or []),
+            location=self.location.data or "", video_link=self.video_link.data or "", capacity=ok("capacity"),
+            facilitator_ids=list(ok("facilitators") or []),
+        )
+
     def to_data(self) -> WorkshopData:
         return WorkshopData(
             title=self.title.data or "", kind=WorkshopKind(self.kind.data), audience=self.audience.data or "",
@@ -112,6 +140,19 @@ class SeriesForm(VersionedForm, FlaskForm):
                                 description=_l("Markdown is allowed."))
     starts_on = _Date(_l("Start of the period"), validators=[Optional()])
     ends_on = _Date(_l("End of the period"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        """When a field fails, the service's rules run on the rest as well: every error shows in one round."""
+        valid = super().validate(extra_validators)
+        if not valid:
+            data = SeriesData(title=self.title.data or "", description="",
+                              starts_on=None if self.starts_on.errors else self.starts_on.data,
+                              ends_on=None if self.ends_on.errors else self.ends_on.data)
+            for name, message in series_problems(data):
+                if not self[name].errors:
+                    self[name].errors = [*self[name].errors, message]
+            self._errors = None
+        return valid
 
     def to_data(self) -> SeriesData:
         return SeriesData(title=self.title.data or "", description=self.description.data or "",

@@ -57,6 +57,8 @@ from planner.workshops.models import (
 MIN_BLOCK_MINUTES = 5
 MAX_BLOCK_MINUTES = 480
 # Participants who receive a cancellation: everyone who has not declined.
+# A workshop date further ahead than this is probably a typing error: a warning the facilitator confirms.
+MAX_YEARS_AHEAD = 5
 NOTIFIED_ON_CANCEL = (InvitationStatus.INVITED, InvitationStatus.ACCEPTED, InvitationStatus.WAITLISTED)
 
 
@@ -247,12 +249,17 @@ class SeriesData:
     ends_on: date | None = None
 
 
-def _check_series(data: SeriesData) -> None:
+def series_problems(data: SeriesData) -> list[tuple[str, object]]:
     problems = []
     if not (data.title or "").strip():
         problems.append(("title", _l("Please enter a title.")))
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
         problems.append(("ends_on", _l("The end of the period must not be before its start.")))
+    return problems
+
+
+def _check_series(data: SeriesData) -> None:
+    problems = series_problems(data)
     if problems:
         raise WorkshopInvalid(problems)
 
@@ -356,11 +363,12 @@ def workshop_problems(data: WorkshopData) -> list[tuple[str, object]]:
         problems.append(("title", _l("Please enter a title.")))
     if not data.field_ids:
         problems.append(("fields", _l("Please choose at least one action field.")))
-    for name, at in (("start_time", data.start), ("end_time", data.end)):
-        if not _exists_on_the_clock(data.day, at):
-            problems.append((name, _l("This time does not exist on this day: the clocks go forward.")))
-    if data.ends_at <= data.starts_at:
-        problems.append(("end_time", _l("The end must be after the start.")))
+    if data.day is not None and data.start is not None and data.end is not None:  # else the form names them
+        for name, at in (("start_time", data.start), ("end_time", data.end)):
+            if not _exists_on_the_clock(data.day, at):
+                problems.append((name, _l("This time does not exist on this day: the clocks go forward.")))
+        if data.ends_at <= data.starts_at:
+            problems.append(("end_time", _l("The end must be after the start.")))
     if data.needs_location and not (data.location or "").strip():
         problems.append(("location", _l("Please enter a location for an event in person or a hybrid one.")))
     if data.needs_video_link and not (data.video_link or "").strip():
@@ -380,8 +388,28 @@ def workshop_problems(data: WorkshopData) -> list[tuple[str, object]]:
     return problems
 
 
+def implausible_dates(data: WorkshopData, workshop: Workshop | None = None, now: datetime | None = None) -> list:
+    """Warnings about a date that is probably a typing error: in the past (a new workshop, or one moved there) or
+    more than MAX_YEARS_AHEAD years ahead. The series' period is checked with the other conflicts."""
+    now = now or utcnow()
+    warnings = []
+    moved = workshop is None or workshop.starts_at != data.starts_at
+    if moved and data.starts_at < now:
+        warnings.append(_l("The date %(day)s lies in the past.", day=format_date(data.day, "medium")))
+    today = to_local(now).date()
+    try:
+        limit = today.replace(year=today.year + MAX_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        limit = today.replace(year=today.year + MAX_YEARS_AHEAD, day=28)
+    if data.day > limit:
+        warnings.append(_l("The date %(day)s is more than %(years)s years ahead.",
+                           day=format_date(data.day, "medium"), years=MAX_YEARS_AHEAD))
+    return warnings
+
+
 def find_conflicts(data: WorkshopData, workshop: Workshop | None = None) -> list:
-    """Warnings (not errors): double bookings of facilitators, accepted experts and rooms; the series' period."""
+    """Warnings (not errors): implausible dates; double bookings of facilitators, accepted experts and rooms; the
+    series' period."""
     start, end = data.starts_at, data.ends_at
     if end <= start:
         return []
@@ -392,7 +420,7 @@ def find_conflicts(data: WorkshopData, workshop: Workshop | None = None) -> list
     others = db.session.scalars(
         select(Workshop).where(overlap).options(selectinload(Workshop.facilitators)).order_by(Workshop.starts_at)
     ).all()
-    conflicts = []
+    conflicts = implausible_dates(data, workshop)
     wanted_facilitators = set(data.facilitator_ids)
     location = (data.location or "").strip().lower()
     for other in others:

@@ -72,13 +72,13 @@ def test_audit_log_speaks_the_ui_language(app, client, auth, changed):
     text = text_of(client.get("/privacy-requests/audit?entity=workshops"))
     assert "Workshop Mobilitätswerkstatt" in text
     assert "Status: Geplant → Durchgeführt" in text
-    assert re.search(r"Beginn: 05\.03\.2030, 09:00:00 → 06\.03\.2030, 10:00:00", text)
+    assert re.search(r"Beginn: 05\.03\.2030, 09:00 → 06\.03\.2030, 10:00", text)
     assert "workshops" not in text and "starts_at" not in text and "held" not in text
     page = client.get("/privacy-requests/audit").get_data(as_text=True)
     assert '<option value="measures">Maßnahme</option>' in page  # the filter offers labels, sends table names
     client.post("/language", data={"lang": "en"})
     text = text_of(client.get("/privacy-requests/audit?entity=workshops"))
-    assert "Status: Scheduled → Held" in text and re.search(r"Start: Mar 5, 2030, 9:00:00\sAM", text)
+    assert "Status: Scheduled → Held" in text and "Start: 5 Mar 2030, 09:00" in text and "AM" not in text
 
 
 def test_erased_values_are_said_not_shown(app, client, auth):
@@ -220,3 +220,19 @@ def test_field_administration_reads_in_the_ui_language(app, client, auth):
     text = text_of(client.get("/privacy-requests/audit?entity=action_fields"))
     assert "Handlungsfeld" in text and "zusammengeführt" in text and "stillgelegt" in text
     assert "action_fields" not in text.replace("entity=action_fields", "") and "merged_into" not in text
+
+
+def test_history_times_without_seconds_in_the_ui_locale(app):
+    """A changed date reads as the pages show it: no seconds, 24-hour clock, day before month (en_GB)."""
+    from flask_babel import force_locale
+
+    moment = factories.aware(2030, 3, 6, 14, 5)
+    with app.test_request_context():
+        workshops = history.entity(Workshop.__tablename__)
+        german = history.format_value(workshops, "starts_at", moment)
+        assert german == "06.03.2030, 14:05"
+        assert history.format_value(workshops, "starts_at", moment.isoformat()) == german
+        with force_locale("en"):
+            english = history.format_value(workshops, "starts_at", moment)
+        assert english == "6 Mar 2030, 14:05"
+        assert "PM" not in english and ":00" not in english

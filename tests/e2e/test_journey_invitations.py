@@ -169,8 +169,12 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
 
     # Ranking und Festlegung des Termins.
     page.goto(f"{base}/invitations/workshop/{wid}/dates")
-    ranking = page.locator("main table tbody tr")
+    ranking = page.locator("section[aria-labelledby=ranking-heading] table tbody tr")
     assert ranking.count() == 2
+    # The grid: who answered what, per proposed date.
+    voter = page.locator(".voter-grid tbody tr", has_text=invitee_name)
+    assert voter.locator("td").nth(0).inner_text().strip() == "Wenn nötig"
+    assert voter.locator("td").nth(1).inner_text().strip() == "Ja"
     check(page, "Rangfolge")
     screenshot(page, JOURNEY, "08-rangfolge")
     before = len(outbox(live_server))

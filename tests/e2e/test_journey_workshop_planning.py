@@ -38,9 +38,11 @@ def test_moderation_plant_workshop_5_mit_tagesordnung_und_kalender(page, live_se
     screenshot(page, JOURNEY, "02-formular")
     page.get_by_role("button", name="Speichern", exact=True).click()
 
-    # The date lies after the series' period: a warning, nothing saved yet, then "Trotzdem speichern".
+    # The date lies after the series' period (and in the past): a warning, nothing saved yet, then "Trotzdem
+    # speichern".
     warning = page.locator("#conflicts")
     assert "außerhalb des Zeitraums der Reihe" in warning.inner_text()
+    assert "liegt in der Vergangenheit" in warning.inner_text()
     assert_accessible(page, "Konfliktwarnung")
     screenshot(page, JOURNEY, "03-konfliktwarnung")
     page.get_by_role("button", name="Trotzdem speichern").click()
@@ -136,6 +138,11 @@ def test_workshop_nur_mit_der_tastatur_anlegen(page, live_server):
     page.keyboard.type("https://video.example.org/workshop-6")
     screenshot(page, JOURNEY, "07-tastatur-formular")
     focus_by_keyboard(page, "main form button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    # A date in the past is probably a typing error: a warning, confirmed by keyboard as well.
+    assert "liegt in der Vergangenheit" in page.locator("#conflicts").inner_text()
+    focus_by_keyboard(page, "main form button[name=confirm_conflicts]")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "als Entwurf angelegt" in page.locator(".flash-messages").inner_text()

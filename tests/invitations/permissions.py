@@ -33,6 +33,8 @@ RULES = {
     "invitations.mine_answer": Rule(EXPERT, method="POST", ok=403,
                                     params=lambda: {"participation_id": factories.participation().id},
                                     data={"answer": "decline"}),
+    "invitations.mine_vote": Rule(EXPERT, method="POST", ok=403,
+                                  params=lambda: {"participation_id": factories.participation().id}),
     "invitations.invite": Rule(FACILITATOR, params=_workshop),
     "invitations.answers": Rule(FACILITATOR, params=_workshop),
     "invitations.remind": Rule(FACILITATOR, method="POST", ok=302, params=_workshop),
@@ -46,6 +48,7 @@ RULES = {
     "invitations.balance_workshop": Rule(STAFF, params=_workshop),
     "invitations.balance_field": Rule(STAFF, params=lambda: {"field_id": factories.field().id}),
     "invitations.poll": Rule(FACILITATOR, params=lambda: {"workshop_id": helpers.draft_workshop().id}),
+    "invitations.poll_remind": Rule(FACILITATOR, method="POST", ok=404, params=lambda: {"poll_id": 999999}),
     "invitations.poll_fix": Rule(FACILITATOR, method="POST", ok=404, params=lambda: {"poll_id": 999999},
                                  data={"option_id": "1"}),
 }

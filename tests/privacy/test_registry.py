@@ -90,7 +90,9 @@ def everywhere(app, client, auth):
         db.session.commit()
         from planner.findings import services as findings
 
-        findings.toggle_support(user, measure)  # the audit entry (the old ones named her: one is added below)
+        # She supports a colleague's measure (nobody supports their own): the audit entry (the old ones named her:
+        # one is added below).
+        findings.toggle_support(user, factories.measure(field=fld, title="Patientenportal"))
         findings.add_comment(user, measure, "Bitte mit dem Pflegedienst abstimmen.")
         # Colleagues name her in what they write.
         colleague = factories.person(first_name="Carla", last_name="Kollegin", email="carla@example.org")

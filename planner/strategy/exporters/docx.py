@@ -123,7 +123,9 @@ class _Writer:
     def _run(text, bold: bool = False, italic: bool = False) -> str:
         props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
         rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
-        return f'<w:r>{rpr}<w:t xml:space="preserve">{_x(text)}</w:t></w:r>'
+        # A line break in the text (partners typed on several lines) stays a line break in Word.
+        lines = "<w:br/>".join(f'<w:t xml:space="preserve">{_x(line)}</w:t>' for line in str(text).split("\n"))
+        return f"<w:r>{rpr}{lines}</w:r>"
 
     def _p(self, text: str = "", style: str | None = None, bold: bool = False, italic: bool = False,
            keep_next: bool = False) -> str:

@@ -18,6 +18,12 @@ def _inline(text: str) -> str:
     return _SPACE.sub(" ", str(text)).strip()
 
 
+def _lines(text: str) -> str:
+    """A value typed on several lines (partners) in a list item: each line kept, as hard line breaks."""
+    lines = [_inline(line) for line in str(text).splitlines() if line.strip()]
+    return "\\\n  ".join(lines) if lines else _inline(text)
+
+
 def _table(out: list[str], caption: str, header, rows, numeric=()) -> None:
     out.append(f"*{_inline(caption)}*")
     out.append("")
@@ -57,7 +63,7 @@ def render(outline: Outline) -> str:
             if b.description.strip():
                 out += [b.description.strip(), ""]
             out += [f"*{_inline(b.caption)}*", ""]
-            out += [f"- **{_inline(label)}:** {_inline(value)}" for label, value in b.rows]
+            out += [f"- **{_inline(label)}:** {_lines(value)}" for label, value in b.rows]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
