@@ -544,7 +544,7 @@ def publish_version(version: PaperVersion, user, *, override_reason: str = "") -
 
     if reasons:
         record("publish_override", version, changes={"reason": override_reason, "objections": reasons},
-               summary=f"Version {version.number} published by an administrator's override: {override_reason}")
+               summary=override_reason)
     else:
         record("publish", version, summary=f"Version {version.number}")
     return version

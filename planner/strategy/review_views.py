@@ -292,7 +292,7 @@ def _paragraph(round_, reviewer, token=None):
     if not round_.is_open:
         flash(_("This review round is closed."), "error")
         return redirect(_Urls(round_, token).page())
-    source = request.form if request.method == "POST" else request.args
+    source = request.values  # the form's hidden fields, or the link's query
     target = source.get("target", "")
     try:
         number = int(source.get("n") or source.get("paragraph") or 0)

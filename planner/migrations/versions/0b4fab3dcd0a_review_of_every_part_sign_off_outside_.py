@@ -9,6 +9,8 @@ Revises: b444290ebb94
 Create Date: 2026-12-03 20:22:21.921985
 
 """
+from contextlib import contextmanager
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -20,6 +22,25 @@ revision = '0b4fab3dcd0a'
 down_revision = 'b444290ebb94'
 branch_labels = None
 depends_on = None
+
+
+# The tables hanging off paper_versions with ON DELETE CASCADE, parents first.
+_CHILDREN = ('review_rounds', 'review_round_members', 'review_comments', 'section_verdicts', 'review_guests')
+
+
+@contextmanager
+def _rounds_kept():
+    """On SQLite a batch recreates paper_versions (copy, DROP, rename): with foreign keys on, the DROP would cascade
+    into the review rounds and everything in them. Their rows are copied aside and put back afterwards."""
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    inspector = sa.inspect(op.get_bind())
+    tables = [t for t in _CHILDREN if sqlite and inspector.has_table(t)]
+    for table in tables:
+        op.execute(f"CREATE TEMPORARY TABLE keep_{table} AS SELECT * FROM {table}")
+    yield
+    for table in tables:
+        op.execute(f"INSERT INTO {table} SELECT * FROM keep_{table} WHERE id NOT IN (SELECT id FROM {table})")
+        op.execute(f"DROP TABLE keep_{table}")
 
 
 def upgrade():
@@ -45,12 +66,14 @@ def upgrade():
     with op.batch_alter_table('review_guests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_review_guests_invited_by_id'), ['invited_by_id'], unique=False)
 
-    with op.batch_alter_table('paper_versions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('publish_override_reason', sa.Text(), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('signed_off_at', planner.core.models.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('signed_off_by_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_paper_versions_signed_off_by_id'), ['signed_off_by_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_paper_versions_signed_off_by_id_users'), 'users', ['signed_off_by_id'], ['id'], ondelete='SET NULL')
+    with _rounds_kept():
+        with op.batch_alter_table('paper_versions', schema=None) as batch_op:
+            batch_op.add_column(sa.Column('publish_override_reason', sa.Text(), nullable=False, server_default=''))
+            batch_op.add_column(sa.Column('signed_off_at', planner.core.models.UTCDateTime(timezone=True), nullable=True))
+            batch_op.add_column(sa.Column('signed_off_by_id', sa.Integer(), nullable=True))
+            batch_op.create_index(batch_op.f('ix_paper_versions_signed_off_by_id'), ['signed_off_by_id'], unique=False)
+            batch_op.create_foreign_key(batch_op.f('fk_paper_versions_signed_off_by_id_users'), 'users',
+                                        ['signed_off_by_id'], ['id'], ondelete='SET NULL')
 
     with op.batch_alter_table('review_comments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('guest_id', sa.Integer(), nullable=True))
@@ -100,12 +123,13 @@ def downgrade():
         batch_op.drop_column('paragraph')
         batch_op.drop_column('guest_id')
 
-    with op.batch_alter_table('paper_versions', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_paper_versions_signed_off_by_id_users'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_paper_versions_signed_off_by_id'))
-        batch_op.drop_column('signed_off_by_id')
-        batch_op.drop_column('signed_off_at')
-        batch_op.drop_column('publish_override_reason')
+    with _rounds_kept():
+        with op.batch_alter_table('paper_versions', schema=None) as batch_op:
+            batch_op.drop_constraint(batch_op.f('fk_paper_versions_signed_off_by_id_users'), type_='foreignkey')
+            batch_op.drop_index(batch_op.f('ix_paper_versions_signed_off_by_id'))
+            batch_op.drop_column('signed_off_by_id')
+            batch_op.drop_column('signed_off_at')
+            batch_op.drop_column('publish_override_reason')
 
     with op.batch_alter_table('review_guests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_review_guests_invited_by_id'))
