@@ -66,7 +66,7 @@ class ParagraphCommentForm(FlaskForm):
 class GuestForm(FlaskForm):
     name = SingleLineField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = SingleLineField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    body_label = SingleLineField(_l("Body or organisation"), validators=[Optional(), Length(max=200)],
+    organisation = SingleLineField(_l("Body or organisation"), validators=[Optional(), Length(max=200)],
                                  description=_l("For example: council committee for digitalisation."))
 
 

@@ -364,7 +364,7 @@ def round_guest(round_id: int):
 
     def invite():
         guest, token = review.invite_guest(round_, current_user, name=form.name.data, email=form.email.data,
-                                           body_label=form.body_label.data)
+                                           body_label=form.organisation.data)
         review.send_guest_invitation(guest, token, _guest_link(token))
         return guest
 
