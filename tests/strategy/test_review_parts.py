@@ -251,7 +251,8 @@ def test_an_outside_reviewer_is_invited_by_mail_and_reviews_through_the_link(app
     assert bad.status_code == 400 and "gültige E-Mail-Adresse" in text_of(bad)
     assert outbox() == []
     sent = client.post(f"/strategy/rounds/{round_id}/guests",
-                       data={"name": "Rita Rat", "email": "rita.rat@example.org", "organisation": "Ausschuss Digitales"})
+                       data={"name": "Rita Rat", "email": "rita.rat@example.org",
+                             "organisation": "Ausschuss Digitales"})
     assert sent.status_code == 302
     mails = outbox()
     assert len(mails) == 1 and mails[0]["To"] == "rita.rat@example.org"
