@@ -105,8 +105,9 @@ def paragraphs_by_block(outline) -> dict[int, list[Paragraph]]:
     """Which paragraphs of the outline belong to which part: block index → its paragraphs.
 
     Headings open parts: ``section-<key>`` a section, ``field-<code>`` a field chapter, ``roadmap`` the roadmap;
-    any other chapter heading ends the part (its paragraphs are not reviewable parts). The numbering is stable for
-    a frozen version: it depends on the stored roll-up only."""
+    any other chapter heading ends the part (its paragraphs are not reviewable parts). A measure's fact sheet holds
+    the measure's paragraphs (its description). The numbering is stable for a frozen version: it depends on the
+    stored roll-up only."""
     result: dict[int, list[Paragraph]] = {}
     counters: dict[str, int] = {}
     part = None
@@ -122,14 +123,20 @@ def paragraphs_by_block(outline) -> dict[int, list[Paragraph]]:
             elif block.level == 1:
                 part = None
             continue
-        if block.block != "paragraph" or part is None or block.role == "missing":
+        if block.block == "factsheet":  # a measure's own text: its paragraphs belong to the measure
+            target, chunks, markdown = f"measure:{block.number}", markdown_paragraphs(block.description or ""), True
+        elif block.block == "paragraph" and part is not None and block.role != "missing":
+            target = part
+            chunks = markdown_paragraphs(block.text) if block.markdown else [block.text]
+            markdown = block.markdown
+        else:
             continue
-        chunks = markdown_paragraphs(block.text) if block.markdown else [block.text]
         found = []
         for chunk in chunks:
-            counters[part] = counters.get(part, 0) + 1
-            found.append(Paragraph(part, counters[part], chunk, block.markdown))
-        result[index] = found
+            counters[target] = counters.get(target, 0) + 1
+            found.append(Paragraph(target, counters[target], chunk, markdown))
+        if found:
+            result[index] = found
     return result
 
 

@@ -100,6 +100,17 @@ def test_paragraphs_of_the_frozen_version_are_numbered_per_part(ctx):
     assert review.find_paragraph(outline, "section:monitoring", 1) is None
 
 
+def test_a_measure_s_description_is_commented_paragraph_by_paragraph(ctx):
+    outline = build_outline(make_rollup(version=1))
+    number = make_rollup().measures()[0].number
+    paragraph = review.find_paragraph(outline, f"measure:{number}", 1)
+    assert paragraph.text == "Eine **wichtige** Maßnahme." and paragraph.markdown
+    alice = helpers.reviewer()
+    round_ = helpers.review_round(members=[alice])
+    comment = review.add_comment(round_, alice, target=f"measure:{number}", text="Wer zahlt?", paragraph=1)
+    assert comment.quote == "Eine **wichtige** Maßnahme."
+
+
 def test_a_comment_on_a_paragraph_keeps_its_quote(ctx):
     alice = helpers.reviewer()
     round_ = helpers.review_round(members=[alice])
