@@ -112,6 +112,8 @@ def test_abstimmung_jedes_teils_bis_zur_veroeffentlichung(page, live_server):
         page.context.clear_cookies()
         login(page, live_server, "admin@example.org")
         page.goto(live_server.url + "/strategy/versions/1")
+        assert_accessible(page, "Version mit Einwänden (Administration)")
+        screenshot(page, "review", "03b-ueberschreiben")
         page.get_by_label("Begründung für die Veröffentlichung trotz Einwänden").fill(
             "Der Rat entscheidet am 15. Juni; die offenen Punkte folgen in Version 2.")
         page.get_by_role("button", name="Trotz der Einwände veröffentlichen").click()
