@@ -12,6 +12,7 @@ The stores, in the order erasure walks them:
 
 - ``people``: the person row, every table that refers to it (findings' author, participations, supports, ...);
 - ``invitations``: personal invitation links (two steps away: invitation → participation → person);
+- ``review_guests``: outside reviewers of the concept paper invited by e-mail (their personal links);
 - ``accounts``: linked user accounts and what refers to them (comments, review verdicts, sign-in lock-out);
 - ``email_tables``: any other table with an e-mail column (feedback contact, a mail outbox table, ...);
 - ``audit_log``: entries about the person and their accounts, and any summary or value that names them;
@@ -567,6 +568,43 @@ def _invitations_erase(subject: Subject) -> int:
     return changed
 
 
+# --- outside reviewers of the concept paper ----------------------------------------------------------------------
+
+
+def _review_guest_rows(subject: Subject):
+    guests = db.metadata.tables["review_guests"]
+    emails = [e.lower() for e in subject.emails] or ["-"]
+    rows = db.session.execute(select(guests).where(db.func.lower(guests.c.email).in_(emails))).mappings().all()
+    named = db.session.execute(select(guests).where(
+        db.func.lower(guests.c.full_name).in_(list(subject.names) or ["-"]))).mappings().all()
+    found = {row["id"]: row for row in [*rows, *named]}
+    return guests, list(found.values())
+
+
+def _review_guests_export(subject: Subject) -> dict:
+    guests, rows = _review_guest_rows(subject)
+    ids = [row["id"] for row in rows] or [-1]
+    result = {"review_guests": [dump_row(guests, r) for r in rows]}
+    for name in ("review_comments", "section_verdicts"):
+        table = db.metadata.tables[name]
+        found = db.session.execute(select(table).where(table.c.guest_id.in_(ids))).mappings().all()
+        if found:
+            result[name] = [dump_row(table, r) for r in found]
+    return result if rows else {}
+
+
+def _review_guests_erase(subject: Subject) -> int:
+    """The outside reviewer's name and address are removed and the personal link stops working; their comments and
+    verdicts stay with the round, without a name (names in the comments' text go with the free-text store)."""
+    from planner.core.models import utcnow
+
+    guests, rows = _review_guest_rows(subject)
+    for row in rows:
+        db.session.execute(update(guests).where(guests.c.id == row["id"]).values(
+            full_name=ERASED_TEXT, email=f"{ERASED_TEXT}-{row['id']}", revoked_at=row["revoked_at"] or utcnow()))
+    return len(rows)
+
+
 # --- accounts ------------------------------------------------------------------------------------------------
 
 
@@ -1090,6 +1128,19 @@ register(Store(
     retention_key="invitation_links_days", retention_note=_l("after the workshop"),
     export=_invitations_export, erase=_invitations_erase,
     tables=_tables_of(_second_hop_tables),
+))
+register(Store(
+    key="review_guests", label=_l("Outside reviewers of the concept paper"),
+    location=_l("Database: review_guests (name, e-mail address, body, personal link's fingerprint) and their "
+                "comments and verdicts"),
+    purpose=_l("Letting council and committee members and partner organisations review the concept paper without "
+               "an account."),
+    data_categories=(_l("name, e-mail address, body or organisation"),
+                     _l("a link's fingerprint, when it expires or was withdrawn"), _l("review comments and verdicts")),
+    people_categories=(_l("outside reviewers (council and committee members, partner organisations)"),),
+    recipients=(TEAM,), retention_key=None,
+    retention_note=_l("as long as the review round is kept; erased with the person"),
+    export=_review_guests_export, erase=_review_guests_erase, tables=lambda: {"review_guests"},
 ))
 register(Store(
     key="accounts", label=_l("User accounts"),

@@ -13,6 +13,16 @@ def _section(key) -> str:
     return section_title(str(key))
 
 
+def _part(key) -> str:
+    """A part's stable key in words: a section's title; a field's code, a measure's number as they are."""
+    kind, _sep, code = str(key).partition(":")
+    if kind == "section":
+        return section_title(code)
+    if kind == "roadmap":
+        return _("Roadmap")
+    return code or str(key)
+
+
 describe(PaperSection, _l("Section"), {
     "key": _l("Section"),
     "title": _l("Title"),
@@ -28,20 +38,27 @@ describe(PaperVersion, _l("Version of the paper"), {
     "note": _l("Note on this version"),
     "published_at": _l("Published on"),
     "published_by_id": _l("Published by"),
+    "publish_override_reason": _l("Published despite objections"),
+    "signed_off_at": _l("Signed off"),
+    "signed_off_by_id": _l("Signed off by"),
 }, hidden=("rollup_json",), formatters={"number": str},
     title=lambda v: _("Version %(number)s", number=v.number), quiet=("publish", "freeze", "redact"))
 
-describe(SectionVerdict, _l("Verdict on a section"), {
+describe(SectionVerdict, _l("Verdict on a part of the paper"), {
     "round_id": _l("Review round"),
     "user_id": _l("Reviewer"),
-    "section_key": _l("Section"),
+    "guest_id": _l("Outside reviewer"),
+    "part_key": _l("Part of the paper"),
     "verdict": _l("Verdict"),
     "reason": _l("Reason"),
-}, formatters={"section_key": _section}, title=lambda v: section_title(v.section_key))
+}, formatters={"part_key": _part}, title=lambda v: _part(v.part_key))
 
 describe(ReviewComment, _l("Review comment"), {
     "round_id": _l("Review round"),
     "author_id": _l("Author"),
+    "guest_id": _l("Outside reviewer"),
+    "paragraph": _l("Paragraph"),
+    "quote": _l("Quoted paragraph"),
     "target_kind": _l("Comment on"),
     "target_key": _l("Comment on"),
     "text": _l("Comment"),
@@ -53,6 +70,9 @@ describe(ReviewComment, _l("Review comment"), {
 
 describe_action("freeze", _l("version frozen"), quiet_summary=True)
 describe_action("publish", _l("version published"), quiet_summary=True)
+describe_action("sign_off", _l("version signed off"), quiet_summary=True)
+describe_action("publish_override", _l("version published by an administrator despite objections; reason"))
+describe_action("invite_guest", _l("outside reviewer invited"), quiet_summary=True)
 describe_action("redact", _l("a name removed from the participants annex (Art. 17 GDPR)"), quiet_summary=True)
 
 

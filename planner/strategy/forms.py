@@ -47,7 +47,7 @@ class CommentForm(FlaskForm):
 
 class VerdictForm(FlaskForm):
     round_id = HiddenField()
-    section_key = SelectField(_l("Section"), validators=[DataRequired()])
+    part = SelectField(_l("Part of the paper"), validators=[DataRequired()])
     verdict = RadioField(
         _l("Your verdict"),
         choices=[SelectChoice("approved", _l("Approve")), SelectChoice("changes_requested", _l("Request changes"))],
@@ -55,6 +55,24 @@ class VerdictForm(FlaskForm):
     )
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=5000)],
                            description=_l("Required when you request changes."))
+
+
+class ParagraphCommentForm(FlaskForm):
+    target = HiddenField(validators=[DataRequired()])
+    paragraph = HiddenField(validators=[DataRequired()])
+    text = TextAreaField(_l("Your comment on this paragraph"), validators=[DataRequired(), Length(max=5000)])
+
+
+class GuestForm(FlaskForm):
+    name = SingleLineField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = SingleLineField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    organisation = SingleLineField(_l("Body or organisation"), validators=[Optional(), Length(max=200)],
+                                 description=_l("For example: council committee for digitalisation."))
+
+
+class OverrideForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for publishing anyway"), validators=[DataRequired(), Length(max=2000)],
+                           description=_l("Required. The version history records it."), render_kw={"rows": 3})
 
 
 class AnswerForm(FlaskForm):

@@ -52,9 +52,15 @@ class PaperVersion(db.Model):
     rollup_json: Mapped[str] = mapped_column(Text)
     published_at = mapped_column(UTCDateTime(), nullable=True)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The administrator's reason for publishing past the guard (open comments, gaps); empty: no override.
+    publish_override_reason: Mapped[str] = mapped_column(Text, default="")
+    # The whole-document sign-off after every part has been approved (who and when).
+    signed_off_at = mapped_column(UTCDateTime(), nullable=True)
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     frozen_by = relationship("User", foreign_keys=[frozen_by_id])
     published_by = relationship("User", foreign_keys=[published_by_id])
+    signed_off_by = relationship("User", foreign_keys=[signed_off_by_id])
     rounds = relationship("ReviewRound", back_populates="version", order_by="ReviewRound.id")
 
     IMMUTABLE = ("number", "frozen_at", "frozen_by_id", "note", "rollup_json")
@@ -62,6 +68,18 @@ class PaperVersion(db.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.signed_off_at is not None
+
+    def sign_off(self, user_id: int | None) -> None:
+        from planner.core.errors import InvalidTransition
+
+        if self.is_signed_off:
+            raise InvalidTransition(_l("Version %(number)s has already been signed off.", number=self.number))
+        self.signed_off_at = utcnow()
+        self.signed_off_by_id = user_id
 
     @validates(*IMMUTABLE)
     def _guard(self, key, value):
@@ -118,6 +136,9 @@ class ReviewRound(TimestampMixin, db.Model):
         "ReviewComment", back_populates="round", cascade="all, delete-orphan", order_by="ReviewComment.id"
     )
     verdicts = relationship("SectionVerdict", back_populates="round", cascade="all, delete-orphan")
+    guests = relationship(
+        "ReviewGuest", back_populates="round", cascade="all, delete-orphan", order_by="ReviewGuest.id"
+    )
 
     @property
     def is_open(self) -> bool:
@@ -144,6 +165,45 @@ class ReviewRoundMember(TimestampMixin, db.Model):
     user = relationship("User")
 
 
+class ReviewGuest(TimestampMixin, db.Model):
+    """An outside reviewer (a council or committee member, a partner organisation) invited to one round by e-mail.
+
+    No account: the personal link is the authorisation. Only the token's hash is stored; the link expires and can
+    be withdrawn (at once: every request looks the guest up anew)."""
+
+    __tablename__ = "review_guests"
+    __table_args__ = (UniqueConstraint("round_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"))
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    body_label: Mapped[str] = mapped_column(String(200), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at = mapped_column(UTCDateTime(), nullable=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    round = relationship("ReviewRound", back_populates="guests")
+
+    @property
+    def name(self) -> str:
+        return self.full_name
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return (now or utcnow()) >= self.expires_at
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        return self.revoked_at is None and not self.is_expired(now)
+
+    def revoke(self) -> None:
+        from planner.core.errors import InvalidTransition
+
+        if self.revoked_at is not None:
+            raise InvalidTransition(_l("This link has already been withdrawn."))
+        self.revoked_at = utcnow()
+
+
 class CommentAnswer(StrEnum):
     ACCEPTED = "accepted"
     CHANGED = "changed"
@@ -159,7 +219,8 @@ class CommentAnswer(StrEnum):
 
 
 class ReviewComment(TimestampMixin, db.Model):
-    """A reviewer's comment on a section or a measure, and the strategy team's answer."""
+    """A reviewer's comment on a part of the paper (a section, an action field's chapter, a measure, the roadmap,
+    or the paper as a whole), optionally on one paragraph of it, and the strategy team's answer."""
 
     __tablename__ = "review_comments"
     __audited__ = True
@@ -167,8 +228,12 @@ class ReviewComment(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    target_kind: Mapped[str] = mapped_column(String(20), default="section")  # section | measure | paper
+    guest_id: Mapped[int | None] = mapped_column(ForeignKey("review_guests.id", ondelete="SET NULL"))
+    # section | field | measure | roadmap | paper; the key: a section's key, a field's code, a measure's number
+    target_kind: Mapped[str] = mapped_column(String(20), default="section")
     target_key: Mapped[str] = mapped_column(String(60), default="")
+    paragraph: Mapped[int | None]  # 1-based, within the part as the frozen version shows it
+    quote: Mapped[str] = mapped_column(Text, default="")  # the paragraph's beginning, as the reviewer saw it
     text: Mapped[str] = mapped_column(Text)
     answer: Mapped[CommentAnswer | None] = mapped_column(
         db.Enum(CommentAnswer, native_enum=False, length=20, validate_strings=True)
@@ -179,11 +244,25 @@ class ReviewComment(TimestampMixin, db.Model):
 
     round = relationship("ReviewRound", back_populates="comments")
     author = relationship("User", foreign_keys=[author_id])
+    guest = relationship("ReviewGuest")
     answered_by = relationship("User", foreign_keys=[answered_by_id])
 
     @property
     def is_open(self) -> bool:
         return self.answer is None
+
+    @property
+    def target(self) -> str:
+        """The part's stable key: ``paper``, ``roadmap``, ``section:vision``, ``field:MOB``, ``measure:M-12``."""
+        if self.target_kind in ("paper", "roadmap"):
+            return self.target_kind
+        return f"{self.target_kind}:{self.target_key}"
+
+    @property
+    def author_name(self) -> str:
+        if self.guest is not None:
+            return self.guest.full_name
+        return self.author.name if self.author else "–"
 
 
 class Verdict(StrEnum):
@@ -196,18 +275,33 @@ class Verdict(StrEnum):
 
 
 class SectionVerdict(TimestampMixin, db.Model):
-    """A member's verdict on one section of the version under review (the latest one counts)."""
+    """A member's verdict on one part of the version under review (the latest one counts). ``part_key`` is the
+    part's stable key (``section:vision``, ``field:MOB``, ``measure:M-12``, ``roadmap``); the member is an account
+    (``user_id``) or an outside reviewer (``guest_id``)."""
 
     __tablename__ = "section_verdicts"
-    __table_args__ = (UniqueConstraint("round_id", "user_id", "section_key"),)
+    __table_args__ = (UniqueConstraint("round_id", "user_id", "part_key"),
+                      UniqueConstraint("round_id", "guest_id", "part_key"))
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    section_key: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    guest_id: Mapped[int | None] = mapped_column(ForeignKey("review_guests.id", ondelete="CASCADE"))
+    part_key: Mapped[str] = mapped_column(String(80))
     verdict: Mapped[Verdict] = mapped_column(db.Enum(Verdict, native_enum=False, length=20, validate_strings=True))
     reason: Mapped[str] = mapped_column(Text, default="")
 
     round = relationship("ReviewRound", back_populates="verdicts")
     user = relationship("User")
+    guest = relationship("ReviewGuest")
+
+    @property
+    def reviewer_key(self) -> tuple[str, int]:
+        return ("guest", self.guest_id) if self.guest_id is not None else ("user", self.user_id)
+
+    @property
+    def reviewer_name(self) -> str:
+        if self.guest is not None:
+            return self.guest.full_name
+        return self.user.name if self.user else "–"

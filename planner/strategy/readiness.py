@@ -48,6 +48,18 @@ def check_readiness(rollup: Rollup, *, open_comments: int = 0, has_process: bool
     return tuple(issues)
 
 
+# Gaps that keep a version from being published (the others are worth fixing but do not block): without them the
+# paper is no strategy a council can adopt.
+BLOCKING_KINDS = frozenset({"no_process", "no_fields", "no_measures", "field_without_measure", "roadmap_short",
+                            "section_unwritten"})
+
+
+def blocking_issues(rollup: Rollup) -> tuple[ReadinessIssue, ...]:
+    """The blocking gaps of a (frozen) roll-up, computed anew from its data (review comments are the round's)."""
+    has_process = not any(i.kind == "no_process" for i in rollup.readiness)
+    return tuple(i for i in check_readiness(rollup, has_process=has_process) if i.kind in BLOCKING_KINDS)
+
+
 def group_issues(issues) -> list[tuple[str, list[str]]]:
     """(kind, subjects) in first-seen order, for the readiness panel."""
     groups: dict[str, list[str]] = {}

@@ -95,13 +95,13 @@ def test_pruefende_gibt_abschnitt_frei(page, live_server):
     page.get_by_role("link", name="Abstimmung mit dem Ratsausschuss Digitalisierung").click()
     assert "Prüfrunde zu Version 1" in page.locator(".kern-preline").first.inner_text()
     assert_accessible(page, "Prüfrunde")
-    page.get_by_label("Abschnitt", exact=True).select_option(label="Vorwort des Oberbürgermeisters")
+    page.get_by_label("Teil des Papiers", exact=True).select_option(label="Abschnitt: Vorwort des Oberbürgermeisters")
     page.get_by_label("Freigeben", exact=True).check()
     page.get_by_role("button", name="Votum speichern").click()
     page.wait_for_load_state()
     assert "Ihr Votum wurde gespeichert." in page.locator(".flash-messages").inner_text()
-    members = page.get_by_role("table", name="Prüfende Personen und ihr Votum je Abschnitt").inner_text()
-    assert "Freigegeben" in members
+    sections = page.get_by_role("table", name="Abschnitte").inner_text()
+    assert "Freigegeben" in sections
     assert_accessible(page, "Prüfrunde nach Votum")
     screenshot(page, "paper", "06-votum")
 
@@ -171,6 +171,6 @@ def test_pruefende_gibt_abschnitt_nur_mit_der_tastatur_frei(page, live_server):
     screenshot(page, "paper", "08-tastatur-votum")
     _enter(page, f"{verdict_form} button[type=submit]")
     assert "Ihr Votum wurde gespeichert." in page.locator(".flash-messages").inner_text()
-    members = page.get_by_role("table", name="Prüfende Personen und ihr Votum je Abschnitt").inner_text()
-    assert "Freigegeben" in members
+    sections = page.get_by_role("table", name="Abschnitte").inner_text()
+    assert "Freigegeben" in sections
     assert_accessible(page, "Prüfrunde nach Votum (Tastatur)")

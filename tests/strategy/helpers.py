@@ -24,6 +24,14 @@ def version(number: int | None = None, published: bool = False, **rollup_kw) -> 
     return v
 
 
+def complete_version(**rollup_kw) -> PaperVersion:
+    """A version without blocking gaps: every section written (the test roll-up leaves "monitoring" empty)."""
+    from tests.strategy.rollups import rollup as make
+
+    sections = tuple(dataclasses.replace(s, body=s.body or "Das Monitoring.") for s in make().sections)
+    return version(sections=sections, **rollup_kw)
+
+
 def review_round(version_=None, members=(), **kw) -> ReviewRound:
     version_ = version_ or version()
     kw.setdefault("title", "Abstimmung Ausschuss")
@@ -34,6 +42,17 @@ def review_round(version_=None, members=(), **kw) -> ReviewRound:
         db.session.add(ReviewRoundMember(round=r, user_id=user.id, body_label="Ratsausschuss für Digitalisierung"))
     db.session.flush()
     return r
+
+
+def guest(round_=None, **kw):
+    """An outside reviewer of ``round_`` and the token of their personal link."""
+    from planner.strategy import review
+
+    round_ = round_ or review_round()
+    g, token = review.invite_guest(round_, None, name=kw.pop("name", "Gerda Gast"),
+                                   email=kw.pop("email", "gerda.gast@example.org"),
+                                   body_label=kw.pop("body_label", "Bezirksvertretung I"))
+    return g, token
 
 
 def reviewer(**kw):

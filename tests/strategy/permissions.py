@@ -18,6 +18,16 @@ def _round():
     return {"round_id": helpers.review_round().id}
 
 
+def _guest_token():
+    _guest, token = helpers.guest()
+    return {"token": token}
+
+
+def _guest_id():
+    guest, _token = helpers.guest()
+    return {"guest_id": guest.id}
+
+
 def _comment():
     return {"comment_id": helpers.comment().id}
 
@@ -48,6 +58,7 @@ RULES = {
                                     ok_for=NOT_IN_ROUND),
     "strategy.version_diff": Rule(ST, params=lambda: {"old": helpers.version().number}),
     "strategy.publish": Rule(ST, params=_version, method="POST", ok=302),
+    "strategy.sign_off": Rule(ST, params=_version, method="POST", ok=302),
     "strategy.round_create": Rule(ST, params=_version),
     "strategy.round_detail": Rule(REVIEWERS, params=_round, ok_for=NOT_IN_ROUND),
     "strategy.round_member": Rule(ST, params=_round, method="POST", ok=400, data={"user_id": "0"}),
@@ -55,7 +66,20 @@ RULES = {
     "strategy.round_comment": Rule(("reviewer",), params=_round, method="POST", ok=302, ok_for=NOT_IN_ROUND,
                                    data={"target": "paper", "text": "Gut."}),
     "strategy.round_verdict": Rule(("reviewer",), params=_round, method="POST", ok=302, ok_for=NOT_IN_ROUND,
-                                   data={"section_key": "foreword", "verdict": "approved"}),
+                                   data={"part": "section:foreword", "verdict": "approved"}),
+    "strategy.round_paragraph": Rule(("reviewer",), params=lambda: {**_round(), "target": "section:foreword", "n": 1},
+                                     ok_for=NOT_IN_ROUND),
+    "strategy.round_guest": Rule(ST, params=_round, method="POST", ok=302,
+                                 data={"name": "Gerda Gast", "email": "gerda@example.org"}),
+    "strategy.guest_revoke": Rule(ST, params=_guest_id, method="POST", ok=302),
+    # The personal link of an outside reviewer: the token is the authorisation, for everyone who holds it …
+    "strategy.guest_round": Rule(PUBLIC, params=_guest_token),
+    "strategy.guest_paragraph": Rule(PUBLIC, params=lambda: {**_guest_token(), "target": "section:foreword", "n": 1}),
+    "strategy.guest_comment": Rule(PUBLIC, params=_guest_token, method="POST", ok=302,
+                                   data={"target": "paper", "text": "Gut."}),
+    # … a made-up one is unknown (404) and changes nothing.
+    "strategy.guest_verdict": Rule(PUBLIC, params=lambda: {"token": "made-up-token"}, method="POST", ok=404,
+                                   data={"part": "section:foreword", "verdict": "approved"}),
     "strategy.comment_answer": Rule(ST, params=_comment, method="POST", ok=302, data={"c1-answer": "accepted"}),
     "strategy.my_rounds": Rule(("reviewer",)),
     "strategy.decision_edit": Rule(ST, params=_published),

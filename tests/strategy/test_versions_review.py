@@ -77,8 +77,8 @@ def test_section_edit_refuses_stale_version(ctx):
 def test_review_round_ends_agreed_and_version_is_published(ctx):
     alice, bob = helpers.reviewer(), helpers.reviewer()
     staff = factories.user(role=Role.STRATEGY_TEAM)
-    round_ = helpers.review_round(members=[alice, bob])
-    keys = [s.key for s in versions.version_rollup(round_.version).sections]
+    round_ = helpers.review_round(helpers.complete_version(), members=[alice, bob])
+    keys = [p.key for p in review.parts_of(versions.version_rollup(round_.version))]
     with pytest.raises(InvalidTransition):
         review.publish_version(round_.version, staff)
     comment = review.add_comment(round_, alice, target="measure:MOB-M02", text="Bitte Kosten ergänzen.")
@@ -86,18 +86,21 @@ def test_review_round_ends_agreed_and_version_is_published(ctx):
         review.answer_comment(comment, staff, answer="rejected", text="")
     review.answer_comment(comment, staff, answer="changed", text="Ergänzt.")
     with pytest.raises(Exception, match="begründen"):
-        review.set_verdict(round_, alice, section_key=keys[0], verdict="changes_requested", reason="")
+        review.set_verdict(round_, alice, part=keys[0], verdict="changes_requested", reason="")
     for user in (alice, bob):
         for key in keys:
-            review.set_verdict(round_, user, section_key=key, verdict="approved", reason="")
+            review.set_verdict(round_, user, part=key, verdict="approved", reason="")
     db.session.expire_all()
     state = review.round_state(round_)
     assert state.is_agreed and state.approvals == len(keys) * 2
-    review.set_verdict(round_, bob, section_key=keys[0], verdict="changes_requested", reason="Zu lang.")
+    review.set_verdict(round_, bob, part=keys[0], verdict="changes_requested", reason="Zu lang.")
     db.session.expire_all()
     assert not review.round_state(round_).is_agreed
-    review.set_verdict(round_, bob, section_key=keys[0], verdict="approved", reason="")
+    review.set_verdict(round_, bob, part=keys[0], verdict="approved", reason="")
     db.session.expire_all()
+    with pytest.raises(InvalidTransition, match="nicht abschließend freigegeben"):
+        review.publish_version(round_.version, staff)
+    review.sign_off_version(round_.version, staff)
     review.publish_version(round_.version, staff)
     assert round_.version.is_published
 
@@ -110,7 +113,7 @@ def test_reviewer_outside_round_is_refused(ctx):
     with pytest.raises(NotAllowed):
         review.add_comment(round_, outsider, target="paper", text="Hallo")
     with pytest.raises(NotAllowed):
-        review.set_verdict(round_, outsider, section_key="foreword", verdict="approved", reason="")
+        review.set_verdict(round_, outsider, part="section:foreword", verdict="approved", reason="")
 
 
 # --- over HTTP --------------------------------------------------------------------------------------------------
@@ -133,17 +136,17 @@ def test_reviewer_attack_on_other_round(app, client, auth):
     assert response.status_code == 403
     # Posting another round's id through the form of one's own round.
     response = client.post(f"/strategy/rounds/{mine_id}/verdicts",
-                           data={"round_id": other_id, "section_key": "foreword", "verdict": "approved"})
+                           data={"round_id": other_id, "part": "section:foreword", "verdict": "approved"})
     assert response.status_code == 403
     with app.app_context():
         assert db.session.query(ReviewComment).count() == 0
         assert db.session.query(SectionVerdict).count() == 0
     response = client.post(f"/strategy/rounds/{mine_id}/verdicts",
-                           data={"round_id": mine_id, "section_key": "foreword", "verdict": "changes_requested"})
+                           data={"round_id": mine_id, "part": "section:foreword", "verdict": "changes_requested"})
     assert response.status_code == 400
     assert "Bitte begründen Sie" in text_of(response)
     response = client.post(f"/strategy/rounds/{mine_id}/verdicts",
-                           data={"round_id": mine_id, "section_key": "foreword", "verdict": "approved"})
+                           data={"round_id": mine_id, "part": "section:foreword", "verdict": "approved"})
     assert response.status_code == 302
     assert "Freigegeben" in text_of(client.get(f"/strategy/rounds/{mine_id}"))
 
