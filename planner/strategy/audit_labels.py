@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from planner.core.history import describe, describe_action
+from planner.strategy.goals import FieldGoal, FieldVision
 from planner.strategy.labels import section_title
 from planner.strategy.models import PaperSection, PaperVersion, ReviewComment, SectionVerdict
 
@@ -53,3 +54,26 @@ describe(ReviewComment, _l("Review comment"), {
 describe_action("freeze", _l("version frozen"), quiet_summary=True)
 describe_action("publish", _l("version published"), quiet_summary=True)
 describe_action("redact", _l("a name removed from the participants annex (Art. 17 GDPR)"), quiet_summary=True)
+
+
+def _field_title(vision) -> str:
+    field = vision.field
+    return f"{field.code} {field.name}" if field is not None else ""
+
+
+describe(FieldVision, _l("Target vision of an action field"), {
+    "field_id": _l("Action field"),
+    "text": _l("Target vision 2040"),
+    "updated_by_id": _l("Changed by"),
+    "process_id": _l("Strategy process"),
+}, title=_field_title)
+
+describe(FieldGoal, _l("Goal of an action field"), {
+    "vision_id": _l("Target vision"),
+    "text": _l("Goal"),
+    "indicator": _l("Indicator"),
+    "unit": _l("Unit"),
+    "baseline": _l("Baseline"),
+    "target_value": _l("Target value"),
+    "target_year": _l("Target year"),
+}, hidden=("position",), title=lambda g: g.text)

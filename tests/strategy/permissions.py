@@ -18,6 +18,10 @@ def _round():
     return {"round_id": helpers.review_round().id}
 
 
+def _field():
+    return {"field_id": helpers.field_with_goals().id}
+
+
 def _comment():
     return {"comment_id": helpers.comment().id}
 
@@ -27,6 +31,8 @@ RULES = {
     "strategy.section_edit": Rule(ST, params=lambda: {"key": "foreword"}),
     "strategy.section_history": Rule(ST, params=lambda: {"key": "foreword"}),
     "strategy.draft": Rule(ST),
+    "strategy.field_goals": Rule(ST, params=_field),
+    "strategy.field_goals_history": Rule(ST, params=_field),
     "strategy.export": Rule(ST, method="POST", ok=302, data={"format": "md"}),
     "strategy.freeze": Rule(ST, method="POST", ok=302, data={"note": "Entwurf"}),
     "strategy.version_list": Rule(ST),
