@@ -291,9 +291,9 @@ class _Builder:
             if s.key == "foreword":
                 self.text_section(s)
         self.summary()
-        self.vision_and_goals()
         if not self.short:
             self.starting_point()
+        self.vision_and_goals()  # Leitbild und Ziele: after the starting point, before the action fields
         self.action_fields()
         if not self.short:
             self.overview()

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 
 import pytest
 from docx import Document
@@ -151,6 +152,14 @@ def test_export_paper_from_the_demo_in_every_format_edition_and_language(app, ru
                     labels = _docx_labels(path)
                     for label in GERMAN_LABELS:
                         assert not any(label in cell for cell in labels), (path.name, label)
+                if code == "docx":
+                    with zipfile.ZipFile(path) as archive:
+                        body = archive.read("word/document.xml").decode()
+                    pictures = re.findall(r"<wp:docPr [^>]*>", body)
+                    assert pictures and all(re.search(r'descr="[^"]+"', p) for p in pictures), "alt text"
+                    assert 'TOC \\o "1-3"' in body, "a table of contents"
+                    section = Document(str(path)).sections[0]
+                    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
                 if language == "en":
                     for label in _english_labels(path, code):
                         leaked = german_words & set(WORD.findall(label))
