@@ -239,16 +239,20 @@ def save_field_goals(field: ActionField, user, *, vision: str, goals: list[dict]
 
 
 def goals_history(field: ActionField) -> list:
-    """The changes of the field's Zielbild and its goals (planner.core.history), in the order they were made."""
+    """The changes of the field's Zielbild and of its goals, removed goals included (planner.core.history), in the
+    order they were made."""
     from planner.core import audit
+    from planner.core.audit import AuditEntry
     from planner.core.history import readable_entries
 
     row = field_vision(field)
     if row is None:
         return []
-    entries = list(audit.history(row))
-    for goal in row.goals:
-        entries.extend(audit.history(goal))
+    goal_entries = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == FieldGoal.__tablename__)
+                                      .order_by(AuditEntry.at, AuditEntry.id)).all()
+    created = {e.entity_id for e in goal_entries
+               if (e.changes or {}).get("vision_id") and row.id in (e.changes["vision_id"] or [])}
+    entries = list(audit.history(row)) + [e for e in goal_entries if e.entity_id in created]
     entries.sort(key=lambda e: (e.at, e.id))
     return readable_entries(entries)
 
