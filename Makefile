@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 # Debian packages the suite needs: a real browser, Java for the Nu checker, PDF and DOCX readers,
 # PostgreSQL server binaries.
-SYSTEM_PACKAGES := chromium poppler-utils default-jre-headless postgresql pandoc redis-server slapd ldap-utils
+SYSTEM_PACKAGES := chromium poppler-utils default-jre-headless postgresql pandoc redis-server slapd ldap-utils \
+                   libreoffice-writer-nogui
 
 .PHONY: run test test-pg setup venv assets translations db demo system-deps lint serve worker bench clean
 

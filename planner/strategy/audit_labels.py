@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from planner.core.history import describe, describe_action
 from planner.strategy.council import CouncilDecision, DecisionStep
+from planner.strategy.goals import FieldGoal, FieldVision
 from planner.strategy.labels import section_title
 from planner.strategy.models import PaperSection, PaperVersion, ReviewComment, SectionVerdict
 
@@ -105,3 +106,24 @@ describe(DecisionStep, _l("Step of the deliberation"), {
     "amendment_version_id": _l("Amended version"),
     "oparl_consultation_id": _l("Consultation in the council information system"),
 }, formatters={"result": _result}, title=lambda s: s.body)
+def _field_title(vision) -> str:
+    field = vision.field
+    return f"{field.code} {field.name}" if field is not None else ""
+
+
+describe(FieldVision, _l("Target vision of an action field"), {
+    "field_id": _l("Action field"),
+    "text": _l("Target vision 2040"),
+    "updated_by_id": _l("Changed by"),
+    "process_id": _l("Strategy process"),
+}, title=_field_title)
+
+describe(FieldGoal, _l("Goal of an action field"), {
+    "vision_id": _l("Target vision"),
+    "text": _l("Goal"),
+    "indicator": _l("Indicator"),
+    "unit": _l("Unit"),
+    "baseline": _l("Baseline"),
+    "target_value": _l("Target value"),
+    "target_year": _l("Target year"),
+}, hidden=("position",), title=lambda g: g.text)

@@ -46,6 +46,76 @@ SECTIONS = (
 )
 
 
+# Zielbild 2040 and measurable goals per field (fictional demo values, plausible for Essen):
+# (text, indicator, unit, baseline, target value, target year)
+GOALS = {
+    "UMW": ("Essen ist 2040 eine klimaangepasste Grüne Hauptstadt: Sensoren melden Hitze- und Trockenstress an "
+            "Stadtbäumen früh, Energie und Abfall werden datengestützt gesteuert.", (
+        ("Stadtbäume mit Bodenfeuchtesensoren überwachen", "Überwachte Straßenbäume", "Bäume", 0, 5000, 2030),
+        ("Energieverbrauch der Straßenbeleuchtung senken", "Stromverbrauch der Straßenbeleuchtung", "GWh pro Jahr",
+         28, 14, 2035),
+        ("Leerfahrten der Abfallsammlung vermeiden", "Anteil sensorgesteuerter Depotcontainer", "%", 5, 80, 2030),
+    )),
+    "MOB": ("Mobilität in Essen ist 2040 vernetzt, emissionsarm und barrierefrei: Parksuchverkehr ist die "
+            "Ausnahme, Ampeln und ÖPNV reagieren auf die Verkehrslage.", (
+        ("Parksuchverkehr in den Stadtbezirken mit Smart Parking halbieren", "Mittlere Parksuchzeit", "Minuten",
+         10, 5, 2030),
+        ("Adaptive Lichtsignalanlagen an Hauptachsen", "Anteil adaptiver Lichtsignalanlagen", "%", 8, 60, 2035),
+        ("Öffentliches WLAN und 5G an Straßenlaternen", "Standorte mit Funkversorgung", "Standorte", 120, 1500,
+         2030),
+    )),
+    "BIL": ("Jede Schule in Essen lernt 2040 digital: gute Netze und Technik in jedem Raum, Medienkompetenz für "
+            "alle Altersgruppen und direkte Wege zwischen Schule und Eltern.", (
+        ("WLAN und Präsentationstechnik in allen Schulen", "Anteil der Schulen mit flächendeckendem WLAN", "%", 45,
+         100, 2027),
+        ("Medienkompetenz stärken", "Teilnehmende an Medienkompetenz-Schulungen pro Jahr", "Personen", 800, 5000,
+         2030),
+    )),
+    "SER": ("Die Verwaltung ist 2040 rund um die Uhr digital erreichbar: Anliegen lassen sich online erledigen, "
+            "Termine und Servicepunkte ergänzen das Angebot für alle, die Hilfe brauchen.", (
+        ("Verwaltungsleistungen vollständig online anbieten", "Anteil der Leistungen mit Online-Antrag", "%", 32, 90,
+         2030),
+        ("Wartezeiten in den Bürgerämtern verkürzen", "Mittlere Wartezeit auf einen Termin", "Tage", 21, 5, 2028),
+        ("Digitale Beteiligung ausbauen", "Beteiligungsverfahren pro Jahr auf der Plattform", "Verfahren", 3, 20,
+         2030),
+    )),
+    "GES": ("Ältere und chronisch kranke Menschen in Essen werden 2040 telemedizinisch gut versorgt – vernetzt "
+            "zwischen Praxen, Kliniken und Pflege.", (
+        ("Telemedizinisches Versorgungsnetz aufbauen", "Angeschlossene Praxen, Kliniken und Pflegedienste",
+         "Einrichtungen", 12, 250, 2032),
+        ("Patientenportal für die Essener Kliniken", "Aktive Nutzerinnen und Nutzer des Portals", "Personen", 0,
+         40000, 2030),
+    )),
+    "WOH": ("Die Quartiere sind 2040 lebenswert und hitzeresilient: Schwammstadt-Monitoring, geteilte Mobilität "
+            "und digitale Nachbarschaften stärken das Zusammenleben.", (
+        ("Hitzeinseln in Quartieren messen und reduzieren", "Quartiere mit Schwammstadt-Monitoring", "Quartiere", 2,
+         25, 2035),
+        ("Car- und Bikesharing im Quartier", "Sharing-Stationen in Wohnquartieren", "Stationen", 40, 300, 2030),
+        ("Digitale Nachbarschaftsplattform", "Registrierte Haushalte", "Haushalte", 0, 30000, 2030),
+    )),
+    "WWF": ("Essen ist 2040 ein offener Daten- und Innovationsstandort: Gründende, Wirtschaft und Wissenschaft "
+            "nutzen städtische Daten und entwickeln Lösungen gemeinsam.", (
+        ("Offene Daten bereitstellen", "Datensätze im Open-Data-Portal", "Datensätze", 150, 1000, 2030),
+        ("Co-Creation mit der Universität", "Gemeinsame Reallabor-Projekte", "Projekte", 1, 12, 2030),
+    )),
+}
+
+
+def seed_goals(ctx, strategist) -> None:
+    from planner.strategy.goals import FieldGoal, FieldVision
+
+    for code, (vision, goals) in GOALS.items():
+        field = ctx.fields.get(code)
+        if field is None:
+            continue
+        row = FieldVision(field_id=field.id, process_id=ctx.process.id, text=vision, updated_by=strategist)
+        row.goals = [FieldGoal(position=i, text=text, indicator=indicator, unit=unit, baseline=baseline,
+                               target_value=target, target_year=year)
+                     for i, (text, indicator, unit, baseline, target, year) in enumerate(goals)]
+        db.session.add(row)
+    db.session.flush()
+
+
 def seed(ctx) -> None:
     strategist = ctx.users.get(Role.STRATEGY_TEAM) or ctx.users.get("strategy_team")
     reviewer = ctx.users.get(Role.REVIEWER) or ctx.users.get("reviewer")
@@ -53,6 +123,7 @@ def seed(ctx) -> None:
         db.session.add(PaperSection(key=key, title=title, body=body if body is not None else ctx.process.vision,
                                     position=position, updated_by=strategist))
     db.session.flush()
+    seed_goals(ctx, strategist)
     version = versions.freeze_version(strategist, "Entwurf für die Abstimmung mit Ausschüssen und Partnern")
     # The demo tells 2022's story: the draft was frozen then (a Core UPDATE: the model refuses to change it).
     db.session.execute(update(PaperVersion).where(PaperVersion.id == version.id)

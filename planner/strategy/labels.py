@@ -120,6 +120,8 @@ def readiness(kind: str) -> str:
         "no_process": _("No strategy process has been set up yet."),
         "field_without_workshop": _("Action field without a held workshop"),
         "field_without_measure": _("Action field without an accepted measure"),
+        "field_without_goals": _("Action field without measurable goals"),
+        "field_too_many_goals": _("Action field with more than five goals"),
         "roadmap_short": _("The roadmap's last milestone does not reach the target year"),
         "need_without_measure": _("Need for action without an accepted measure"),
         "measure_without_lead": _("Accepted measure without a lead unit"),

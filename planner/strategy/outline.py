@@ -13,6 +13,7 @@ Blocks: ``Heading``, ``Paragraph`` (plain or the strategy team's Markdown), ``Bu
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -145,6 +146,7 @@ class Outline:
     contents: tuple[tuple[str, str], ...] = field(default=())  # (anchor, text) of each level-1 heading
     target_year: int = 2040
     version: int | None = None
+    issued: str = ""  # the cover's date in the paper's language ("3. Dezember 2026"); empty when unknown
 
 
 # --- formatting, once, in the paper's language -----------------------------------------------------------------
@@ -180,6 +182,26 @@ class Formatter:
         if start and end:
             return f"{start}–{end}" if start != end else str(start)
         return str(start or end or "–")
+
+
+# --- user text ------------------------------------------------------------------------------------------------
+
+_IMAGE = re.compile(r"!\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
+
+
+def without_images(text: str) -> str:
+    """The strategy team's Markdown with every image reference replaced by a note naming its alt text: an image
+    at an outside address is never fetched (not by the PDF renderer, not by a reader's Markdown viewer)."""
+    if "![" not in (text or ""):
+        return text
+    def note(match) -> str:
+        alt = " ".join(match.group(1).split()).replace("*", "").replace("_", " ").strip()
+        return "*" + (_("[Image not included: %(alt)s]", alt=alt) if alt else _("[Image not included]")) + "*"
+    return _IMAGE.sub(note, text)
+
+
+def user_paragraph(text: str) -> Paragraph:
+    return Paragraph(without_images(text), markdown=True)
 
 
 # --- building -------------------------------------------------------------------------------------------------
@@ -249,7 +271,7 @@ class _Builder:
     def text_section(self, section, level: int = 1) -> None:
         self.heading(level, self.section_title(section), f"section-{section.key}")
         if section.body.strip():
-            self.add(Paragraph(section.body, markdown=True))
+            self.add(user_paragraph(section.body))
         else:
             self.missing(_("This section has not been written yet."))
 
@@ -266,11 +288,12 @@ class _Builder:
         if self.condensed:
             self.condensed_notice()
         for s in r.sections:
-            if s.key in ("foreword", "vision"):
+            if s.key == "foreword":
                 self.text_section(s)
         self.summary()
         if not self.short:
             self.starting_point()
+        self.vision_and_goals()  # Leitbild und Ziele: after the starting point, before the action fields
         self.action_fields()
         if not self.short:
             self.overview()
@@ -287,7 +310,67 @@ class _Builder:
         contents = tuple((b.anchor, b.text) for b in blocks if isinstance(b, Heading) and b.level == 1)
         return Outline(language=self.language, edition=self.edition, condensed=self.condensed, city=r.process.city,
                        title=title, subtitle=subtitle, version_label=version, blocks=blocks, contents=contents,
-                       target_year=r.process.target_year, version=r.version)
+                       target_year=r.process.target_year, version=r.version,
+                       issued=self.f.date(r.issued_on) if r.issued_on else "")
+
+    def vision_and_goals(self) -> None:
+        """Leitbild und Ziele: the strategy's vision, then every field's Zielbild and goals (the long edition; the
+        short one has them in its field chapters)."""
+        r = self.r
+        self.heading(1, _("Vision and goals %(year)s", year=r.process.target_year), "vision-goals")
+        vision = r.section("vision")
+        if vision is not None:
+            self.text_section(vision, level=2)
+        if self.short:
+            return
+        self.heading(2, _("Target visions and goals of the action fields"), "field-goals")
+        if not r.fields:
+            self.missing(_("No action fields have been set up yet."))
+        for c in r.fields:
+            self.heading(3, f"{c.code} {self.field_name(c.code)}", f"goals-{c.code}")
+            if c.vision.strip():
+                self.add(user_paragraph(c.vision))
+            else:
+                self.missing(_("The target vision of this action field has not been written yet."))
+            if c.goals:
+                self.add(BulletList(tuple(self.goal_text(g) for g in c.goals), title=_("Goals")))
+            else:
+                self.missing(_("No measurable goals have been set for this action field yet."))
+
+    def goal_value(self, value, unit: str) -> str:
+        text = self.f.number(value)
+        return f"{text} {unit}".strip() if value is not None and unit else text
+
+    def goal_text(self, g) -> str:
+        """One goal in a sentence: “Goal – indicator: baseline → target (year)”."""
+        text = g.text
+        if g.indicator:
+            text += f" – {g.indicator}: "
+            if g.baseline is not None:
+                text += f"{self.goal_value(g.baseline, g.unit)} → "
+            text += self.goal_value(g.target_value, g.unit)
+            if g.target_year:
+                text += " " + _("by %(year)s", year=g.target_year)
+        return text
+
+    def field_goals(self, c: FieldChapter) -> None:
+        """The field chapter starts with its Zielbild and its goals (a table: indicator, baseline, target)."""
+        self.heading(3, _("Target vision %(year)s", year=self.r.process.target_year), f"field-{c.code}-vision")
+        if c.vision.strip():
+            self.add(user_paragraph(c.vision))
+        else:
+            self.missing(_("The target vision of this action field has not been written yet."))
+        self.heading(3, _("Goals"), f"field-{c.code}-goals")
+        if not c.goals:
+            self.missing(_("No measurable goals have been set for this action field yet."))
+            return
+        self.add(Table(
+            _("Measurable goals of “%(field)s”", field=self.field_name(c.code)),
+            (_("Goal"), _("Indicator"), _("Baseline"), _("Target value"), _("Target year")),
+            tuple((g.text, g.indicator or "–",
+                   self.goal_value(g.baseline, g.unit) if g.baseline is not None else "–",
+                   self.goal_value(g.target_value, g.unit), str(g.target_year or "–")) for g in c.goals),
+            numeric=(False, False, True, True, True)))
 
     def readiness(self) -> None:
         self.heading(1, _("Still missing"), "readiness")
@@ -295,7 +378,8 @@ class _Builder:
         titles = {s.key: self.stored_title(s) for s in self.r.sections}
         items = []
         for kind, subjects in group_issues(self.r.readiness):
-            if kind in ("field_without_workshop", "field_without_measure"):
+            if kind in ("field_without_workshop", "field_without_measure", "field_without_goals",
+                        "field_too_many_goals"):
                 subjects = [self.field_name(code) for code in subjects]
             elif kind == "open_comments":
                 subjects = [self.f.count(int(s)) if s.isdigit() else s for s in subjects]
@@ -368,7 +452,7 @@ class _Builder:
         self.heading(1, _("Starting point"), "starting-point")
         intro = r.section("starting_point_intro")
         if intro and intro.body.strip():
-            self.add(Paragraph(intro.body, markdown=True))
+            self.add(user_paragraph(intro.body))
         self.heading(2, _("The workshops"), "workshops")
         if sp.workshops:
             self.add(Paragraph(ngettext(
@@ -488,6 +572,7 @@ class _Builder:
         if c.priority:
             self.add(Paragraph(_("Priority rank %(rank)s (score %(score)s).", rank=c.priority.rank,
                                  score=f.number(c.priority.score))))
+        self.field_goals(c)
         if not self.short:
             self.heading(3, _("Status quo"), f"field-{c.code}-status")
             if self.condensed:
@@ -570,7 +655,7 @@ class _Builder:
                          _("%(rank)s (score %(score)s)", rank=m.rank, score=f.number(m.score))))
         if m.official_answer:
             rows.append((_("Official answer"), m.official_answer))
-        return FactSheet(4, m.number, m.title, f"measure-{m.number}", m.description,
+        return FactSheet(4, m.number, m.title, f"measure-{m.number}", without_images(m.description),
                          _("Fact sheet %(number)s", number=m.number), tuple(rows))
 
     def overview(self) -> None:

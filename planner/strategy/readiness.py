@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+MAX_GOALS = 5  # planner.strategy.goals.MAX_GOALS: a field states two to five measurable goals
+
 if TYPE_CHECKING:
     from planner.strategy.rollup import ReadinessIssue, Rollup
 
@@ -25,6 +27,11 @@ def check_readiness(rollup: Rollup, *, open_comments: int = 0, has_process: bool
         for chapter in rollup.fields:
             if not chapter.measures:
                 issues.append(ReadinessIssue("field_without_measure", chapter.code))
+    for chapter in rollup.fields:
+        if not chapter.goals:
+            issues.append(ReadinessIssue("field_without_goals", chapter.code))
+        elif len(chapter.goals) > MAX_GOALS:
+            issues.append(ReadinessIssue("field_too_many_goals", chapter.code))
     milestones = rollup.process.milestone_years
     if has_process and (not milestones or max(milestones) < rollup.process.target_year):
         issues.append(ReadinessIssue("roadmap_short", str(max(milestones, default=""))))
@@ -118,6 +125,19 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
         with_measure = select(Measure.field_id).where(accepted)
         add("field_without_measure", select(ActionField.code).where(ActionField.id.not_in(with_measure))
             .order_by(ActionField.position, ActionField.id), lambda r: r.code)
+    from planner.strategy.goals import FieldGoal, FieldVision
+
+    # One query for both goal gaps: every field with its number of goals (a city has a handful of fields).
+    goal_count = (select(func.count(FieldGoal.id)).join(FieldVision, FieldVision.id == FieldGoal.vision_id)
+                  .where(FieldVision.field_id == ActionField.id,
+                         in_process(FieldVision.process_id, process_row, is_current=True))
+                  .correlate(ActionField).scalar_subquery())
+    counted = db.session.execute(select(ActionField.code, goal_count.label("goals"))
+                                 .order_by(ActionField.position, ActionField.id)).all()
+    for kind, wrong in (("field_without_goals", lambda n: n == 0), ("field_too_many_goals", lambda n: n > MAX_GOALS)):
+        codes = [code for code, n in counted if wrong(n or 0)]
+        if codes:
+            result.append((kind, len(codes), codes[:limit]))
     if process_row is not None:
         milestones = [int(y) for y in (process_row.milestone_years or ())]
         if not milestones or max(milestones) < process_row.target_year:

@@ -25,16 +25,18 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from planner.core import identity
+from planner.core.timeutil import local_today
 from planner.extensions import db
 from planner.fields.models import ActionField, StrategyProcess, in_process
 from planner.findings.facts import finding_facts
+from planner.strategy.goals import goal_facts
 from planner.strategy.labels import DEFAULT_SECTIONS
 from planner.strategy.models import PaperSection, ReviewComment
 from planner.strategy.readiness import check_readiness
 from planner.surveys import facts as survey_facts
 from planner.workshops.facts import ParticipantCount, workshop_facts
 
-SCHEMA = 3
+SCHEMA = 4
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -194,6 +196,18 @@ class MeasureSheet:
 
 
 @dataclass(frozen=True)
+class Goal:
+    """A measurable goal of an action field (planner.strategy.goals): numbers as numbers, the unit as typed."""
+
+    text: str
+    indicator: str
+    unit: str
+    baseline: float | None
+    target_value: float | None
+    target_year: int | None
+
+
+@dataclass(frozen=True)
 class FieldPriorityInfo:
     score: float  # the blended score, 0..1
     rank: int
@@ -215,6 +229,8 @@ class FieldChapter:
     needs: tuple[Need, ...]
     measures: tuple[MeasureSheet, ...]
     priority: FieldPriorityInfo | None
+    vision: str = ""  # schema 4: the Zielbild 2040 the strategy team wrote for the field
+    goals: tuple[Goal, ...] = ()  # schema 4: its measurable goals
 
 
 @dataclass(frozen=True)
@@ -323,6 +339,7 @@ class Rollup:
     priority_run: PriorityRun | None
     readiness: tuple[ReadinessIssue, ...] = field(default=())
     version: int | None = None
+    issued_on: date | None = None  # schema 4: the day the draft was built or the version frozen (the cover's date)
 
     def field(self, code: str) -> FieldChapter | None:
         return next((f for f in self.fields if f.code == code), None)
@@ -482,7 +499,15 @@ def _upgrade_2_to_3(data: dict) -> dict:
     return data
 
 
-UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
+def _upgrade_3_to_4(data: dict) -> dict:
+    """Schema 4 carries each field's Zielbild 2040 and measurable goals; a version frozen before had none."""
+    for chapter in data.get("fields", []):
+        chapter.setdefault("vision", "")
+        chapter.setdefault("goals", [])
+    return data
+
+
+UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4}
 
 
 
@@ -501,6 +526,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     priority = survey_facts.priority_facts()
     comment_sources = survey_facts.need_sources() or {}
     surveys = tuple(_survey(s) for s in survey_facts.survey_facts(process=process_row))
+    field_goals = goal_facts(process_row, is_current=True)  # StrategyProcess.current(), as above
 
     field_scores = {p.field_code: p for p in priority.fields} if priority else {}
     measure_scores = {p.measure_id: p for p in priority.measures} if priority else {}
@@ -571,6 +597,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     chapters = []
     for f in fields:
         fp = field_scores.get(f.code)
+        goals = field_goals.get(f.id)
         chapters.append(FieldChapter(
             code=f.code, name_de=f.name_de, name_en=f.name_en, description_de=f.description_de or "",
             description_en=f.description_en or "", colour=f.colour or "#1d4e89",
@@ -578,6 +605,9 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
             needs=tuple(needs_of[f.id]), measures=tuple(sorted(sheets_of[f.id], key=_measure_order)),
             priority=(FieldPriorityInfo(float(fp.score), int(fp.rank), fp.citizen_score, fp.expert_score,
                                         fp.coverage) if fp else None),
+            vision=goals.vision if goals else "",
+            goals=tuple(Goal(g.text, g.indicator, g.unit, g.baseline, g.target_value, g.target_year)
+                        for g in goals.goals) if goals else (),
         ))
 
     all_sheets = sorted((m for c in chapters for m in c.measures), key=_measure_order)
@@ -625,6 +655,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
         ),
         priority_run=(PriorityRun(run_id=priority.run_id, name=priority.name, frozen_at=priority.frozen_at,
                                   weights=priority.weights) if priority else None),
+        issued_on=local_today(),
     )
     if open_comments is None:
         open_comments = _count_open_comments()

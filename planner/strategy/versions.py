@@ -142,10 +142,20 @@ def latest_published() -> PaperVersion | None:
 def version_rollup(version: PaperVersion, *, locale: str | None = None, short: bool = False) -> Rollup:
     """The roll-up as it was frozen (rebuilt from the stored JSON), in the language asked for."""
     rollup = rollup_from_json(version.rollup_json)
-    rollup = dataclasses.replace(rollup, version=version.number, locale=locale or rollup.locale)
+    rollup = dataclasses.replace(rollup, version=version.number, locale=locale or rollup.locale,
+                                 issued_on=rollup.issued_on or _local_day(version.frozen_at))
     if short:
         rollup = shorten(rollup)
     return rollup
+
+
+def _local_day(moment):
+    """The city's calendar day of a stored UTC time (a version frozen before schema 4 had no date of its own)."""
+    if moment is None:
+        return None
+    from planner.core.timeutil import to_local
+
+    return to_local(moment).date()
 
 
 def freeze_version(user, note: str = "") -> PaperVersion:

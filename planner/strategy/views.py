@@ -15,7 +15,7 @@ from planner.core.web import render_error
 from planner.extensions import db
 from planner.fields.services import process_choice
 from planner.jobs.services import enqueue
-from planner.strategy import bp, review, services, versions
+from planner.strategy import bp, goals, review, services, versions
 from planner.strategy.exporters import FORMATS, filename
 from planner.strategy.exporters.html import view_context
 from planner.strategy.forms import (
@@ -86,7 +86,7 @@ def paper():
         "strategy/paper.html", process=StrategyProcess.current(), issues=_issue_groups(),
         sections=services.list_sections(), versions=versions.list_versions(limit=5, process=StrategyProcess.current()),
         rounds=rounds, formats=FORMATS,
-        freeze_form=FreezeForm(),
+        freeze_form=FreezeForm(), field_goals=goals.fields_with_goals(),
     )
 
 

@@ -68,3 +68,18 @@ def comment(round_=None, **kw) -> ReviewComment:
     db.session.add(c)
     db.session.flush()
     return c
+
+
+def field_with_goals(goals=2, **kw):
+    """An action field of the current process with its Zielbild and ``goals`` measurable goals (saved)."""
+    from planner.fields.models import StrategyProcess
+    from planner.strategy.goals import FieldGoal, FieldVision
+
+    process = StrategyProcess.current() or factories.process(is_current=True)
+    field = factories.field(**kw)
+    row = FieldVision(field_id=field.id, process_id=process.id, text="Ein klimaangepasstes Quartier.")
+    row.goals = [FieldGoal(position=i, text=f"Ziel {i + 1}", indicator="Sensoren", unit="Stück", baseline=10.0,
+                           target_value=650000.0, target_year=2030) for i in range(goals)]
+    db.session.add(row)
+    db.session.flush()
+    return field

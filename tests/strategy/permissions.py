@@ -26,6 +26,8 @@ def _guest_token():
 def _guest_id():
     guest, _token = helpers.guest()
     return {"guest_id": guest.id}
+def _field():
+    return {"field_id": helpers.field_with_goals().id}
 
 
 def _comment():
@@ -48,6 +50,8 @@ RULES = {
     "strategy.section_edit": Rule(ST, params=lambda: {"key": "foreword"}),
     "strategy.section_history": Rule(ST, params=lambda: {"key": "foreword"}),
     "strategy.draft": Rule(ST),
+    "strategy.field_goals": Rule(ST, params=_field),
+    "strategy.field_goals_history": Rule(ST, params=_field),
     "strategy.export": Rule(ST, method="POST", ok=302, data={"format": "md"}),
     "strategy.freeze": Rule(ST, method="POST", ok=302, data={"note": "Entwurf"}),
     "strategy.version_list": Rule(ST),

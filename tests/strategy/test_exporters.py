@@ -193,7 +193,7 @@ def test_json_is_the_rollup_round_trip_and_byte_identical(ctx):
     assert _export("json", rollup()) == data
     parsed = json.loads(data)
     assert list(parsed)[:4] == ["schema", "locale", "short", "process"]
-    assert parsed["schema"] == 3
+    assert parsed["schema"] == 4
     assert parsed["priority_run"]["frozen_at"] == "2022-09-01T08:00:00+00:00"
     assert rollup_to_json(rollup_from_json(data)).encode() == data
 

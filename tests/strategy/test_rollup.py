@@ -143,7 +143,7 @@ def test_query_count_is_bounded(app, sizes):
             db.session.expire_all()
             counts.append(_count_queries(build_rollup))
     assert counts[0] == counts[1], f"queries grow with the data: {counts}"
-    assert counts[0] <= 20
+    assert counts[0] <= 21  # one query per fact source (the fields' goals are the 21st)
 
 
 @pytest.mark.parametrize("sizes", [(1, 4)])
@@ -161,7 +161,8 @@ def test_paper_page_queries_are_few_and_constant(app, client, auth, sizes):
         auth.logout()
     assert counts[0] == counts[1], f"queries grow with the data: {counts}"
     # Every page reads the user, the second-factor policy, the city's identity and the current process once.
-    assert counts[0] <= 17, counts
+    # The fields' goals: their grid and their readiness gaps, one query each.
+    assert counts[0] <= 19, counts
 
 
 def test_readiness_overview_agrees_with_the_rollup(ctx):

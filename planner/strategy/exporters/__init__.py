@@ -50,9 +50,48 @@ def export(rollup: Rollup, code: str, output: BinaryIO) -> None:
     if code == "docx":
         from planner.city.services import paper_template
 
-        _module("docx").write(outline, output, template=paper_template())
+        _module("docx").write(outline, output, template=paper_template(), logo=city_logo_png())
         return
     writer(code)(outline, output)
+
+
+def city_logo_png() -> bytes | None:
+    """The city's logo (city settings) as PNG for the Word file; an SVG logo is rasterised (WeasyPrint and
+    poppler's pdftoppm), None without a logo or when it cannot be converted (the document then has none)."""
+    from planner.city.models import CitySettings
+
+    settings = CitySettings.get()
+    if settings is None or not settings.has_logo:
+        return None
+    if settings.logo_mimetype == "image/png":
+        return settings.logo
+    return _svg_to_png(settings.logo)
+
+
+def _svg_to_png(svg: bytes) -> bytes | None:
+    import base64
+    import shutil
+    import subprocess  # nosec B404 - a fixed command (poppler's pdftoppm) without a shell
+    import tempfile
+    from pathlib import Path
+
+    binary = shutil.which("pdftoppm")
+    if not svg or binary is None:
+        return None
+    from weasyprint import HTML
+
+    data = base64.b64encode(svg).decode()
+    page = ("<style>@page{size:8cm 4cm;margin:0}html,body{margin:0}img{width:8cm;height:4cm;object-fit:contain}"
+            f"</style><img alt='' src='data:image/svg+xml;base64,{data}'>")
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = Path(folder) / "logo.pdf"
+        try:
+            HTML(string=page).write_pdf(pdf)
+            subprocess.run([binary, "-png", "-r", "150", "-singlefile", str(pdf),  # noqa: S603 - fixed command
+                            str(Path(folder) / "logo")], check=True, timeout=30, capture_output=True)  # nosec B603
+            return (Path(folder) / "logo.png").read_bytes()
+        except (OSError, subprocess.SubprocessError):
+            return None
 
 
 def exporter(code: str):

@@ -1,7 +1,9 @@
-"""DOCX writer (python-docx): an outline's blocks as Word: A4, real heading styles, a table-of-contents field
-(updated when the file is opened), tables with repeated header rows, column widths from their content and
-right-aligned figures, figures as PNG with alt text and their data table, page numbers in the footer and the
-document's core properties (title, author = the city, language). It renders blocks and nothing else."""
+"""DOCX writer (python-docx): an outline's blocks as Word: A4, a cover (the city's logo, city, title, version, date),
+real heading styles, a table-of-contents field (updated when the file is opened), tables with repeated header rows,
+column widths from their content and right-aligned figures, figures as PNG with alt text and their data table, a
+header with the logo and a footer with "Seite x von y", and the document's core properties (title, author = the
+city, language). A city's Word template keeps its styles, page layout, header and footer. It renders blocks and
+nothing else."""
 
 from __future__ import annotations
 
@@ -97,8 +99,9 @@ class _Writer:
     body and the style list on every paragraph and cell, which is quadratic for a paper of thousands of
     paragraphs and tables. Pictures and section properties still go through python-docx."""
 
-    def __init__(self, outline: Outline, template: bytes | None = None):
+    def __init__(self, outline: Outline, template: bytes | None = None, logo: bytes | None = None):
         self.o = outline
+        self.logo = logo  # the city's logo as PNG (cover and header), None without one
         self.doc = _document(template)
         self._templated = bool(template)  # the city's template keeps its own font, page, header and footer
         self._parts: list[str] = []
@@ -247,22 +250,35 @@ class _Writer:
             section.page_width, section.page_height = Cm(21), Cm(29.7)
             section.left_margin = section.right_margin = Cm(MARGIN_CM)
             section.top_margin = section.bottom_margin = Cm(2.2)
-        section.different_first_page_header_footer = True
-        footer = section.footer.paragraphs[0]
+        section.different_first_page_header_footer = True  # the cover has neither header nor footer
         with force_locale(o.language):
-            page, contents, update = _("Page"), _("Contents"), _("Right-click to update the table of contents.")
-        if not (self._templated and footer.text.strip()):
-            footer.add_run(f"{o.title} – {page} ")
-            _field(footer, "PAGE", "1")
-        header = section.header.paragraphs[0]
-        if not (self._templated and header.text.strip()):
+            contents, update = _("Contents"), _("Right-click to update the table of contents.")
+            page_of = _("Page %(page)s of %(pages)s", page="\x00PAGE\x00", pages="\x00NUMPAGES\x00")
+        if not (self._templated and _has_text(section.footer)):
+            footer = section.footer.paragraphs[0]
+            footer.add_run(f"{o.title} · ")
+            for part in page_of.split("\x00"):  # "Seite x von y": the numbers are fields Word fills in
+                if part in ("PAGE", "NUMPAGES"):
+                    _field(footer, part, "1")
+                elif part:
+                    footer.add_run(part)
+        if not (self._templated and _has_text(section.header)):
+            header = section.header.paragraphs[0]
+            if self.logo:
+                _picture(header.add_run(), self.logo, Cm(1.2), o.city)
+                header.add_run("  ")
             header.add_run(f"{o.city} · {o.title}")
 
-        # cover
+        # cover: logo, city, title, subtitle, version and date
+        if self.logo:
+            self._flush()
+            _picture(self.doc.add_paragraph().add_run(), self.logo, Cm(3.5), o.city)
         self.para(o.city, bold=True)
         self.styled(o.title, "Title")
         self.styled(o.subtitle, "Subtitle")
         self.para(o.version_label)
+        if o.issued:
+            self.para(o.issued)
         self.page_break()
 
         # contents: the entries are written out, so they are there before Word updates the field
@@ -331,6 +347,20 @@ def _document(template: bytes | None):
     return document
 
 
-def write(outline: Outline, output: BinaryIO, template: bytes | None = None) -> None:
-    """The outline as a Word document, written into the city's Word template when one is given."""
-    _Writer(outline, template).write().save(output)
+def _has_text(part) -> bool:
+    """Whether a template's header or footer already says something (then it is the city's own and is kept)."""
+    return any(p.text.strip() for p in part.paragraphs) or bool(part._element.findall(".//" + qn("w:drawing")))
+
+
+def _picture(run, png: bytes, height, alt: str) -> None:
+    """An inline picture of ``height`` with its alternative text (the city's name for the logo)."""
+    shape = run.add_picture(io.BytesIO(png), height=height)
+    doc_pr = shape._inline.docPr
+    doc_pr.set("descr", alt)
+    doc_pr.set("title", alt)
+
+
+def write(outline: Outline, output: BinaryIO, template: bytes | None = None, logo: bytes | None = None) -> None:
+    """The outline as a Word document, written into the city's Word template when one is given; ``logo`` (PNG)
+    goes on the cover and into the header."""
+    _Writer(outline, template, logo).write().save(output)
