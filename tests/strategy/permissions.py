@@ -36,6 +36,7 @@ RULES = {
     "strategy.version_export": Rule(REVIEWERS, params=_version, method="POST", ok=302, data={"format": "md"},
                                     ok_for=NOT_IN_ROUND),
     "strategy.version_diff": Rule(ST, params=lambda: {"old": helpers.version().number}),
+    "strategy.version_diff_export": Rule(ST, params=lambda: {"old": helpers.version().number, "format": "md"}),
     "strategy.publish": Rule(ST, params=_version, method="POST", ok=302),
     "strategy.round_create": Rule(ST, params=_version),
     "strategy.round_detail": Rule(REVIEWERS, params=_round, ok_for=NOT_IN_ROUND),
