@@ -287,6 +287,9 @@ def apply_retention(actor, today: date | None = None, *, instance_path: str | Pa
     from planner.privacy.services import erase_person
 
     report = retention_report(today, dry_run=False)
+    from planner.strategy.consultation import expire_commenter_data
+
+    expire_commenter_data(report.people.cutoff)  # public consultations: as long as other public sign-ups
     if report.total == 0:
         return report
     instance_path = Path(instance_path or current_app.instance_path)

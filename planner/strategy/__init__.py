@@ -6,7 +6,7 @@ from planner.core.permissions import Role
 
 bp = Blueprint("strategy", __name__, url_prefix="/strategy")
 
-from planner.strategy import changelog_views, tasks, views  # noqa: E402,F401
+from planner.strategy import changelog_views, consultation_views, tasks, views  # noqa: E402,F401
 
 add_nav("strategy.paper", _l("Concept paper"), roles=[Role.STRATEGY_TEAM], order=70)
 add_nav("strategy.my_rounds", _l("My review rounds"), roles=[Role.REVIEWER], order=72)

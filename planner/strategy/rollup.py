@@ -304,6 +304,36 @@ class ReadinessIssue:
 
 
 @dataclass(frozen=True)
+class ConsultationFact:
+    """A public consultation of a version (planner.strategy.consultation): its period and its comments counted."""
+
+    version: int
+    starts_on: date
+    ends_on: date
+    received: int  # confirmed comments
+    published: int
+    answered: int
+
+
+@dataclass(frozen=True)
+class PublicComment:
+    """A published comment of a consultation with the team's answer (no name, no address)."""
+
+    id: int
+    version: int
+    paragraph: int
+    excerpt: str
+    text: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class ParticipationReport:
+    consultations: tuple[ConsultationFact, ...]
+    comments: tuple[PublicComment, ...]  # the answered ones
+
+
+@dataclass(frozen=True)
 class Rollup:
     schema: int
     locale: str
@@ -320,6 +350,7 @@ class Rollup:
     priority_run: PriorityRun | None
     readiness: tuple[ReadinessIssue, ...] = field(default=())
     version: int | None = None
+    participation: ParticipationReport | None = None  # public consultations; optional (None before them)
 
     def field(self, code: str) -> FieldChapter | None:
         return next((f for f in self.fields if f.code == code), None)
@@ -621,6 +652,9 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
         priority_run=(PriorityRun(run_id=priority.run_id, name=priority.name, frozen_at=priority.frozen_at,
                                   weights=priority.weights) if priority else None),
     )
+    from planner.strategy.consultation import participation_facts
+
+    rollup = dataclasses.replace(rollup, participation=participation_facts())
     if open_comments is None:
         open_comments = _count_open_comments()
     rollup = dataclasses.replace(

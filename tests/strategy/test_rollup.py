@@ -143,7 +143,7 @@ def test_query_count_is_bounded(app, sizes):
             db.session.expire_all()
             counts.append(_count_queries(build_rollup))
     assert counts[0] == counts[1], f"queries grow with the data: {counts}"
-    assert counts[0] <= 20
+    assert counts[0] <= 21  # 21: the public consultations (planner.strategy.consultation.participation_facts)
 
 
 @pytest.mark.parametrize("sizes", [(1, 4)])
