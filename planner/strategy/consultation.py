@@ -77,6 +77,14 @@ def save_consultation(version: PaperVersion, user, *, starts_on: date | None, en
     return consultation
 
 
+def open_consultations(today: date | None = None) -> list[Consultation]:
+    """The consultations open for comments today (the public start page links them)."""
+    today = today or local_today()
+    return list(db.session.scalars(select(Consultation).where(Consultation.starts_on <= today,
+                                                              Consultation.ends_on >= today)
+                                   .order_by(Consultation.ends_on, Consultation.id)))
+
+
 def list_consultations() -> list[Consultation]:
     return list(db.session.scalars(select(Consultation).order_by(Consultation.starts_on.desc(), Consultation.id)))
 

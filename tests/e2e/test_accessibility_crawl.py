@@ -24,13 +24,13 @@ ROLES = {
 MAX_PAGES = 80
 # Pages a role can reach that the crawl must not miss within MAX_PAGES: visited first.
 FIRST = {
-    "anonymous": ["/city/imprint"],
+    "anonymous": ["/city/imprint", "/strategy/consultations/1", "/strategy/consultations/1/paragraphs/2/comment"],
     "admin": ["/city/settings", "/city/setup/city", "/city/setup/process", "/city/setup/fields",
               "/city/setup/districts", "/city/setup/sectors", "/city/setup/template", "/city/setup/done",
               "/city/legal/privacy/de", "/city/legal/imprint/en", "/city/remove-demo",
               "/fields/manage", "/fields/new", "/fields/MOB/edit", "/fields/MOB/merge", "/fields/processes",
               "/fields/processes/new"],
-    "strategy_team": ["/fields/manage"],
+    "strategy_team": ["/fields/manage", "/strategy/versions/1/consultation", "/strategy/consultations/1/comments"],
 }
 PER_SHAPE = 2
 # Links that are downloads, feeds or actions rather than pages.
