@@ -62,7 +62,7 @@ def test_konsultation_kommentar_bestaetigt_und_oeffentlich_beantwortet(page, bro
     assert_accessible(citizen, "comment form")
     citizen.get_by_label("Ihr Kommentar").fill(COMMENT)
     citizen.get_by_label("Ihr Name (optional)").fill("Anwohnerin aus Rüttenscheid")
-    citizen.get_by_label("E-Mail-Adresse").fill(CITIZEN)
+    citizen.get_by_label("E-Mail-Adresse", exact=True).fill(CITIZEN)
     citizen.get_by_label(re.compile("Ich bin einverstanden")).check()
     citizen.get_by_role("button", name="Kommentar senden").click()
     citizen.wait_for_load_state()
