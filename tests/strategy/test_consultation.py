@@ -258,3 +258,27 @@ def test_retention_removes_commenters_addresses_and_names(ctx, tmp_path):
     apply_retention(None, today=c.ends_on + timedelta(days=731), instance_path=tmp_path)
     db.session.refresh(comment)
     assert (comment.email, comment.display_name, comment.text) == ("", "", "Bleibt anonym.")
+
+
+def test_answered_comments_flow_into_the_next_frozen_version(ctx):
+    """Freeze, consult, answer, freeze again: the change log between the two versions lists the comment and its
+    answer, and the new version's paper reports the consultation."""
+    from planner.findings.models import MeasureStatus
+    from planner.strategy import services
+
+    factories.process()
+    field = factories.field(code="MOB", name_de="Smarte Mobilität")
+    factories.measure(field=field, title="Smart Parking", status=MeasureStatus.ACCEPTED, lead_unit="Amt 66")
+    services.save_section("communication", None, title="Kommunikation", body="Wir beteiligen.", version=0)
+    staff = factories.user(role=Role.STRATEGY_TEAM)
+    first = versions.freeze_version(staff)
+    c = _open(first)
+    comment = consultation.submit_comment(c, 1, text="Mehr Ladesäulen!", email="a@example.org",
+                                          confirmed_email="a@example.org")
+    consultation.answer_comment(comment, staff, "Kommt in Maßnahme MOB-M01.")
+    second = versions.freeze_version(staff)
+    changes, old, new = changelog.compare_versions(first.number, second.number)
+    assert [(x.text, x.answer) for x in changes.consultation] == [("Mehr Ladesäulen!", "Kommt in Maßnahme MOB-M01.")]
+    assert new.participation.consultations[0].version == first.number
+    blocks = build_outline(new, "de", "long").blocks
+    assert any(getattr(b, "text", "") == "Öffentliche Konsultation" for b in blocks)
