@@ -437,6 +437,11 @@ def write_changelog(outline: Outline, code: str, output: BinaryIO) -> None:
 
     if code not in ("md", "docx", "pdf", "html"):
         raise KeyError(code)
+    if code == "docx":  # in the city's Word template, as the paper
+        from planner.city.services import paper_template
+
+        writer(code)(outline, output, template=paper_template())
+        return
     writer(code)(outline, output)
 
 

@@ -9,6 +9,7 @@ Services take the acting user, ``flush()`` only; mail leaves after the request's
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -107,6 +108,20 @@ def _block_text(block) -> str:
     return " ".join(str(i) for i in items) if items else ""
 
 
+def _split_paragraphs(blocks):
+    """The team's Markdown text of a section is one block: here each of its paragraphs (blank-line separated) is
+    one, so the public comments on a paragraph, not on a whole chapter."""
+    from planner.strategy.outline import Paragraph
+
+    for block in blocks:
+        if isinstance(block, Paragraph) and block.markdown:
+            for chunk in re.split(r"\n\s*\n", block.text.strip()):
+                if chunk.strip():
+                    yield dataclasses.replace(block, text=chunk.strip())
+        else:
+            yield block
+
+
 def passages(version: PaperVersion, language: str = "de") -> tuple[Passage, ...]:
     """The version's outline (long edition) cut into numbered paragraphs: every block but a heading is one, a
     heading joins the block after it. The numbering depends on the frozen data only, not on the language."""
@@ -115,7 +130,7 @@ def passages(version: PaperVersion, language: str = "de") -> tuple[Passage, ...]
 
     outline = build_outline(version_rollup(version, locale=language), language, "long")
     result, headings = [], []
-    for block in outline.blocks:
+    for block in _split_paragraphs(outline.blocks):
         if isinstance(block, Heading):
             headings.append(block)
             continue

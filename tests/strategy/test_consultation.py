@@ -282,3 +282,17 @@ def test_answered_comments_flow_into_the_next_frozen_version(ctx):
     assert new.participation.consultations[0].version == first.number
     blocks = build_outline(new, "de", "long").blocks
     assert any(getattr(b, "text", "") == "Öffentliche Konsultation" for b in blocks)
+
+
+def test_each_paragraph_of_a_section_is_commented_on_its_own(ctx):
+    from tests.strategy.rollups import rollup
+
+    sections = tuple(dataclasses.replace(s, body="Erster Absatz.\n\nZweiter Absatz.\n\n- Punkt eins\n- Punkt zwei")
+                     if s.key == "foreword" else s for s in rollup().sections)
+    version = helpers.version(sections=sections)
+    parts = consultation.passages(version)
+    texts = [p.excerpt for p in parts[:4]]
+    assert texts[0].endswith("Erster Absatz.") and texts[0].startswith("Vorwort")  # the heading joins its text
+    assert texts[1] == "Zweiter Absatz." and texts[2] == "- Punkt eins\n- Punkt zwei"
+    assert [p.number for p in parts] == list(range(1, len(parts) + 1))
+    assert consultation.passage(version, len(parts) + 1) is None
