@@ -53,3 +53,18 @@ describe(ReviewComment, _l("Review comment"), {
 describe_action("freeze", _l("version frozen"), quiet_summary=True)
 describe_action("publish", _l("version published"), quiet_summary=True)
 describe_action("redact", _l("a name removed from the participants annex (Art. 17 GDPR)"), quiet_summary=True)
+
+
+def _consultation_labels() -> None:
+    from planner.strategy.consultation_models import Consultation
+
+    describe(Consultation, _l("Public consultation"), {
+        "version_id": _l("Version of the paper"),
+        "starts_on": _l("First day"),
+        "ends_on": _l("Last day"),
+        "intro": _l("Introduction for the public"),
+        "created_by_id": _l("Created by"),
+    }, title=lambda c: _("Public consultation of version %(number)s", number=c.version.number if c.version else ""))
+
+
+_consultation_labels()

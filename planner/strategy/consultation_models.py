@@ -75,7 +75,8 @@ class ConsultationComment(TimestampMixin, db.Model):
     shown with the comment when given."""
 
     __tablename__ = "consultation_comments"
-    __audited__ = True
+    # Not in the audit log: it would keep the public's addresses beyond their retention. The comment itself
+    # records who moderated and answered it, and when.
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
