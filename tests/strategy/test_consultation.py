@@ -296,3 +296,21 @@ def test_each_paragraph_of_a_section_is_commented_on_its_own(ctx):
     assert texts[1] == "Zweiter Absatz." and texts[2] == "- Punkt eins\n- Punkt zwei"
     assert [p.number for p in parts] == list(range(1, len(parts) + 1))
     assert consultation.passage(version, len(parts) + 1) is None
+
+
+def test_commenting_is_rate_limited(tmp_path):
+    from tests.conftest import make_test_app
+
+    limited = make_test_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                            REGISTRATION_LIMIT_PER_ADDRESS="2 per hour")
+    with limited.app_context():
+        db.create_all()
+        consultation_id = _open().id
+        db.session.commit()
+    client = limited.test_client()
+    url = f"/strategy/consultations/{consultation_id}/paragraphs/1/comment"
+    statuses = [client.post(url, data={"text": f"Kommentar {i}", "email": f"p{i}@example.org", "consent": "y"})
+                .status_code for i in range(3)]
+    assert statuses == [302, 302, 429]
+    with limited.app_context():
+        assert db.session.query(ConsultationComment).count() == 2
