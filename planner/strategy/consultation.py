@@ -281,8 +281,27 @@ def answer_comment(comment: ConsultationComment, user, text: str) -> None:
                                   field="answer")
     if comment.status == CommentStatus.PENDING:
         comment.publish(user)
+    first = not comment.answer
     comment.answer, comment.answered_at, comment.answered_by_id = text, utcnow(), getattr(user, "id", None)
     db.session.flush()
+    if first and comment.email:
+        _send_answered(comment)
+
+
+def _send_answered(comment: ConsultationComment) -> None:
+    """Tells the commenter that the answer is public (once, at the first answer), with the link to it."""
+    from planner.workshops.calendars import base_url
+
+    with force_locale(comment.locale):
+        body = [
+            _("Hello,"),
+            _("the Smart City team has answered your comment on paragraph %(paragraph)s of version %(version)s of "
+              "the concept paper. Your comment and the answer are public:", paragraph=comment.paragraph,
+              version=comment.consultation.version.number),
+            f"{base_url()}/strategy/consultations/{comment.consultation_id}#p-{comment.paragraph}",
+            _("Kind regards\nThe Smart City team of %(city)s", city=identity.city_name()),
+        ]
+        send_mail(comment.email, _("Your comment has been answered"), "\n\n".join(body))
 
 
 def comments_for_moderation(consultation: Consultation, status: str = "") -> list[ConsultationComment]:

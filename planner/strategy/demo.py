@@ -79,6 +79,7 @@ def _seed_consultation(version, strategist) -> None:
     answered = consultation.submit_comment(
         opened, 2, text="Bitte auch an ältere Menschen ohne Internet denken (fiktiver Demokommentar).",
         email="buergerin@example.org", display_name="M. Beispiel", confirmed_email="buergerin@example.org")
+    answered.email = ""  # a fictional commenter: no address kept, no mail about the answer
     consultation.answer_comment(answered, strategist, "Danke! Servicepunkte in den Bürgerämtern bleiben; das "
                                                       "ergänzen wir im Handlungsfeld Smarte Services.")
     consultation.submit_comment(

@@ -64,6 +64,13 @@ def test_comment_needs_a_confirmed_address_and_moderation(ctx, outbox):
         consultation.hide_comment(comment, staff, "  ")
     consultation.answer_comment(comment, staff, "Danke, das nehmen wir auf.")
     assert comment.status == CommentStatus.PUBLISHED and comment.answered_by_id == staff.id
+    db.session.commit()
+    answered = outbox()[-1]
+    assert answered["To"] == "buerger@example.org" and "beantwortet" in answered["Subject"]
+    assert f"/strategy/consultations/{c.id}#p-2" in answered.get_body(("plain",)).get_content()
+    consultation.answer_comment(comment, staff, "Danke, das nehmen wir auf – ergänzt.")
+    db.session.commit()
+    assert len(outbox()) == 2  # one mail for the first answer only
     assert consultation.published_comments(c) == {2: [comment]}
     consultation.hide_comment(comment, staff, "Beleidigend")
     assert consultation.published_comments(c) == {}
