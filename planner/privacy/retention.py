@@ -13,6 +13,9 @@ Four rules, each a period in days:
   what changed when stays.
 - ``survey_uploads_days``: raw survey uploads never imported are deleted (row and file).
 
+With ``inactive_people_days`` (as for other public sign-ups) the comments of a public consultation that ended that
+long ago lose the commenter's address and name (``planner.strategy.consultation.expire_commenter_data``).
+
 ``retention_report`` says what would go and why (the dry run the data-protection officer reads on
 /privacy-requests/retention and with ``flask retention run --dry-run``); ``apply_retention`` deletes it, after
 writing the archive bundle (planner.privacy.archive) when anything is deleted. The daily job runs
@@ -287,6 +290,9 @@ def apply_retention(actor, today: date | None = None, *, instance_path: str | Pa
     from planner.privacy.services import erase_person
 
     report = retention_report(today, dry_run=False)
+    from planner.strategy.consultation import expire_commenter_data
+
+    expire_commenter_data(report.people.cutoff)  # public consultations: as long as other public sign-ups
     if report.total == 0:
         return report
     instance_path = Path(instance_path or current_app.instance_path)

@@ -14,9 +14,11 @@ from planner.site.forms import FeedbackForm
 @access(PUBLIC)
 def index():
     from planner.city.services import setup_pending
+    from planner.strategy.consultation import open_consultations
 
     return render_template("site/index.html", dashboard=services.build_dashboard(),
-                           setup_pending=current_user.is_authenticated and setup_pending())
+                           setup_pending=current_user.is_authenticated and setup_pending(),
+                           consultations=open_consultations())
 
 
 @bp.route("/language", methods=["POST"])

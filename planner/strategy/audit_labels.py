@@ -127,3 +127,16 @@ describe(FieldGoal, _l("Goal of an action field"), {
     "target_value": _l("Target value"),
     "target_year": _l("Target year"),
 }, hidden=("position",), title=lambda g: g.text)
+def _consultation_labels() -> None:
+    from planner.strategy.consultation_models import Consultation
+
+    describe(Consultation, _l("Public consultation"), {
+        "version_id": _l("Version of the paper"),
+        "starts_on": _l("First day"),
+        "ends_on": _l("Last day"),
+        "intro": _l("Introduction for the public"),
+        "created_by_id": _l("Created by"),
+    }, title=lambda c: _("Public consultation of version %(number)s", number=c.version.number if c.version else ""))
+
+
+_consultation_labels()

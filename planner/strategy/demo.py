@@ -138,3 +138,28 @@ def seed(ctx) -> None:
             text="Bitte ergänzen, wie die Bezirksvertretungen in den Lenkungskreis eingebunden werden.",
         )
     db.session.flush()
+    _seed_consultation(version, strategist)
+
+
+def _seed_consultation(version, strategist) -> None:
+    """Version 1 open to the public (for four weeks from today), with fictional comments: one answered, one
+    waiting for moderation."""
+    from datetime import timedelta
+
+    from planner.core.timeutil import local_today
+    from planner.strategy import consultation
+
+    today = local_today()
+    opened = consultation.save_consultation(
+        version, strategist, starts_on=today - timedelta(days=7), ends_on=today + timedelta(days=21),
+        intro="Die Stadt bittet um Ihre Meinung zum Entwurf: Was fehlt, was sollte anders werden?")
+    answered = consultation.submit_comment(
+        opened, 2, text="Bitte auch an ältere Menschen ohne Internet denken (fiktiver Demokommentar).",
+        email="buergerin@example.org", display_name="M. Beispiel", confirmed_email="buergerin@example.org")
+    answered.email = ""  # a fictional commenter: no address kept, no mail about the answer
+    consultation.answer_comment(answered, strategist, "Danke! Servicepunkte in den Bürgerämtern bleiben; das "
+                                                      "ergänzen wir im Handlungsfeld Smarte Services.")
+    consultation.submit_comment(
+        opened, 3, text="Wie werden die Stadtteile im Norden beteiligt? (fiktiver Demokommentar)",
+        email="buerger@example.org", confirmed_email="buerger@example.org")
+    db.session.flush()

@@ -305,6 +305,8 @@ class _Builder:
                     self.text_section(s)
                     if s.key == "monitoring":
                         self.kpi_overview()
+                    if s.key == "communication":
+                        self.participation_report()
             self.annex()
         blocks = tuple(self.blocks)
         contents = tuple((b.anchor, b.text) for b in blocks if isinstance(b, Heading) and b.level == 1)
@@ -758,6 +760,25 @@ class _Builder:
         self.add(Table(_("The KPIs of the accepted measures with baseline and target"),
                        (_("Number"), _("Measure"), _("Indicator"), _("Baseline"), _("Target value"),
                         _("Target year")), rows, numeric=(False, False, False, True, True, True)))
+
+    def participation_report(self) -> None:
+        """Beteiligung: the public consultations of earlier versions, counted, and the comments answered."""
+        report = self.r.participation
+        if report is None or not report.consultations:
+            return
+        f = self.f
+        self.heading(2, _("Public consultation"), "participation-consultation")
+        for c in report.consultations:
+            self.add(Paragraph(_(
+                "Version %(version)s was open to the public from %(start)s to %(end)s. Comments received: "
+                "%(received)s; published: %(published)s; answered: %(answered)s.", version=c.version,
+                start=f.date(c.starts_on), end=f.date(c.ends_on), received=f.count(c.received),
+                published=f.count(c.published), answered=f.count(c.answered))))
+        if report.comments:
+            self.add(Table(_("Comments from the public and the answers"),
+                           (_("Paragraph"), _("Comment"), _("Answer")),
+                           tuple((_("Version %(version)s, paragraph %(paragraph)s", version=c.version,
+                                    paragraph=c.paragraph), c.text, c.answer) for c in report.comments)))
 
     def prioritisation_method(self) -> None:
         run = self.r.priority_run

@@ -323,6 +323,36 @@ class ReadinessIssue:
 
 
 @dataclass(frozen=True)
+class ConsultationFact:
+    """A public consultation of a version (planner.strategy.consultation): its period and its comments counted."""
+
+    version: int
+    starts_on: date
+    ends_on: date
+    received: int  # confirmed comments
+    published: int
+    answered: int
+
+
+@dataclass(frozen=True)
+class PublicComment:
+    """A published comment of a consultation with the team's answer (no name, no address)."""
+
+    id: int
+    version: int
+    paragraph: int
+    excerpt: str
+    text: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class ParticipationReport:
+    consultations: tuple[ConsultationFact, ...]
+    comments: tuple[PublicComment, ...]  # the answered ones
+
+
+@dataclass(frozen=True)
 class Rollup:
     schema: int
     locale: str
@@ -340,6 +370,7 @@ class Rollup:
     readiness: tuple[ReadinessIssue, ...] = field(default=())
     version: int | None = None
     issued_on: date | None = None  # schema 4: the day the draft was built or the version frozen (the cover's date)
+    participation: ParticipationReport | None = None  # public consultations; optional (None before them)
 
     def field(self, code: str) -> FieldChapter | None:
         return next((f for f in self.fields if f.code == code), None)
@@ -657,6 +688,9 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
                                   weights=priority.weights) if priority else None),
         issued_on=local_today(),
     )
+    from planner.strategy.consultation import participation_facts
+
+    rollup = dataclasses.replace(rollup, participation=participation_facts())
     if open_comments is None:
         open_comments = _count_open_comments()
     rollup = dataclasses.replace(

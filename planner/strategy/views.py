@@ -23,7 +23,6 @@ from planner.strategy.forms import (
     FreezeForm,
     SectionForm,
 )
-from planner.strategy.labels import measure_attributes, section_title
 from planner.strategy.models import PaperVersion, ReviewRound
 from planner.strategy.readiness import readiness_overview
 from planner.strategy.rollup import build_rollup
@@ -198,12 +197,9 @@ def version_diff():
     if not form.validate():
         return render_template("strategy/versions.html", versions=versions.list_versions(), diff_form=form,
                                process_choice=process_choice(None)), 400
-    try:
-        diff = versions.diff_versions(form.old.data, form.new.data)
-    except versions.UnknownVersion as error:
-        return render_error(404, error.message)
-    return render_template("strategy/diff.html", diff=diff, section_title=section_title,
-                           attribute_labels=measure_attributes)
+    from planner.strategy.changelog_views import render_changelog
+
+    return render_changelog(form)
 
 
 # --- review rounds: planner/strategy/review_views.py -------------------------------------------------------

@@ -24,13 +24,15 @@ ROLES = {
 MAX_PAGES = 80
 # Pages a role can reach that the crawl must not miss within MAX_PAGES: visited first.
 FIRST = {
-    "anonymous": ["/city/imprint", "/monitoring/public"],
+    "anonymous": ["/city/imprint", "/monitoring/public", "/strategy/consultations/1",
+                  "/strategy/consultations/1/paragraphs/2/comment"],
     "admin": ["/city/settings", "/city/setup/city", "/city/setup/process", "/city/setup/fields",
               "/city/setup/districts", "/city/setup/sectors", "/city/setup/template", "/city/setup/done",
               "/city/legal/privacy/de", "/city/legal/imprint/en", "/city/remove-demo",
               "/fields/manage", "/fields/new", "/fields/MOB/edit", "/fields/MOB/merge", "/fields/processes",
               "/fields/processes/new"],
-    "strategy_team": ["/fields/manage", "/minutes/workshop/1", "/monitoring/", "/monitoring/reports"],
+    "strategy_team": ["/fields/manage", "/minutes/workshop/1", "/monitoring/", "/monitoring/reports",
+                      "/strategy/versions/1/consultation", "/strategy/consultations/1/comments"],
     "facilitator": ["/minutes/workshop/1", "/minutes/workshop/1/edit", "/minutes/workshop/1/send"],
 }
 PER_SHAPE = 2

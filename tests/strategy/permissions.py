@@ -1,3 +1,5 @@
+from planner.extensions import db
+from tests import factories
 from tests.permission_rules import PUBLIC, Rule
 from tests.strategy import helpers
 
@@ -43,6 +45,39 @@ def _step():
     db.session.add_all([decision, step])
     db.session.flush()
     return {"step_id": step.id}
+def _consultation():
+    from datetime import timedelta
+
+    from planner.core.timeutil import local_today
+    from planner.strategy import consultation
+
+    today = local_today()
+    return consultation.save_consultation(helpers.version(), None, starts_on=today, ends_on=today + timedelta(days=7))
+
+
+def _consultation_id():
+    return {"consultation_id": _consultation().id}
+
+
+def _public_comment():
+    from planner.strategy.consultation_models import CommentStatus, ConsultationComment
+
+    comment = ConsultationComment(consultation=_consultation(), paragraph=1, text="Gut.", email="c@example.org",
+                                  status=CommentStatus.PENDING)
+    db.session.add(comment)
+    db.session.flush()
+    return {"comment_id": comment.id}
+
+
+def _comment_token():
+    from planner.core.security import hash_token
+    from planner.strategy.consultation_models import ConsultationComment
+
+    token = f"token-{factories._n()}"
+    db.session.add(ConsultationComment(consultation=_consultation(), paragraph=1, text="Gut.", email="c@example.org",
+                                       confirm_token_hash=hash_token(token)))
+    db.session.flush()
+    return {"token": token}
 
 
 RULES = {
@@ -91,6 +126,17 @@ RULES = {
     "strategy.decision_document": Rule(ST, params=_published, query="?format=md"),
     "strategy.decision_step_edit": Rule(ST, params=_step),
     "strategy.decision_step_delete": Rule(ST, params=_step, method="POST", ok=302),
+    "strategy.version_diff_export": Rule(ST, params=lambda: {"old": helpers.version().number, "format": "md"}),
+    "strategy.consultation_edit": Rule(ST, params=_version),
+    "strategy.consultation_moderate": Rule(ST, params=_consultation_id),
+    "strategy.consultation_publish": Rule(ST, params=_public_comment, method="POST", ok=302),
+    "strategy.consultation_hide": Rule(ST, params=_public_comment, method="POST", ok=302,
+                                       data={"reason": "Doppelt"}),
+    "strategy.consultation_answer": Rule(ST, params=_public_comment, method="POST", ok=302,
+                                         data={"answer": "Danke."}),
+    "strategy.consultation_public": Rule(PUBLIC, params=_consultation_id),
+    "strategy.consultation_comment": Rule(PUBLIC, params=lambda: {**_consultation_id(), "paragraph": 1}),
+    "strategy.consultation_confirm": Rule(PUBLIC, params=_comment_token),
     "strategy.published_latest": Rule(PUBLIC),
     "strategy.published": Rule(PUBLIC, params=_published),
     "strategy.published_export": Rule(PUBLIC, params=_published, query="?format=md"),

@@ -1,0 +1,93 @@
+"""Öffentliche Konsultation: Das Strategieteam stellt eine eingefrorene Version öffentlich zur Diskussion; eine
+Bürgerin kommentiert ohne Konto einen Absatz, bestätigt ihre Adresse über den Link aus der E-Mail; das Team
+beantwortet den Kommentar, und die Antwort steht öffentlich unter dem Absatz."""
+
+import email
+import re
+from datetime import date, timedelta
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import assert_accessible, login, screenshot
+
+pytestmark = pytest.mark.e2e
+
+JOURNEY = "consultation"
+CITIZEN = "anwohnerin@example.org"
+COMMENT = "Bitte Sitzbänke mit Schatten an den Haltestellen einplanen."
+ANSWER = "Danke! Wir nehmen das in die Maßnahme zu smarten Haltestellen auf."
+
+
+def outbox(server) -> list:
+    folder = Path(server.app.instance_path) / "outbox"
+    files = sorted(folder.glob("*.eml")) if folder.exists() else []
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
+
+
+@pytest.fixture(scope="module")
+def version_number(live_server):
+    from planner.extensions import db
+    from planner.strategy import versions
+
+    with live_server.app.app_context():
+        number = versions.freeze_version(None, "Entwurf für die öffentliche Konsultation").number
+        db.session.commit()
+        return number
+
+
+def test_konsultation_kommentar_bestaetigt_und_oeffentlich_beantwortet(page, browser, live_server, version_number):
+    # The strategy team opens the version to the public for four weeks.
+    login(page, live_server, "strategie@example.org")
+    page.goto(f"{live_server.url}/strategy/versions/{version_number}")
+    page.get_by_role("link", name="Öffentliche Konsultation").click()
+    today = date.today()
+    page.get_by_label("Erster Tag").fill(today.isoformat())
+    page.get_by_label("Letzter Tag").fill((today + timedelta(days=28)).isoformat())
+    page.get_by_label("Einleitung für die Öffentlichkeit").fill("Was fehlt Ihnen im Entwurf?")
+    page.get_by_role("button", name="Konsultation speichern").click()
+    page.wait_for_load_state()
+    assert "/comments" in page.url
+    consultation_url = page.get_by_role("link", name="Öffentliche Seite").get_attribute("href")
+
+    # A citizen, without an account, in another browser context.
+    citizen_context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
+    citizen = citizen_context.new_page()
+    citizen.goto(live_server.url + "/")
+    citizen.get_by_role("link", name=f"Entwurf des Handlungskonzepts, Version {version_number}").click()
+    assert citizen.url.endswith(consultation_url)
+    assert_accessible(citizen, "public consultation page")
+    citizen.get_by_role("link", name="Kommentar zu Absatz 2", exact=True).click()
+    assert_accessible(citizen, "comment form")
+    citizen.get_by_label("Ihr Kommentar").fill(COMMENT)
+    citizen.get_by_label("Ihr Name (optional)").fill("Anwohnerin aus Rüttenscheid")
+    citizen.get_by_label("E-Mail-Adresse", exact=True).fill(CITIZEN)
+    citizen.get_by_label(re.compile("Ich bin einverstanden")).check()
+    citizen.get_by_role("button", name="Kommentar senden").click()
+    citizen.wait_for_load_state()
+    assert "Fast geschafft" in citizen.content()
+    assert COMMENT not in citizen.locator("main").inner_text()  # nobody sees it before the confirmation
+
+    mail = [m for m in outbox(live_server) if m["To"] == CITIZEN][-1]
+    link = re.search(r"(/strategy/consultations/confirm/\S+)", mail.get_body(("plain",)).get_content()).group(1)
+    citizen.goto(live_server.url + link)
+    assert_accessible(citizen, "confirmation page")
+    citizen.get_by_role("button", name="Kommentar bestätigen").click()
+    citizen.wait_for_load_state()
+    assert "Ihr Kommentar ist bestätigt" in citizen.content()
+
+    # The team answers; the answer publishes the comment.
+    page.reload()
+    article = page.locator("article", has_text=COMMENT)
+    article.get_by_label("Öffentliche Antwort").fill(ANSWER)
+    article.get_by_role("button", name="Antwort veröffentlichen").click()
+    page.wait_for_load_state()
+    assert "Die Antwort ist veröffentlicht." in page.content()
+
+    citizen.goto(live_server.url + consultation_url)
+    paragraph = citizen.locator("#p-2")
+    assert COMMENT in paragraph.inner_text() and ANSWER in paragraph.inner_text()
+    assert CITIZEN not in citizen.content()
+    screenshot(citizen, JOURNEY, "answered")
+    citizen_context.close()
