@@ -1,7 +1,7 @@
 """council decisions and implementation monitoring
 
 Revision ID: c4892dd958fa
-Revises: b444290ebb94
+Revises: d01c0e04b5e4
 Create Date: 2026-12-03 20:50:36.374523
 
 """
@@ -13,7 +13,7 @@ import planner.core.models
 
 # revision identifiers, used by Alembic.
 revision = 'c4892dd958fa'
-down_revision = 'b444290ebb94'
+down_revision = 'd01c0e04b5e4'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """field goals: Zielbild 2040 and measurable goals per action field
 
 Revision ID: c764b3f46d62
-Revises: b444290ebb94
+Revises: 0b4fab3dcd0a
 Create Date: 2026-12-03 20:23:56.756034
 
 """
@@ -13,7 +13,7 @@ import planner.core.models
 
 # revision identifiers, used by Alembic.
 revision = 'c764b3f46d62'
-down_revision = 'b444290ebb94'
+down_revision = '0b4fab3dcd0a'
 branch_labels = None
 depends_on = None
 

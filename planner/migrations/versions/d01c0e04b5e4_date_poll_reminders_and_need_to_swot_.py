@@ -1,7 +1,7 @@
 """date poll reminders and need to SWOT links
 
 Revision ID: d01c0e04b5e4
-Revises: b444290ebb94
+Revises: eaa93a65fdf8
 Create Date: 2026-12-03 20:22:07.196965
 
 """
@@ -13,7 +13,7 @@ import planner.core.models
 
 # revision identifiers, used by Alembic.
 revision = 'd01c0e04b5e4'
-down_revision = 'b444290ebb94'
+down_revision = 'eaa93a65fdf8'
 branch_labels = None
 depends_on = None
 

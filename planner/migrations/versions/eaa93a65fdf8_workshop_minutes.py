@@ -1,7 +1,7 @@
 """workshop minutes
 
 Revision ID: eaa93a65fdf8
-Revises: b444290ebb94
+Revises: f07781a70417
 Create Date: 2026-12-03 20:26:08.159432
 
 """
@@ -13,7 +13,7 @@ import planner.core.models
 
 # revision identifiers, used by Alembic.
 revision = 'eaa93a65fdf8'
-down_revision = 'b444290ebb94'
+down_revision = 'f07781a70417'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """public consultation of a frozen version
 
 Revision ID: f07781a70417
-Revises: b444290ebb94
+Revises: c764b3f46d62
 Create Date: 2026-12-03 20:29:55.658082
 
 """
@@ -13,7 +13,7 @@ import planner.core.models
 
 # revision identifiers, used by Alembic.
 revision = 'f07781a70417'
-down_revision = 'b444290ebb94'
+down_revision = 'c764b3f46d62'
 branch_labels = None
 depends_on = None
 
