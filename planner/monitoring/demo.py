@@ -54,7 +54,8 @@ def _adopted_version(strategist) -> PaperVersion:
     rollup = dataclasses.replace(build_rollup(locale="de"), version=number)
     version = PaperVersion(number=number, frozen_at=datetime(2023, 4, 18, 8, 0, tzinfo=UTC),
                            frozen_by_id=strategist.id, note="Fassung für die Beschlussfassung im Rat",
-                           rollup_json=rollup_to_json(rollup), published_at=datetime(2023, 4, 20, 8, 0, tzinfo=UTC),
+                           rollup_json=rollup_to_json(rollup), signed_off_at=datetime(2023, 4, 19, 14, 0, tzinfo=UTC),
+                           signed_off_by_id=strategist.id, published_at=datetime(2023, 4, 20, 8, 0, tzinfo=UTC),
                            published_by_id=strategist.id)
     db.session.add(version)
     db.session.flush()
