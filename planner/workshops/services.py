@@ -758,11 +758,22 @@ def fit_end_to_agenda(workshop: Workshop, actor) -> Workshop:
 
 @dataclass(frozen=True)
 class ResponsibleOption:
-    """A person who can be responsible for an agenda block; ``display`` is what the search field holds."""
+    """A person who can be responsible for an agenda block; ``display`` is what the search field holds.
 
-    person: Person
+    A facilitator whose account has no person record yet is offered by ``user``; choosing them creates it."""
+
+    person: Person | None
     display: str
     note: str  # "Facilitator", "Invited", "Accepted", ... in the UI language
+    user: User | None = None
+
+    @property
+    def name(self) -> str:
+        return self.person.full_name if self.person is not None else (self.user.display_name or self.user.email)
+
+    @property
+    def organisation(self):
+        return self.person.organisation if self.person is not None else None
 
 
 def responsible_candidates(workshop: Workshop, current_id: int | None = None) -> list[ResponsibleOption]:
@@ -770,28 +781,48 @@ def responsible_candidates(workshop: Workshop, current_id: int | None = None) ->
 
     Never the whole expert pool: a block is led by someone who is there. Two people of one name are told apart
     by their e-mail address."""
-    found: dict[int, tuple[Person, str]] = {}
+    found: dict[object, tuple[Person | None, str, User | None]] = {}
     for user in workshop.facilitators:
         if user.person is not None:
-            found.setdefault(user.person.id, (user.person, str(_l("Facilitator"))))
+            found.setdefault(user.person.id, (user.person, str(_l("Facilitator")), None))
+        else:
+            found.setdefault(f"user-{user.id}", (None, str(_l("Facilitator")), user))
     for participation in participations_of(workshop):
         if participation.invitation_status == InvitationStatus.DECLINED:
             continue
         note = participation.role.label if participation.role != ParticipationRole.EXPERT \
             else participation.invitation_status.label
-        found.setdefault(participation.person_id, (participation.person, str(note)))
+        found.setdefault(participation.person_id, (participation.person, str(note), None))
     if current_id and current_id not in found:
         current = db.session.get(Person, current_id)
         if current is not None:
-            found[current.id] = (current, str(_l("Chosen so far")))
-    people = sorted(found.values(), key=lambda pair: (pair[0].last_name.lower(), pair[0].first_name.lower()))
-    names = [p.full_name for p, _note in people]
-    return [ResponsibleOption(p, p.full_name if names.count(p.full_name) == 1 else f"{p.full_name} <{p.email}>", note)
-            for p, note in people]
+            found[current.id] = (current, str(_l("Chosen so far")), None)
+    options = [ResponsibleOption(person, "", note, user) for person, note, user in found.values()]
+    options.sort(key=lambda o: (o.name.split()[-1].lower() if o.name.split() else "", o.name.lower()))
+    names = [o.name for o in options]
+    return [ResponsibleOption(o.person, o.name if names.count(o.name) == 1 else
+                              f"{o.name} <{o.person.email if o.person else o.user.email}>", o.note, o.user)
+            for o in options]
 
 
-def resolve_responsible(workshop: Workshop, text: str | None, current_id: int | None = None) -> int | None:
-    """The person id for what the search field holds (empty: nobody); anyone else is refused with a message."""
+def _person_for_facilitator(user: User) -> Person:
+    """The person record of a facilitator's account (made once, from the account's name and address)."""
+    person = db.session.scalar(select(Person).where(Person.email == normalise_email(user.email)))
+    if person is None:
+        first, _sep, last = (user.display_name or user.email.split("@")[0]).strip().rpartition(" ")
+        person = Person(first_name=(first or last)[:100], last_name=(last if first else "")[:100] or "–",
+                        email=user.email)
+        db.session.add(person)
+    user.person = person
+    db.session.flush()
+    return person
+
+
+def resolve_responsible(workshop: Workshop, text: str | None, current_id: int | None = None,
+                        check_only: bool = False) -> int | None:
+    """The person id for what the search field holds (empty: nobody); anyone else is refused with a message.
+
+    ``check_only``: only refuse, never create a facilitator's person record."""
     text = (text or "").strip()
     if not text:
         return None
@@ -799,6 +830,10 @@ def resolve_responsible(workshop: Workshop, text: str | None, current_id: int | 
     if len(matches) != 1:
         raise WorkshopInvalid([("responsible", _l(
             "Please choose the responsible person from the suggestions: the workshop's facilitators and invitees."))])
+    if matches[0].person is None:
+        if check_only:
+            return None
+        return _person_for_facilitator(matches[0].user).id
     return matches[0].person.id
 
 

@@ -384,7 +384,7 @@ def _block_form_valid(form: AgendaBlockForm, workshop: Workshop, current_id: int
     valid = form.validate_on_submit()
     if request.method == "POST" and form.responsible.data and not form.responsible.errors:
         try:
-            services.resolve_responsible(workshop, form.responsible.data, current_id)
+            services.resolve_responsible(workshop, form.responsible.data, current_id, check_only=True)
         except DomainError as error:
             form.responsible.errors = list(form.responsible.errors) + [error.message]
             return False
@@ -438,7 +438,8 @@ def _filled_block_form(workshop: Workshop, block: AgendaBlock, prefix: str = "")
     form = AgendaBlockForm(formdata=None, obj=block, prefix=prefix)
     form.kind.data = block.kind.value
     options = services.responsible_candidates(workshop, block.responsible_id)
-    form.responsible.data = next((o.display for o in options if o.person.id == block.responsible_id), "")
+    form.responsible.data = next((o.display for o in options
+                                  if o.person is not None and o.person.id == block.responsible_id), "")
     return form
 
 

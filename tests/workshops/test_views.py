@@ -573,3 +573,20 @@ def test_one_page_agenda_edits_inline_reorders_and_keeps_version_checks(app, cli
         assert order == ["Abschluss", "Begrüßung", "Handlungsbedarfe"], "nothing moved on an outdated order"
     moved = client.post(f"/workshops/{wid}/agenda/{ids[1]}/move", data={"direction": "up"})
     assert f"focus=block-{ids[1]}-up" in moved.headers["Location"]
+
+
+def test_facilitator_without_person_record_can_be_responsible(app, client, auth):
+    with app.app_context():
+        facilitator = factories.user(Role.FACILITATOR, display_name="Mia Moderation", email="mia@example.org")
+        w = factories.workshop(facilitators=[facilitator])
+        db.session.commit()
+        wid = w.id
+    auth.login(Role.FACILITATOR)
+    assert 'value="Mia Moderation"' in client.get(f"/workshops/{wid}/agenda").get_data(as_text=True)
+    response = client.post(f"/workshops/{wid}/agenda/new", follow_redirects=True, data={
+        "title": "Begrüßung", "kind": "welcome", "duration_minutes": "15", "responsible": "Mia Moderation"})
+    assert "Verantwortlich: Mia Moderation" in text_of(response)
+    with app.app_context():
+        block = db.session.query(AgendaBlock).one()
+        assert block.responsible.email == "mia@example.org"
+        assert db.session.query(User).filter_by(email="mia@example.org").one().person_id == block.responsible_id
