@@ -66,6 +66,7 @@
     if (conflicts && !document.getElementById("error-summary")) { conflicts.focus(); }
     var editor = document.getElementById("agenda-editor");
     if (editor) {
+      editor.dataset.ready = "true";
       enableDragging(editor);
       if (editor.dataset.focus || editor.querySelector("#error-summary")) { restoreFocus(editor); }
     }
@@ -77,11 +78,13 @@
       event.detail.isError = false;
     }
   });
-  document.addEventListener("htmx:afterSettle", function (event) {
+  document.addEventListener("htmx:afterSettle", function () {
+    // After a swap the editor is a new element: enable it once and return the focus.
     var editor = document.getElementById("agenda-editor");
-    if (editor && event.detail.target === editor || (event.detail.elt && event.detail.elt.id === "agenda-editor")) {
-      enableDragging(document.getElementById("agenda-editor"));
-      restoreFocus(document.getElementById("agenda-editor"));
+    if (editor && !editor.dataset.ready) {
+      editor.dataset.ready = "true";
+      enableDragging(editor);
+      restoreFocus(editor);
     }
   });
 }());
