@@ -243,3 +243,27 @@ def test_tagesordnung_und_einladung_allein_mit_der_tastatur(page, live_server):
         page.keyboard.press("Enter")
     assert "3 Einladungen wurden versendet" in page.locator(".flash-messages").inner_text()
 
+    # The date poll and the fixed date, by keyboard too.
+    focus_by_keyboard(page, f"main a[href$='/workshops/{wid}']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    focus_by_keyboard(page, "nav.object-actions a[href$='/dates']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    for i, day in enumerate(("07042027", "14042027") if german else ("04072027", "04142027")):
+        focus_by_keyboard(page, f"#options-{i}-day")
+        page.keyboard.type(day)
+        focus_by_keyboard(page, f"#options-{i}-starts")
+        page.keyboard.type("0900" if german else "0900AM")
+        focus_by_keyboard(page, f"#options-{i}-ends")
+        page.keyboard.type("1600" if german else "0400PM")
+    assert page.locator("#options-1-day").input_value() == "2027-04-14"
+    focus_by_keyboard(page, "main form.planner-form button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Terminumfrage wurde gestartet" in page.locator(".flash-messages").inner_text()
+    focus_by_keyboard(page, "main table button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Geplant" in page.locator(".workshop-badges").inner_text()
+    assert "7. April 2027" in page.locator("main").inner_text()
