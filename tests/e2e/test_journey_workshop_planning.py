@@ -150,9 +150,13 @@ def test_workshop_nur_mit_der_tastatur_anlegen(page, live_server):
 def test_reihen_kalender_vernetzung_und_anmeldung_sind_barrierefrei(page, live_server):
     login(page, live_server, FACILITATOR)
     for path in ("/workshops/series", "/workshops/1/duplicate", "/workshops/1/networking",
-                 "/workshops/?kind=citizen_dialogue"):
+                 "/workshops/?kind=citizen_dialogue", "/workshops/1/save-as-template"):
         page.goto(live_server.url + path)
         assert_accessible(page, path)
+    page.get_by_role("button", name="Vorlage speichern").click()
+    assert "Neue Workshops können mit ihr beginnen" in page.locator(".flash-messages").inner_text()
+    assert_accessible(page, "Workshop-Vorlagen")
+    screenshot(page, JOURNEY, "09-vorlagen")
     page.goto(live_server.url + "/workshops/calendar")
     page.get_by_role("row", name=re.compile("Beteiligung 2022")).get_by_role("button", name="Link erstellen").click()
     link = page.get_by_label("Kalenderlink").input_value()
