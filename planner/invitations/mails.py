@@ -1,14 +1,17 @@
 """The e-mails of the invitation process: German plain text with a simple HTML alternative."""
 
 from contextlib import nullcontext
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from planner.core import identity
 from planner.core.mail import send_mail
+from planner.extensions import db
 
 MAIL_LOCALE = "de"
 
@@ -20,7 +23,14 @@ def link_for(token: str) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}{bp.url_prefix}/r/{token}"
 
 
-def _send(person, subject, name: str, attachments=(), **context) -> EmailMessage:
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+def _render(person, subject, name: str, **context) -> RenderedMail:
     """``subject`` is a callable, so it is translated inside the mail's locale."""
     # Background jobs and CLI commands have no request; the app's layout context processor reads one, so the
     # mail is rendered inside a stand-in request for BASE_URL.
@@ -31,14 +41,34 @@ def _send(person, subject, name: str, attachments=(), **context) -> EmailMessage
         context.update(person=person, city_name=identity.city_name())
         text = render_template(f"invitations/mail/{name}.txt", **context)
         html = render_template(f"invitations/mail/{name}.html", **context)
+    return RenderedMail(subject, text, html)
+
+
+def _send(person, subject, name: str, attachments=(), **context) -> EmailMessage:
+    mail = _render(person, subject, name, **context)
+    subject, text, html = mail.subject, mail.text, mail.html
     # Queued in the caller's transaction; it leaves after the commit (planner.core.mail). A failed delivery is
     # retried by the outbox, or found with planner.core.mail.undelivered() by a caller that needs to know.
     return send_mail(person.email, subject, text, html, attachments=attachments)
 
 
+def _open_poll(workshop):
+    """The workshop's open date poll, if any: then the invitation says the date is not fixed and asks for votes."""
+    from planner.invitations.models import DatePoll
+
+    return db.session.scalar(select(DatePoll).where(DatePoll.workshop_id == workshop.id, DatePoll.closed_at.is_(None))
+                             .order_by(DatePoll.id.desc()).limit(1))
+
+
+def render_invitation(person, workshop, link: str) -> RenderedMail:
+    """The invitation exactly as the person will get it (also the preview before sending)."""
+    return _render(person, lambda: _("Invitation: %(title)s", title=workshop.title), "invitation",
+                   workshop=workshop, link=link, poll=_open_poll(workshop))
+
+
 def send_invitation(person, workshop, token: str) -> EmailMessage:
     return _send(person, lambda: _("Invitation: %(title)s", title=workshop.title), "invitation",
-                 workshop=workshop, link=link_for(token))
+                 workshop=workshop, link=link_for(token), poll=_open_poll(workshop))
 
 
 def send_reminder(person, workshop, token: str) -> EmailMessage:

@@ -180,6 +180,42 @@ def invite_people(actor, workshop: Workshop, people: list[Person], now: datetime
     return result
 
 
+@dataclass(frozen=True)
+class InvitePreview:
+    """The confirmation step before sending: who gets an e-mail, the selection's sector balance, the mail."""
+
+    invited: list[Person]
+    skipped: list[Person]  # already answered: not invited again
+    balance: "Balance"
+    is_draft: bool
+    poll: DatePoll | None
+    mail: mails.RenderedMail | None
+    in_background: bool
+
+
+PREVIEW_TOKEN = "…"  # noqa: S105 - a placeholder in the preview, never a secret
+
+
+def preview_invitations(actor, workshop: Workshop, people: list[Person]) -> InvitePreview:
+    """What invite_people would do, without changing anything; the mail as the first invitee will get it."""
+    require_current(workshop)
+    if workshop.status in CLOSED_STATUSES:
+        raise DomainError(_l("Invitations are only possible for planned workshops."))
+    if not people:
+        raise DomainError(_l("Please select at least one person."), field="person_id")
+    answered = set(db.session.scalars(select(Participation.person_id).where(
+        Participation.workshop_id == workshop.id, Participation.invitation_status != InvitationStatus.INVITED)))
+    unique = list(dict.fromkeys(people))
+    invited = [p for p in unique if p.id not in answered]
+    skipped = [p for p in unique if p.id in answered]
+    counts: dict[Sector | None, int] = {}
+    for person in invited:
+        counts[person.sector] = counts.get(person.sector, 0) + 1
+    mail = mails.render_invitation(invited[0], workshop, mails.link_for(PREVIEW_TOKEN)) if invited else None
+    return InvitePreview(invited, skipped, _balance(counts), workshop.status == WorkshopStatus.DRAFT,
+                         open_poll(workshop), mail, len(invited) > background_threshold())
+
+
 def people_for_filter(field_id: int | None, sector: str | None, organisation_id: int | None = None,
                       search: str | None = None) -> list[Person]:
     from planner.people.services import roster_query

@@ -25,7 +25,7 @@ from planner.invitations.forms import (
 )
 from planner.invitations.models import DateAnswer, DateOption, DatePoll, Invitation
 from planner.people.forms import RosterFilterForm
-from planner.people.models import Person
+from planner.people.models import Person, Sector
 from planner.people.services import list_organisations, roster_query
 from planner.workshops.models import InvitationStatus, Participation, Workshop, WorkshopStatus
 
@@ -224,29 +224,43 @@ def mine_answer(participation_id: int):
 # --- inviting (facilitators) ---------------------------------------------------------------------------------
 
 
+def _chosen_people(form: InviteForm, mode: str) -> list[Person]:
+    """The people of the POST: everyone matching the filter, or the ticked ones."""
+    if mode == "filter":
+        field_id = int(form.field.data) if (form.field.data or "").isdigit() else None
+        org_id = int(form.organisation.data) if (form.organisation.data or "").isdigit() else None
+        return services.people_for_filter(field_id, form.sector.data or None, org_id, form.q.data or None)
+    ids = [int(i) for i in request.form.getlist("person_id") if i.isdigit()]
+    return db.session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)).all() if ids else []
+
+
 @bp.route("/workshop/<int:workshop_id>/invite", methods=["GET", "POST"])
 @access(Role.FACILITATOR)
 def invite(workshop_id: int):
+    """Selection first (GET); a POST without ``confirmed`` shows the confirmation step (count, sector balance,
+    the mail as it will arrive); only the confirmed POST invites."""
     workshop = _workshop(workshop_id)
     filter_form = RosterFilterForm(request.args)
     filter_form.set_choices(list_fields(), list_organisations())
     filter_form.validate()
     form = InviteForm()
     if form.validate_on_submit():
+        mode = "filter" if request.form.get("select_all") else (form.mode.data or "selection")
+        confirmed = request.form.get("confirmed") == "1"
         try:
-            if form.mode.data == "filter":
-                field_id = int(form.field.data) if (form.field.data or "").isdigit() else None
-                org_id = int(form.organisation.data) if (form.organisation.data or "").isdigit() else None
-                people = services.people_for_filter(field_id, form.sector.data or None, org_id, form.q.data or None)
+            people = _chosen_people(form, mode)
+            if not confirmed:
+                preview = services.preview_invitations(current_user, workshop, people)
             else:
-                ids = [int(i) for i in request.form.getlist("person_id") if i.isdigit()]
-                people = db.session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)).all() \
-                    if ids else []
-            result = services.invite_people(current_user, workshop, people)
+                result = services.invite_people(current_user, workshop, people)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
         else:
+            if not confirmed:
+                return render_template("invitations/invite_confirm.html", workshop=workshop, preview=preview,
+                                       mode=mode, form=form, back=url_for("invitations.invite", workshop_id=workshop.id,
+                                                                          **_filter_args(form)))
             job_id = result.job.id if result.job else None
             db.session.commit()
             if job_id:
@@ -271,7 +285,12 @@ def invite(workshop_id: int):
         .where(Participation.workshop_id == workshop.id)).all())
     filters = {k: v for k, v in request.args.items() if k in ("q", "field", "sector", "organisation") and v}
     return render_template("invitations/invite.html", workshop=workshop, page=page, filter_form=filter_form,
-                           form=form, status_of=status_of, filters=filters)
+                           form=form, status_of=status_of, filters=filters, sectors=list(Sector),
+                           poll=services.open_poll(workshop))
+
+
+def _filter_args(form: InviteForm) -> dict:
+    return {k: getattr(form, k).data for k in ("q", "field", "sector", "organisation") if getattr(form, k).data}
 
 
 @bp.route("/workshop/<int:workshop_id>/answers")

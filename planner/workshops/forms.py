@@ -62,6 +62,8 @@ def _optional_int(value):
 
 
 class WorkshopForm(VersionedForm, FlaskForm):
+    template = SelectField(_l("Template"), choices=[], validators=[Optional()], validate_choice=False,
+                           description=_l("With a template the agenda exists at once; you can adjust it afterwards."))
     title = SingleLineField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     kind = SelectField(_l("Kind of event"), choices=[SelectChoice(k.value, k.label) for k in WorkshopKind],
                        default=WorkshopKind.WORKSHOP.value, validators=[InputRequired(REQUIRED)])
@@ -86,6 +88,9 @@ class WorkshopForm(VersionedForm, FlaskForm):
     facilitators = MultiCheckboxField(_l("Facilitators"), coerce=int, choices=[])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 description=_l("Markdown is allowed."))
+
+    def set_template_choices(self, templates) -> None:
+        self.template.choices = [("", _l("No template (empty agenda)"))] + [(t.key, t.name) for t in templates]
 
     def set_choices(self, series, fields, facilitators) -> None:
         self.series.choices = [("", _l("No series"))] + [(s.id, s.title) for s in series]
@@ -159,6 +164,11 @@ class SeriesForm(VersionedForm, FlaskForm):
                           starts_on=self.starts_on.data, ends_on=self.ends_on.data)
 
 
+class TemplateNameForm(FlaskForm):
+    name = SingleLineField(_l("Name of the template"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l(
+        "The name may be at most %(max)s characters long.", max=200))])
+
+
 class DuplicateForm(FlaskForm):
     title = SingleLineField(_l("Title of the new workshop"), validators=[DataRequired(REQUIRED), Length(max=200)])
     day = _Date(_l("Date of the new workshop"), validators=[InputRequired(REQUIRED)],
@@ -181,17 +191,15 @@ class AgendaBlockForm(VersionedForm, FlaskForm):
             "The duration must be between %(min)s and %(max)s minutes.", min=MIN_BLOCK_MINUTES,
             max=MAX_BLOCK_MINUTES))],
     )
-    responsible = SelectField(_l("Responsible person"), coerce=_optional_int, choices=[], validators=[Optional()])
+    responsible = SingleLineField(
+        _l("Responsible person"), validators=[Optional(), Length(max=300)],
+        description=_l("Type to search the workshop's facilitators and invitees; leave empty for nobody."),
+        render_kw={"list": "responsible-options", "autocomplete": "off"})
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
-
-    def set_choices(self, participants, others) -> None:
-        self.responsible.choices = [("", _l("Nobody"))]
-        self.responsible.choices += [(p.id, _l("%(name)s (participant)", name=p.full_name)) for p in participants]
-        self.responsible.choices += [(p.id, p.full_name) for p in others]
 
     def to_data(self) -> BlockData:
         return BlockData(title=self.title.data or "", kind=AgendaBlockKind(self.kind.data),
-                         duration_minutes=self.duration_minutes.data, responsible_id=self.responsible.data,
+                         duration_minutes=self.duration_minutes.data, responsible_name=self.responsible.data or "",
                          notes=self.notes.data or "")
 
 

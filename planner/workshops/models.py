@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.core.errors import InvalidTransition
@@ -310,6 +310,26 @@ class AgendaBlock(Versioned, TimestampMixin, db.Model):
 
     workshop = relationship("Workshop", back_populates="agenda_blocks")
     responsible = relationship("Person")
+
+
+class WorkshopTemplate(TimestampMixin, db.Model):
+    """A city's own workshop template: the day's times, format and agenda of a workshop it saved as a pattern.
+
+    ``blocks`` holds the agenda as plain values (title, kind, duration_minutes, notes), not people: a template
+    outlives the workshop it was saved from and names nobody. The standard template ships with the app
+    (planner.workshops.templates) and is not stored."""
+
+    __tablename__ = "workshop_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    format: Mapped[WorkshopFormat] = mapped_column(
+        db.Enum(WorkshopFormat, native_enum=False, length=20, validate_strings=True)
+    )
+    start_time: Mapped[str] = mapped_column(String(5))  # "09:00", local time (Europe/Berlin)
+    end_time: Mapped[str] = mapped_column(String(5))
+    blocks: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class CalendarFeedKind(StrEnum):

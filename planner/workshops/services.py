@@ -51,6 +51,7 @@ from planner.workshops.models import (
     WorkshopKind,
     WorkshopSeries,
     WorkshopStatus,
+    WorkshopTemplate,
     workshop_fields,
 )
 
@@ -654,6 +655,8 @@ class BlockData:
     duration_minutes: int
     responsible_id: int | None = None
     notes: str = ""
+    # What the responsible person's search field holds; when set, it decides responsible_id (resolve_responsible).
+    responsible_name: str | None = None
 
 
 def _check_block(data: BlockData) -> None:
@@ -674,8 +677,24 @@ def _renumber(workshop: Workshop) -> None:
         block.position = position
 
 
+def _resolve_block_person(workshop: Workshop, data: BlockData, current_id: int | None = None) -> None:
+    if data.responsible_name is not None:
+        problems = []
+        try:
+            data.responsible_id = resolve_responsible(workshop, data.responsible_name, current_id)
+        except WorkshopInvalid as error:
+            problems = error.problems
+        try:
+            _check_block(data)
+        except WorkshopInvalid as error:
+            problems = error.problems + problems
+        if problems:
+            raise WorkshopInvalid(problems)  # every error of the form at once
+
+
 def add_agenda_block(workshop: Workshop, data: BlockData, actor) -> AgendaBlock:
     require_current(workshop)
+    _resolve_block_person(workshop, data)
     _check_block(data)
     position = max((b.position for b in workshop.agenda_blocks), default=-1) + 1
     block = AgendaBlock(workshop=workshop, position=position, title=data.title.strip(), kind=data.kind,
@@ -690,6 +709,7 @@ def update_agenda_block(block: AgendaBlock, data: BlockData, actor, version: int
     """Saves the block; a save based on an older version (``version`` from the form) raises StaleVersion."""
     require_current(block)
     check_version(block, version)
+    _resolve_block_person(block.workshop, data, block.responsible_id)
     _check_block(data)
     block.title = data.title.strip()
     block.kind = data.kind
@@ -726,6 +746,30 @@ def move_agenda_block(block: AgendaBlock, direction: str, actor) -> bool:
     return True
 
 
+class AgendaChanged(DomainError):
+    """A reorder based on an agenda that has changed meanwhile (a block added or removed elsewhere)."""
+
+    def __init__(self):
+        super().__init__(_l("The agenda has changed meanwhile; nothing was moved. Please try again."))
+
+
+def reorder_agenda(workshop: Workshop, block_ids: list[int], actor) -> bool:
+    """Puts the blocks in the given order (drag and drop); the ids must be exactly the agenda's blocks.
+
+    False when nothing changed."""
+    require_current(workshop)
+    blocks = {b.id: b for b in workshop.agenda_blocks}
+    if len(block_ids) != len(blocks) or set(block_ids) != set(blocks):
+        raise AgendaChanged()
+    changed = False
+    for position, block_id in enumerate(block_ids):
+        if blocks[block_id].position != position:
+            blocks[block_id].position = position
+            changed = True
+    db.session.flush()
+    return changed
+
+
 def fit_end_to_agenda(workshop: Workshop, actor) -> Workshop:
     """Sets the workshop's end to the end of its agenda (one click when the agenda runs longer)."""
     require_current(workshop)
@@ -740,21 +784,85 @@ def fit_end_to_agenda(workshop: Workshop, actor) -> Workshop:
     return workshop
 
 
-# Up to this many people the agenda block offers everybody as responsible; beyond it, the participants only.
-RESPONSIBLE_CHOICE_LIMIT = 300
+@dataclass(frozen=True)
+class ResponsibleOption:
+    """A person who can be responsible for an agenda block; ``display`` is what the search field holds.
+
+    A facilitator whose account has no person record yet is offered by ``user``; choosing them creates it."""
+
+    person: Person | None
+    display: str
+    note: str  # "Facilitator", "Invited", "Accepted", ... in the UI language
+    user: User | None = None
+
+    @property
+    def name(self) -> str:
+        return self.person.full_name if self.person is not None else (self.user.display_name or self.user.email)
+
+    @property
+    def organisation(self):
+        return self.person.organisation if self.person is not None else None
 
 
-def responsible_candidates(workshop: Workshop, current_id: int | None = None) -> tuple[list[Person], list[Person]]:
-    """The workshop's participants first, then everybody else (a big city: only the person chosen so far)."""
-    participants = [p.person for p in participations_of(workshop)]
-    ids = {p.id for p in participants}
-    if (db.session.scalar(select(func.count(Person.id))) or 0) <= RESPONSIBLE_CHOICE_LIMIT:
-        everybody = select(Person).order_by(Person.last_name, Person.first_name)
-        others = [p for p in db.session.scalars(everybody).all() if p.id not in ids]
-    else:
-        current = db.session.get(Person, current_id) if current_id else None
-        others = [current] if current is not None and current.id not in ids else []
-    return sorted(participants, key=lambda p: (p.last_name, p.first_name)), others
+def responsible_candidates(workshop: Workshop, current_id: int | None = None) -> list[ResponsibleOption]:
+    """The workshop's facilitators first, then its invitees (not declined), and the person chosen so far.
+
+    Never the whole expert pool: a block is led by someone who is there. Two people of one name are told apart
+    by their e-mail address."""
+    found: dict[object, tuple[Person | None, str, User | None]] = {}
+    for user in workshop.facilitators:
+        if user.person is not None:
+            found.setdefault(user.person.id, (user.person, str(_l("Facilitator")), None))
+        else:
+            found.setdefault(f"user-{user.id}", (None, str(_l("Facilitator")), user))
+    for participation in participations_of(workshop):
+        if participation.invitation_status == InvitationStatus.DECLINED:
+            continue
+        note = participation.role.label if participation.role != ParticipationRole.EXPERT \
+            else participation.invitation_status.label
+        found.setdefault(participation.person_id, (participation.person, str(note), None))
+    if current_id and current_id not in found:
+        current = db.session.get(Person, current_id)
+        if current is not None:
+            found[current.id] = (current, str(_l("Chosen so far")), None)
+    options = [ResponsibleOption(person, "", note, user) for person, note, user in found.values()]
+    options.sort(key=lambda o: (o.name.split()[-1].lower() if o.name.split() else "", o.name.lower()))
+    names = [o.name for o in options]
+    return [ResponsibleOption(o.person, o.name if names.count(o.name) == 1 else
+                              f"{o.name} <{o.person.email if o.person else o.user.email}>", o.note, o.user)
+            for o in options]
+
+
+def _person_for_facilitator(user: User) -> Person:
+    """The person record of a facilitator's account (made once, from the account's name and address)."""
+    person = db.session.scalar(select(Person).where(Person.email == normalise_email(user.email)))
+    if person is None:
+        first, _sep, last = (user.display_name or user.email.split("@")[0]).strip().rpartition(" ")
+        person = Person(first_name=(first or last)[:100], last_name=(last if first else "")[:100] or "–",
+                        email=user.email)
+        db.session.add(person)
+    user.person = person
+    db.session.flush()
+    return person
+
+
+def resolve_responsible(workshop: Workshop, text: str | None, current_id: int | None = None,
+                        check_only: bool = False) -> int | None:
+    """The person id for what the search field holds (empty: nobody); anyone else is refused with a message.
+
+    ``check_only``: only refuse, never create a facilitator's person record."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    matches = [o for o in responsible_candidates(workshop, current_id) if o.display.casefold() == text.casefold()]
+    if len(matches) != 1:
+        raise WorkshopInvalid([("responsible", _l(
+            "Please choose the responsible person from the suggestions: the workshop's facilitators and invitees."))])
+    if matches[0].person is None:
+        if check_only:
+            return None
+        return _person_for_facilitator(matches[0].user).id
+    return matches[0].person.id
 
 
 # --- open registration (citizen dialogues) --------------------------------------------------------------------
@@ -1048,3 +1156,147 @@ def feed_workshops(token: CalendarToken) -> list[Workshop]:
             )
         ), Workshop.status.in_(PUBLIC_STATUSES))
     return db.session.scalars(stmt.order_by(Workshop.starts_at, Workshop.id)).all()
+
+
+# --- workshop templates ---------------------------------------------------------------------------------------
+
+STANDARD_TEMPLATE_KEY = "standard"
+
+
+@dataclass(frozen=True)
+class TemplateBlock:
+    title: str
+    kind: AgendaBlockKind
+    duration_minutes: int
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    """A template as the new-workshop form offers it: the shipped standard one or a city template."""
+
+    key: str  # "standard" or "city-<id>"
+    name: str
+    format: WorkshopFormat
+    start: time
+    end: time
+    blocks: tuple[TemplateBlock, ...]
+    template: "WorkshopTemplate | None" = None
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(b.duration_minutes for b in self.blocks)
+
+
+def standard_template() -> TemplateChoice:
+    """The standard full-day strategy workshop (09:00–16:00), in the UI language of the moment."""
+    blocks = (
+        (_("Welcome and goals of the day"), AgendaBlockKind.WELCOME, 15),
+        (_("Keynote input"), AgendaBlockKind.INPUT, 30),
+        (_("Status quo: strengths, weaknesses, opportunities, risks"), AgendaBlockKind.STATUS_QUO, 75),
+        (_("Coffee break"), AgendaBlockKind.BREAK, 15),
+        (_("Needs for action"), AgendaBlockKind.NEEDS, 75),
+        (_("Lunch break"), AgendaBlockKind.BREAK, 45),
+        (_("Measures: ideas and first fact sheets"), AgendaBlockKind.MEASURES, 90),
+        (_("Coffee break"), AgendaBlockKind.BREAK, 15),
+        (_("Networking"), AgendaBlockKind.NETWORKING, 30),
+        (_("Wrap-up and next steps"), AgendaBlockKind.WRAP_UP, 30),
+    )
+    return TemplateChoice(
+        key=STANDARD_TEMPLATE_KEY, name=_("Standard full-day strategy workshop"), format=WorkshopFormat.VIRTUAL,
+        start=time(9, 0), end=time(16, 0), blocks=tuple(TemplateBlock(t, k, m) for t, k, m in blocks),
+    )
+
+
+def _city_choice(template: WorkshopTemplate) -> TemplateChoice:
+    blocks = []
+    for raw in template.blocks or []:
+        try:
+            blocks.append(TemplateBlock(str(raw["title"]), AgendaBlockKind(raw["kind"]),
+                                        int(raw["duration_minutes"]), str(raw.get("notes", ""))))
+        except (KeyError, TypeError, ValueError):
+            continue  # a damaged entry is left out rather than breaking the form
+    return TemplateChoice(key=f"city-{template.id}", name=template.name, format=template.format,
+                          start=time.fromisoformat(template.start_time), end=time.fromisoformat(template.end_time),
+                          blocks=tuple(blocks), template=template)
+
+
+def city_templates() -> list[WorkshopTemplate]:
+    return list(db.session.scalars(select(WorkshopTemplate).order_by(func.lower(WorkshopTemplate.name),
+                                                                     WorkshopTemplate.id)))
+
+
+def template_choices() -> list[TemplateChoice]:
+    """The standard template first, then the city's own ones by name."""
+    return [standard_template()] + [_city_choice(t) for t in city_templates()]
+
+
+def template_for_key(key: str | None) -> TemplateChoice | None:
+    if not key:
+        return None
+    if key == STANDARD_TEMPLATE_KEY:
+        return standard_template()
+    if key.startswith("city-") and key[5:].isdigit():
+        template = db.session.get(WorkshopTemplate, int(key[5:]))
+        if template is not None:
+            return _city_choice(template)
+    raise DomainError(_l("This template no longer exists. Please choose another one."), field="template")
+
+
+def apply_template(workshop: Workshop, choice: TemplateChoice) -> None:
+    """Gives a workshop without an agenda the template's agenda (the times follow from the workshop's start)."""
+    require_current(workshop)
+    if workshop.agenda_blocks:
+        raise DomainError(_l("The workshop already has an agenda."))
+    for position, block in enumerate(choice.blocks):
+        db.session.add(AgendaBlock(workshop=workshop, position=position, title=block.title, kind=block.kind,
+                                   duration_minutes=block.duration_minutes, notes=block.notes))
+    db.session.flush()
+
+
+def create_workshop_from_template(data: WorkshopData, template_key: str | None, actor,
+                                  confirmed: bool = False) -> Workshop:
+    """A new draft workshop; with a template its agenda exists at once."""
+    choice = template_for_key(template_key)
+    workshop = create_workshop(data, actor, confirmed=confirmed)
+    if choice is not None:
+        apply_template(workshop, choice)
+    return workshop
+
+
+def _check_template_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_l("Please enter a name for the template."), field="name")
+    if len(name) > 200:
+        raise DomainError(_l("The name may be at most %(max)s characters long.", max=200), field="name")
+    return name
+
+
+def save_as_template(workshop: Workshop, name: str, actor) -> WorkshopTemplate:
+    """Saves the workshop's format, times of day and agenda (without people) as a city template."""
+    name = _check_template_name(name)
+    if not workshop.agenda_blocks:
+        raise DomainError(_l("A workshop without an agenda cannot be saved as a template."))
+    start, end = to_local(workshop.starts_at), to_local(workshop.ends_at)
+    template = WorkshopTemplate(
+        name=name, format=workshop.format, start_time=start.strftime("%H:%M"), end_time=end.strftime("%H:%M"),
+        blocks=[{"title": b.title, "kind": b.kind.value, "duration_minutes": b.duration_minutes, "notes": b.notes}
+                for b in sorted(workshop.agenda_blocks, key=lambda b: (b.position, b.id or 0))],
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(template)
+    db.session.flush()
+    return template
+
+
+def rename_template(template: WorkshopTemplate, name: str, actor) -> WorkshopTemplate:
+    template.name = _check_template_name(name)
+    db.session.flush()
+    return template
+
+
+def delete_template(template: WorkshopTemplate, actor) -> None:
+    """Workshops made from it keep their agenda: a template is only copied, never linked."""
+    db.session.delete(template)
+    db.session.flush()

@@ -19,6 +19,7 @@ from planner.workshops.forms import (
     RegistrationForm,
     SeriesForm,
     ShareContactForm,
+    TemplateNameForm,
     WorkshopFilterForm,
     WorkshopForm,
 )
@@ -29,6 +30,7 @@ from planner.workshops.models import (
     Workshop,
     WorkshopSeries,
     WorkshopStatus,
+    WorkshopTemplate,
 )
 
 PLANNERS = (Role.FACILITATOR,)
@@ -97,25 +99,36 @@ def _filled_workshop_form(workshop: Workshop) -> WorkshopForm:
 @access(*PLANNERS)
 def create():
     form = _workshop_form()
+    templates = services.template_choices()
+    form.set_template_choices(templates)
     if request.method == "GET":
         series_id = request.args.get("series", type=int)
         if series_id and db.session.get(WorkshopSeries, series_id):
             form.series.data = series_id
         if current_user.role in (Role.FACILITATOR, Role.ADMIN):
             form.facilitators.data = [current_user.id]
+        chosen = next((t for t in templates if t.key == request.args.get("template")), None)
+        if chosen is not None:  # "from template": the day's times and the format come from the template
+            form.template.data = chosen.key
+            form.start_time.data, form.end_time.data, form.format.data = chosen.start, chosen.end, chosen.format.value
     conflicts = []
     if form.validate_on_submit():
         try:
-            workshop = services.create_workshop(form.to_data(), current_user, confirmed=_confirmed())
+            workshop = services.create_workshop_from_template(form.to_data(), form.template.data or None,
+                                                              current_user, confirmed=_confirmed())
         except services.ConflictsFound as error:
             conflicts = error.conflicts
         except DomainError as error:
             show_domain_error(form, error)
         else:
             db.session.commit()
-            flash(_("The workshop “%(title)s” was created as a draft.", title=workshop.title), "success")
+            if workshop.agenda_blocks:
+                flash(_("The workshop “%(title)s” was created as a draft, with the template's agenda.",
+                        title=workshop.title), "success")
+            else:
+                flash(_("The workshop “%(title)s” was created as a draft.", title=workshop.title), "success")
             return redirect(url_for("workshops.detail", workshop_id=workshop.id))
-    return render_template("workshops/form.html", form=form, conflicts=conflicts, workshop=None)
+    return render_template("workshops/form.html", form=form, conflicts=conflicts, workshop=None, templates=templates)
 
 
 @bp.route("/<int:workshop_id>/edit", methods=["GET", "POST"])
@@ -209,6 +222,61 @@ def _ics_response(data: bytes, filename: str, attachment: bool = False) -> Respo
     return response
 
 
+# --- templates ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/templates")
+@access(*PLANNERS)
+def templates():
+    return render_template("workshops/templates.html", standard=services.standard_template(),
+                           templates=[(t, TemplateNameForm(formdata=None, obj=t, prefix=f"t{t.id}"))
+                                      for t in services.city_templates()])
+
+
+@bp.route("/<int:workshop_id>/save-as-template", methods=["GET", "POST"])
+@access(*PLANNERS)
+def save_as_template(workshop_id: int):
+    workshop = _load(workshop_id)
+    form = TemplateNameForm()
+    if request.method == "GET":
+        form.name.data = workshop.title
+    if form.validate_on_submit() and perform(
+        lambda: services.save_as_template(workshop, form.name.data, current_user), form=form,
+        success=lambda t: _("The template “%(name)s” was saved. New workshops can start from it.", name=t.name),
+    ):
+        return redirect(url_for("workshops.templates"))
+    return render_template("workshops/template_save.html", form=form, workshop=workshop)
+
+
+def _load_template(template_id: int) -> WorkshopTemplate:
+    return db.session.get(WorkshopTemplate, template_id) or abort(404)
+
+
+@bp.route("/templates/<int:template_id>/rename", methods=["POST"])
+@access(*PLANNERS)
+def template_rename(template_id: int):
+    template = _load_template(template_id)
+    form = TemplateNameForm(prefix=f"t{template.id}")
+    if form.validate_on_submit():
+        perform(lambda: services.rename_template(template, form.name.data, current_user),
+                success=_("The template was renamed."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for("workshops.templates"))
+
+
+@bp.route("/templates/<int:template_id>/delete", methods=["POST"])
+@access(*PLANNERS)
+def template_delete(template_id: int):
+    template = _load_template(template_id)
+    name = template.name
+    perform(lambda: services.delete_template(template, current_user),
+            success=_("The template “%(name)s” was deleted. Workshops made from it keep their agenda.", name=name))
+    return redirect(url_for("workshops.templates"))
+
+
 # --- series ---------------------------------------------------------------------------------------------------
 
 
@@ -253,20 +321,43 @@ def series_edit(series_id: int):
 # --- agenda ---------------------------------------------------------------------------------------------------
 
 
-def _agenda_context(workshop: Workshop) -> dict:
+def _agenda_context(workshop: Workshop, add_form: AgendaBlockForm | None = None, edit_form=None,
+                    editing: int | None = None, stale=None) -> dict:
+    may_plan = services.may_plan(current_user)
+    if may_plan and add_form is None:
+        add_form = AgendaBlockForm(formdata=None)
+    if may_plan and editing and edit_form is None:
+        block = next((b for b in workshop.agenda_blocks if b.id == editing), None)
+        edit_form = _filled_block_form(workshop, block, prefix="edit") if block else None
+        editing = block.id if block else None
     return {
         "workshop": workshop,
         "schedule": services.agenda_schedule(workshop),
         "agenda_end": services.agenda_end(workshop),
         "overruns": services.agenda_overruns(workshop),
-        "may_plan": services.may_plan(current_user),
+        "may_plan": may_plan,
+        "add_form": add_form,
+        "edit_form": edit_form,
+        "editing": editing,
+        "stale": stale,
+        "candidates": services.responsible_candidates(workshop) if may_plan else [],
+        "focus": request.args.get("focus", ""),
+        "is_htmx": request.headers.get("HX-Request") == "true",
     }
+
+
+def _to_agenda(workshop_id: int, focus: str | None = None):
+    """Back to the one-page agenda; ``focus`` names the element the keyboard focus returns to (htmx and without)."""
+    anchor = "-".join(focus.split("-")[:2]) if focus and focus.startswith("block-") else focus
+    return redirect(url_for("workshops.agenda", workshop_id=workshop_id, focus=focus or None, _anchor=anchor or None))
 
 
 @bp.route("/<int:workshop_id>/agenda")
 @access(SIGNED_IN)
 def agenda(workshop_id: int):
-    return render_template("workshops/agenda.html", **_agenda_context(_load(workshop_id)))
+    workshop = _load(workshop_id)
+    return render_template("workshops/agenda.html",
+                           **_agenda_context(workshop, editing=request.args.get("edit", type=int)))
 
 
 @bp.route("/<int:workshop_id>/agenda/print")
@@ -282,23 +373,42 @@ def _load_block(workshop_id: int, block_id: int) -> AgendaBlock:
     return block
 
 
-def _block_form(workshop: Workshop, block: AgendaBlock | None = None, **kw) -> AgendaBlockForm:
-    form = AgendaBlockForm(**kw)
-    form.set_choices(*services.responsible_candidates(workshop, block.responsible_id if block else None))
-    return form
+def _block_page(workshop: Workshop, form: AgendaBlockForm, block: AgendaBlock | None = None, stale=None):
+    candidates = services.responsible_candidates(workshop, block.responsible_id if block else None)
+    return render_template("workshops/block_form.html", form=form, workshop=workshop, block=block, stale=stale,
+                           candidates=candidates)
+
+
+def _block_form_valid(form: AgendaBlockForm, workshop: Workshop, current_id: int | None = None) -> bool:
+    """The form's own checks and the responsible person's, so every error shows in one round."""
+    valid = form.validate_on_submit()
+    if request.method == "POST" and form.responsible.data and not form.responsible.errors:
+        try:
+            services.resolve_responsible(workshop, form.responsible.data, current_id, check_only=True)
+        except DomainError as error:
+            form.responsible.errors = list(form.responsible.errors) + [error.message]
+            return False
+    return valid
+
+
+def _inline() -> bool:
+    """The form came from the one-page agenda (not the page of its own)."""
+    return request.form.get("inline") == "1"
 
 
 @bp.route("/<int:workshop_id>/agenda/new", methods=["GET", "POST"])
 @access(*PLANNERS)
 def block_create(workshop_id: int):
     workshop = _load(workshop_id)
-    form = _block_form(workshop)
-    if form.validate_on_submit() and perform(
-        lambda: services.add_agenda_block(workshop, form.to_data(), current_user), form=form,
-        success=_("The block “%(title)s” was added to the agenda.", title=form.title.data),
-    ):
-        return redirect(url_for("workshops.agenda", workshop_id=workshop.id))
-    return render_template("workshops/block_form.html", form=form, workshop=workshop, block=None)
+    form = AgendaBlockForm()
+    if _block_form_valid(form, workshop):
+        added = perform(lambda: services.add_agenda_block(workshop, form.to_data(), current_user), form=form,
+                        success=_("The block “%(title)s” was added to the agenda.", title=form.title.data))
+        if added:
+            return _to_agenda(workshop.id, f"block-{added.value.id}-title")
+    if _inline():
+        return render_template("workshops/agenda.html", **_agenda_context(workshop, add_form=form))
+    return _block_page(workshop, form)
 
 
 @bp.route("/<int:workshop_id>/agenda/<int:block_id>/edit", methods=["GET", "POST"])
@@ -306,24 +416,30 @@ def block_create(workshop_id: int):
 def block_edit(workshop_id: int, block_id: int):
     workshop = _load(workshop_id)
     block = _load_block(workshop_id, block_id)
-    form = _filled_block_form(workshop, block) if request.method == "GET" else _block_form(workshop, block)
+    prefix = "edit" if _inline() else ""
+    form = _filled_block_form(workshop, block) if request.method == "GET" else AgendaBlockForm(prefix=prefix)
     stale = None
-    if form.validate_on_submit():
+    if _block_form_valid(form, workshop, block.responsible_id):
         saved = perform(lambda: services.update_agenda_block(block, form.to_data(), current_user,
                                                              version=form.submitted_version()),
                         form=form, success=_("Your changes were saved."))
         if saved:
-            return redirect(url_for("workshops.agenda", workshop_id=workshop.id))
+            return _to_agenda(workshop.id, f"block-{block.id}-title")
         if is_stale(saved):
-            stale = stale_conflict(form, _filled_block_form(workshop, block), block.version)
-    return render_template("workshops/block_form.html", form=form, workshop=workshop, block=block, stale=stale), \
-        409 if stale else 200
+            stale = stale_conflict(form, _filled_block_form(workshop, block, prefix=prefix), block.version)
+    status = 409 if stale else 200
+    if _inline():
+        return render_template("workshops/agenda.html", **_agenda_context(
+            workshop, edit_form=form, editing=block.id, stale=stale)), status
+    return _block_page(workshop, form, block, stale), status
 
 
-def _filled_block_form(workshop: Workshop, block: AgendaBlock) -> AgendaBlockForm:
-    form = _block_form(workshop, block, formdata=None, obj=block)
+def _filled_block_form(workshop: Workshop, block: AgendaBlock, prefix: str = "") -> AgendaBlockForm:
+    form = AgendaBlockForm(formdata=None, obj=block, prefix=prefix)
     form.kind.data = block.kind.value
-    form.responsible.data = block.responsible_id
+    options = services.responsible_candidates(workshop, block.responsible_id)
+    form.responsible.data = next((o.display for o in options
+                                  if o.person is not None and o.person.id == block.responsible_id), "")
     return form
 
 
@@ -334,7 +450,7 @@ def block_delete(workshop_id: int, block_id: int):
     title = block.title
     perform(lambda: services.delete_agenda_block(block, current_user),
             success=_("The block “%(title)s” was removed from the agenda.", title=title))
-    return redirect(url_for("workshops.agenda", workshop_id=workshop_id))
+    return _to_agenda(workshop_id, "agenda-heading")
 
 
 @bp.route("/<int:workshop_id>/agenda/<int:block_id>/move", methods=["POST"])
@@ -344,10 +460,24 @@ def block_move(workshop_id: int, block_id: int):
     direction = request.form.get("direction", "")
     if direction not in ("up", "down"):
         abort(400)
-    if services.move_agenda_block(block, direction, current_user):
-        db.session.commit()
+    moved = perform(lambda: services.move_agenda_block(block, direction, current_user))
+    if moved and moved.value:
         flash(_("The block “%(title)s” was moved.", title=block.title), "success")
-    return redirect(url_for("workshops.agenda", workshop_id=workshop_id, _anchor=f"block-{block.id}"))
+    return _to_agenda(workshop_id, f"block-{block.id}-{direction}")
+
+
+@bp.route("/<int:workshop_id>/agenda/reorder", methods=["POST"])
+@access(*PLANNERS)
+def agenda_reorder(workshop_id: int):
+    """The order after a drag and drop: ``order`` holds the block ids, comma-separated."""
+    workshop = _load(workshop_id)
+    raw = (request.form.get("order") or "").split(",")
+    ids = [int(i) for i in raw if i.strip().isdigit()]
+    changed = perform(lambda: services.reorder_agenda(workshop, ids, current_user))
+    if changed and changed.value:
+        flash(_("The agenda's order was changed; the times were recomputed."), "success")
+    moved = request.form.get("moved", type=int)
+    return _to_agenda(workshop_id, f"block-{moved}-title" if moved else None)
 
 
 @bp.route("/<int:workshop_id>/agenda/fit-end", methods=["POST"])

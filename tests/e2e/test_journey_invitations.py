@@ -111,7 +111,11 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     assert all("Wissenschaft" in rows.nth(i).inner_text() and "MOB" in rows.nth(i).inner_text()
                for i in range(count))
     before = len(outbox(live_server))
-    page.get_by_role("button", name=re.compile("nach Filter einladen")).click()
+    page.get_by_role("button", name=re.compile("laut Filter")).first.click()
+    # The confirmation step: nothing is sent before it; the mail is shown as the invitees will get it.
+    assert "Einladung: Workshop 5: Smarte Mobilität – Vertiefung" in page.locator(".mail-preview").inner_text()
+    check(page, "Einladungen prüfen")
+    page.get_by_role("button", name=re.compile(r"Einladungen? senden")).click()
     assert "versendet" in page.locator(".flash-messages").inner_text()
     check(page, "Antworten")
     screenshot(page, JOURNEY, "04-antworten-eingeladen")
@@ -295,7 +299,9 @@ def test_moderation_laedt_viele_im_hintergrund_ein(page, live_server):
         count = page.locator("main table tbody tr").count()
         assert count > 2
         before = len(outbox(live_server))
-        page.get_by_role("button", name=re.compile("nach Filter einladen")).click()
+        page.get_by_role("button", name=re.compile("laut Filter")).first.click()
+        assert "im Hintergrund" in page.locator("main").inner_text()
+        page.get_by_role("button", name=re.compile(r"Einladungen? senden")).click()
         page.wait_for_url(re.compile(r"/jobs/\d+$"))
         assert "im Hintergrund gesendet" in page.locator(".flash-messages").inner_text()
         assert page.locator("main progress").count() == 1

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import vobject
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible, focus_by_keyboard, login, screenshot
 
@@ -53,28 +54,29 @@ def test_moderation_plant_workshop_5_mit_tagesordnung_und_kalender(page, live_se
     screenshot(page, JOURNEY, "04-workshop")
 
     page.locator("nav.object-actions").get_by_role("link", name="Tagesordnung", exact=True).click()
+    add = page.locator("form.agenda-form--add")
     for title, kind, minutes in (
         ("Begrüßung", "Begrüßung", "15"),
         ("Status quo der Services", "Status quo", "60"),
         ("Handlungsbedarfe", "Handlungsbedarfe", "60"),
         ("Abschluss", "Abschluss", "30"),
     ):
-        page.get_by_role("link", name="Block hinzufügen").click()
-        page.get_by_label("Titel").fill(title)
-        page.get_by_label("Art").select_option(label=kind)
-        page.get_by_label("Dauer in Minuten").fill(minutes)
-        page.get_by_role("button", name="Speichern").click()
-        assert f"„{title}“ wurde der Tagesordnung hinzugefügt" in page.locator(".flash-messages").inner_text()
-    rows = page.locator("table.agenda-table tbody tr")
+        add.locator("#title").fill(title)
+        add.locator("#kind").select_option(label=kind)
+        add.locator("#duration_minutes").fill(minutes)
+        add.get_by_role("button", name="Zur Tagesordnung hinzufügen").click()
+        expect(page.locator("#agenda-announce")).to_contain_text(f"„{title}“ wurde der Tagesordnung hinzugefügt")
+    rows = page.locator(".agenda-list .agenda-item")
     assert rows.count() == 4
     assert "09:15–10:15" in rows.nth(1).inner_text()
     assert page.locator(".capture-mark").count() == 2
     assert "endet um 11:45" in page.locator(".agenda-summary").inner_text()
 
     # "Handlungsbedarfe" moves above "Status quo": the times follow.
-    row = page.locator("table.agenda-table tbody tr", has_text="Handlungsbedarfe")
+    row = page.locator(".agenda-item", has_text="Handlungsbedarfe")
     row.get_by_role("button", name=re.compile(r"^Nach oben")).click()
-    titles = [t.strip() for t in page.locator("table.agenda-table tbody th").all_inner_texts()]
+    expect(rows.nth(1)).to_contain_text("Handlungsbedarfe")
+    titles = [t.strip() for t in page.locator(".agenda-list .agenda-title").all_inner_texts()]
     assert titles == ["Begrüßung", "Handlungsbedarfe", "Status quo der Services", "Abschluss"]
     assert "09:15–10:15" in rows.nth(1).inner_text()
     assert_accessible(page, "Tagesordnung")
@@ -155,9 +157,13 @@ def test_workshop_nur_mit_der_tastatur_anlegen(page, live_server):
 def test_reihen_kalender_vernetzung_und_anmeldung_sind_barrierefrei(page, live_server):
     login(page, live_server, FACILITATOR)
     for path in ("/workshops/series", "/workshops/1/duplicate", "/workshops/1/networking",
-                 "/workshops/?kind=citizen_dialogue"):
+                 "/workshops/?kind=citizen_dialogue", "/workshops/1/save-as-template"):
         page.goto(live_server.url + path)
         assert_accessible(page, path)
+    page.get_by_role("button", name="Vorlage speichern").click()
+    assert "Neue Workshops können mit ihr beginnen" in page.locator(".flash-messages").inner_text()
+    assert_accessible(page, "Workshop-Vorlagen")
+    screenshot(page, JOURNEY, "09-vorlagen")
     page.goto(live_server.url + "/workshops/calendar")
     page.get_by_role("row", name=re.compile("Beteiligung 2022")).get_by_role("button", name="Link erstellen").click()
     link = page.get_by_label("Kalenderlink").input_value()

@@ -33,6 +33,8 @@ def threshold(app):
     return 2
 
 
+SEND = {"confirmed": "1"}  # the confirmation step's button: without it, the invite POST only previews
+
 def _setup(app, n: int, **person_kw):
     with app.app_context():
         workshop = factories.workshop(title="Smarte Mobilität 2030")
@@ -62,7 +64,7 @@ def _only_job(app) -> Job:
 def test_up_to_the_threshold_the_request_sends_the_mail_itself(app, client, auth, smtp, threshold):
     auth.login("facilitator")
     wid, ids = _setup(app, 2)
-    response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection", "person_id": ids})
+    response = client.post(f"/invitations/workshop/{wid}/invite", data={**SEND, "mode": "selection", "person_id": ids})
     assert response.headers["Location"].endswith(f"/invitations/workshop/{wid}/answers")
     assert len(smtp.messages) == 2
     with app.app_context():
@@ -73,7 +75,7 @@ def test_up_to_the_threshold_the_request_sends_the_mail_itself(app, client, auth
 def test_above_the_threshold_a_job_sends_the_invitations_with_progress(app, client, auth, smtp, threshold):
     user_id = auth.login("facilitator")
     wid, ids = _setup(app, 3)
-    response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection", "person_id": ids})
+    response = client.post(f"/invitations/workshop/{wid}/invite", data={**SEND, "mode": "selection", "person_id": ids})
     job = _only_job(app)
     assert response.headers["Location"].endswith(f"/jobs/{job.id}")
     assert job.task == "invitations.send" and job.created_by_id == user_id
@@ -112,7 +114,8 @@ def test_invite_by_filter_above_the_threshold_also_goes_to_the_background(app, c
         for person in db.session.scalars(select(Person)):
             person.fields = [mob]
         db.session.commit()
-    response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "filter", "field": str(field_id)})
+    response = client.post(f"/invitations/workshop/{wid}/invite",
+                           data={**SEND, "mode": "filter", "field": str(field_id)})
     assert "/jobs/" in response.headers["Location"]
     assert len(smtp.messages) == 4
 
@@ -121,7 +124,7 @@ def test_a_failed_email_stays_unsent_is_reported_and_can_be_sent_again(app, clie
     auth.login("facilitator")
     wid, ids = _setup(app, 3)
     smtp.refuse.add("person1@example.org")
-    response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection", "person_id": ids})
+    response = client.post(f"/invitations/workshop/{wid}/invite", data={**SEND, "mode": "selection", "person_id": ids})
     job = _only_job(app)
     assert job.status == JobStatus.DONE
     assert "person1@example.org" in job.error and "2 E-Mails gesendet." in job.message
@@ -155,7 +158,7 @@ def test_many_unsent_invitations_are_sent_again_in_the_background(app, client, a
     auth.login("facilitator")
     wid, ids = _setup(app, 3)
     smtp.refuse.update(f"person{i}@example.org" for i in range(3))
-    client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection", "person_id": ids})
+    client.post(f"/invitations/workshop/{wid}/invite", data={**SEND, "mode": "selection", "person_id": ids})
     assert smtp.messages == []
     smtp.refuse.clear()
     response = client.post(f"/invitations/workshop/{wid}/resend")
@@ -168,7 +171,7 @@ def test_while_a_job_sends_the_answers_page_says_so_and_resending_waits(app, cli
     auth.login("facilitator")
     wid, ids = _setup(app, 3)
     app.extensions["huey"].immediate = False  # the job stays queued: no worker runs
-    response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection", "person_id": ids})
+    response = client.post(f"/invitations/workshop/{wid}/invite", data={**SEND, "mode": "selection", "person_id": ids})
     job = _only_job(app)
     assert job.status == JobStatus.QUEUED
     assert response.headers["Location"].endswith(f"/jobs/{job.id}")
@@ -259,7 +262,7 @@ def test_a_second_click_does_not_queue_the_same_reminders_twice(app, client, aut
 def test_another_facilitator_cannot_see_the_job_page(app, client, auth, threshold):
     auth.login("facilitator")
     wid, ids = _setup(app, 3)
-    response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection", "person_id": ids})
+    response = client.post(f"/invitations/workshop/{wid}/invite", data={**SEND, "mode": "selection", "person_id": ids})
     job_url = response.headers["Location"]
     auth.logout()
     auth.login("facilitator")

@@ -16,6 +16,8 @@ from tests import factories
 from tests.conftest import text_of
 from tests.invitations import helpers
 
+SEND = {"confirmed": "1"}  # the confirmation step's button: without it, the invite POST only previews
+
 
 def _people(app, n=2, **kw):
     with app.app_context():
@@ -35,7 +37,7 @@ def test_invite_by_selection_sends_mail_over_smtp_with_personal_link(app, client
         b = factories.person(email="bert@example.org")
         db.session.commit()
         wid, aid, bid = workshop.id, a.id, b.id
-    response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection",
+    response = client.post(f"/invitations/workshop/{wid}/invite", data={**SEND, "mode": "selection",
                                                                            "person_id": [str(aid), str(bid)]})
     assert response.status_code == 302
     assert len(smtp.messages) == 2
@@ -60,6 +62,52 @@ def test_invite_by_selection_sends_mail_over_smtp_with_personal_link(app, client
     assert "Smarte Mobilität 2030" in text_of(page)
 
 
+def test_invite_asks_for_confirmation_with_count_sector_balance_and_mail_preview(app, client, auth, smtp):
+    """Selection first: the POST without confirmation sends nothing and shows what would go out."""
+    auth.login("facilitator")
+    with app.app_context():
+        workshop = factories.workshop(title="Smarte Bildung 2030", status=WorkshopStatus.DRAFT)
+        uni = factories.organisation(sector=Sector.SCIENCE)
+        city = factories.organisation(sector=Sector.ADMINISTRATION)
+        people = [factories.person(first_name="Anna", last_name="Alt", organisation=uni),
+                  factories.person(organisation=uni), factories.person(organisation=city)]
+        declined = factories.participation(workshop=workshop, invitation_status=InvitationStatus.DECLINED).person
+        db.session.commit()
+        wid, ids = workshop.id, [str(p.id) for p in people] + [str(declined.id)]
+    selection = text_of(client.get(f"/invitations/workshop/{wid}/invite"))
+    assert "Niemand ausgewählt" in selection
+    step = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection", "person_id": ids})
+    text = text_of(step)
+    assert step.status_code == 200 and smtp.messages == []
+    assert "3 Personen werden per E-Mail eingeladen" in text and "1 Person hat bereits geantwortet" in text
+    assert "noch ein Entwurf" in text
+    assert "Wissenschaft 2 67" in text and "Verwaltung 1 33" in text and "Niemand aus: Wirtschaft" in text
+    assert "Betreff Einladung: Smarte Bildung 2030" in text and "Anna Alt" in text
+    with app.app_context():
+        assert db.session.query(Invitation).count() == 0, "nothing is saved before the confirmation"
+    sent = client.post(f"/invitations/workshop/{wid}/invite",
+                       data={**SEND, "mode": "selection", "person_id": ids[:3]})
+    assert sent.status_code == 302 and len(smtp.messages) == 3
+
+
+def test_invitation_for_a_workshop_with_an_open_poll_says_so_and_links_to_it(app, client, auth, smtp):
+    auth.login("facilitator")
+    with app.app_context():
+        workshop = factories.workshop(title="Termin offen", status=WorkshopStatus.DRAFT)
+        services.create_poll(None, workshop, [(factories.aware(2030, 6, 1, 9), factories.aware(2030, 6, 1, 16)),
+                                              (factories.aware(2030, 6, 8, 9), factories.aware(2030, 6, 8, 16))])
+        person = factories.person(email="offen@example.org")
+        db.session.commit()
+        wid, pid = workshop.id, person.id
+    assert "Terminumfrage" in text_of(client.get(f"/invitations/workshop/{wid}/invite"))
+    step = text_of(client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection", "person_id": pid}))
+    assert "noch nicht festgelegt" in step and "Samstag, 1. Juni 2030" in step
+    client.post(f"/invitations/workshop/{wid}/invite", data={**SEND, "mode": "selection", "person_id": pid})
+    body = smtp.text(smtp.to("offen@example.org")[-1])
+    assert "noch nicht festgelegt" in body and "Samstag, 8. Juni 2030, 09:00 – 16:00" in body
+    assert helpers.token_from(body)
+
+
 def test_invite_by_filter_field_and_sector(app, client, auth, smtp):
     auth.login("facilitator")
     with app.app_context():
@@ -73,11 +121,12 @@ def test_invite_by_filter_field_and_sector(app, client, auth, smtp):
         db.session.commit()
         wid, mob_id = workshop.id, mob.id
     response = client.post(f"/invitations/workshop/{wid}/invite",
-                           data={"mode": "filter", "field": str(mob_id), "sector": "science"})
+                           data={**SEND, "mode": "filter", "field": str(mob_id), "sector": "science"})
     assert response.status_code == 302
     assert [rcpt for rcpt, _m in smtp.messages] == [["forscher@example.org"]]
     # A filter without field or sector is refused: nobody is invited by accident.
-    response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "filter"}, follow_redirects=True)
+    response = client.post(f"/invitations/workshop/{wid}/invite", data={**SEND, "mode": "filter"},
+                           follow_redirects=True)
     assert "Handlungsfeld oder einen Sektor" in text_of(response)
     assert len(smtp.messages) == 1
 
@@ -101,10 +150,11 @@ def test_invite_refused_for_cancelled_workshop_and_without_selection(app, client
         open_ws = factories.workshop()
         db.session.commit()
         cid, pid, oid = cancelled.id, person.id, open_ws.id
-    response = client.post(f"/invitations/workshop/{cid}/invite", data={"mode": "selection", "person_id": [pid]},
-                           follow_redirects=True)
+    response = client.post(f"/invitations/workshop/{cid}/invite",
+                           data={**SEND, "mode": "selection", "person_id": [pid]}, follow_redirects=True)
     assert "nur für geplante Workshops" in text_of(response)
-    response = client.post(f"/invitations/workshop/{oid}/invite", data={"mode": "selection"}, follow_redirects=True)
+    response = client.post(f"/invitations/workshop/{oid}/invite", data={**SEND, "mode": "selection"},
+                           follow_redirects=True)
     assert "mindestens eine Person" in text_of(response)
     with app.app_context():
         assert db.session.query(Participation).count() == 0
@@ -120,8 +170,8 @@ def test_smtp_down_the_invitation_is_kept_and_its_mail_retried_later(app, client
         wid, pid = workshop.id, person.id
     port = app.config["MAIL_PORT"]
     app.config.update(MAIL_PORT=1)  # nothing listens there
-    response = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection", "person_id": [pid]},
-                           follow_redirects=True)
+    response = client.post(f"/invitations/workshop/{wid}/invite",
+                           data={**SEND, "mode": "selection", "person_id": [pid]}, follow_redirects=True)
     assert response.status_code == 200
     assert "Die Änderung ist gespeichert; die E-Mail wird in einigen Minuten automatisch erneut" in text_of(response)
     with app.app_context():

@@ -50,6 +50,17 @@ def _token(kind: CalendarFeedKind):
     return build
 
 
+def _template():
+    from planner.workshops.models import WorkshopFormat, WorkshopTemplate
+
+    template = WorkshopTemplate(name="Halbtag", format=WorkshopFormat.VIRTUAL, start_time="09:00",
+                                end_time="12:00", blocks=[{"title": "Begrüßung", "kind": "welcome",
+                                                           "duration_minutes": 15}])
+    db.session.add(template)
+    db.session.flush()
+    return {"template_id": template.id}
+
+
 def _series_token_id():
     token = CalendarToken(token_hash=hash_token(new_token()), kind=CalendarFeedKind.SERIES, series=factories.series())
     db.session.add(token)
@@ -76,6 +87,11 @@ RULES = {
     "workshops.block_delete": Rule(FACILITATOR, params=_block, method="POST", ok=302),
     "workshops.block_move": Rule(FACILITATOR, params=_block, method="POST", ok=302, data={"direction": "down"}),
     "workshops.agenda_fit_end": Rule(FACILITATOR, params=_block, method="POST", ok=302),
+    "workshops.agenda_reorder": Rule(FACILITATOR, params=_block, method="POST", ok=302),
+    "workshops.templates": Rule(FACILITATOR),
+    "workshops.save_as_template": Rule(FACILITATOR, params=_block),
+    "workshops.template_rename": Rule(FACILITATOR, params=_template, method="POST", ok=302),
+    "workshops.template_delete": Rule(FACILITATOR, params=_template, method="POST", ok=302),
     "workshops.register": Rule(PUBLIC, params=_dialogue),
     "workshops.register_confirm": Rule(PUBLIC, params=_registration_link),
     # Object level: only facilitators and the workshop's own participants; these test users took part nowhere.

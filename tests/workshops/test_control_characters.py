@@ -45,7 +45,8 @@ def test_a_stored_line_break_in_a_title_breaks_no_mail(app, client, auth, outbox
 
     auth.login("facilitator")
     # An invitation and a reminder.
-    invited = client.post(f"/invitations/workshop/{wid}/invite", data={"mode": "selection", "person_id": [invitee_id]})
+    invited = client.post(f"/invitations/workshop/{wid}/invite",
+                          data={"confirmed": "1", "mode": "selection", "person_id": [invitee_id]})
     assert invited.status_code == 302
     reminded = client.post(f"/invitations/workshop/{wid}/remind")
     assert reminded.status_code == 302

@@ -10,6 +10,7 @@ from planner.extensions import db
 from planner.people.models import Person
 from planner.workshops import services
 from planner.workshops.models import (
+    AgendaBlock,
     AgendaBlockKind,
     InvitationStatus,
     ParticipationRole,
@@ -512,3 +513,29 @@ def test_only_own_personal_token(ctx):
         services.create_calendar_token(expert, person=factories.person())
     with pytest.raises(NotAllowed):
         services.create_calendar_token(expert, series=factories.series())
+
+
+def test_standard_template_fills_a_full_day_with_every_kind_of_block(ctx):
+    standard = services.standard_template()
+    assert standard.total_minutes == 7 * 60 and (standard.start, standard.end) == (time(9, 0), time(16, 0))
+    assert {b.kind for b in standard.blocks} == set(AgendaBlockKind)
+    data = workshop_data(start=time(9, 0), end=time(16, 0), field_ids=[factories.field().id])
+    workshop = services.create_workshop_from_template(data, "standard", None)
+    assert len(workshop.agenda_blocks) == 10 and not services.agenda_overruns(workshop)
+    with pytest.raises(services.DomainError):
+        services.apply_template(workshop, standard)  # never a second agenda on top of the first
+
+
+def test_reorder_takes_exactly_the_agendas_blocks(ctx):
+    workshop = factories.workshop()
+    blocks = [AgendaBlock(workshop=workshop, position=i, title=t, kind=AgendaBlockKind.INPUT, duration_minutes=30)
+              for i, t in enumerate("ABC")]
+    db.session.add_all(blocks)
+    db.session.flush()
+    a, b, c = (x.id for x in blocks)
+    assert services.reorder_agenda(workshop, [c, a, b], None)
+    assert [s.block.title for s in services.agenda_schedule(workshop)] == ["C", "A", "B"]
+    assert not services.reorder_agenda(workshop, [c, a, b], None), "the same order changes nothing"
+    for wrong in ([a, b], [a, b, c, c], [a, b, 999_999]):
+        with pytest.raises(services.AgendaChanged):
+            services.reorder_agenda(workshop, wrong, None)

@@ -196,27 +196,32 @@ def test_agenda_editing_reorder_and_fit_end(app, client, auth):
     assert printed.status_code == 200 and "site-nav" not in printed.get_data(as_text=True)
 
 
-def test_responsible_choices_stay_short_in_a_big_city(app, client, auth, monkeypatch):
-    """Up to the limit everybody can be chosen; beyond it the participants and the person chosen so far."""
-    from planner.workshops import services
-
+def test_responsible_is_chosen_from_facilitators_and_invitees_by_name(app, client, auth):
+    """The search field suggests the workshop's facilitators and invitees, never the whole expert pool."""
     with app.app_context():
-        w = factories.workshop()
+        mona = factories.person(first_name="Mona", last_name="Moderation")
+        facilitator = factories.user(Role.FACILITATOR, person=mona)
+        w = factories.workshop(facilitators=[facilitator])
         guest = factories.person(first_name="Gitte", last_name="Gast")
-        outsider = factories.person(first_name="Otto", last_name="Außen")
-        factories.participation(workshop=w, person=guest)
-        block = AgendaBlock(workshop=w, position=0, title="Input", kind=AgendaBlockKind.INPUT, duration_minutes=30,
-                            responsible=outsider)
-        db.session.add(block)
+        factories.participation(workshop=w, person=guest, invitation_status=InvitationStatus.INVITED)
+        factories.person(first_name="Otto", last_name="Außen")
         db.session.commit()
-        wid, bid = w.id, block.id
+        wid, guest_id = w.id, guest.id
     auth.login(Role.FACILITATOR)
-    assert "Otto Außen" in client.get(f"/workshops/{wid}/agenda/new").get_data(as_text=True)
-    monkeypatch.setattr(services, "RESPONSIBLE_CHOICE_LIMIT", 1)
-    new = client.get(f"/workshops/{wid}/agenda/new").get_data(as_text=True)
-    assert "Gitte Gast (Teilnahme)" in new and "Otto Außen" not in new
-    edit = client.get(f"/workshops/{wid}/agenda/{bid}/edit").get_data(as_text=True)
-    assert "Otto Außen" in edit, "the person chosen so far stays selectable"
+    page = client.get(f"/workshops/{wid}/agenda").get_data(as_text=True)
+    options = re.search(r'<datalist id="responsible-options">(.*?)</datalist>', page, re.S).group(1)
+    assert 'value="Gitte Gast"' in options and 'value="Mona Moderation"' in options
+    assert "Otto Außen" not in options, "people who are not in the workshop are not offered"
+    added = client.post(f"/workshops/{wid}/agenda/new", data={
+        "title": "Input", "kind": "input", "duration_minutes": "30", "responsible": "gitte gast", "inline": "1"})
+    assert added.status_code == 302
+    refused = client.post(f"/workshops/{wid}/agenda/new", data={
+        "title": "", "kind": "input", "duration_minutes": "999", "responsible": "Otto Außen", "inline": "1"})
+    text = text_of(refused)
+    assert "aus den Vorschlägen" in text and "zwischen 5 und 480 Minuten" in text, "all errors at once"
+    with app.app_context():
+        [block] = db.session.query(AgendaBlock).filter_by(workshop_id=wid).all()
+        assert block.responsible_id == guest_id
 
 
 def test_block_of_another_workshop_is_404(app, client, auth):
@@ -460,3 +465,128 @@ def test_a_link_confirmed_after_a_withdrawal_tells_the_person_to_contact_the_tea
         person = db.session.get(Person, pid)
         assert not person.has_consent and person.participations == []
     assert outbox() == []
+
+
+def test_new_workshop_from_the_standard_template_has_its_agenda_at_once(app, client, auth):
+    fields = _field_ids(app, 1)
+    auth.login(Role.FACILITATOR)
+    page = text_of(client.get("/workshops/new?template=standard"))
+    assert "Standard-Strategieworkshop (ganztägig)" in page
+    response = client.post("/workshops/new", data=form_data(fields, template="standard", start_time="09:00",
+                                                            end_time="16:00"), follow_redirects=True)
+    assert "mit der Tagesordnung der Vorlage" in text_of(response)
+    agenda = text_of(client.get(f"/workshops/{_only_workshop_id(app)}/agenda"))
+    assert "09:00–09:15 Begrüßung und Ziele des Tages" in agenda
+    assert "15:30–16:00 Abschluss und nächste Schritte" in agenda
+    assert "reicht über das Ende" not in agenda
+    with app.app_context():
+        kinds = {b.kind for b in db.session.query(AgendaBlock)}
+        assert kinds == set(AgendaBlockKind), "the standard day uses every kind of block"
+    gone = client.post("/workshops/new", data=form_data(fields, template="city-999"))
+    assert "Vorlage gibt es nicht mehr" in text_of(gone) and _count(app) == 1
+
+
+def _only_workshop_id(app) -> int:
+    with app.app_context():
+        return db.session.query(Workshop).one().id
+
+
+def test_workshop_saved_as_city_template_listed_renamed_used_and_deleted(app, client, auth):
+    from planner.workshops.models import WorkshopTemplate
+
+    fields = _field_ids(app, 1)
+    with app.app_context():
+        w = factories.workshop(title="Halbtag Mobilität", starts_at=factories.aware(2030, 6, 4, 13),
+                               ends_at=factories.aware(2030, 6, 4, 15))
+        person = factories.person(first_name="Rita", last_name="Referentin")
+        db.session.add_all([
+            AgendaBlock(workshop=w, position=0, title="Impuls", kind=AgendaBlockKind.INPUT, duration_minutes=45,
+                        responsible=person),
+            AgendaBlock(workshop=w, position=1, title="Bedarfe", kind=AgendaBlockKind.NEEDS, duration_minutes=75),
+        ])
+        db.session.commit()
+        wid = w.id
+    auth.login(Role.FACILITATOR)
+    assert "Als Vorlage speichern" in text_of(client.get(f"/workshops/{wid}"))
+    assert client.post(f"/workshops/{wid}/save-as-template", data={"name": ""}).status_code == 200
+    saved = client.post(f"/workshops/{wid}/save-as-template", data={"name": "Halbtag"}, follow_redirects=True)
+    page = text_of(saved)
+    assert "Vorlage „Halbtag“ wurde gespeichert" in page and "Impuls · Bedarfe" in page and "13:00–15:00" in page
+    with app.app_context():
+        template = db.session.query(WorkshopTemplate).one()
+        tid = template.id
+        assert "Rita" not in str(template.blocks), "a template names nobody"
+    renamed = client.post(f"/workshops/templates/{tid}/rename", data={f"t{tid}-name": "Halbtag kompakt"},
+                          follow_redirects=True)
+    assert "Halbtag kompakt" in text_of(renamed)
+    empty = client.post(f"/workshops/templates/{tid}/rename", data={f"t{tid}-name": " "}, follow_redirects=True)
+    assert "Halbtag kompakt" in text_of(empty) and "Bitte" in text_of(empty)
+    form = text_of(client.get(f"/workshops/new?template=city-{tid}"))
+    assert "Halbtag kompakt" in form
+    client.post("/workshops/new", data=form_data(fields, title="Neuer Halbtag", template=f"city-{tid}",
+                                                 start_time="13:00", end_time="15:00"))
+    with app.app_context():
+        new = db.session.query(Workshop).filter_by(title="Neuer Halbtag").one()
+        assert [(b.title, b.duration_minutes) for b in new.agenda_blocks] == [("Impuls", 45), ("Bedarfe", 75)]
+        new_id = new.id
+    deleted = client.post(f"/workshops/templates/{tid}/delete", follow_redirects=True)
+    assert "Vorlage „Halbtag kompakt“ wurde gelöscht" in text_of(deleted)
+    assert "Neuer Workshop mit dieser Vorlage: Halbtag kompakt" not in text_of(deleted)
+    with app.app_context():
+        assert len(db.session.get(Workshop, new_id).agenda_blocks) == 2, "a workshop keeps its agenda"
+
+
+HTMX = {"HX-Request": "true", "HX-Boosted": "true"}
+
+
+def test_one_page_agenda_edits_inline_reorders_and_keeps_version_checks(app, client, auth):
+    with app.app_context():
+        w = factories.workshop(starts_at=factories.aware(2030, 6, 4, 9), ends_at=factories.aware(2030, 6, 4, 12))
+        blocks = [AgendaBlock(workshop=w, position=i, title=t, kind=k, duration_minutes=m) for i, (t, k, m) in
+                  enumerate((("Begrüßung", AgendaBlockKind.WELCOME, 15), ("Bedarfe", AgendaBlockKind.NEEDS, 60),
+                             ("Abschluss", AgendaBlockKind.WRAP_UP, 30)))]
+        db.session.add_all(blocks)
+        db.session.commit()
+        wid, ids = w.id, [b.id for b in blocks]
+        version = blocks[1].version
+    auth.login(Role.FACILITATOR)
+    editing = client.get(f"/workshops/{wid}/agenda?edit={ids[1]}", headers=HTMX).get_data(as_text=True)
+    assert 'name="edit-title"' in editing and 'value="Bedarfe"' in editing
+    saved = client.post(f"/workshops/{wid}/agenda/{ids[1]}/edit", headers=HTMX, follow_redirects=True, data={
+        "inline": "1", "edit-title": "Handlungsbedarfe", "edit-kind": "needs", "edit-duration_minutes": "90",
+        "edit-version": str(version)})
+    text = text_of(saved)
+    assert "09:15–10:45 Handlungsbedarfe" in text and "10:45–11:15 Abschluss" in text
+    assert 'id="agenda-announce"' in saved.get_data(as_text=True) and "Ihre Änderungen wurden gespeichert" in text
+    stale = client.post(f"/workshops/{wid}/agenda/{ids[1]}/edit", headers=HTMX, data={
+        "inline": "1", "edit-title": "Alt", "edit-kind": "needs", "edit-duration_minutes": "30",
+        "edit-version": str(version)})
+    assert stale.status_code == 409 and "Aktuelle Fassung" in text_of(stale)
+    reordered = client.post(f"/workshops/{wid}/agenda/reorder", follow_redirects=True,
+                            data={"order": f"{ids[2]},{ids[0]},{ids[1]}", "moved": str(ids[2])})
+    assert "09:00–09:30 Abschluss" in text_of(reordered) and "09:45–11:15 Handlungsbedarfe" in text_of(reordered)
+    outdated = client.post(f"/workshops/{wid}/agenda/reorder", follow_redirects=True,
+                           data={"order": f"{ids[0]},{ids[1]}"})
+    assert "inzwischen geändert" in text_of(outdated)
+    with app.app_context():
+        order = [b.title for b in db.session.get(Workshop, wid).agenda_blocks]
+        assert order == ["Abschluss", "Begrüßung", "Handlungsbedarfe"], "nothing moved on an outdated order"
+    moved = client.post(f"/workshops/{wid}/agenda/{ids[1]}/move", data={"direction": "up"})
+    assert f"focus=block-{ids[1]}-up" in moved.headers["Location"]
+
+
+def test_facilitator_without_person_record_can_be_responsible(app, client, auth):
+    with app.app_context():
+        facilitator = factories.user(Role.FACILITATOR, display_name="Mia Moderation", email="mia@example.org")
+        w = factories.workshop(facilitators=[facilitator])
+        db.session.commit()
+        wid = w.id
+    auth.login(Role.FACILITATOR)
+    assert 'value="Mia Moderation"' in client.get(f"/workshops/{wid}/agenda").get_data(as_text=True)
+    response = client.post(f"/workshops/{wid}/agenda/new", follow_redirects=True, data={
+        "title": "Begrüßung", "kind": "welcome", "duration_minutes": "15", "responsible": "Mia Moderation"})
+    assert "Verantwortlich: Mia Moderation" in text_of(response)
+    with app.app_context():
+        block = db.session.query(AgendaBlock).one()
+        assert block.responsible.email == "mia@example.org"
+        assert db.session.query(User).filter_by(email="mia@example.org").one().person_id == block.responsible_id

@@ -9,4 +9,35 @@
       window.print();
     }
   });
+
+  // The invite page: the ticked people's count and sector balance, updated while ticking and announced politely
+  // (the summary is a status region). The confirmation step shows the same balance, computed by the server.
+  function updateSelection() {
+    var summary = document.getElementById("selection-summary");
+    var list = document.getElementById("selection-balance");
+    if (!summary || !list) { return; }
+    var boxes = document.querySelectorAll(".invite-form input[name=person_id]:checked");
+    var counts = {};
+    Array.prototype.forEach.call(boxes, function (box) {
+      var sector = box.getAttribute("data-sector") || "";
+      counts[sector] = (counts[sector] || 0) + 1;
+    });
+    var parts = [];
+    Array.prototype.forEach.call(list.querySelectorAll("li[data-sector]"), function (item) {
+      var n = counts[item.getAttribute("data-sector")] || 0;
+      item.querySelector(".selection-balance__count").textContent = String(n);
+      item.hidden = item.getAttribute("data-sector") === "" && n === 0;
+      parts.push(item.querySelector(".selection-balance__label").textContent + " " + n);
+    });
+    list.hidden = boxes.length === 0;
+    var template = summary.getAttribute(boxes.length === 1 ? "data-one" : "data-other");
+    summary.textContent = template.replace("{n}", String(boxes.length)) + (boxes.length ? ": " + parts.join(", ") : "");
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches(".invite-form input[name=person_id]")) { updateSelection(); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    // The browser may restore ticks on "back": show their balance at once.
+    if (document.querySelector(".invite-form input[name=person_id]:checked")) { updateSelection(); }
+  });
 })();
