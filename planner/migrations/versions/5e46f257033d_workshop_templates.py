@@ -1,7 +1,7 @@
 """workshop templates
 
 Revision ID: 5e46f257033d
-Revises: b444290ebb94
+Revises: c4892dd958fa
 Create Date: 2026-12-03 20:21:47.391062
 
 """
@@ -13,7 +13,7 @@ import planner.core.models
 
 # revision identifiers, used by Alembic.
 revision = '5e46f257033d'
-down_revision = 'b444290ebb94'
+down_revision = 'c4892dd958fa'
 branch_labels = None
 depends_on = None
 
