@@ -161,7 +161,7 @@ class Suggester:
         matrix = self.vectoriser.transform(texts)
         # Logistic loss by stochastic gradient descent: probabilities like a logistic regression, trained in a
         # fraction of a second on thousands of comments (lbfgs needs seconds).
-        self.classifier = SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=50, tol=1e-3, random_state=0)
+        self.classifier = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=50, tol=1e-3, random_state=0)
         self.classifier.fit(matrix, labels, sample_weight=np.asarray(weights) if weights is not None else None)
         return self
 
