@@ -200,6 +200,15 @@ class FieldPriorityInfo:
 
 
 @dataclass(frozen=True)
+class FieldComments:
+    """What citizens wrote about the field (coded survey comments): optional, older versions have none."""
+
+    comments: int
+    topics: tuple[tuple[str, int], ...] = ()  # sub-code label, comments
+    quotes: tuple[str, ...] = ()  # anonymous, shortened with an ellipsis
+
+
+@dataclass(frozen=True)
 class FieldChapter:
     code: str
     name_de: str
@@ -212,6 +221,7 @@ class FieldChapter:
     needs: tuple[Need, ...]
     measures: tuple[MeasureSheet, ...]
     priority: FieldPriorityInfo | None
+    citizen_comments: FieldComments | None = None
 
 
 @dataclass(frozen=True)
@@ -498,6 +508,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     priority = survey_facts.priority_facts()
     comment_sources = survey_facts.need_sources() or {}
     surveys = tuple(_survey(s) for s in survey_facts.survey_facts(process=process_row))
+    field_comments = survey_facts.field_comment_facts(process=process_row, instance_path=_instance_path())
 
     field_scores = {p.field_code: p for p in priority.fields} if priority else {}
     measure_scores = {p.measure_id: p for p in priority.measures} if priority else {}
@@ -573,6 +584,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
             needs=tuple(needs_of[f.id]), measures=tuple(sorted(sheets_of[f.id], key=_measure_order)),
             priority=(FieldPriorityInfo(float(fp.score), int(fp.rank), fp.citizen_score, fp.expert_score,
                                         fp.coverage) if fp else None),
+            citizen_comments=_field_comments(field_comments.get(f.code)),
         ))
 
     all_sheets = sorted((m for c in chapters for m in c.measures), key=_measure_order)
@@ -650,6 +662,18 @@ def _sections(process: ProcessInfo, process_row) -> tuple[Section, ...]:
                                 position=row.position if row and row.position else index))
     sections.sort(key=lambda s: (s.position, s.key))
     return tuple(sections)
+
+
+def _instance_path() -> str | None:
+    from flask import current_app, has_app_context
+
+    return current_app.instance_path if has_app_context() else None
+
+
+def _field_comments(facts) -> FieldComments | None:
+    if facts is None:
+        return None
+    return FieldComments(comments=facts.comments, topics=facts.topics, quotes=facts.quotes)
 
 
 def _survey(s) -> SurveySummary:

@@ -723,6 +723,30 @@ def representatives(survey_id: int, code: CommentCode, instance_path: str, count
     return [by_id[i] for i in chosen if i in by_id]
 
 
+def quotes_for(comments: dict[int, int], instance_path: str | None, count: int = 3) -> list[str]:
+    """Texts of up to ``count`` representative comments among ``comments`` (comment id → survey id): those closest
+    to the centre of the group in the largest survey's cached vectors, else those of a readable length."""
+    if not comments:
+        return []
+    survey_id = Counter(comments.values()).most_common(1)[0][0]
+    ids = sorted(c for c, s in comments.items() if s == survey_id)
+    chosen: list[int] = []
+    if instance_path and has_model(survey_id, instance_path):
+        model = _load(_cache_path(instance_path, survey_id))
+        rows = [model.row_of[i] for i in ids if model is not None and i in model.row_of
+                and model.languages[model.row_of[i]] == "de"]
+        if rows:
+            vectors = model.matrix[rows]
+            centre = np.asarray(vectors.mean(axis=0)).ravel()
+            order = np.argsort(-np.asarray(vectors @ centre).ravel())
+            chosen = [model.comment_ids[rows[i]] for i in order[:count]]
+    texts = dict(db.session.execute(select(SurveyComment.id, SurveyComment.text)
+                                    .where(SurveyComment.id.in_(chosen or ids[:500]))).all())
+    if not chosen:
+        chosen = sorted(texts, key=lambda i: (abs(len(texts[i]) - 120), i))[:count]
+    return [texts[i] for i in chosen if i in texts and texts[i].strip()]
+
+
 @dataclass
 class TopicSuggestion:
     words: list[str]

@@ -8,6 +8,7 @@ in the paper's key figures, its charts and the survey's own pages. ``ChartData``
 survey pages' formatted view of the same numbers, in the current locale.
 """
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -268,3 +269,64 @@ def excerpt(text: str, limit: int = 200) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class FieldCommentFacts:
+    """What citizens wrote about an action field (comment coding): how many comments, the main sub-codes (label,
+    count) and up to three representative comments, shortened, without names (the import redacted addresses)."""
+
+    field_code: str
+    comments: int
+    topics: tuple[tuple[str, int], ...]
+    quotes: tuple[str, ...]
+
+
+QUOTE_CHARS = 220
+
+
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    """The text up to ``limit`` characters, cut at a word and ended with an ellipsis when it was longer."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:–- ")
+    return f"{cut} …"
+
+
+def field_comment_facts(process=None, instance_path: str | None = None) -> dict[str, FieldCommentFacts]:
+    """Per action field code: the coded comments of the process's surveys (a comment counts once per field)."""
+    from planner.fields.models import ActionField, StrategyProcess, in_process
+    from planner.surveys import coding
+    from planner.surveys.models import CommentCode, CommentCoding, Survey, SurveyComment
+
+    survey_ids = list(db.session.scalars(select(Survey.id).where(
+        in_process(Survey.process_id, process or StrategyProcess.current(), is_current=True))))
+    if not survey_ids:
+        return {}
+    rows = db.session.execute(
+        select(CommentCoding.comment_id, CommentCode.field_id, CommentCode.slug, CommentCode.label,
+               SurveyComment.survey_id)
+        .join(CommentCode, CommentCode.id == CommentCoding.code_id)
+        .join(SurveyComment, SurveyComment.id == CommentCoding.comment_id)
+        .where(SurveyComment.survey_id.in_(survey_ids))).all()
+    if not rows:
+        return {}
+    code_of = dict(db.session.execute(select(ActionField.id, ActionField.code)).all())
+    comments_of: dict[int, dict[int, int]] = defaultdict(dict)  # field → comment → survey
+    topic_counts: dict[int, Counter] = defaultdict(Counter)
+    for comment_id, field_id, slug, label, survey_id in rows:
+        comments_of[field_id][comment_id] = survey_id
+        if slug:
+            topic_counts[field_id][label] += 1
+    result = {}
+    for field_id, comments in comments_of.items():
+        code = code_of.get(field_id)
+        if code is None:
+            continue
+        quotes = coding.quotes_for(comments, instance_path)
+        result[code] = FieldCommentFacts(
+            field_code=code, comments=len(comments),
+            topics=tuple(topic_counts[field_id].most_common(3)),
+            quotes=tuple(shorten(q) for q in quotes))
+    return result

@@ -273,3 +273,41 @@ def test_coding_page_accept_by_htmx_and_analysis(app, client, auth):
     assert "Repräsentative Kommentare" in text
     codebook = client.get("/surveys/codebook").get_data(as_text=True)
     assert "<code>WWF</code>" in codebook and "<code>MOB.parken</code>" not in codebook
+
+
+def test_the_paper_shows_per_field_comments_topics_and_anonymous_quotes(ctx):
+    from planner.strategy.exporters import export
+    from planner.strategy.rollup import build_rollup, rollup_from_json, rollup_to_json
+
+    user = _lead()
+    survey, truth = coding_survey(200, extra_texts=["Ich wünsche mir mehr Parkplätze in der Innenstadt, weil "
+                                                    + "man abends nie einen findet und lange sucht " * 10])
+    coding.seed_codebook(user)
+    parking = coding.create_code(user, coding.code_by_key("MOB").field_id, "parken", "Parken")
+    comments = _comments(survey)
+    _confirm(user, comments, truth, 1.0)
+    for comment in comments:
+        if "Parkpl" in comment.text:
+            coding.set_codes(user, comment, [parking.id], keep_others=True)
+    coding.refresh_suggestions(survey, ctx.instance_path)
+
+    rollup = build_rollup()
+    chapter = next(c for c in rollup.fields if c.code == "MOB")
+    data = chapter.citizen_comments
+    mob_comments = sum(1 for c in comments if truth.get(c.text) == "MOB" or "Parkpl" in c.text)
+    assert data.comments == mob_comments
+    assert data.topics[0][0] == "Parken" and data.topics[0][1] >= 1
+    assert 2 <= len(data.quotes) <= 3 and all(len(q) <= 222 for q in data.quotes)
+    assert rollup_from_json(rollup_to_json(rollup)) == rollup  # stored and read back
+    out = io.BytesIO()
+    export(rollup, "md", out)
+    text = out.getvalue().decode()
+    assert "Was Bürgerinnen und Bürger schrieben" in text
+    assert (f"{mob_comments} Kommentare der Bürgerbefragung betreffen dieses Handlungsfeld. "
+            "Hauptthemen: Parken (") in text
+    assert f"„{data.quotes[0]}“" in text
+    long_ones = {c.id: survey.id for c in comments if len(c.text) > 300}
+    long_quote = coding.quotes_for(long_ones, ctx.instance_path)[0]
+    from planner.surveys.facts import shorten
+
+    assert shorten(long_quote).endswith(" …") and len(shorten(long_quote)) <= 222
