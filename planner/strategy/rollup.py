@@ -507,8 +507,10 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     found = finding_facts(process=process_row)
     priority = survey_facts.priority_facts()
     comment_sources = survey_facts.need_sources() or {}
-    surveys = tuple(_survey(s) for s in survey_facts.survey_facts(process=process_row))
-    field_comments = survey_facts.field_comment_facts(process=process_row, instance_path=_instance_path())
+    survey_rows = survey_facts.survey_facts(process=process_row)
+    surveys = tuple(_survey(s) for s in survey_rows)
+    field_comments = (survey_facts.field_comment_facts(process=process_row, instance_path=_instance_path())
+                      if any(s.coded_comments for s in survey_rows) else {})
 
     field_scores = {p.field_code: p for p in priority.fields} if priority else {}
     measure_scores = {p.measure_id: p for p in priority.measures} if priority else {}

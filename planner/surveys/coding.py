@@ -307,20 +307,21 @@ class Progress:
 
 
 def progress(survey_id: int) -> Progress:
-    total = db.session.scalar(select(func.count()).where(SurveyComment.survey_id == survey_id)) or 0
-    coded = db.session.scalar(select(func.count(func.distinct(CommentCoding.comment_id)))
-                              .join(SurveyComment, SurveyComment.id == CommentCoding.comment_id)
-                              .where(SurveyComment.survey_id == survey_id)) or 0
-    rows = db.session.execute(select(CommentCoding.from_suggestion, func.count())
-                              .join(SurveyComment, SurveyComment.id == CommentCoding.comment_id)
-                              .where(SurveyComment.survey_id == survey_id)
-                              .group_by(CommentCoding.from_suggestion)).all()
-    by = dict(rows)
-    languages = dict(db.session.execute(select(SurveyComment.language, func.count())
-                                        .where(SurveyComment.survey_id == survey_id)
-                                        .group_by(SurveyComment.language)).all())
-    other = sum(n for lang, n in languages.items() if lang not in (None, "de", suggest.UNKNOWN))
-    return Progress(total, coded, by.get(True, 0), sum(by.values()), other, languages.get(suggest.UNKNOWN, 0))
+    """Two queries, whatever the number of comments (the coding page shows it after every step)."""
+    from sqlalchemy import case
+
+    other = case((SurveyComment.language.not_in(("de", suggest.UNKNOWN)), 1), else_=0)
+    unknown = case((SurveyComment.language == suggest.UNKNOWN, 1), else_=0)
+    total, other_languages, empty = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(other), 0), func.coalesce(func.sum(unknown), 0))
+        .where(SurveyComment.survey_id == survey_id)).one()
+    accepted = case((CommentCoding.from_suggestion.is_(True), 1), else_=0)
+    coded, accepted_count, codings = db.session.execute(
+        select(func.count(func.distinct(CommentCoding.comment_id)), func.coalesce(func.sum(accepted), 0),
+               func.count())
+        .join(SurveyComment, SurveyComment.id == CommentCoding.comment_id)
+        .where(SurveyComment.survey_id == survey_id)).one()
+    return Progress(total, coded, int(accepted_count), codings, int(other_languages), int(empty))
 
 
 # --- suggestions --------------------------------------------------------------------------------------------

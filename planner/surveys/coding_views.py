@@ -13,7 +13,7 @@ from planner.surveys import bp, coding, services
 from planner.surveys.models import CommentCode, CommentType, Survey, SurveyComment
 
 MANAGE = (Role.STRATEGY_TEAM,)
-QUEUE_SIZE = 15
+QUEUE_SIZE = 10
 
 
 def _is_htmx() -> bool:

@@ -69,6 +69,7 @@ class SurveyFacts:
     comments: int
     key_figures: tuple[KeyFigure, ...]
     charts: tuple[SurveyChart, ...]
+    coded_comments: int = 0  # comments with at least one code (comment coding)
 
 
 @dataclass(frozen=True)
@@ -111,15 +112,17 @@ def survey_facts(process=None) -> tuple[SurveyFacts, ...]:
         .order_by(Survey.imported_at, Survey.id)).all()
     if not surveys:
         return ()
-    comment_counts = dict(
-        db.session.execute(
-            select(SurveyComment.survey_id, func.count()).group_by(SurveyComment.survey_id)
-        ).all()
-    )
-    return tuple(_facts_of(survey, comment_counts.get(survey.id, 0)) for survey in surveys)
+    from planner.surveys.models import CommentCoding
+
+    counts = {survey_id: (total, coded) for survey_id, total, coded in db.session.execute(
+        select(SurveyComment.survey_id, func.count(func.distinct(SurveyComment.id)),
+               func.count(func.distinct(CommentCoding.comment_id)))
+        .outerjoin(CommentCoding, CommentCoding.comment_id == SurveyComment.id)
+        .group_by(SurveyComment.survey_id))}
+    return tuple(_facts_of(survey, *counts.get(survey.id, (0, 0))) for survey in surveys)
 
 
-def _facts_of(survey, comments: int) -> SurveyFacts:
+def _facts_of(survey, comments: int, coded: int = 0) -> SurveyFacts:
     from planner.surveys.results import survey_results
 
     results = survey_results(survey)
@@ -133,6 +136,7 @@ def _facts_of(survey, comments: int) -> SurveyFacts:
         comments=comments,
         key_figures=key_figures(survey, results),
         charts=survey_charts(survey, results),
+        coded_comments=coded,
     )
 
 
@@ -300,16 +304,14 @@ def field_comment_facts(process=None, instance_path: str | None = None) -> dict[
     from planner.surveys import coding
     from planner.surveys.models import CommentCode, CommentCoding, Survey, SurveyComment
 
-    survey_ids = list(db.session.scalars(select(Survey.id).where(
-        in_process(Survey.process_id, process or StrategyProcess.current(), is_current=True))))
-    if not survey_ids:
-        return {}
+    # One query (the paper's query count stays bounded); a second only when comments are coded.
     rows = db.session.execute(
         select(CommentCoding.comment_id, CommentCode.field_id, CommentCode.slug, CommentCode.label,
                SurveyComment.survey_id)
         .join(CommentCode, CommentCode.id == CommentCoding.code_id)
         .join(SurveyComment, SurveyComment.id == CommentCoding.comment_id)
-        .where(SurveyComment.survey_id.in_(survey_ids))).all()
+        .join(Survey, Survey.id == SurveyComment.survey_id)
+        .where(in_process(Survey.process_id, process or StrategyProcess.current(), is_current=True))).all()
     if not rows:
         return {}
     code_of = dict(db.session.execute(select(ActionField.id, ActionField.code)).all())

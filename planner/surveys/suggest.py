@@ -1,7 +1,7 @@
 """Code suggestions for citizen comments, fully offline: nothing is downloaded at run time, no text leaves the server.
 
 - **Language** of each comment: the stop words of eight languages (``stop-words``), else the share of words
-  that ``simplemma``'s dictionaries know (they ship inside the package), and a look at the script (a comment
+  that ``simplemma``'s German dictionary knows (it ships inside the package), and a look at the script (a comment
   mostly in Arabic or Cyrillic letters is not German). Only German comments get a suggestion, so a Turkish or
   English comment is not mis-coded; the coding page names its language.
 - **Normalisation**: ``simplemma``'s German lemmas, German stop words from the ``stop-words`` package (its bundled
@@ -37,9 +37,6 @@ LANGUAGES = ("de", "en", "tr", "fr", "it", "es", "pl", "nl")
 # The part of a very long comment that is analysed (the stored text stays whole).
 MAX_ANALYSED_CHARS = 4000
 UNKNOWN = "unk"
-# Languages whose dictionaries are asked when a comment has too few stop words to tell (loading one takes a
-# few seconds, once per process).
-KNOWN_CHECK = ("de", "en", "tr")
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
@@ -93,8 +90,8 @@ def _stop_word_sets() -> dict[str, frozenset[str]]:
 def detect_language(text: str) -> str:
     """ "de", "en", "tr", ... or "unk" (no words, or a script other than Latin, or too short to tell).
 
-    First the stop words of each language (fast, and decisive for sentences); only a text without any stop word
-    asks ``simplemma``'s detector, which compares whole word lists (slower)."""
+    First the stop words of each language (fast, and decisive for sentences); a text with too few of them is German
+    when most of its words are in the German dictionary."""
     sample = _ADDRESS.sub(" ", text[:1000])
     words = [w.lower() for w in _WORD.findall(sample) if len(w) > 1]
     if not words or _latin_share(sample) < 0.5:
@@ -105,18 +102,16 @@ def detect_language(text: str) -> str:
         if hits["de"] >= hits[best]:
             return "de"
         return best
-    # Few stop words (a list of keywords): the share of words simplemma's dictionaries know, German first.
+    # Few stop words (a list of keywords): the share of words simplemma's German dictionary knows (only German's
+    # is loaded: each further language's dictionary costs 20 to 140 MB of memory).
     raw = [w for w in _WORD.findall(sample) if len(w) > 1][:60]
-    german = _known_share(raw, "de")
-    if german >= 0.5:
+    if _known_share(raw, "de") >= 0.5:
         return "de"
-    shares = {lang: _known_share(raw, lang) for lang in KNOWN_CHECK}
-    best = max(shares, key=shares.get)
-    if shares[best] >= 0.5 and shares[best] > german:
+    if hits[best] >= 1:
         return best
     if len(raw) <= 3:
         return "de"  # one or two unknown words (names, typos) in a German city's survey
-    return best if shares[best] >= 0.34 else UNKNOWN
+    return UNKNOWN
 
 
 @lru_cache(maxsize=200_000)

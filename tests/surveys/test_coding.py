@@ -252,7 +252,12 @@ def test_coding_page_accept_by_htmx_and_analysis(app, client, auth):
     with app.app_context():
         top = db.session.scalars(coding.uncoded(survey_id)).first()
         top_id, top_code = top.id, top.suggested_code.key
-    assert f"coding-{top_id}" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert f"coding-{top_id}" in html
+    with app.app_context():
+        suggested = db.session.get(SurveyComment, top_id).suggested_code_id
+    select_html = html.split(f'id="code-{top_id}"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{suggested}" selected>' in select_html  # the suggestion is preselected
 
     partial = client.post(f"/surveys/comments/{top_id}/accept", headers={"HX-Request": "true"})
     assert partial.status_code == 200
