@@ -103,6 +103,9 @@ def _suggest(tmp: str, survey_id: int, queue) -> None:
 
 
 def run(count: int) -> dict:
+    import os
+
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         prepared = _prepare(tmp, count)
@@ -142,7 +145,7 @@ def run(count: int) -> dict:
             times.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.status_code
         times.sort()
-        return {"comments": len(rows), "confirmed": len(confirmed), "rest": len(rest),
+        return {"load": load, "comments": len(rows), "confirmed": len(confirmed), "rest": len(rest),
                 "accuracy": right / len(rest) if rest else 0.0,
                 "other_languages": len(other), "other_languages_recognised": other_right,
                 "suggest_seconds": measured["seconds"], "peak_mb": measured["peak_mb"],
@@ -155,7 +158,7 @@ def section(r: dict) -> str:
         "## Comment coding\n\n"
         "`python -m bench.coding` (part of `make bench`): generated labelled comments (bench/coding_data.py: varied "
         "wording per action field, ae/ss spellings, lower case, about 2 % in English or Turkish), SQLite, one "
-        "process.\n\n"
+        f"process; load average at the start {r['load']}.\n\n"
         "| measure | value | target | met |\n|---|---:|---:|:-:|\n"
         f"| comments | {r['comments']} | 10000 | |\n"
         f"| codes confirmed (10 % of the German comments) | {r['confirmed']} | | |\n"
