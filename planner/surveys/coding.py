@@ -444,6 +444,13 @@ def _codings_count(survey_id: int) -> int:
                              .where(SurveyComment.survey_id == survey_id)) or 0
 
 
+def forget_model(survey_id: int, instance_path: str) -> None:
+    """Removes the survey's cached model and vectors (after the survey was deleted)."""
+    path = _cache_path(instance_path, survey_id)
+    for file in (path, path.with_suffix(".json")):
+        file.unlink(missing_ok=True)
+
+
 def has_model(survey_id: int, instance_path: str) -> bool:
     return _cache_path(instance_path, survey_id).exists()
 

@@ -30,7 +30,7 @@ FIRST = {
               "/city/legal/privacy/de", "/city/legal/imprint/en", "/city/remove-demo",
               "/fields/manage", "/fields/new", "/fields/MOB/edit", "/fields/MOB/merge", "/fields/processes",
               "/fields/processes/new"],
-    "strategy_team": ["/fields/manage"],
+    "strategy_team": ["/fields/manage", "/surveys/codebook"],
 }
 PER_SHAPE = 2
 # Links that are downloads, feeds or actions rather than pages.

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
@@ -278,6 +279,11 @@ def test_coding_page_accept_by_htmx_and_analysis(app, client, auth):
     assert "Repräsentative Kommentare" in text
     codebook = client.get("/surveys/codebook").get_data(as_text=True)
     assert "<code>WWF</code>" in codebook and "<code>MOB.parken</code>" not in codebook
+
+    cache = Path(app.instance_path) / "coding" / f"survey-{survey_id}.joblib"
+    assert cache.exists()
+    assert client.post(f"/surveys/{survey_id}/delete").status_code == 302
+    assert not cache.exists()  # the coding cache goes with the survey
 
 
 def test_the_paper_shows_per_field_comments_topics_and_anonymous_quotes(ctx):
