@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy import select
 
 from planner.core.forms import perform
 from planner.core.permissions import STAFF, Role, access
@@ -14,6 +15,7 @@ from planner.surveys.models import CommentCode, CommentType, Survey, SurveyComme
 
 MANAGE = (Role.STRATEGY_TEAM,)
 QUEUE_SIZE = 10
+INLINE_LIMIT = 3000  # comments: above this the suggestions are renewed by the job worker
 
 
 def _is_htmx() -> bool:
@@ -134,11 +136,31 @@ def _render_queue(survey: Survey, message: str | None = None, status: int = 200)
     return redirect(url_for("surveys.coding", survey_id=survey.id))
 
 
-def _refresh(survey: Survey) -> None:
-    """Re-trains after enough new codes (coding.RETRAIN_EVERY) and stores the new suggestions."""
-    if coding.needs_refresh(survey.id, current_app.instance_path):
-        coding.refresh_suggestions(survey, current_app.instance_path)
+def _renew(survey: Survey) -> str | None:
+    """Renews the suggestions: in the request for a survey of up to INLINE_LIMIT comments (a few seconds), else
+    as a background job (one at a time per survey). Returns the message to show."""
+    total = coding.progress(survey.id).total
+    if total <= INLINE_LIMIT:
+        result = coding.refresh_suggestions(survey, current_app.instance_path)
         db.session.commit()
+        return _("Suggestions renewed for %(num)s comments.", num=result.suggested)
+    from planner.jobs.models import Job, JobStatus
+    from planner.jobs.services import enqueue
+    from planner.surveys.tasks import SUGGEST_TASK
+
+    running = db.session.scalars(select(Job).where(Job.task == SUGGEST_TASK,
+                                                   Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))).all()
+    if not any(job.params.get("survey_id") == survey.id for job in running):
+        enqueue("comment_coding", SUGGEST_TASK, actor_id=current_user.id, survey_id=survey.id)
+        db.session.commit()
+    return _("The suggestions are being renewed in the background; the queue shows the new ones in a few "
+             "moments.")
+
+
+def _refresh(survey: Survey) -> None:
+    """Re-trains after enough new codes (coding.RETRAIN_EVERY) while staff work."""
+    if coding.needs_refresh(survey.id, current_app.instance_path):
+        _renew(survey)
 
 
 @bp.route("/<int:survey_id>/coding", endpoint="coding")
@@ -147,20 +169,18 @@ def coding_page(survey_id: int):
     survey = _survey(survey_id)
     if not coding.codebook(include_retired=False):
         return render_template("surveys/coding.html", no_codebook=True, **_queue_context(survey))
+    message = None
     if coding.never_suggested(survey.id):
         # The first visit trains the suggestions (a cache of the comments' language and best code).
-        coding.refresh_suggestions(survey, current_app.instance_path)
-        db.session.commit()
-    return render_template("surveys/coding.html", no_codebook=False, **_queue_context(survey))
+        message = _renew(survey)
+    return render_template("surveys/coding.html", no_codebook=False, **_queue_context(survey, message))
 
 
 @bp.route("/<int:survey_id>/coding/refresh", methods=["POST"], endpoint="refresh_suggestions")
 @access(*MANAGE)
 def refresh_suggestions(survey_id: int):
     survey = _survey(survey_id)
-    result = perform(lambda: coding.refresh_suggestions(survey, current_app.instance_path)).value
-    message = _("Suggestions renewed for %(num)s comments.", num=result.suggested) if result else None
-    return _render_queue(survey, message)
+    return _render_queue(survey, _renew(survey))
 
 
 def _after_coding(comment: SurveyComment, outcome, message: str):

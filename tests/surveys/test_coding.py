@@ -322,3 +322,30 @@ def test_the_paper_shows_per_field_comments_topics_and_anonymous_quotes(ctx):
     from planner.surveys.facts import shorten
 
     assert shorten(long_quote).endswith(" …") and len(shorten(long_quote)) <= 222
+
+
+def test_a_large_survey_renews_its_suggestions_in_a_background_job(app, client, auth, monkeypatch):
+    from planner.jobs.models import Job, JobStatus
+    from planner.surveys import coding_views
+    from planner.surveys.tasks import SUGGEST_TASK
+
+    monkeypatch.setattr(coding_views, "INLINE_LIMIT", 10)
+    with app.app_context():
+        survey, truth = coding_survey(60)
+        lead = _lead()
+        coding.seed_codebook(lead)
+        _confirm(lead, _comments(survey), truth, 0.5)
+        db.session.commit()
+        survey_id = survey.id
+    auth.login("strategy_team")
+    page = client.get(f"/surveys/{survey_id}/coding")
+    assert page.status_code == 200
+    assert "im Hintergrund erneuert" in text_of(page)
+    with app.app_context():
+        (job,) = db.session.scalars(db.select(Job).where(Job.task == SUGGEST_TASK)).all()
+        assert job.params == {"survey_id": survey_id}
+        # Tests run jobs in the request's process at once (HUEY_IMMEDIATE): the suggestions are there.
+        assert job.status == JobStatus.DONE, job.message
+        assert not coding.never_suggested(survey_id)
+    again = client.post(f"/surveys/{survey_id}/coding/refresh", headers={"HX-Request": "true"})
+    assert again.status_code == 200 and "Vorschlag:" in text_of(again)
