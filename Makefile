@@ -103,6 +103,7 @@ bench: setup system-deps
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = "0" ]; then apt-get install -y -qq wrk >/dev/null || \
 	  (apt-get update -qq && apt-get install -y -qq wrk >/dev/null); else echo "Install wrk: sudo apt-get install wrk"; exit 1; fi; }
 	$(BIN)/python -m bench.run --scales "$(SCALES)" --databases "$(DATABASES)" --output docs/benchmarks.md $(BENCH_ARGS)
+	$(BIN)/python -m bench.coding --output docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) node_modules planner/static/vendor .pytest_cache test-artifacts

@@ -597,6 +597,8 @@ class _Builder:
                 self.add(BulletList(tuple(self.need_text(n) for n in c.needs)))
             else:
                 self.missing(_("No needs for action recorded."))
+            if c.citizen_comments and c.citizen_comments.comments:
+                self.citizen_comments(c)
         self.heading(3, _("Top measures") if self.short else _("Measures"), f"field-{c.code}-measures")
         if not c.measures:
             self.missing(_("No measure has been accepted in this field yet."))
@@ -609,6 +611,21 @@ class _Builder:
         else:
             for m in c.measures:
                 self.add(self.fact_sheet(m))
+
+    def citizen_comments(self, c: FieldChapter) -> None:
+        """Coded survey comments of the field: how many, the main topics, up to three anonymous quotes."""
+        f, data = self.f, c.citizen_comments
+        self.heading(3, _("What citizens wrote"), f"field-{c.code}-comments")
+        text = ngettext("%(count)s comment of the citizen survey is about this field.",
+                        "%(count)s comments of the citizen survey are about this field.", data.comments,
+                        count=f.count(data.comments))
+        if data.topics:
+            topics = ", ".join(f"{label} ({f.count(count)})" for label, count in data.topics)
+            text += " " + _("Main topics: %(topics)s.", topics=topics)
+        self.add(Paragraph(text))
+        if data.quotes and not self.condensed:
+            self.add(BulletList(tuple(f"„{q}“" if self.language == "de" else f"“{q}”" for q in data.quotes),
+                                title=_("In their words (anonymous)")))
 
     def need_text(self, n) -> str:
         text = f"{n.number} {n.text} ({_('Source')}: {self.source(n.source)}"

@@ -217,6 +217,15 @@ class FieldPriorityInfo:
 
 
 @dataclass(frozen=True)
+class FieldComments:
+    """What citizens wrote about the field (coded survey comments): optional, older versions have none."""
+
+    comments: int
+    topics: tuple[tuple[str, int], ...] = ()  # sub-code label, comments
+    quotes: tuple[str, ...] = ()  # anonymous, shortened with an ellipsis
+
+
+@dataclass(frozen=True)
 class FieldChapter:
     code: str
     name_de: str
@@ -231,6 +240,7 @@ class FieldChapter:
     priority: FieldPriorityInfo | None
     vision: str = ""  # schema 4: the Zielbild 2040 the strategy team wrote for the field
     goals: tuple[Goal, ...] = ()  # schema 4: its measurable goals
+    citizen_comments: FieldComments | None = None
 
 
 @dataclass(frozen=True)
@@ -556,8 +566,11 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
     found = finding_facts(process=process_row)
     priority = survey_facts.priority_facts()
     comment_sources = survey_facts.need_sources() or {}
-    surveys = tuple(_survey(s) for s in survey_facts.survey_facts(process=process_row))
     field_goals = goal_facts(process_row, is_current=True)  # StrategyProcess.current(), as above
+    survey_rows = survey_facts.survey_facts(process=process_row)
+    surveys = tuple(_survey(s) for s in survey_rows)
+    field_comments = (survey_facts.field_comment_facts(process=process_row, instance_path=_instance_path())
+                      if any(s.coded_comments for s in survey_rows) else {})
 
     field_scores = {p.field_code: p for p in priority.fields} if priority else {}
     measure_scores = {p.measure_id: p for p in priority.measures} if priority else {}
@@ -639,6 +652,7 @@ def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int 
             vision=goals.vision if goals else "",
             goals=tuple(Goal(g.text, g.indicator, g.unit, g.baseline, g.target_value, g.target_year)
                         for g in goals.goals) if goals else (),
+            citizen_comments=_field_comments(field_comments.get(f.code)),
         ))
 
     all_sheets = sorted((m for c in chapters for m in c.measures), key=_measure_order)
@@ -720,6 +734,18 @@ def _sections(process: ProcessInfo, process_row) -> tuple[Section, ...]:
                                 position=row.position if row and row.position else index))
     sections.sort(key=lambda s: (s.position, s.key))
     return tuple(sections)
+
+
+def _instance_path() -> str | None:
+    from flask import current_app, has_app_context
+
+    return current_app.instance_path if has_app_context() else None
+
+
+def _field_comments(facts) -> FieldComments | None:
+    if facts is None:
+        return None
+    return FieldComments(comments=facts.comments, topics=facts.topics, quotes=facts.quotes)
 
 
 def _survey(s) -> SurveySummary:

@@ -6,7 +6,7 @@ from planner.core.permissions import Role
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
-from planner.surveys import tasks, views  # noqa: E402,F401
+from planner.surveys import coding_views, tasks, views  # noqa: E402,F401
 
 add_nav("surveys.list", _l("Citizen survey"), roles=[Role.FACILITATOR, Role.STRATEGY_TEAM], order=60)
 
@@ -25,7 +25,17 @@ def _survey_helpers():
 
     from planner.surveys.models import QuestionKind
 
+    def language_name(code):
+        from babel import Locale
+        from flask_babel import get_locale
+        from flask_babel import gettext as _
+
+        if not code or code == "unk":
+            return _("unknown language or script")
+        return Locale.parse(str(get_locale())).languages.get(code, code)
+
     return {
+        "language_name": language_name,
         "zip": zip,
         "kind_label": lambda kind: QuestionKind(kind).label,
         "format_chart_value": format_value,

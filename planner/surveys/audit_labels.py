@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from planner.core.history import describe
-from planner.surveys.models import ExpertRating, PriorityWeights, Survey
+from planner.surveys.models import CommentCode, ExpertRating, PriorityWeights, Survey
 
 describe(Survey, _l("Survey"), {
     "title": _l("Title"),
@@ -37,3 +37,14 @@ describe(PriorityWeights, _l("Priority weights"), {
     "cost": _l("Weight of cost"),
     "urgency": _l("Weight of urgency"),
 }, title=lambda w: "")
+
+describe(CommentCode, _l("Code of the comments"), {
+    "key": _l("Code"),
+    "field_id": _l("Action field"),
+    "slug": _l("Short name"),
+    "label": _l("Name"),
+    "description": _l("Description"),
+    "examples": _l("Example words"),
+    "retired_at": _l("Retired on"),
+    "merged_into_id": _l("Merged into"),
+}, hidden=("seed_texts",), title=lambda c: c.key)

@@ -136,4 +136,74 @@ def priorities_command(surveys: str | None, fmt: str) -> None:
     click.echo(json.dumps(ranking, ensure_ascii=False, indent=2))
 
 
-COMMANDS = [import_survey_command, suggest_mapping_command, priorities_command]
+def _coding_survey(survey_id: int):
+    from planner.surveys.models import Survey
+
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        raise click.ClickException(f"No survey with the id {survey_id}.")
+    return survey
+
+
+def _coding_user(email: str | None):
+    """The account recorded on the codings (--user), else the command line itself (no account)."""
+    from planner.accounts.models import User
+    from planner.surveys.coding import CommandLineActor
+
+    if not email:
+        return CommandLineActor()
+    user = db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account with the e-mail address {email}.")
+    return user
+
+
+@click.command("suggest-codes")
+@click.option("--survey", "survey_id", required=True, type=int, help="Id of the survey.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The CSV file to write (comment_id, text, suggested_code, confidence).")
+@with_appcontext
+def suggest_codes_command(survey_id: int, output: Path) -> None:
+    """Write a CSV with one row per comment and its suggested code (e.g. MOB or MOB.parken) and confidence."""
+    from flask import current_app
+
+    from planner.surveys import coding
+
+    survey = _coding_survey(survey_id)
+    if not coding.codebook(include_retired=False):
+        coding.seed_codebook(coding.CommandLineActor())
+    rows = coding.suggestion_rows(survey, current_app.instance_path)
+    db.session.commit()
+    with output.open("w", encoding="utf-8", newline="") as out:
+        coding.write_suggestions_csv(rows, out)
+    suggested = sum(1 for row in rows if row["suggested_code"])
+    click.echo(f"Wrote {len(rows)} comments to {output} ({suggested} with a suggested code).")
+
+
+@click.command("apply-codes")
+@click.option("--survey", "survey_id", required=True, type=int, help="Id of the survey.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", "email", default=None, help="E-mail of the account recorded as coder.")
+@with_appcontext
+def apply_codes_command(survey_id: int, file: Path, email: str | None) -> None:
+    """Confirm codes from a CSV with the columns comment_id and code: all rows or none."""
+    from planner.surveys import coding
+
+    survey = _coding_survey(survey_id)
+    user = _coding_user(email)
+    try:
+        added = coding.apply_codes(user, survey, file.read_bytes())
+    except coding.CodesFileRejected as error:
+        db.session.rollback()
+        for line, message in error.errors[:200]:
+            click.echo(f"line {line}: {message}", err=True)
+        raise click.ClickException(str(error.message)) from error
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Confirmed {added} codes for survey {survey.id}.")
+
+
+COMMANDS = [import_survey_command, suggest_mapping_command, priorities_command, suggest_codes_command,
+            apply_codes_command]

@@ -8,6 +8,7 @@ in the paper's key figures, its charts and the survey's own pages. ``ChartData``
 survey pages' formatted view of the same numbers, in the current locale.
 """
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -68,6 +69,7 @@ class SurveyFacts:
     comments: int
     key_figures: tuple[KeyFigure, ...]
     charts: tuple[SurveyChart, ...]
+    coded_comments: int = 0  # comments with at least one code (comment coding)
 
 
 @dataclass(frozen=True)
@@ -110,15 +112,17 @@ def survey_facts(process=None) -> tuple[SurveyFacts, ...]:
         .order_by(Survey.imported_at, Survey.id)).all()
     if not surveys:
         return ()
-    comment_counts = dict(
-        db.session.execute(
-            select(SurveyComment.survey_id, func.count()).group_by(SurveyComment.survey_id)
-        ).all()
-    )
-    return tuple(_facts_of(survey, comment_counts.get(survey.id, 0)) for survey in surveys)
+    from planner.surveys.models import CommentCoding
+
+    counts = {survey_id: (total, coded) for survey_id, total, coded in db.session.execute(
+        select(SurveyComment.survey_id, func.count(func.distinct(SurveyComment.id)),
+               func.count(func.distinct(CommentCoding.comment_id)))
+        .outerjoin(CommentCoding, CommentCoding.comment_id == SurveyComment.id)
+        .group_by(SurveyComment.survey_id))}
+    return tuple(_facts_of(survey, *counts.get(survey.id, (0, 0))) for survey in surveys)
 
 
-def _facts_of(survey, comments: int) -> SurveyFacts:
+def _facts_of(survey, comments: int, coded: int = 0) -> SurveyFacts:
     from planner.surveys.results import survey_results
 
     results = survey_results(survey)
@@ -132,6 +136,7 @@ def _facts_of(survey, comments: int) -> SurveyFacts:
         comments=comments,
         key_figures=key_figures(survey, results),
         charts=survey_charts(survey, results),
+        coded_comments=coded,
     )
 
 
@@ -268,3 +273,62 @@ def excerpt(text: str, limit: int = 200) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class FieldCommentFacts:
+    """What citizens wrote about an action field (comment coding): how many comments, the main sub-codes (label,
+    count) and up to three representative comments, shortened, without names (the import redacted addresses)."""
+
+    field_code: str
+    comments: int
+    topics: tuple[tuple[str, int], ...]
+    quotes: tuple[str, ...]
+
+
+QUOTE_CHARS = 220
+
+
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    """The text up to ``limit`` characters, cut at a word and ended with an ellipsis when it was longer."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:–- ")
+    return f"{cut} …"
+
+
+def field_comment_facts(process=None, instance_path: str | None = None) -> dict[str, FieldCommentFacts]:
+    """Per action field code: the coded comments of the process's surveys (a comment counts once per field)."""
+    from planner.fields.models import ActionField, StrategyProcess, in_process
+    from planner.surveys import coding
+    from planner.surveys.models import CommentCode, CommentCoding, Survey, SurveyComment
+
+    # One query (the paper's query count stays bounded); a second only when comments are coded.
+    rows = db.session.execute(
+        select(CommentCoding.comment_id, CommentCode.field_id, CommentCode.slug, CommentCode.label,
+               SurveyComment.survey_id)
+        .join(CommentCode, CommentCode.id == CommentCoding.code_id)
+        .join(SurveyComment, SurveyComment.id == CommentCoding.comment_id)
+        .join(Survey, Survey.id == SurveyComment.survey_id)
+        .where(in_process(Survey.process_id, process or StrategyProcess.current(), is_current=True))).all()
+    if not rows:
+        return {}
+    code_of = dict(db.session.execute(select(ActionField.id, ActionField.code)).all())
+    comments_of: dict[int, dict[int, int]] = defaultdict(dict)  # field → comment → survey
+    topic_counts: dict[int, Counter] = defaultdict(Counter)
+    for comment_id, field_id, slug, label, survey_id in rows:
+        comments_of[field_id][comment_id] = survey_id
+        if slug:
+            topic_counts[field_id][label] += 1
+    result = {}
+    for field_id, comments in comments_of.items():
+        code = code_of.get(field_id)
+        if code is None:
+            continue
+        quotes = coding.quotes_for(comments, instance_path)
+        result[code] = FieldCommentFacts(
+            field_code=code, comments=len(comments),
+            topics=tuple(topic_counts[field_id].most_common(3)),
+            quotes=tuple(shorten(q) for q in quotes))
+    return result

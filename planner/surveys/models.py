@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, false
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from planner.core.errors import DomainError
@@ -43,6 +43,24 @@ class QuestionKind(StrEnum):
             QuestionKind.TEXT: _l("Free text"),
             QuestionKind.DEMOGRAPHIC: _l("Demographic (e.g. district, age group)"),
             QuestionKind.IGNORE: _l("Ignore"),
+        }[self]
+
+
+class CommentType(StrEnum):
+    """The optional type of a citizen comment (Lob, Kritik, Vorschlag, Frage)."""
+
+    PRAISE = "praise"
+    CRITICISM = "criticism"
+    SUGGESTION = "suggestion"
+    QUESTION = "question"
+
+    @property
+    def label(self):
+        return {
+            CommentType.PRAISE: _l("Praise"),
+            CommentType.CRITICISM: _l("Criticism"),
+            CommentType.SUGGESTION: _l("Suggestion"),
+            CommentType.QUESTION: _l("Question"),
         }[self]
 
 
@@ -137,9 +155,74 @@ class SurveyComment(db.Model):
     field_id: Mapped[int | None] = mapped_column(ForeignKey("action_fields.id", ondelete="SET NULL"), index=True)
     need_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="SET NULL"), index=True)
 
+    # Comment coding (planner.surveys.coding): the detected language ("de", "en", "tr", ... or "unk"), the optional
+    # type, and the latest suggestion of the classifier with its confidence (the queue's order).
+    language: Mapped[str | None] = mapped_column(String(8))
+    comment_type: Mapped[CommentType | None] = mapped_column(db.Enum(CommentType, native_enum=False, length=20))
+    suggested_code_id: Mapped[int | None] = mapped_column(ForeignKey("comment_codes.id", ondelete="SET NULL"))
+    suggestion_confidence: Mapped[float | None]
+
     survey = relationship("Survey")
     field = relationship("ActionField")
     need = relationship("Finding")
+    suggested_code = relationship("CommentCode")
+    codings = relationship("CommentCoding", back_populates="comment", cascade="all, delete-orphan",
+                           passive_deletes=True, order_by="CommentCoding.id")
+
+
+class CommentCode(TimestampMixin, db.Model):
+    """An entry of the codebook: an action field (key ``MOB``) or a sub-code, a topic within a field (key
+    ``MOB.parken``), with a description and example words. Retired codes keep their codings but are offered no
+    more; a merged code's codings moved to the code it was merged into (``merged_into``)."""
+
+    __tablename__ = "comment_codes"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    field_id: Mapped[int] = mapped_column(ForeignKey("action_fields.id", ondelete="CASCADE"), index=True)
+    # "" for the field's own code, else the sub-code's short name (the part after the dot).
+    slug: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    label: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    examples: Mapped[str] = mapped_column(Text, default="")
+    # Texts the codebook was seeded from (the field's description, the needs captured): training material.
+    seed_texts: Mapped[list] = mapped_column(JSON, default=list)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("comment_codes.id", ondelete="SET NULL"))
+
+    field = relationship("ActionField")
+    merged_into = relationship("CommentCode", remote_side=[id])
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    @property
+    def is_sub_code(self) -> bool:
+        return bool(self.slug)
+
+
+class CommentCoding(db.Model):
+    """One code on one comment: who set it, when, and whether it was a suggestion accepted as it was."""
+
+    __tablename__ = "comment_codings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("survey_comments.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("comment_codes.id", ondelete="CASCADE"), index=True)
+    coded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    coded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    from_suggestion: Mapped[bool] = mapped_column(default=False, server_default=false())
+    confidence: Mapped[float | None]
+    # "web", "similar" (accepted for all similar comments at once) or "file" (apply-codes).
+    source: Mapped[str] = mapped_column(String(10), default="web", server_default="web")
+
+    comment = relationship("SurveyComment", back_populates="codings")
+    code = relationship("CommentCode")
+    coded_by = relationship("User")
+
+    __table_args__ = (UniqueConstraint("comment_id", "code_id"),)
 
 
 class SurveyUpload(db.Model):

@@ -39,3 +39,23 @@ def import_task(ctx: JobContext, *, upload_id: int, importer_id: int, allow_dupl
                              "Citizen survey.", id=survey_id, title=title, count=count))
     # A fixed local path: the worker has no request to build a URL from (url_for would need SERVER_NAME).
     ctx.set_link(f"/surveys/{survey_id}", open_label(title))
+
+
+SUGGEST_TASK = "surveys.suggest_codes"
+
+
+@task(SUGGEST_TASK, label=_l("Code suggestions for citizen comments"))
+def suggest_codes_task(ctx: JobContext, *, survey_id: int) -> None:
+    """Re-trains the comment coding's suggestions of a large survey (planner.surveys.coding) outside a request."""
+    from planner.surveys import coding
+    from planner.surveys.models import Survey
+
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        raise DomainError(_l("The survey is no longer there."))
+    ctx.progress(0, 100, _("Learning from the confirmed codes"))
+    result = coding.refresh_suggestions(survey, current_app.instance_path)
+    title = survey.title
+    db.session.commit()
+    ctx.progress(100, 100, _("Suggestions renewed for %(num)s comments.", num=result.suggested))
+    ctx.set_link(f"/surveys/{survey_id}/coding", open_label(title))

@@ -286,6 +286,9 @@ def delete(survey_id: int):
     if not perform(lambda: services.delete_survey(current_user, survey),
                    success=_("The survey “%(title)s” and all its responses were deleted.", title=title)):
         return redirect(url_for("surveys.detail", survey_id=survey_id))
+    from planner.surveys.coding import forget_model
+
+    forget_model(survey_id, current_app.instance_path)  # the comment coding's cache, after the commit
     return redirect(url_for("surveys.list"))
 
 

@@ -32,7 +32,7 @@ FIRST = {
               "/fields/manage", "/fields/new", "/fields/MOB/edit", "/fields/MOB/merge", "/fields/processes",
               "/fields/processes/new"],
     "strategy_team": ["/fields/manage", "/minutes/workshop/1", "/monitoring/", "/monitoring/reports",
-                      "/strategy/versions/1/consultation", "/strategy/consultations/1/comments"],
+                      "/strategy/versions/1/consultation", "/strategy/consultations/1/comments", "/surveys/codebook"],
     "facilitator": ["/minutes/workshop/1", "/minutes/workshop/1/edit", "/minutes/workshop/1/send"],
 }
 PER_SHAPE = 2

@@ -44,6 +44,21 @@ def _field():
     return {}
 
 
+def _code():
+    from planner.surveys import coding
+
+    sf.mob_field()
+    coding.seed_codebook(factories.user(role="strategy_team"))
+    code = coding.code_by_key("MOB")
+    return {"code_id": code.id}
+
+
+def _coded_comment():
+    params = _comment()
+    _code()
+    return params
+
+
 OTHERS_UPLOAD = {"strategy_team": 403}
 
 RULES = {
@@ -61,6 +76,21 @@ RULES = {
     "surveys.comments": Rule(STAFF, params=_survey),
     "surveys.tag_comment": Rule(STRATEGY, params=_comment, method="POST", ok=302, data={"field": ""}),
     "surveys.promote_comment": Rule(STRATEGY, params=_comment),
+    "surveys.codebook": Rule(STAFF),
+    "surveys.seed_codebook": Rule(STRATEGY, method="POST", ok=302),
+    "surveys.create_code": Rule(STRATEGY, method="POST", ok=302, params=_code,
+                                data={"slug": "rad", "label": "Radverkehr"}),
+    "surveys.edit_code": Rule(STRATEGY, params=_code),
+    "surveys.retire_code": Rule(STRATEGY, params=_code, method="POST", ok=302),
+    "surveys.reinstate_code": Rule(STRATEGY, params=_code, method="POST", ok=302),
+    "surveys.merge_code": Rule(STRATEGY, params=_code, method="POST", ok=302),
+    "surveys.coding": Rule(STRATEGY, params=_survey),
+    "surveys.refresh_suggestions": Rule(STRATEGY, params=_survey, method="POST", ok=302),
+    "surveys.code_comment": Rule(STRATEGY, params=_coded_comment, method="POST", ok=302),
+    "surveys.accept_suggestion": Rule(STRATEGY, params=_coded_comment, method="POST", ok=302),
+    "surveys.accept_similar": Rule(STRATEGY, params=_coded_comment, method="POST", ok=302),
+    "surveys.coding_analysis": Rule(STAFF, params=_survey),
+    "surveys.need_from_comments": Rule(STRATEGY, params=_survey, method="POST", ok=302),
     "surveys.mappings": Rule(STRATEGY),
     "surveys.mapping_json": Rule(STRATEGY, params=_saved),
     "surveys.import_mapping": Rule(STRATEGY, method="POST", ok=400),
