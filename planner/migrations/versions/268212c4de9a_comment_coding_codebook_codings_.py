@@ -1,7 +1,7 @@
 """Comment coding: the codebook, codings (who, when, suggestion accepted), language, type and suggestion of a comment
 
 Revision ID: 268212c4de9a
-Revises: b444290ebb94
+Revises: 5e46f257033d
 Create Date: 2026-12-03 20:22:23.041973
 
 """
@@ -13,7 +13,7 @@ import planner.core.models
 
 # revision identifiers, used by Alembic.
 revision = '268212c4de9a'
-down_revision = 'b444290ebb94'
+down_revision = '5e46f257033d'
 branch_labels = None
 depends_on = None
 
