@@ -370,7 +370,7 @@ def test_the_beschlussvorlage_reads_back_in_word_and_pdf(app, client, auth, tmp_
     assert "Der Rat der Stadt Essen beschließt das Handlungskonzept" in text
     assert "Rang 1: UMW-M01 Maßnahme UMW 1 (Smarte Umwelt)" in text
     cells = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
-    total = next(row for row in cells if row[0] == "Summe")
+    total = next(row for row in cells if row[0] == "Gesamt")
     assert total[-1] == f"{650_000 * len(FIELDS):,}\u00a0€".replace(",", ".")  # every measure's estimate, once
     assert any(row[0] == "2023" for row in cells)
     assert "650000" not in "\n".join(c for row in cells for c in row) + text
