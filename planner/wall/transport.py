@@ -1,0 +1,188 @@
+"""How a change on a wall reaches every browser, across app processes and servers.
+
+- **Writing**: ``publish`` adds a ``WallEvent`` row to the caller's transaction; the event exists exactly when the
+  change does. On PostgreSQL it also queues ``pg_notify`` in the same transaction (delivered at commit); with
+  ``WALL_REDIS_URL`` (or ``HUEY_REDIS_URL``) set, a Redis message goes out after the commit.
+- **Reading**: ``events_after(wall_id, cursor)`` is the only source of truth; the SSE stream and the polling
+  fallback both read it. A client resumes from the last id it saw (``Last-Event-ID`` / ``?after=``).
+- **Waking up**: each app process runs one small listener thread (a ``Hub``): PostgreSQL ``LISTEN``, Redis
+  pub/sub, or (SQLite, one machine) a look at ``max(wall_events.id)`` every ``WALL_POLL_SECONDS``. The hub only
+  says "something changed, read the log"; it holds no event, so a process that missed a wake-up still catches
+  up at the next one or at its periodic check.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+from flask import current_app
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session
+
+from planner.extensions import db
+from planner.wall.models import WallEvent
+
+log = logging.getLogger(__name__)
+CHANNEL = "planner_wall"
+
+
+def redis_url(config) -> str | None:
+    return config.get("WALL_REDIS_URL") or config.get("HUEY_REDIS_URL") or None
+
+
+def publish(wall_id: int, kind: str, payload: dict) -> WallEvent:
+    """Adds the event to the current transaction (call from a service; the request commits)."""
+    row = WallEvent(wall_id=wall_id, kind=kind, payload=json.dumps(payload, ensure_ascii=False, default=str))
+    db.session.add(row)
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_notify(:channel, :wall)"), {"channel": CHANNEL, "wall": str(wall_id)})
+    url = redis_url(current_app.config)
+    if url:
+        pending = db.session.info.setdefault("wall_redis", set())
+        pending.add((url, wall_id))
+    return row
+
+
+@event.listens_for(Session, "after_commit")
+def _redis_after_commit(session):
+    pending = session.info.pop("wall_redis", None)
+    if not pending:
+        return
+    for url, wall_id in pending:
+        try:
+            _redis_client(url).publish(CHANNEL, str(wall_id))
+        except Exception:  # noqa: BLE001 - the change is committed; clients still catch up by the periodic check
+            log.warning("wall: Redis publish failed", exc_info=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session):
+    session.info.pop("wall_redis", None)
+
+
+_redis_clients: dict[str, object] = {}
+
+
+def _redis_client(url: str):
+    client = _redis_clients.get(url)
+    if client is None:
+        import redis
+
+        client = _redis_clients[url] = redis.Redis.from_url(url)
+    return client
+
+
+def events_after(wall_id: int, cursor: int, limit: int = 500) -> list[dict]:
+    rows = db.session.execute(
+        select(WallEvent.id, WallEvent.kind, WallEvent.payload)
+        .where(WallEvent.wall_id == wall_id, WallEvent.id > cursor)
+        .order_by(WallEvent.id)
+        .limit(limit)
+    ).all()
+    return [{"id": row.id, "kind": row.kind, "data": json.loads(row.payload)} for row in rows]
+
+
+def last_event_id(wall_id: int) -> int:
+    return db.session.scalar(select(func.coalesce(func.max(WallEvent.id), 0)).where(WallEvent.wall_id == wall_id))
+
+
+# --- the per-process wake-up -------------------------------------------------------------------------------------
+
+
+class Hub:
+    """Wakes this process's streams when any wall changed. One thread per process, started on first use."""
+
+    def __init__(self, app):
+        self.app = app
+        self.generation = 0
+        self.condition = threading.Condition()
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+        self.poll_seconds = float(app.config.get("WALL_POLL_SECONDS", 0.5))
+
+    @property
+    def backend(self) -> str:
+        uri = self.app.config["SQLALCHEMY_DATABASE_URI"]
+        if redis_url(self.app.config):
+            return "redis"
+        if uri.startswith("postgresql"):
+            return "postgresql"
+        return "poll"
+
+    def start(self) -> None:
+        with self.lock:
+            if self.thread is not None and self.thread.is_alive():
+                return
+            self.thread = threading.Thread(target=self._run, name="wall-hub", daemon=True)
+            self.thread.start()
+
+    def wake(self) -> None:
+        with self.condition:
+            self.generation += 1
+            self.condition.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """Blocks until the generation differs from ``seen`` or the timeout passes; returns the generation."""
+        self.start()
+        with self.condition:
+            self.condition.wait_for(lambda: self.generation != seen, timeout)
+            return self.generation
+
+    def _run(self) -> None:
+        while True:
+            try:
+                {"redis": self._listen_redis, "postgresql": self._listen_postgresql}.get(
+                    self.backend, self._poll)()
+            except Exception:  # noqa: BLE001 - a lost connection: wake everybody, wait, listen again
+                log.warning("wall: the %s listener stopped; retrying", self.backend, exc_info=True)
+                self.wake()
+                time.sleep(1)
+
+    def _poll(self) -> None:
+        engine = self._engine()
+        last = None
+        while True:
+            with engine.connect() as connection:
+                current = connection.scalar(select(func.coalesce(func.max(WallEvent.id), 0)))
+            if current != last:
+                last = current
+                self.wake()
+            time.sleep(self.poll_seconds)
+
+    def _listen_postgresql(self) -> None:
+        import psycopg
+
+        url = self._engine().url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"LISTEN {CHANNEL}")
+            self.wake()  # anything committed while (re)connecting
+            while True:
+                for _notify in connection.notifies(timeout=5):
+                    self.wake()
+
+    def _listen_redis(self) -> None:
+        client = _redis_client(redis_url(self.app.config))
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(CHANNEL)
+        self.wake()
+        try:
+            while True:
+                if pubsub.get_message(timeout=5):
+                    self.wake()
+        finally:
+            pubsub.close()
+
+    def _engine(self):
+        with self.app.app_context():
+            return db.engine
+
+
+def hub_for(app) -> Hub:
+    hub = app.extensions.get("wall_hub")
+    if hub is None:
+        hub = app.extensions["wall_hub"] = Hub(app)
+    return hub
