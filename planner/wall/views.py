@@ -206,12 +206,14 @@ def _stream(app, wall_id: int, cursor: int, token: str | None, workshop_id: int)
     seen = hub.generation
     yield f"retry: 2000\nid: {cursor}\nevent: hello\ndata: {json.dumps({'cursor': cursor})}\n\n"
     while time.monotonic() < deadline:
+        # Never yield inside the app context: the server may close the generator from elsewhere.
         with app.app_context():
-            if token is not None and not _link_still_usable(token, workshop_id):
-                yield "event: gone\ndata: {}\n\n"
-                return
-            batch = transport.events_after(wall_id, cursor)
+            usable = token is None or _link_still_usable(token, workshop_id)
+            batch = transport.events_after(wall_id, cursor) if usable else []
             db.session.remove()
+        if not usable:
+            yield "event: gone\ndata: {}\n\n"
+            return
         for item in batch:
             cursor = item["id"]
             data = json.dumps({"kind": item["kind"], "data": item["data"]}, ensure_ascii=False)

@@ -1,0 +1,107 @@
+"""The transport across processes: two Flask apps on the same database file stand for two gunicorn workers. What one
+commits, the other's event stream and polling fallback deliver; a revoked link is disconnected at once."""
+
+import json
+import threading
+import time
+
+from planner.core.models import utcnow
+from planner.extensions import db
+from planner.invitations.models import Invitation
+from planner.wall import services
+from planner.wall.models import Wall
+from planner.workshops.models import AgendaBlock
+from tests import factories
+from tests.conftest import make_test_app
+
+JSON = {"Accept": "application/json"}
+
+
+def _open(app, scene) -> int:
+    from planner.accounts.models import User
+
+    with app.app_context():
+        wall = services.wall_for_block(db.session.get(AgendaBlock, scene.status_block_id))
+        services.open_wall(services.Actor(user=db.session.get(User, scene.facilitator_id)), wall)
+        db.session.commit()
+        return wall.id
+
+
+def _login(client, email):
+    assert client.post("/login", data={"email": email, "password": factories.PASSWORD}).status_code == 302
+
+
+def _next_change(chunks, timeout=5.0) -> tuple[dict, float]:
+    """Reads the stream (in a thread, so a silent stream fails the test instead of hanging it)."""
+    found: list = []
+
+    def read():
+        for chunk in chunks:
+            text = chunk.decode() if isinstance(chunk, bytes) else chunk
+            if "event: change" in text or "event: gone" in text:
+                found.append(text)
+                return
+
+    started = time.monotonic()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert found, "no event arrived in time"
+    text = found[0]
+    if "event: gone" in text:
+        return {"gone": True}, time.monotonic() - started
+    data = next(line for line in text.splitlines() if line.startswith("data: "))[6:]
+    return json.loads(data), time.monotonic() - started
+
+
+def test_a_card_posted_through_one_process_reaches_the_stream_of_another(app, scene, tmp_path):
+    other = make_test_app(tmp_path, WALL_POLL_SECONDS=0.1)
+    wall_id = _open(app, scene)
+    watcher = other.test_client()
+    _login(watcher, scene.expert_email)
+    response = watcher.get(f"/wall/{wall_id}/events", buffered=False)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/event-stream")
+    assert response.headers["X-Accel-Buffering"] == "no"
+    chunks = iter(response.response)
+    assert "event: hello" in next(chunks).decode()
+
+    poster = app.test_client()
+    _login(poster, scene.facilitator_email)
+    posted = poster.post(f"/wall/{wall_id}/cards", data={"kind": "weakness", "text": "Zu wenig Ladesäulen",
+                                                         "field": scene.field_id}, headers=JSON)
+    assert posted.status_code == 200, posted.get_data(as_text=True)
+    event, elapsed = _next_change(chunks)
+    assert event["kind"] == "card"
+    assert event["data"]["text"] == "Zu wenig Ladesäulen" and event["data"]["number"] == "MOB-S01"
+    assert elapsed < 2
+    response.close()
+
+    # The polling fallback of the other process: the events after a cursor, and nothing twice.
+    polled = watcher.get(f"/wall/{wall_id}/poll?after=0").get_json()
+    assert [e["kind"] for e in polled["events"]] == ["wall", "card"]
+    again = watcher.get(f"/wall/{wall_id}/poll?after={polled['cursor']}").get_json()
+    assert again["events"] == [] and again["cursor"] == polled["cursor"]
+
+
+def test_a_revoked_link_is_disconnected_at_once(app, scene, tmp_path):
+    other = make_test_app(tmp_path, WALL_POLL_SECONDS=0.1, WALL_LINK_CHECK_SECONDS=0.2)
+    wall_id = _open(app, scene)
+    guest = other.test_client()
+    response = guest.get(f"/wall/l/{scene.token}/{wall_id}/events", buffered=False)
+    assert response.status_code == 200
+    chunks = iter(response.response)
+    next(chunks)
+    with app.app_context():
+        invitation = db.session.query(Invitation).filter_by(participation_id=scene.link_participation_id).one()
+        invitation.revoked_at = utcnow()
+        db.session.commit()
+    event, elapsed = _next_change(chunks)
+    assert event == {"gone": True} and elapsed < 2
+    response.close()
+    refused = guest.post(f"/wall/l/{scene.token}/{wall_id}/cards", data={"kind": "risk", "text": "Hallo"},
+                         headers=JSON)
+    assert refused.status_code == 410
+    assert "zurückgezogen" in refused.get_json()["error"]
+    with app.app_context():
+        assert db.session.get(Wall, wall_id) is not None
