@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext  # extracted as pgettext (msgctxt)
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,9 +26,9 @@ class WallState(StrEnum):
     @property
     def label(self):
         return {
-            WallState.PREPARED: _l("Not opened yet"),
-            WallState.OPEN: _l("Open"),
-            WallState.CLOSED: _l("Closed"),
+            WallState.PREPARED: pgettext("wall state", "Not opened yet"),
+            WallState.OPEN: pgettext("wall state", "Open"),
+            WallState.CLOSED: pgettext("wall state", "Closed"),
         }[self]
 
 
