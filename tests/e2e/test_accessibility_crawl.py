@@ -31,6 +31,7 @@ FIRST = {
               "/fields/manage", "/fields/new", "/fields/MOB/edit", "/fields/MOB/merge", "/fields/processes",
               "/fields/processes/new"],
     "strategy_team": ["/fields/manage"],
+    "facilitator": ["/wall/workshop/1"],  # the live card walls (their boards are linked from there)
 }
 PER_SHAPE = 2
 # Links that are downloads, feeds or actions rather than pages.

@@ -60,7 +60,8 @@
       }
     });
     li.querySelectorAll("form[action]").forEach(function (form) {
-      form.action = form.getAttribute("action").replace(/\/card\/\d+\//, "/card/" + card.id + "/");
+      // getAttribute/setAttribute: a button named "action" shadows form.action.
+      form.setAttribute("action", form.getAttribute("action").replace(/\/card\/\d+\//, "/card/" + card.id + "/"));
     });
     li.querySelectorAll('input[name="cards"]').forEach(function (el) { el.value = card.id; });
     li.querySelectorAll('select[name="kind"]').forEach(function (el) { el.value = card.kind; });
@@ -229,7 +230,7 @@
       root.querySelectorAll('input[form="cluster-form"]:checked').forEach(function (el) { body.append("cards", el.value); });
     }
     var error = form.querySelector('[data-slot="post-error"]');
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {
       method: "POST", body: body, credentials: "same-origin",
       headers: { Accept: "application/json", "X-CSRFToken": root.dataset.csrf },
     }).then(function (response) {
