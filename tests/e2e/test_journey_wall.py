@@ -1,8 +1,8 @@
 """Der Live-Workshop: Die Moderation öffnet die Kartenwand eines Status-quo-Blocks, eine angemeldete Expertin und
-ein Experte über seinen persönlichen Einladungslink heften Karten an – jede erscheint bei den anderen ohne Neuladen.
-Die Moderation clustert zwei Karten, startet eine Punktabfrage, die Expertin vergibt einen Punkt, die Moderation
-beendet die Abfrage. Danach gibt es die Karten als nummerierte Ergebnisse, das Cluster mit seinen Quellen und die
-Punkte beim Strategieteam."""
+ein Experte über seinen persönlichen Einladungslink (von einem zweiten App-Prozess bedient) heften Karten an – jede
+erscheint bei den anderen ohne Neuladen. Die Moderation clustert zwei Karten, startet eine Punktabfrage, die
+Expertin vergibt einen Punkt, die Moderation beendet die Abfrage. Danach gibt es die Karten als nummerierte
+Ergebnisse, das Cluster mit seinen Quellen und die Punkte beim Strategieteam."""
 
 from datetime import timedelta
 
@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from planner import create_app
 from planner.accounts.models import User
 from planner.core.models import utcnow
 from planner.extensions import db
@@ -18,7 +19,7 @@ from planner.invitations import services as invitations
 from planner.people.models import Person
 from planner.wall.models import WallCard
 from planner.workshops.models import AgendaBlock, AgendaBlockKind, Participation, Workshop, WorkshopStatus
-from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.e2e.conftest import LiveServer, assert_accessible, login, screenshot
 
 pytestmark = pytest.mark.e2e
 JOURNEY = "wall"
@@ -61,9 +62,19 @@ def _card(page, text: str):
     return page.locator(".wall-card", has_text=text)
 
 
-def test_live_wall_mit_drei_browsern(browser, browser_context_args, live_server):
+def _second_process(server, tmp_path) -> LiveServer:
+    """A second app on the same database, as a second gunicorn worker or server would be: nothing in memory shared."""
+    config = {key: server.app.config[key] for key in (
+        "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "MAIL_SERVER", "RATELIMIT_ENABLED", "PASSWORD_HASH_METHOD")}
+    app = create_app(config, instance_path=tmp_path / "instance-2")
+    app.config["BASE_URL"] = server.url
+    return LiveServer(app).start()
+
+
+def test_live_wall_mit_drei_browsern(browser, browser_context_args, live_server, tmp_path):
     block_id, token = _scene(live_server)
     board = f"{live_server.url}/wall/block/{block_id}"
+    other = _second_process(live_server, tmp_path)
     contexts = [browser.new_context(**browser_context_args) for _ in range(3)]
     moderation, expertin, gast = (context.new_page() for context in contexts)
     try:
@@ -75,7 +86,8 @@ def test_live_wall_mit_drei_browsern(browser, browser_context_args, live_server)
 
         login(expertin, live_server, "expertin@example.org")
         expertin.goto(board)
-        gast.goto(f"{live_server.url}/wall/l/{token}/block/{block_id}")
+        # The guest is served by the other app process.
+        gast.goto(f"{other.url}/wall/l/{token}/block/{block_id}")
         assert_accessible(gast, "wall (personal link)")
 
         _post(expertin, "Zu wenige öffentliche Ladesäulen", "Schwäche")
@@ -138,3 +150,4 @@ def test_live_wall_mit_drei_browsern(browser, browser_context_args, live_server)
     finally:
         for context in contexts:
             context.close()
+        other.stop()
