@@ -63,14 +63,14 @@ def test_limits_a_long_card_a_fast_poster_and_a_closed_wall(app, scene):
         app.config["WALL_RATE_LIMIT"] = 3
         wall = _open_wall(scene)
         facilitator, expert, _link = _actors(scene)
-        with pytest.raises(DomainError, match="at most 500 characters; this one has 10000"):
+        with pytest.raises(DomainError, match="höchstens 500 Zeichen; diese hat 10000"):
             services.post_card(expert, wall, "risk", "x" * 10_000, scene.field_id)
         for i in range(3):
             services.post_card(expert, wall, "risk", f"Karte {i}", scene.field_id)
-        with pytest.raises(DomainError, match="posting very fast"):
+        with pytest.raises(DomainError, match="sehr schnell"):
             services.post_card(expert, wall, "risk", "noch eine", scene.field_id)
         services.close_wall(facilitator, wall)
-        with pytest.raises(DomainError, match="wall is closed"):
+        with pytest.raises(DomainError, match="Wand ist geschlossen"):
             services.post_card(facilitator, wall, "risk", "zu spät", scene.field_id)
 
 
@@ -78,7 +78,7 @@ def test_a_wrong_column_and_an_outsider_are_refused(app, scene):
     with app.app_context():
         wall = _open_wall(scene)
         _facilitator, expert, _link = _actors(scene)
-        with pytest.raises(DomainError, match="column"):
+        with pytest.raises(DomainError, match="Spalte"):
             services.post_card(expert, wall, "need", "Bedarf", scene.field_id)
         from tests import factories
 
@@ -101,7 +101,7 @@ def test_a_cluster_is_one_finding_with_the_cards_as_sources_and_takes_no_card_tw
         assert sorted(s.id for s in cluster.sources) == [a.id, b.id]
         assert [card.id for card in services.active_cards(wall)] == [c.id, cluster.id]
         # The second facilitator chose the same card a moment later: refused, nothing changes.
-        with pytest.raises(DomainError, match="clustered or hidden in the meantime"):
+        with pytest.raises(DomainError, match="inzwischen geclustert oder ausgeblendet"):
             services.cluster_cards(facilitator, wall, [a.id, c.id], "")
         db.session.rollback()
         assert db.session.get(WallCard, c.id).cluster_id is None
@@ -130,7 +130,7 @@ def test_dot_vote_counts_n_dots_per_person_and_stores_the_result_on_the_cards(ap
         services.start_vote(facilitator, wall, 2)
         services.cast_dot(expert, a)
         services.cast_dot(expert, a)
-        with pytest.raises(DomainError, match="used all your 2 dots"):
+        with pytest.raises(DomainError, match="alle Ihre 2 Punkte"):
             services.cast_dot(expert, b)
         services.cast_dot(expert, a, add=False)
         services.cast_dot(expert, b)
@@ -140,7 +140,7 @@ def test_dot_vote_counts_n_dots_per_person_and_stores_the_result_on_the_cards(ap
         assert services.vote_state(vote)["tallies"] == {str(a.id): 1, str(b.id): 2}
         assert (a.dots, b.dots) == (1, 2)
         assert [c.id for c in services.voted_findings(scene.workshop_id)] == [b.id, a.id]
-        with pytest.raises(DomainError, match="No vote is running"):
+        with pytest.raises(DomainError, match="keine Punktabfrage"):
             services.cast_dot(link, a)
 
 
@@ -150,7 +150,7 @@ def test_the_timer_runs_pauses_and_checks_minutes(app, scene):
         facilitator, expert, _link = _actors(scene)
         with pytest.raises(NotAllowed):
             services.set_timer(expert, wall, "start", 5)
-        with pytest.raises(DomainError, match="between 1 and 240 minutes"):
+        with pytest.raises(DomainError, match="zwischen 1 und 240 Minuten"):
             services.set_timer(facilitator, wall, "start", 0)
         services.set_timer(facilitator, wall, "start", 5)
         assert 299 <= wall.seconds_left() <= 300
@@ -163,3 +163,48 @@ def test_the_timer_runs_pauses_and_checks_minutes(app, scene):
 def test_only_status_quo_and_needs_blocks_have_a_wall(app, scene):
     with app.app_context(), pytest.raises(DomainError):
         services.wall_for_block(db.session.get(AgendaBlock, scene.welcome_block_id))
+
+
+def test_two_facilitators_clustering_the_same_card_at_once_lose_none_and_duplicate_none(app, scene):
+    import threading
+
+    from planner.accounts.models import User as UserModel
+
+    with app.app_context():
+        wall = _open_wall(scene)
+        _facilitator, expert, _link = _actors(scene)
+        ids = [services.post_card(expert, wall, "risk", f"Karte {i}", scene.field_id).id for i in range(3)]
+        db.session.commit()
+        wall_id = wall.id
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def cluster(card_ids, text):
+        with app.app_context():
+            actor = services.Actor(user=db.session.get(UserModel, scene.facilitator_id))
+            target = db.session.get(Wall, wall_id)
+            barrier.wait()
+            try:
+                services.cluster_cards(actor, target, card_ids, text)
+                db.session.commit()
+                outcomes.append("ok")
+            except DomainError:
+                db.session.rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=cluster, args=([ids[0], ids[1]], "Erstes Cluster")),
+               threading.Thread(target=cluster, args=([ids[1], ids[2]], "Zweites Cluster"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["ok", "refused"]
+    with app.app_context():
+        cards = db.session.query(WallCard).order_by(WallCard.id).all()
+        clusters = [c for c in cards if c.is_cluster]
+        assert len(clusters) == 1
+        sources = [c.id for c in cards if c.cluster_id == clusters[0].id]
+        assert len(sources) == 2 and ids[1] in sources
+        # Every posted card is either a source of the one cluster or still on the wall: none lost.
+        active = [c.id for c in services.active_cards(db.session.get(Wall, wall_id))]
+        assert sorted(sources + [i for i in active if i != clusters[0].id]) == ids

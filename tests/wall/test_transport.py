@@ -5,6 +5,7 @@ import json
 import threading
 import time
 
+from planner import create_app
 from planner.core.models import utcnow
 from planner.extensions import db
 from planner.invitations.models import Invitation
@@ -12,7 +13,6 @@ from planner.wall import services
 from planner.wall.models import Wall
 from planner.workshops.models import AgendaBlock
 from tests import factories
-from tests.conftest import make_test_app
 
 JSON = {"Accept": "application/json"}
 
@@ -25,6 +25,15 @@ def _open(app, scene) -> int:
         services.open_wall(services.Actor(user=db.session.get(User, scene.facilitator_id)), wall)
         db.session.commit()
         return wall.id
+
+
+def second_process(app, tmp_path, **overrides):
+    """Another app on the same database (not tests.conftest.make_test_app: on PostgreSQL that empties the tables)."""
+    config = {key: app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED",
+                                                "MAIL_SERVER", "RATELIMIT_ENABLED", "BASE_URL",
+                                                "PASSWORD_HASH_METHOD")}
+    (tmp_path / "instance-2").mkdir(exist_ok=True)
+    return create_app({**config, **overrides}, instance_path=tmp_path / "instance-2")
 
 
 def _login(client, email):
@@ -55,7 +64,7 @@ def _next_change(chunks, timeout=5.0) -> tuple[dict, float]:
 
 
 def test_a_card_posted_through_one_process_reaches_the_stream_of_another(app, scene, tmp_path):
-    other = make_test_app(tmp_path, WALL_POLL_SECONDS=0.1)
+    other = second_process(app, tmp_path, WALL_POLL_SECONDS=0.1)
     wall_id = _open(app, scene)
     watcher = other.test_client()
     _login(watcher, scene.expert_email)
@@ -85,7 +94,7 @@ def test_a_card_posted_through_one_process_reaches_the_stream_of_another(app, sc
 
 
 def test_a_revoked_link_is_disconnected_at_once(app, scene, tmp_path):
-    other = make_test_app(tmp_path, WALL_POLL_SECONDS=0.1, WALL_LINK_CHECK_SECONDS=0.2)
+    other = second_process(app, tmp_path, WALL_POLL_SECONDS=0.1, WALL_LINK_CHECK_SECONDS=0.2)
     wall_id = _open(app, scene)
     guest = other.test_client()
     response = guest.get(f"/wall/l/{scene.token}/{wall_id}/events", buffered=False)
