@@ -103,6 +103,20 @@ class Hub:
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
         self.poll_seconds = float(app.config.get("WALL_POLL_SECONDS", 0.5))
+        self.streams = 0
+
+    def enter_stream(self, limit: int) -> bool:
+        """Counts an open stream of this process; False when ``limit`` are open (the client polls instead, so
+        streams never take every server thread and starve the ordinary requests)."""
+        with self.lock:
+            if self.streams >= limit:
+                return False
+            self.streams += 1
+            return True
+
+    def leave_stream(self) -> None:
+        with self.lock:
+            self.streams = max(0, self.streams - 1)
 
     @property
     def backend(self) -> str:

@@ -2,6 +2,7 @@
 for a participant by their personal invitation link (the token is the authorisation, as on the invitation page)."""
 
 import json
+import os
 import time
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -179,7 +180,8 @@ def events(wall_id: int, token: str | None = None):
     cursor = _cursor() or transport.last_event_id(wall.id)
     workshop_id = wall.agenda_block.workshop_id
     db.session.remove()  # the stream holds no database connection while it waits
-    response = Response(_stream(app, wall.id, cursor, token, workshop_id), mimetype="text/event-stream")
+    limit = _stream_limit(app, request.environ.get("SERVER_SOFTWARE", ""))
+    response = Response(_stream(app, wall.id, cursor, token, workshop_id, limit), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response
@@ -196,8 +198,30 @@ def _link_still_usable(token: str, workshop_id: int) -> bool:
     return True
 
 
-def _stream(app, wall_id: int, cursor: int, token: str | None, workshop_id: int):
+def _stream_limit(app, server: str) -> int:
+    """How many streams one process keeps open: WALL_MAX_STREAMS, else (under gunicorn, whose gthread worker gives
+    each open stream a thread of its own) the threads per process less four for the ordinary requests."""
+    configured = app.config.get("WALL_MAX_STREAMS")
+    if configured:
+        return int(configured)
+    if server.startswith("gunicorn"):
+        threads = int(os.environ.get("PLANNER_GUNICORN_THREADS", app.config.get("GUNICORN_THREADS", 4)))
+        return max(1, threads - 4)
+    return 1000
+
+
+def _stream(app, wall_id: int, cursor: int, token: str | None, workshop_id: int, limit: int):
     hub = transport.hub_for(app)
+    if not hub.enter_stream(limit):
+        yield "retry: 5000\nevent: busy\ndata: {}\n\n"  # the page switches to polling
+        return
+    try:
+        yield from _events(app, hub, wall_id, cursor, token, workshop_id)
+    finally:
+        hub.leave_stream()
+
+
+def _events(app, hub, wall_id: int, cursor: int, token: str | None, workshop_id: int):
     lifetime = float(app.config.get("WALL_STREAM_SECONDS", 55))
     link_check = float(app.config.get("WALL_LINK_CHECK_SECONDS", 1))
     keepalive = 15.0

@@ -114,3 +114,18 @@ def test_a_revoked_link_is_disconnected_at_once(app, scene, tmp_path):
     assert "zurückgezogen" in refused.get_json()["error"]
     with app.app_context():
         assert db.session.get(Wall, wall_id) is not None
+
+
+def test_when_a_process_has_no_thread_left_for_a_stream_the_client_is_told_to_poll(app, scene):
+    app.config["WALL_MAX_STREAMS"] = 1
+    wall_id = _open(app, scene)
+    client = app.test_client()
+    _login(client, scene.expert_email)
+    first = client.get(f"/wall/{wall_id}/events", buffered=False)
+    assert "event: hello" in next(iter(first.response)).decode()
+    second = client.get(f"/wall/{wall_id}/events", buffered=False)
+    assert "event: busy" in b"".join(second.response).decode()
+    first.close()
+    third = client.get(f"/wall/{wall_id}/events", buffered=False)
+    assert "event: hello" in next(iter(third.response)).decode()
+    third.close()

@@ -197,8 +197,11 @@
       handle(item);
     });
     source.addEventListener("gone", function () { source.close(); gone(); });
+    // The server has no thread left for another stream: poll with the cursor instead.
+    source.addEventListener("busy", function () { source.close(); failures = 3; opened = true; poll(); });
     source.onerror = function () {
       source.close();
+      if (failures >= 3) { return; }  // polling already
       if (!opened) { failures += 1; }
       // The server ends each stream after a minute; reconnect from the cursor (a blocked stream → polling).
       window.setTimeout(stream, opened ? 200 : 2000);
