@@ -492,3 +492,42 @@ def snapshot(wall: Wall, actor: Actor, field_id: int | None = None) -> dict:
         "my_dots": {str(k): v for k, v in my_dots(vote if vote and vote.is_open else None, actor).items()},
     }
 
+
+
+# --- the import fallback -------------------------------------------------------------------------------------------
+
+
+def check_import(wall: Wall, parsed, default_kind: str | None) -> list[tuple[int, object]]:
+    """The row errors of a parsed file for this wall (its own plus a column the wall does not have)."""
+    errors = list(parsed.errors)
+    allowed = {k.value for k in columns(wall)}
+    default = default_kind if default_kind in allowed else None
+    for row in parsed.rows:
+        kind = row.kind or default
+        if kind is None:
+            errors.append((row.line, _l("Please choose the column for cards without one.")))
+        elif kind not in allowed:
+            errors.append((row.line, _l("This wall has no column “%(kind)s”.", kind=FindingKind(kind).label)))
+    return sorted(errors, key=lambda e: e[0])
+
+
+def import_cards(actor: Actor, wall: Wall, parsed, default_kind: str | None, field_id: int | None) -> list[WallCard]:
+    """All the file's cards become findings of the block, or none (any row error refuses the whole file)."""
+    _require_facilitator(actor, wall)
+    field = _field_of(wall, field_id)
+    errors = check_import(wall, parsed, default_kind)
+    if errors:
+        raise DomainError(_l("The file has %(count)s row errors; nothing has been imported.", count=len(errors)))
+    block = wall.agenda_block
+    cards = []
+    for row in parsed.rows:
+        finding = Finding(workshop=block.workshop, agenda_block=block, field=field,
+                          kind=FindingKind(row.kind or default_kind), text=row.text,
+                          recorded_by_user_id=actor.user.id)
+        card = WallCard(wall=wall, finding=finding)  # no poster: an import does not count against the rate limit
+        db.session.add_all([finding, card])
+        cards.append(card)
+    db.session.flush()
+    for card in cards:
+        transport.publish(wall.id, "card", card_data(card))
+    return cards

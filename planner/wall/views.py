@@ -11,11 +11,12 @@ from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
 from planner.core.errors import DomainError, NotAllowed, StaleVersion
+from planner.core.forms import perform
 from planner.core.permissions import PUBLIC, Role, access
 from planner.extensions import db, login_manager
 from planner.findings import services as findings
 from planner.invitations import services as invitations
-from planner.wall import bp, services, transport
+from planner.wall import bp, importer, services, transport
 from planner.wall.models import Wall, WallCard
 from planner.workshops.models import AgendaBlock, Workshop
 
@@ -362,3 +363,59 @@ def cluster(wall_id: int):
                    success=_("The cards have been clustered into one finding."),
                    data=lambda c: {"card": services.card_data(c)})
 
+
+
+# --- the import fallback ------------------------------------------------------------------------------------------
+
+
+def _parsed_from_payload(value: str):
+    """The rows the preview showed, sent back with the confirmation (checked again by the service)."""
+    try:
+        data = json.loads(value or "")
+        rows = [importer.ImportedRow(int(r["line"]), str(r["text"]), r.get("kind") or None) for r in data]
+    except (ValueError, TypeError, KeyError):
+        rows = None
+    if not rows:
+        return None
+    return importer.ParsedImport("preview", rows=rows)
+
+
+@bp.route("/<int:wall_id>/import", methods=["GET", "POST"])
+@access(Role.FACILITATOR)
+def import_cards(wall_id: int):
+    """Sticky notes from Miro (CSV), Excalidraw (JSON), Etherpad (text) or any CSV: preview with row errors, then
+    all of them become findings of the block, or none."""
+    wall, actor = _facilitated_wall(wall_id)
+    block = wall.agenda_block
+    fields = [f for f in block.workshop.fields if f.retired_at is None]
+    default_kind = request.form.get("kind") or services.columns(wall)[0].value
+    field_id = request.form.get("field", type=int)
+    parsed = errors = None
+    if request.method == "POST" and request.form.get("step") == "import":
+        parsed = _parsed_from_payload(request.form.get("payload", ""))
+        if parsed is None:
+            flash(_("Please upload the file again."), "error")
+        else:
+            outcome = perform(lambda: services.import_cards(actor, wall, parsed, default_kind, field_id),
+                              success=lambda cards: _("%(count)s cards have been imported.", count=len(cards)))
+            if outcome:
+                return redirect(url_for("wall.board", block_id=block.id))
+            errors = services.check_import(wall, parsed, default_kind)
+    elif request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""
+        if not data:
+            flash(_("Please choose a file."), "error")
+        else:
+            try:
+                parsed = importer.parse(data, services.CARD_MAX)
+            except DomainError as error:
+                flash(str(error.message), "error")
+            else:
+                errors = services.check_import(wall, parsed, default_kind)
+    payload = json.dumps([{"line": r.line, "text": r.text, "kind": r.kind} for r in parsed.rows],
+                         ensure_ascii=False) if parsed else ""
+    return render_template("wall/import.html", wall=wall, block=block, workshop=block.workshop, fields=fields,
+                           columns=services.columns(wall), default_kind=default_kind, field_id=field_id,
+                           parsed=parsed, errors=errors, payload=payload,
+                           kind_labels={k.value: k.label for k in services.columns(wall)})

@@ -71,5 +71,6 @@ RULES = {
                          data={"action": "timer_start", "minutes": "5"}),
     "wall.move_card": Rule(RUN, params=_card_id, method="POST", ok=302, ok_for=LISTED_ONLY, data={"kind": "risk"}),
     "wall.hide_card": Rule(RUN, params=_card_id, method="POST", ok=302, ok_for=LISTED_ONLY, data={"reason": "Werbung"}),
+    "wall.import_cards": Rule(RUN, params=_wall_id, ok_for=LISTED_ONLY),
     "wall.cluster": Rule(RUN, params=_wall_id, method="POST", ok=302, ok_for=LISTED_ONLY, data={"cards": ["1"]}),
 }
