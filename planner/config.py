@@ -106,7 +106,7 @@ class DefaultConfig:
     # open streams per process (None: gunicorn threads less four); beyond it clients poll. Rate limit per person:
     # WALL_RATE_LIMIT cards in WALL_RATE_WINDOW_SECONDS.
     WALL_REDIS_URL: str | None = None
-    WALL_POLL_SECONDS = 0.5
+    WALL_POLL_SECONDS = 0.25
     WALL_STREAM_SECONDS = 55
     WALL_LINK_CHECK_SECONDS = 1
     WALL_MAX_STREAMS: int | None = None

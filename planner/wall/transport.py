@@ -6,9 +6,9 @@
 - **Reading**: ``events_after(wall_id, cursor)`` is the only source of truth; the SSE stream and the polling
   fallback both read it. A client resumes from the last id it saw (``Last-Event-ID`` / ``?after=``).
 - **Waking up**: each app process runs one small listener thread (a ``Hub``): PostgreSQL ``LISTEN``, Redis
-  pub/sub, or (SQLite, one machine) a look at ``max(wall_events.id)`` every ``WALL_POLL_SECONDS``. The hub only
-  says "something changed, read the log"; it holds no event, so a process that missed a wake-up still catches
-  up at the next one or at its periodic check.
+  pub/sub, or (SQLite, one machine) a look at ``max(wall_events.id)`` every ``WALL_POLL_SECONDS``; the committing
+  process wakes its own streams at once. The hub only says "something changed, read the log"; it holds no event,
+  so a process that missed a wake-up still catches up at the next one or at its periodic check.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from planner.wall.models import WallEvent
 
 log = logging.getLogger(__name__)
 CHANNEL = "planner_wall"
+READ_LIMIT = 500
 
 
 def redis_url(config) -> str | None:
@@ -44,11 +45,16 @@ def publish(wall_id: int, kind: str, payload: dict) -> WallEvent:
     if url:
         pending = db.session.info.setdefault("wall_redis", set())
         pending.add((url, wall_id))
+    # This process's own streams need not wait for the next look at the log (the others learn it as above).
+    db.session.info["wall_hub"] = hub_for(current_app._get_current_object())
     return row
 
 
 @event.listens_for(Session, "after_commit")
 def _redis_after_commit(session):
+    hub = session.info.pop("wall_hub", None)
+    if hub is not None:
+        hub.wake()
     pending = session.info.pop("wall_redis", None)
     if not pending:
         return
@@ -62,6 +68,7 @@ def _redis_after_commit(session):
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session):
     session.info.pop("wall_redis", None)
+    session.info.pop("wall_hub", None)
 
 
 _redis_clients: dict[str, object] = {}
@@ -102,8 +109,26 @@ class Hub:
         self.condition = threading.Condition()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
-        self.poll_seconds = float(app.config.get("WALL_POLL_SECONDS", 0.5))
+        self.poll_seconds = float(app.config.get("WALL_POLL_SECONDS", 0.25))
         self.streams = 0
+        # The last read of each wall's log in this process: (generation when read, cursor read from, events). When
+        # a change wakes 100 streams, one of them reads the database and the others take the same rows from here.
+        self.read_lock = threading.Lock()
+        self.recent: dict[int, tuple[int, int, list[dict], float]] = {}
+
+    def events_after(self, wall_id: int, cursor: int) -> list[dict]:
+        """``events_after`` for a stream (inside an app context): one database read per wall and wake-up."""
+        with self.read_lock:
+            entry = self.recent.get(wall_id)
+            now = time.monotonic()
+            # Valid for this generation, for a second at most (a lost wake-up never hides a change for longer).
+            if entry is not None and entry[0] == self.generation and entry[1] <= cursor and now - entry[3] < 1.0:
+                return [item for item in entry[2] if item["id"] > cursor]
+            generation = self.generation  # before reading: a change committed meanwhile wakes us again
+            events = events_after(wall_id, cursor, limit=READ_LIMIT)
+            if len(events) < READ_LIMIT:  # a full page is not kept: the rest follows on the next read
+                self.recent[wall_id] = (generation, cursor, events, now)
+            return events
 
     def enter_stream(self, limit: int) -> bool:
         """Counts an open stream of this process; False when ``limit`` are open (the client polls instead, so

@@ -234,7 +234,7 @@ def _events(app, hub, wall_id: int, cursor: int, token: str | None, workshop_id:
         # Never yield inside the app context: the server may close the generator from elsewhere.
         with app.app_context():
             usable = token is None or _link_still_usable(token, workshop_id)
-            batch = transport.events_after(wall_id, cursor) if usable else []
+            batch = hub.events_after(wall_id, cursor) if usable else []
             db.session.remove()
         if not usable:
             yield "event: gone\ndata: {}\n\n"
