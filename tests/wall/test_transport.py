@@ -129,3 +129,56 @@ def test_when_a_process_has_no_thread_left_for_a_stream_the_client_is_told_to_po
     third = client.get(f"/wall/{wall_id}/events", buffered=False)
     assert "event: hello" in next(iter(third.response)).decode()
     third.close()
+
+
+def test_with_redis_the_wake_up_goes_through_pub_sub(app, scene, tmp_path):
+    import shutil
+    import socket
+    import subprocess
+
+    import pytest
+
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    redis = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",  # noqa: S603
+                              "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        import redis as redis_client
+
+        for _ in range(50):
+            try:
+                redis_client.Redis.from_url(url).ping()
+                break
+            except redis_client.ConnectionError:
+                time.sleep(0.1)
+        app.config["WALL_REDIS_URL"] = url
+        # A poll interval far too slow to pass the test: only the Redis message can wake the other process in time.
+        other = second_process(app, tmp_path, WALL_REDIS_URL=url, WALL_POLL_SECONDS=60)
+        wall_id = _open(app, scene)
+        watcher = other.test_client()
+        _login(watcher, scene.expert_email)
+        response = watcher.get(f"/wall/{wall_id}/events", buffered=False)
+        chunks = iter(response.response)
+        next(chunks)
+        assert transport_backend(other) == "redis"
+        poster = app.test_client()
+        _login(poster, scene.facilitator_email)
+        poster.post(f"/wall/{wall_id}/cards", data={"kind": "risk", "text": "Über Redis", "field": scene.field_id},
+                    headers=JSON)
+        event, elapsed = _next_change(chunks)
+        assert event["data"]["text"] == "Über Redis" and elapsed < 2
+        response.close()
+    finally:
+        redis.terminate()
+        redis.wait(10)
+
+
+def transport_backend(app) -> str:
+    from planner.wall import transport
+
+    return transport.hub_for(app).backend

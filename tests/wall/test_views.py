@@ -88,3 +88,20 @@ def test_the_strategy_team_sees_the_closed_votes_results(client, auth, scene):
     auth.login_as(scene.strategy_email)
     page = text_of(client.get(f"/wall/workshop/{scene.workshop_id}"))
     assert "Ergebnisse der Punktabfrage" in page and "MOB-S01" in page and "Hitzeinseln" in page
+
+
+def test_the_presenter_view_and_the_breakout_groups(client, auth, scene):
+    wall_id = _open_wall(client, auth, scene)
+    auth.login_as(scene.expert_email)
+    client.post(f"/wall/{wall_id}/cards", data={"kind": "strength", "text": "Mobilitätskarte",
+                                                "field": scene.field_id})
+    client.post(f"/wall/{wall_id}/cards", data={"kind": "strength", "text": "Umweltkarte",
+                                                "field": scene.other_field_id})
+    presenter = client.get(f"/wall/block/{scene.status_block_id}?view=presenter")
+    html = presenter.get_data(as_text=True)
+    assert "wall--presenter" in html and "Präsentationsansicht verlassen" in html
+    assert "Karte anheften" not in text_of(presenter)  # nothing to operate on the shared screen
+    group = text_of(client.get(f"/wall/block/{scene.status_block_id}?field={scene.field_id}"))
+    assert "Mobilitätskarte" in group and "Umweltkarte" not in group
+    plenary = text_of(client.get(f"/wall/block/{scene.status_block_id}"))
+    assert "Mobilitätskarte" in plenary and "Umweltkarte" in plenary
