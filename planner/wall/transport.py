@@ -223,5 +223,5 @@ class Hub:
 def hub_for(app) -> Hub:
     hub = app.extensions.get("wall_hub")
     if hub is None:
-        hub = app.extensions["wall_hub"] = Hub(app)
+        hub = app.extensions.setdefault("wall_hub", Hub(app))  # two first requests at once keep one hub
     return hub
