@@ -80,7 +80,8 @@ def test_live_wall_mit_drei_browsern(browser, browser_context_args, live_server,
     try:
         login(moderation, live_server, "moderation@example.org")
         moderation.goto(board)
-        moderation.get_by_role("button", name="Wand öffnen").click()
+        with moderation.expect_navigation():  # the facilitation panel reloads to show the controls of an open wall
+            moderation.get_by_role("button", name="Wand öffnen").click()
         expect(moderation.locator('[data-slot="wall-state"]')).to_have_text("Geöffnet")
         assert_accessible(moderation, "wall (facilitator)")
 
@@ -114,14 +115,16 @@ def test_live_wall_mit_drei_browsern(browser, browser_context_args, live_server,
 
         # A dot vote: three dots each; the expert gives one to the cluster, the facilitator closes the vote.
         moderation.fill("#vote-dots", "3")
-        moderation.get_by_role("button", name="Punktabfrage starten").click()
+        with moderation.expect_navigation():
+            moderation.get_by_role("button", name="Punktabfrage starten").click()
         expect(moderation.locator('[data-slot="vote-state"]')).to_contain_text("3 Punkte pro Person")
         cluster = _card(expertin, "Ladeinfrastruktur ausbauen")
         expect(cluster.get_by_role("button", name="Punkt vergeben", exact=False)).to_be_visible(timeout=LIVE)
         cluster.get_by_role("button", name="Punkt vergeben", exact=False).click()
         expect(_card(moderation, "Ladeinfrastruktur ausbauen")).to_contain_text("Punkte: 1", timeout=LIVE)
         expect(_card(gast, "Ladeinfrastruktur ausbauen")).to_contain_text("Punkte: 1", timeout=LIVE)
-        moderation.get_by_role("button", name="Punktabfrage beenden").click()
+        with moderation.expect_navigation():
+            moderation.get_by_role("button", name="Punktabfrage beenden").click()
         expect(moderation.locator(".kern-alert, .flash, [role=status], [role=alert]").first).to_be_visible()
         screenshot(moderation, JOURNEY, "voted")
         assert_accessible(expertin, "wall after the vote (expert)")
@@ -141,6 +144,13 @@ def test_live_wall_mit_drei_browsern(browser, browser_context_args, live_server,
             assert guest_card.finding.author_id is not None and guest_card.finding.recorded_by_user_id is None
             assert db.session.get(Finding, cluster_card.finding_id).agenda_block_id == block_id
             workshop_id = db.session.get(AgendaBlock, block_id).workshop_id
+
+        # The presenter view for screen sharing: large, high contrast, the cards as they are now.
+        moderation.goto(board + "?view=presenter")
+        expect(moderation.locator(".wall--presenter")).to_contain_text("Ladeinfrastruktur ausbauen")
+        expect(moderation.locator(".wall--presenter").get_by_text("Karte bearbeiten")).to_be_hidden()
+        assert_accessible(moderation, "wall presenter view")
+        screenshot(moderation, JOURNEY, "presenter")
 
         # The strategy team sees the result as an input to prioritisation.
         login(moderation, live_server, "strategie@example.org")

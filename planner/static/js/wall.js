@@ -66,7 +66,9 @@
     li.querySelectorAll('input[name="cards"]').forEach(function (el) { el.value = card.id; });
     li.querySelectorAll('select[name="kind"]').forEach(function (el) { el.value = card.kind; });
     var edit = li.querySelector("[data-own]");
-    if (edit && !root.querySelector("#cluster-form")) { edit.hidden = !own.has(String(card.id)); }
+    if (edit && !root.querySelector("#cluster-form")) {
+      edit.hidden = !own.has(String(card.id)) || root.classList.contains("wall--presenter");
+    }
     showDots(li, card.id, card.dots);
   }
 
