@@ -112,6 +112,8 @@ class DefaultConfig:
     WALL_MAX_STREAMS: int | None = None
     WALL_RATE_LIMIT = 6
     WALL_RATE_WINDOW_SECONDS = 10
+    # The event log is kept this long (hours), then pruned as cards are posted (the findings are the record).
+    WALL_EVENT_HOURS = 24
     # A running job writes a heartbeat every JOB_HEARTBEAT_SECONDS; the worker checks every JOB_WATCHDOG_SECONDS
     # (and once on start) for running jobs without a heartbeat for JOB_STALE_SECONDS: their worker stopped
     # (killed, out of memory, machine restarted), so they are marked failed, partial files removed.

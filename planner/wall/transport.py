@@ -15,19 +15,23 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 import time
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import event, func, select, text
+from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.orm import Session
 
+from planner.core.models import utcnow
 from planner.extensions import db
 from planner.wall.models import WallEvent
 
 log = logging.getLogger(__name__)
 CHANNEL = "planner_wall"
 READ_LIMIT = 500
+PRUNE_CHANCE = 0.02
 
 
 def redis_url(config) -> str | None:
@@ -39,6 +43,8 @@ def publish(wall_id: int, kind: str, payload: dict) -> WallEvent:
     row = WallEvent(wall_id=wall_id, kind=kind, payload=json.dumps(payload, ensure_ascii=False, default=str))
     db.session.add(row)
     db.session.flush()
+    if random.random() < PRUNE_CHANCE:  # noqa: S311 - not security: spreads the clean-up over the posts
+        prune_events(current_app.config.get("WALL_EVENT_HOURS", 24))
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_notify(:channel, :wall)"), {"channel": CHANNEL, "wall": str(wall_id)})
     url = redis_url(current_app.config)
@@ -81,6 +87,13 @@ def _redis_client(url: str):
 
         client = _redis_clients[url] = redis.Redis.from_url(url)
     return client
+
+
+def prune_events(hours: float) -> int:
+    """Drops events older than ``hours``: the log is a transport, not a record (the findings are the record), and
+    its payloads carry authors' names, which must not outlive an erasure for long."""
+    result = db.session.execute(delete(WallEvent).where(WallEvent.created_at < utcnow() - timedelta(hours=hours)))
+    return result.rowcount or 0
 
 
 def events_after(wall_id: int, cursor: int, limit: int = 500) -> list[dict]:

@@ -182,3 +182,20 @@ def transport_backend(app) -> str:
     from planner.wall import transport
 
     return transport.hub_for(app).backend
+
+
+def test_old_events_are_pruned(app, scene):
+    from datetime import timedelta
+
+    from planner.wall import transport
+    from planner.wall.models import WallEvent
+
+    wall_id = _open(app, scene)
+    with app.app_context():
+        old = db.session.query(WallEvent).filter_by(wall_id=wall_id).one()
+        old.created_at = utcnow() - timedelta(hours=25)
+        db.session.commit()
+        transport.publish(wall_id, "timer", {"running": False})
+        assert transport.prune_events(24) == 1
+        db.session.commit()
+        assert [e["kind"] for e in transport.events_after(wall_id, 0)] == ["timer"]
