@@ -23,6 +23,7 @@ BLUEPRINT_PACKAGES = (
     "workshops",
     "invitations",
     "findings",
+    "wall",
     "surveys",
     "strategy",
     "minutes",

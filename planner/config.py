@@ -99,6 +99,21 @@ class DefaultConfig:
     HUEY_SQLITE_PATH: str | None = None
     HUEY_IMMEDIATE: bool | None = None
     HUEY_WORKERS = 2
+    # The live workshop wall (planner/wall, docs/operations.md#the-live-workshop-wall). Wake-up across processes:
+    # PostgreSQL LISTEN/NOTIFY, Redis pub/sub when WALL_REDIS_URL (or HUEY_REDIS_URL) is set, else a look at the
+    # event log every WALL_POLL_SECONDS (SQLite, one machine). A stream ends after WALL_STREAM_SECONDS (the browser
+    # reconnects from its cursor); a personal link is re-checked every WALL_LINK_CHECK_SECONDS. WALL_MAX_STREAMS:
+    # open streams per process (None: gunicorn threads less four); beyond it clients poll. Rate limit per person:
+    # WALL_RATE_LIMIT cards in WALL_RATE_WINDOW_SECONDS.
+    WALL_REDIS_URL: str | None = None
+    WALL_POLL_SECONDS = 0.25
+    WALL_STREAM_SECONDS = 55
+    WALL_LINK_CHECK_SECONDS = 1
+    WALL_MAX_STREAMS: int | None = None
+    WALL_RATE_LIMIT = 6
+    WALL_RATE_WINDOW_SECONDS = 10
+    # The event log is kept this long (hours), then pruned as cards are posted (the findings are the record).
+    WALL_EVENT_HOURS = 24
     # A running job writes a heartbeat every JOB_HEARTBEAT_SECONDS; the worker checks every JOB_WATCHDOG_SECONDS
     # (and once on start) for running jobs without a heartbeat for JOB_STALE_SECONDS: their worker stopped
     # (killed, out of memory, machine restarted), so they are marked failed, partial files removed.

@@ -33,7 +33,8 @@ FIRST = {
               "/fields/processes/new"],
     "strategy_team": ["/fields/manage", "/minutes/workshop/1", "/monitoring/", "/monitoring/reports",
                       "/strategy/versions/1/consultation", "/strategy/consultations/1/comments", "/surveys/codebook"],
-    "facilitator": ["/minutes/workshop/1", "/minutes/workshop/1/edit", "/minutes/workshop/1/send"],
+    "facilitator": ["/minutes/workshop/1", "/minutes/workshop/1/edit", "/minutes/workshop/1/send",
+                    "/wall/workshop/1"],  # the live card walls (their boards are linked from there)
 }
 PER_SHAPE = 2
 # Links that are downloads, feeds or actions rather than pages.

@@ -1,0 +1,107 @@
+"""The wall's pages: signed in and by personal link, bad input answered with a clear message and nothing changed."""
+
+from planner.extensions import db
+from planner.findings.models import Finding
+from planner.wall.models import Wall
+from tests.conftest import text_of
+
+JSON = {"Accept": "application/json"}
+
+
+def _open_wall(client, auth, scene) -> int:
+    auth.login_as(scene.facilitator_email)
+    page = client.get(f"/wall/block/{scene.status_block_id}")
+    assert page.status_code == 200
+    assert "Kartenwand" in text_of(page)
+    with client.application.app_context():
+        wall_id = db.session.query(Wall).filter_by(agenda_block_id=scene.status_block_id).one().id
+    opened = client.post(f"/wall/{wall_id}/control", data={"action": "open"}, follow_redirects=True)
+    assert "Die Wand ist geöffnet." in text_of(opened)
+    auth.logout()
+    return wall_id
+
+
+def test_an_expert_posts_a_card_and_sees_it_numbered_on_the_wall(client, auth, scene):
+    wall_id = _open_wall(client, auth, scene)
+    auth.login_as(scene.expert_email)
+    posted = client.post(f"/wall/{wall_id}/cards", data={"kind": "strength", "text": "Gutes Radnetz",
+                                                         "field": scene.field_id}, follow_redirects=True)
+    page = text_of(posted)
+    assert "Ihre Karte hängt an der Wand." in page
+    assert "MOB-S01" in page and "Gutes Radnetz" in page and "Erika Expertin" in page
+
+
+def test_a_participant_by_personal_link_posts_without_an_account(client, auth, scene):
+    wall_id = _open_wall(client, auth, scene)
+    board = client.get(f"/wall/l/{scene.token}/block/{scene.status_block_id}")
+    assert board.status_code == 200
+    assert "Ihre Karte" in text_of(board)
+    answer = client.post(f"/wall/l/{scene.token}/{wall_id}/cards",
+                         data={"kind": "risk", "text": "Fachkräftemangel", "field": scene.other_field_id},
+                         headers=JSON)
+    assert answer.status_code == 200
+    card = answer.get_json()["card"]
+    assert card["number"] == "UMW-S01" and card["author"] == "Lina Link"
+    assert client.get(f"/wall/l/not-a-token/block/{scene.status_block_id}").status_code == 410
+
+
+def test_bad_input_gets_a_clear_message_and_changes_nothing(client, auth, scene):
+    wall_id = _open_wall(client, auth, scene)
+    auth.login_as(scene.expert_email)
+    long = client.post(f"/wall/{wall_id}/cards", data={"kind": "risk", "text": "x" * 10_000,
+                                                       "field": scene.field_id}, headers=JSON)
+    assert long.status_code == 400
+    assert "höchstens 500 Zeichen" in long.get_json()["error"]
+    shown = client.post(f"/wall/{wall_id}/cards", data={"kind": "risk", "text": "", "field": scene.field_id},
+                        follow_redirects=True)
+    assert shown.status_code == 200 and "Bitte schreiben Sie etwas auf die Karte." in text_of(shown)
+    wrong = client.post(f"/wall/{wall_id}/cards", data={"kind": "nonsense", "text": "Hallo", "field": "x"},
+                        headers=JSON)
+    assert wrong.status_code == 400
+    assert client.post(f"/wall/{wall_id}/control", data={"action": "open"}).status_code == 403
+    with client.application.app_context():
+        assert db.session.query(Finding).count() == 0
+
+
+def test_a_participant_posting_too_fast_is_slowed_down(app, client, auth, scene):
+    app.config["WALL_RATE_LIMIT"] = 5
+    wall_id = _open_wall(client, auth, scene)
+    auth.login_as(scene.expert_email)
+    statuses = [client.post(f"/wall/{wall_id}/cards", data={"kind": "risk", "text": f"Karte {i}",
+                                                            "field": scene.field_id}, headers=JSON)
+                for i in range(20)]
+    assert [r.status_code for r in statuses].count(200) == 5
+    assert "sehr schnell" in statuses[-1].get_json()["error"]
+    with app.app_context():
+        assert db.session.query(Finding).count() == 5
+
+
+def test_the_strategy_team_sees_the_closed_votes_results(client, auth, scene):
+    wall_id = _open_wall(client, auth, scene)
+    auth.login_as(scene.facilitator_email)
+    card = client.post(f"/wall/{wall_id}/cards", data={"kind": "risk", "text": "Hitzeinseln",
+                                                       "field": scene.field_id}, headers=JSON).get_json()["card"]
+    client.post(f"/wall/{wall_id}/control", data={"action": "vote_start", "dots": "3"})
+    assert client.post(f"/wall/card/{card['id']}/dot", data={"action": "add"}, headers=JSON).status_code == 200
+    client.post(f"/wall/{wall_id}/control", data={"action": "vote_close"})
+    auth.logout()
+    auth.login_as(scene.strategy_email)
+    page = text_of(client.get(f"/wall/workshop/{scene.workshop_id}"))
+    assert "Ergebnisse der Punktabfrage" in page and "MOB-S01" in page and "Hitzeinseln" in page
+
+
+def test_the_presenter_view_and_the_breakout_groups(client, auth, scene):
+    wall_id = _open_wall(client, auth, scene)
+    auth.login_as(scene.expert_email)
+    client.post(f"/wall/{wall_id}/cards", data={"kind": "strength", "text": "Mobilitätskarte",
+                                                "field": scene.field_id})
+    client.post(f"/wall/{wall_id}/cards", data={"kind": "strength", "text": "Umweltkarte",
+                                                "field": scene.other_field_id})
+    presenter = client.get(f"/wall/block/{scene.status_block_id}?view=presenter")
+    html = presenter.get_data(as_text=True)
+    assert "wall--presenter" in html and "Präsentationsansicht verlassen" in html
+    assert "Karte anheften" not in text_of(presenter)  # nothing to operate on the shared screen
+    group = text_of(client.get(f"/wall/block/{scene.status_block_id}?field={scene.field_id}"))
+    assert "Mobilitätskarte" in group and "Umweltkarte" not in group
+    plenary = text_of(client.get(f"/wall/block/{scene.status_block_id}"))
+    assert "Mobilitätskarte" in plenary and "Umweltkarte" in plenary
