@@ -1,7 +1,7 @@
 """live workshop wall
 
 Revision ID: ca2790adfd73
-Revises: b444290ebb94
+Revises: 268212c4de9a
 Create Date: 2026-12-03 20:26:56.280828
 
 """
@@ -13,7 +13,7 @@ import planner.core.models
 
 # revision identifiers, used by Alembic.
 revision = 'ca2790adfd73'
-down_revision = 'b444290ebb94'
+down_revision = '268212c4de9a'
 branch_labels = None
 depends_on = None
 
