@@ -5,7 +5,7 @@ progress report per year, so a newcomer sees what the planner is for after the v
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -103,17 +103,18 @@ def seed(ctx) -> None:
             action.tasks.append(ActionTask(title="Zwischenbericht an den Fördermittelgeber",
                                            kind=TaskKind.FUNDER_REPORT, due_on=date(today.year, 3, 31)
                                            if today.month <= 3 else date(today.year + 1, 3, 31)))
-        path = [ActionStatus.ON_TRACK] * 2 + [rng.choice([ActionStatus.ON_TRACK, ActionStatus.ON_TRACK,
-                                                          ActionStatus.DELAYED, ActionStatus.AT_RISK,
-                                                          ActionStatus.COMPLETED])]
+        years = list(range(2023, today.year + 1))
+        path = [ActionStatus.ON_TRACK] * (len(years) - 1) + [rng.choice([
+            ActionStatus.ON_TRACK, ActionStatus.ON_TRACK, ActionStatus.DELAYED, ActionStatus.AT_RISK,
+            ActionStatus.COMPLETED])]
         if index % 7 == 6:
             path = []  # some measures have not started: the tracking score shows them
         progress = 0
-        for step, status in enumerate(path):
-            day = date(2023 + step, rng.choice((3, 6, 9, 11)), rng.randrange(1, 28))
-            if day > today:
-                break
-            progress = 100 if status == ActionStatus.COMPLETED else min(95, progress + rng.randrange(15, 40))
+        for year, status in zip(years, path, strict=False):
+            # One update a year; this year's a few weeks ago, so the overview shows current reports.
+            day = (date(year, rng.choice((3, 6, 9, 11)), rng.randrange(1, 28)) if year < today.year
+                   else today - timedelta(days=rng.randrange(10, 60)))
+            progress = 100 if status == ActionStatus.COMPLETED else min(95, progress + rng.randrange(12, 30))
             db.session.add(StatusUpdate(action=action, reported_on=day, status=status, progress=progress,
                                         text=rng.choice(UPDATES[status]), author_id=strategist.id))
             action.status, action.progress = status, progress
