@@ -1,4 +1,4 @@
-"""Demo content after the vote: the council adopted the Essen paper in June 2023 (a fictional Drucksache and
+"""Demo content after the vote: the council adopted the demo city's paper in June 2023 (a fictional Drucksache and
 Beratungsfolge); its measures have been monitored since, with status updates, KPI values up to today and one
 progress report per year, so a newcomer sees what the planner is for after the vote."""
 
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from planner.core.audit import record
 from planner.core.permissions import Role
 from planner.core.timeutil import local_today
+from planner.demo.data import CITY, PROCESS
 from planner.extensions import db
 from planner.findings.models import MeasureKPI
 from planner.monitoring import services
@@ -21,9 +22,12 @@ from planner.strategy.council import CouncilDecision, DecisionResult, DecisionSt
 from planner.strategy.models import PaperVersion
 from planner.strategy.rollup import build_rollup, rollup_to_json
 
+_CITY = CITY["name"]
+_TITLE = PROCESS["title"]
+
 REFERENCE = "0815/2023"
 RESOLUTION = (
-    "1. Der Rat der Stadt Essen beschließt die Smart-City-Strategie „CONNECTED.ESSEN“ in der Fassung der Anlage 1 "
+    f"1. Der Rat der Stadt {_CITY} beschließt die Smart-City-Strategie „{_TITLE}“ in der Fassung der Anlage 1 "
     "(Langfassung) als Leitlinie für die digitale Stadtentwicklung bis 2040.\n"
     "2. Die Verwaltung wird beauftragt, die Maßnahmen nach ihrer Priorität umzusetzen, Fördermittel einzuwerben "
     "und dem Rat jährlich einen Umsetzungsbericht vorzulegen.\n"
@@ -34,7 +38,7 @@ STEPS = (
      DecisionResult.RECOMMENDED, "einstimmig empfohlen"),
     ("Haupt- und Finanzausschuss", date(2023, 6, 5), "Vorberatung", False, DecisionResult.RECOMMENDED,
      "mehrheitlich empfohlen"),
-    ("Rat der Stadt Essen", date(2023, 6, 15), "Entscheidung", True, DecisionResult.ADOPTED,
+    (f"Rat der Stadt {_CITY}", date(2023, 6, 15), "Entscheidung", True, DecisionResult.ADOPTED,
      "mehrheitlich beschlossen"),
 )
 UPDATES = {
@@ -61,7 +65,7 @@ def _adopted_version(strategist) -> PaperVersion:
     db.session.flush()
     record("freeze", version, summary=f"Version {number}")
     decision = CouncilDecision(paper_version=version, reference=REFERENCE, paper_type="Beschlussvorlage",
-                               title="Smart-City-Strategie CONNECTED.ESSEN 2040", submitted_on=date(2023, 4, 18),
+                               title=PROCESS["title"], submitted_on=date(2023, 4, 18),
                                resolution_text=RESOLUTION)
     for body, day, role, authoritative, result, wording in STEPS:
         decision.steps.append(DecisionStep(body=body, meeting_date=day, role=role, authoritative=authoritative,

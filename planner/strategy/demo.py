@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import update
 
 from planner.core.permissions import Role
-from planner.demo.data import TEXTS
+from planner.demo.data import CITY, TEXTS
 from planner.extensions import db
 from planner.strategy import review, versions
 from planner.strategy.models import PaperSection, PaperVersion
@@ -46,17 +46,19 @@ SECTIONS = (
 )
 
 
-# Zielbild 2040 and measurable goals per field (fictional demo values, plausible for Essen):
+_CITY = CITY["name"]
+
+# Zielbild 2040 and measurable goals per field (fictional demo values, plausible for the demo city):
 # (text, indicator, unit, baseline, target value, target year)
 GOALS = {
-    "UMW": ("Essen ist 2040 eine klimaangepasste Grüne Hauptstadt: Sensoren melden Hitze- und Trockenstress an "
+    "UMW": (f"{_CITY} ist 2040 eine klimaangepasste Grüne Hauptstadt: Sensoren melden Hitze- und Trockenstress an "
             "Stadtbäumen früh, Energie und Abfall werden datengestützt gesteuert.", (
         ("Stadtbäume mit Bodenfeuchtesensoren überwachen", "Überwachte Straßenbäume", "Bäume", 0, 5000, 2030),
         ("Energieverbrauch der Straßenbeleuchtung senken", "Stromverbrauch der Straßenbeleuchtung", "GWh pro Jahr",
          28, 14, 2035),
         ("Leerfahrten der Abfallsammlung vermeiden", "Anteil sensorgesteuerter Depotcontainer", "%", 5, 80, 2030),
     )),
-    "MOB": ("Mobilität in Essen ist 2040 vernetzt, emissionsarm und barrierefrei: Parksuchverkehr ist die "
+    "MOB": (f"Mobilität in {_CITY} ist 2040 vernetzt, emissionsarm und barrierefrei: Parksuchverkehr ist die "
             "Ausnahme, Ampeln und ÖPNV reagieren auf die Verkehrslage.", (
         ("Parksuchverkehr in den Stadtbezirken mit Smart Parking halbieren", "Mittlere Parksuchzeit", "Minuten",
          10, 5, 2030),
@@ -64,7 +66,7 @@ GOALS = {
         ("Öffentliches WLAN und 5G an Straßenlaternen", "Standorte mit Funkversorgung", "Standorte", 120, 1500,
          2030),
     )),
-    "BIL": ("Jede Schule in Essen lernt 2040 digital: gute Netze und Technik in jedem Raum, Medienkompetenz für "
+    "BIL": (f"Jede Schule in {_CITY} lernt 2040 digital: gute Netze und Technik in jedem Raum, Medienkompetenz für "
             "alle Altersgruppen und direkte Wege zwischen Schule und Eltern.", (
         ("WLAN und Präsentationstechnik in allen Schulen", "Anteil der Schulen mit flächendeckendem WLAN", "%", 45,
          100, 2027),
@@ -79,11 +81,11 @@ GOALS = {
         ("Digitale Beteiligung ausbauen", "Beteiligungsverfahren pro Jahr auf der Plattform", "Verfahren", 3, 20,
          2030),
     )),
-    "GES": ("Ältere und chronisch kranke Menschen in Essen werden 2040 telemedizinisch gut versorgt – vernetzt "
+    "GES": (f"Ältere und chronisch kranke Menschen in {_CITY} werden 2040 telemedizinisch gut versorgt – vernetzt "
             "zwischen Praxen, Kliniken und Pflege.", (
         ("Telemedizinisches Versorgungsnetz aufbauen", "Angeschlossene Praxen, Kliniken und Pflegedienste",
          "Einrichtungen", 12, 250, 2032),
-        ("Patientenportal für die Essener Kliniken", "Aktive Nutzerinnen und Nutzer des Portals", "Personen", 0,
+        ("Patientenportal für die Kliniken der Stadt", "Aktive Nutzerinnen und Nutzer des Portals", "Personen", 0,
          40000, 2030),
     )),
     "WOH": ("Die Quartiere sind 2040 lebenswert und hitzeresilient: Schwammstadt-Monitoring, geteilte Mobilität "
@@ -93,7 +95,7 @@ GOALS = {
         ("Car- und Bikesharing im Quartier", "Sharing-Stationen in Wohnquartieren", "Stationen", 40, 300, 2030),
         ("Digitale Nachbarschaftsplattform", "Registrierte Haushalte", "Haushalte", 0, 30000, 2030),
     )),
-    "WWF": ("Essen ist 2040 ein offener Daten- und Innovationsstandort: Gründende, Wirtschaft und Wissenschaft "
+    "WWF": (f"{_CITY} ist 2040 ein offener Daten- und Innovationsstandort: Gründende, Wirtschaft und Wissenschaft "
             "nutzen städtische Daten und entwickeln Lösungen gemeinsam.", (
         ("Offene Daten bereitstellen", "Datensätze im Open-Data-Portal", "Datensätze", 150, 1000, 2030),
         ("Co-Creation mit der Universität", "Gemeinsame Reallabor-Projekte", "Projekte", 1, 12, 2030),

@@ -451,7 +451,8 @@ CRITERIA = ("impact", "feasibility", "cost", "urgency")
 
 def _submitted_ids(name: str) -> list[int]:
     raw = request.form.getlist(name)
-    if not all(value.isdigit() for value in raw):
+    # ASCII digits short enough for a database integer: "²" or 2**63 must not reach int() or the query.
+    if not all(value.isascii() and value.isdigit() and len(value) < 10 for value in raw):
         raise DomainError(_("The form is out of date; nothing was saved. Please reload the page."))
     return list(dict.fromkeys(int(value) for value in raw))
 
@@ -462,7 +463,7 @@ def _submitted_ratings(prefix: str, ids: list[int]) -> dict[int, dict[str, int |
         values = {}
         for criterion in CRITERIA:
             raw = request.form.get(f"{prefix}{item_id}-{criterion}", "").strip()
-            if raw and not raw.isdigit():
+            if raw and not (raw.isascii() and raw.isdigit() and len(raw) < 3):
                 raise DomainError(_("Ratings lie between 1 and 5."))
             values[criterion] = int(raw) if raw else None
         ratings[item_id] = values

@@ -68,8 +68,14 @@ def check_form_errors(page, url: str, role: str, html_dir, files: list) -> int:
         if buttons.count() == 0 or not buttons.first.is_visible():
             continue
         form.evaluate("f => f.setAttribute('novalidate', '')")  # the server's messages, not the browser's
-        with page.expect_navigation(timeout=15000):
-            buttons.first.click()
+        if form.evaluate("f => !!f.closest('[data-hx-boost=true], [hx-boost=true]')"):
+            # An htmx-boosted form (the one-page agenda) answers in place: no navigation to wait for.
+            with page.expect_response(lambda r: r.request.method == "POST", timeout=15000):
+                buttons.first.click()
+            page.wait_for_load_state("networkidle")
+        else:
+            with page.expect_navigation(timeout=15000):
+                buttons.first.click()
         if role != "anonymous":
             assert "/login" not in page.url, f"submitting a form on {url} as {role} signed the user out"
         if page.locator("#error-summary, .kern-error").count():

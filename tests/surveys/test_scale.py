@@ -120,7 +120,10 @@ def test_ratings_are_entered_per_field_and_page_and_save_only_that_page(app, cli
                 {"measure_ids": [str(m4), "999999"], f"m{m4}-impact": "3"},
                 {"measure_ids": [str(m4), str(ids["UMW-M01"])], f"m{m4}-impact": "3"},
                 {"measure_ids": [str(m4), "x"], f"m{m4}-impact": "3"},
-                {"measure_ids": [str(m4)], f"m{m4}-impact": "drei"}):
+                {"measure_ids": [str(m4)], f"m{m4}-impact": "drei"},
+                {"measure_ids": [str(m4), "9223372036854775808"], f"m{m4}-impact": "3"},  # beyond any integer column
+                {"measure_ids": [str(m4), "²"], f"m{m4}-impact": "3"},  # a digit to str.isdigit, not to int()
+                {"measure_ids": [str(m4)], f"m{m4}-impact": "³"}):
         response = client.post("/surveys/priorities/ratings?field=MOB&page=2", data=bad)
         assert response.status_code == 400
         assert "1 und 5" in text_of(response) or "nicht mehr aktuell" in text_of(response), text_of(response)[:1500]
