@@ -30,7 +30,14 @@ from planner.workshops.models import (
     Workshop,
     WorkshopStatus,
 )
-from planner.workshops.services import on_promoted, require_current, take_place
+from planner.workshops.services import (
+    give_up_place,
+    invite_to_place,
+    on_promoted,
+    require_current,
+    set_attended,
+    take_place,
+)
 from planner.workshops.services import promote_waitlisted as workshop_promote_waitlisted
 
 REMINDER_INTERVAL = timedelta(days=1)
@@ -154,16 +161,10 @@ def invite_people(actor, workshop: Workshop, people: list[Person], now: datetime
     result = InviteResult([], [])
     outgoing = []
     for person in dict.fromkeys(people):
-        participation = existing.get(person.id)
-        if participation is not None and participation.invitation_status != InvitationStatus.INVITED:
+        participation = invite_to_place(workshop, person, now, existing.get(person.id))
+        if participation is None:
             result.skipped.append(person)
             continue
-        if participation is None:
-            participation = Participation(workshop=workshop, person=person, role=ParticipationRole.EXPERT)
-            db.session.add(participation)
-        participation.invitation_status = InvitationStatus.INVITED
-        participation.invited_at = now
-        db.session.flush()
         invitation, token = _issue_token(participation, now)
         invitation.sent_at = None
         invitation.reminder_sent_at = None
@@ -269,14 +270,9 @@ def respond(participation: Participation, answer: str, *, consent: bool = False,
     elif answer == "decline":
         if participation.invitation_status == InvitationStatus.DECLINED:
             raise AlreadyAnswered(_l("You have already declined this invitation."))
-        was_accepted = participation.invitation_status == InvitationStatus.ACCEPTED
-        participation.invitation_status = InvitationStatus.DECLINED
         if has_shares_contact():
             participation.shares_contact = False
-        participation.responded_at = now
-        db.session.flush()
-        if was_accepted:
-            promote_waitlisted(workshop, now)
+        give_up_place(participation, now)
         return participation.invitation_status
     else:
         raise DomainError(_l("Please choose whether you accept or decline."))
@@ -502,12 +498,12 @@ def record_attendance(actor, workshop: Workshop, attended_ids: set[int],
     for participation in participations:
         present = participation.id in attended_ids
         if shown is None:
-            participation.attended = present
+            set_attended(participation, present)
         elif participation.id not in shown:
             continue
         elif present != bool(shown[participation.id]) or participation.attended is None:
             # Changed on this list, or still unrecorded: "the others are recorded as absent".
-            participation.attended = present
+            set_attended(participation, present)
     db.session.flush()
     return sum(1 for p in participations if p.attended)
 

@@ -177,6 +177,36 @@ def take_place(participation: Participation, now: datetime | None = None) -> Inv
     return participation.invitation_status
 
 
+def invite_to_place(workshop: Workshop, person, now: datetime,
+                    participation: Participation | None = None) -> Participation | None:
+    """The one writer of an invitation: the person's participation (new, or one still only invited) becomes
+    invited. Someone who has answered already (accepted, waitlisted, declined) keeps their place: None."""
+    if participation is not None and participation.invitation_status != InvitationStatus.INVITED:
+        return None
+    if participation is None:
+        participation = Participation(workshop=workshop, person=person, role=ParticipationRole.EXPERT)
+        db.session.add(participation)
+    participation.invitation_status = InvitationStatus.INVITED
+    participation.invited_at = now
+    db.session.flush()
+    return participation
+
+
+def give_up_place(participation: Participation, now: datetime | None = None) -> None:
+    """The one writer of a declined invitation: a freed place goes to the waitlist in order."""
+    was_accepted = participation.invitation_status == InvitationStatus.ACCEPTED
+    participation.invitation_status = InvitationStatus.DECLINED
+    participation.responded_at = now or utcnow()
+    db.session.flush()
+    if was_accepted:
+        promote_waitlisted(participation.workshop, now)
+
+
+def set_attended(participation: Participation, present: bool) -> None:
+    """The one writer of who was there (the check-in list)."""
+    participation.attended = bool(present)
+
+
 # Who is told of a promotion from the waitlist: packages to the right (invitations) register their mail here, so
 # the one writer of places stays in workshops and the dependency points one way.
 _promotion_notifiers: list = []
