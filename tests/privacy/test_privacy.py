@@ -10,6 +10,7 @@ import pytest
 from planner.accounts.models import User
 from planner.core.audit import AuditEntry
 from planner.core.models import utcnow
+from planner.core.timeutil import local_today
 from planner.core.permissions import Role
 from planner.extensions import db
 from planner.findings.models import Finding, Measure
@@ -276,7 +277,7 @@ def test_audit_log_viewer_filters_and_shows_before_after(app, client, auth):
     text = text_of(page)
     assert "Alter Titel → Neuer Titel" in text
     assert "2 " in text  # two entries: create and update
-    today = utcnow().date().isoformat()
+    today = local_today().isoformat()  # the filter reads days in the city's time zone
     assert "Neuer Titel" in text_of(client.get(f"/privacy-requests/audit?date_from={today}&date_to={today}"))
     assert "Neuer Titel" not in text_of(client.get("/privacy-requests/audit?date_to=2000-01-01"))
     assert "Neuer Titel" not in text_of(client.get("/privacy-requests/audit?actor=nobody-at-all"))
