@@ -21,13 +21,18 @@ run: setup db demo
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The suite runs on every core (pytest-xdist), one test file per worker at a time: a file's module-scoped
+# servers start once. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
+
 test: setup system-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The same suite against a throwaway PostgreSQL 15 cluster (tests/pg_plugin.py starts and removes it). The
 # browser tests run once, in `make test`: their live server always uses its own SQLite file.
 test-pg: setup system-deps
-	$(BIN)/python -m pytest --postgres -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --postgres -m "not e2e" $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 setup: venv assets translations
 

@@ -4,7 +4,8 @@ Use: ``pytest --postgres`` (``make test-pg``). The plugin runs ``initdb`` in a t
 server on 127.0.0.1 and a free port (as the ``postgres`` user when the tests run as root: initdb refuses
 root), creates a database, and points ``PLANNER_TEST_DATABASE_URL`` at it; tests/conftest.py picks the URL
 up. The cluster is stopped and deleted when the session ends. With ``PLANNER_TEST_DATABASE_URL`` already set
-(an existing server), the plugin does nothing.
+(an existing server), the plugin does nothing. Under pytest-xdist (``-n``) every worker gets a database of its own
+on the same server, named after the worker.
 
 Durability is switched off (fsync, synchronous_commit, full_page_writes): this cluster lives for minutes.
 """
@@ -116,11 +117,32 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     global _cluster
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and os.environ.get("PLANNER_TEST_DATABASE_URL", "").startswith("postgresql"):
+        # pytest -n: the controller started the cluster; each worker empties and fills a database of its own.
+        os.environ["PLANNER_TEST_DATABASE_URL"] = _database_for_worker(os.environ["PLANNER_TEST_DATABASE_URL"], worker)
+        return
     if not config.getoption("--postgres", default=False) or os.environ.get("PLANNER_TEST_DATABASE_URL"):
         return
     _cluster = PostgresCluster().start()
     os.environ["PLANNER_TEST_DATABASE_URL"] = _cluster.create_database("planner_test")
     os.environ["PLANNER_TEST_PG_ADMIN_URL"] = _cluster.url("postgres")
+
+
+def _database_for_worker(url: str, worker: str) -> str:
+    """Creates (or re-creates) ``<database>_<worker>`` on the server of ``url`` and returns its URL."""
+    from sqlalchemy import create_engine, text
+
+    base, _, dbname = url.rpartition("/")
+    name = f"{dbname}_{worker}"
+    engine = create_engine(os.environ.get("PLANNER_TEST_PG_ADMIN_URL") or url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''))
+    finally:
+        engine.dispose()
+    return f"{base}/{name}"
 
 
 def pytest_report_header(config):
