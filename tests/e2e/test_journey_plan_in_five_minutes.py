@@ -205,6 +205,9 @@ def test_tagesordnung_und_einladung_allein_mit_der_tastatur(page, live_server):
         page.keyboard.press("Enter")
         expect(page.locator(".agenda-item").nth(place)).to_contain_text("Vernetzung")
         expect(page.locator(f"#block-{block_id}-up")).to_be_focused()
+        # A person presses keys hundreds of milliseconds apart; Playwright does not. htmx keeps the focus on the
+        # new button at once but boosts its form only when the swap settles: wait for that, as a person would.
+        expect(page.locator("#agenda-editor")).to_have_attribute("data-ready", "true")
     _announced(page, "wurde verschoben")
 
     # Edit its duration inline: Enter on "Edit", type, Enter saves; the focus returns to the block's heading.

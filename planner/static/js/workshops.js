@@ -68,7 +68,16 @@
     if (editor) {
       editor.dataset.ready = "true";
       enableDragging(editor);
-      if (editor.dataset.focus || editor.querySelector("#error-summary")) { restoreFocus(editor); }
+      if (editor.dataset.focus || editor.querySelector("#error-summary")) {
+        restoreFocus(editor);
+        // Scrolling to the URL's #block-N fragment moves the focus to the page itself (HTML's "scroll to the
+        // fragment"), which may happen after this handler: put it back once the page has loaded.
+        window.addEventListener("load", function () {
+          window.setTimeout(function () {
+            if (!document.activeElement || document.activeElement === document.body) { restoreFocus(editor); }
+          }, 0);
+        });
+      }
     }
   });
   document.addEventListener("htmx:beforeSwap", function (event) {
