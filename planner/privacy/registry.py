@@ -512,11 +512,10 @@ def _people_erase(subject: Subject) -> int:
 
 
 def _empty_value(column):
-    from datetime import date
-
     from sqlalchemy import Boolean, Date, DateTime, Integer
 
     from planner.core.models import utcnow
+    from planner.core.timeutil import local_today
 
     column_type = column.type
     if column.nullable:
@@ -528,7 +527,7 @@ def _empty_value(column):
     if isinstance(column_type, Integer):
         return 0
     if isinstance(column_type, DateTime | Date):
-        return utcnow() if isinstance(column_type, DateTime) else date.today()
+        return utcnow() if isinstance(column_type, DateTime) else local_today()
     return column.default.arg if column.default is not None and not callable(column.default.arg) else None
 
 

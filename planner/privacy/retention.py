@@ -34,7 +34,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from planner.core.audit import AuditEntry
 from planner.core.errors import DomainError
-from planner.core.timeutil import to_local
+from planner.core.timeutil import local_today, to_local
 from planner.extensions import db
 from planner.jobs.queue import periodic
 
@@ -128,7 +128,7 @@ def process_end() -> date | None:
     if not candidates:
         return None
     end = max(candidates)
-    return end if end < date.today() else None
+    return end if end < local_today() else None
 
 
 def last_activity() -> dict[int, datetime]:
@@ -164,7 +164,7 @@ def last_activity() -> dict[int, datetime]:
 
 def retention_report(today: date | None = None, *, dry_run: bool = True) -> Report:
     periods = settings()
-    today = today or date.today()
+    today = today or local_today()
     end = process_end()
     report = Report(
         today=today,

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from planner.core import identity
-from planner.core.models import utcnow
+from planner.core.timeutil import local_today
 from planner.privacy import registry
 
 
@@ -98,7 +98,7 @@ def build_record() -> Record:
                              "(Art. 6(1)(e) GDPR with the state's data-protection act) for the city's staff.")),
         (_("Transfer to third countries"), _("none")),
     )
-    return Record(controller=city, date=format_date(utcnow().date(), "long"), activities=activities,
+    return Record(controller=city, date=format_date(local_today(), "long"), activities=activities,
                   retention=retention, measures=tuple(str(m) for m in MEASURES), general=general)
 
 

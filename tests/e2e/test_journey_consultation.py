@@ -4,12 +4,13 @@ beantwortet den Kommentar, und die Antwort steht öffentlich unter dem Absatz.""
 
 import email
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from email import policy
 from pathlib import Path
 
 import pytest
 
+from planner.core.timeutil import local_today
 from tests.e2e.conftest import assert_accessible, login, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +43,7 @@ def test_konsultation_kommentar_bestaetigt_und_oeffentlich_beantwortet(page, bro
     login(page, live_server, "strategie@example.org")
     page.goto(f"{live_server.url}/strategy/versions/{version_number}")
     page.get_by_role("link", name="Öffentliche Konsultation").click()
-    today = date.today()
+    today = local_today()  # the city's day, as the form reads it
     page.get_by_label("Erster Tag").fill(today.isoformat())
     page.get_by_label("Letzter Tag").fill((today + timedelta(days=28)).isoformat())
     page.get_by_label("Einleitung für die Öffentlichkeit").fill("Was fehlt Ihnen im Entwurf?")

@@ -10,8 +10,8 @@ import pytest
 from planner.accounts.models import User
 from planner.core.audit import AuditEntry
 from planner.core.models import utcnow
-from planner.core.timeutil import local_today
 from planner.core.permissions import Role
+from planner.core.timeutil import local_today
 from planner.extensions import db
 from planner.findings.models import Finding, Measure
 from planner.people.models import Person
