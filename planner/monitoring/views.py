@@ -158,7 +158,9 @@ def edit_action(action_id: int):
             action, current_user, responsible_unit=form.responsible_unit.data or "", lead_id=form.lead_id.data,
             funding_programme=form.funding_programme.data or "", grant_amount=form.grant_amount.data,
             own_share=form.own_share.data, funding_from=form.funding_from.data,
-            funding_until=form.funding_until.data, expected_version=form.submitted_version()),
+            funding_until=form.funding_until.data, expected_version=form.submitted_version(),
+            funder_report_dates=form.funder_report_dates.data or "",
+            funder_report_yearly=form.funder_report_yearly.data or ""),
             form=form, success=_("The measure's responsibility and funding have been saved."))
         if saved:
             return redirect(url_for("monitoring.action", action_id=action_id))
