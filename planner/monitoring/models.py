@@ -205,6 +205,7 @@ class MeasureSubscription(db.Model):
     confirmed_at = mapped_column(UTCDateTime(), nullable=True)
 
     measure = relationship("Measure")
+    person = relationship("Person")
 
     @property
     def is_active(self) -> bool:
