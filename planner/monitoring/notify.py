@@ -281,6 +281,7 @@ def run_reminders_job() -> None:
     with acting_as(None, "monitoring-reminders"):
         try:
             run = send_reminders()
+            purge_unconfirmed()  # requests to follow a measure never confirmed within their link's time
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -355,6 +356,7 @@ def follow_measure(measure: Measure, *, email: str, consent: bool, locale: str =
         error = DomainError(problems[0][1], field=problems[0][0])
         error.problems = problems
         raise error
+    purge_unconfirmed()
     own = user is not None and getattr(user, "is_authenticated", False) and normalise_email(user.email) == email
     subscription = db.session.scalar(select(MeasureSubscription).where(
         MeasureSubscription.measure_id == measure.id, MeasureSubscription.email == email))

@@ -285,3 +285,25 @@ def test_a_supporter_follows_with_their_account_at_once_and_erasure_removes_it(a
         assert db.session.scalar(select(func.count(MeasureSubscription.id))) == 0
     _post_status(app, first, "at_risk")
     assert outbox() == []  # the erasure took the old mail from the outbox too; the change sends nothing
+
+
+def test_a_bad_or_stale_link_is_refused_and_unconfirmed_requests_expire(app, client, outbox):
+    from planner.core.models import utcnow
+
+    _number, (first, _second) = _started(app)
+    with app.app_context():
+        measure_id = db.session.get(MonitoredAction, first).measure_id
+    client.post(f"/monitoring/public/measures/{measure_id}/follow", data={"email": "spaet@example.org",
+                                                                           "consent": "y"})
+    (link,) = [link for link in _links(outbox()[0]) if "/follow/confirm/" in link]
+    tampered = client.post(link[:-3] + "xyz")
+    assert tampered.status_code == 400 and "nicht (mehr) gültig" in tampered.get_data(as_text=True)
+    assert client.get("/monitoring/follow/stop/kaputt").status_code == 200  # says: no more e-mails
+    assert client.post("/monitoring/follow/stop/kaputt").status_code == 400
+    with app.app_context():
+        subscription = db.session.scalar(select(MeasureSubscription))
+        subscription.created_at = utcnow() - timedelta(hours=notify.CONFIRM_HOURS + 1)
+        db.session.commit()
+        notify.run_reminders_job()  # the daily job also clears requests never confirmed
+        assert db.session.scalar(select(func.count(MeasureSubscription.id))) == 0
+    assert client.post(link).status_code == 400  # the request is gone: its link is too
