@@ -101,15 +101,29 @@ def parse_yearly(text: str | None) -> str:
     if not text:
         return ""
     match = _DAY_MONTH.match(text)
+    stored = re.match(r"^(\d{2})-(\d{2})$", text)  # as stored: "MM-DD"
     try:
-        if not match:
+        if match:
+            day, month = int(match[1]), int(match[2])
+        elif stored:
+            month, day = int(stored[1]), int(stored[2])
+        else:
             raise ValueError
-        day, month = int(match[1]), int(match[2])
         date(2024, month, day)  # a leap year: 29.02. is a day
     except ValueError:
         raise DomainError(_l("Enter the yearly reporting date as day and month, e.g. 31.03."),
                           field="funder_report_yearly") from None
     return f"{month:02d}-{day:02d}"
+
+
+def report_fields(action: MonitoredAction) -> dict[str, str]:
+    """The reporting dates as the edit form shows them (31.03.2027 one per line; 31.03.)."""
+    days = [f"{d.day:02d}.{d.month:02d}.{d.year}" for d in parse_report_dates(action.funder_report_dates)]
+    yearly = ""
+    if action.funder_report_yearly:
+        month, day = action.funder_report_yearly.split("-")
+        yearly = f"{day}.{month}."
+    return {"funder_report_dates": "\n".join(days), "funder_report_yearly": yearly}
 
 
 def report_days(action: MonitoredAction) -> list[date]:

@@ -13,7 +13,7 @@ from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
 from planner.core.timeutil import local_today
 from planner.extensions import db
-from planner.monitoring import bp, public, report, services
+from planner.monitoring import bp, notify, public, report, services
 from planner.monitoring.forms import ActionForm, KPIValueForm, ReportForm, TaskForm, UpdateForm
 from planner.monitoring.models import ActionStatus, ActionTask, MonitoredAction
 from planner.strategy import versions
@@ -142,6 +142,8 @@ def _lead_choices():
 def _filled_action_form(action) -> ActionForm:
     form = ActionForm(formdata=None, obj=action)
     form.version.data = action.version
+    for name, value in notify.report_fields(action).items():  # the reporting dates as people write them
+        form[name].data = value
     form.lead_id.choices = _lead_choices()
     return form
 

@@ -114,6 +114,11 @@ def test_reporting_dates_become_tasks_without_duplicates(app, client, auth):
     assert len(_reports(app, first)) == 4  # saved again: nothing twice
     page = client.get(f"/monitoring/actions/{first}").get_data(as_text=True)
     assert "Bericht an den Fördermittelgeber: Modellprojekte Smart Cities" in page
+    form = client.get(f"/monitoring/actions/{first}/edit").get_data(as_text=True)
+    assert 'value="31.03."' in form and "15.09.2026</textarea>" in form  # shown as entered
+    assert _edit(client, first, funder_report_yearly="31.03.", funder_report_dates="15.09.2026",
+                 version="").status_code == 302  # the form sent back as shown changes nothing
+    assert len(_reports(app, first)) == 4
 
     with app.app_context():
         done = db.session.scalar(select(ActionTask).where(ActionTask.due_on == date(2025, 3, 31)))
