@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 
 from planner.accounts.limits import address_key, limiter, registration_limit
 from planner.core.forms import perform
@@ -57,10 +58,12 @@ def answer(action_id: int):
 @limiter.limit(registration_limit, key_func=address_key, methods=["POST"])
 def follow(measure_id: int):
     measure = db.session.get(Measure, measure_id) or abort(404)
-    if not notify.followable(measure):
-        abort(404)
-    action = db.session.query(MonitoredAction).filter_by(measure_id=measure.id).first()
+    action = db.session.scalar(select(MonitoredAction).where(MonitoredAction.measure_id == measure.id))
     signed_in = current_user.is_authenticated
+    # The public sees the monitored measures (the dashboard); a measure still in the strategy process only those
+    # signed in (its supporters, from its page).
+    if not notify.followable(measure) or (action is None and not signed_in):
+        abort(404)
     if request.method == "GET":
         form = FollowForm(formdata=None, data={"email": current_user.email if signed_in else ""})
     else:

@@ -225,6 +225,10 @@ def test_a_citizen_follows_a_measure_confirms_hears_of_a_change_and_stops(app, c
         measure_id = db.session.get(MonitoredAction, first).measure_id
     public = client.get("/monitoring/public").get_data(as_text=True)
     assert f"/monitoring/public/measures/{measure_id}/follow" in public
+    with app.app_context():
+        unmonitored = factories.measure(title="Noch in der Bewertung").id
+        db.session.commit()
+    assert client.get(f"/monitoring/public/measures/{unmonitored}/follow").status_code == 404  # not public yet
 
     refused = client.post(f"/monitoring/public/measures/{measure_id}/follow", data={"email": "buerger@example.org"})
     assert refused.status_code == 400 and "Bitte stimmen Sie zu" in refused.get_data(as_text=True)
