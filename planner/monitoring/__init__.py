@@ -9,6 +9,6 @@ from planner.core.permissions import Role
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
 
-from planner.monitoring import views  # noqa: E402,F401
+from planner.monitoring import notify_views, views  # noqa: E402,F401
 
 add_nav("monitoring.overview", _l("Implementation"), roles=[Role.STRATEGY_TEAM], order=75)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from planner.core.history import describe
+from planner.core.history import describe, describe_action
 from planner.monitoring.models import ActionTask, KPIValue, MonitoredAction, ProgressReport, StatusUpdate
 
 
@@ -24,6 +24,11 @@ describe(MonitoredAction, _l("Monitored measure"), {
     "own_share": _l("Own share (€)"),
     "funding_from": _l("Funding from"),
     "funding_until": _l("Funding until"),
+    "funder_report_dates": _l("Reporting dates of the funder"),
+    "funder_report_yearly": _l("Yearly report to the funder on"),
+    "answer_text": _l("The city's official answer"),
+    "answer_published_at": _l("Answer published"),
+    "answer_mailed_at": _l("Answer sent to the proposer"),
 }, formatters={"status": _status}, title=lambda a: a.measure.label if a.measure else "")
 
 describe(StatusUpdate, _l("Status update"), {
@@ -41,7 +46,7 @@ describe(ActionTask, _l("Task"), {
     "kind": _l("Kind"),
     "due_on": _l("Due on"),
     "done_on": _l("Done on"),
-}, title=lambda t: t.title)
+}, hidden=("generated_key",), title=lambda t: t.title)
 
 describe(KPIValue, _l("Measured KPI value"), {
     "kpi_id": _l("KPI"),
@@ -57,3 +62,11 @@ describe(ProgressReport, _l("Progress report"), {
     "created_at": _l("Frozen on"),
     "created_by_id": _l("Frozen by"),
 }, hidden=("snapshot_json",), title=lambda r: r.period)
+
+# Explicit entries of planner.monitoring.notify (no address in them: ids and counts only).
+describe_action("remind", _l("reminder sent"), quiet_summary=True)
+describe_action("answer_mailed", _l("answer sent to the proposer"))
+describe_action("notify_followers", _l("followers notified of the new status"))
+describe_action("follow", _l("notification by e-mail requested"))
+describe_action("follow_confirmed", _l("notification by e-mail confirmed"))
+describe_action("unfollow", _l("notification by e-mail ended"))

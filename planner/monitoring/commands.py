@@ -43,4 +43,27 @@ def export_progress_report_command(period: str, fmt: str, locale: str, output: P
     click.echo(f"Wrote {output} ({output.stat().st_size} bytes).")
 
 
-COMMANDS = [export_progress_report_command]
+@click.command("monitoring-reminders")
+@click.option("--dry-run", is_flag=True, help="Only list what is due; send and record nothing.")
+@with_appcontext
+def monitoring_reminders_command(dry_run: bool) -> None:
+    """Send the due reminders (status update due, task late) to the measures' leads, as the daily job does. At
+    most one per measure, kind and month: running it again sends nothing twice."""
+    from planner.core.audit import acting_as
+    from planner.extensions import db
+    from planner.monitoring import notify
+
+    with acting_as(None, "monitoring-reminders"):
+        run = notify.send_reminders(dry_run=dry_run)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    for due in run.due:
+        click.echo(f"- {due.action.measure.label}: {due.kind.value}")
+    verb = "would go" if dry_run else "sent"
+    click.echo(f"{len(run.due)} reminders due in {run.period}; {len(run.recipients)} mails {verb} "
+               f"to {', '.join(run.recipients) or 'nobody'}.")
+
+
+COMMANDS = [export_progress_report_command, monitoring_reminders_command]

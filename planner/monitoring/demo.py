@@ -16,8 +16,15 @@ from planner.core.timeutil import local_today
 from planner.demo.data import CITY, PROCESS
 from planner.extensions import db
 from planner.findings.models import MeasureKPI
-from planner.monitoring import services
-from planner.monitoring.models import ActionStatus, ActionTask, KPIValue, MonitoredAction, StatusUpdate, TaskKind
+from planner.monitoring import notify, services
+from planner.monitoring.models import (
+    ActionStatus,
+    KPIValue,
+    MeasureSubscription,
+    MonitoredAction,
+    StatusUpdate,
+    TaskKind,
+)
 from planner.strategy.council import CouncilDecision, DecisionResult, DecisionStep
 from planner.strategy.models import PaperVersion
 from planner.strategy.rollup import build_rollup, rollup_to_json
@@ -103,10 +110,14 @@ def seed(ctx) -> None:
             action.funding_programme = PROGRAMMES[index % len(PROGRAMMES)]
             action.grant_amount = Decimal(rng.randrange(100, 900) * 1000)
             action.own_share = (action.grant_amount * Decimal("0.1")).quantize(Decimal("1"))
-            action.funding_from, action.funding_until = date(2024, 1, 1), date(2026, 12, 31)
-            action.tasks.append(ActionTask(title="Zwischenbericht an den Fördermittelgeber",
-                                           kind=TaskKind.FUNDER_REPORT, due_on=date(today.year, 3, 31)
-                                           if today.month <= 3 else date(today.year + 1, 3, 31)))
+            action.funding_from, action.funding_until = date(2024, 1, 1), date(today.year + 1, 12, 31)
+            # The funder wants a report every year on 31 March: the dates become tasks; the past ones are done
+            # (but one, so a late report shows on the overview and in the reminders).
+            action.funder_report_yearly = "03-31"
+            notify.sync_funder_reports(action)
+            for task in action.tasks:
+                if task.generated_key and task.due_on < today and index % 9 != 3:
+                    task.done_on = task.due_on - timedelta(days=(index + task.due_on.year) % 19 + 1)
         years = list(range(2023, today.year + 1))
         path = [ActionStatus.ON_TRACK] * (len(years) - 1) + [rng.choice([
             ActionStatus.ON_TRACK, ActionStatus.ON_TRACK, ActionStatus.DELAYED, ActionStatus.AT_RISK,
@@ -137,7 +148,36 @@ def seed(ctx) -> None:
             db.session.add(KPIValue(kpi_id=kpi.id, measured_on=day, value=Decimal(str(round(value, 2))),
                                     district="", note="", author_id=strategist.id))
     db.session.flush()
+    _answers_and_followers(ctx, actions)
     for year in range(2023, today.year):
         report = services.freeze_report(str(year), strategist, as_of=date(year, 12, 31))
         report.created_at = datetime(year + 1, 1, 20, 9, 0, tzinfo=UTC)
     db.session.flush()
+
+
+ANSWER = ("Vielen Dank für Ihren Vorschlag aus dem Workshop. Der Rat der Stadt hat die Maßnahme am 15. Juni 2023 mit "
+          "der Smart-City-Strategie beschlossen. Die Federführung liegt bei {unit}; den Stand der Umsetzung "
+          "veröffentlichen wir hier laufend.")
+
+
+def _answers_and_followers(ctx, actions) -> None:
+    """The official answer to the proposers of a few measures (mailed in July 2023), and the demo expert follows a
+    measure she supports (confirmed opt-in), so the public dashboard and the notifications show what they do."""
+    published = datetime(2023, 7, 3, 9, 0, tzinfo=UTC)
+    answered = [a for a in actions if a.measure.proposed_by_id is not None][:3]
+    for action in answered:
+        action.answer_text = ANSWER.format(unit=action.responsible_unit or "der Stadtverwaltung")
+        action.answer_published_at = action.answer_mailed_at = published
+    expert = ctx.users.get(Role.EXPERT) or ctx.users.get("expert")
+    person = expert.person if expert is not None else None
+    if person is None:
+        return
+    action = next((a for a in actions if a.measure.proposed_by_id != person.id), None)
+    if action is None:
+        return
+    if person not in action.measure.supporters:
+        action.measure.supporters.append(person)
+    db.session.add(MeasureSubscription(measure_id=action.measure_id, email=person.email, person_id=person.id,
+                                       locale="de", consent_text=notify.CONSENT_TEXT,
+                                       created_at=datetime(2024, 2, 12, 18, 0, tzinfo=UTC),
+                                       confirmed_at=datetime(2024, 2, 12, 18, 5, tzinfo=UTC)))

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, EmailField, IntegerField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -25,6 +25,12 @@ class ActionForm(VersionedForm, FlaskForm):
     own_share = DecimalField(_l("Own share (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
     funding_from = DateField(_l("Funding from"), validators=[Optional()])
     funding_until = DateField(_l("Funding until"), validators=[Optional()])
+    funder_report_dates = TextAreaField(
+        _l("Reporting dates of the funder"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3},
+        description=_l("One date per line, e.g. 31.03.2027. Each becomes a task “Report to the funder”."))
+    funder_report_yearly = SingleLineField(
+        _l("Yearly report to the funder on"), validators=[Optional(), Length(max=10)],
+        description=_l("Day and month, e.g. 31.03.: a task for every year of the funding period."))
 
 
 class UpdateForm(FlaskForm):
@@ -59,3 +65,19 @@ class KPIValueForm(FlaskForm):
 class ReportForm(FlaskForm):
     period = SingleLineField(_l("Period"), validators=[DataRequired(), Length(max=20)],
                              description=_l("For example: 2027."))
+
+
+class AnswerForm(FlaskForm):
+    answer_text = TextAreaField(_l("The city's official answer"), validators=[DataRequired(), Length(max=20_000)],
+                                render_kw={"rows": 6},
+                                description=_l("Shown on the public dashboard and sent to whoever proposed the "
+                                               "measure (if their address is known and they agreed to be "
+                                               "contacted)."))
+    send_again = BooleanField(_l("Send the answer to the proposer again"))
+
+
+class FollowForm(FlaskForm):
+    email = EmailField(_l("Your e-mail address"), validators=[DataRequired(), Length(max=254)])
+    consent = BooleanField(_l("I would like to be told by e-mail when the implementation status of this measure "
+                              "changes. My address is stored only for this; I can stop it at any time with the "
+                              "link in every e-mail."))

@@ -61,6 +61,15 @@ class MonitoredAction(Versioned, TimestampMixin, db.Model):
     own_share: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     funding_from: Mapped[date | None]
     funding_until: Mapped[date | None]
+    # The funder's reporting dates (ISO dates, one per line) and a yearly rhythm ("MM-DD" within the funding
+    # period): both become tasks of kind funder_report (planner.monitoring.notify.sync_funder_reports).
+    funder_report_dates: Mapped[str] = mapped_column(Text, default="")
+    funder_report_yearly: Mapped[str] = mapped_column(String(5), default="")
+    # The city's official answer to whoever proposed the measure: written once, shown on the public dashboard,
+    # mailed to the proposer on first publication (or on an explicit "send again"); later edits are audited.
+    answer_text: Mapped[str] = mapped_column(Text, default="")
+    answer_published_at = mapped_column(UTCDateTime(), nullable=True)
+    answer_mailed_at = mapped_column(UTCDateTime(), nullable=True)
 
     measure = relationship("Measure")
     lead = relationship("User")
@@ -104,6 +113,7 @@ class TaskKind(StrEnum):
 class ActionTask(TimestampMixin, db.Model):
     __tablename__ = "monitoring_tasks"
     __audited__ = True
+    __table_args__ = (UniqueConstraint("action_id", "generated_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("monitored_actions.id", ondelete="CASCADE"), index=True)
@@ -112,6 +122,8 @@ class ActionTask(TimestampMixin, db.Model):
                                            default=TaskKind.TASK)
     due_on: Mapped[date | None]
     done_on: Mapped[date | None]
+    # Tasks made from the funding's reporting dates: "funder:<ISO date>" (one per date and action, never twice).
+    generated_key: Mapped[str | None] = mapped_column(String(40))
 
     action = relationship(MonitoredAction, back_populates="tasks")
 
@@ -151,3 +163,50 @@ class ProgressReport(db.Model):
     snapshot_json: Mapped[str] = mapped_column(Text)
 
     created_by = relationship("User")
+
+
+class ReminderKind(StrEnum):
+    UPDATE_DUE = "update_due"
+    TASK_LATE = "task_late"
+
+
+class SentReminder(db.Model):
+    """A reminder mail that went out: at most one per action, kind and period (the job may run any number of
+    times). Holds no address: who received it follows from the action's lead at the time (the audit log)."""
+
+    __tablename__ = "monitoring_reminders"
+    __table_args__ = (UniqueConstraint("action_id", "kind", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("monitored_actions.id", ondelete="CASCADE"))
+    kind: Mapped[ReminderKind] = mapped_column(
+        db.Enum(ReminderKind, native_enum=False, length=20, validate_strings=True))
+    period: Mapped[str] = mapped_column(String(20))
+    recipient_count: Mapped[int] = mapped_column(default=0)
+    sent_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class MeasureSubscription(db.Model):
+    """Someone who asked to be told by e-mail when a measure's implementation status changes (opt-in, GDPR
+    Art. 6(1)(a)): active once the address is confirmed (the mailed link, or a signed-in account's own address).
+    Every mail carries a link that ends it; ending it or an erasure deletes the row."""
+
+    __tablename__ = "measure_subscriptions"
+    __erase_rows__ = True  # an erasure deletes the subscription, not only its address
+    __table_args__ = (UniqueConstraint("measure_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    locale: Mapped[str] = mapped_column(String(5), default="de")
+    consent_text: Mapped[str] = mapped_column(Text, default="")
+    created_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    confirmed_at = mapped_column(UTCDateTime(), nullable=True)
+
+    measure = relationship("Measure")
+    person = relationship("Person")
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None

@@ -117,7 +117,10 @@ def _amount(value, label) -> Decimal | None:
 
 def edit_action(action: MonitoredAction, user, *, responsible_unit: str, lead_id: int | None,
                 funding_programme: str, grant_amount, own_share, funding_from: date | None,
-                funding_until: date | None, expected_version=None) -> MonitoredAction:
+                funding_until: date | None, expected_version=None, funder_report_dates: str | None = None,
+                funder_report_yearly: str | None = None) -> MonitoredAction:
+    from planner.monitoring import notify
+
     if not is_staff(user):
         raise NotAllowed(_l("Only the strategy team can change who is responsible."))
     check_version(action, expected_version)
@@ -130,7 +133,16 @@ def edit_action(action: MonitoredAction, user, *, responsible_unit: str, lead_id
     action.own_share = _amount(own_share, _l("Own share"))
     action.funding_from = funding_from
     action.funding_until = funding_until
+    if funder_report_dates is not None:
+        days = notify.parse_report_dates(funder_report_dates)
+        action.funder_report_dates = "\n".join(day.isoformat() for day in days)
+    if funder_report_yearly is not None:
+        action.funder_report_yearly = notify.parse_yearly(funder_report_yearly)
+        if action.funder_report_yearly and not (funding_from and funding_until):
+            raise DomainError(_l("A yearly reporting date needs the funding period (from and until)."),
+                              field="funder_report_yearly")
     save_version(action)
+    notify.sync_funder_reports(action)  # the reporting dates become tasks (open ones follow changes)
     return action
 
 
@@ -155,10 +167,15 @@ def post_update(action: MonitoredAction, user, *, reported_on: date, status: str
                           author_id=getattr(user, "id", None))
     db.session.add(update)
     newest = max((u.reported_on for u in action.updates if u is not update), default=None)
+    old_status = action.status
     if newest is None or reported_on >= newest:
         action.status, action.progress = status, progress
         bump_version(action)
     db.session.flush()
+    if action.status != old_status:
+        from planner.monitoring import notify
+
+        notify.notify_status_change(action, old_status, update)  # followers hear of it (after the commit)
     return update
 
 

@@ -13,7 +13,7 @@ from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
 from planner.core.timeutil import local_today
 from planner.extensions import db
-from planner.monitoring import bp, public, report, services
+from planner.monitoring import bp, notify, public, report, services
 from planner.monitoring.forms import ActionForm, KPIValueForm, ReportForm, TaskForm, UpdateForm
 from planner.monitoring.models import ActionStatus, ActionTask, MonitoredAction
 from planner.strategy import versions
@@ -142,6 +142,8 @@ def _lead_choices():
 def _filled_action_form(action) -> ActionForm:
     form = ActionForm(formdata=None, obj=action)
     form.version.data = action.version
+    for name, value in notify.report_fields(action).items():  # the reporting dates as people write them
+        form[name].data = value
     form.lead_id.choices = _lead_choices()
     return form
 
@@ -158,7 +160,9 @@ def edit_action(action_id: int):
             action, current_user, responsible_unit=form.responsible_unit.data or "", lead_id=form.lead_id.data,
             funding_programme=form.funding_programme.data or "", grant_amount=form.grant_amount.data,
             own_share=form.own_share.data, funding_from=form.funding_from.data,
-            funding_until=form.funding_until.data, expected_version=form.submitted_version()),
+            funding_until=form.funding_until.data, expected_version=form.submitted_version(),
+            funder_report_dates=form.funder_report_dates.data or "",
+            funder_report_yearly=form.funder_report_yearly.data or ""),
             form=form, success=_("The measure's responsibility and funding have been saved."))
         if saved:
             return redirect(url_for("monitoring.action", action_id=action_id))

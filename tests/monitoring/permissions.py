@@ -39,6 +39,24 @@ def _report_id():
     return {"report_id": services.freeze_report("2027", None).id}
 
 
+def _measure_id():
+    return {"measure_id": _action().measure_id}
+
+
+def _follow_token(kind):
+    def make():
+        from planner.extensions import db
+        from planner.monitoring import notify
+        from planner.monitoring.models import MeasureSubscription
+
+        subscription = MeasureSubscription(measure_id=_action().measure_id, email="folgt@example.org")
+        db.session.add(subscription)
+        db.session.flush()
+        return {"token": notify.confirm_token(subscription) if kind == "confirm" else notify.stop_token(subscription)}
+
+    return make
+
+
 RULES = {
     "monitoring.public_dashboard": Rule(PUBLIC),
     "monitoring.open_data": Rule(PUBLIC, params=lambda: {"dataset": "measures", "fmt": "csv"}),
@@ -53,4 +71,8 @@ RULES = {
     "monitoring.edit_action": Rule(ST, params=_action_id),
     "monitoring.reports": Rule(ST),
     "monitoring.report_download": Rule(ST, params=_report_id, query="?format=md"),
+    "monitoring.answer": Rule(ST, params=_action_id),
+    "monitoring.follow": Rule(PUBLIC, params=_measure_id),
+    "monitoring.follow_confirm": Rule(PUBLIC, params=_follow_token("confirm")),
+    "monitoring.unfollow": Rule(PUBLIC, params=_follow_token("stop")),
 }

@@ -41,7 +41,20 @@ def test_the_demo_continues_past_the_council_decision(app, client):
         report.export_report(services.report_for(periods[-1]), "md", output)
         assert "Seit dem vorigen Bericht" in output.getvalue().decode()
 
+        # The funder's yearly reporting dates are tasks; the demo expert follows a measure she supports; a few
+        # proposers have their official answer.
+        from planner.monitoring.models import ActionTask, MeasureSubscription, TaskKind
+
+        reports = db.session.scalars(select(ActionTask).where(ActionTask.kind == TaskKind.FUNDER_REPORT)).all()
+        assert reports and all(t.generated_key == f"funder:{t.due_on.isoformat()}" for t in reports)
+        (follower,) = db.session.scalars(select(MeasureSubscription)).all()
+        assert follower.email == "expertin@example.org" and follower.is_active
+        assert follower.person in follower.measure.supporters
+        answered = [a for a in actions if a.answer_text]
+        assert answered and all(a.answer_published_at for a in answered)
+
     page = client.get("/monitoring/public").get_data(as_text=True)
     assert "Sie haben gesagt – wir haben getan" in page and "<svg" in page
+    assert "Die offizielle Antwort der Stadt:" in page and "Vielen Dank für Ihren Vorschlag" in page
     published = client.get(f"/strategy/published/{version.number}").get_data(as_text=True)
     assert "0815/2023" in published and "vom Rat beschlossen" in published
