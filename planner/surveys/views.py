@@ -406,14 +406,16 @@ def delete_mapping(mapping_id: int):
 
 def _priorities_page(weights, form, runs, may_manage, stale=None):
     from planner.surveys.prioritisation import formula_text, prioritise
+    from planner.wall.services import dots_by_measure
 
     fields, measures = prioritise(weights)
     filter_form, page, filters = _measure_page(measures, list_fields())
+    workshop_dots = dots_by_measure(item.id for item in page.items)  # the workshops' dot votes, beside the score
     counting = db.session.scalars(select(Survey).where(Survey.counts_in_priorities.is_(True)).order_by(Survey.id)).all()
     return render_template(
         "surveys/priorities.html", fields=fields, page=page, filter_form=filter_form, filters=filters,
         weights=weights, form=form, formula=formula_text(weights), freeze_form=FreezeForm(prefix="freeze"),
-        runs=runs, may_manage=may_manage, counting=counting, stale=stale,
+        runs=runs, may_manage=may_manage, counting=counting, stale=stale, workshop_dots=workshop_dots,
     )
 
 
