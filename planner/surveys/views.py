@@ -495,9 +495,12 @@ def ratings():
             return redirect(url_for("surveys.ratings", **filters, **({"page": page.page} if page.page > 1 else {})))
     shown_fields = ([f for f in fields if not code or f.code == code]) if page.page == 1 else []
     by_field, by_measure = services.ratings_of([f.id for f in shown_fields], [m.id for m in page.items])
+    from planner.wall.services import dots_by_measure
+
     return render_template("surveys/ratings.html", fields=shown_fields, measures=page.items, page=page,
                            by_field=by_field, by_measure=by_measure, criteria=CRITERIA, filter_form=filter_form,
-                           filters=filters, all_fields=fields), 400 if request.method == "POST" else 200
+                           filters=filters, all_fields=fields, workshop_dots=dots_by_measure(m.id for m in page.items),
+                           ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/priorities/sensitivity", endpoint="sensitivity")

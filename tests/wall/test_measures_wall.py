@@ -206,3 +206,5 @@ def test_the_dots_show_on_the_finding_page_the_measure_page_and_the_prioritisati
     assert "Punktabfragen im Workshop" in measure and "Abfrage 1 an der Wand „Maßnahmen“" in measure
     priorities = text_of(client.get("/surveys/priorities"))
     assert "Punkte in Workshops" in priorities and "1 Punkt (1 Abfrage)" in priorities
+    ratings = text_of(client.get("/surveys/priorities/ratings"))
+    assert "Punkte in Workshops" in ratings and "Sensoren für Stadtbäume" in ratings and "5 1 Punkt" in ratings
