@@ -353,7 +353,10 @@ def report(info: dict, runs: list[dict], args) -> str:
             from bench import wall
 
             label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(run["database"], run["database"])
-            lines += [f"## Live wall ({run['scale']} on {label})", "", wall.line(run["wall"], label), "",
+            lines += [f"## Live wall ({run['scale']} on {label})", "", wall.line(run["wall"], label), ""]
+            if run["wall"]["seconds"] >= 300:  # --wall-cards 600: the endurance run's memory per minute
+                lines += [wall.endurance_line(run["wall"], label), ""]
+            lines += [
                       "A facilitator posts one card a second to a wall that 100 clients stream (SSE); each card is "
                       "timed from the POST to its arrival at every client. Target: p95 ≤ 1 s, no error, memory flat.",
                       ""]

@@ -2,6 +2,11 @@
 each card's way from the POST to every client is timed. Called by bench/run.py, or alone on a fresh SQLite file:
 
     python -m bench.wall --clients 100 --cards 30
+    python -m bench.wall --endurance               # the issue's endurance run: 100 clients, ten minutes
+    python -m bench.wall --endurance --minutes 3   # a shorter one
+
+The server's memory (gunicorn's master and workers, resident) is sampled at the start, every minute and at the end;
+``--endurance`` prints the samples and whether they stayed flat (the end within 10 % or 20 MB of the start).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import urllib.parse
 from pathlib import Path
 
 CLIENTS = 100
+ENDURANCE_MINUTES = 10
+FLAT_SHARE, FLAT_MB = 0.10, 20.0  # memory counts as flat when it grows by at most this share or this many MB
 PROCESSES = 2
 THREADS = 96  # per process (docs/operations.md, "The live workshop wall"): the kernel does not share streams evenly
 
@@ -114,7 +121,7 @@ class Client(threading.Thread):
         while not self.stop.is_set():
             try:
                 self._read()
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 if not self.stop.is_set():  # not the server going down at the end of the run
                     self.errors += 1
                 time.sleep(0.5)
@@ -157,9 +164,40 @@ class Client(threading.Thread):
         connection.close()
 
 
+class MemorySampler(threading.Thread):
+    """The server's resident memory every ``every`` seconds (and the stream errors so far), until stopped."""
+
+    def __init__(self, pid: int, readers: list, every: float = 60.0):
+        super().__init__(daemon=True)
+        self.pid, self.readers, self.every = pid, readers, every
+        self.started = time.monotonic()
+        self.samples: list[tuple[float, float, int]] = []  # (seconds since start, MB, stream errors so far)
+        self.done = threading.Event()
+        self.sample()
+
+    def sample(self) -> None:
+        self.samples.append((time.monotonic() - self.started, _rss_mb(self.pid), sum(r.errors for r in self.readers)))
+
+    def run(self):
+        while not self.done.wait(self.every):
+            self.sample()
+
+    def stop(self) -> list[tuple[float, float, int]]:
+        self.done.set()
+        self.join(5)
+        self.sample()
+        return self.samples
+
+
+def is_flat(samples: list[tuple[float, float, int]]) -> bool:
+    start, end = samples[0][1], samples[-1][1]
+    return end - start <= max(FLAT_MB, start * FLAT_SHARE)
+
+
 def run(server, email: str, wall_id: int, field_id: int, block_id: int, clients: int = CLIENTS, cards: int = 30,
         interval: float = 1.0) -> dict:
-    """``server``: a bench.run.Server (gunicorn) on the database holding the wall."""
+    """``server``: a bench.run.Server (gunicorn) on the database holding the wall. Posts ``cards`` cards, one every
+    ``interval`` seconds (600 at 1 s: the ten-minute endurance run)."""
     cookie = server.sign_in(email)
     port = server.port
     board = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -174,7 +212,9 @@ def run(server, email: str, wall_id: int, field_id: int, block_id: int, clients:
     for reader in readers:
         reader.connected.wait(30)
     connected = sum(r.connected.is_set() for r in readers)
-    memory_start = _rss_mb(server.process.pid)
+    sampler = MemorySampler(server.process.pid, readers)
+    sampler.start()
+    memory_start = sampler.samples[0][1]
     sent: dict[int, float] = {}
     post_errors = 0
     started = time.monotonic()
@@ -186,16 +226,20 @@ def run(server, email: str, wall_id: int, field_id: int, block_id: int, clients:
         poster.request("POST", f"/wall/{wall_id}/cards", body=body, headers={
             "Cookie": cookie, "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded",
             "X-CSRFToken": csrf, "Referer": server.base + f"/wall/block/{block_id}"})
-        response = poster.getresponse()
-        response.read()
-        if response.status != 200:
+        try:
+            response = poster.getresponse()
+            response.read()
+            if response.status != 200:
+                post_errors += 1
+        except OSError:
             post_errors += 1
         poster.close()
         time.sleep(max(0.0, interval - (time.monotonic() - sent[number])))
     time.sleep(3)  # the last card's way
     stop.set()
     elapsed = time.monotonic() - started
-    memory_end = _rss_mb(server.process.pid)
+    samples = sampler.stop()
+    memory_end = samples[-1][1]
     latencies, missing = [], 0
     for number, at in sent.items():
         got = arrivals.get(number, [])
@@ -212,7 +256,10 @@ def run(server, email: str, wall_id: int, field_id: int, block_id: int, clients:
             "mean": statistics.mean(latencies) if latencies else None, "post_errors": post_errors,
             "stream_errors": sum(r.errors for r in readers), "seconds": elapsed,
             "polling": sum(r.polling for r in readers),
-            "memory_start_mb": memory_start, "memory_end_mb": memory_end}
+            "memory_start_mb": memory_start, "memory_end_mb": memory_end,
+            "memory_samples": [{"s": round(t), "mb": round(mb, 1), "stream_errors": errors}
+                               for t, mb, errors in samples],
+            "memory_flat": is_flat(samples)}
 
 
 def line(result: dict, database: str, processes: int = PROCESSES, threads: int = THREADS) -> str:
@@ -225,6 +272,18 @@ def line(result: dict, database: str, processes: int = PROCESSES, threads: int =
             f"{result['seconds']:.0f} s; memory {result['memory_start_mb']:.0f} → {result['memory_end_mb']:.0f} MB)")
 
 
+def endurance_line(result: dict, database: str, processes: int = PROCESSES, threads: int = THREADS) -> str:
+    """The endurance run on a line of its own: errors, and the memory at the start, every minute and the end."""
+    memory = " → ".join(f"{s['mb']:.0f}" for s in result["memory_samples"])
+    errors = result["post_errors"] + result["stream_errors"]
+    return (f"Live wall endurance: {result['clients']} clients for {result['seconds'] / 60:.1f} min, "
+            f"{errors} errors ({result['post_errors']} posting, {result['stream_errors']} streams), "
+            f"{result['missing']} of {result['cards'] * result['connected']} deliveries missing, "
+            f"p95 = {result['p95']:.0f} ms; server memory per minute {memory} MB "
+            f"({'flat' if result['memory_flat'] else 'growing'}; {database}, {processes} app processes × "
+            f"{threads} threads)")
+
+
 def main() -> None:
     from bench.generate import BENCH_ACCOUNTS
     from bench.run import Server, fill
@@ -234,7 +293,12 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=30)
     parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--endurance", action="store_true",
+                        help="the endurance run: one card every --interval seconds for --minutes minutes")
+    parser.add_argument("--minutes", type=float, default=ENDURANCE_MINUTES, help="length of the endurance run")
     args = parser.parse_args()
+    if args.endurance:
+        args.cards = max(1, round(args.minutes * 60 / args.interval))
     work = Path(tempfile.mkdtemp(prefix="planner-wall-bench-"))
     cluster = None
     if args.database == "postgresql":
@@ -256,7 +320,10 @@ def main() -> None:
         if cluster is not None:
             cluster.stop()
     print(json.dumps(result, indent=1))
-    print(line(result, {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[args.database]))
+    label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[args.database]
+    print(line(result, label))
+    if args.endurance:
+        print(endurance_line(result, label))
 
 
 if __name__ == "__main__":

@@ -82,3 +82,20 @@ def object_actions(kind: str, obj_id: int, user) -> list[tuple[str, object]]:
         (a for a in _actions.get(kind, {}).values() if a.visible_to(user, obj_id)), key=lambda a: a.order
     )
     return [(url_for(a.endpoint, **{a.param: obj_id}), a.label) for a in actions]
+
+
+# --- panels on an object's page, registered by the packages that know more about it -------------------------
+# e.g. the wall adds the dot votes a finding took part in to the finding's page (findings cannot import the wall).
+
+_panels: dict[str, list[tuple[int, object]]] = {}
+
+
+def add_object_panel(kind: str, render, order: int = 100) -> None:
+    """``render(obj_id, user)`` returns the panel's HTML (Markup) or None when it has nothing to show."""
+    _panels.setdefault(kind, []).append((order, render))
+    _panels[kind].sort(key=lambda entry: entry[0])
+
+
+def object_panels(kind: str, obj_id: int, user) -> list:
+    """The panels other packages add to this object's page, in order (those with something to show)."""
+    return [html for _order, render in _panels.get(kind, []) if (html := render(obj_id, user))]

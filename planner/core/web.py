@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from planner.core import identity
 from planner.core.errors import DomainError, NotAllowed
-from planner.core.nav import nav_for, object_actions
+from planner.core.nav import nav_for, object_actions, object_panels
 from planner.core.permissions import Role, enforce_access, has_role
 from planner.core.security import set_security_headers
 from planner.core.text import render_markdown
@@ -120,6 +120,7 @@ def init_app(app):
         has_role=has_role,
         Role=Role,
         object_actions=lambda kind, obj_id: object_actions(kind, obj_id, current_user),
+        object_panels=lambda kind, obj_id: object_panels(kind, obj_id, current_user),
     )
     app.jinja_env.filters["markdown"] = render_markdown
 

@@ -621,6 +621,10 @@ def merge_measures(user, merged: Measure, kept: Measure) -> Measure:
     """Merges a duplicate into the kept measure: needs, comments and supporters move over; numbers stay."""
     if not may_evaluate(user):
         raise NotAllowed(_l("Only the strategy team merges measures."))
+    return _merge(user, merged, kept)
+
+
+def _merge(user, merged: Measure, kept: Measure) -> Measure:
     if merged.id == kept.id:
         raise DomainError(_l("A measure cannot be merged into itself."), field="kept")
     if kept.status == MeasureStatus.MERGED:
@@ -657,6 +661,49 @@ def merge_measures(user, merged: Measure, kept: Measure) -> Measure:
     audit.record("merge", kept, changes=details, summary=summary)
     db.session.flush()
     return kept
+
+
+# --- a workshop's own proposals (the measures wall) ------------------------------------------------------------
+
+
+def may_run_proposal(user, measure: Measure) -> bool:
+    """A workshop's facilitators tidy up the measures proposed in their workshop while they are still proposals."""
+    return (user is not None and measure.workshop is not None and measure.status == MeasureStatus.PROPOSED
+            and facilitates(user, measure.workshop))
+
+
+def merge_proposals(user, proposals: list[Measure], title: str) -> Measure:
+    """Several proposals of one workshop and field become one new proposal (a cluster on the measures wall); each of
+    them is merged into it, as the strategy team merges duplicates (needs, comments, supporters move over)."""
+    if len(proposals) < 2:
+        raise DomainError(_l("Please choose at least two cards to cluster."), field="cards")
+    if not all(may_run_proposal(user, m) for m in proposals):
+        raise NotAllowed(_l("Only the workshop's facilitators may cluster its measure proposals."))
+    first = proposals[0]
+    if len({m.field_id for m in proposals}) > 1 or len({m.workshop_id for m in proposals}) > 1:
+        raise DomainError(_l("Only cards of the same action field can be clustered."), field="cards")
+    kept = Measure(field_id=first.field_id, title=clean_text(title, "text", limit=300), workshop_id=first.workshop_id,
+                   agenda_block_id=first.agenda_block_id, recorded_by_user_id=user.id, status=MeasureStatus.PROPOSED)
+    db.session.add(kept)
+    db.session.flush()
+    for measure in proposals:
+        _merge(user, measure, kept)
+    return kept
+
+
+def withdraw_proposal(user, measure: Measure, reason: str) -> Measure:
+    """A facilitator takes an off-topic proposal of their workshop off the table: it is rejected with the reason as
+    its official answer (it stays, with its history; the strategy team can take it up again)."""
+    if not may_run_proposal(user, measure):
+        raise NotAllowed(_l("Only the workshop's facilitators may withdraw its measure proposals."))
+    reason = clean_text(reason, "reason", limit=500)
+    measure.change_status(MeasureStatus.REJECTED)
+    measure.official_answer = str(_l("Withdrawn in the workshop: %(reason)s", reason=reason))
+    measure.evaluated_by_id = user.id
+    measure.evaluated_at = utcnow()
+    measure.version += 1
+    db.session.flush()
+    return measure
 
 
 # --- comments and support --------------------------------------------------------------------------------------

@@ -406,14 +406,16 @@ def delete_mapping(mapping_id: int):
 
 def _priorities_page(weights, form, runs, may_manage, stale=None):
     from planner.surveys.prioritisation import formula_text, prioritise
+    from planner.wall.services import dots_by_measure
 
     fields, measures = prioritise(weights)
     filter_form, page, filters = _measure_page(measures, list_fields())
+    workshop_dots = dots_by_measure(item.id for item in page.items)  # the workshops' dot votes, beside the score
     counting = db.session.scalars(select(Survey).where(Survey.counts_in_priorities.is_(True)).order_by(Survey.id)).all()
     return render_template(
         "surveys/priorities.html", fields=fields, page=page, filter_form=filter_form, filters=filters,
         weights=weights, form=form, formula=formula_text(weights), freeze_form=FreezeForm(prefix="freeze"),
-        runs=runs, may_manage=may_manage, counting=counting, stale=stale,
+        runs=runs, may_manage=may_manage, counting=counting, stale=stale, workshop_dots=workshop_dots,
     )
 
 
@@ -493,9 +495,12 @@ def ratings():
             return redirect(url_for("surveys.ratings", **filters, **({"page": page.page} if page.page > 1 else {})))
     shown_fields = ([f for f in fields if not code or f.code == code]) if page.page == 1 else []
     by_field, by_measure = services.ratings_of([f.id for f in shown_fields], [m.id for m in page.items])
+    from planner.wall.services import dots_by_measure
+
     return render_template("surveys/ratings.html", fields=shown_fields, measures=page.items, page=page,
                            by_field=by_field, by_measure=by_measure, criteria=CRITERIA, filter_form=filter_form,
-                           filters=filters, all_fields=fields), 400 if request.method == "POST" else 200
+                           filters=filters, all_fields=fields, workshop_dots=dots_by_measure(m.id for m in page.items),
+                           ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/priorities/sensitivity", endpoint="sensitivity")

@@ -1,7 +1,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from planner.core.nav import add_object_action
+from planner.core.nav import add_object_action, add_object_panel
 from planner.core.permissions import Role
 
 bp = Blueprint("wall", __name__, url_prefix="/wall")
@@ -20,3 +20,21 @@ def _may_open(workshop_id, user):
 
 add_object_action("workshop", "wall.workshop", _l("Card walls"), param="workshop_id",
                   roles=(Role.EXPERT, Role.FACILITATOR, Role.STRATEGY_TEAM), order=15, when=_may_open)
+
+
+def _votes_panel(kind: str):
+    def render(obj_id, _user):
+        from flask import render_template
+        from markupsafe import Markup
+
+        from planner.wall import services
+
+        votes = services.votes_of(**{f"{kind}_id": obj_id})
+        return Markup(render_template("wall/_votes_panel.html", votes=votes)) if votes else None  # noqa: S704
+
+    return render
+
+
+# The closed dot votes a finding or measure proposal took part in, on its page (an input to prioritisation).
+add_object_panel("finding", _votes_panel("finding"), order=50)
+add_object_panel("measure", _votes_panel("measure"), order=50)

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from planner.core.spreadsheets import SpreadsheetError, decode_text, sniff_delimiter
 from planner.findings.models import FindingKind
+from planner.wall.models import MEASURE_COLUMN
 
 MAX_ROWS = 1000
 TEXT_COLUMNS = ("text", "content", "inhalt", "sticky note", "sticky notes", "karte", "notiz", "note")
@@ -33,6 +34,7 @@ KIND_WORDS = {
     FindingKind.RISK: ("risk", "risks", "threat", "threats", "risiko", "risiken", "t"),
     FindingKind.NEED: ("need", "needs", "need for action", "needs for action", "handlungsbedarf",
                        "handlungsbedarfe", "bedarf"),
+    MEASURE_COLUMN: ("measure", "measures", "maßnahme", "maßnahmen", "massnahme", "massnahmen", "idee", "ideen"),
 }
 BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
 HEADING = re.compile(r"^\s*(?:#+\s*)?(?P<word>[^:#]+?)\s*:?\s*$")
@@ -42,7 +44,7 @@ HEADING = re.compile(r"^\s*(?:#+\s*)?(?P<word>[^:#]+?)\s*:?\s*$")
 class ImportedRow:
     line: int
     text: str
-    kind: str | None  # a FindingKind value, or None: the default column
+    kind: str | None  # a FindingKind value or "measure", or None: the default column
 
 
 @dataclass
@@ -52,11 +54,12 @@ class ParsedImport:
     errors: list[tuple[int, object]] = field(default_factory=list)  # (line, lazily translated message)
 
 
-def kind_from_word(word: str) -> FindingKind | None:
+def kind_from_word(word: str) -> str | None:
+    """The column a word names: a FindingKind value or "measure"."""
     value = " ".join((word or "").strip().lower().split()).rstrip(":")
     for kind, words in KIND_WORDS.items():
-        if value in words or value == kind.value:
-            return kind
+        if value in words or value == str(kind):
+            return str(kind)
     return None
 
 
@@ -134,7 +137,7 @@ def _csv(text: str) -> ParsedImport:
                 if found is None:
                     result.errors.append((line, _l("Unknown column “%(value)s”.", value=cells[kind_index][:40])))
                     continue
-                kind = found.value
+                kind = found
             result.rows.append(ImportedRow(line, value, kind))
     except csv.Error as error:
         raise SpreadsheetError(_l("The file is not valid CSV (line %(line)s): %(error)s", line=reader.line_num,
@@ -153,7 +156,7 @@ def _etherpad(text: str) -> ParsedImport:
         if heading and (line.endswith(":") or line.startswith("#")):
             found = kind_from_word(heading["word"])
             if found is not None:
-                kind = found.value
+                kind = found
                 continue
         value = " ".join(BULLET.sub("", line).split())
         if value:

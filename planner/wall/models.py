@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext  # extracted as pgettext (msgctxt)
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.core.errors import InvalidTransition
@@ -40,7 +40,7 @@ WALL_TRANSITIONS: dict[WallState, set[WallState]] = {
 
 
 class Wall(TimestampMixin, db.Model):
-    """The card wall of one agenda block (status quo, needs)."""
+    """The card wall of one agenda block (status quo, needs, measures)."""
 
     __tablename__ = "walls"
 
@@ -49,8 +49,6 @@ class Wall(TimestampMixin, db.Model):
     state: Mapped[WallState] = mapped_column(
         db.Enum(WallState, native_enum=False, length=20, validate_strings=True), default=WallState.PREPARED
     )
-    # The workshop's setting as the facilitator chose it when opening: cards name their author or nobody.
-    is_anonymous: Mapped[bool] = mapped_column(default=False)
     # The block's timer: running until timer_ends_at, or paused/stopped with the seconds left.
     timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     timer_seconds_left: Mapped[int | None]
@@ -59,6 +57,11 @@ class Wall(TimestampMixin, db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     agenda_block = relationship("AgendaBlock")
+
+    @property
+    def is_anonymous(self) -> bool:
+        """The workshop's setting (Workshop.cards_anonymous): all its walls name their cards' authors, or none."""
+        return bool(self.agenda_block.workshop.cards_anonymous)
 
     def can_become(self, state: WallState) -> bool:
         return state in WALL_TRANSITIONS[self.state]
@@ -79,14 +82,22 @@ class Wall(TimestampMixin, db.Model):
         return self.timer_seconds_left
 
 
+MEASURE_COLUMN = "measure"  # the one column of a measures wall: its cards are Measures, not Findings
+
+
 class WallCard(TimestampMixin, db.Model):
-    """A card on a wall: the wall's view of one Finding (the finding holds the text, kind, field and number)."""
+    """A card on a wall: the wall's view of one Finding (status quo, needs) or one Measure (a measures block); the
+    finding or measure holds the text, kind, field and number."""
 
     __tablename__ = "wall_cards"
+    __table_args__ = (
+        CheckConstraint("(finding_id IS NULL) <> (measure_id IS NULL)", name="one_item"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wall_id: Mapped[int] = mapped_column(ForeignKey("walls.id", ondelete="CASCADE"), index=True)
-    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), unique=True)
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), unique=True)
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), unique=True)
     # Who posted it, kept even on an anonymous wall (own cards stay editable, the rate limit counts per person);
     # never shown on an anonymous wall.
     poster_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
@@ -102,13 +113,43 @@ class WallCard(TimestampMixin, db.Model):
 
     wall = relationship("Wall")
     finding = relationship("Finding")
+    measure = relationship("Measure")
     cluster = relationship("WallCard", remote_side=[id], foreign_keys=[cluster_id], back_populates="sources")
     sources = relationship("WallCard", foreign_keys=[cluster_id], back_populates="cluster", order_by="WallCard.id")
 
     @property
+    def item(self):
+        """The Finding or the Measure this card shows."""
+        return self.finding if self.finding is not None else self.measure
+
+    @property
+    def kind(self) -> str:
+        return self.finding.kind.value if self.finding is not None else MEASURE_COLUMN
+
+    @property
+    def text(self) -> str:
+        return self.finding.text if self.finding is not None else self.measure.title
+
+    @property
+    def number(self) -> str | None:
+        return self.item.number
+
+    @property
+    def author(self):
+        """The Person named on the card (ignoring the workshop's anonymity: the caller decides)."""
+        return self.finding.author if self.finding is not None else self.measure.proposed_by
+
+    @property
+    def is_hidden(self) -> bool:
+        """Hidden finding, or a measure proposal withdrawn from the wall (rejected) or merged into a cluster."""
+        if self.finding is not None:
+            return self.finding.is_hidden
+        return self.measure.status.value in ("rejected", "merged")
+
+    @property
     def is_active(self) -> bool:
         """On the wall: not clustered into another card and not hidden."""
-        return self.cluster_id is None and not self.finding.is_hidden
+        return self.cluster_id is None and not self.is_hidden
 
 
 class DotVote(TimestampMixin, db.Model):
@@ -123,6 +164,7 @@ class DotVote(TimestampMixin, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     wall = relationship("Wall")
+    results = relationship("VoteResult", back_populates="vote", order_by="VoteResult.rank")
 
     @property
     def is_open(self) -> bool:
@@ -132,6 +174,23 @@ class DotVote(TimestampMixin, db.Model):
         if not self.is_open:
             raise InvalidTransition(_l("This vote is already closed."))
         self.closed_at = now or utcnow()
+
+
+class VoteResult(db.Model):
+    """A closed vote's result on one card that was on the wall when it closed: its dots and its rank. Stored once at
+    closing, so the finding's (or measure's) page shows every vote it took part in, not only the last one."""
+
+    __tablename__ = "wall_vote_results"
+    __table_args__ = (UniqueConstraint("vote_id", "card_id", name="uq_wall_vote_results_vote_card"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("wall_dot_votes.id", ondelete="CASCADE"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("wall_cards.id", ondelete="CASCADE"), index=True)
+    dots: Mapped[int] = mapped_column(default=0)
+    rank: Mapped[int] = mapped_column(default=0)  # 1 = most dots; cards with the same dots share a rank
+
+    vote = relationship("DotVote", back_populates="results")
+    card = relationship("WallCard")
 
 
 class Dot(db.Model):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,19 +18,36 @@ from planner.core.models import utcnow
 from planner.core.timeutil import to_local
 from planner.extensions import db
 from planner.findings import services as findings
-from planner.findings.models import SWOT_KINDS, Finding, FindingKind
+from planner.findings.models import SWOT_KINDS, Finding, FindingKind, Measure, MeasureStatus
 from planner.wall import transport
-from planner.wall.models import Dot, DotVote, Wall, WallCard, WallState
-from planner.workshops.models import AgendaBlock, AgendaBlockKind, InvitationStatus
+from planner.wall.models import MEASURE_COLUMN, Dot, DotVote, VoteResult, Wall, WallCard, WallState
+from planner.workshops.models import AgendaBlock, AgendaBlockKind, InvitationStatus, Workshop
 
 CARD_MAX = 500  # characters: a sticky note, not an essay
+MEASURE_CARD_MAX = 300  # a measure card is the measure's title (its fact sheet is completed on its page later)
 DOTS_MAX = 20
 TIMER_MAX_MINUTES = 240
+
+
+@dataclass(frozen=True)
+class MeasureColumn:
+    """The one column of a measures wall (its cards are Measures; a FindingKind names the other columns)."""
+
+    value: str = MEASURE_COLUMN
+
+    @property
+    def label(self):
+        return _l("Measure proposals")
+
+
+MEASURES = MeasureColumn()
 COLUMNS = {
     AgendaBlockKind.STATUS_QUO: tuple(SWOT_KINDS),
     AgendaBlockKind.NEEDS: (FindingKind.NEED,),
+    AgendaBlockKind.MEASURES: (MEASURES,),
 }
 WALL_KINDS = frozenset(COLUMNS)
+INACTIVE_MEASURE = (MeasureStatus.REJECTED, MeasureStatus.MERGED)
 CLOSED_WALL_MESSAGE = _l("The wall is closed: cards cannot be added or changed now.")
 BUSY_MESSAGE = _l("Someone else changed these cards at the same moment. The wall shows the current state now; "
                   "please try again.")
@@ -100,9 +117,9 @@ def has_wall(block: AgendaBlock) -> bool:
 
 
 def wall_for_block(block: AgendaBlock) -> Wall:
-    """The block's wall, made on first use (a status-quo or needs block)."""
+    """The block's wall, made on first use (a status-quo, needs or measures block)."""
     if not has_wall(block):
-        raise DomainError(_l("Only status-quo and needs blocks have a card wall."))
+        raise DomainError(_l("Only status-quo, needs and measures blocks have a card wall."))
     wall = db.session.scalar(select(Wall).where(Wall.agenda_block_id == block.id))
     if wall is None:
         wall = Wall(agenda_block=block, state=WallState.PREPARED)
@@ -111,19 +128,60 @@ def wall_for_block(block: AgendaBlock) -> Wall:
     return wall
 
 
-def columns(wall: Wall) -> tuple[FindingKind, ...]:
+def columns(wall: Wall) -> tuple:
+    """The wall's columns (each has ``value`` and ``label``): FindingKinds, or the measures column."""
     return COLUMNS[wall.agenda_block.kind]
 
 
-def open_wall(actor: Actor, wall: Wall, anonymous: bool | None = None) -> Wall:
+def is_measures_wall(wall: Wall) -> bool:
+    return wall.agenda_block.kind == AgendaBlockKind.MEASURES
+
+
+def card_limit(wall: Wall) -> int:
+    return MEASURE_CARD_MAX if is_measures_wall(wall) else CARD_MAX
+
+
+def column_label(value: str):
+    if value == MEASURE_COLUMN:
+        return MEASURES.label
+    try:
+        return FindingKind(value).label
+    except ValueError:
+        return value
+
+
+def open_wall(actor: Actor, wall: Wall) -> Wall:
     _require_facilitator(actor, wall)
     if wall.agenda_block.workshop.status.value in ("documented", "cancelled"):
         raise DomainError(_l("The workshop is documented or cancelled: its wall cannot be opened."))
     wall.change_state(WallState.OPEN)
-    if anonymous is not None and wall.state == WallState.OPEN and not _has_cards(wall):
-        wall.is_anonymous = anonymous
     _publish_wall(wall)
     return wall
+
+
+def workshop_has_cards(workshop: Workshop) -> bool:
+    return db.session.scalar(
+        select(func.count()).select_from(WallCard).join(Wall, Wall.id == WallCard.wall_id)
+        .join(AgendaBlock, AgendaBlock.id == Wall.agenda_block_id).where(AgendaBlock.workshop_id == workshop.id)
+    ) > 0
+
+
+def set_anonymity(user, workshop: Workshop, anonymous: bool) -> Workshop:
+    """The workshop's setting for all its walls: cards name their author, or nobody. Fixed once the first card is
+    on any of its walls (a card posted under one promise keeps it)."""
+    if user is None or not findings.facilitates(user, workshop):
+        raise NotAllowed(_l("Only the workshop's facilitators may run the wall."))
+    if bool(workshop.cards_anonymous) == bool(anonymous):
+        return workshop
+    if workshop_has_cards(workshop):
+        raise DomainError(_l("Cards have been posted on this workshop's walls already: whether they name their "
+                             "authors can no longer be changed."), field="anonymous")
+    workshop.cards_anonymous = bool(anonymous)
+    db.session.flush()
+    for wall in db.session.scalars(select(Wall).join(AgendaBlock, AgendaBlock.id == Wall.agenda_block_id)
+                                   .where(AgendaBlock.workshop_id == workshop.id)):
+        transport.publish(wall.id, "wall", wall_state(wall))
+    return workshop
 
 
 def close_wall(actor: Actor, wall: Wall) -> Wall:
@@ -131,10 +189,6 @@ def close_wall(actor: Actor, wall: Wall) -> Wall:
     wall.change_state(WallState.CLOSED)
     _publish_wall(wall)
     return wall
-
-
-def _has_cards(wall: Wall) -> bool:
-    return db.session.scalar(select(func.count()).select_from(WallCard).where(WallCard.wall_id == wall.id)) > 0
 
 
 def _publish_wall(wall: Wall) -> None:
@@ -150,13 +204,14 @@ def wall_state(wall: Wall) -> dict:
 # --- cards -----------------------------------------------------------------------------------------------------
 
 
-def _clean_card_text(value: str | None) -> str:
-    text = " ".join((value or "").split()) if "\n" not in (value or "") else (value or "").strip()
+def _clean_card_text(value: str | None, limit: int = CARD_MAX) -> str:
+    text = " ".join((value or "").split()) if "\n" not in (value or "") or limit == MEASURE_CARD_MAX \
+        else (value or "").strip()
     if not text:
         raise DomainError(_l("Please write something on the card."), field="text")
-    if len(text) > CARD_MAX:
+    if len(text) > limit:
         raise DomainError(_l("A card holds at most %(limit)s characters; this one has %(length)s. Please shorten "
-                             "it or split it into several cards.", limit=CARD_MAX, length=len(text)), field="text")
+                             "it or split it into several cards.", limit=limit, length=len(text)), field="text")
     return text
 
 
@@ -184,34 +239,41 @@ def _field_of(wall: Wall, field_id: int | None):
     return field
 
 
-def _kind(wall: Wall, value) -> FindingKind:
-    try:
-        kind = FindingKind(value)
-    except ValueError:
-        kind = None
-    if kind not in columns(wall):
+def _kind(wall: Wall, value):
+    """The column by its value: a FindingKind, or the measures column."""
+    kind = next((k for k in columns(wall) if k.value == value), None)
+    if kind is None:
         raise DomainError(_l("Please choose a column of this wall."), field="kind")
     return kind
 
 
+def _new_item(wall: Wall, kind, text: str, field, author_id: int | None, user_id: int | None) -> dict:
+    """The Finding (status quo, needs) or the Measure proposal (measures) a new card stands for."""
+    block = wall.agenda_block
+    if kind == MEASURES:
+        measure = Measure(field=field, title=text, workshop=block.workshop, agenda_block=block,
+                          proposed_by_id=author_id, recorded_by_user_id=user_id, status=MeasureStatus.PROPOSED)
+        db.session.add(measure)
+        return {"measure": measure}
+    finding = Finding(workshop=block.workshop, agenda_block=block, field=field, kind=kind, text=text,
+                      author_id=author_id, recorded_by_user_id=user_id)
+    db.session.add(finding)
+    return {"finding": finding}
+
+
 def post_card(actor: Actor, wall: Wall, kind, text: str, field_id: int | None = None) -> WallCard:
-    """A new card: a Finding at once (numbered by the findings numbering hook), shown to everybody."""
+    """A new card: a Finding (a Measure proposal on a measures wall) at once, numbered by the findings numbering
+    hook, shown to everybody. A measure card is only its title; the fact sheet is completed on its page later."""
     _require_participant(actor, wall)
     if not wall.is_open:
         raise DomainError(CLOSED_WALL_MESSAGE)
-    text = _clean_card_text(text)
+    text = _clean_card_text(text, card_limit(wall))
     kind = _kind(wall, kind)
     field = _field_of(wall, field_id)
     _check_rate(actor, wall)
-    block = wall.agenda_block
-    finding = Finding(
-        workshop=block.workshop, agenda_block=block, field=field, kind=kind, text=text,
-        author_id=None if wall.is_anonymous else actor.person_id,
-        recorded_by_user_id=actor.user.id if actor.user is not None else None,
-    )
-    db.session.add(finding)
-    card = WallCard(wall=wall, finding=finding, poster_person_id=actor.person_id,
-                    poster_user_id=actor.user.id if actor.user is not None else None)
+    user_id = actor.user.id if actor.user is not None else None
+    item = _new_item(wall, kind, text, field, None if wall.is_anonymous else actor.person_id, user_id)
+    card = WallCard(wall=wall, poster_person_id=actor.person_id, poster_user_id=user_id, **item)
     db.session.add(card)
     db.session.flush()
     transport.publish(wall.id, "card", card_data(card))
@@ -232,8 +294,11 @@ def edit_card(actor: Actor, card: WallCard, text: str) -> WallCard:
         raise DomainError(CLOSED_WALL_MESSAGE)
     if not card.is_active:
         raise DomainError(_l("This card is no longer on the wall."))
-    card.finding.text = _clean_card_text(text)
-    card.finding.version += 1
+    if card.finding is not None:
+        card.finding.text = _clean_card_text(text)
+    else:
+        card.measure.title = _clean_card_text(text, MEASURE_CARD_MAX)
+    card.item.version += 1
     _flush()
     transport.publish(wall.id, "card", card_data(card))
     return card
@@ -244,8 +309,10 @@ def move_card(actor: Actor, card: WallCard, kind) -> WallCard:
     _require_facilitator(actor, wall)
     if not card.is_active:
         raise DomainError(_l("This card is no longer on the wall."))
-    card.finding.kind = _kind(wall, kind)
-    card.finding.version += 1
+    column = _kind(wall, kind)
+    if card.finding is not None and card.finding.kind != column:
+        card.finding.kind = column
+        card.finding.version += 1
     _flush()
     transport.publish(wall.id, "card", card_data(card))
     return card
@@ -254,7 +321,12 @@ def move_card(actor: Actor, card: WallCard, kind) -> WallCard:
 def hide_card(actor: Actor, card: WallCard, reason: str) -> WallCard:
     wall = card.wall
     _require_facilitator(actor, wall)
-    findings.hide_finding(actor.user, card.finding, reason or str(_l("Off-topic")))
+    if not card.is_active:
+        raise DomainError(_l("This card is no longer on the wall."))
+    if card.finding is not None:
+        findings.hide_finding(actor.user, card.finding, reason or str(_l("Off-topic")))
+    else:  # a measure proposal has no "hidden": it is withdrawn (rejected with the reason), and can be taken up again
+        findings.withdraw_proposal(actor.user, card.measure, reason or str(_l("Off-topic")))
     transport.publish(wall.id, "remove", {"ids": [card.id]})
     return card
 
@@ -270,25 +342,37 @@ def cluster_cards(actor: Actor, wall: Wall, card_ids, text: str) -> WallCard:
     lock_row(wall)
     cards = db.session.scalars(
         select(WallCard).where(WallCard.id.in_(ids), WallCard.wall_id == wall.id)
-        .options(selectinload(WallCard.finding)).execution_options(populate_existing=True)
+        .options(selectinload(WallCard.finding), selectinload(WallCard.measure))
+        .execution_options(populate_existing=True)
     ).all()
     if len(cards) != len(ids):
         raise DomainError(_l("Please choose cards of this wall."), field="cards")
     for card in cards:
-        db.session.refresh(card.finding)
+        db.session.refresh(card.item)
     if any(not card.is_active for card in cards):
         raise DomainError(_l("One of the chosen cards has been clustered or hidden in the meantime. Please choose "
                              "again."), field="cards")
-    kinds = {card.finding.kind for card in cards}
-    fields = {card.finding.field_id for card in cards}
+    fields = {card.item.field_id for card in cards}
     if len(fields) > 1:
         raise DomainError(_l("Only cards of the same action field can be clustered."), field="cards")
-    title = _clean_card_text(text) if (text or "").strip() else " / ".join(c.finding.text for c in cards)[:CARD_MAX]
+    limit = card_limit(wall)
+    title = _clean_card_text(text, limit) if (text or "").strip() else " / ".join(c.text for c in cards)[:limit]
+    if is_measures_wall(wall):
+        # The proposals are merged into one new proposal: the measure page lists them as merged into it.
+        measure = findings.merge_proposals(actor.user, [card.measure for card in cards], title)
+        cluster = WallCard(wall=wall, measure=measure, is_cluster=True, poster_user_id=actor.user.id)
+        db.session.add(cluster)
+        db.session.flush()
+        for card in cards:
+            card.cluster = cluster
+        _flush()
+        transport.publish(wall.id, "remove", {"ids": ids})
+        transport.publish(wall.id, "card", card_data(cluster))
+        return cluster
     first = cards[0].finding
     finding = Finding(
         workshop_id=first.workshop_id, agenda_block_id=first.agenda_block_id, field_id=first.field_id,
-        kind=first.kind if len(kinds) == 1 else first.kind, text=title,
-        recorded_by_user_id=actor.user.id,
+        kind=first.kind, text=title, recorded_by_user_id=actor.user.id,
     )
     db.session.add(finding)
     cluster = WallCard(wall=wall, finding=finding, is_cluster=True, poster_user_id=actor.user.id)
@@ -310,37 +394,44 @@ def _flush() -> None:
 
 
 def card_data(card: WallCard) -> dict:
-    finding = card.finding
+    item = card.item
     wall = card.wall
     author = None
-    if not wall.is_anonymous and finding.author is not None:
-        author = finding.author.full_name
+    if not wall.is_anonymous and card.author is not None:
+        author = card.author.full_name
     return {
         "id": card.id,
-        "finding_id": finding.id,
-        "number": finding.number,
-        "kind": finding.kind.value,
-        "text": finding.text,
-        "field": finding.field.code if finding.field is not None else "",
-        "field_id": finding.field_id,
+        "finding_id": card.finding_id,
+        "measure_id": card.measure_id,
+        "number": item.number,
+        "kind": card.kind,
+        "text": card.text,
+        "field": item.field.code if item.field is not None else "",
+        "field_id": item.field_id,
         "author": author,
         "time": to_local(card.created_at).strftime("%H:%M") if card.created_at else "",
         "cluster": card.is_cluster,
-        "sources": [s.finding.number for s in card.sources],
+        "sources": [s.number for s in card.sources],
         "dots": card.dots,
     }
 
 
 def active_cards(wall: Wall, field_id: int | None = None) -> list[WallCard]:
     stmt = (
-        select(WallCard).join(Finding, Finding.id == WallCard.finding_id)
-        .where(WallCard.wall_id == wall.id, WallCard.cluster_id.is_(None), Finding.is_hidden.is_(False))
+        select(WallCard)
+        .outerjoin(Finding, Finding.id == WallCard.finding_id).outerjoin(Measure, Measure.id == WallCard.measure_id)
+        .where(WallCard.wall_id == wall.id, WallCard.cluster_id.is_(None),
+               or_(Finding.is_hidden.is_(False), Measure.status.not_in(INACTIVE_MEASURE)))
         .options(selectinload(WallCard.finding).selectinload(Finding.author),
-                 selectinload(WallCard.finding).selectinload(Finding.field), selectinload(WallCard.sources))
+                 selectinload(WallCard.finding).selectinload(Finding.field),
+                 selectinload(WallCard.measure).selectinload(Measure.proposed_by),
+                 selectinload(WallCard.measure).selectinload(Measure.field),
+                 selectinload(WallCard.sources).selectinload(WallCard.finding),
+                 selectinload(WallCard.sources).selectinload(WallCard.measure))
         .order_by(WallCard.id)
     )
     if field_id:
-        stmt = stmt.where(Finding.field_id == field_id)
+        stmt = stmt.where(or_(Finding.field_id == field_id, Measure.field_id == field_id))
     return db.session.scalars(stmt).all()
 
 
@@ -438,8 +529,15 @@ def close_vote(actor: Actor, wall: Wall) -> DotVote:
         raise DomainError(_l("No vote is running on this wall."))
     vote.close()
     tallies = tally(vote)
+    on_wall = {card.id for card in active_cards(wall)}
     for card in db.session.scalars(select(WallCard).where(WallCard.wall_id == wall.id)):
         card.dots = tallies.get(card.id, 0)
+    # Every card on the wall at the close (and any that got dots before it was clustered) keeps this vote's result.
+    voted = sorted(on_wall | set(tallies))
+    for card_id in voted:
+        dots = tallies.get(card_id, 0)
+        rank = 1 + sum(1 for other in voted if tallies.get(other, 0) > dots)
+        db.session.add(VoteResult(vote_id=vote.id, card_id=card_id, dots=dots, rank=rank))
     _flush()
     transport.publish(wall.id, "vote", vote_state(vote))
     return vote
@@ -473,13 +571,65 @@ def vote_state(vote: DotVote | None) -> dict | None:
 
 
 def voted_findings(workshop_id: int) -> list[WallCard]:
-    """The cards of a workshop's walls with the dots of their closed votes, most dots first."""
+    """The cards (findings and measure proposals) of a workshop's walls with the dots of their last closed vote,
+    most dots first."""
     return db.session.scalars(
         select(WallCard).join(Wall).join(AgendaBlock, AgendaBlock.id == Wall.agenda_block_id)
         .where(AgendaBlock.workshop_id == workshop_id, WallCard.dots.is_not(None), WallCard.dots > 0)
-        .options(selectinload(WallCard.finding))
+        .options(selectinload(WallCard.finding), selectinload(WallCard.measure))
         .order_by(WallCard.dots.desc(), WallCard.id)
     ).all()
+
+
+@dataclass(frozen=True)
+class VoteLine:
+    """One closed vote as the finding's (or measure's) page shows it."""
+
+    dots: int
+    rank: int
+    cards: int  # how many cards the vote ranked
+    dots_per_person: int
+    voters: int
+    closed_at: object
+    block_title: str
+    workshop_title: str
+    block_id: int
+    vote_number: int  # the n-th vote on that wall
+
+
+def votes_of(finding_id: int | None = None, measure_id: int | None = None) -> list[VoteLine]:
+    """The closed votes a finding or measure took part in (through its card), oldest first."""
+    column = WallCard.finding_id == finding_id if finding_id is not None else WallCard.measure_id == measure_id
+    results = db.session.scalars(
+        select(VoteResult).join(WallCard, WallCard.id == VoteResult.card_id).where(column)
+        .options(selectinload(VoteResult.vote).selectinload(DotVote.wall).selectinload(Wall.agenda_block)
+                 .selectinload(AgendaBlock.workshop))
+        .order_by(VoteResult.vote_id)
+    ).all()
+    lines = []
+    for result in results:
+        vote = result.vote
+        cards = db.session.scalar(select(func.count()).select_from(VoteResult).where(VoteResult.vote_id == vote.id))
+        voters = db.session.scalar(select(func.count(func.distinct(Dot.voter))).where(Dot.vote_id == vote.id))
+        number = db.session.scalar(select(func.count()).select_from(DotVote)
+                                   .where(DotVote.wall_id == vote.wall_id, DotVote.id <= vote.id))
+        block = vote.wall.agenda_block
+        lines.append(VoteLine(result.dots, result.rank, cards, vote.dots_per_person, voters, vote.closed_at,
+                              block.title, block.workshop.title, block.id, number))
+    return lines
+
+
+def dots_by_measure(measure_ids) -> dict[int, tuple[int, int]]:
+    """Per measure: (dots over all closed workshop votes, how many votes) — an input to the prioritisation."""
+    ids = list(measure_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(WallCard.measure_id, func.sum(VoteResult.dots), func.count(VoteResult.id))
+        .join(VoteResult, VoteResult.card_id == WallCard.id)
+        .where(WallCard.measure_id.in_(ids)).group_by(WallCard.measure_id)
+    ).all()
+    return {measure_id: (int(dots or 0), votes) for measure_id, dots, votes in rows}
 
 
 def snapshot(wall: Wall, actor: Actor, field_id: int | None = None) -> dict:
@@ -502,12 +652,16 @@ def check_import(wall: Wall, parsed, default_kind: str | None) -> list[tuple[int
     errors = list(parsed.errors)
     allowed = {k.value for k in columns(wall)}
     default = default_kind if default_kind in allowed else None
+    limit = card_limit(wall)
     for row in parsed.rows:
         kind = row.kind or default
         if kind is None:
             errors.append((row.line, _l("Please choose the column for cards without one.")))
         elif kind not in allowed:
-            errors.append((row.line, _l("This wall has no column “%(kind)s”.", kind=FindingKind(kind).label)))
+            errors.append((row.line, _l("This wall has no column “%(kind)s”.", kind=column_label(kind))))
+        elif len(row.text) > limit and limit < CARD_MAX:  # the parser checked CARD_MAX already
+            errors.append((row.line, _l("The card has %(length)s characters; at most %(limit)s are allowed.",
+                                        length=len(row.text), limit=limit)))
     return sorted(errors, key=lambda e: e[0])
 
 
@@ -518,14 +672,11 @@ def import_cards(actor: Actor, wall: Wall, parsed, default_kind: str | None, fie
     errors = check_import(wall, parsed, default_kind)
     if errors:
         raise DomainError(_l("The file has %(count)s row errors; nothing has been imported.", count=len(errors)))
-    block = wall.agenda_block
     cards = []
     for row in parsed.rows:
-        finding = Finding(workshop=block.workshop, agenda_block=block, field=field,
-                          kind=FindingKind(row.kind or default_kind), text=row.text,
-                          recorded_by_user_id=actor.user.id)
-        card = WallCard(wall=wall, finding=finding)  # no poster: an import does not count against the rate limit
-        db.session.add_all([finding, card])
+        item = _new_item(wall, _kind(wall, row.kind or default_kind), row.text, field, None, actor.user.id)
+        card = WallCard(wall=wall, **item)  # no poster: an import does not count against the rate limit
+        db.session.add(card)
         cards.append(card)
     db.session.flush()
     for card in cards:

@@ -108,8 +108,24 @@ def workshop(workshop_id: int):
     if not findings.may_read_workshop(current_user, item) and not findings.facilitates(current_user, item):
         abort(403)
     blocks = [b for b in item.agenda_blocks if services.has_wall(b)]
+    may_facilitate = findings.facilitates(current_user, item)
     return render_template("wall/workshop.html", workshop=item, blocks=blocks,
-                           voted=services.voted_findings(item.id))
+                           voted=services.voted_findings(item.id), may_facilitate=may_facilitate,
+                           anonymity_fixed=may_facilitate and services.workshop_has_cards(item))
+
+
+@bp.route("/workshop/<int:workshop_id>/anonymity", methods=["POST"])
+@access(Role.FACILITATOR)
+def anonymity(workshop_id: int):
+    """The workshop's setting for all its walls: cards with or without their author's name."""
+    item = _load(Workshop, workshop_id)
+    if not findings.facilitates(current_user, item):
+        abort(403)
+    anonymous = request.form.get("anonymous") == "y"
+    perform(lambda: services.set_anonymity(current_user, item, anonymous),
+            success=_("Cards on this workshop's walls are anonymous now.") if anonymous
+            else _("Cards on this workshop's walls name their authors now."))
+    return redirect(url_for("wall.workshop", workshop_id=item.id))
 
 
 @bp.route("/block/<int:block_id>")
@@ -137,10 +153,10 @@ def board(block_id: int, token: str | None = None):
     return render_template(
         "wall/board.html", wall=wall, block=block, workshop=block.workshop, token=token, actor=actor,
         fields=fields, field_id=field_id, presenter=presenter, snapshot=snapshot,
-        columns=services.columns(wall), cards=cards,
+        columns=services.columns(wall), cards=cards, is_measures=services.is_measures_wall(wall),
         own_ids=[c.id for c in cards if services.is_own(actor, c)],
         may_facilitate=services.may_facilitate(actor, wall), may_take_part=services.may_take_part(actor, wall),
-        card_max=services.CARD_MAX,
+        card_max=services.card_limit(wall),
     )
 
 
@@ -315,8 +331,7 @@ def control(wall_id: int):
     action = request.form.get("action", "")
     minutes = request.form.get("minutes", type=int)
     calls = {
-        "open": (lambda: services.open_wall(actor, wall, anonymous=request.form.get("anonymous") == "y"),
-                 _("The wall is open.")),
+        "open": (lambda: services.open_wall(actor, wall), _("The wall is open.")),
         "close": (lambda: services.close_wall(actor, wall), _("The wall is closed.")),
         "timer_start": (lambda: services.set_timer(actor, wall, "start", minutes), _("The timer runs.")),
         "timer_pause": (lambda: services.set_timer(actor, wall, "pause"), _("The timer is paused.")),
@@ -417,5 +432,5 @@ def import_cards(wall_id: int):
                          ensure_ascii=False) if parsed else ""
     return render_template("wall/import.html", wall=wall, block=block, workshop=block.workshop, fields=fields,
                            columns=services.columns(wall), default_kind=default_kind, field_id=field_id,
-                           parsed=parsed, errors=errors, payload=payload,
+                           parsed=parsed, errors=errors, payload=payload, is_measures=services.is_measures_wall(wall),
                            kind_labels={k.value: k.label for k in services.columns(wall)})

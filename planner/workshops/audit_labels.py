@@ -27,6 +27,7 @@ describe(Workshop, _l("Workshop"), {
     "kind": _l("Kind of event"),
     "audience": _l("Audience"),
     "cancel_reason": _l("Reason for the cancellation"),
+    "cards_anonymous": _l("Cards without the author's name"),
     "process_id": _l("Strategy process"),
 }, hidden=("sequence",), formatters={"capacity": str})
 

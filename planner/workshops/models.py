@@ -4,6 +4,7 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.core.errors import InvalidTransition
@@ -202,6 +203,8 @@ class Workshop(Versioned, TimestampMixin, db.Model):
     # iCalendar SEQUENCE: raised on every change of time, place or status, so calendars update the event.
     sequence: Mapped[int] = mapped_column(default=0)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # The card walls of the whole workshop name no author (issue 17); written by planner.wall.services only.
+    cards_anonymous: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     series = relationship("WorkshopSeries", back_populates="workshops")
     fields = relationship("ActionField", secondary=workshop_fields, order_by="ActionField.position")

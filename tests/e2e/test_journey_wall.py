@@ -2,7 +2,9 @@
 ein Experte über seinen persönlichen Einladungslink (von einem zweiten App-Prozess bedient) heften Karten an – jede
 erscheint bei den anderen ohne Neuladen. Die Moderation clustert zwei Karten, startet eine Punktabfrage, die
 Expertin vergibt einen Punkt, die Moderation beendet die Abfrage. Danach gibt es die Karten als nummerierte
-Ergebnisse, das Cluster mit seinen Quellen und die Punkte beim Strategieteam."""
+Ergebnisse, das Cluster mit seinen Quellen und die Punkte beim Strategieteam, auch auf der Seite des Ergebnisses.
+Vorher legt die Moderation für den Workshop fest, ob Karten ihre Verfasser nennen; an der Maßnahmenwand wird eine
+Karte ein nummerierter Maßnahmenvorschlag."""
 
 from datetime import timedelta
 
@@ -26,7 +28,7 @@ JOURNEY = "wall"
 LIVE = 5_000  # ms: "within a second or two", with room for a loaded test machine
 
 
-def _scene(server) -> tuple[int, str]:
+def _scene(server) -> tuple[int, str, int | None]:
     """The expert's workshop, reopened, run by the demo facilitator; a second participant's fresh personal link."""
     with server.app.app_context():
         workshop = db.session.scalar(
@@ -40,6 +42,10 @@ def _scene(server) -> tuple[int, str]:
         if facilitator not in workshop.facilitators:
             workshop.facilitators.append(facilitator)
         block = next(b for b in workshop.agenda_blocks if b.kind == AgendaBlockKind.STATUS_QUO)
+        measures = next((b for b in workshop.agenda_blocks if b.kind == AgendaBlockKind.MEASURES), None)
+        if measures is None:
+            measures = AgendaBlock(workshop=workshop, kind=AgendaBlockKind.MEASURES, title="Maßnahmen", position=98)
+            db.session.add(measures)
         guest = db.session.scalar(
             select(Participation).join(Person, Person.id == Participation.person_id)
             .where(Participation.workshop_id == workshop.id, Person.email != "expertin@example.org",
@@ -48,7 +54,7 @@ def _scene(server) -> tuple[int, str]:
         invitation, token = invitations._issue_token(guest, utcnow())
         invitation.expires_at = utcnow() + timedelta(days=1)  # the day of the workshop is today
         db.session.commit()
-        return block.id, token
+        return block.id, token, measures.id
 
 
 def _post(page, text: str, column: str) -> None:
@@ -72,13 +78,19 @@ def _second_process(server, tmp_path) -> LiveServer:
 
 
 def test_live_wall_mit_drei_browsern(browser, browser_context_args, live_server, tmp_path):
-    block_id, token = _scene(live_server)
+    block_id, token, measures_block_id = _scene(live_server)
     board = f"{live_server.url}/wall/block/{block_id}"
     other = _second_process(live_server, tmp_path)
     contexts = [browser.new_context(**browser_context_args) for _ in range(3)]
     moderation, expertin, gast = (context.new_page() for context in contexts)
     try:
         login(moderation, live_server, "moderation@example.org")
+        with live_server.app.app_context():
+            workshop_id = db.session.get(AgendaBlock, block_id).workshop_id
+        # Whether cards name their authors is the workshop's setting, for all its walls (named here).
+        moderation.goto(f"{live_server.url}/wall/workshop/{workshop_id}")
+        expect(moderation.get_by_label("Karten ohne Namen der Verfasserin oder des Verfassers")).not_to_be_checked()
+        assert_accessible(moderation, "wall overview with the anonymity setting (facilitator)")
         moderation.goto(board)
         with moderation.expect_navigation():  # the facilitation panel reloads to show the controls of an open wall
             moderation.get_by_role("button", name="Wand öffnen").click()
@@ -87,6 +99,7 @@ def test_live_wall_mit_drei_browsern(browser, browser_context_args, live_server,
 
         login(expertin, live_server, "expertin@example.org")
         expertin.goto(board)
+        expect(expertin.locator("#post-anonymity")).to_contain_text("Ihr Name wird bei Ihren Karten angezeigt")
         # The guest is served by the other app process.
         gast.goto(f"{other.url}/wall/l/{token}/block/{block_id}")
         assert_accessible(gast, "wall (personal link)")
@@ -143,7 +156,7 @@ def test_live_wall_mit_drei_browsern(browser, browser_context_args, live_server,
             guest_card = findings["Ladeinfrastruktur in den Quartieren fehlt"]
             assert guest_card.finding.author_id is not None and guest_card.finding.recorded_by_user_id is None
             assert db.session.get(Finding, cluster_card.finding_id).agenda_block_id == block_id
-            workshop_id = db.session.get(AgendaBlock, block_id).workshop_id
+            cluster_finding_id = cluster_card.finding_id
 
         # The presenter view for screen sharing: large, high contrast, the cards as they are now.
         moderation.goto(board + "?view=presenter")
@@ -157,6 +170,25 @@ def test_live_wall_mit_drei_browsern(browser, browser_context_args, live_server,
         moderation.goto(f"{live_server.url}/wall/workshop/{workshop_id}")
         expect(moderation.locator("table")).to_contain_text("Ladeinfrastruktur ausbauen")
         assert_accessible(moderation, "wall results (strategy team)")
+        # ... and on the finding's own page: which vote, its dots and rank.
+        moderation.goto(f"{live_server.url}/findings/{cluster_finding_id}")
+        votes = moderation.locator("section", has=moderation.get_by_role("heading", name="Punktabfragen im Workshop"))
+        expect(votes).to_contain_text("Abfrage 1 an der Wand")
+        expect(votes).to_contain_text("1 von")
+        assert_accessible(moderation, "finding with its dot votes (strategy team)")
+
+        # The measures wall: a card is a numbered measure proposal, live for the others.
+        login(moderation, live_server, "moderation@example.org")
+        measures_board = f"{live_server.url}/wall/block/{measures_block_id}"
+        moderation.goto(measures_board)
+        with moderation.expect_navigation():
+            moderation.get_by_role("button", name="Wand öffnen").click()
+        expertin.goto(measures_board)
+        expertin.fill("#post-text", "Sensoren für Stadtbäume")
+        expertin.get_by_role("button", name="Karte anheften").click()
+        expect(_card(moderation, "Sensoren für Stadtbäume")).to_contain_text("-M", timeout=LIVE)
+        assert_accessible(moderation, "measures wall (facilitator)")
+        assert_accessible(expertin, "measures wall (expert)")
     finally:
         for context in contexts:
             context.close()

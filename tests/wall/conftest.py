@@ -1,5 +1,5 @@
-"""A workshop with a status-quo and a needs block, a listed facilitator, an expert signed in and a second expert
-who only has her personal invitation link."""
+"""A workshop with a status-quo, a needs and a measures block, a listed facilitator, an expert signed in and a second
+expert who only has her personal invitation link."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +21,7 @@ class WallScene:
     other_field_id: int
     status_block_id: int
     needs_block_id: int
+    measures_block_id: int
     welcome_block_id: int
     facilitator_id: int
     facilitator_email: str
@@ -41,7 +42,8 @@ def make_scene() -> WallScene:
     workshop = factories.workshop(fields=[mob, umw], facilitators=[facilitator],
                                   starts_at=utcnow() - timedelta(hours=1), ends_at=utcnow() + timedelta(hours=6))
     blocks = []
-    for position, kind in enumerate((AgendaBlockKind.WELCOME, AgendaBlockKind.STATUS_QUO, AgendaBlockKind.NEEDS)):
+    for position, kind in enumerate((AgendaBlockKind.WELCOME, AgendaBlockKind.STATUS_QUO, AgendaBlockKind.NEEDS,
+                                  AgendaBlockKind.MEASURES)):
         block = AgendaBlock(workshop=workshop, kind=kind, title=str(kind.label), position=position)
         db.session.add(block)
         blocks.append(block)
@@ -58,7 +60,8 @@ def make_scene() -> WallScene:
     db.session.commit()
     return WallScene(
         workshop_id=workshop.id, field_id=mob.id, other_field_id=umw.id, status_block_id=blocks[1].id,
-        needs_block_id=blocks[2].id, welcome_block_id=blocks[0].id, facilitator_id=facilitator.id,
+        needs_block_id=blocks[2].id, measures_block_id=blocks[3].id, welcome_block_id=blocks[0].id,
+        facilitator_id=facilitator.id,
         facilitator_email=facilitator.email, expert_id=expert.id, expert_email=expert.email,
         expert_person_id=person.id, link_person_id=link_person.id, link_participation_id=participation.id,
         token=token, strategy_email=strategy.email,

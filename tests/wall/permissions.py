@@ -60,6 +60,8 @@ RUN = (FACILITATOR,)
 
 RULES = {
     "wall.workshop": Rule((EXPERT, FACILITATOR, STRATEGY), params=_workshop, ok_for={EXPERT: 403}),
+    "wall.anonymity": Rule(RUN, params=_workshop, method="POST", ok=302, ok_for=LISTED_ONLY,
+                           data={"anonymous": "y"}),
     "wall.board": Rule(PUBLIC, params=_block, ok_for=READERS),
     "wall.poll": Rule(PUBLIC, params=_wall_id, ok_for=READERS, query="?after=0"),
     "wall.events": Rule(PUBLIC, params=_wall_id, ok_for=READERS),

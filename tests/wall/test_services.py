@@ -20,8 +20,10 @@ def _actors(scene):
 
 def _open_wall(scene, anonymous=False) -> Wall:
     facilitator, _expert, _link = _actors(scene)
-    wall = services.wall_for_block(db.session.get(AgendaBlock, scene.status_block_id))
-    services.open_wall(facilitator, wall, anonymous=anonymous)
+    block = db.session.get(AgendaBlock, scene.status_block_id)
+    services.set_anonymity(facilitator.user, block.workshop, anonymous)
+    wall = services.wall_for_block(block)
+    services.open_wall(facilitator, wall)
     db.session.commit()
     return wall
 

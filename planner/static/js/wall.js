@@ -137,11 +137,20 @@
     });
   }
 
+  var wallState = root.dataset.state || null;
   function applyWall(state) {
     var label = root.querySelector('[data-slot="wall-state"]');
     if (label) { label.textContent = state.label; }
     root.querySelectorAll("[data-requires-open]").forEach(function (el) { el.disabled = state.state !== "open"; });
-    announce(null, msg(state.state === "open" ? "WallOpen" : "WallClosed"));
+    if (state.state !== wallState) { announce(null, msg(state.state === "open" ? "WallOpen" : "WallClosed")); }
+    wallState = state.state;
+    // The workshop's anonymity (set by the facilitators before the first card): said again before posting.
+    root.querySelectorAll('[data-slot="anonymity"]').forEach(function (el) {
+      el.textContent = msg(state.anonymous ? "Anonymous" : "Named");
+    });
+    root.querySelectorAll('[data-slot="anonymity-state"]').forEach(function (el) {
+      el.textContent = msg(state.anonymous ? "AnonymousState" : "NamedState");
+    });
     applyTimer(state.timer);
   }
 
