@@ -1,7 +1,7 @@
 """wall: measures walls (a card is a finding or a measure), anonymity per workshop, every closed vote's results
 
 Revision ID: f70fc738e253
-Revises: ca2790adfd73
+Revises: 2155f901c96a
 Create Date: 2026-12-03 23:46:13.814483
 
 Existing per-wall anonymity moves to the workshop: a workshop whose walls were anonymous (any of them) becomes
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f70fc738e253'
-down_revision = 'ca2790adfd73'
+down_revision = '2155f901c96a'
 branch_labels = None
 depends_on = None
 
