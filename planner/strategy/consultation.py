@@ -2,7 +2,7 @@
 public for a period; anyone comments on a paragraph after confirming an e-mail address (double opt-in by a mailed
 link, no account); the team publishes or hides each comment (with a reason) and answers it publicly. After the end
 date the consultation is read-only. The published comments and answers flow into the next version's roll-up
-(``participation_facts``): its participation report and its change log.
+(``participation_facts``): its participation report and the changes between versions.
 
 Services take the acting user, ``flush()`` only; mail leaves after the request's commit (planner.core.mail).
 """
@@ -331,7 +331,7 @@ def published_comments(consultation: Consultation) -> dict[int, list[Consultatio
 
 def participation_facts():
     """Every consultation with its counts, and the published, answered comments (no address, no name): what the
-    next version's participation report and change log show. One query, whatever the number of comments."""
+    next version's participation report and the changes between versions show. One query, whatever the number of comments."""
     from sqlalchemy import and_
 
     from planner.strategy.rollup import ConsultationFact, ParticipationReport, PublicComment
