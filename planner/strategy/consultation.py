@@ -331,7 +331,8 @@ def published_comments(consultation: Consultation) -> dict[int, list[Consultatio
 
 def participation_facts():
     """Every consultation with its counts, and the published, answered comments (no address, no name): what the
-    next version's participation report and the changes between versions show. One query, whatever the number of comments."""
+    next version's participation report and the changes between versions show. One query, whatever the number of
+    comments."""
     from sqlalchemy import and_
 
     from planner.strategy.rollup import ConsultationFact, ParticipationReport, PublicComment
