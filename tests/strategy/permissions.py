@@ -101,7 +101,7 @@ RULES = {
     "strategy.freeze": Rule(ST, method="POST", ok=302, data={"note": "Entwurf"}),
     "strategy.version_list": Rule(ST),
     "strategy.version_detail": Rule(ST, params=_version),
-    "strategy.version_view": Rule(ST, params=_version),
+    "strategy.version_view": Rule(REVIEWERS, params=_version, ok_for=NOT_IN_ROUND),
     # Reviewers only for versions of their own rounds: a fresh reviewer is in none.
     "strategy.version_export": Rule(REVIEWERS, params=_version, method="POST", ok=302, data={"format": "md"},
                                     ok_for=NOT_IN_ROUND),
