@@ -293,6 +293,8 @@ def _paragraph(round_, reviewer, token=None):
     if paragraph is None:
         return render_error(404, _("This paragraph is not part of the version."))
     form = ParagraphCommentForm(data={"target": target, "paragraph": str(number)})
+    if number == 0:
+        form.text.label.text = _("Your comment on this measure")
     if request.method == "POST" and form.validate_on_submit():
         done = perform(lambda: review.add_comment(round_, reviewer, target=target, text=form.text.data,
                                                   paragraph=number or None),

@@ -122,6 +122,7 @@ def test_each_measure_of_the_short_edition_is_commentable_on_the_round_page(app,
     assert "n=0" in href
     form = client.get(href)
     assert form.status_code == 200 and "Kommentar zu einer Maßnahme" in text_of(form)
+    assert "Ihr Kommentar zu dieser Maßnahme" in text_of(form)
     assert label in text_of(form)
     assert client.post(href, data={"text": "Zu teuer."}).status_code == 302
     with app.app_context():
