@@ -316,7 +316,7 @@ class _Builder:
                        target_year=r.process.target_year, version=r.version,
                        issued=self.f.date(r.issued_on) if r.issued_on else "",
                        status=_("Adopted by the council on %(date)s", date=self.f.date(r.adopted_on))
-                       if r.adopted_on else _("Draft"))
+                       if r.adopted_on else _("Draft") if r.version else "")  # the draft's label says it already
 
     def vision_and_goals(self) -> None:
         """Leitbild und Ziele: the strategy's vision, then every field's Zielbild and goals (the long edition; the

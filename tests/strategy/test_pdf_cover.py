@@ -116,6 +116,8 @@ def test_export_puts_the_citys_logo_and_the_council_adoption_on_the_cover(ctx, t
 def test_a_version_not_adopted_says_draft_and_its_public_file_follows_the_adoption(ctx, tmp_path):
     version = helpers.version(2, published=True)
     assert build_outline(versions.version_rollup(version)).status == "Entwurf"
+    assert build_outline(dataclasses.replace(versions.version_rollup(version), version=None)).status == "", \
+        "the current draft's cover says \"Entwurf\" once, as its version"
     decision = CouncilDecision(paper_version=version, reference="0816/2023")  # in deliberation
     db.session.add(decision)
     db.session.flush()
