@@ -48,7 +48,7 @@ class PersonForm(VersionedForm, FlaskForm):
     consent_reason = SingleLineField(
         _l("Reason for a change of consent"), validators=[Optional(), Length(max=500)],
         description=_l("Needed when you record or withdraw consent for someone else, e.g. “signed form of "
-                       "12 May” or “withdrawn by phone”. It is kept in the change log."))
+                       "12 May” or “withdrawn by phone”. It is kept in the audit log."))
 
     def set_choices(self, fields, organisations) -> None:
         self.organisation.choices = [("", _l("No organisation"))] + [(str(o.id), o.name) for o in organisations]

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, EmailField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from planner.core.forms import SingleLineField
@@ -9,6 +9,21 @@ from planner.core.forms import SingleLineField
 class ErasureConfirmForm(FlaskForm):
     confirm = BooleanField(
         _l("Yes, erase this person's personal data. This cannot be undone."),
+        validators=[DataRequired(_l("Please confirm the erasure."))],
+    )
+
+
+class AddressLookupForm(FlaskForm):
+    class Meta:
+        csrf = False  # a look-up (GET) that changes nothing
+
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please enter an e-mail address."))])
+
+
+class AddressErasureForm(FlaskForm):
+    email = HiddenField(id="erase-email")  # the look-up form on the same page has the visible "email"
+    confirm = BooleanField(
+        _l("Yes, erase what is held under this address. This cannot be undone."),
         validators=[DataRequired(_l("Please confirm the erasure."))],
     )
 

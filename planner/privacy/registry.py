@@ -13,6 +13,7 @@ The stores, in the order erasure walks them:
 - ``people``: the person row, every table that refers to it (findings' author, participations, supports, ...);
 - ``invitations``: personal invitation links (two steps away: invitation → participation → person);
 - ``review_guests``: outside reviewers of the concept paper invited by e-mail (their personal links);
+- ``consultation_comments``: comments of the public on a draft of the paper, found by the commenter's address;
 - ``accounts``: linked user accounts and what refers to them (comments, review verdicts, sign-in lock-out);
 - ``email_tables``: any other table with an e-mail column (feedback contact, a mail outbox table, ...);
 - ``audit_log``: entries about the person and their accounts, and any summary or value that names them;
@@ -604,6 +605,38 @@ def _review_guests_erase(subject: Subject) -> int:
     return len(rows)
 
 
+# --- commenters of public consultations ------------------------------------------------------------------------
+
+
+def _consultation_rows(subject: Subject):
+    table = db.metadata.tables["consultation_comments"]
+    emails = [e.lower() for e in subject.emails] or ["-"]
+    return table, db.session.execute(select(table).where(db.func.lower(table.c.email).in_(emails))
+                                     .order_by(table.c.id)).mappings().all()
+
+
+def _consultation_export(subject: Subject) -> dict:
+    table, rows = _consultation_rows(subject)
+    return {"consultation_comments": [dump_row(table, r) for r in rows]} if rows else {}
+
+
+def _consultation_erase(subject: Subject) -> int:
+    """A public commenter has no account and often no person record: their comments are found by the address
+    (planner.strategy.consultation.erase_commenter). Published ones stay anonymous with the team's answer (address
+    and name removed, the name redacted in the texts); the others are deleted."""
+    from planner.strategy.consultation import erase_commenter
+
+    table, rows = _consultation_rows(subject)
+    deleted, anonymised = erase_commenter(subject.emails, ERASED_TEXT)
+    if subject.names:  # a person's name written into a published comment or its answer
+        ids = [row["id"] for row in rows] or [-1]
+        for row in db.session.execute(select(table).where(table.c.id.in_(ids))).mappings().all():
+            values = {c: subject.redact(row[c]) for c in ("text", "answer") if subject.mentions(row[c])}
+            if values:
+                db.session.execute(update(table).where(table.c.id == row["id"]).values(values))
+    return deleted + anonymised
+
+
 # --- accounts ------------------------------------------------------------------------------------------------
 
 
@@ -1140,6 +1173,19 @@ register(Store(
     recipients=(TEAM,), retention_key=None,
     retention_note=_l("as long as the review round is kept; erased with the person"),
     export=_review_guests_export, erase=_review_guests_erase, tables=lambda: {"review_guests"},
+))
+register(Store(
+    key="consultation_comments", label=_l("Comments of public consultations"),
+    location=_l("Database: consultation_comments (the comment, the optional name, the e-mail address for the "
+                "confirmation, the team's answer)"),
+    purpose=_l("Letting the public comment on a draft of the concept paper without an account (double opt-in)."),
+    data_categories=(_l("e-mail address, optional name"), _l("the comment and the team's answer")),
+    people_categories=(CITIZENS,), recipients=(TEAM, _l("the public (published comments, never the address)")),
+    retention_key="inactive_people_days",
+    retention_note=_l("after the consultation ended the address and the name are removed; erased with the person, "
+                      "by a request for the address, or by the commenter's own link (published comments stay "
+                      "anonymous with the answer, the others are deleted)"),
+    export=_consultation_export, erase=_consultation_erase, tables=lambda: {"consultation_comments"},
 ))
 register(Store(
     key="accounts", label=_l("User accounts"),

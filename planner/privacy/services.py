@@ -19,6 +19,7 @@ Erasure keeps the rows that other records need and removes the identity:
 - once committed, every SQLite database is rewritten (secure_delete, VACUUM, WAL checkpoint).
 """
 
+import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -28,7 +29,7 @@ from planner.accounts.models import User
 from planner.core import audit
 from planner.core.audit import AuditEntry, to_json
 from planner.core.errors import DomainError, InvalidTransition
-from planner.core.models import utcnow
+from planner.core.models import normalise_email, utcnow
 from planner.extensions import db
 from planner.people.models import Person
 from planner.people.services import withdraw_consent as end_consent
@@ -89,6 +90,70 @@ def erase_person(actor: User | None, person: Person) -> Person:
     db.session.flush()
     registry.scrub_after_commit()
     return person
+
+
+# --- an e-mail address without a person record --------------------------------------------------------------
+# A commenter of a public consultation (or an outside reviewer, or someone who sent feedback) may have no person
+# record: a request for their address walks the stores that find data by address.
+
+ADDRESS_STORES = ("review_guests", "consultation_comments", "email_tables", "audit_log", "job_files", "outbox",
+                  "log_files", "rate_limits")
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _address_subject(email: str) -> registry.Subject:
+    address = normalise_email(email)
+    if not address or len(address) > 254 or not _ADDRESS.match(address) or address.endswith("@" + ERASED_DOMAIN):
+        raise DomainError(_l("Please enter a valid e-mail address."), field="email")
+    return registry.Subject(person_id=-1, first_name="", last_name="", full_name="", email=address,
+                            organisation=None)
+
+
+def person_with_address(email: str) -> Person | None:
+    return db.session.scalar(select(Person).where(db.func.lower(Person.email) == normalise_email(email)))
+
+
+def address_holdings(email: str) -> list[tuple[str, int]]:
+    """What the address-keyed stores hold for an address: (the store's label, how many records or files)."""
+    subject = _address_subject(email)
+    found = []
+    for key in ADDRESS_STORES:
+        count = _count(registry.get_store(key).export(subject))
+        if count:
+            found.append((str(registry.get_store(key).label), count))
+    return found
+
+
+def _count(data) -> int:
+    """How many records or files a store's export lists (a count it gives itself stays a count)."""
+    if isinstance(data, bool) or data is None:
+        return int(bool(data))
+    if isinstance(data, int):
+        return data
+    if isinstance(data, dict):
+        return sum(_count(v) if isinstance(v, int | list | tuple) else 1 for v in data.values())
+    if isinstance(data, list | tuple):
+        return len(data)
+    return 1 if data else 0
+
+
+def erase_address(actor: User | None, email: str) -> dict[str, int]:
+    """Erases what the planner holds under an e-mail address that belongs to no person record (comments of public
+    consultations, an outside reviewer's invitation, feedback, mails): the request of someone without an account.
+    Recorded in the audit log without the address. A person with the address is erased as a person instead."""
+    subject = _address_subject(email)
+    if person_with_address(subject.email) is not None:
+        raise DomainError(_l("A person with this address is in the planner: erase the person on their page; that "
+                             "covers everything held under the address too."), field="email")
+    counts = {}
+    for key in ADDRESS_STORES:
+        counts[key] = int(registry.get_store(key).erase(subject) or 0)
+        db.session.flush()
+    audit.record("privacy_erasure", entity="privacy_requests", changes={k: n for k, n in counts.items() if n},
+                 summary="personal data held under an e-mail address without a person record erased (Art. 17 GDPR)")
+    db.session.flush()
+    registry.scrub_after_commit()
+    return counts
 
 
 # --- requests by the person ----------------------------------------------------------------------------------

@@ -6,13 +6,21 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from planner.core.errors import DomainError
 from planner.core.forms import perform
 from planner.core.history import readable_entries
 from planner.core.permissions import SIGNED_IN, Role, access
 from planner.extensions import db
 from planner.people.models import Person
 from planner.privacy import bp, services
-from planner.privacy.forms import AuditFilterForm, ErasureConfirmForm, ErasureRequestForm, WithdrawConsentForm
+from planner.privacy.forms import (
+    AddressErasureForm,
+    AddressLookupForm,
+    AuditFilterForm,
+    ErasureConfirmForm,
+    ErasureRequestForm,
+    WithdrawConsentForm,
+)
 from planner.privacy.models import PrivacyRequest, RequestKind, RequestStatus
 
 
@@ -157,6 +165,39 @@ def erase(person_id: int):
 
     return render_template("privacy/erase.html", person=person, form=form, holdings=services.holdings(person),
                            erased=services.is_erased(person))
+
+
+@bp.route("/address", methods=["GET", "POST"])
+@access(Role.ADMIN)
+def address():
+    """A request for an e-mail address without a person record (e.g. a commenter of a public consultation): what
+    is held under it (GET ?email=), and its erasure (POST)."""
+    form = AddressErasureForm()
+    status = 200
+    if request.method == "POST":
+        lookup = AddressLookupForm(data={"email": form.email.data or ""})
+        if form.validate_on_submit() and perform(
+            lambda: services.erase_address(current_user, lookup.email.data), form=lookup,
+            success=_("Everything held under the address has been erased."),
+        ):
+            return redirect(url_for("privacy.requests"))
+        status = 400
+        checked = not lookup.email.errors
+    else:
+        lookup = AddressLookupForm(request.args)
+        checked = bool(request.args.get("email")) and lookup.validate()
+    holdings = person = None
+    if checked and lookup.email.data:
+        try:
+            holdings = services.address_holdings(lookup.email.data)
+        except DomainError as error:
+            lookup.email.errors = [error.message]
+            status = 400
+        else:
+            person = services.person_with_address(lookup.email.data)
+            form.email.data = services.normalise_email(lookup.email.data)
+    return render_template("privacy/address.html", lookup=lookup, form=form, holdings=holdings,
+                           person=person), status
 
 
 @bp.route("/audit")

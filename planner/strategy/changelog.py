@@ -1,4 +1,5 @@
-"""The change log (Änderungsprotokoll) between two versions of the paper: what changed in the data, not only in the
+"""The changes between two versions of the paper ("Änderungen zwischen Versionen"; not the audit log, which is
+the "Änderungsprotokoll" of planner.privacy): what changed in the data, not only in the
 text, as outline blocks, so the paper's writers render it (HTML page, Markdown, DOCX, PDF).
 
 ``compare(old, new)`` takes two roll-ups and returns the changes as data (codes, numbers, user text);
@@ -225,7 +226,7 @@ def compare(old: Rollup, new: Rollup) -> Changes:
                    consultation)
 
 
-# --- the change log as outline blocks --------------------------------------------------------------------------
+# --- the changes as outline blocks ------------------------------------------------------------------------------
 
 def build_changelog(changes: Changes, old: Rollup, new: Rollup, language: str = "de") -> Outline:
     language = language if language in LANGUAGES else "de"
@@ -258,7 +259,7 @@ class _Builder:
     def build(self) -> Outline:
         c = self.c
         old_label, new_label = self.version(c.old_version), self.version(c.new_version)
-        title = _("Change log")
+        title = _("Changes between versions")
         subtitle = _("From %(old)s to %(new)s", old=old_label, new=new_label)
         if c.is_empty:
             self.add(Paragraph(_("Nothing has changed.")))
@@ -426,13 +427,15 @@ class _Builder:
 def changelog_filename(changes: Changes, code: str, language: str) -> str:
     from planner.strategy.exporters import FORMATS
 
+    if language == "en":
+        new = f"v{changes.new_version}" if changes.new_version else "draft"
+        return f"Changes-between-versions-v{changes.old_version}-{new}.{FORMATS[code].extension}"
     new = f"v{changes.new_version}" if changes.new_version else "Entwurf"
-    suffix = "" if language == "de" else f"-{language}"
-    return f"Aenderungsprotokoll-v{changes.old_version}-{new}{suffix}.{FORMATS[code].extension}"
+    return f"Aenderungen-zwischen-Versionen-v{changes.old_version}-{new}.{FORMATS[code].extension}"
 
 
 def write_changelog(outline: Outline, code: str, output: BinaryIO) -> None:
-    """The change log in a format of the paper's writers (md, docx, pdf, html); KeyError for any other."""
+    """The changes between versions in a format of the paper's writers (md, docx, pdf, html); KeyError for any other."""
     from planner.strategy.exporters import writer
 
     if code not in ("md", "docx", "pdf", "html"):

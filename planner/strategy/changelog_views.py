@@ -1,4 +1,4 @@
-"""The change log between two versions (Änderungsprotokoll): the page and its downloads."""
+"""The changes between two versions of the paper ("Änderungen zwischen Versionen"): the page and its downloads."""
 
 import io
 

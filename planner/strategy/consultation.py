@@ -2,7 +2,7 @@
 public for a period; anyone comments on a paragraph after confirming an e-mail address (double opt-in by a mailed
 link, no account); the team publishes or hides each comment (with a reason) and answers it publicly. After the end
 date the consultation is read-only. The published comments and answers flow into the next version's roll-up
-(``participation_facts``): its participation report and its change log.
+(``participation_facts``): its participation report and the changes between versions.
 
 Services take the acting user, ``flush()`` only; mail leaves after the request's commit (planner.core.mail).
 """
@@ -221,6 +221,9 @@ def _send_confirmation(comment: ConsultationComment, token: str) -> None:
             _("To confirm the comment, open this link within %(hours)s hours:", hours=link_hours()),
             f"{base_url()}/strategy/consultations/confirm/{token}",
             _("If you did not write it, ignore this e-mail: the comment is deleted and nobody sees it."),
+            _("Keep this e-mail: with this link you can erase your comments and your address at any time "
+              "(right to erasure, Art. 17 GDPR):"),
+            erase_link(comment),
             _("Kind regards\nThe Smart City team of %(city)s", city=identity.city_name()),
         ]
         send_mail(comment.email, subject, "\n\n".join(body))
@@ -299,6 +302,8 @@ def _send_answered(comment: ConsultationComment) -> None:
               "the concept paper. Your comment and the answer are public:", paragraph=comment.paragraph,
               version=comment.consultation.version.number),
             f"{base_url()}/strategy/consultations/{comment.consultation_id}#p-{comment.paragraph}",
+            _("To erase your comments and your address (right to erasure, Art. 17 GDPR), open this link:"),
+            erase_link(comment),
             _("Kind regards\nThe Smart City team of %(city)s", city=identity.city_name()),
         ]
         send_mail(comment.email, _("Your comment has been answered"), "\n\n".join(body))
@@ -331,7 +336,8 @@ def published_comments(consultation: Consultation) -> dict[int, list[Consultatio
 
 def participation_facts():
     """Every consultation with its counts, and the published, answered comments (no address, no name): what the
-    next version's participation report and change log show. One query, whatever the number of comments."""
+    next version's participation report and the changes between versions show. One query, whatever the number of
+    comments."""
     from sqlalchemy import and_
 
     from planner.strategy.rollup import ConsultationFact, ParticipationReport, PublicComment
@@ -375,3 +381,97 @@ def expire_commenter_data(cutoff: date) -> int:
         comment.email, comment.display_name = "", ""
     db.session.flush()
     return len(comments)
+
+
+# --- erasure of a commenter (Art. 17 GDPR) ---------------------------------------------------------------------
+# A commenter has no account and often no person record: the address is what identifies them. Their comments are
+# erased by the link in the mails they received (the link is signed, so it needs no stored token), or by an
+# administrator's privacy request for the address or for a person with that address (planner.privacy.registry,
+# store "consultation_comments").
+
+ERASE_SALT = "consultation-commenter-erasure"
+
+
+class EraseLinkInvalid(DomainError):
+    def __init__(self):
+        super().__init__(_l("This link is not valid (any more). Perhaps the comments have already been erased."))
+
+
+def _address_key(email: str) -> str:
+    return hash_token("consultation-commenter:" + normalise_email(email))[:24]
+
+
+def _serializer():
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(current_app.secret_key, salt=ERASE_SALT)
+
+
+def erase_link(comment: ConsultationComment) -> str:
+    """The commenter's personal link to delete their comments (it names the comment and a fingerprint of the
+    address, never the address)."""
+    from planner.workshops.calendars import base_url
+
+    token = _serializer().dumps([comment.id, _address_key(comment.email)])
+    return f"{base_url()}/strategy/consultations/erase/{token}"
+
+
+def comment_for_erase_link(token: str) -> ConsultationComment:
+    """The comment the link was sent for, while it still has the address the link was made for."""
+    from itsdangerous import BadSignature
+
+    try:
+        comment_id, key = _serializer().loads(token or "")
+        comment = db.session.get(ConsultationComment, int(comment_id))
+    except (BadSignature, TypeError, ValueError):
+        raise EraseLinkInvalid() from None
+    if comment is None or not comment.email or _address_key(comment.email) != key:
+        raise EraseLinkInvalid()
+    return comment
+
+
+def comments_of_commenter(emails) -> list[ConsultationComment]:
+    """Every comment written with one of these addresses (any consultation, any state)."""
+    addresses = sorted({normalise_email(e) for e in emails if e and e.strip()})
+    if not addresses:
+        return []
+    return list(db.session.scalars(select(ConsultationComment).where(
+        func.lower(ConsultationComment.email).in_(addresses)).order_by(ConsultationComment.id)))
+
+
+def erase_commenter(emails, erased_text: str = "[erased]") -> tuple[int, int]:
+    """Erases a commenter as the planner erases people: what others rely on stays without the identity. A published
+    comment stays on the public page and in the participation report with the team's answer, anonymous: the address
+    and the name are removed, and the name where the text or the answer repeats it. Every other comment (not
+    confirmed, waiting for moderation, hidden) is deleted. Returns (deleted, anonymised)."""
+    deleted = anonymised = 0
+    for comment in comments_of_commenter(emails):
+        if comment.status != CommentStatus.PUBLISHED:
+            db.session.delete(comment)
+            deleted += 1
+            continue
+        name = " ".join(comment.display_name.split())
+        if len(name) >= 3:
+            pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(part) for part in name.split()) + r"(?!\w)",
+                                 re.IGNORECASE)
+            comment.text = pattern.sub(erased_text, comment.text)
+            comment.answer = pattern.sub(erased_text, comment.answer)
+        comment.email, comment.display_name = "", ""
+        anonymised += 1
+    db.session.flush()
+    return deleted, anonymised
+
+
+def erase_own_comments(token: str) -> int:
+    """The commenter's own erasure by their link: every comment of the address (``erase_commenter``); recorded in
+    the audit log (how many, not who). Returns the comments erased."""
+    from planner.core import audit
+
+    comment = comment_for_erase_link(token)
+    deleted, anonymised = erase_commenter([comment.email])
+    audit.record("privacy_erasure", entity="consultation_comments",
+                 changes={"deleted": deleted, "anonymised": anonymised},
+                 summary="a commenter of a public consultation erased their comments and address by their link "
+                         "(Art. 17 GDPR)")
+    db.session.flush()
+    return deleted + anonymised

@@ -2,7 +2,7 @@
 without an account (double opt-in by mail)."""
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -200,3 +200,27 @@ def consultation_confirm(token: str):
             return redirect(url_for("strategy.consultation_public", consultation_id=comment.consultation_id,
                                     _anchor=f"p-{comment.paragraph}"))
     return render_template("strategy/consultation_confirm.html", comment=comment, error=None, form=form)
+
+
+@bp.route("/consultations/erase/<token>", methods=["GET", "POST"], endpoint="consultation_erase")
+@access(PUBLIC)
+@limiter.limit(registration_limit, key_func=address_key, methods=["POST"])
+def consultation_erase(token: str):
+    """The commenter's link (in the confirmation and answer mails) to delete their comments and address. Opening
+    it changes nothing; the button deletes."""
+    try:
+        comment = consultation.comment_for_erase_link(token)
+    except consultation.EraseLinkInvalid as error:
+        return render_template("strategy/consultation_erase.html", comments=None, error=error.message,
+                               form=None), 400
+    form = ConfirmCommentForm()
+    if form.validate_on_submit():
+        done = perform(lambda: consultation.erase_own_comments(token))
+        if done:
+            session.pop(CONFIRMED_KEY, None)
+            flash(ngettext("Your comment has been erased: your name and your e-mail address are removed.",
+                           "Your %(num)s comments have been erased: your name and your e-mail address are removed.",
+                           done.value), "success")
+            return redirect(url_for("strategy.consultation_public", consultation_id=comment.consultation_id))
+    return render_template("strategy/consultation_erase.html", error=None, form=form,
+                           comments=consultation.comments_of_commenter([comment.email]))

@@ -147,6 +147,7 @@ class Outline:
     target_year: int = 2040
     version: int | None = None
     issued: str = ""  # the cover's date in the paper's language ("3. Dezember 2026"); empty when unknown
+    status: str = ""  # the cover's status: "Entwurf" or "Vom Rat beschlossen am 15. Juni 2023"
 
 
 # --- formatting, once, in the paper's language -----------------------------------------------------------------
@@ -313,7 +314,9 @@ class _Builder:
         return Outline(language=self.language, edition=self.edition, condensed=self.condensed, city=r.process.city,
                        title=title, subtitle=subtitle, version_label=version, blocks=blocks, contents=contents,
                        target_year=r.process.target_year, version=r.version,
-                       issued=self.f.date(r.issued_on) if r.issued_on else "")
+                       issued=self.f.date(r.issued_on) if r.issued_on else "",
+                       status=_("Adopted by the council on %(date)s", date=self.f.date(r.adopted_on))
+                       if r.adopted_on else _("Draft") if r.version else "")  # the draft's label says it already
 
     def vision_and_goals(self) -> None:
         """Leitbild und Ziele: the strategy's vision, then every field's Zielbild and goals (the long edition; the

@@ -4,10 +4,9 @@ comments on a paragraph, verdicts), outside reviewers and their personal link (`
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -15,7 +14,7 @@ from planner.core.forms import perform
 from planner.core.permissions import PUBLIC, Role, access, has_role
 from planner.core.web import render_error
 from planner.extensions import db
-from planner.strategy import bp, review, versions
+from planner.strategy import bp, comment_links, review, versions
 from planner.strategy.exporters import FORMATS
 from planner.strategy.exporters.html import view_context
 from planner.strategy.forms import (
@@ -30,6 +29,7 @@ from planner.strategy.forms import (
 )
 from planner.strategy.labels import section_title
 from planner.strategy.models import PaperVersion, ReviewComment, ReviewGuest, ReviewRound
+from planner.strategy.rollup import shorten
 
 ST = (Role.STRATEGY_TEAM,)
 
@@ -181,29 +181,13 @@ class _Urls:
         return url_for("strategy.round_paragraph", round_id=self.round.id, target=target, n=number)
 
 
-def _paragraph_control(urls: _Urls, round_: ReviewRound, titles: dict[str, str]):
-    counts: dict[tuple[str, int], int] = {}
-    for c in round_.comments:
-        if c.paragraph is not None:
-            counts[(c.target, c.paragraph)] = counts.get((c.target, c.paragraph), 0) + 1
-
-    def control(paragraph) -> Markup:
-        label = _("Comment on this paragraph")
-        context = _("paragraph %(number)s of “%(part)s”", number=paragraph.number,
-                    part=titles.get(paragraph.part, paragraph.part))
-        count = counts.get((paragraph.part, paragraph.number), 0)
-        note = f' <span class="muted">({escape(ngettext("%(num)s comment", "%(num)s comments", count))})</span>' \
-            if count else ""
-        return Markup(  # noqa: S704  # nosec B704 - every part is escaped
-            f'<p class="paper-comment-control"><a class="kern-link" '
-            f'href="{escape(urls.paragraph(paragraph.part, paragraph.number))}">{escape(label)}'
-            f'<span class="kern-sr-only">: {escape(context)}</span></a>{note}</p>')
-
-    return control
+def _wants_short() -> bool:
+    return request.args.get("short") in ("1", "true", "yes")
 
 
 def _render_round(round_, comment_form=None, verdict_form=None, member_form=None, guest_form=None,
                   status=200, guest: ReviewGuest | None = None, token: str | None = None):
+    short = _wants_short()
     rollup = versions.version_rollup(round_.version, locale=_ui_locale())
     state = review.round_state(round_, rollup)
     parts = [p.part for p in state.parts]
@@ -228,14 +212,13 @@ def _render_round(round_, comment_form=None, verdict_form=None, member_form=None
     urls = _Urls(round_, token)
     open_only = request.args.get("open") == "1"
     titles = {p.key: p.title for p in parts}
-    context = view_context(rollup, offset=2, links=guest is None)
+    context = view_context(shorten(rollup) if short else rollup, offset=2, links=guest is None)
     if can_act:
-        context["paragraph_comments"] = review.paragraphs_by_block(context["outline"])
-        context["paragraph_control"] = _paragraph_control(urls, round_, titles)
+        context.update(comment_links.review_controls(round_, context["outline"], rollup, urls.paragraph, titles))
     comments = [c for c in round_.comments if c.is_open or not open_only]
     return render_template(
         "strategy/round.html", round=round_, state=state, is_member=is_member, can_act=can_act, staff=staff,
-        guest=guest, urls=urls, open_only=open_only, comments=comments, part_titles=titles,
+        guest=guest, urls=urls, open_only=open_only, comments=comments, part_titles=titles, short=short,
         group_label=review.group_label, comment_form=comment_form, verdict_form=verdict_form,
         member_form=member_form, guest_form=guest_form, answer_forms=answer_forms, section_title=section_title,
         **context,
@@ -301,14 +284,20 @@ def _paragraph(round_, reviewer, token=None):
     rollup = versions.version_rollup(round_.version, locale=_ui_locale())
     from planner.strategy.outline import build_outline
 
-    paragraph = review.find_paragraph(build_outline(rollup), target, number)
+    part = next((p for p in review.parts_of(rollup) if p.key == target), None)
+    if number == 0 and part is not None and part.kind == "measure":  # the measure as a whole (the short edition)
+        sheet = next(m for m in rollup.measures() if m.number == part.code)
+        paragraph = review.Paragraph(target, 0, sheet.description or part.title, bool(sheet.description))
+    else:
+        paragraph = review.find_paragraph(build_outline(rollup), target, number)
     if paragraph is None:
         return render_error(404, _("This paragraph is not part of the version."))
-    part = next((p for p in review.parts_of(rollup) if p.key == target), None)
-    form = ParagraphCommentForm(data={"target": target, "paragraph": number})
+    form = ParagraphCommentForm(data={"target": target, "paragraph": str(number)})
+    if number == 0:
+        form.text.label.text = _("Your comment on this measure")
     if request.method == "POST" and form.validate_on_submit():
         done = perform(lambda: review.add_comment(round_, reviewer, target=target, text=form.text.data,
-                                                  paragraph=number),
+                                                  paragraph=number or None),
                        form=form, success=_("Your comment has been saved."), forbid=True)
         if done:
             return redirect(_Urls(round_, token).page() + f"#comment-{done.value.id}")

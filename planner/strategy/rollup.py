@@ -381,6 +381,7 @@ class Rollup:
     version: int | None = None
     issued_on: date | None = None  # schema 4: the day the draft was built or the version frozen (the cover's date)
     participation: ParticipationReport | None = None  # public consultations; optional (None before them)
+    adopted_on: date | None = None  # the council's adoption (set when a version is loaded; never part of a freeze)
 
     def field(self, code: str) -> FieldChapter | None:
         return next((f for f in self.fields if f.code == code), None)

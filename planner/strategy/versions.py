@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from flask import current_app
@@ -115,8 +116,8 @@ def published_export(version: PaperVersion, rollup: Rollup, code: str, folder: P
     is keyed by the stored roll-up (an erasure's redaction changes it), the language, the length, the format
     and the exporter code. A lock per file makes concurrent first requests wait for one export.
     """
-    key = hashlib.sha256("|".join((version.rollup_json, rollup.locale, str(rollup.short), code,
-                                   export_fingerprint())).encode()).hexdigest()[:32]
+    key = hashlib.sha256("|".join((version.rollup_json, rollup.locale, str(rollup.short), code, export_fingerprint(),
+                                   str(rollup.adopted_on), _logo_key())).encode()).hexdigest()[:32]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{key}.{FORMATS[code].extension}"
     with open(folder / f"{key}.lock", "w") as lock:
@@ -133,6 +134,14 @@ def published_export(version: PaperVersion, rollup: Rollup, code: str, folder: P
     return path
 
 
+def _logo_key() -> str:
+    """The city's logo is on the cover: a new logo makes new files."""
+    from planner.city.models import CitySettings
+
+    row = db.session.execute(select(CitySettings.logo_mimetype, CitySettings.logo)).first()
+    return hashlib.sha256(row[1]).hexdigest() if row is not None and row[0] and row[1] else ""
+
+
 def latest_published() -> PaperVersion | None:
     return db.session.scalars(
         select(PaperVersion).where(PaperVersion.published_at.is_not(None)).order_by(PaperVersion.number.desc())
@@ -143,10 +152,20 @@ def version_rollup(version: PaperVersion, *, locale: str | None = None, short: b
     """The roll-up as it was frozen (rebuilt from the stored JSON), in the language asked for."""
     rollup = rollup_from_json(version.rollup_json)
     rollup = dataclasses.replace(rollup, version=version.number, locale=locale or rollup.locale,
-                                 issued_on=rollup.issued_on or _local_day(version.frozen_at))
+                                 issued_on=rollup.issued_on or _local_day(version.frozen_at),
+                                 adopted_on=adopted_on(version))
     if short:
         rollup = shorten(rollup)
     return rollup
+
+
+def adopted_on(version: PaperVersion) -> date | None:
+    """The day the council adopted this version (its Beschlussvorlage, planner.strategy.council); None while it
+    has not (the paper's cover then says "Draft")."""
+    decision = getattr(version, "decision", None)  # the backref of planner.strategy.council.CouncilDecision
+    if decision is None or decision.state != "adopted":
+        return None
+    return decision.decided_on or _local_day(version.published_at or version.frozen_at)
 
 
 def _local_day(moment):

@@ -25,7 +25,7 @@ from planner.strategy.forms import (
 )
 from planner.strategy.models import PaperVersion, ReviewRound
 from planner.strategy.readiness import readiness_overview
-from planner.strategy.rollup import build_rollup
+from planner.strategy.rollup import build_rollup, shorten
 from planner.strategy.tasks import EXPORT
 
 ST = (Role.STRATEGY_TEAM,)
@@ -171,12 +171,42 @@ def version_list():
 
 
 @bp.route("/versions/<int:number>/view", endpoint="version_view")
-@access(*ST)
+@access(Role.STRATEGY_TEAM, Role.REVIEWER)
 def version_view(number: int):
+    """The frozen version, read-only, long or short. A member of an open review round of it (or, while the
+    version's public consultation is open, anyone here) finds a link under each paragraph to comment on it, and in
+    the short edition one per measure. Reviewers see the versions of their rounds only."""
     version = _version_or_404(number)
-    rollup = versions.version_rollup(version, locale=_paper_locale(), short=_wants_short())
-    return render_template("strategy/version_view.html", version=version,
-                           **view_context(rollup, offset=1))
+    is_staff = has_role(current_user, Role.STRATEGY_TEAM)
+    if not is_staff and not any(review.is_member(r, current_user) for r in version.rounds):
+        abort(403)
+    full = versions.version_rollup(version, locale=_paper_locale())
+    short = _wants_short()
+    context = view_context(shorten(full) if short else full, offset=1, links=is_staff)
+    commenting = _commenting(version, full, context["outline"])
+    context.update(commenting.pop("controls", {}))
+    return render_template("strategy/version_view.html", version=version, short=short, is_staff=is_staff,
+                           **commenting, **context)
+
+
+def _commenting(version: PaperVersion, rollup, outline) -> dict:
+    """Where the version page's comment links go: the first open round of the version the viewer may act in, else
+    its public consultation while it is open; nothing otherwise."""
+    from planner.core.timeutil import local_today
+    from planner.strategy import comment_links, consultation
+    from planner.strategy.review_views import _Urls
+
+    for round_ in version.rounds:
+        if round_.is_open and (review.is_member(round_, current_user) or current_user.role == Role.ADMIN):
+            titles = {p.key: p.title for p in review.parts_of(rollup)}
+            return {"comment_round": round_, "controls": comment_links.review_controls(
+                round_, outline, rollup, _Urls(round_).paragraph, titles)}
+    found = consultation.consultation_of(version)
+    if found is not None and found.is_open(local_today()):
+        passages = consultation.passages(version, outline.language)
+        return {"comment_consultation": found,
+                "controls": comment_links.consultation_controls(found, outline, rollup, passages)}
+    return {}
 
 
 @bp.route("/versions/<int:number>/export", methods=["POST"], endpoint="version_export")

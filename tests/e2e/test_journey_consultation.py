@@ -91,4 +91,34 @@ def test_konsultation_kommentar_bestaetigt_und_oeffentlich_beantwortet(page, bro
     assert COMMENT in paragraph.inner_text() and ANSWER in paragraph.inner_text()
     assert CITIZEN not in citizen.content()
     screenshot(citizen, JOURNEY, "answered")
+
+    # Later she erases her comment with the link from the answer mail (Art. 17): it stays, anonymous, with the answer.
+    answered = [m for m in outbox(live_server) if m["To"] == CITIZEN][-1]
+    erase = re.search(r"(/strategy/consultations/erase/\S+)", answered.get_body(("plain",)).get_content()).group(1)
+    citizen.goto(live_server.url + erase)
+    assert COMMENT in citizen.locator("main").inner_text()
+    assert_accessible(citizen, "erasure page of a commenter")
+    citizen.get_by_role("button", name="Meine Kommentare und meine Adresse löschen").click()
+    citizen.wait_for_load_state()
+    assert "Ihr Kommentar wurde gelöscht" in citizen.content()
+    paragraph = citizen.locator("#p-2")
+    assert COMMENT in paragraph.inner_text() and "Anwohnerin aus Rüttenscheid" not in paragraph.inner_text()
     citizen_context.close()
+
+    # Her request by letter: the administrator finds what is left under her address (the mails to her in the
+    # outbox folder, no comment) and erases it.
+    page.context.clear_cookies()
+    login(page, live_server, "admin@example.org")
+    page.goto(f"{live_server.url}/privacy-requests/")
+    page.get_by_role("link", name="Anfrage zu einer E-Mail-Adresse").click()
+    page.get_by_label("E-Mail-Adresse").fill(CITIZEN)
+    page.get_by_role("button", name="Nachsehen").click()
+    page.wait_for_load_state()
+    held = page.get_by_role("table", name="Unter der Adresse gespeicherte Einträge und Dateien").inner_text()
+    assert "Kommentare öffentlicher Konsultationen" not in held and "Postausgangsordner" in held
+    assert_accessible(page, "request for an e-mail address")
+    page.get_by_label(re.compile("Ja, alles löschen")).check()
+    page.get_by_role("button", name="Jetzt löschen").click()
+    page.wait_for_load_state()
+    assert "Alles, was unter der Adresse gespeichert war, wurde gelöscht." in page.content()
+    assert not [m for m in outbox(live_server) if m["To"] == CITIZEN]

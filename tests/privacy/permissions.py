@@ -27,6 +27,7 @@ RULES = {
     "privacy.person": Rule((), params=_person),
     "privacy.person_export": Rule((), method="POST", params=_person),
     "privacy.erase": Rule((), params=_person),
+    "privacy.address": Rule(()),
     "privacy.audit": Rule(()),
     "privacy.record": Rule(()),
     "privacy.record_docx": Rule(()),

@@ -80,6 +80,16 @@ def _comment_token():
     return {"token": token}
 
 
+def _erase_token():
+    from planner.strategy import consultation
+    from planner.strategy.consultation_models import ConsultationComment
+
+    comment = ConsultationComment(consultation=_consultation(), paragraph=1, text="Gut.", email="e@example.org")
+    db.session.add(comment)
+    db.session.flush()
+    return {"token": consultation.erase_link(comment).rsplit("/", 1)[1]}
+
+
 RULES = {
     "strategy.paper": Rule(ST),
     "strategy.section_edit": Rule(ST, params=lambda: {"key": "foreword"}),
@@ -91,7 +101,7 @@ RULES = {
     "strategy.freeze": Rule(ST, method="POST", ok=302, data={"note": "Entwurf"}),
     "strategy.version_list": Rule(ST),
     "strategy.version_detail": Rule(ST, params=_version),
-    "strategy.version_view": Rule(ST, params=_version),
+    "strategy.version_view": Rule(REVIEWERS, params=_version, ok_for=NOT_IN_ROUND),
     # Reviewers only for versions of their own rounds: a fresh reviewer is in none.
     "strategy.version_export": Rule(REVIEWERS, params=_version, method="POST", ok=302, data={"format": "md"},
                                     ok_for=NOT_IN_ROUND),
@@ -137,6 +147,7 @@ RULES = {
     "strategy.consultation_public": Rule(PUBLIC, params=_consultation_id),
     "strategy.consultation_comment": Rule(PUBLIC, params=lambda: {**_consultation_id(), "paragraph": 1}),
     "strategy.consultation_confirm": Rule(PUBLIC, params=_comment_token),
+    "strategy.consultation_erase": Rule(PUBLIC, params=_erase_token),
     "strategy.published_latest": Rule(PUBLIC),
     "strategy.published": Rule(PUBLIC, params=_published),
     "strategy.published_export": Rule(PUBLIC, params=_published, query="?format=md"),

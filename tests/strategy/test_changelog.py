@@ -1,4 +1,5 @@
-"""The change log between two versions (Änderungsprotokoll): data, not only text; the page and its downloads."""
+"""The changes between two versions ("Änderungen zwischen Versionen"): data, not only text; the page and its
+downloads. Not to be mistaken for the audit log ("Änderungsprotokoll")."""
 
 import dataclasses
 import io
@@ -80,7 +81,7 @@ def test_changelog_outline_is_readable_in_both_languages(ctx):
     changes = compare(old, new)
     de = build_changelog(changes, old, new, "de")
     text = _outline_text(de)
-    assert de.title == "Änderungsprotokoll"
+    assert de.title == "Änderungen zwischen Versionen"
     assert "650.000 €" in text and "800.000 €" in text and "Mittel (binnen 2 Jahren)" in text
     assert "Kostenschätzung" in text and "Federführung" in text
     assert "+1" in text and "Jugendbefragung 2023" in text and "2.143" in text
@@ -111,7 +112,12 @@ def two_versions(app):
 
 def test_diff_page_shows_the_change_log(two_versions, client, auth):
     auth.login(Role.STRATEGY_TEAM)
-    page = text_of(client.get("/strategy/versions/diff?old=1&new=2")).replace("\xa0", " ")
+    response = client.get("/strategy/versions/diff?old=1&new=2")
+    # Its own name, not the audit log's ("Änderungsprotokoll"), on the page and in the list of versions.
+    assert "<title>Änderungen zwischen Versionen –" in response.get_data(as_text=True)
+    assert "Änderungsprotokoll" not in response.get_data(as_text=True)
+    assert "Änderungen zwischen Versionen" in text_of(client.get("/strategy/versions"))
+    page = text_of(response).replace("\xa0", " ")
     assert "Änderungen von Version 1 zu Version 2" in page
     assert "Kostenschätzung" in page and "800.000 €" in page and "Jugendbefragung 2023" in page
     assert "Priorisierung Frühjahr 2023" in page and "Rangänderungen" in page
@@ -125,16 +131,18 @@ def test_change_log_downloads(two_versions, client, auth, tmp_path):
     auth.login(Role.STRATEGY_TEAM)
     md = client.get("/strategy/versions/diff/export?old=1&new=2&format=md")
     assert md.status_code == 200
-    assert "Aenderungsprotokoll-v1-v2.md" in md.headers["Content-Disposition"]
+    assert "Aenderungen-zwischen-Versionen-v1-v2.md" in md.headers["Content-Disposition"]
     body = md.get_data(as_text=True).replace("\xa0", " ")
-    assert "Änderungsprotokoll" in body and "800.000 €" in body and "BIL-M03" in body
+    assert "Änderungen zwischen Versionen" in body and "Änderungsprotokoll" not in body
+    assert "800.000 €" in body and "BIL-M03" in body
 
     docx = client.get("/strategy/versions/diff/export?old=1&new=2&format=docx&locale=en")
     assert docx.status_code == 200
     document = Document(io.BytesIO(docx.data))
     cells = [c.text.replace("\xa0", " ") for t in document.tables for row in t.rows for c in row.cells]
     paragraphs = [p.text for p in document.paragraphs]
-    assert "Change log" in paragraphs and "Cost estimate" in cells and "€800,000" in cells
+    assert "Changes-between-versions-v1-v2.docx" in docx.headers["Content-Disposition"]
+    assert "Changes between versions" in paragraphs and "Cost estimate" in cells and "€800,000" in cells
 
     pdf = client.get("/strategy/versions/diff/export?old=1&new=2&format=pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
@@ -142,7 +150,7 @@ def test_change_log_downloads(two_versions, client, auth, tmp_path):
         path = tmp_path / "log.pdf"
         path.write_bytes(pdf.data)
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-        assert "Änderungsprotokoll" in text and re.search(r"800\.000\s€", text)
+        assert "Änderungen zwischen Versionen" in text and re.search(r"800\.000\s€", text)
 
     bad = client.get("/strategy/versions/diff/export?old=1&new=2&format=exe")
     assert bad.status_code == 400 and "Format" in text_of(bad)

@@ -236,21 +236,27 @@ def test_scheduled_consultation_is_not_public_yet(app, client):
 
 
 def test_commenters_are_in_the_privacy_export_and_erasure(ctx):
-    """Art. 15/17: a person's comments are found by the address; the erasure removes the address and the name."""
+    """Art. 15/17: a person's comments are found by the address; the erasure removes the address and the name of a
+    published comment (it stays with its answer) and deletes a comment nobody has seen."""
     from planner.privacy.services import erase_person, export_person
 
     c = _open()
     comment = consultation.submit_comment(c, 1, text="Mein Vorschlag.", email="erika.muster@example.org",
                                           display_name="Erika Muster")
     comment.confirm()
+    comment.publish(None)
+    waiting = consultation.submit_comment(c, 2, text="Noch einer.", email="erika.muster@example.org")
+    waiting.confirm()
     person = factories.person(first_name="Erika", last_name="Muster", email="erika.muster@example.org")
     db.session.flush()
+    waiting_id = waiting.id
     exported = str(export_person(None, person))
     assert "consultation_comments" in exported and "Mein Vorschlag." in exported
     erase_person(None, person)
     db.session.flush()
     db.session.refresh(comment)
-    assert comment.email == "" and "Erika Muster" not in comment.display_name
+    assert comment.email == "" and "Erika Muster" not in comment.display_name and comment.text == "Mein Vorschlag."
+    assert db.session.get(ConsultationComment, waiting_id) is None
 
 
 def test_retention_removes_commenters_addresses_and_names(ctx, tmp_path):

@@ -52,7 +52,20 @@ def export(rollup: Rollup, code: str, output: BinaryIO) -> None:
 
         _module("docx").write(outline, output, template=paper_template(), logo=city_logo_png())
         return
+    if code in ("html", "pdf"):  # the cover carries the city's logo
+        writer(code)(outline, output, logo=city_logo())
+        return
     writer(code)(outline, output)
+
+
+def city_logo() -> tuple[bytes, str] | None:
+    """The city's logo as uploaded in its settings (bytes, content type), None without one."""
+    from planner.city.models import CitySettings
+
+    settings = CitySettings.get()
+    if settings is None or not settings.has_logo or not settings.logo:
+        return None
+    return settings.logo, settings.logo_mimetype
 
 
 def city_logo_png() -> bytes | None:

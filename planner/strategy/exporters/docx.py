@@ -279,6 +279,8 @@ class _Writer:
         self.para(o.version_label)
         if o.issued:
             self.para(o.issued)
+        if o.status:
+            self.para(o.status, bold=True)
         self.page_break()
 
         # contents: the entries are written out, so they are there before Word updates the field

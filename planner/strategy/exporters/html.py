@@ -3,6 +3,7 @@ followed by its data table). It renders blocks and nothing else: every word come
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import BinaryIO
 
@@ -57,13 +58,25 @@ def _link(ref: str) -> str:
     return ""
 
 
-def render(outline: Outline) -> str:
+def logo_url(logo: tuple[bytes, str] | None) -> str:
+    """The city's logo (its bytes and content type, PNG or SVG as the city settings checked them) as a data: URL:
+    the file stays self-contained and the PDF writer fetches nothing."""
+    if not logo or not logo[0] or logo[1] not in ("image/png", "image/svg+xml"):
+        return ""
+    return f"data:{logo[1]};base64,{base64.b64encode(logo[0]).decode('ascii')}"
+
+
+def render(outline: Outline, logo: tuple[bytes, str] | None = None) -> str:
+    """The whole document: a cover (the city's logo when given, city, title, version, date, status), the contents
+    and the blocks."""
     with force_locale(outline.language):
         contents_label = _("Contents")
+        logo_alt = _("Logo of %(city)s", city=outline.city) if outline.city else _("Logo of the city")
     template = environment().get_template("exports/paper.html")
     return template.render(css=Markup(CSS_FILE.read_text(encoding="utf-8")),  # noqa: S704  # nosec B704 - our CSS
-                           contents_label=contents_label, **block_context(outline))
+                           contents_label=contents_label, logo=logo_url(logo), logo_alt=logo_alt,
+                           **block_context(outline))
 
 
-def write(outline: Outline, output: BinaryIO) -> None:
-    output.write(render(outline).encode("utf-8"))
+def write(outline: Outline, output: BinaryIO, logo: tuple[bytes, str] | None = None) -> None:
+    output.write(render(outline, logo).encode("utf-8"))

@@ -26,8 +26,10 @@ def offline_fetcher() -> URLFetcher:
     return URLFetcher(allowed_protocols=("data",), timeout=1)
 
 
-def write(outline: Outline, output: BinaryIO, *, variant: str = ACCESSIBLE) -> None:
-    html = HTML(string=render(outline), url_fetcher=offline_fetcher(), media_type="print")
+def write(outline: Outline, output: BinaryIO, *, variant: str = ACCESSIBLE,
+          logo: tuple[bytes, str] | None = None) -> None:
+    """``logo``: the city's logo (bytes, content type) for the cover."""
+    html = HTML(string=render(outline, logo), url_fetcher=offline_fetcher(), media_type="print")
     print_css = CSS(filename=str(PRINT_CSS), url_fetcher=offline_fetcher())
     with warnings.catch_warnings():
         # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it: a warning that is not ours.
