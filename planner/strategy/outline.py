@@ -160,6 +160,7 @@ class Formatter:
         self._money = parse_pattern(self._locale.currency_formats["standard"].pattern.replace(".00", ""))
         self._numbers: dict[int, object] = {}
         self._count = parse_pattern("#,##0")
+        self._dates: dict[date, str] = {}
 
     def number(self, value, digits: int = 2) -> str:
         if value is None:
@@ -182,7 +183,12 @@ class Formatter:
         return "–" if share is None else format_percent(share, locale=self._locale)
 
     def date(self, value: date | None) -> str:
-        return format_date(value, format="long", locale=self._locale) if value else "–"
+        if not value:
+            return "–"
+        text = self._dates.get(value)  # a paper names the same few workshop days thousands of times
+        if text is None:
+            text = self._dates[value] = format_date(value, format="long", locale=self._locale)
+        return text
 
     def years(self, start, end) -> str:
         if start and end:
