@@ -46,7 +46,9 @@ def _not_found(message):
     abort(make_response(*render_error(404, message)))
 
 
-def _version_or_404(number: int) -> PaperVersion:
+def version_or_404(number: int) -> PaperVersion:
+    """The paper version ``number``; otherwise a 404 page that says which version does not exist (the paper's,
+    review and council views share it)."""
     try:
         return versions.get_version(number)
     except versions.UnknownVersion as error:
@@ -173,7 +175,7 @@ def version_list():
 @bp.route("/versions/<int:number>/view", endpoint="version_view")
 @access(*ST)
 def version_view(number: int):
-    version = _version_or_404(number)
+    version = version_or_404(number)
     rollup = versions.version_rollup(version, locale=_paper_locale(), short=_wants_short())
     return render_template("strategy/version_view.html", version=version,
                            **view_context(rollup, offset=1))
@@ -182,7 +184,7 @@ def version_view(number: int):
 @bp.route("/versions/<int:number>/export", methods=["POST"], endpoint="version_export")
 @access(Role.STRATEGY_TEAM, Role.REVIEWER)
 def version_export(number: int):
-    version = _version_or_404(number)
+    version = version_or_404(number)
     if not has_role(current_user, Role.STRATEGY_TEAM) and not any(
         review.is_member(r, current_user) for r in version.rounds
     ):
@@ -208,7 +210,7 @@ def version_diff():
 # --- the public paper -----------------------------------------------------------------------------------------
 
 def _published_or_404(number: int) -> PaperVersion:
-    version = _version_or_404(number)
+    version = version_or_404(number)
     if not version.is_published:
         _not_found(_("Version %(number)s of the paper has not been published.", number=number))
     return version
