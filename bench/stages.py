@@ -19,10 +19,11 @@ def _peak_mb() -> float:
 
 
 def paper(database_url: str, instance: str) -> dict:
+    started = time.perf_counter()
     from planner import create_app
 
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": database_url}, instance_path=instance)
-    result: dict = {}
+    result: dict = {"startup_s": round(time.perf_counter() - started, 2)}
     try:
         from planner.strategy.exporters import exporter
         from planner.strategy.rollup import build_rollup

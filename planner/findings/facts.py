@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from planner.extensions import db
@@ -39,7 +39,7 @@ class FindingFact:
 
     @property
     def is_need(self) -> bool:
-        return self.kind == FindingKind.NEED.value
+        return self.kind == _NEED
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,14 @@ class FindingFacts:
     measures: tuple[MeasureFact, ...]
 
 
+_NEED = FindingKind.NEED.value
+_KIND_CODES = {kind.name: kind.value for kind in FindingKind}  # as stored (the name) → code
+
+
 def _code(value) -> str:
     if value is None:
         return ""
-    return str(getattr(value, "value", value))
+    return str(getattr(value, "_value_", value))  # an enum member's value (without the slower ``value`` property)
 
 
 def _number(value) -> float | None:
@@ -105,21 +109,22 @@ def finding_facts(process=None) -> FindingFacts:
     answered = aliased(Finding)
     rows: dict[int, tuple] = {}
     answers_of: dict[int, list[int]] = defaultdict(list)
-    for f in db.session.execute(
-        select(Finding.id, Finding.field_id, Finding.kind, Finding.number, Finding.text, Finding.workshop_id,
-               Finding.agenda_block_id, answered.id.label("answers_id"))
+    # The kind as stored (the member's name), turned into its code here: 50,000 rows through SQLAlchemy's Enum
+    # conversion and the enum's ``value`` property cost more than the rest of the row.
+    for row in db.session.execute(
+        select(Finding.id, Finding.field_id, type_coerce(Finding.kind, String), Finding.number, Finding.text,
+               Finding.workshop_id, Finding.agenda_block_id, answered.id)
         .outerjoin(need_swot_links, need_swot_links.c.need_id == Finding.id)
         .outerjoin(answered, (answered.id == need_swot_links.c.finding_id) & answered.is_hidden.is_(False))
         .where(visible).order_by(Finding.id, answered.number_key, answered.id)
     ):
-        rows.setdefault(f.id, f)
-        if f.answers_id is not None:
-            answers_of[f.id].append(f.answers_id)
+        rows.setdefault(row[0], row)
+        if row[7] is not None:
+            answers_of[row[0]].append(row[7])
     findings = tuple(
-        FindingFact(id=f.id, field_id=f.field_id, kind=_code(f.kind), number=f.number or "", text=f.text,
-                    workshop_id=f.workshop_id, agenda_block_id=f.agenda_block_id,
-                    answers=tuple(answers_of.get(f.id, ())))
-        for f in rows.values()
+        FindingFact(id=id_, field_id=field_id, kind=_KIND_CODES[kind], number=number or "", text=text,
+                    workshop_id=workshop_id, agenda_block_id=agenda_block_id, answers=tuple(answers_of.get(id_, ())))
+        for id_, field_id, kind, number, text, workshop_id, agenda_block_id, _answers_id in rows.values()
     )
     accepted = Measure.status == MeasureStatus.ACCEPTED
     needs_of: dict[int, list[int]] = defaultdict(list)

@@ -77,25 +77,25 @@ def svg_timeline(figure: Figure, chart_id: str) -> str:
 
 # --- PNG for DOCX ---------------------------------------------------------------------------------------------
 
-def _pyplot():
+def _figure_class():
+    """matplotlib's Figure (object-oriented, drawn by Agg): pyplot and its global state are not needed, and
+    importing pyplot took longer than drawing the figures."""
     try:
-        import matplotlib
+        from matplotlib.figure import Figure as MatplotlibFigure
     except ImportError:  # the DOCX then carries the data tables only
         return None
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    return pyplot
+    return MatplotlibFigure
 
 
 def png(figure: Figure) -> bytes | None:
-    plt = _pyplot()
-    if plt is None or not (figure.bars or figure.spans):
+    figure_class = _figure_class()
+    if figure_class is None or not (figure.bars or figure.spans):
         return None
     if figure.kind == "timeline":
-        fig, ax = plt.subplots(figsize=(6.4, 0.22 * len(figure.spans) + 1.2), dpi=150)
+        fig = figure_class(figsize=(6.4, 0.22 * len(figure.spans) + 1.2), dpi=150)
     else:
-        fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(figure.bars) + 1.0), dpi=150)
+        fig = figure_class(figsize=(6.4, 0.45 * len(figure.bars) + 1.0), dpi=150)
+    ax = fig.subplots()
     try:
         if figure.kind == "timeline":
             n = len(figure.spans)
@@ -118,4 +118,4 @@ def png(figure: Figure) -> bytes | None:
         fig.savefig(out, format="png", metadata={"Software": None})
         return out.getvalue()
     finally:
-        plt.close(fig)
+        fig.clear()

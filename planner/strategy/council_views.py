@@ -13,15 +13,9 @@ from planner.strategy import bp, council, council_paper, versions
 from planner.strategy.council_forms import DecisionForm, StepForm
 from planner.strategy.exporters import FORMATS
 from planner.strategy.models import PaperVersion
+from planner.strategy.views import version_or_404
 
 ST = (Role.STRATEGY_TEAM,)
-
-
-def _version_or_404(number: int) -> PaperVersion:
-    try:
-        return versions.get_version(number)
-    except versions.UnknownVersion:
-        abort(404)
 
 
 def _step_or_404(step_id: int) -> council.DecisionStep:
@@ -53,7 +47,7 @@ def _to_detail(version: PaperVersion):
 @bp.route("/versions/<int:number>/decision", methods=["GET", "POST"], endpoint="decision_edit")
 @access(*ST)
 def decision_edit(number: int):
-    version = _version_or_404(number)
+    version = version_or_404(number)
     decision = council.decision_of(version)
     form = _filled_decision_form(decision) if request.method == "GET" else DecisionForm()
     stale = None
@@ -76,7 +70,7 @@ def decision_edit(number: int):
 @bp.route("/versions/<int:number>/decision/steps/new", methods=["GET", "POST"], endpoint="decision_step_add")
 @access(*ST)
 def decision_step_add(number: int):
-    version = _version_or_404(number)
+    version = version_or_404(number)
     decision = council.decision_of(version)
     if decision is None:
         return redirect(url_for("strategy.decision_edit", number=number))
@@ -126,7 +120,7 @@ def decision_step_delete(step_id: int):
 @access(*ST)
 def decision_document(number: int):
     """The Beschlussvorlage of this version for the council (a small document: written at once)."""
-    version = _version_or_404(number)
+    version = version_or_404(number)
     code = request.args.get("format", "docx")
     language = request.args.get("locale", "de")
     if code not in council_paper.DOCUMENT_FORMATS or language not in ("de", "en"):

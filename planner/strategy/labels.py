@@ -4,7 +4,35 @@ The roll-up stores codes (``virtual``, ``strength``, ``administration``), never 
 frozen version can be exported in any language. Call these inside ``force_locale(rollup.locale)``.
 """
 
-from flask_babel import gettext as _
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask_babel import get_domain
+from flask_babel import gettext as _flask_gettext
+
+# The translations of the paper being built (``fixed_translations``): the outline asks for tens of thousands of
+# labels in one language, and flask_babel looks up the request, the locale and the catalogue for each of them.
+_TRANSLATIONS: ContextVar = ContextVar("paper_translations", default=None)
+
+
+def _(string: str, **variables) -> str:
+    """flask_babel's gettext; inside ``fixed_translations`` from the catalogue taken once."""
+    translations = _TRANSLATIONS.get()
+    if translations is None:
+        return _flask_gettext(string, **variables)
+    text = translations.ugettext(string)
+    return text % variables if variables else text
+
+
+@contextmanager
+def fixed_translations():
+    """Inside ``force_locale``: every ``_`` of this module (and of the outline) uses the current catalogue
+    without looking it up again. The words are the same as flask_babel's."""
+    token = _TRANSLATIONS.set(get_domain().get_translations())
+    try:
+        yield
+    finally:
+        _TRANSLATIONS.reset(token)
 
 DEFAULT_SECTIONS = (
     "foreword",

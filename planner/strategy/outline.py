@@ -21,11 +21,11 @@ from typing import ClassVar
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, parse_pattern
 from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
 
 from planner.strategy import labels
+from planner.strategy.labels import _
 from planner.strategy.readiness import group_issues
 from planner.strategy.rollup import Chart, FieldChapter, MeasureSheet, Rollup, dependency_matrix, shorten
 from planner.surveys.prioritisation import formula_text
@@ -156,28 +156,40 @@ class Formatter:
     def __init__(self, language: str):
         self.language = language
         self.locale = BABEL_LOCALE.get(language, language)
-        pattern = Locale.parse(self.locale).currency_formats["standard"].pattern
-        self._money = pattern.replace(".00", "")
+        # The locale and the number patterns parsed once (Babel parses them on every call otherwise).
+        self._locale = Locale.parse(self.locale)
+        self._money = parse_pattern(self._locale.currency_formats["standard"].pattern.replace(".00", ""))
+        self._numbers: dict[int, object] = {}
+        self._count = parse_pattern("#,##0")
+        self._dates: dict[date, str] = {}
 
     def number(self, value, digits: int = 2) -> str:
         if value is None:
             return "–"
-        return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0", locale=self.locale)
+        pattern = self._numbers.get(digits)
+        if pattern is None:
+            pattern = self._numbers[digits] = parse_pattern("#,##0." + "#" * digits if digits else "#,##0")
+        return format_decimal(value, format=pattern, locale=self._locale)
 
     def count(self, value) -> str:
-        return format_decimal(value or 0, format="#,##0", locale=self.locale)
+        return format_decimal(value or 0, format=self._count, locale=self._locale)
 
     def money(self, value) -> str:
         if value is None:
             return "–"
-        return format_currency(round(value), "EUR", format=self._money, locale=self.locale, currency_digits=False)
+        return format_currency(round(value), "EUR", format=self._money, locale=self._locale, currency_digits=False)
 
     def percent(self, share) -> str:
         """Every percentage of the paper: from a share 0..1, whole per cent (the survey's one rule)."""
-        return "–" if share is None else format_percent(share, locale=self.locale)
+        return "–" if share is None else format_percent(share, locale=self._locale)
 
     def date(self, value: date | None) -> str:
-        return format_date(value, format="long", locale=self.locale) if value else "–"
+        if not value:
+            return "–"
+        text = self._dates.get(value)  # a paper names the same few workshop days thousands of times
+        if text is None:
+            text = self._dates[value] = format_date(value, format="long", locale=self._locale)
+        return text
 
     def years(self, start, end) -> str:
         if start and end:
@@ -227,7 +239,7 @@ def build_outline(rollup: Rollup, language: str | None = None, edition: str | No
     rollup = dataclasses.replace(rollup, locale=language)
     if condensed is None:
         condensed = is_condensed(rollup)
-    with force_locale(language):
+    with force_locale(language), labels.fixed_translations():
         return _Builder(rollup, language, edition, condensed).build()
 
 

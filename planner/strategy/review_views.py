@@ -30,6 +30,7 @@ from planner.strategy.forms import (
 from planner.strategy.labels import section_title
 from planner.strategy.models import PaperVersion, ReviewComment, ReviewGuest, ReviewRound
 from planner.strategy.rollup import shorten
+from planner.strategy.views import version_or_404
 
 ST = (Role.STRATEGY_TEAM,)
 
@@ -40,13 +41,6 @@ def _ui_locale() -> str:
 
 def _not_found(message):
     abort(make_response(*render_error(404, message)))
-
-
-def _version_or_404(number: int) -> PaperVersion:
-    try:
-        return versions.get_version(number)
-    except versions.UnknownVersion as error:
-        _not_found(error.message)
 
 
 def _round_or_404(round_id: int) -> ReviewRound:
@@ -76,13 +70,13 @@ def _render_version(version: PaperVersion, override_form=None, status: int = 200
 @bp.route("/versions/<int:number>", endpoint="version_detail")
 @access(*ST)
 def version_detail(number: int):
-    return _render_version(_version_or_404(number))
+    return _render_version(version_or_404(number))
 
 
 @bp.route("/versions/<int:number>/sign-off", methods=["POST"], endpoint="sign_off")
 @access(*ST)
 def sign_off(number: int):
-    version = _version_or_404(number)
+    version = version_or_404(number)
     perform(lambda: review.sign_off_version(version, current_user),
             success=_("Version %(number)s is signed off.", number=number))
     return redirect(url_for("strategy.version_detail", number=number))
@@ -92,7 +86,7 @@ def sign_off(number: int):
 @access(*ST)
 def publish(number: int):
     """Publishes; an administrator's request with a reason publishes past the guard's objections."""
-    version = _version_or_404(number)
+    version = version_or_404(number)
     if "reason" in request.form:
         form = OverrideForm()
         if current_user.role != Role.ADMIN:
@@ -114,7 +108,7 @@ def publish(number: int):
 @bp.route("/versions/<int:number>/rounds/new", methods=["GET", "POST"], endpoint="round_create")
 @access(*ST)
 def round_create(number: int):
-    version = _version_or_404(number)
+    version = version_or_404(number)
     form = RoundForm()
     if form.validate_on_submit():
         created = perform(lambda: review.create_round(version, current_user, title=form.title.data,

@@ -46,7 +46,9 @@ def _not_found(message):
     abort(make_response(*render_error(404, message)))
 
 
-def _version_or_404(number: int) -> PaperVersion:
+def version_or_404(number: int) -> PaperVersion:
+    """The paper version ``number``; otherwise a 404 page that says which version does not exist (the paper's,
+    review and council views share it)."""
     try:
         return versions.get_version(number)
     except versions.UnknownVersion as error:
@@ -176,7 +178,7 @@ def version_view(number: int):
     """The frozen version, read-only, long or short. A member of an open review round of it (or, while the
     version's public consultation is open, anyone here) finds a link under each paragraph to comment on it, and in
     the short edition one per measure. Reviewers see the versions of their rounds only."""
-    version = _version_or_404(number)
+    version = version_or_404(number)
     is_staff = has_role(current_user, Role.STRATEGY_TEAM)
     if not is_staff and not any(review.is_member(r, current_user) for r in version.rounds):
         abort(403)
@@ -212,7 +214,7 @@ def _commenting(version: PaperVersion, rollup, outline) -> dict:
 @bp.route("/versions/<int:number>/export", methods=["POST"], endpoint="version_export")
 @access(Role.STRATEGY_TEAM, Role.REVIEWER)
 def version_export(number: int):
-    version = _version_or_404(number)
+    version = version_or_404(number)
     if not has_role(current_user, Role.STRATEGY_TEAM) and not any(
         review.is_member(r, current_user) for r in version.rounds
     ):
@@ -238,7 +240,7 @@ def version_diff():
 # --- the public paper -----------------------------------------------------------------------------------------
 
 def _published_or_404(number: int) -> PaperVersion:
-    version = _version_or_404(number)
+    version = version_or_404(number)
     if not version.is_published:
         _not_found(_("Version %(number)s of the paper has not been published.", number=number))
     return version

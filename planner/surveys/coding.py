@@ -24,13 +24,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import joblib
-import numpy as np
 from flask_babel import lazy_gettext as _l
-from scipy.stats import chi2_contingency
 from sqlalchemy import delete, exists, func, select, update
 
 from planner.core.errors import DomainError
+from planner.core.lazy import lazy_import
 from planner.core.models import utcnow
 from planner.extensions import db
 from planner.fields.services import require_current_process
@@ -46,6 +44,11 @@ from planner.surveys.models import (
     SurveyResponse,
 )
 from planner.surveys.services import require_manage
+
+# Imported when first used (a second of every process's start otherwise).
+joblib = lazy_import("joblib")
+np = lazy_import("numpy")
+chi2_contingency = lazy_import("scipy.stats", "chi2_contingency")
 
 SLUG = re.compile(r"^[a-z0-9äöüß][a-z0-9äöüß_-]{0,39}$")
 MIN_CELL = 10  # cross-tab cells with fewer comments are suppressed

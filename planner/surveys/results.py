@@ -2,11 +2,15 @@
 breakdowns by a demographic question. Every function reads; nothing here writes."""
 
 import copy
+import hashlib
+import json
+import os
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from planner.extensions import db
 from planner.surveys.models import QuestionKind, Survey, SurveyQuestion, SurveyResponse
@@ -168,19 +172,22 @@ def results_in_one_pass(survey_id: int, questions, n: int | None = None) -> dict
     # All the survey's questions are tallied, whichever were asked for: the pages ask for different subsets.
     every = db.session.scalars(select(SurveyQuestion).where(SurveyQuestion.survey_id == survey_id)).all()
     counted = [q for q in every if q.kind not in (QuestionKind.TEXT, QuestionKind.IGNORE)]
-    # Imported responses never change: the tallies are kept per process, keyed by what they depend on (the
-    # database, the imported file and when, the responses, the mapping of the questions).
+    # Imported responses never change: the tallies are kept per process and in the instance folder, keyed by what
+    # they depend on (the database, the imported file and when, the responses, the mapping of the questions).
     origin = db.session.execute(select(Survey.sha256, Survey.imported_at).where(Survey.id == survey_id)).one_or_none()
     cache_key = (str(db.engine.url), survey_id, tuple(origin or ()), count, last_id,
                  tuple((q.key, q.kind, tuple(q.options)) for q in counted))
     with _cache_lock:
         tallies = copy.deepcopy(_tally_cache.get(cache_key))
     if tallies is None:
-        tallies = _tally(survey_id, counted)
+        stored = _stored_tallies(survey_id, cache_key)
+        tallies = stored if stored is not None else _tally(survey_id, counted)
         with _cache_lock:
             _tally_cache[cache_key] = copy.deepcopy(tallies)
             while len(_tally_cache) > 16:
                 _tally_cache.popitem(last=False)
+        if stored is None:
+            _store_tallies(survey_id, cache_key, tallies)
     return _results_from(questions, tallies, n)
 
 
@@ -188,8 +195,57 @@ _tally_cache: OrderedDict = OrderedDict()
 _cache_lock = threading.Lock()
 
 
+# --- the tallies kept between processes ---------------------------------------------------------------------------
+# A survey's tallies depend only on what the cache key names (the responses never change after the import), so they
+# are also kept as a small JSON file in the instance folder: the next process (a paper export on the command line,
+# the job worker, another gunicorn worker) reads them instead of the 100,000 responses.
+
+def _tally_file(survey_id: int, cache_key) -> Path | None:
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return None
+    digest = hashlib.sha256(repr(cache_key).encode("utf-8")).hexdigest()[:32]
+    return Path(current_app.instance_path) / "cache" / "survey-tallies" / f"survey-{survey_id}-{digest}.json"
+
+
+def _stored_tallies(survey_id: int, cache_key) -> dict[str, object] | None:
+    path = _tally_file(survey_id, cache_key)
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {key: Counter(dict((k, c) for k, c in value["counter"])) if isinstance(value, dict) else list(value)
+                for key, value in data["tallies"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _store_tallies(survey_id: int, cache_key, tallies: dict[str, object]) -> None:
+    """Writes the file beside the others of the survey (and removes those: they belong to older keys)."""
+    path = _tally_file(survey_id, cache_key)
+    if path is None:
+        return
+    data = {"tallies": {key: {"counter": [[k, c] for k, c in value.items()]} if isinstance(value, Counter)
+                        else value for key, value in tallies.items()}}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(f"{path.name}.{os.getpid()}.part")
+        part.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        part.replace(path)
+        for other in path.parent.glob(f"survey-{survey_id}-*.json"):
+            if other != path:
+                other.unlink(missing_ok=True)
+    except OSError:
+        pass  # a cache: the next process counts again
+
+
 def _tally(survey_id: int, counted) -> dict[str, object]:
-    """One read of the survey's responses: per question its counts (see `results_in_one_pass`)."""
+    """One read of the survey's responses: per question its counts (see `results_in_one_pass`).
+
+    The responses are read as JSON text and parsed a few thousand at a time; their (key, type, value) triples are
+    counted by ``Counter`` (in C), and each distinct triple is then tallied once with its number of occurrences.
+    The type keeps 1, 1.0 and true apart, as the per-answer rules (``str(value)``, ``_integer``) do."""
     tallies: dict[str, object] = {}
     for q in counted:
         if q.kind in (QuestionKind.SINGLE, QuestionKind.DEMOGRAPHIC, QuestionKind.RATING):
@@ -211,29 +267,60 @@ def _tally(survey_id: int, counted) -> dict[str, object]:
             for i in range(len(q.options)):
                 dispatch[option_key(q.key, i)] = ("count", tally, i + 1) if q.kind == QuestionKind.MULTIPLE \
                     else ("rank", tally, 1 + 2 * i)
-    rows = db.session.scalars(
-        select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey_id).execution_options(yield_per=5000))
-    for answers in rows:
-        for key, value in answers.items():
-            if value is None:
-                continue
-            target = dispatch.get(key)
-            if target is None:
-                continue
-            how, tally, position = target
-            if how == "count":  # SQL counts the non-null values
-                tally[position] += 1
-            elif how == "choice":
-                tally[value if isinstance(value, str) else str(value)] += 1
+
+    def add(key, value, times: int = 1) -> None:
+        if value is None:
+            return
+        target = dispatch.get(key)
+        if target is None:
+            return
+        how, tally, position = target
+        if how == "count":  # SQL counts the non-null values
+            tally[position] += times
+        elif how == "choice":
+            tally[value if isinstance(value, str) else str(value)] += times
+        else:
+            number = _integer(value)
+            if number is None:
+                return
+            if how == "rating":
+                tally[number] += times
             else:
-                number = _integer(value)
-                if number is None:
+                tally[position] += times
+                tally[position + 1] += number * times
+
+    triples: Counter = Counter()
+
+    def count(answers) -> None:
+        if not answers:
+            return
+        values = answers.values()
+        try:
+            triples.update(zip(answers.keys(), map(type, values), values, strict=True))
+        except TypeError:  # a list or an object among the values: the triples before it are counted already
+            done = True
+            for key, value in answers.items():
+                try:
+                    hash(value)
+                except TypeError:
+                    done = False
+                    add(key, value)
                     continue
-                if how == "rating":
-                    tally[number] += 1
-                else:
-                    tally[position] += 1
-                    tally[position + 1] += number
+                if not done:
+                    triples[(key, type(value), value)] += 1
+
+    rows = db.session.scalars(
+        select(cast(SurveyResponse.answers, Text)).where(SurveyResponse.survey_id == survey_id)
+        .execution_options(yield_per=5000))
+    for chunk in rows.partitions():
+        if all(isinstance(text, str) for text in chunk):
+            parsed = json.loads("[" + ",".join(chunk) + "]")
+        else:  # a driver that hands over parsed values
+            parsed = [json.loads(text) if isinstance(text, str | bytes) else text for text in chunk]
+        for answers in parsed:
+            count(answers)
+    for (key, _type, value), times in triples.items():
+        add(key, value, times)
     return tallies
 
 

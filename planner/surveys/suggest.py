@@ -23,14 +23,18 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 import simplemma
-from scipy import sparse
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
-from sklearn.pipeline import FeatureUnion
 from stop_words import get_stop_words
+
+from planner.core.lazy import lazy_import
+
+# Imported when first used (a second of every process's start otherwise).
+np = lazy_import("numpy")
+sparse = lazy_import("scipy.sparse")
+NMF = lazy_import("sklearn.decomposition", "NMF")
+TfidfVectorizer = lazy_import("sklearn.feature_extraction.text", "TfidfVectorizer")
+SGDClassifier = lazy_import("sklearn.linear_model", "SGDClassifier")
+FeatureUnion = lazy_import("sklearn.pipeline", "FeatureUnion")
 
 # Languages told apart (simplemma's detector compares these word lists; more languages cost time per comment).
 LANGUAGES = ("de", "en", "tr", "fr", "it", "es", "pl", "nl")

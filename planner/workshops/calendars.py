@@ -5,12 +5,19 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
-from icalendar import Calendar, Event, vCalAddress, vText, vUri
 
+from planner.core.lazy import lazy_import
 from planner.core.models import utcnow
 from planner.core.text import plain_text
 from planner.core.timeutil import to_local
 from planner.workshops.models import Workshop, WorkshopStatus
+
+# icalendar is imported when a calendar is first written (0.4 s of every process's start otherwise).
+Calendar = lazy_import("icalendar", "Calendar")
+Event = lazy_import("icalendar", "Event")
+vCalAddress = lazy_import("icalendar", "vCalAddress")
+vText = lazy_import("icalendar", "vText")
+vUri = lazy_import("icalendar", "vUri")
 
 PRODID = "-//Smart City Planner//planner//DE"
 

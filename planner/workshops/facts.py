@@ -75,7 +75,7 @@ class WorkshopFacts:
 def _code(value) -> str:
     if value is None:
         return ""
-    return str(getattr(value, "value", value))
+    return str(getattr(value, "_value_", value))  # an enum member's value (without the slower ``value`` property)
 
 
 def _local_day(value) -> date:
@@ -156,19 +156,25 @@ def workshop_facts(field_codes: tuple[str, ...] = (), process=None) -> WorkshopF
 
 
 def _organisations(participant_ids: set) -> tuple[OrganisationFact, ...]:
-    """The organisations of the people who took part in a held workshop; names only with consent."""
+    """The organisations of the people who took part in a held workshop; names only with consent. Two queries of
+    plain rows (thousands of people at metropolis scale: no ORM objects)."""
     if not participant_ids:
         return ()
-    orgs = db.session.scalars(
-        select(Organisation)
+    orgs = db.session.execute(
+        select(Organisation.id, Organisation.name, Organisation.sector)
         .where(Organisation.id.in_(select(Person.organisation_id).where(Person.id.in_(participant_ids))))
-        .options(selectinload(Organisation.people))
         .order_by(Organisation.name)
     ).all()
-    return tuple(
-        OrganisationFact(name=o.name, sector=_code(o.sector),
-                         people=tuple(p.full_name for p in o.people if p.has_consent and p.id in participant_ids))
-        for o in orgs)
+    names: dict[int, list[str]] = defaultdict(list)
+    if orgs:
+        for organisation_id, person_id, title, first_name, last_name in db.session.execute(
+            select(Person.organisation_id, Person.id, Person.title, Person.first_name, Person.last_name)
+            .where(Person.organisation_id.in_([o.id for o in orgs]), Person.has_consent.is_(True))
+            .order_by(Person.last_name, Person.id)
+        ):
+            if person_id in participant_ids:  # Person.full_name
+                names[organisation_id].append(" ".join(p for p in (title, first_name, last_name) if p))
+    return tuple(OrganisationFact(name=o.name, sector=_code(o.sector), people=tuple(names[o.id])) for o in orgs)
 
 
 # --- the minutes of one workshop (planner.minutes) ---------------------------------------------------------------

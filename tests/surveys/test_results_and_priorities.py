@@ -85,6 +85,54 @@ def test_tallies_are_kept_until_the_responses_or_the_mapping_change(ctx):
         event.remove(db.engine, "before_cursor_execute", count)
 
 
+def test_a_new_process_reads_the_tallies_from_the_instance_folder(ctx):
+    """A paper export on the command line is a new process: it reads the tallies another process counted (kept in
+    the instance folder) instead of every response; a new response is counted again."""
+    from sqlalchemy import event
+
+    from planner.surveys import results
+    from planner.surveys.models import SurveyResponse
+    from planner.surveys.results import results_in_one_pass
+
+    survey = sf.survey()
+    first = results_in_one_pass(survey.id, survey.questions)
+    results._tally_cache.clear()  # what a new process starts with
+    reads = []
+
+    def count(conn, cursor, statement, *args):
+        if "survey_responses.answers" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert results_in_one_pass(survey.id, survey.questions) == first
+        assert reads == [], "the new process reads no response"
+        db.session.add(SurveyResponse(survey_id=survey.id, line_no=998, answers={"q4": 2}))
+        db.session.flush()
+        results._tally_cache.clear()
+        again = results_in_one_pass(survey.id, survey.questions)
+        assert len(reads) == 1 and again["q4"].answered == first["q4"].answered + 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_an_answer_stored_as_a_list_leaves_the_rest_of_its_response_counted_once(ctx):
+    """Answers are counted per distinct value; a list or an object among a response's answers (not hashable) is
+    counted on its own, and the response's other answers exactly once (as SQL counts them)."""
+    from planner.surveys.models import SurveyResponse
+    from planner.surveys.results import question_result, results_in_one_pass
+
+    survey = sf.survey()
+    odd = [{"q3": 1, "q2": ["a", "b"], "q4": 4, "q5_0": 2}, {"q4": True, "q2": {"x": 1}, "q3_0": "1", "q4_": [1]}]
+    for line, answers in enumerate(odd, 950):
+        db.session.add(SurveyResponse(survey_id=survey.id, line_no=line, answers=answers))
+    db.session.flush()
+    one_pass = results_in_one_pass(survey.id, survey.questions)
+    questions = {q.key: q for q in survey.questions}
+    for key in ("q3", "q4", "q5"):
+        assert one_pass[key] == question_result(questions[key]), key
+
+
 def test_breakdown_by_district(ctx):
     survey = sf.survey()
     questions = {q.key: q for q in survey.questions}

@@ -15,9 +15,11 @@ from xml.sax.saxutils import escape as xml_escape
 from docx import Document
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
+from docx.oxml.shape import CT_Inline
 from docx.shared import Cm, Pt
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from lxml import etree
 
 from planner.core.text import plain_text
 from planner.strategy import charts
@@ -87,6 +89,8 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MARGIN_CM = 2.5
 TEXT_WIDTH = 9070  # twips: A4 (21 cm) less two margins of 2.5 cm, for table grids
+PICTURE_IDS = 10_000  # the figures' shape ids start above it
+_MARKER = "planner-body-continues-here"
 
 
 def _x(text) -> str:
@@ -95,9 +99,10 @@ def _x(text) -> str:
 
 
 class _Writer:
-    """Writes the body as WordprocessingML text and parses it in chunks: python-docx's own API walks the
-    body and the style list on every paragraph and cell, which is quadratic for a paper of thousands of
-    paragraphs and tables. Pictures and section properties still go through python-docx."""
+    """Writes the body as WordprocessingML text and parses it together with the document (``_flush``):
+    python-docx's own API walks the body and the style list on every paragraph and cell, which is quadratic for a
+    paper of thousands of paragraphs and tables. Images, headers, footers and section properties still go
+    through python-docx's parts."""
 
     def __init__(self, outline: Outline, template: bytes | None = None, logo: bytes | None = None):
         self.o = outline
@@ -114,13 +119,22 @@ class _Writer:
             "Table Grid")}
 
     def _flush(self) -> None:
-        """Moves the XML written so far into the document body (before its section properties)."""
+        """Moves the XML written so far into the document body (before its section properties).
+
+        The whole document is serialised and parsed again with the new body in place: moving thousands of parsed
+        elements from a fragment into the document one by one took lxml seconds at metropolis scale, a parse of
+        the complete text takes a fraction of one."""
         if not self._parts:
             return
-        fragment = parse_xml(f'<w:body xmlns:w="{_W}">{"".join(self._parts)}</w:body>')
+        marker = etree.Comment(_MARKER)
+        self._sect_pr.addprevious(marker)  # where the new body XML goes: before the body's section properties
+        head, _marker, tail = etree.tostring(self.doc.element, encoding="unicode").partition(f"<!--{_MARKER}-->")
+        element = parse_xml(head + "".join(self._parts) + tail)
         self._parts = []
-        for element in list(fragment):
-            self._sect_pr.addprevious(element)
+        self.doc.part._element = self.doc._element = element
+        self.doc._Document__body = None  # python-docx's cached body proxy points to the replaced element
+        self._body = element.body
+        self._sect_pr = self._body.find(qn("w:sectPr"))
 
     @staticmethod
     def _run(text, bold: bool = False, italic: bool = False) -> str:
@@ -208,12 +222,15 @@ class _Writer:
     def image(self, png: bytes | None, caption: str, alt: str) -> None:
         if not png:
             return
-        self._flush()
         self._pictures += 1
-        shape = self.doc.add_paragraph().add_run().add_picture(io.BytesIO(png), width=Cm(15.5))
-        doc_pr = shape._inline.docPr
-        doc_pr.set("descr", alt)
-        doc_pr.set("title", caption)
+        rid, picture = self.doc.part.get_or_add_image(io.BytesIO(png))
+        width = Cm(15.5)
+        cx, cy = picture.scaled_dimensions(width, None)
+        # Shape ids of their own: python-docx's next_id only sees what is parsed already, not the pending XML.
+        inline = CT_Inline.new_pic_inline(PICTURE_IDS + self._pictures, rid, picture.filename, cx, cy)
+        inline.docPr.set("descr", alt)
+        inline.docPr.set("title", caption)
+        self._parts.append(f"<w:p><w:r><w:drawing>{etree.tostring(inline, encoding='unicode')}</w:drawing></w:r></w:p>")
         self.styled(caption, "Caption")
 
     def toc(self, entries: list[str]) -> None:
