@@ -280,7 +280,7 @@ def test_coding_page_accept_by_htmx_and_analysis(app, client, auth):
     codebook = client.get("/surveys/codebook").get_data(as_text=True)
     assert "<code>WWF</code>" in codebook and "<code>MOB.parken</code>" not in codebook
 
-    cache = Path(app.instance_path) / "coding" / f"survey-{survey_id}.joblib"
+    cache = Path(app.instance_path) / "coding" / f"survey-{survey_id}.pickle"
     assert cache.exists()
     assert client.post(f"/surveys/{survey_id}/delete").status_code == 302
     assert not cache.exists()  # the coding cache goes with the survey
