@@ -29,6 +29,7 @@ from planner.surveys.forms import (
     referenced_measure_ids,
 )
 from planner.surveys.importer import personal_data_reason, system_column
+from planner.surveys.mapping import MAX_TEXT
 from planner.surveys.models import (
     PriorityRun,
     QuestionKind,
@@ -180,7 +181,7 @@ def preview(upload_id: int):
     questions = {q["key"]: q for q in item.mapping["questions"]}
     duplicate = services.duplicate_of(result) if result is not None and not result.error_count else None
     return render_template("surveys/preview.html", upload=item, result=result, error=error, questions=questions,
-                           duplicate=duplicate)
+                           duplicate=duplicate, max_text=MAX_TEXT)
 
 
 @bp.route("/uploads/<int:upload_id>/import", methods=["POST"], endpoint="confirm")

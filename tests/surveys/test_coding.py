@@ -111,7 +111,8 @@ def test_suggestions_learn_from_confirmed_codes_offline(ctx):
     for text in BAD_INPUT[2:3] + BAD_INPUT[4:]:
         assert text in by_text
         assert by_text[text].suggested_code_id is None, text  # emoji only, other languages and scripts
-    long = next(c for c in comments if c.text.startswith("Parkplätze Parkplätze"))  # the import keeps 5,000 chars
+    long = next(c for c in comments if c.text.startswith("Parkplätze Parkplätze"))
+    assert long.text == BAD_INPUT[3]  # 22,007 characters, kept whole
     assert long.language == "de" and long.suggested_code.key == "MOB"
 
     # Unchanged codes: the cached model is used again; a new code re-trains.
