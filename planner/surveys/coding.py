@@ -294,10 +294,12 @@ def accept_similar(user, comment: SurveyComment, code_id, instance_path: str) ->
 
 
 def uncoded(survey_id: int):
-    """Comments of the survey without a code, most confident suggestion first (then those without one)."""
+    """Comments of the survey without a code, most confident suggestion first (then those without one; newest first
+    among equals): the order of the index ix_survey_comments_queue, so the first page of the queue is read without
+    sorting the survey's comments."""
     has_code = exists().where(CommentCoding.comment_id == SurveyComment.id)
     return (select(SurveyComment).where(SurveyComment.survey_id == survey_id, ~has_code)
-            .order_by(SurveyComment.suggestion_confidence.desc().nulls_last(), SurveyComment.id))
+            .order_by(SurveyComment.suggestion_confidence.desc().nulls_last(), SurveyComment.id.desc()))
 
 
 @dataclass

@@ -4,6 +4,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from planner.core.errors import DomainError
 from planner.core.forms import is_stale, perform, show_domain_error, stale_conflict
@@ -31,6 +32,7 @@ from planner.surveys.forms import (
 from planner.surveys.importer import personal_data_reason, system_column
 from planner.surveys.mapping import MAX_TEXT
 from planner.surveys.models import (
+    CommentCoding,
     PriorityRun,
     QuestionKind,
     SavedMapping,
@@ -319,6 +321,9 @@ def comments(survey_id: int):
     field_id = form.field.data if form.field.data and form.field.data > 0 else None
     stmt = services.comments_query(survey.id, search=(form.q.data or "").strip() or None, field_id=field_id,
                                    untagged=form.field.data == -1)
+    # Each comment's codes with who set them, when, and whether a suggestion was accepted (comment coding).
+    codings = selectinload(SurveyComment.codings)
+    stmt = stmt.options(codings.selectinload(CommentCoding.code), codings.selectinload(CommentCoding.coded_by))
     page = db.paginate(stmt, per_page=25, error_out=False)
     filters = {k: v for k, v in request.args.items() if k in ("q", "field") and v}
     return render_template("surveys/comments.html", survey=survey, page=page, form=form, fields=fields,

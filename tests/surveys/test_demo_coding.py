@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from planner.demo import data, seed_demo
 from planner.extensions import db
 from planner.surveys import coding
-from planner.surveys.models import CommentCoding, Survey
+from planner.surveys.models import CommentCoding, Survey, SurveyComment
 from tests.conftest import text_of
 
 
@@ -33,6 +33,10 @@ def test_the_demo_survey_is_coded_and_its_analysis_and_paper_show_it(app, client
             assert who == count  # who coded it
             assert first.year == last.year == 2022 and 8 <= first.month <= last.month <= 9  # after the survey closed
         assert not coding.suggestions_stale(survey_id, app.instance_path)  # the first visit trains nothing
+        accepted = db.session.scalar(select(func.min(CommentCoding.comment_id))
+                                     .where(CommentCoding.from_suggestion.is_(True)))
+        accepted_page = db.session.scalar(select(func.count()).select_from(SurveyComment)
+                                          .where(SurveyComment.id < accepted)) // 25 + 1
 
     client.post("/login", data={"email": "strategie@example.org", "password": data.DEMO_PASSWORD})
     page = client.get(f"/surveys/{survey_id}/coding")
@@ -41,6 +45,11 @@ def test_the_demo_survey_is_coded_and_its_analysis_and_paper_show_it(app, client
     assert re.search(r"\d{3} von 1\.\d{3} Kommentaren codiert", text), text[:600]
     assert "Vorschlag: " in text and "Noch nicht codiert" in text
     assert "in einer anderen Sprache und erhalten keinen Vorschlag" in text
+
+    listed = text_of(client.get(f"/surveys/{survey_id}/comments"))  # each code with who set it and when
+    assert re.search(r"Code [A-Z]{3}(\.[a-z-]+)? – .+, gesetzt von Sam Strategie \(fiktiv\) am \d{2}\.0[89]\.2022",
+                     listed), listed[:1500]
+    assert "(Vorschlag übernommen)" in text_of(client.get(f"/surveys/{survey_id}/comments?page={accepted_page}"))
 
     codebook = text_of(client.get("/surveys/codebook"))
     assert "MOB.parken" in codebook and "Parken und Parkplatzsuche" in codebook and "SER.termine" in codebook
