@@ -92,7 +92,21 @@ def _codebook_story():
         coding.merge_codes(user, mob, mob)
 
 
-def test_suggestions_learn_from_confirmed_codes_offline(ctx):
+def _no_network(monkeypatch):
+    """Any connection to another host fails the test: the suggestions must not need one (nothing downloaded)."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a network connection was attempted: {args[1:] or kwargs}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+def test_suggestions_learn_from_confirmed_codes_offline(ctx, monkeypatch):
+    _no_network(monkeypatch)
     user = _lead()
     survey, truth = coding_survey(400, extra_texts=BAD_INPUT)
     coding.seed_codebook(user)
@@ -350,3 +364,29 @@ def test_a_large_survey_renews_its_suggestions_in_a_background_job(app, client, 
         assert not coding.never_suggested(survey_id)
     again = client.post(f"/surveys/{survey_id}/coding/refresh", headers={"HX-Request": "true"})
     assert again.status_code == 200 and "Vorschlag:" in text_of(again)
+
+
+def test_the_trained_model_is_read_once_and_again_when_another_process_retrains(ctx, monkeypatch):
+    user = _lead()
+    survey, truth = coding_survey(60)
+    coding.seed_codebook(user)
+    coding.refresh_suggestions(survey, ctx.instance_path)
+    path = Path(ctx.instance_path) / "coding" / f"survey-{survey.id}.pickle"
+    reads = []
+    original = coding._read
+    monkeypatch.setattr(coding, "_read", lambda p: reads.append(p) or original(p))
+    coding.MODELS.forget(path)
+    first = coding.model_for(survey.id, ctx.instance_path, retrain=False)
+    assert coding.model_for(survey.id, ctx.instance_path, retrain=False) is first and len(reads) == 1
+    # Another process (the job worker) writes a newer model: its file changed, so it is read again.
+    import os
+    import pickle
+
+    changed = coding.Model("other", first.suggester, first.comment_ids, first.matrix, first.languages)
+    path.write_bytes(pickle.dumps(changed))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    assert coding.model_for(survey.id, ctx.instance_path, retrain=False).fingerprint == "other" and len(reads) == 2
+    # The analysis needs no re-reading per code: one model for all representative comments.
+    coding.set_codes(user, _comments(survey)[0], [coding.code_by_key("MOB").id])
+    coding.representatives(survey.id, coding.code_by_key("MOB"), ctx.instance_path)
+    assert len(reads) == 2
