@@ -337,7 +337,17 @@ def progress(survey_id: int) -> Progress:
 # --- suggestions --------------------------------------------------------------------------------------------
 
 def _cache_path(instance_path: str, survey_id: int) -> Path:
-    return Path(instance_path) / "coding" / f"survey-{survey_id}.pickle"
+    """The survey's model file. Its name holds the start of the file's SHA-256 besides the id: a survey imported after
+    all rows were removed (the demo's removal) may get the same id, and must never be given another survey's model."""
+    survey = db.session.get(Survey, survey_id)
+    tag = survey.sha256[:12] if survey is not None and survey.sha256 else "none"
+    return Path(instance_path) / "coding" / f"survey-{survey_id}-{tag}.pickle"
+
+
+def _cache_files(instance_path: str, survey_id: int) -> list[Path]:
+    """Every cache file of a survey id (also those of an earlier survey with that id, and the older names)."""
+    folder = Path(instance_path) / "coding"
+    return [*folder.glob(f"survey-{survey_id}-*"), *folder.glob(f"survey-{survey_id}.*")]
 
 
 def _training(survey_id: int) -> tuple[list[str], list[str], list[float], str]:
@@ -508,6 +518,9 @@ def train(survey_id, instance_path, texts, labels, weights, fingerprint) -> Mode
         pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
     partial.replace(path)  # readers in other processes see the old file or the new one, never half of it
     MODELS.put(path, model)
+    for other in _cache_files(instance_path, survey_id):
+        if other.stem != path.stem and not other.name.endswith(".tmp"):
+            other.unlink(missing_ok=True)  # an earlier survey's files under the same id
     path.with_suffix(".json").write_text(json.dumps({"fingerprint": fingerprint,
                                                      "codings": _codings_count(survey_id)}))
     return model
@@ -521,9 +534,8 @@ def _codings_count(survey_id: int) -> int:
 
 def forget_model(survey_id: int, instance_path: str) -> None:
     """Removes the survey's cached model and vectors (after the survey was deleted)."""
-    path = _cache_path(instance_path, survey_id)
-    MODELS.forget(path)
-    for file in (path, path.with_suffix(".json"), path.with_suffix(".joblib")):
+    for file in _cache_files(instance_path, survey_id):
+        MODELS.forget(file)
         file.unlink(missing_ok=True)
 
 
@@ -856,13 +868,29 @@ def remainder_topics(survey_id: int, instance_path: str, below: float = 0.5) -> 
         .where(SurveyComment.survey_id == survey_id, ~has_code, SurveyComment.language == "de",
                (SurveyComment.suggestion_confidence.is_(None)) | (SurveyComment.suggestion_confidence < below))
         .order_by(SurveyComment.id).limit(5000)).all()
-    found = suggest.topics([suggest.normalise(text) for _, text in rows])
-    result = []
-    for topic in found[:8]:
-        ids = [rows[i][0] for i in topic.rows[:3]]
-        by_id = {c.id: c for c in db.session.scalars(select(SurveyComment).where(SurveyComment.id.in_(ids)))}
-        result.append(TopicSuggestion(topic.words, [by_id[i] for i in ids if i in by_id], len(topic.rows)))
-    return result
+    digest = hashlib.sha256()
+    for comment_id, text in rows:
+        digest.update(f"{comment_id}\x00{text}\x01".encode())
+    key = digest.hexdigest()
+    with _TOPICS_LOCK:
+        found = _TOPICS.get(key)
+    if found is None:  # the lemmas and the NMF of thousands of comments: worth keeping while the remainder is the same
+        found = suggest.topics([suggest.normalise(text) for _, text in rows])[:8]
+        with _TOPICS_LOCK:
+            _TOPICS[key] = found
+            while len(_TOPICS) > 8:
+                _TOPICS.pop(next(iter(_TOPICS)))
+    wanted = [[rows[i][0] for i in topic.rows[:3]] for topic in found]
+    by_id = {c.id: c for c in db.session.scalars(select(SurveyComment).where(
+        SurveyComment.id.in_([i for ids in wanted for i in ids])))} if wanted else {}
+    return [TopicSuggestion(topic.words, [by_id[i] for i in ids if i in by_id], len(topic.rows))
+            for topic, ids in zip(found, wanted, strict=True)]
+
+
+# Topics of the uncoded remainder, by a digest of its comments (ids and texts): the analysis page is reloaded while
+# nobody codes, and the remainder changes with every code.
+_TOPICS: dict[str, list] = {}
+_TOPICS_LOCK = threading.Lock()
 
 
 def create_need_from_comments(user, survey: Survey, comment_ids, field_id, text: str):

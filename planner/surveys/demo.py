@@ -1,5 +1,6 @@
 """Demo: an anonymous survey modelled on the demo city's online survey (30 June – 31 July 2022), generated as a CSV
-and imported through the real importer and mapping, plus expert ratings and a frozen prioritisation run.
+and imported through the real importer and mapping, plus expert ratings, a frozen prioritisation run and the
+comments coded as a strategy team leaves them after a few sessions (``seed_codings``).
 
 All answers are generated (deterministic, seeded); no personal data. The published headline results are
 reproduced approximately: 46 % "sehr wichtig" in daily life, > 86 % important for the city's future,

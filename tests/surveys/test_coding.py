@@ -295,10 +295,10 @@ def test_coding_page_accept_by_htmx_and_analysis(app, client, auth):
     codebook = client.get("/surveys/codebook").get_data(as_text=True)
     assert "<code>WWF</code>" in codebook and "<code>MOB.parken</code>" not in codebook
 
-    cache = Path(app.instance_path) / "coding" / f"survey-{survey_id}.pickle"
-    assert cache.exists()
+    cache = list((Path(app.instance_path) / "coding").glob(f"survey-{survey_id}-*.pickle"))
+    assert len(cache) == 1
     assert client.post(f"/surveys/{survey_id}/delete").status_code == 302
-    assert not cache.exists()  # the coding cache goes with the survey
+    assert not cache[0].exists()  # the coding cache goes with the survey
 
 
 def test_the_paper_shows_per_field_comments_topics_and_anonymous_quotes(ctx):
@@ -371,7 +371,8 @@ def test_the_trained_model_is_read_once_and_again_when_another_process_retrains(
     survey, truth = coding_survey(60)
     coding.seed_codebook(user)
     coding.refresh_suggestions(survey, ctx.instance_path)
-    path = Path(ctx.instance_path) / "coding" / f"survey-{survey.id}.pickle"
+    path = coding._cache_path(ctx.instance_path, survey.id)
+    assert path.exists() and path.name.startswith(f"survey-{survey.id}-{survey.sha256[:12]}")
     reads = []
     original = coding._read
     monkeypatch.setattr(coding, "_read", lambda p: reads.append(p) or original(p))
@@ -390,3 +391,8 @@ def test_the_trained_model_is_read_once_and_again_when_another_process_retrains(
     coding.set_codes(user, _comments(survey)[0], [coding.code_by_key("MOB").id])
     coding.representatives(survey.id, coding.code_by_key("MOB"), ctx.instance_path)
     assert len(reads) == 2
+    # Another survey under the same id (all rows removed, ids counted anew) never gets this model: its own file.
+    survey.sha256 = "f" * 64
+    assert coding.model_for(survey.id, ctx.instance_path, retrain=False) is None
+    coding.refresh_suggestions(survey, ctx.instance_path)
+    assert not path.exists() and coding._cache_path(ctx.instance_path, survey.id).exists()
