@@ -840,10 +840,11 @@ def quotes_for(comments: dict[int, int], instance_path: str | None, count: int =
     survey_id = Counter(comments.values()).most_common(1)[0][0]
     ids = sorted(c for c, s in comments.items() if s == survey_id)
     chosen: list[int] = []
-    if instance_path and has_model(survey_id, instance_path):
-        model = _load(_cache_path(instance_path, survey_id))
-        rows = [model.row_of[i] for i in ids if model is not None and i in model.row_of
-                and model.languages[model.row_of[i]] == "de"]
+    if instance_path:
+        # Trained here when its cache is missing (e.g. after a restore from a backup): the same comments and codes
+        # give the same vectors, so the paper quotes the same comments wherever it is built.
+        model = model_for(survey_id, instance_path, retrain=False) or model_for(survey_id, instance_path)
+        rows = [model.row_of[i] for i in ids if i in model.row_of and model.languages[model.row_of[i]] == "de"]
         if rows:
             chosen = _central(model, rows, count * CANDIDATES)
     texts = dict(db.session.execute(select(SurveyComment.id, SurveyComment.text)
