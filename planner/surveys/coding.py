@@ -594,7 +594,11 @@ def refresh_suggestions(survey: Survey, instance_path: str) -> RefreshResult:
                      .values(language=bindparam("b_language"), suggested_code_id=bindparam("b_code"),
                              suggestion_confidence=bindparam("b_confidence")))
         db.session.execute(statement, values, execution_options={"synchronize_session": False})
-        db.session.expire_all()
+        # Only the comments loaded in the session are read again (not every object of the request or command: a
+        # caller's other objects keep what they hold, e.g. the order of a relationship it built).
+        for item in list(db.session.identity_map.values()):
+            if isinstance(item, SurveyComment):
+                db.session.expire(item, ["language", "suggested_code_id", "suggestion_confidence", "suggested_code"])
     db.session.flush()
     return RefreshResult(len(values), suggested, other, retrained)
 
