@@ -813,6 +813,11 @@ def representatives(survey_id: int, code: CommentCode, instance_path: str, count
 
 
 CANDIDATES = 8  # comments looked at per representative wanted (the same text is quoted once)
+QUOTES_TRAIN_LIMIT = 3000  # comments of a survey whose missing model the paper's quotes train (about a second)
+
+
+def _comment_count(survey_id: int) -> int:
+    return db.session.scalar(select(func.count()).where(SurveyComment.survey_id == survey_id)) or 0
 
 
 def _central(model: Model, rows: list[int], limit: int) -> list[int]:
@@ -838,16 +843,20 @@ def _distinct(ids: list[int], texts: dict[int, str], count: int) -> list[int]:
 
 def quotes_for(comments: dict[int, int], instance_path: str | None, count: int = 3) -> list[str]:
     """Texts of up to ``count`` representative comments among ``comments`` (comment id → survey id): those closest
-    to the centre of the group in the largest survey's cached vectors, else those of a readable length."""
+    to the centre of the group in the largest survey's vectors (its model, trained here when missing and the survey is
+    small), else those of a readable length."""
     if not comments:
         return []
     survey_id = Counter(comments.values()).most_common(1)[0][0]
     ids = sorted(c for c, s in comments.items() if s == survey_id)
     chosen: list[int] = []
-    if instance_path:
+    model = model_for(survey_id, instance_path, retrain=False) if instance_path else None
+    if model is None and instance_path and _comment_count(survey_id) <= QUOTES_TRAIN_LIMIT:
         # Trained here when its cache is missing (e.g. after a restore from a backup): the same comments and codes
-        # give the same vectors, so the paper quotes the same comments wherever it is built.
-        model = model_for(survey_id, instance_path, retrain=False) or model_for(survey_id, instance_path)
+        # give the same vectors, so the paper quotes the same comments wherever it is built. A larger survey is
+        # not trained inside the paper's build (the coding page renews it in the background).
+        model = model_for(survey_id, instance_path)
+    if model is not None:
         rows = [model.row_of[i] for i in ids if i in model.row_of and model.languages[model.row_of[i]] == "de"]
         if rows:
             chosen = _central(model, rows, count * CANDIDATES)
