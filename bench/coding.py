@@ -11,6 +11,7 @@ The section "## Comment coding" of the output file is replaced (or appended)."""
 
 import argparse
 import json
+import math
 import multiprocessing
 import random
 import re
@@ -144,12 +145,36 @@ def run(count: int) -> dict:
             response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.status_code
-        times.sort()
+        # The step staff repeat: accept the top suggestion (htmx), the queue comes back re-rendered.
+        steps = []
+        for _ in range(40):
+            with app.app_context():
+                top = db.session.scalars(coding.uncoded(prepared["survey_id"]).limit(1)).first()
+            started = time.perf_counter()
+            response = client.post(f"/surveys/comments/{top.id}/accept", headers={"HX-Request": "true"})
+            steps.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+        analysis = []
+        for _ in range(6):
+            started = time.perf_counter()
+            response = client.get(f"/surveys/{prepared['survey_id']}/analysis")
+            analysis.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
         return {"load": load, "comments": len(rows), "confirmed": len(confirmed), "rest": len(rest),
                 "accuracy": right / len(rest) if rest else 0.0,
                 "other_languages": len(other), "other_languages_recognised": other_right,
                 "suggest_seconds": measured["seconds"], "peak_mb": measured["peak_mb"],
-                "page_p50": statistics.median(times), "page_p95": times[int(len(times) * 0.95) - 1]}
+                "page_p50": _percentile(times, 50), "page_p95": _percentile(times, 95),
+                "accept_p50": _percentile(steps, 50), "accept_p95": _percentile(steps, 95),
+                "analysis_p50": _percentile(analysis[1:], 50), "analysis_first": analysis[0],
+                "load_end": " / ".join(f"{x:.1f}" for x in os.getloadavg())}
+
+
+def _percentile(values: list[float], share: int) -> float:
+    ordered = sorted(values)
+    if share == 50:
+        return statistics.median(ordered)
+    return ordered[max(0, math.ceil(len(ordered) * share / 100) - 1)]
 
 
 def section(r: dict) -> str:
@@ -171,6 +196,22 @@ def section(r: dict) -> str:
         f"{r['other_languages']} | all | {ok(r['other_languages_recognised'] == r['other_languages'])} |\n"
         f"| coding page p50 / p95 (test client, 60 requests) | {r['page_p50']:.0f} / {r['page_p95']:.0f} ms | "
         f"p95 ≤ 150 ms | {ok(r['page_p95'] <= 150)} |\n"
+        f"| accepting the top suggestion, the queue re-rendered (htmx, 40 steps) p50 / p95 | "
+        f"{r['accept_p50']:.0f} / {r['accept_p95']:.0f} ms | | |\n"
+        f"| analysis page (counts, cross-tab, representative comments, topics) first / then p50 | "
+        f"{r['analysis_first']:.0f} / {r['analysis_p50']:.0f} ms | | |\n"
+        f"\nLoad average (1 / 5 / 15 min) at the start {r['load']}, at the end {r['load_end']}.\n\n"
+        "How the coding page stays fast: the first ten of the queue come from the index ix_survey_comments_queue "
+        "(survey, confidence, id, language) without sorting the survey's comments, and its counts per language from "
+        "the same index; the trained model is kept in memory per process (planner.surveys.coding.MODELS, read again "
+        "only when its file changed, e.g. after the job worker re-trained), so \"similar comments\" and the analysis "
+        "do not read it per request; the topics of the uncoded remainder are kept while the remainder is the same. "
+        "The analysis' first request includes loading the model and the German dictionary into a fresh process. "
+        "Times through Flask's test client in one process, on a machine shared with other work: pessimistic. The "
+        "accuracy is that of this generator (each field's comments draw on their own phrase pools, so 10 % confirmed "
+        "codes cover nearly every phrase); with 100 confirmed codes of 400 comments the tests reach about 0.85 "
+        "(tests/surveys/test_coding.py). Real citizen comments are harder: the coding page shows the share of "
+        "accepted suggestions the team sees.\n"
     )
 
 

@@ -19,7 +19,10 @@ import hashlib
 import io
 import json
 import math
+import os
+import pickle
 import re
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +49,6 @@ from planner.surveys.models import (
 from planner.surveys.services import require_manage
 
 # Imported when first used (a second of every process's start otherwise).
-joblib = lazy_import("joblib")
 np = lazy_import("numpy")
 chi2_contingency = lazy_import("scipy.stats", "chi2_contingency")
 
@@ -54,7 +56,8 @@ SLUG = re.compile(r"^[a-z0-9äöüß][a-z0-9äöüß_-]{0,39}$")
 MIN_CELL = 10  # cross-tab cells with fewer comments are suppressed
 SIMILAR_THRESHOLD = 0.35
 RETRAIN_EVERY = 20  # new codes of a survey after which its suggestions are re-trained while staff work
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+MODELS_IN_MEMORY = 2  # trained models kept per process (the surveys being coded), the least recently used go
 
 
 class CommandLineActor:
@@ -237,9 +240,11 @@ def _active_codes(code_ids) -> list[CommentCode]:
 
 
 def set_codes(user, comment: SurveyComment, code_ids, comment_type: str | None = None, *,
-              from_suggestion: bool = False, source: str = "web", keep_others: bool = False) -> SurveyComment:
+              from_suggestion: bool = False, source: str = "web", keep_others: bool = False,
+              flush: bool = True) -> SurveyComment:
     """The comment's codes become ``code_ids`` (with ``keep_others`` they are added). A code it had already keeps
-    who set it and when. The comment's action field (its tag) follows the first code."""
+    who set it and when. The comment's action field (its tag) follows the first code. ``flush=False`` leaves the
+    flush to the caller (one for many comments)."""
     _require_codable(user, comment)
     codes = _active_codes(code_ids)
     if comment_type not in (None, ""):
@@ -264,7 +269,8 @@ def set_codes(user, comment: SurveyComment, code_ids, comment_type: str | None =
         comment.field_id = codes[0].field_id
     elif not codes and not keep_others:
         comment.field_id = None
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return comment
 
 
@@ -284,15 +290,19 @@ def accept_similar(user, comment: SurveyComment, code_id, instance_path: str) ->
     set_codes(user, comment, [code.id], comment.comment_type, keep_others=True)
     others = similar_comments(comment, instance_path, uncoded_only=True)
     for other, _score in others:
-        set_codes(user, other, [code.id], None, from_suggestion=True, source="similar", keep_others=True)
+        set_codes(user, other, [code.id], None, from_suggestion=True, source="similar", keep_others=True,
+                  flush=False)
+    db.session.flush()
     return len(others)
 
 
 def uncoded(survey_id: int):
-    """Comments of the survey without a code, most confident suggestion first (then those without one)."""
+    """Comments of the survey without a code, most confident suggestion first (then those without one; newest first
+    among equals): the order of the index ix_survey_comments_queue, so the first page of the queue is read without
+    sorting the survey's comments."""
     has_code = exists().where(CommentCoding.comment_id == SurveyComment.id)
     return (select(SurveyComment).where(SurveyComment.survey_id == survey_id, ~has_code)
-            .order_by(SurveyComment.suggestion_confidence.desc().nulls_last(), SurveyComment.id))
+            .order_by(SurveyComment.suggestion_confidence.desc().nulls_last(), SurveyComment.id.desc()))
 
 
 @dataclass
@@ -330,7 +340,17 @@ def progress(survey_id: int) -> Progress:
 # --- suggestions --------------------------------------------------------------------------------------------
 
 def _cache_path(instance_path: str, survey_id: int) -> Path:
-    return Path(instance_path) / "coding" / f"survey-{survey_id}.joblib"
+    """The survey's model file. Its name holds the start of the file's SHA-256 besides the id: a survey imported after
+    all rows were removed (the demo's removal) may get the same id, and must never be given another survey's model."""
+    survey = db.session.get(Survey, survey_id)
+    tag = survey.sha256[:12] if survey is not None and survey.sha256 else "none"
+    return Path(instance_path) / "coding" / f"survey-{survey_id}-{tag}.pickle"
+
+
+def _cache_files(instance_path: str, survey_id: int) -> list[Path]:
+    """Every cache file of a survey id (also those of an earlier survey with that id, and the older names)."""
+    folder = Path(instance_path) / "coding"
+    return [*folder.glob(f"survey-{survey_id}-*"), *folder.glob(f"survey-{survey_id}.*")]
 
 
 def _training(survey_id: int) -> tuple[list[str], list[str], list[float], str]:
@@ -400,26 +420,87 @@ class Model:
         self.row_of = {comment_id: i for i, comment_id in enumerate(self.comment_ids)}
 
 
-def _load(path: Path) -> Model | None:
+class _Models:
+    """Trained models kept in the process's memory, keyed by their file and its state (modification time and size):
+    loading one from disk costs a tenth of a second at 10,000 comments, and the coding page, "similar comments" and
+    the analysis (a representative comment per code) need it on every request. A model re-trained by another
+    process (the job worker, another web worker) has a new file state and is read again. Only the
+    MODELS_IN_MEMORY most recently used stay (each holds its survey's TF-IDF vectors)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, tuple[tuple[int, int], Model]] = {}
+
+    @staticmethod
+    def _state(path: Path) -> tuple[int, int] | None:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size
+
+    def get(self, path: Path) -> Model | None:
+        state = self._state(path)
+        if state is None:
+            return None
+        with self._lock:
+            found = self._items.pop(str(path), None)
+            if found is not None and found[0] == state:
+                self._items[str(path)] = found  # the most recently used last
+                return found[1]
+        model = _read(path)
+        if model is not None:
+            self.put(path, model, state)
+        return model
+
+    def put(self, path: Path, model: Model, state: tuple[int, int] | None = None) -> None:
+        state = state or self._state(path)
+        if state is None:
+            return
+        with self._lock:
+            self._items.pop(str(path), None)
+            self._items[str(path)] = (state, model)
+            while len(self._items) > MODELS_IN_MEMORY:
+                self._items.pop(next(iter(self._items)))
+
+    def forget(self, path: Path) -> None:
+        with self._lock:
+            self._items.pop(str(path), None)
+
+
+MODELS = _Models()
+
+
+def _read(path: Path) -> Model | None:
     try:
-        # Our own file in the instance folder, written by train() below (never an uploaded one).
-        model = joblib.load(path)
+        with path.open("rb") as handle:
+            # Our own file in the instance folder, written by train() below (never an uploaded one).
+            model = pickle.load(handle)  # noqa: S301
     except Exception:  # noqa: BLE001 - a broken or outdated cache is rebuilt
         return None
     return model if isinstance(model, Model) else None
 
 
-def model_for(survey_id: int, instance_path: str, *, retrain: bool = True) -> Model | None:
-    """The survey's trained model, re-trained when the confirmed codes, the codebook or the comments changed."""
-    path = _cache_path(instance_path, survey_id)
+def _load(path: Path) -> Model | None:
+    return MODELS.get(path)
+
+
+def _fingerprint(survey_id: int) -> tuple[list[str], list[str], list[float], str]:
     texts, labels, weights, fingerprint = _training(survey_id)
     comment_count = db.session.scalar(select(func.count()).where(SurveyComment.survey_id == survey_id)) or 0
-    fingerprint = f"{fingerprint}:{comment_count}"
-    model = _load(path) if path.exists() else None
-    if model is not None and (model.fingerprint == fingerprint or not retrain):
-        return model
+    return texts, labels, weights, f"{fingerprint}:{comment_count}"
+
+
+def model_for(survey_id: int, instance_path: str, *, retrain: bool = True) -> Model | None:
+    """The survey's trained model, re-trained when the confirmed codes, the codebook or the comments changed.
+    ``retrain=False``: the model as last trained (or None), without reading the training data."""
+    path = _cache_path(instance_path, survey_id)
+    model = _load(path)
     if not retrain:
-        return None
+        return model
+    texts, labels, weights, fingerprint = _fingerprint(survey_id)
+    if model is not None and model.fingerprint == fingerprint:
+        return model
     return train(survey_id, instance_path, texts, labels, weights, fingerprint)
 
 
@@ -435,7 +516,14 @@ def train(survey_id, instance_path, texts, labels, weights, fingerprint) -> Mode
     model = Model(fingerprint, suggester, ids, matrix, languages)
     path = _cache_path(instance_path, survey_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    with partial.open("wb") as handle:
+        pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.replace(path)  # readers in other processes see the old file or the new one, never half of it
+    MODELS.put(path, model)
+    for other in _cache_files(instance_path, survey_id):
+        if other.stem != path.stem and not other.name.endswith(".tmp"):
+            other.unlink(missing_ok=True)  # an earlier survey's files under the same id
     path.with_suffix(".json").write_text(json.dumps({"fingerprint": fingerprint,
                                                      "codings": _codings_count(survey_id)}))
     return model
@@ -449,8 +537,8 @@ def _codings_count(survey_id: int) -> int:
 
 def forget_model(survey_id: int, instance_path: str) -> None:
     """Removes the survey's cached model and vectors (after the survey was deleted)."""
-    path = _cache_path(instance_path, survey_id)
-    for file in (path, path.with_suffix(".json")):
+    for file in _cache_files(instance_path, survey_id):
+        MODELS.forget(file)
         file.unlink(missing_ok=True)
 
 
@@ -486,10 +574,9 @@ class RefreshResult:
 def refresh_suggestions(survey: Survey, instance_path: str) -> RefreshResult:
     """Re-trains when needed and stores each comment's language and best code with its confidence (German
     comments only; an empty or other-language comment gets none)."""
-    path = _cache_path(instance_path, survey.id)
-    before = path.stat().st_mtime_ns if path.exists() else None
+    before = _load(_cache_path(instance_path, survey.id))
     model = model_for(survey.id, instance_path)
-    retrained = before is None or path.stat().st_mtime_ns != before
+    retrained = model is not before
     keys = {c.key: c.id for c in codebook(include_retired=False)}
     suggestions = model.suggester.suggest(model.matrix)
     values = []
@@ -510,21 +597,18 @@ def refresh_suggestions(survey: Survey, instance_path: str) -> RefreshResult:
                      .values(language=bindparam("b_language"), suggested_code_id=bindparam("b_code"),
                              suggestion_confidence=bindparam("b_confidence")))
         db.session.execute(statement, values, execution_options={"synchronize_session": False})
-        db.session.expire_all()
+        # Only the comments loaded in the session are read again (not every object of the request or command: a
+        # caller's other objects keep what they hold, e.g. the order of a relationship it built).
+        for item in list(db.session.identity_map.values()):
+            if isinstance(item, SurveyComment):
+                db.session.expire(item, ["language", "suggested_code_id", "suggestion_confidence", "suggested_code"])
     db.session.flush()
     return RefreshResult(len(values), suggested, other, retrained)
 
 
 def suggestions_stale(survey_id: int, instance_path: str) -> bool:
-    path = _cache_path(instance_path, survey_id)
-    if not path.exists():
-        return True
-    model = _load(path)
-    if model is None:
-        return True
-    _texts, _labels, _weights, fingerprint = _training(survey_id)
-    count = db.session.scalar(select(func.count()).where(SurveyComment.survey_id == survey_id)) or 0
-    return model.fingerprint != f"{fingerprint}:{count}"
+    model = _load(_cache_path(instance_path, survey_id))
+    return model is None or model.fingerprint != _fingerprint(survey_id)[3]
 
 
 def similar_comments(comment: SurveyComment, instance_path: str, *, uncoded_only: bool = True,
@@ -723,39 +807,67 @@ def representatives(survey_id: int, code: CommentCode, instance_path: str, count
         return []
     model = model_for(survey_id, instance_path, retrain=False) or model_for(survey_id, instance_path)
     rows = [model.row_of[i] for i in ids if i in model.row_of]
-    chosen = ids[:count]
+    chosen = ids[:count * CANDIDATES]
     if rows:
-        vectors = model.matrix[rows]
-        centre = np.asarray(vectors.mean(axis=0)).ravel()
-        scores = vectors @ centre
-        order = np.argsort(-np.asarray(scores).ravel())
-        chosen = [model.comment_ids[rows[i]] for i in order[:count]]
+        chosen = _central(model, rows, count * CANDIDATES)
     by_id = {c.id: c for c in db.session.scalars(select(SurveyComment).where(SurveyComment.id.in_(chosen)))}
-    return [by_id[i] for i in chosen if i in by_id]
+    texts = _distinct([i for i in chosen if i in by_id], {i: by_id[i].text for i in by_id}, count)
+    return [by_id[i] for i in texts]
+
+
+CANDIDATES = 8  # comments looked at per representative wanted (the same text is quoted once)
+QUOTES_TRAIN_LIMIT = 3000  # comments of a survey whose missing model the paper's quotes train (about a second)
+
+
+def _comment_count(survey_id: int) -> int:
+    return db.session.scalar(select(func.count()).where(SurveyComment.survey_id == survey_id)) or 0
+
+
+def _central(model: Model, rows: list[int], limit: int) -> list[int]:
+    """Comment ids of ``rows`` closest to their centre, best first."""
+    vectors = model.matrix[rows]
+    centre = np.asarray(vectors.mean(axis=0)).ravel()
+    order = np.argsort(-np.asarray(vectors @ centre).ravel(), kind="stable")
+    return [model.comment_ids[rows[i]] for i in order[:limit]]
+
+
+def _distinct(ids: list[int], texts: dict[int, str], count: int) -> list[int]:
+    """The first ``count`` of ``ids`` whose texts differ (many citizens write the same sentence)."""
+    seen, chosen = set(), []
+    for i in ids:
+        key = " ".join(texts[i].lower().split())
+        if key and key not in seen:
+            seen.add(key)
+            chosen.append(i)
+            if len(chosen) == count:
+                break
+    return chosen
 
 
 def quotes_for(comments: dict[int, int], instance_path: str | None, count: int = 3) -> list[str]:
     """Texts of up to ``count`` representative comments among ``comments`` (comment id → survey id): those closest
-    to the centre of the group in the largest survey's cached vectors, else those of a readable length."""
+    to the centre of the group in the largest survey's vectors (its model, trained here when missing and the survey is
+    small), else those of a readable length."""
     if not comments:
         return []
     survey_id = Counter(comments.values()).most_common(1)[0][0]
     ids = sorted(c for c, s in comments.items() if s == survey_id)
     chosen: list[int] = []
-    if instance_path and has_model(survey_id, instance_path):
-        model = _load(_cache_path(instance_path, survey_id))
-        rows = [model.row_of[i] for i in ids if model is not None and i in model.row_of
-                and model.languages[model.row_of[i]] == "de"]
+    model = model_for(survey_id, instance_path, retrain=False) if instance_path else None
+    if model is None and instance_path and _comment_count(survey_id) <= QUOTES_TRAIN_LIMIT:
+        # Trained here when its cache is missing (e.g. after a restore from a backup): the same comments and codes
+        # give the same vectors, so the paper quotes the same comments wherever it is built. A larger survey is
+        # not trained inside the paper's build (the coding page renews it in the background).
+        model = model_for(survey_id, instance_path)
+    if model is not None:
+        rows = [model.row_of[i] for i in ids if i in model.row_of and model.languages[model.row_of[i]] == "de"]
         if rows:
-            vectors = model.matrix[rows]
-            centre = np.asarray(vectors.mean(axis=0)).ravel()
-            order = np.argsort(-np.asarray(vectors @ centre).ravel())
-            chosen = [model.comment_ids[rows[i]] for i in order[:count]]
+            chosen = _central(model, rows, count * CANDIDATES)
     texts = dict(db.session.execute(select(SurveyComment.id, SurveyComment.text)
                                     .where(SurveyComment.id.in_(chosen or ids[:500]))).all())
     if not chosen:
-        chosen = sorted(texts, key=lambda i: (abs(len(texts[i]) - 120), i))[:count]
-    return [texts[i] for i in chosen if i in texts and texts[i].strip()]
+        chosen = sorted(texts, key=lambda i: (abs(len(texts[i]) - 120), i))
+    return [texts[i] for i in _distinct([i for i in chosen if i in texts], texts, count)]
 
 
 @dataclass
@@ -773,13 +885,29 @@ def remainder_topics(survey_id: int, instance_path: str, below: float = 0.5) -> 
         .where(SurveyComment.survey_id == survey_id, ~has_code, SurveyComment.language == "de",
                (SurveyComment.suggestion_confidence.is_(None)) | (SurveyComment.suggestion_confidence < below))
         .order_by(SurveyComment.id).limit(5000)).all()
-    found = suggest.topics([suggest.normalise(text) for _, text in rows])
-    result = []
-    for topic in found[:8]:
-        ids = [rows[i][0] for i in topic.rows[:3]]
-        by_id = {c.id: c for c in db.session.scalars(select(SurveyComment).where(SurveyComment.id.in_(ids)))}
-        result.append(TopicSuggestion(topic.words, [by_id[i] for i in ids if i in by_id], len(topic.rows)))
-    return result
+    digest = hashlib.sha256()
+    for comment_id, text in rows:
+        digest.update(f"{comment_id}\x00{text}\x01".encode())
+    key = digest.hexdigest()
+    with _TOPICS_LOCK:
+        found = _TOPICS.get(key)
+    if found is None:  # the lemmas and the NMF of thousands of comments: worth keeping while the remainder is the same
+        found = suggest.topics([suggest.normalise(text) for _, text in rows])[:8]
+        with _TOPICS_LOCK:
+            _TOPICS[key] = found
+            while len(_TOPICS) > 8:
+                _TOPICS.pop(next(iter(_TOPICS)))
+    wanted = [[rows[i][0] for i in topic.rows[:3]] for topic in found]
+    by_id = {c.id: c for c in db.session.scalars(select(SurveyComment).where(
+        SurveyComment.id.in_([i for ids in wanted for i in ids])))} if wanted else {}
+    return [TopicSuggestion(topic.words, [by_id[i] for i in ids if i in by_id], len(topic.rows))
+            for topic, ids in zip(found, wanted, strict=True)]
+
+
+# Topics of the uncoded remainder, by a digest of its comments (ids and texts): the analysis page is reloaded while
+# nobody codes, and the remainder changes with every code.
+_TOPICS: dict[str, list] = {}
+_TOPICS_LOCK = threading.Lock()
 
 
 def create_need_from_comments(user, survey: Survey, comment_ids, field_id, text: str):

@@ -121,9 +121,10 @@ def merge_code(code_id: int):
 
 # --- coding queue -----------------------------------------------------------------------------------------
 
-def _queue_context(survey: Survey, message: str | None = None) -> dict:
+def _queue_context(survey: Survey, message: str | None = None, codes: list[CommentCode] | None = None) -> dict:
     items = db.session.scalars(coding.uncoded(survey.id).limit(QUEUE_SIZE)).all()
-    return {"survey": survey, "items": items, "codes": coding.codebook(include_retired=False),
+    codes = coding.codebook(include_retired=False) if codes is None else codes
+    return {"survey": survey, "items": items, "codes": codes,
             "types": list(CommentType), "progress": coding.progress(survey.id), "message": message,
             "has_suggestions": any(i.language is not None for i in items)}
 
@@ -167,13 +168,15 @@ def _refresh(survey: Survey) -> None:
 @access(*MANAGE)
 def coding_page(survey_id: int):
     survey = _survey(survey_id)
-    if not coding.codebook(include_retired=False):
-        return render_template("surveys/coding.html", no_codebook=True, **_queue_context(survey))
+    codes = coding.codebook(include_retired=False)
+    if not codes:
+        return render_template("surveys/coding.html", no_codebook=True, **_queue_context(survey, codes=codes))
     message = None
     if coding.never_suggested(survey.id):
         # The first visit trains the suggestions (a cache of the comments' language and best code).
         message = _renew(survey)
-    return render_template("surveys/coding.html", no_codebook=False, **_queue_context(survey, message))
+        codes = None
+    return render_template("surveys/coding.html", no_codebook=False, **_queue_context(survey, message, codes))
 
 
 @bp.route("/<int:survey_id>/coding/refresh", methods=["POST"], endpoint="refresh_suggestions")

@@ -46,12 +46,25 @@ MISSING_ANSWERS = ("weiß nicht", "weiss nicht", "keine angabe", "k. a.", "k.a."
 MIN_SCALE, MAX_SCALE = 2, 11
 OTHER_SUBS = {"other", "comment", "sonstiges"}
 MAX_OPTIONS = 60
-MAX_TEXT = 5000
+# A comment is kept whole up to the most an Excel or XLSX cell holds (32,767 characters; far beyond any comment a
+# survey form takes), so it also leaves through `suggest-codes` whole. A longer one is shortened to that, marked
+# with " […]", and the import's preview names its line (BatchResult.shortened).
+MAX_TEXT = 32_767
+SHORTENED_MARK = " […]"
 MAX_VALUE = 200
 
 
 class MappingError(DomainError):
     pass
+
+
+def comment_text(value: str) -> tuple[str, bool]:
+    """A free-text answer as stored, and whether it was shortened: addresses redacted, whole up to MAX_TEXT
+    characters (else shortened to that and marked)."""
+    text = redact(value)
+    if len(text) <= MAX_TEXT:
+        return text, False
+    return text[:MAX_TEXT].rstrip() + SHORTENED_MARK, True
 
 
 @dataclass(frozen=True)
@@ -473,7 +486,7 @@ class RowMapper:
             elif q.kind == QuestionKind.TEXT:
                 for value in values:
                     if value:
-                        comments.append((q.key, redact(value)[:MAX_TEXT]))
+                        comments.append((q.key, comment_text(value)[0]))
         return answers, comments, errors
 
     def _ranking(self, q: _Compiled, line: int, values: list[str], answers: dict, errors: list[RowError]) -> None:
@@ -536,6 +549,7 @@ class BatchResult:
     comments: list[tuple[int, str, str]]  # (row index in the batch, question key, redacted text), in row order
     errors: list[tuple[int, int, int, RowError]]  # sortable: (line, question position, column position, error)
     answered: dict[str, int]  # question key → rows that answered it (only when counted)
+    shortened: list[tuple[int, str]] = field(default_factory=list)  # (line, column) of comments over MAX_TEXT
 
 
 @dataclass
@@ -624,10 +638,13 @@ class BatchMapper:
                 fragment_lists.append(fragments)
                 result.answered[q.key] = answered
             elif q.kind == QuestionKind.TEXT:
-                for index in q.indexes:
+                for column, index in zip(q.columns, q.indexes, strict=True):
                     for row_index, value in enumerate(map(itemgetter(index), rows)):
                         if value and (text := value.strip()):
-                            result.comments.append((row_index, q.key, redact(text)[:MAX_TEXT]))
+                            stored, shortened = comment_text(text)
+                            if shortened:
+                                result.shortened.append((lines[row_index], column))
+                            result.comments.append((row_index, q.key, stored))
         if len(self.reference.questions) > 1:
             result.comments.sort(key=lambda c: c[0])  # row order, questions in mapping order within a row
         if fragment_lists:

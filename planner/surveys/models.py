@@ -169,6 +169,12 @@ class SurveyComment(db.Model):
     codings = relationship("CommentCoding", back_populates="comment", cascade="all, delete-orphan",
                            passive_deletes=True, order_by="CommentCoding.id")
 
+    # The coding queue (planner.surveys.coding.uncoded): most confident suggestion first, without a suggestion
+    # last, newest first among equals. SQLite walks this index backwards (NULLs sort first there), so the first page
+    # of the queue is read without sorting the survey's comments; PostgreSQL (NULLs last in ascending order) sorts
+    # the top ten. With the language the index also answers the counts per language (coding.progress) alone.
+    __table_args__ = (Index("ix_survey_comments_queue", "survey_id", "suggestion_confidence", "id", "language"),)
+
 
 class CommentCode(TimestampMixin, db.Model):
     """An entry of the codebook: an action field (key ``MOB``) or a sub-code, a topic within a field (key

@@ -46,6 +46,7 @@ from planner.surveys.models import (
 BATCH_SIZE = 2000
 BACKGROUND_BYTES = 1024 * 1024  # ~8,000 responses of 40 columns: above this the web UI imports in a background job
 MAX_REPORTED_ERRORS = 200
+MAX_REPORTED_SHORTENED = 20  # lines of shortened comments the preview names
 CHUNK = 1024 * 1024
 
 
@@ -217,6 +218,9 @@ class Preview:
     # earlier surveys holding some of these responses: survey id → responses found again
     duplicates: dict[int, int] = field(default_factory=dict)
     by_submission: bool = False  # fingerprints from the response id and submit date (else with the answers)
+    # comments longer than mapping.MAX_TEXT (kept up to that length, marked): how many, and the first (line, column)
+    shortened: int = 0
+    shortened_at: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -281,6 +285,8 @@ def _check_batches(table, mapper: BatchMapper, writer, progress, batch_size: int
                 result.errors.extend(e[3] for e in errors[: MAX_REPORTED_ERRORS - len(result.errors)])
         else:
             result.comments += len(mapped.comments)
+            result.shortened += len(mapped.shortened)
+            result.shortened_at.extend(mapped.shortened[: MAX_REPORTED_SHORTENED - len(result.shortened_at)])
             for key, count in mapped.answered.items():
                 result.answered[key] = result.answered.get(key, 0) + count
             if writer is not None and result.error_count == 0:
@@ -398,14 +404,16 @@ def preview_upload(upload: SurveyUpload, instance_path) -> Preview:
                            errors=[RowError(*e) for e in data["errors"]], comments=data["comments"],
                            answered=data["answered"], incomplete=data["incomplete"],
                            duplicates={int(k): v for k, v in data["duplicates"].items()},
-                           by_submission=data["by_submission"])
+                           by_submission=data["by_submission"], shortened=data["shortened"],
+                           shortened_at=[tuple(s) for s in data["shortened_at"]])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     result = preview_file(upload_path(upload, instance_path), upload.file_name, upload.mapping or {})
     payload = {"key": key, "rows": result.rows, "error_count": result.error_count,
                "errors": [[e.line, e.column, e.message] for e in result.errors], "comments": result.comments,
                "answered": result.answered, "incomplete": result.incomplete, "duplicates": result.duplicates,
-               "by_submission": result.by_submission}
+               "by_submission": result.by_submission, "shortened": result.shortened,
+               "shortened_at": [list(s) for s in result.shortened_at]}
     partial = cache.with_suffix(".tmp")
     partial.write_text(json.dumps(payload), encoding="utf-8")
     os.chmod(partial, 0o600)

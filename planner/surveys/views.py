@@ -4,6 +4,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from planner.core.errors import DomainError
 from planner.core.forms import is_stale, perform, show_domain_error, stale_conflict
@@ -29,7 +30,9 @@ from planner.surveys.forms import (
     referenced_measure_ids,
 )
 from planner.surveys.importer import personal_data_reason, system_column
+from planner.surveys.mapping import MAX_TEXT
 from planner.surveys.models import (
+    CommentCoding,
     PriorityRun,
     QuestionKind,
     SavedMapping,
@@ -180,7 +183,7 @@ def preview(upload_id: int):
     questions = {q["key"]: q for q in item.mapping["questions"]}
     duplicate = services.duplicate_of(result) if result is not None and not result.error_count else None
     return render_template("surveys/preview.html", upload=item, result=result, error=error, questions=questions,
-                           duplicate=duplicate)
+                           duplicate=duplicate, max_text=MAX_TEXT)
 
 
 @bp.route("/uploads/<int:upload_id>/import", methods=["POST"], endpoint="confirm")
@@ -318,6 +321,9 @@ def comments(survey_id: int):
     field_id = form.field.data if form.field.data and form.field.data > 0 else None
     stmt = services.comments_query(survey.id, search=(form.q.data or "").strip() or None, field_id=field_id,
                                    untagged=form.field.data == -1)
+    # Each comment's codes with who set them, when, and whether a suggestion was accepted (comment coding).
+    codings = selectinload(SurveyComment.codings)
+    stmt = stmt.options(codings.selectinload(CommentCoding.code), codings.selectinload(CommentCoding.coded_by))
     page = db.paginate(stmt, per_page=25, error_out=False)
     filters = {k: v for k, v in request.args.items() if k in ("q", "field") and v}
     return render_template("surveys/comments.html", survey=survey, page=page, form=form, fields=fields,

@@ -92,7 +92,21 @@ def _codebook_story():
         coding.merge_codes(user, mob, mob)
 
 
-def test_suggestions_learn_from_confirmed_codes_offline(ctx):
+def _no_network(monkeypatch):
+    """Any connection to another host fails the test: the suggestions must not need one (nothing downloaded)."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a network connection was attempted: {args[1:] or kwargs}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+def test_suggestions_learn_from_confirmed_codes_offline(ctx, monkeypatch):
+    _no_network(monkeypatch)
     user = _lead()
     survey, truth = coding_survey(400, extra_texts=BAD_INPUT)
     coding.seed_codebook(user)
@@ -111,7 +125,8 @@ def test_suggestions_learn_from_confirmed_codes_offline(ctx):
     for text in BAD_INPUT[2:3] + BAD_INPUT[4:]:
         assert text in by_text
         assert by_text[text].suggested_code_id is None, text  # emoji only, other languages and scripts
-    long = next(c for c in comments if c.text.startswith("Parkplätze Parkplätze"))  # the import keeps 5,000 chars
+    long = next(c for c in comments if c.text.startswith("Parkplätze Parkplätze"))
+    assert long.text == BAD_INPUT[3]  # 22,007 characters, kept whole
     assert long.language == "de" and long.suggested_code.key == "MOB"
 
     # Unchanged codes: the cached model is used again; a new code re-trains.
@@ -280,10 +295,10 @@ def test_coding_page_accept_by_htmx_and_analysis(app, client, auth):
     codebook = client.get("/surveys/codebook").get_data(as_text=True)
     assert "<code>WWF</code>" in codebook and "<code>MOB.parken</code>" not in codebook
 
-    cache = Path(app.instance_path) / "coding" / f"survey-{survey_id}.joblib"
-    assert cache.exists()
+    cache = list((Path(app.instance_path) / "coding").glob(f"survey-{survey_id}-*.pickle"))
+    assert len(cache) == 1
     assert client.post(f"/surveys/{survey_id}/delete").status_code == 302
-    assert not cache.exists()  # the coding cache goes with the survey
+    assert not cache[0].exists()  # the coding cache goes with the survey
 
 
 def test_the_paper_shows_per_field_comments_topics_and_anonymous_quotes(ctx):
@@ -349,3 +364,35 @@ def test_a_large_survey_renews_its_suggestions_in_a_background_job(app, client, 
         assert not coding.never_suggested(survey_id)
     again = client.post(f"/surveys/{survey_id}/coding/refresh", headers={"HX-Request": "true"})
     assert again.status_code == 200 and "Vorschlag:" in text_of(again)
+
+
+def test_the_trained_model_is_read_once_and_again_when_another_process_retrains(ctx, monkeypatch):
+    user = _lead()
+    survey, truth = coding_survey(60)
+    coding.seed_codebook(user)
+    coding.refresh_suggestions(survey, ctx.instance_path)
+    path = coding._cache_path(ctx.instance_path, survey.id)
+    assert path.exists() and path.name.startswith(f"survey-{survey.id}-{survey.sha256[:12]}")
+    reads = []
+    original = coding._read
+    monkeypatch.setattr(coding, "_read", lambda p: reads.append(p) or original(p))
+    coding.MODELS.forget(path)
+    first = coding.model_for(survey.id, ctx.instance_path, retrain=False)
+    assert coding.model_for(survey.id, ctx.instance_path, retrain=False) is first and len(reads) == 1
+    # Another process (the job worker) writes a newer model: its file changed, so it is read again.
+    import os
+    import pickle
+
+    changed = coding.Model("other", first.suggester, first.comment_ids, first.matrix, first.languages)
+    path.write_bytes(pickle.dumps(changed))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    assert coding.model_for(survey.id, ctx.instance_path, retrain=False).fingerprint == "other" and len(reads) == 2
+    # The analysis needs no re-reading per code: one model for all representative comments.
+    coding.set_codes(user, _comments(survey)[0], [coding.code_by_key("MOB").id])
+    coding.representatives(survey.id, coding.code_by_key("MOB"), ctx.instance_path)
+    assert len(reads) == 2
+    # Another survey under the same id (all rows removed, ids counted anew) never gets this model: its own file.
+    survey.sha256 = "f" * 64
+    assert coding.model_for(survey.id, ctx.instance_path, retrain=False) is None
+    coding.refresh_suggestions(survey, ctx.instance_path)
+    assert not path.exists() and coding._cache_path(ctx.instance_path, survey.id).exists()
