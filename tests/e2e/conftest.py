@@ -7,6 +7,7 @@ new user starts). CSRF is on, as in production.
 import contextlib
 import json
 import re
+import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -56,26 +57,40 @@ class LiveServer:
         self._thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """The planner with the demo loaded, serving on 127.0.0.1 and a free port."""
-    tmp = tmp_path_factory.mktemp("live")
-    app = create_app(
-        {
-            "SECRET_KEY": "e2e-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'e2e.sqlite3'}",
-            "MAIL_SERVER": None,
-            "RATELIMIT_ENABLED": False,
-            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
-        },
-        instance_path=tmp / "instance",
-    )
+E2E_CONFIG = {
+    "SECRET_KEY": "e2e-secret",
+    "MAIL_SERVER": None,
+    "RATELIMIT_ENABLED": False,
+    "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+}
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(tmp_path_factory) -> Path:
+    """The demo seeded once per test process (it takes seconds): every module's server starts from a copy of its
+    database file and instance folder, as if it had seeded its own."""
+    tmp = tmp_path_factory.mktemp("demo")
+    app = create_app({**E2E_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'e2e.sqlite3'}"},
+                     instance_path=tmp / "instance")
     with app.app_context():
         from planner.demo import seed_demo
 
         db.create_all()
         seed_demo()
         db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return tmp
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, demo_snapshot):
+    """The planner with the demo loaded, serving on 127.0.0.1 and a free port."""
+    tmp = tmp_path_factory.mktemp("live")
+    shutil.copyfile(demo_snapshot / "e2e.sqlite3", tmp / "e2e.sqlite3")
+    shutil.copytree(demo_snapshot / "instance", tmp / "instance")
+    app = create_app({**E2E_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'e2e.sqlite3'}"},
+                     instance_path=tmp / "instance")
     app.config["BASE_URL"] = "http://127.0.0.1"
     server = LiveServer(app).start()
     app.config["BASE_URL"] = server.url
