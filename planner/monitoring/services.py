@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -268,7 +269,8 @@ def score(*, has_contact: bool, status: ActionStatus, last_update: date | None, 
 
 def quality(action: MonitoredAction, latest_kpi: date | None, as_of: date | None = None) -> Quality:
     """How well ``action`` was tracked on ``as_of`` (default today): only the updates reported and the tasks open
-    on that day count; ``latest_kpi`` is the newest KPI value's date on or before it."""
+    on that day count; ``latest_kpi`` is the newest KPI value's date on or before it. Reads the action's
+    ``lead_id``, ``status``, ``updates`` (newest first) and ``tasks``."""
     as_of = as_of or local_today()
     updates = [u for u in action.updates if u.reported_on <= as_of]  # newest first
     # Today's status is the action's own (set by its newest update); an earlier day's that of the update then.
@@ -343,24 +345,57 @@ def _number(value) -> float | None:
     return None if value is None else float(value)
 
 
+class _Update(NamedTuple):
+    reported_on: date
+    status: ActionStatus
+    progress: int
+    text: str
+
+
+class _Task(NamedTuple):
+    due_on: date | None
+    done_on: date | None
+
+
+@dataclass(frozen=True)
+class _ActionThen:
+    """What quality() reads of an action, as it stood on a day: its newest update then and its tasks' dates."""
+    lead_id: int | None
+    status: ActionStatus
+    updates: list[_Update]
+    tasks: list[_Task]
+
+
 def snapshot(as_of: date | None = None) -> dict:
     """Every monitored action as it stood on ``as_of`` (default today): codes, numbers and user text, never
     translated labels. Status and progress are those of the newest update on or before that day; the tracking
-    score is quality() on that day. A fixed number of queries, however many actions and values there are."""
+    score is quality() on that day. A fixed number of queries, however many actions, updates and values there are;
+    of the updates only each action's newest then is read."""
+    day = as_of or local_today()
     actions = db.session.scalars(select(MonitoredAction).options(
         selectinload(MonitoredAction.measure).selectinload(Measure.field),
-        selectinload(MonitoredAction.measure).selectinload(Measure.kpis),
-        selectinload(MonitoredAction.updates), selectinload(MonitoredAction.tasks))).all()
-    day = as_of or local_today()
+        selectinload(MonitoredAction.measure).selectinload(Measure.kpis))).all()
+    ranked = (select(StatusUpdate.action_id, StatusUpdate.reported_on, StatusUpdate.status, StatusUpdate.progress,
+                     StatusUpdate.text, func.row_number().over(
+                         partition_by=StatusUpdate.action_id,
+                         order_by=(StatusUpdate.reported_on.desc(), StatusUpdate.id.desc())).label("n"))
+              .where(StatusUpdate.reported_on <= day).subquery())
+    newest = {row[0]: _Update(row[1], ActionStatus(row[2]), row[3], row[4]) for row in db.session.execute(
+        select(ranked.c.action_id, ranked.c.reported_on, ranked.c.status, ranked.c.progress, ranked.c.text)
+        .where(ranked.c.n == 1))}
+    tasks: dict[int, list[_Task]] = {}
+    for action_id, due_on, done_on in db.session.execute(select(ActionTask.action_id, ActionTask.due_on,
+                                                                ActionTask.done_on)):
+        tasks.setdefault(action_id, []).append(_Task(due_on, done_on))
     latest = latest_kpi_values((k.id for a in actions for k in a.measure.kpis), day)
     items = []
     for action in sorted(actions, key=lambda a: (a.measure.number_key or "", a.measure_id)):
         m = action.measure
-        updates = [u for u in action.updates if u.reported_on <= day]  # newest first
-        last = updates[0] if updates else None
+        last = newest.get(action.id)
         status = last.status if last else ActionStatus.NOT_STARTED
-        open_tasks = [t for t in action.tasks if t.done_on is None or t.done_on > day]
+        open_tasks = [t for t in tasks.get(action.id, ()) if t.done_on is None or t.done_on > day]
         newest_kpi = max((latest[k.id][0] for k in m.kpis if k.id in latest), default=None)
+        then = _ActionThen(action.lead_id, action.status, [last] if last else [], tasks.get(action.id, []))
         items.append({
             "measure_id": m.id, "number": m.number or "", "title": m.title, "field_code": m.field.code,
             "field_name_de": m.field.name_de, "field_name_en": m.field.name_en,
@@ -370,7 +405,7 @@ def snapshot(as_of: date | None = None) -> dict:
             "last_update_on": last.reported_on.isoformat() if last else None, "last_update": last.text if last else "",
             "open_tasks": len(open_tasks),
             "late_tasks": sum(1 for t in open_tasks if t.due_on is not None and t.due_on < day),
-            "quality": quality(action, newest_kpi, day).score,
+            "quality": quality(then, newest_kpi, day).score,
             "kpis": [{"indicator": k.indicator, "unit": k.unit, "baseline": _number(k.baseline),
                       "target_value": _number(k.target_value), "target_year": k.target_year,
                       "latest_value": _number(latest[k.id][1]) if k.id in latest else None,

@@ -26,7 +26,17 @@ ST = (Role.STRATEGY_TEAM,)
 
 
 def _action_or_404(action_id: int) -> MonitoredAction:
-    action = db.session.get(MonitoredAction, action_id) or abort(404)
+    """The action with what its page shows, in a fixed number of queries: the measure's needs with their
+    workshops, its KPIs, the adopted version's number and decision (never the version's stored roll-up)."""
+    from planner.findings.models import Finding, Measure
+    from planner.strategy.council import CouncilDecision
+    from planner.strategy.models import PaperVersion
+
+    action = db.session.scalar(select(MonitoredAction).where(MonitoredAction.id == action_id).options(
+        selectinload(MonitoredAction.measure).selectinload(Measure.needs).selectinload(Finding.workshop),
+        selectinload(MonitoredAction.measure).selectinload(Measure.kpis),
+        selectinload(MonitoredAction.adopted_version).load_only(PaperVersion.id, PaperVersion.number)
+        .selectinload(PaperVersion.decision).selectinload(CouncilDecision.steps))) or abort(404)
     if not services.can_update(action, current_user):
         abort(403)
     return action
