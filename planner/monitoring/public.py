@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,7 +20,6 @@ from planner.extensions import db
 from planner.fields.models import ActionField
 from planner.findings.models import Measure, MeasureKPI
 from planner.monitoring.models import ActionStatus, KPIValue, MonitoredAction, StatusUpdate
-from planner.strategy import versions
 from planner.strategy.models import PaperVersion
 from planner.strategy.rollup import MeasureSheet, Need
 
@@ -104,24 +105,38 @@ def field_page(code: str, page: int | None) -> tuple[ActionField, ListPage] | No
 
 
 # The trail of every measure of an adopted version, read from its frozen roll-up once per process: a frozen
-# version never changes (PaperVersion.IMMUTABLE), so (id, frozen_at) names its content.
+# version never changes (PaperVersion.IMMUTABLE), so (id, frozen_at) names its content. Only what the trail needs is
+# built from the stored JSON (the field chapters' measure sheets and the needs that name a measure), under a lock, so
+# that the threads of a worker do not all read a metropolis's roll-up at once.
 _TRAILS: dict[tuple[int, object], dict[int, tuple[MeasureSheet, list[Need]]]] = {}
 _TRAILS_KEPT = 4
+_TRAILS_LOCK = threading.Lock()
+
+
+def _read_trails(version_id: int) -> dict[int, tuple[MeasureSheet, list[Need]]]:
+    from planner.strategy.rollup import _from_dict, upgrade
+
+    text = db.session.scalar(select(PaperVersion.rollup_json).where(PaperVersion.id == version_id))
+    data = upgrade(json.loads(text))
+    trails = {}
+    for chapter in data.get("fields", []):
+        needs = [_from_dict(Need, n) for n in chapter.get("needs", []) if n.get("measure_numbers")]
+        for raw in chapter.get("measures", []):
+            sheet = _from_dict(MeasureSheet, raw)
+            trails[sheet.id] = (sheet, [n for n in needs if sheet.number in n.measure_numbers])
+    return trails
 
 
 def _trails(version_id: int) -> dict[int, tuple[MeasureSheet, list[Need]]]:
     frozen_at = db.session.scalar(select(PaperVersion.frozen_at).where(PaperVersion.id == version_id))
     key = (version_id, frozen_at)
     if key not in _TRAILS:
-        version = db.session.get(PaperVersion, version_id)
-        rollup = versions.version_rollup(version)
-        trails = {}
-        for chapter in rollup.fields:
-            for sheet in chapter.measures:
-                trails[sheet.id] = (sheet, [n for n in chapter.needs if sheet.number in n.measure_numbers])
-        while len(_TRAILS) >= _TRAILS_KEPT:
-            _TRAILS.pop(next(iter(_TRAILS)))
-        _TRAILS[key] = trails
+        with _TRAILS_LOCK:
+            if key not in _TRAILS:
+                trails = _read_trails(version_id)
+                while len(_TRAILS) >= _TRAILS_KEPT:
+                    _TRAILS.pop(next(iter(_TRAILS)))
+                _TRAILS[key] = trails
     return _TRAILS[key]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from planner.core.errors import DomainError, NotAllowed
 from planner.core.locking import bump_version, check_version, save_version
+from planner.core.pagination import ListPage
 from planner.core.permissions import Role, has_role
 from planner.core.timeutil import local_today
 from planner.extensions import db
@@ -307,10 +308,32 @@ class Tracked:
 
 
 def tracking(user, *, field_id: int | None = None, status: ActionStatus | None = None,
-             as_of: date | None = None) -> list[Tracked]:
-    """Every action ``user`` may see (the team: all; a lead: their own), in the paper's order, with its tracking
-    score, computed in one query of aggregates (no update, task or KPI value is loaded)."""
+             score_is: int | None = None, page: int | None = 1, per_page: int = 50,
+             as_of: date | None = None) -> ListPage:
+    """One page of the actions ``user`` may see (the team: all; a lead: their own), in the paper's order, filtered
+    by field, status and tracking score, each with its score (Tracked). The score's facts are aggregates in SQL
+    (no update, task or KPI value is loaded), for the shown page only; filtering by the score scores every
+    action of the other filters first."""
     as_of = as_of or local_today()
+    ids = select(MonitoredAction.id).join(Measure, Measure.id == MonitoredAction.measure_id)
+    if not is_staff(user):
+        ids = ids.where(MonitoredAction.lead_id == getattr(user, "id", None))
+    if status is not None:
+        ids = ids.where(MonitoredAction.status == status)
+    if field_id is not None:
+        ids = ids.where(Measure.field_id == field_id)
+    if score_is is None:
+        total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page or 1), pages)
+        chosen = ids.order_by(Measure.number_key, Measure.id).limit(per_page).offset((page - 1) * per_page)
+        return ListPage(_tracked(chosen, as_of), page, per_page, total)
+    rows = [t for t in _tracked(ids.order_by(Measure.number_key, Measure.id), as_of) if t.quality.score == score_is]
+    return ListPage.of(rows, page, per_page)
+
+
+def _tracked(ids, as_of: date) -> list[Tracked]:
+    """The actions of the id query ``ids`` (in its order) with the facts of their score, in one query."""
     last_update = (select(func.max(StatusUpdate.reported_on)).where(StatusUpdate.action_id == MonitoredAction.id)
                    .correlate(MonitoredAction).scalar_subquery())
     newest_value = (select(func.max(KPIValue.measured_on)).where(KPIValue.kpi_id == MeasureKPI.id)
@@ -319,15 +342,12 @@ def tracking(user, *, field_id: int | None = None, status: ActionStatus | None =
                   .correlate(MonitoredAction).scalar_subquery())
     next_task = (select(ActionTask.id).where(ActionTask.action_id == MonitoredAction.id, ActionTask.done_on.is_(None),
                                              ActionTask.due_on.is_not(None)).correlate(MonitoredAction).exists())
+    chosen = ids.add_columns(Measure.number_key.label("sort_key"), Measure.id.label("sort_id")).subquery()
     query = (select(MonitoredAction.id, MonitoredAction.measure_id, Measure.field_id, MonitoredAction.status,
                     MonitoredAction.progress, MonitoredAction.lead_id, last_update, latest_kpi, next_task)
-             .join(Measure, Measure.id == MonitoredAction.measure_id).order_by(Measure.number_key, Measure.id))
-    if not is_staff(user):
-        query = query.where(MonitoredAction.lead_id == getattr(user, "id", None))
-    if status is not None:
-        query = query.where(MonitoredAction.status == status)
-    if field_id is not None:
-        query = query.where(Measure.field_id == field_id)
+             .join(chosen, chosen.c.id == MonitoredAction.id)
+             .join(Measure, Measure.id == MonitoredAction.measure_id)
+             .order_by(chosen.c.sort_key, chosen.c.sort_id))
     return [Tracked(action_id, measure_id, fid, ActionStatus(state), progress, last,
                     score(has_contact=lead_id is not None, status=ActionStatus(state), last_update=last,
                           latest_kpi=kpi, has_next_task=bool(has_task), as_of=as_of))

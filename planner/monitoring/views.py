@@ -11,7 +11,6 @@ from sqlalchemy.orm import selectinload
 
 from planner.accounts.models import User
 from planner.core.forms import is_stale, perform, stale_conflict
-from planner.core.pagination import ListPage
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
 from planner.core.timeutil import local_today
 from planner.extensions import db
@@ -54,7 +53,7 @@ def _int_arg(name: str) -> int | None:
 @access(SIGNED_IN)
 def overview():
     """The monitored measures, filtered by field, status and tracking score, a page at a time: the scores come from
-    one query of aggregates, and only the shown page's measures are loaded."""
+    one query of aggregates for the shown page, and only its measures are loaded."""
     fields = db.session.scalars(select(ActionField).order_by(ActionField.position, ActionField.code)).all()
     status = request.args.get("status") or None
     chosen = ActionStatus(status) if status in {s.value for s in ActionStatus} else None
@@ -62,10 +61,8 @@ def overview():
     score = _int_arg("quality")
     score = score if score is not None and 0 <= score <= 4 else None
     today = local_today()
-    tracked = services.tracking(current_user, status=chosen, field_id=field.id if field else None, as_of=today)
-    if score is not None:
-        tracked = [t for t in tracked if t.quality.score == score]
-    shown = ListPage.of(tracked, _int_arg("page"), OVERVIEW_PER_PAGE)
+    shown = services.tracking(current_user, status=chosen, field_id=field.id if field else None, score_is=score,
+                              page=_int_arg("page"), per_page=OVERVIEW_PER_PAGE, as_of=today)
     actions = {a.id: a for a in db.session.scalars(
         select(MonitoredAction).where(MonitoredAction.id.in_([t.action_id for t in shown.items]))
         .options(selectinload(MonitoredAction.measure)))}

@@ -14,6 +14,7 @@ from planner.findings.models import MeasureKPI
 from planner.monitoring import public, services
 from planner.monitoring.models import ActionStatus, ActionTask, KPIValue, MonitoredAction, StatusUpdate
 from planner.monitoring.views import OVERVIEW_PER_PAGE
+from planner.strategy import versions
 from tests import factories
 from tests.monitoring.test_monitoring import _adopted_version
 
@@ -91,7 +92,10 @@ def test_the_overview_aggregates_the_frozen_report_and_quality_agree(app):
         latest = services.latest_kpi_dates(actions)
         by_hand = {a.id: services.quality(a, latest.get(a.measure_id), today) for a in actions}
         assert len({q.score for q in by_hand.values()}) >= 3  # the data covers different scores
-        tracked = {t.action_id: t.quality for t in services.tracking(lead, as_of=today)}
+        tracked = {t.action_id: t.quality for t in services.tracking(lead, as_of=today).items}
+        for n in range(5):  # filtered by the score: the same rule
+            assert {t.action_id for t in services.tracking(lead, score_is=n, as_of=today).items} == \
+                {i for i, q in by_hand.items() if q.score == n}
         assert tracked == by_hand
         frozen = {item["measure_id"]: item["quality"] for item in services.snapshot(today)["actions"]}
         assert frozen == {a.measure_id: by_hand[a.id].score for a in actions}
@@ -177,21 +181,29 @@ def test_the_public_trail_is_read_once_per_frozen_version(app, client):
         services.start_monitoring(version, strategist)
         db.session.commit()
         action_id = db.session.scalar(select(MonitoredAction.id).where(MonitoredAction.measure_id == made[0].id))
+        version_id, measure_id = version.id, made[0].id
     public._TRAILS.clear()
     calls = []
-    original = public.versions.version_rollup
+    original = public._read_trails
 
-    def counting(version, **kw):
-        calls.append(version.id)
-        return original(version, **kw)
+    def counting(version_id):
+        calls.append(version_id)
+        return original(version_id)
 
-    public.versions.version_rollup = counting
+    public._read_trails = counting
     try:
         for _ in range(3):
-            assert client.get(f"/monitoring/public/measures/{action_id}").status_code == 200
+            page = client.get(f"/monitoring/public/measures/{action_id}").get_data(as_text=True)
+            assert "Digitale Parkraumsteuerung 1" in page
     finally:
-        public.versions.version_rollup = original
+        public._read_trails = original
     assert len(calls) == 1
+    with app.app_context():  # the same sheet as the whole roll-up gives
+        from planner.strategy.models import PaperVersion
+
+        sheet = next(m for m in versions.version_rollup(db.session.get(PaperVersion, version_id)).measures()
+                     if m.id == measure_id)
+        assert public._trails(version_id)[measure_id][0] == sheet
 
 
 def test_the_snapshot_reads_only_the_newest_update_before_its_day(app):
