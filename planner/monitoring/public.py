@@ -201,11 +201,12 @@ def kpi_rows() -> list[dict]:
 
 
 def to_csv(rows: list[dict], columns) -> str:
+    """The rows as CSV (the csv module writes None as an empty cell; dates are written as ISO dates)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _plain(row.get(key)) for key in columns})
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    getters = [(key, key in ("measured_on", "last_update_on")) for key in columns]
+    writer.writerows([_plain(row.get(key)) if dated else row.get(key) for key, dated in getters] for row in rows)
     return out.getvalue()
 
 
