@@ -20,6 +20,7 @@ import random
 import re
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 import urllib.request
@@ -240,7 +241,7 @@ def downloads(base: str, cookie: str) -> dict[str, dict]:
     return result
 
 
-def exports(url: str, instance: Path, work: Path, counts: dict) -> dict[str, dict]:
+def exports(url: str, instance: Path, work: Path, counts: dict, timeout: int = 600) -> dict[str, dict]:
     """The progress report through the real command: DOCX of the stored report; the new period (frozen by the
     command first, as of today) as DOCX; its PDF."""
     from bench.run import PY, timed
@@ -252,8 +253,12 @@ def exports(url: str, instance: Path, work: Path, counts: dict) -> dict[str, dic
                              ("docx (frozen first)", counts["new_period"], "docx"),
                              ("pdf", counts["new_period"], "pdf")):
         output = work / f"report-{period}.{fmt}"
-        run = timed([PY, "-m", "flask", "--app", "planner", "export-progress-report", "--period", period,
-                     "--format", fmt, "--output", str(output)], env, timeout=900)
+        try:
+            run = timed([PY, "-m", "flask", "--app", "planner", "export-progress-report", "--period", period,
+                         "--format", fmt, "--output", str(output)], env, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            result[key] = {"s": None, "mb": None, "rc": -1, "bytes": 0, "error": f"stopped after {timeout} s"}
+            continue
         result[key] = {"s": run["s"], "mb": run["mb"], "rc": run["rc"],
                        "bytes": output.stat().st_size if output.exists() else 0,
                        "error": "" if run["rc"] == 0 else (run["stderr"].strip().splitlines() or ["?"])[-1][:200]}
