@@ -364,6 +364,9 @@ def section(results: dict) -> str:
                 else "–"
             lines.append(f"| {key} | {e['s']:.1f} | {e['mb']:.0f} | {e['bytes'] / 1024:.0f} KB | {target} |")
         lines.append("")
+    notes = Path(__file__).with_name("monitoring_notes.md")
+    if notes.exists():  # what the numbers mean, kept by hand beside the code
+        lines += [notes.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(lines) + "\n"
 
 
