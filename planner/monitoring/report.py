@@ -37,8 +37,32 @@ def build_report_outline(snapshot: dict, previous: dict | None, *, period: str, 
         return _build(snapshot, previous, period, city, target_year, language)
 
 
+class _RememberingFormatter(Formatter):
+    """The outline's formatter, remembering what it formatted: a report's thousands of KPI rows repeat the same
+    quarter days, percentages and round numbers, and Babel formats each anew."""
+
+    def __init__(self, language: str):
+        super().__init__(language)
+        self._seen: dict = {}
+
+    def _remember(self, kind, value, make):
+        key = (kind, type(value), value)
+        if key not in self._seen:
+            self._seen[key] = make(value)
+        return self._seen[key]
+
+    def number(self, value, digits: int = 2) -> str:
+        return self._remember(("number", digits), value, lambda v: super(_RememberingFormatter, self).number(v, digits))
+
+    def percent(self, share) -> str:
+        return self._remember("percent", share, super().percent)
+
+    def date(self, value):
+        return self._remember("date", value, super().date)
+
+
 def _build(snapshot, previous, period, city, target_year, language) -> Outline:
-    f = Formatter(language)
+    f = _RememberingFormatter(language)
     blocks: list = []
     actions = snapshot["actions"]
     before = {a["measure_id"]: a for a in (previous or {}).get("actions", [])}
