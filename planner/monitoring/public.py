@@ -182,7 +182,7 @@ def measure_rows() -> list[dict]:
              "start_year": start, "end_year": end, "cost_estimate_eur": float(cost) if cost is not None else None,
              "funding_programme": programme, "last_update_on": _plain(last)}
             for number, title, code, name, status, progress, unit, start, end, cost, programme, last
-            in db.session.execute(query)]
+            in db.session.connection().execute(query)]
 
 
 def kpi_rows() -> list[dict]:
@@ -197,7 +197,8 @@ def kpi_rows() -> list[dict]:
              "baseline": float(baseline) if baseline is not None else None,
              "target_value": float(target) if target is not None else None, "target_year": year,
              "measured_on": day.isoformat(), "district": district, "value": float(value)}
-            for number, indicator, unit, baseline, target, year, day, district, value in db.session.execute(query)]
+            for number, indicator, unit, baseline, target, year, day, district, value
+            in db.session.connection().execute(query)]
 
 
 def to_csv(rows: list[dict], columns) -> str:

@@ -271,7 +271,7 @@ def open_data(dataset: str, fmt: str):
     columns = public.MEASURE_COLUMNS if dataset == "measures" else public.KPI_COLUMNS
     if fmt == "csv":
         return _open_data_response(public.to_csv(rows, columns), "text/csv; charset=utf-8", f"{dataset}.csv")
-    return _open_data_response(json.dumps(rows, ensure_ascii=False, indent=1), "application/json",
+    return _open_data_response(json.dumps(rows, ensure_ascii=False, separators=(",", ":")), "application/json",
                                f"{dataset}.json")
 
 
