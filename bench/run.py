@@ -1,6 +1,7 @@
 """`make bench`: generate data at each scale, measure on SQLite and PostgreSQL, write docs/benchmarks.md.
 
     python -m bench.run --scales "city metropolis" --databases "sqlite postgresql" --duration 30
+    python -m bench.run --only monitoring      (one scenario: pages | monitoring; both by default)
 
 Everything runs on 127.0.0.1: a throwaway PostgreSQL cluster (tests/pg_plugin.py), gunicorn with 2 workers,
 wrk (Debian package) with 20 connections per role. Every step has a time limit.
@@ -402,7 +403,27 @@ def main() -> None:
     parser.add_argument("--no-load", action="store_true")
     parser.add_argument("--wall-cards", type=int, default=60,
                         help="cards posted to the live wall, one a second (600: the issue's ten minutes)")
+    parser.add_argument("--only", choices=["pages", "monitoring"], default=None,
+                        help="run one scenario: the pages, import, paper and wall per scale (pages), or the "
+                             "monitoring of a metropolis after the vote (bench/monitoring.py)")
+    parser.add_argument("--monitoring-duration", type=int, default=20, help="seconds of load per monitoring page")
     args = parser.parse_args()
+    if args.only != "monitoring":
+        run_pages(args)
+    if args.only in (None, "monitoring"):
+        from bench import monitoring
+
+        if args.no_load:
+            print("the monitoring scenario measures pages under load: skipped with --no-load")
+            return
+        results = monitoring.run(args.databases.split(), args.monitoring_duration)
+        if args.json:
+            Path(args.json).with_suffix(".monitoring.json").write_text(json.dumps(results, indent=1, default=str))
+        monitoring.write(Path(args.output), monitoring.section(results))
+        print(f"wrote the monitoring section of {args.output}")
+
+
+def run_pages(args) -> None:
     if not args.no_load and not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk (make bench installs it)")
     info = machine()

@@ -28,6 +28,7 @@ class Anchors:
     person_id: int
     need_id: int
     measure_id: int
+    action_id: int
 
 
 def _anchors() -> Anchors:
@@ -38,8 +39,28 @@ def _anchors() -> Anchors:
     factories.participation(workshop=workshop, person=person)
     need = factories.finding(workshop=workshop, field=field)
     measure = factories.measure(field=field, needs=[need])
+    action = _monitor(measure)
     db.session.flush()
-    return Anchors(field.code, field.id, workshop.id, person.id, need.id, measure.id)
+    return Anchors(field.code, field.id, workshop.id, person.id, need.id, measure.id, action.id)
+
+
+def _monitor(measure, day: int = 1):
+    """``measure`` monitored, with a status update, a task, a KPI and its values (rows on the monitoring pages)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from planner.findings.models import MeasureKPI
+    from planner.monitoring.models import ActionStatus, ActionTask, KPIValue, MonitoredAction, StatusUpdate
+
+    action = MonitoredAction(measure=measure, status=ActionStatus.ON_TRACK, progress=20)
+    action.updates.append(StatusUpdate(reported_on=date(2025, 1, day), status=ActionStatus.ON_TRACK, progress=20,
+                                       text="Läuft."))
+    action.tasks.append(ActionTask(title="Ausschreibung", due_on=date(2030, 1, day)))
+    kpi = MeasureKPI(measure=measure, indicator="Sensoren", unit="Anzahl")
+    db.session.add_all([action, kpi])
+    db.session.flush()
+    db.session.add(KPIValue(kpi_id=kpi.id, measured_on=date(2025, 1, day), value=Decimal(day)))
+    return action
 
 
 def _grow(a: Anchors, units: int) -> None:
@@ -67,9 +88,26 @@ def _grow(a: Anchors, units: int) -> None:
             finding = factories.finding(workshop=workshop, field=field, kind=kind)
             if kind == FindingKind.NEED:
                 factories.measure(field=field, needs=[finding, need])
-        factories.measure(field=other_field, needs=[need])
+        _monitor(factories.measure(field=field, needs=[need]))
+        _monitor(factories.measure(field=other_field, needs=[need]))
         measure.needs.append(factories.finding(workshop=new_workshop, field=field))
+        _more_values(a.action_id)
     db.session.flush()
+
+
+def _more_values(action_id: int) -> None:
+    """Another quarter on the anchor action: an update, a task, a value of each of its KPIs."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from planner.monitoring.models import ActionStatus, ActionTask, KPIValue, MonitoredAction, StatusUpdate
+
+    action = db.session.get(MonitoredAction, action_id)
+    day = date(2024, 1, 1) - timedelta(days=91 * len(action.updates))
+    action.updates.append(StatusUpdate(reported_on=day, status=ActionStatus.DELAYED, progress=10, text="Früher."))
+    action.tasks.append(ActionTask(title="Zwischenschritt", due_on=day))
+    for kpi in action.measure.kpis:
+        db.session.add(KPIValue(kpi_id=kpi.id, measured_on=day, value=Decimal(7)))
 
 
 PAGES = [
@@ -91,6 +129,15 @@ PAGES = [
     ("surveys", Role.ADMIN, lambda a: "/surveys/"),
     ("concept paper", Role.ADMIN, lambda a: "/strategy/"),
     ("background jobs", Role.ADMIN, lambda a: "/jobs/"),
+    ("monitoring overview", Role.STRATEGY_TEAM, lambda a: "/monitoring/"),
+    ("monitoring overview filtered", Role.STRATEGY_TEAM,
+     lambda a: f"/monitoring/?field={a.field_code}&status=on_track&quality=1"),
+    ("monitored action", Role.STRATEGY_TEAM, lambda a: f"/monitoring/actions/{a.action_id}"),
+    ("public monitoring dashboard", None, lambda a: "/monitoring/public"),
+    ("public monitoring field", None, lambda a: f"/monitoring/public/fields/{a.field_code}"),
+    ("public monitored measure", None, lambda a: f"/monitoring/public/measures/{a.action_id}"),
+    ("open data: measures", None, lambda a: "/monitoring/open-data/measures.csv"),
+    ("open data: KPI values", None, lambda a: "/monitoring/open-data/kpi-values.json"),
 ]
 
 # Pages that exceed the budget today, with the owner told (see the issue's report). Remove an entry once fixed.

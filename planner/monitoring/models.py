@@ -85,6 +85,8 @@ class StatusUpdate(TimestampMixin, db.Model):
 
     __tablename__ = "monitoring_status_updates"
     __audited__ = True
+    # The newest report per action (overview, tracking score, open data) is an index seek, not a scan.
+    __table_args__ = (Index("ix_monitoring_status_updates_action_date", "action_id", "reported_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("monitored_actions.id", ondelete="CASCADE"), index=True)

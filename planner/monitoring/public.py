@@ -7,17 +7,23 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from planner.core.pagination import ListPage
 from planner.extensions import db
+from planner.fields.models import ActionField
 from planner.findings.models import Measure, MeasureKPI
-from planner.monitoring.models import KPIValue, MonitoredAction
-from planner.strategy import versions
+from planner.monitoring.models import ActionStatus, KPIValue, MonitoredAction, StatusUpdate
+from planner.strategy.models import PaperVersion
 from planner.strategy.rollup import MeasureSheet, Need
+
+PER_PAGE = 25  # measures on one page of a field
 
 
 @dataclass
@@ -26,58 +32,128 @@ class PublicMeasure:
     sheet: MeasureSheet | None
     needs: list[Need] = field(default_factory=list)
     values: dict[int, list[KPIValue]] = field(default_factory=dict)
+    last_update: StatusUpdate | None = None
 
 
 @dataclass
 class PublicField:
+    """One action field on the dashboard: how many of its measures stand where."""
     code: str
     name_de: str
     name_en: str
-    measures: list[PublicMeasure]
+    counts: dict[ActionStatus, int]
+    progress: float  # the average progress in per cent
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
 
     def name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name_de
 
 
-def _actions() -> list[MonitoredAction]:
-    return list(db.session.scalars(
-        select(MonitoredAction).join(Measure, Measure.id == MonitoredAction.measure_id)
-        .options(selectinload(MonitoredAction.measure).selectinload(Measure.field),
-                 selectinload(MonitoredAction.measure).selectinload(Measure.kpis),
-                 selectinload(MonitoredAction.updates), selectinload(MonitoredAction.adopted_version))
-        .order_by(Measure.number_key, Measure.id)))
-
-
-def _values(actions) -> dict[int, list[KPIValue]]:
-    kpi_ids = [k.id for a in actions for k in a.measure.kpis]
-    values: dict[int, list[KPIValue]] = {i: [] for i in kpi_ids}
-    if kpi_ids:
-        for row in db.session.scalars(select(KPIValue).where(KPIValue.kpi_id.in_(kpi_ids))
-                                      .order_by(KPIValue.measured_on, KPIValue.district)):
-            values[row.kpi_id].append(row)
-    return values
-
-
 def dashboard() -> list[PublicField]:
-    actions = _actions()
-    values = _values(actions)
-    rollups = {}
-    for action in actions:
-        version = action.adopted_version
-        if version is not None and version.id not in rollups:
-            rollups[version.id] = versions.version_rollup(version)
+    """Per action field the number of measures in each status and their average progress: one query of counts,
+    however many measures the city monitors (each field's page lists them)."""
+    rows = db.session.execute(
+        select(ActionField.code, ActionField.name_de, ActionField.name_en, MonitoredAction.status,
+               func.count(MonitoredAction.id), func.sum(MonitoredAction.progress))
+        .join(Measure, Measure.id == MonitoredAction.measure_id).join(ActionField, ActionField.id == Measure.field_id)
+        .group_by(ActionField.id, ActionField.position, ActionField.code, ActionField.name_de, ActionField.name_en,
+                  MonitoredAction.status)
+        .order_by(ActionField.position, ActionField.code))
     fields: dict[str, PublicField] = {}
-    for action in actions:
-        rollup = rollups.get(action.adopted_version_id)
-        sheet = next((m for m in rollup.measures() if m.id == action.measure_id), None) if rollup else None
-        needs = []
-        if rollup and sheet:
-            chapter = rollup.field(sheet.field_code)
-            needs = [n for n in (chapter.needs if chapter else ()) if sheet.number in n.measure_numbers]
-        f = action.measure.field
-        entry = fields.setdefault(f.code, PublicField(f.code, f.name_de, f.name_en, []))
-        entry.measures.append(PublicMeasure(action, sheet, needs, {k.id: values[k.id] for k in action.measure.kpis}))
+    sums: dict[str, int] = {}
+    for code, name_de, name_en, status, count, progress in rows:
+        entry = fields.setdefault(code, PublicField(code, name_de, name_en, {s: 0 for s in ActionStatus}, 0.0))
+        entry.counts[ActionStatus(status)] = count
+        sums[code] = sums.get(code, 0) + int(progress or 0)
+    for code, entry in fields.items():
+        entry.progress = sums[code] / entry.total if entry.total else 0.0
     return list(fields.values())
+
+
+def latest_updates(action_ids) -> dict[int, StatusUpdate]:
+    """The newest status update of each of ``action_ids`` (one query, one row per action)."""
+    action_ids = list(action_ids)
+    if not action_ids:
+        return {}
+    ranked = (select(StatusUpdate.id, func.row_number().over(
+        partition_by=StatusUpdate.action_id, order_by=(StatusUpdate.reported_on.desc(), StatusUpdate.id.desc()))
+        .label("n")).where(StatusUpdate.action_id.in_(action_ids)).subquery())
+    newest = select(ranked.c.id).where(ranked.c.n == 1)
+    return {u.action_id: u for u in db.session.scalars(select(StatusUpdate).where(StatusUpdate.id.in_(newest)))}
+
+
+def field_page(code: str, page: int | None) -> tuple[ActionField, ListPage] | None:
+    """One page of a field's monitored measures (in the paper's order), each with its newest update; None for a
+    field that has none. Items are PublicMeasure without trail and values (those are on the measure's page)."""
+    chosen = db.session.scalar(select(ActionField).where(ActionField.code == code))
+    if chosen is None:
+        return None
+    ids = db.session.scalars(select(MonitoredAction.id).join(Measure, Measure.id == MonitoredAction.measure_id)
+                             .where(Measure.field_id == chosen.id).order_by(Measure.number_key, Measure.id)).all()
+    if not ids:
+        return None
+    shown = ListPage.of(list(ids), page, PER_PAGE)
+    actions = {a.id: a for a in db.session.scalars(
+        select(MonitoredAction).where(MonitoredAction.id.in_(shown.items))
+        .options(selectinload(MonitoredAction.measure)))}
+    newest = latest_updates(shown.items)
+    items = [PublicMeasure(actions[i], None, last_update=newest.get(i)) for i in shown.items]
+    return chosen, ListPage(items, shown.page, shown.per_page, shown.total)
+
+
+# The trail of every measure of an adopted version, read from its frozen roll-up once per process: a frozen
+# version never changes (PaperVersion.IMMUTABLE), so (id, frozen_at) names its content. Only what the trail needs is
+# built from the stored JSON (the field chapters' measure sheets and the needs that name a measure), under a lock, so
+# that the threads of a worker do not all read a metropolis's roll-up at once.
+_TRAILS: dict[tuple[int, object], dict[int, tuple[MeasureSheet, list[Need]]]] = {}
+_TRAILS_KEPT = 4
+_TRAILS_LOCK = threading.Lock()
+
+
+def _read_trails(version_id: int) -> dict[int, tuple[MeasureSheet, list[Need]]]:
+    from planner.strategy.rollup import _from_dict, upgrade
+
+    text = db.session.scalar(select(PaperVersion.rollup_json).where(PaperVersion.id == version_id))
+    data = upgrade(json.loads(text))
+    trails = {}
+    for chapter in data.get("fields", []):
+        needs = [_from_dict(Need, n) for n in chapter.get("needs", []) if n.get("measure_numbers")]
+        for raw in chapter.get("measures", []):
+            sheet = _from_dict(MeasureSheet, raw)
+            trails[sheet.id] = (sheet, [n for n in needs if sheet.number in n.measure_numbers])
+    return trails
+
+
+def _trails(version_id: int) -> dict[int, tuple[MeasureSheet, list[Need]]]:
+    frozen_at = db.session.scalar(select(PaperVersion.frozen_at).where(PaperVersion.id == version_id))
+    key = (version_id, frozen_at)
+    if key not in _TRAILS:
+        with _TRAILS_LOCK:
+            if key not in _TRAILS:
+                trails = _read_trails(version_id)
+                while len(_TRAILS) >= _TRAILS_KEPT:
+                    _TRAILS.pop(next(iter(_TRAILS)))
+                _TRAILS[key] = trails
+    return _TRAILS[key]
+
+
+def public_measure(action_id: int) -> PublicMeasure | None:
+    """One monitored measure for the public: status, progress, newest update, KPI values and where it came from
+    (the workshop needs and the citizens' rating in the adopted version)."""
+    from planner.monitoring.services import kpi_values
+
+    action = db.session.scalar(select(MonitoredAction).where(MonitoredAction.id == action_id).options(
+        selectinload(MonitoredAction.measure).selectinload(Measure.field),
+        selectinload(MonitoredAction.measure).selectinload(Measure.kpis)))
+    if action is None:
+        return None
+    sheet, needs = (_trails(action.adopted_version_id).get(action.measure_id, (None, []))
+                    if action.adopted_version_id else (None, []))
+    return PublicMeasure(action, sheet, needs, kpi_values(action.measure),
+                         latest_updates([action.id]).get(action.id))
 
 
 # --- open data -------------------------------------------------------------------------------------------------
@@ -94,48 +170,44 @@ def _plain(value):
 
 
 def measure_rows() -> list[dict]:
-    rows = []
-    for action in _actions():
-        m = action.measure
-        last = action.updates[0].reported_on if action.updates else None
-        rows.append({
-            "measure_number": m.number or "", "title": m.title, "field_code": m.field.code,
-            "field_name": m.field.name_de, "status": action.status.value, "progress_percent": action.progress,
-            "responsible_unit": action.responsible_unit, "start_year": m.start_year, "end_year": m.end_year,
-            "cost_estimate_eur": float(m.cost_estimate) if m.cost_estimate is not None else None,
-            "funding_programme": action.funding_programme, "last_update_on": _plain(last),
-        })
-    return rows
+    last_update = (select(func.max(StatusUpdate.reported_on)).where(StatusUpdate.action_id == MonitoredAction.id)
+                   .correlate(MonitoredAction).scalar_subquery())
+    query = (select(Measure.number, Measure.title, ActionField.code, ActionField.name_de, MonitoredAction.status,
+                    MonitoredAction.progress, MonitoredAction.responsible_unit, Measure.start_year, Measure.end_year,
+                    Measure.cost_estimate, MonitoredAction.funding_programme, last_update)
+             .join(Measure, Measure.id == MonitoredAction.measure_id)
+             .join(ActionField, ActionField.id == Measure.field_id).order_by(Measure.number_key, Measure.id))
+    return [{"measure_number": number or "", "title": title, "field_code": code, "field_name": name,
+             "status": ActionStatus(status).value, "progress_percent": progress, "responsible_unit": unit,
+             "start_year": start, "end_year": end, "cost_estimate_eur": float(cost) if cost is not None else None,
+             "funding_programme": programme, "last_update_on": _plain(last)}
+            for number, title, code, name, status, progress, unit, start, end, cost, programme, last
+            in db.session.connection().execute(query)]
 
 
 def kpi_rows() -> list[dict]:
-    monitored = select(MonitoredAction.measure_id)
-    kpis = db.session.scalars(select(MeasureKPI).where(MeasureKPI.measure_id.in_(monitored))
-                              .options(selectinload(MeasureKPI.measure)).order_by(MeasureKPI.measure_id,
-                                                                                 MeasureKPI.id)).all()
-    values = {}
-    if kpis:
-        for row in db.session.scalars(select(KPIValue).where(KPIValue.kpi_id.in_([k.id for k in kpis]))
-                                      .order_by(KPIValue.measured_on, KPIValue.district)):
-            values.setdefault(row.kpi_id, []).append(row)
-    rows = []
-    for k in kpis:
-        base = {"measure_number": k.measure.number or "", "indicator": k.indicator, "unit": k.unit,
-                "baseline": float(k.baseline) if k.baseline is not None else None,
-                "target_value": float(k.target_value) if k.target_value is not None else None,
-                "target_year": k.target_year}
-        for v in values.get(k.id, []):
-            rows.append({**base, "measured_on": v.measured_on.isoformat(), "district": v.district,
-                         "value": float(v.value)})
-    return rows
+    """Every measured value of every monitored measure's KPIs (plain rows, one query: no objects are built)."""
+    query = (select(Measure.number, MeasureKPI.indicator, MeasureKPI.unit, MeasureKPI.baseline,
+                    MeasureKPI.target_value, MeasureKPI.target_year, KPIValue.measured_on, KPIValue.district,
+                    KPIValue.value)
+             .join(MeasureKPI, MeasureKPI.id == KPIValue.kpi_id).join(Measure, Measure.id == MeasureKPI.measure_id)
+             .where(Measure.id.in_(select(MonitoredAction.measure_id)))
+             .order_by(MeasureKPI.measure_id, MeasureKPI.id, KPIValue.measured_on, KPIValue.district))
+    return [{"measure_number": number or "", "indicator": indicator, "unit": unit,
+             "baseline": float(baseline) if baseline is not None else None,
+             "target_value": float(target) if target is not None else None, "target_year": year,
+             "measured_on": day.isoformat(), "district": district, "value": float(value)}
+            for number, indicator, unit, baseline, target, year, day, district, value
+            in db.session.connection().execute(query)]
 
 
 def to_csv(rows: list[dict], columns) -> str:
+    """The rows as CSV (the csv module writes None as an empty cell; dates are written as ISO dates)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _plain(row.get(key)) for key in columns})
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    getters = [(key, key in ("measured_on", "last_update_on")) for key in columns]
+    writer.writerows([_plain(row.get(key)) if dated else row.get(key) for key, dated in getters] for row in rows)
     return out.getvalue()
 
 

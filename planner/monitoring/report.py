@@ -37,8 +37,32 @@ def build_report_outline(snapshot: dict, previous: dict | None, *, period: str, 
         return _build(snapshot, previous, period, city, target_year, language)
 
 
+class _RememberingFormatter(Formatter):
+    """The outline's formatter, remembering what it formatted: a report's thousands of KPI rows repeat the same
+    quarter days, percentages and round numbers, and Babel formats each anew."""
+
+    def __init__(self, language: str):
+        super().__init__(language)
+        self._seen: dict = {}
+
+    def _remember(self, kind, value, make):
+        key = (kind, type(value), value)
+        if key not in self._seen:
+            self._seen[key] = make(value)
+        return self._seen[key]
+
+    def number(self, value, digits: int = 2) -> str:
+        return self._remember(("number", digits), value, lambda v: super(_RememberingFormatter, self).number(v, digits))
+
+    def percent(self, share) -> str:
+        return self._remember("percent", share, super().percent)
+
+    def date(self, value):
+        return self._remember("date", value, super().date)
+
+
 def _build(snapshot, previous, period, city, target_year, language) -> Outline:
-    f = Formatter(language)
+    f = _RememberingFormatter(language)
     blocks: list = []
     actions = snapshot["actions"]
     before = {a["measure_id"]: a for a in (previous or {}).get("actions", [])}
@@ -106,17 +130,21 @@ def _build(snapshot, previous, period, city, target_year, language) -> Outline:
                                           date=f.date(date.fromisoformat(a["last_update_on"])),
                                           text=a["last_update"])))
 
-    kpis = [(a, k) for a in actions for k in a["kpis"]]
     heading(1, _("Key performance indicators"), "kpis")
-    if kpis:
+    # One table per action field: a city's thousands of KPIs stay readable (and each table stays small enough for
+    # the DOCX writer, which moves a large table in more than linear time).
+    with_kpis = [(code, items) for code, items in fields.items() if any(a["kpis"] for a in items)]
+    for code, items in with_kpis:
+        if len(with_kpis) > 1:
+            heading(2, _field_name(items[0], language), f"kpis-{code}")
         blocks.append(Table(_("KPIs with their latest value"), (
             _("Measure"), _("Indicator"), _("Baseline"), _("Latest value"), _("Target"), _("Measured on")), tuple(
             (a["number"], f"{k['indicator']}" + (f" ({k['unit']})" if k["unit"] else ""), f.number(k["baseline"]),
              f.number(k["latest_value"]), f.number(k["target_value"]) + (f" ({k['target_year']})"
                                                                           if k["target_year"] else ""),
              f.date(date.fromisoformat(k["latest_on"])) if k["latest_on"] else "–")
-            for a, k in kpis), numeric=(False, False, True, True, True, False)))
-    else:
+            for a in items for k in a["kpis"]), numeric=(False, False, True, True, True, False)))
+    if not with_kpis:
         blocks.append(Paragraph(_("No KPI has been defined yet."), role="missing"))
 
     heading(1, _("How well the measures are tracked"), "quality")

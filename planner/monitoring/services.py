@@ -7,14 +7,16 @@ import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from planner.core.errors import DomainError, NotAllowed
 from planner.core.locking import bump_version, check_version, save_version
+from planner.core.pagination import ListPage
 from planner.core.permissions import Role, has_role
 from planner.core.timeutil import local_today
 from planner.extensions import db
@@ -71,8 +73,9 @@ def actions_for(user, *, status: ActionStatus | None = None) -> list[MonitoredAc
 # --- starting: the adopted measures ----------------------------------------------------------------------------
 
 def adopted_versions() -> list[PaperVersion]:
-    decisions = db.session.scalars(select(CouncilDecision).options(selectinload(CouncilDecision.steps),
-                                                                   selectinload(CouncilDecision.paper_version)))
+    decisions = db.session.scalars(select(CouncilDecision).options(
+        selectinload(CouncilDecision.steps),
+        selectinload(CouncilDecision.paper_version).load_only(PaperVersion.id, PaperVersion.number)))
     return sorted((d.paper_version for d in decisions if d.state == DecisionState.ADOPTED),
                   key=lambda v: v.number)
 
@@ -221,14 +224,31 @@ def record_kpi_value(action: MonitoredAction, user, *, kpi_id: int, measured_on:
     return entry
 
 
-def kpi_values(measure: Measure) -> dict[int, list[KPIValue]]:
-    ids = [k.id for k in measure.kpis]
-    rows = db.session.scalars(select(KPIValue).where(KPIValue.kpi_id.in_(ids))
-                              .order_by(KPIValue.measured_on, KPIValue.district)) if ids else []
+def kpi_values(measures) -> dict[int, list[KPIValue]]:
+    """The measured values of the KPIs of one measure or of many (one query), oldest first, per KPI id."""
+    measures = [measures] if isinstance(measures, Measure) else measures
+    ids = [k.id for m in measures for k in m.kpis]
     values: dict[int, list[KPIValue]] = {i: [] for i in ids}
-    for row in rows:
-        values[row.kpi_id].append(row)
+    if ids:
+        for row in db.session.scalars(select(KPIValue).where(KPIValue.kpi_id.in_(ids))
+                                      .order_by(KPIValue.measured_on, KPIValue.district, KPIValue.id)):
+            values[row.kpi_id].append(row)
     return values
+
+
+def latest_kpi_values(kpi_ids, as_of: date) -> dict[int, tuple[date, Decimal]]:
+    """Per KPI its newest value on or before ``as_of`` (the same order as kpi_values: by date, then district), in
+    one query that returns one row per KPI however many values there are."""
+    kpi_ids = list(kpi_ids)
+    if not kpi_ids:
+        return {}
+    ranked = (select(KPIValue.kpi_id, KPIValue.measured_on, KPIValue.value,
+                     func.row_number().over(partition_by=KPIValue.kpi_id,
+                                            order_by=(KPIValue.measured_on.desc(), KPIValue.district.desc(),
+                                                      KPIValue.id.desc())).label("n"))
+              .where(KPIValue.kpi_id.in_(kpi_ids), KPIValue.measured_on <= as_of).subquery())
+    rows = db.session.execute(select(ranked.c.kpi_id, ranked.c.measured_on, ranked.c.value).where(ranked.c.n == 1))
+    return {kpi_id: (day, value) for kpi_id, day, value in rows}
 
 
 # --- how well an action is tracked -----------------------------------------------------------------------------
@@ -251,22 +271,38 @@ class Quality:
         return [str(label) for key, label in names.items() if not getattr(self, key)]
 
 
-def quality(action: MonitoredAction, latest_kpi: date | None, today: date | None = None) -> Quality:
-    today = today or local_today()
-    last = max((u.reported_on for u in action.updates), default=None)
-    closed = action.status in (ActionStatus.COMPLETED, ActionStatus.DISCARDED)
+def score(*, has_contact: bool, status: ActionStatus, last_update: date | None, latest_kpi: date | None,
+          has_next_task: bool, as_of: date) -> Quality:
+    """The rule of the tracking score, from the facts of one action as they stood on ``as_of``: a contact person,
+    a status update within six months, a KPI value from the last twelve months, a dated open task (a completed or
+    discarded action needs none). quality() and tracking() both score through here."""
+    closed = status in (ActionStatus.COMPLETED, ActionStatus.DISCARDED)
     return Quality(
-        contact=action.lead_id is not None,
-        recent_update=last is not None and last >= today - timedelta(days=UPDATE_DUE_DAYS),
-        current_kpi=latest_kpi is not None and latest_kpi >= today - timedelta(days=KPI_CURRENT_DAYS),
-        next_task=closed or any(t.done_on is None and t.due_on is not None for t in action.tasks),
+        contact=has_contact,
+        recent_update=last_update is not None and last_update >= as_of - timedelta(days=UPDATE_DUE_DAYS),
+        current_kpi=latest_kpi is not None and latest_kpi >= as_of - timedelta(days=KPI_CURRENT_DAYS),
+        next_task=closed or has_next_task,
     )
+
+
+def quality(action: MonitoredAction, latest_kpi: date | None, as_of: date | None = None) -> Quality:
+    """How well ``action`` was tracked on ``as_of`` (default today): only the updates reported and the tasks open
+    on that day count; ``latest_kpi`` is the newest KPI value's date on or before it. Reads the action's
+    ``lead_id``, ``status``, ``updates`` (newest first) and ``tasks``."""
+    as_of = as_of or local_today()
+    updates = [u for u in action.updates if u.reported_on <= as_of]  # newest first
+    # Today's status is the action's own (set by its newest update); an earlier day's that of the update then.
+    then = updates[0].status if updates else ActionStatus.NOT_STARTED
+    status = action.status if as_of >= local_today() else then
+    return score(has_contact=action.lead_id is not None, status=status,
+                 last_update=updates[0].reported_on if updates else None, latest_kpi=latest_kpi,
+                 has_next_task=any(t.due_on is not None and (t.done_on is None or t.done_on > as_of)
+                                   for t in action.tasks),
+                 as_of=as_of)
 
 
 def latest_kpi_dates(actions) -> dict[int, date]:
     """The date of the newest KPI value per measure (one query for a whole list)."""
-    from sqlalchemy import func
-
     measure_ids = [a.measure_id for a in actions]
     if not measure_ids:
         return {}
@@ -276,35 +312,127 @@ def latest_kpi_dates(actions) -> dict[int, date]:
     return {measure_id: day for measure_id, day in rows}
 
 
+@dataclass(frozen=True)
+class Tracked:
+    """One row of the overview before its page is loaded: what the filters and the score need."""
+    action_id: int
+    measure_id: int
+    field_id: int
+    status: ActionStatus
+    progress: int
+    last_update: date | None
+    quality: Quality
+
+
+def tracking(user, *, field_id: int | None = None, status: ActionStatus | None = None,
+             score_is: int | None = None, page: int | None = 1, per_page: int = 50,
+             as_of: date | None = None) -> ListPage:
+    """One page of the actions ``user`` may see (the team: all; a lead: their own), in the paper's order, filtered
+    by field, status and tracking score, each with its score (Tracked). The score's facts are aggregates in SQL
+    (no update, task or KPI value is loaded), for the shown page only; filtering by the score scores every
+    action of the other filters first."""
+    as_of = as_of or local_today()
+    ids = select(MonitoredAction.id).join(Measure, Measure.id == MonitoredAction.measure_id)
+    if not is_staff(user):
+        ids = ids.where(MonitoredAction.lead_id == getattr(user, "id", None))
+    if status is not None:
+        ids = ids.where(MonitoredAction.status == status)
+    if field_id is not None:
+        ids = ids.where(Measure.field_id == field_id)
+    if score_is is None:
+        total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page or 1), pages)
+        chosen = ids.order_by(Measure.number_key, Measure.id).limit(per_page).offset((page - 1) * per_page)
+        return ListPage(_tracked(chosen, as_of), page, per_page, total)
+    rows = [t for t in _tracked(ids.order_by(Measure.number_key, Measure.id), as_of) if t.quality.score == score_is]
+    return ListPage.of(rows, page, per_page)
+
+
+def _tracked(ids, as_of: date) -> list[Tracked]:
+    """The actions of the id query ``ids`` (in its order) with the facts of their score, in one query."""
+    last_update = (select(func.max(StatusUpdate.reported_on)).where(StatusUpdate.action_id == MonitoredAction.id)
+                   .correlate(MonitoredAction).scalar_subquery())
+    newest_value = (select(func.max(KPIValue.measured_on)).where(KPIValue.kpi_id == MeasureKPI.id)
+                    .correlate(MeasureKPI).scalar_subquery())
+    latest_kpi = (select(func.max(newest_value)).where(MeasureKPI.measure_id == MonitoredAction.measure_id)
+                  .correlate(MonitoredAction).scalar_subquery())
+    next_task = (select(ActionTask.id).where(ActionTask.action_id == MonitoredAction.id, ActionTask.done_on.is_(None),
+                                             ActionTask.due_on.is_not(None)).correlate(MonitoredAction).exists())
+    chosen = ids.add_columns(Measure.number_key.label("sort_key"), Measure.id.label("sort_id")).subquery()
+    query = (select(MonitoredAction.id, MonitoredAction.measure_id, Measure.field_id, MonitoredAction.status,
+                    MonitoredAction.progress, MonitoredAction.lead_id, last_update, latest_kpi, next_task)
+             .join(chosen, chosen.c.id == MonitoredAction.id)
+             .join(Measure, Measure.id == MonitoredAction.measure_id)
+             .order_by(chosen.c.sort_key, chosen.c.sort_id))
+    return [Tracked(action_id, measure_id, fid, ActionStatus(state), progress, last,
+                    score(has_contact=lead_id is not None, status=ActionStatus(state), last_update=last,
+                          latest_kpi=kpi, has_next_task=bool(has_task), as_of=as_of))
+            for action_id, measure_id, fid, state, progress, lead_id, last, kpi, has_task in db.session.execute(query)]
+
+
+def monitored_version_ids() -> set[int]:
+    return set(db.session.scalars(select(MonitoredAction.adopted_version_id).distinct()
+                                  .where(MonitoredAction.adopted_version_id.is_not(None))))
+
+
 # --- progress reports ------------------------------------------------------------------------------------------
 
 def _number(value) -> float | None:
     return None if value is None else float(value)
 
 
+class _Update(NamedTuple):
+    reported_on: date
+    status: ActionStatus
+    progress: int
+    text: str
+
+
+class _Task(NamedTuple):
+    due_on: date | None
+    done_on: date | None
+
+
+@dataclass(frozen=True)
+class _ActionThen:
+    """What quality() reads of an action, as it stood on a day: its newest update then and its tasks' dates."""
+    lead_id: int | None
+    status: ActionStatus
+    updates: list[_Update]
+    tasks: list[_Task]
+
+
 def snapshot(as_of: date | None = None) -> dict:
     """Every monitored action as it stood on ``as_of`` (default today): codes, numbers and user text, never
-    translated labels. Status and progress are those of the newest update on or before that day."""
+    translated labels. Status and progress are those of the newest update on or before that day; the tracking
+    score is quality() on that day. A fixed number of queries, however many actions, updates and values there are;
+    of the updates only each action's newest then is read."""
+    day = as_of or local_today()
     actions = db.session.scalars(select(MonitoredAction).options(
         selectinload(MonitoredAction.measure).selectinload(Measure.field),
-        selectinload(MonitoredAction.measure).selectinload(Measure.kpis),
-        selectinload(MonitoredAction.updates), selectinload(MonitoredAction.tasks))).all()
-    day = as_of or local_today()
+        selectinload(MonitoredAction.measure).selectinload(Measure.kpis))).all()
+    ranked = (select(StatusUpdate.action_id, StatusUpdate.reported_on, StatusUpdate.status, StatusUpdate.progress,
+                     StatusUpdate.text, func.row_number().over(
+                         partition_by=StatusUpdate.action_id,
+                         order_by=(StatusUpdate.reported_on.desc(), StatusUpdate.id.desc())).label("n"))
+              .where(StatusUpdate.reported_on <= day).subquery())
+    newest = {row[0]: _Update(row[1], ActionStatus(row[2]), row[3], row[4]) for row in db.session.execute(
+        select(ranked.c.action_id, ranked.c.reported_on, ranked.c.status, ranked.c.progress, ranked.c.text)
+        .where(ranked.c.n == 1))}
+    tasks: dict[int, list[_Task]] = {}
+    for action_id, due_on, done_on in db.session.execute(select(ActionTask.action_id, ActionTask.due_on,
+                                                                ActionTask.done_on)):
+        tasks.setdefault(action_id, []).append(_Task(due_on, done_on))
+    latest = latest_kpi_values((k.id for a in actions for k in a.measure.kpis), day)
     items = []
     for action in sorted(actions, key=lambda a: (a.measure.number_key or "", a.measure_id)):
         m = action.measure
-        values = {k: [v for v in vs if v.measured_on <= day] for k, vs in kpi_values(m).items()}
-        updates = [u for u in action.updates if u.reported_on <= day]  # newest first
-        last = updates[0] if updates else None
+        last = newest.get(action.id)
         status = last.status if last else ActionStatus.NOT_STARTED
-        open_tasks = [t for t in action.tasks if t.done_on is None or t.done_on > day]
-        latest = max((v.measured_on for vs in values.values() for v in vs), default=None)
-        quality_then = Quality(
-            contact=action.lead_id is not None,
-            recent_update=last is not None and last.reported_on >= day - timedelta(days=UPDATE_DUE_DAYS),
-            current_kpi=latest is not None and latest >= day - timedelta(days=KPI_CURRENT_DAYS),
-            next_task=status in (ActionStatus.COMPLETED, ActionStatus.DISCARDED)
-            or any(t.due_on is not None for t in open_tasks))
+        open_tasks = [t for t in tasks.get(action.id, ()) if t.done_on is None or t.done_on > day]
+        newest_kpi = max((latest[k.id][0] for k in m.kpis if k.id in latest), default=None)
+        then = _ActionThen(action.lead_id, action.status, [last] if last else [], tasks.get(action.id, []))
         items.append({
             "measure_id": m.id, "number": m.number or "", "title": m.title, "field_code": m.field.code,
             "field_name_de": m.field.name_de, "field_name_en": m.field.name_en,
@@ -314,11 +442,11 @@ def snapshot(as_of: date | None = None) -> dict:
             "last_update_on": last.reported_on.isoformat() if last else None, "last_update": last.text if last else "",
             "open_tasks": len(open_tasks),
             "late_tasks": sum(1 for t in open_tasks if t.due_on is not None and t.due_on < day),
-            "quality": quality_then.score,
+            "quality": quality(then, newest_kpi, day).score,
             "kpis": [{"indicator": k.indicator, "unit": k.unit, "baseline": _number(k.baseline),
                       "target_value": _number(k.target_value), "target_year": k.target_year,
-                      "latest_value": _number(values[k.id][-1].value) if values[k.id] else None,
-                      "latest_on": values[k.id][-1].measured_on.isoformat() if values[k.id] else None}
+                      "latest_value": _number(latest[k.id][1]) if k.id in latest else None,
+                      "latest_on": latest[k.id][0].isoformat() if k.id in latest else None}
                      for k in m.kpis],
         })
     return {"schema": SNAPSHOT_SCHEMA, "taken_on": day.isoformat(), "actions": items}

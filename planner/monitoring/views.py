@@ -7,12 +7,14 @@ from flask import abort, current_app, make_response, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from planner.accounts.models import User
 from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
 from planner.core.timeutil import local_today
 from planner.extensions import db
+from planner.fields.models import ActionField
 from planner.monitoring import bp, notify, public, report, services
 from planner.monitoring.forms import ActionForm, KPIValueForm, ReportForm, TaskForm, UpdateForm
 from planner.monitoring.models import ActionStatus, ActionTask, MonitoredAction
@@ -23,27 +25,60 @@ ST = (Role.STRATEGY_TEAM,)
 
 
 def _action_or_404(action_id: int) -> MonitoredAction:
-    action = db.session.get(MonitoredAction, action_id) or abort(404)
+    """The action with what its page shows, in a fixed number of queries: the measure's needs with their
+    workshops, its KPIs, the adopted version's number and decision (never the version's stored roll-up)."""
+    from planner.findings.models import Finding, Measure
+    from planner.strategy.council import CouncilDecision
+    from planner.strategy.models import PaperVersion
+
+    action = db.session.scalar(select(MonitoredAction).where(MonitoredAction.id == action_id).options(
+        selectinload(MonitoredAction.measure).selectinload(Measure.needs).selectinload(Finding.workshop),
+        selectinload(MonitoredAction.measure).selectinload(Measure.kpis),
+        selectinload(MonitoredAction.adopted_version).load_only(PaperVersion.id, PaperVersion.number)
+        .selectinload(PaperVersion.decision).selectinload(CouncilDecision.steps))) or abort(404)
     if not services.can_update(action, current_user):
         abort(403)
     return action
 
 
+OVERVIEW_PER_PAGE = 50
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 6 else None
+
+
 @bp.route("/", endpoint="overview")
 @access(SIGNED_IN)
 def overview():
+    """The monitored measures, filtered by field, status and tracking score, a page at a time: the scores come from
+    one query of aggregates for the shown page, and only its measures are loaded."""
+    fields = db.session.scalars(select(ActionField).order_by(ActionField.position, ActionField.code)).all()
     status = request.args.get("status") or None
     chosen = ActionStatus(status) if status in {s.value for s in ActionStatus} else None
-    actions = services.actions_for(current_user, status=chosen)
-    latest = services.latest_kpi_dates(actions)
+    field = next((f for f in fields if f.code == request.args.get("field")), None)
+    score = _int_arg("quality")
+    score = score if score is not None and 0 <= score <= 4 else None
     today = local_today()
-    rows = [(a, services.quality(a, latest.get(a.measure_id), today)) for a in actions]
+    shown = services.tracking(current_user, status=chosen, field_id=field.id if field else None, score_is=score,
+                              page=_int_arg("page"), per_page=OVERVIEW_PER_PAGE, as_of=today)
+    actions = {a.id: a for a in db.session.scalars(
+        select(MonitoredAction).where(MonitoredAction.id.in_([t.action_id for t in shown.items]))
+        .options(selectinload(MonitoredAction.measure)))}
+    names = {f.id: f for f in fields}
+    rows = [(actions[t.action_id], names[t.field_id], t) for t in shown.items]
     waiting = []
     if services.is_staff(current_user):
-        started = {a.adopted_version_id for a in services.actions_for(current_user)}
+        started = services.monitored_version_ids()
         waiting = [v for v in services.adopted_versions() if v.id not in started]
-    return render_template("monitoring/overview.html", rows=rows, status=chosen, statuses=list(ActionStatus),
-                           waiting=waiting, staff=services.is_staff(current_user), today=today)
+    filters = {key: value for key, value in (("field", field.code if field else None),
+                                             ("status", chosen.value if chosen else None),
+                                             ("quality", score)) if value is not None}
+    return render_template("monitoring/overview.html", rows=rows, page=shown, status=chosen,
+                           statuses=list(ActionStatus), fields=fields, field=field, quality=score,
+                           filters=filters, waiting=waiting,
+                           staff=services.is_staff(current_user), today=today)
 
 
 @bp.route("/start/<int:number>", methods=["POST"], endpoint="start")
@@ -73,7 +108,7 @@ def _render_action(action, *, update_form=None, task_form=None, kpi_form=None, s
         "monitoring/action.html", action=action, measure=action.measure, today=local_today(),
         update_form=update_form, task_form=task_form or TaskForm(formdata=None), kpi_form=_kpi_form(action, kpi_form),
         values=services.kpi_values(action.measure), staff=services.is_staff(current_user),
-        quality=services.quality(action, services.latest_kpi_dates([action]).get(action.measure_id)),
+        quality=services.quality(action, services.latest_kpi_dates([action]).get(action.measure_id), local_today()),
         decision=getattr(action.adopted_version, "decision", None) if action.adopted_version else None,
     ), status
 
@@ -210,6 +245,21 @@ def public_dashboard():
     return render_template("monitoring/public.html", fields=public.dashboard(), statuses=list(ActionStatus))
 
 
+@bp.route("/public/fields/<code>", endpoint="public_field")
+@access(PUBLIC)
+def public_field(code: str):
+    found = public.field_page(code, _int_arg("page")) or abort(404)
+    field, shown = found
+    return render_template("monitoring/public_field.html", field=field, page=shown)
+
+
+@bp.route("/public/measures/<int:action_id>", endpoint="public_measure")
+@access(PUBLIC)
+def public_measure(action_id: int):
+    pm = public.public_measure(action_id) or abort(404)
+    return render_template("monitoring/public_measure.html", pm=pm, a=pm.action)
+
+
 def _open_data_response(body: str, mimetype: str, name: str):
     response = make_response(body)
     response.headers["Content-Type"] = mimetype
@@ -225,7 +275,7 @@ def open_data(dataset: str, fmt: str):
     columns = public.MEASURE_COLUMNS if dataset == "measures" else public.KPI_COLUMNS
     if fmt == "csv":
         return _open_data_response(public.to_csv(rows, columns), "text/csv; charset=utf-8", f"{dataset}.csv")
-    return _open_data_response(json.dumps(rows, ensure_ascii=False, indent=1), "application/json",
+    return _open_data_response(json.dumps(rows, ensure_ascii=False, separators=(",", ":")), "application/json",
                                f"{dataset}.json")
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from planner.core.timeutil import local_today
 from planner.demo import seed_demo
 from planner.extensions import db
+from planner.findings.models import MeasureKPI
 from planner.monitoring import report, services
 from planner.monitoring.models import KPIValue, MonitoredAction, ProgressReport, StatusUpdate
 from planner.strategy import versions
@@ -40,6 +41,9 @@ def test_the_demo_continues_past_the_council_decision(app, client):
         output = io.BytesIO()
         report.export_report(services.report_for(periods[-1]), "md", output)
         assert "Seit dem vorigen Bericht" in output.getvalue().decode()
+        measured = db.session.scalar(select(MonitoredAction).join(KPIValue, KPIValue.kpi_id.in_(
+            select(MeasureKPI.id).where(MeasureKPI.measure_id == MonitoredAction.measure_id))).limit(1))
+        field_code, measured_id = measured.measure.field.code, measured.id
 
         # The funder's yearly reporting dates are tasks; the demo expert follows a measure she supports; a few
         # proposers have their official answer.
@@ -54,6 +58,10 @@ def test_the_demo_continues_past_the_council_decision(app, client):
         assert answered and all(a.answer_published_at for a in answered)
 
     page = client.get("/monitoring/public").get_data(as_text=True)
+    assert f'href="/monitoring/public/fields/{field_code}"' in page
+    field_page = client.get(f"/monitoring/public/fields/{field_code}").get_data(as_text=True)
+    assert f'href="/monitoring/public/measures/{measured_id}"' in field_page
+    page = client.get(f"/monitoring/public/measures/{measured_id}").get_data(as_text=True)
     assert "Sie haben gesagt – wir haben getan" in page and "<svg" in page
     assert "Die offizielle Antwort der Stadt:" in page and "Vielen Dank für Ihren Vorschlag" in page
     published = client.get(f"/strategy/published/{version.number}").get_data(as_text=True)

@@ -274,9 +274,21 @@ def test_the_public_dashboard_shows_status_kpis_and_where_a_measure_came_from(ap
         services.record_kpi_value(action, strategist, kpi_id=kpi.id, measured_on=local_today(), value="120")
         db.session.commit()
         lead_name = strategist.name
+        code, name, action_id = measure.field.code, measure.field.name_de, action.id
 
+    # The dashboard counts per field; the field's page lists its measures; the measure's page shows all of it.
     page = client.get("/monitoring/public").get_data(as_text=True)
+    assert f'href="/monitoring/public/fields/{code}">{name}</a>' in page
+    counts = page.split(f"{name}</a>", 1)[1].split("</tr>", 1)[0]
+    assert [c.split(">", 1)[1].split("<", 1)[0] for c in counts.split("<td")[1:]] == \
+        ["1", "0", "1", "0", "0", "0", "0", "40 %"]  # one measure: on track, 40 % on average
+    field_page = client.get(f"/monitoring/public/fields/{code}").get_data(as_text=True)
+    assert "MOB-M07 Digitale Parkraumsteuerung" in field_page and "im Plan" in field_page
+    assert "120 Sensoren installiert." in field_page
+    assert client.get("/monitoring/public/fields/NOPE").status_code == 404
+    page = client.get(f"/monitoring/public/measures/{action_id}").get_data(as_text=True)
     assert "MOB-M07 Digitale Parkraumsteuerung" in page and "im Plan" in page and "120 Sensoren installiert." in page
+    assert client.get(f"/monitoring/public/measures/{action_id + 100}").status_code == 404
     assert "Parksuchverkehr in der Innenstadt verringern" in page and "Workshop Mobilität" in page
     assert "Geheime Beleidigung" not in page  # hidden findings never reach a public page
     assert lead_name not in page  # nobody is named
