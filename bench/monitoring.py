@@ -179,6 +179,7 @@ def pages(url: str, instance: Path) -> dict[str, list[str]]:
     with app.app_context():
         codes = db.session.scalars(select(ActionField.code).order_by(ActionField.position)).all()
         ids = db.session.scalars(select(MonitoredAction.id).order_by(MonitoredAction.id)).all()
+        measure_ids = dict(db.session.execute(select(MonitoredAction.id, MonitoredAction.measure_id)).tuples().all())
         db.engine.dispose()
     sample = ids[:: max(1, len(ids) // 20)][:20]
     return {
@@ -188,7 +189,7 @@ def pages(url: str, instance: Path) -> dict[str, list[str]]:
         "public dashboard": ["/monitoring/public"],
         "public field page": [f"/monitoring/public/fields/{c}" for c in codes[:5]]
         + [f"/monitoring/public/fields/{codes[0]}?page=3"],
-        "public measure page": [f"/monitoring/public/measures/{i}" for i in sample],
+        "public measure page": [f"/monitoring/public/measures/{measure_ids[i]}" for i in sample],
     }
 
 

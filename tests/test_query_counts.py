@@ -135,7 +135,7 @@ PAGES = [
     ("monitored action", Role.STRATEGY_TEAM, lambda a: f"/monitoring/actions/{a.action_id}"),
     ("public monitoring dashboard", None, lambda a: "/monitoring/public"),
     ("public monitoring field", None, lambda a: f"/monitoring/public/fields/{a.field_code}"),
-    ("public monitored measure", None, lambda a: f"/monitoring/public/measures/{a.action_id}"),
+    ("public monitored measure", None, lambda a: f"/monitoring/public/measures/{a.measure_id}"),
     ("open data: measures", None, lambda a: "/monitoring/open-data/measures.csv"),
     ("open data: KPI values", None, lambda a: "/monitoring/open-data/kpi-values.json"),
 ]

@@ -345,8 +345,9 @@ def stop_url(subscription) -> str:
 
 
 def public_url(measure_id: int) -> str:
-    action_id = db.session.scalar(select(MonitoredAction.id).where(MonitoredAction.measure_id == measure_id))
-    return f"{base_url()}/monitoring/public" + (f"#measure-{action_id}" if action_id else "")
+    """The measure's public page while it is monitored, else the dashboard."""
+    monitored = db.session.scalar(select(MonitoredAction.id).where(MonitoredAction.measure_id == measure_id))
+    return f"{base_url()}/monitoring/public" + (f"/measures/{measure_id}" if monitored else "")
 
 
 def followable(measure: Measure) -> bool:

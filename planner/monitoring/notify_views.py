@@ -79,8 +79,8 @@ def follow(measure_id: int):
                 else:
                     flash(_("Almost done: we have sent an e-mail to the address you entered. Please open the link "
                             "in it to confirm; until then you receive nothing else."), "info")
-                return redirect(url_for("monitoring.public_dashboard",
-                                        _anchor=f"measure-{action.id}" if action else None))
+                return redirect(url_for("monitoring.public_measure", measure_id=measure.id) if action
+                                else url_for("monitoring.public_dashboard"))
     return render_template("monitoring/follow.html", measure=measure, action=action, form=form), \
         400 if request.method == "POST" else 200
 

@@ -140,12 +140,13 @@ def _trails(version_id: int) -> dict[int, tuple[MeasureSheet, list[Need]]]:
     return _TRAILS[key]
 
 
-def public_measure(action_id: int) -> PublicMeasure | None:
-    """One monitored measure for the public: status, progress, newest update, KPI values and where it came from
-    (the workshop needs and the citizens' rating in the adopted version)."""
+def public_measure(measure_id: int) -> PublicMeasure | None:
+    """One monitored measure (by the measure's id, as all public measure addresses are) for the public: status,
+    progress, newest update, KPI values and where it came from (the workshop needs and the citizens' rating in the
+    adopted version)."""
     from planner.monitoring.services import kpi_values
 
-    action = db.session.scalar(select(MonitoredAction).where(MonitoredAction.id == action_id).options(
+    action = db.session.scalar(select(MonitoredAction).where(MonitoredAction.measure_id == measure_id).options(
         selectinload(MonitoredAction.measure).selectinload(Measure.field),
         selectinload(MonitoredAction.measure).selectinload(Measure.kpis)))
     if action is None:

@@ -253,10 +253,10 @@ def public_field(code: str):
     return render_template("monitoring/public_field.html", field=field, page=shown)
 
 
-@bp.route("/public/measures/<int:action_id>", endpoint="public_measure")
+@bp.route("/public/measures/<int:measure_id>", endpoint="public_measure")
 @access(PUBLIC)
-def public_measure(action_id: int):
-    pm = public.public_measure(action_id) or abort(404)
+def public_measure(measure_id: int):
+    pm = public.public_measure(measure_id) or abort(404)
     return render_template("monitoring/public_measure.html", pm=pm, a=pm.action)
 
 

@@ -38,11 +38,17 @@ def test_benachrichtigung_bestaetigt_status_gemeldet_und_abbestellt(page, browse
             MonitoredAction.status.in_([ActionStatus.ON_TRACK, ActionStatus.NOT_STARTED]))
             .order_by(MonitoredAction.id)).first()
         action_id, label = action.id, action.measure.label
+        measure_id, field_code = action.measure_id, action.measure.field.code
 
-    # The citizen, without an account, asks on the public dashboard to be told.
+    # The citizen, without an account, goes from the public dashboard to the field and the measure, and asks to be
+    # told.
     citizen_context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
     citizen = citizen_context.new_page()
     citizen.goto(f"{live_server.url}/monitoring/public")
+    citizen.locator(f"main a[href='/monitoring/public/fields/{field_code}']").click()
+    citizen.get_by_role("link", name=label, exact=True).click()
+    assert citizen.url.endswith(f"/monitoring/public/measures/{measure_id}")
+    assert_accessible(citizen, "public measure page")
     citizen.get_by_role("link", name=f"Per E-Mail benachrichtigen, wenn sich der Stand von {label} ändert").click()
     assert_accessible(citizen, "follow form")
     citizen.get_by_label("Ihre E-Mail-Adresse").fill(CITIZEN)
@@ -78,7 +84,7 @@ def test_benachrichtigung_bestaetigt_status_gemeldet_und_abbestellt(page, browse
 
     news = [m for m in outbox(live_server) if m["To"] == CITIZEN][-1]
     assert "Neuer Status" in news["Subject"] and "„verzögert“" in news.get_content()
-    citizen.goto(f"{live_server.url}/monitoring/public")
+    citizen.goto(link_in(news, f"/monitoring/public/measures/{measure_id}"))
     assert "Danke für Ihre Idee: Sie wird 2027 umgesetzt." in citizen.content()
 
     # The citizen ends it with the link in the mail: no account, the address is deleted.

@@ -60,7 +60,7 @@ def _follow_token(kind):
 RULES = {
     "monitoring.public_dashboard": Rule(PUBLIC),
     "monitoring.public_field": Rule(PUBLIC, params=lambda: {"code": _action().measure.field.code}),
-    "monitoring.public_measure": Rule(PUBLIC, params=_action_id),
+    "monitoring.public_measure": Rule(PUBLIC, params=_measure_id),
     "monitoring.open_data": Rule(PUBLIC, params=lambda: {"dataset": "measures", "fmt": "csv"}),
     "monitoring.open_data_catalogue": Rule(PUBLIC),
     "monitoring.overview": Rule(SIGNED_IN),

@@ -43,7 +43,7 @@ def test_the_demo_continues_past_the_council_decision(app, client):
         assert "Seit dem vorigen Bericht" in output.getvalue().decode()
         measured = db.session.scalar(select(MonitoredAction).join(KPIValue, KPIValue.kpi_id.in_(
             select(MeasureKPI.id).where(MeasureKPI.measure_id == MonitoredAction.measure_id))).limit(1))
-        field_code, measured_id = measured.measure.field.code, measured.id
+        field_code, measured_id = measured.measure.field.code, measured.measure_id
 
         # The funder's yearly reporting dates are tasks; the demo expert follows a measure she supports; a few
         # proposers have their official answer.

@@ -160,6 +160,8 @@ def _with_proposer(app, action_id, **person):
 def test_the_official_answer_is_published_once_and_mailed_to_the_proposer(app, client, auth, outbox):
     _number, (first, _second) = _started(app)
     _with_proposer(app, first)
+    with app.app_context():
+        measure_id = db.session.get(MonitoredAction, first).measure_id
     auth.login("strategy_team")
     form = client.get(f"/monitoring/actions/{first}/answer").get_data(as_text=True)
     assert "erhält sie per E-Mail" in form and "erneut senden" not in form
@@ -172,10 +174,11 @@ def test_the_official_answer_is_published_once_and_mailed_to_the_proposer(app, c
     assert mail["Subject"] == "Die Antwort der Stadt auf Ihren Vorschlag „MOB-M01 Digitale Parkraumsteuerung 1“" \
         or "Antwort der Stadt" in mail["Subject"]
     client.post("/logout")
-    for link in _links(mail):  # the public dashboard (anchor) and the follow form, without an account
+    assert f"/monitoring/public/measures/{measure_id}" in mail.get_content()  # the measure's own public page
+    for link in _links(mail):  # the measure's public page and the follow form, without an account
         page = client.get(link.split("#")[0])
         assert page.status_code == 200
-    public = client.get("/monitoring/public").get_data(as_text=True)
+    public = client.get(f"/monitoring/public/measures/{measure_id}").get_data(as_text=True)
     assert "Die Sensoren werden 2027 installiert." in public
 
     auth.login("strategy_team")
@@ -223,7 +226,7 @@ def test_a_citizen_follows_a_measure_confirms_hears_of_a_change_and_stops(app, c
     _number, (first, _second) = _started(app)
     with app.app_context():
         measure_id = db.session.get(MonitoredAction, first).measure_id
-    public = client.get("/monitoring/public").get_data(as_text=True)
+    public = client.get(f"/monitoring/public/measures/{measure_id}").get_data(as_text=True)
     assert f"/monitoring/public/measures/{measure_id}/follow" in public
     with app.app_context():
         unmonitored = factories.measure(title="Noch in der Bewertung").id

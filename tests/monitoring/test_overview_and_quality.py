@@ -180,7 +180,6 @@ def test_the_public_trail_is_read_once_per_frozen_version(app, client):
         version, strategist, made = _adopted_version()
         services.start_monitoring(version, strategist)
         db.session.commit()
-        action_id = db.session.scalar(select(MonitoredAction.id).where(MonitoredAction.measure_id == made[0].id))
         version_id, measure_id = version.id, made[0].id
     public._TRAILS.clear()
     calls = []
@@ -193,7 +192,7 @@ def test_the_public_trail_is_read_once_per_frozen_version(app, client):
     public._read_trails = counting
     try:
         for _ in range(3):
-            page = client.get(f"/monitoring/public/measures/{action_id}").get_data(as_text=True)
+            page = client.get(f"/monitoring/public/measures/{measure_id}").get_data(as_text=True)
             assert "Digitale Parkraumsteuerung 1" in page
     finally:
         public._read_trails = original
