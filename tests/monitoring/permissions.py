@@ -49,9 +49,16 @@ def _follow_token(kind):
         from planner.monitoring import notify
         from planner.monitoring.models import MeasureSubscription
 
-        subscription = MeasureSubscription(measure_id=_action().measure_id, email="folgt@example.org")
-        db.session.add(subscription)
-        db.session.flush()
+        from sqlalchemy import select
+
+        measure_id = _action().measure_id
+        # A module's tests may share one database (tests/security): one subscription, made once.
+        subscription = db.session.scalar(select(MeasureSubscription).where(
+            MeasureSubscription.measure_id == measure_id, MeasureSubscription.email == "folgt@example.org"))
+        if subscription is None:
+            subscription = MeasureSubscription(measure_id=measure_id, email="folgt@example.org")
+            db.session.add(subscription)
+            db.session.flush()
         return {"token": notify.confirm_token(subscription) if kind == "confirm" else notify.stop_token(subscription)}
 
     return make

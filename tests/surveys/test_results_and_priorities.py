@@ -123,7 +123,7 @@ def test_an_answer_stored_as_a_list_leaves_the_rest_of_its_response_counted_once
     from planner.surveys.results import question_result, results_in_one_pass
 
     survey = sf.survey()
-    odd = [{"q3": 1, "q2": ["a", "b"], "q4": 4, "q5_0": 2}, {"q4": True, "q2": {"x": 1}, "q3_0": "1", "q4_": [1]}]
+    odd = [{"q3": 1, "q2": ["a", "b"], "q4": 4, "q5_0": 2}, {"q4": 5, "q2": {"x": 1}, "q3_0": "1", "q4_": [1]}]
     for line, answers in enumerate(odd, 950):
         db.session.add(SurveyResponse(survey_id=survey.id, line_no=line, answers=answers))
     db.session.flush()
