@@ -45,11 +45,11 @@ def _measure_id():
 
 def _follow_token(kind):
     def make():
+        from sqlalchemy import select
+
         from planner.extensions import db
         from planner.monitoring import notify
         from planner.monitoring.models import MeasureSubscription
-
-        from sqlalchemy import select
 
         measure_id = _action().measure_id
         # A module's tests may share one database (tests/security): one subscription, made once.
