@@ -20,6 +20,7 @@ from planner.core.pagination import ListPage
 from planner.core.permissions import Role, has_role
 from planner.core.timeutil import local_today
 from planner.extensions import db
+from planner.fields.models import ActionField
 from planner.findings.models import Measure, MeasureKPI
 from planner.monitoring.models import (
     ActionStatus,
@@ -332,7 +333,8 @@ def tracking(user, *, field_id: int | None = None, status: ActionStatus | None =
     (no update, task or KPI value is loaded), for the shown page only; filtering by the score scores every
     action of the other filters first."""
     as_of = as_of or local_today()
-    ids = select(MonitoredAction.id).join(Measure, Measure.id == MonitoredAction.measure_id)
+    ids = (select(MonitoredAction.id).join(Measure, Measure.id == MonitoredAction.measure_id)
+           .join(ActionField, ActionField.id == Measure.field_id))
     if not is_staff(user):
         ids = ids.where(MonitoredAction.lead_id == getattr(user, "id", None))
     if status is not None:
@@ -343,10 +345,14 @@ def tracking(user, *, field_id: int | None = None, status: ActionStatus | None =
         total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
         pages = max(1, -(-total // per_page))
         page = min(max(1, page or 1), pages)
-        chosen = ids.order_by(Measure.number_key, Measure.id).limit(per_page).offset((page - 1) * per_page)
+        chosen = ids.order_by(*_PAPER_ORDER).limit(per_page).offset((page - 1) * per_page)
         return ListPage(_tracked(chosen, as_of), page, per_page, total)
-    rows = [t for t in _tracked(ids.order_by(Measure.number_key, Measure.id), as_of) if t.quality.score == score_is]
+    rows = [t for t in _tracked(ids.order_by(*_PAPER_ORDER), as_of) if t.quality.score == score_is]
     return ListPage.of(rows, page, per_page)
+
+
+# The paper's order: the fields as the city ordered them, then the measures by number (not by the field's code).
+_PAPER_ORDER = (ActionField.position, ActionField.id, Measure.number_key, Measure.id)
 
 
 def _tracked(ids, as_of: date) -> list[Tracked]:
@@ -359,12 +365,13 @@ def _tracked(ids, as_of: date) -> list[Tracked]:
                   .correlate(MonitoredAction).scalar_subquery())
     next_task = (select(ActionTask.id).where(ActionTask.action_id == MonitoredAction.id, ActionTask.done_on.is_(None),
                                              ActionTask.due_on.is_not(None)).correlate(MonitoredAction).exists())
-    chosen = ids.add_columns(Measure.number_key.label("sort_key"), Measure.id.label("sort_id")).subquery()
+    chosen = ids.add_columns(ActionField.position.label("sort_field"), ActionField.id.label("sort_field_id"),
+                             Measure.number_key.label("sort_key"), Measure.id.label("sort_id")).subquery()
     query = (select(MonitoredAction.id, MonitoredAction.measure_id, Measure.field_id, MonitoredAction.status,
                     MonitoredAction.progress, MonitoredAction.lead_id, last_update, latest_kpi, next_task)
              .join(chosen, chosen.c.id == MonitoredAction.id)
              .join(Measure, Measure.id == MonitoredAction.measure_id)
-             .order_by(chosen.c.sort_key, chosen.c.sort_id))
+             .order_by(chosen.c.sort_field, chosen.c.sort_field_id, chosen.c.sort_key, chosen.c.sort_id))
     return [Tracked(action_id, measure_id, fid, ActionStatus(state), progress, last,
                     score(has_contact=lead_id is not None, status=ActionStatus(state), last_update=last,
                           latest_kpi=kpi, has_next_task=bool(has_task), as_of=as_of))
