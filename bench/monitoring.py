@@ -179,7 +179,7 @@ def pages(url: str, instance: Path) -> dict[str, list[str]]:
     with app.app_context():
         codes = db.session.scalars(select(ActionField.code).order_by(ActionField.position)).all()
         ids = db.session.scalars(select(MonitoredAction.id).order_by(MonitoredAction.id)).all()
-        measure_ids = dict(db.session.execute(select(MonitoredAction.id, MonitoredAction.measure_id)).tuples().all())
+        measure_ids = dict(db.session.execute(select(MonitoredAction.id, MonitoredAction.measure_id)).all())
         db.engine.dispose()
     sample = ids[:: max(1, len(ids) // 20)][:20]
     return {
