@@ -62,7 +62,8 @@ PROGRAMMES = ("Modellprojekte Smart Cities (BMWSB)", "Digitalstrategie NRW", "EF
 
 def _adopted_version(strategist) -> PaperVersion:
     number = (db.session.scalar(select(func.max(PaperVersion.number))) or 0) + 1
-    rollup = dataclasses.replace(build_rollup(locale="de"), version=number)
+    # The cover's date is the day it was frozen, before the council's vote, not the day the demo was seeded.
+    rollup = dataclasses.replace(build_rollup(locale="de"), version=number, issued_on=date(2023, 4, 18))
     version = PaperVersion(number=number, frozen_at=datetime(2023, 4, 18, 8, 0, tzinfo=UTC),
                            frozen_by_id=strategist.id, note="Fassung für die Beschlussfassung im Rat",
                            rollup_json=rollup_to_json(rollup), signed_off_at=datetime(2023, 4, 19, 14, 0, tzinfo=UTC),

@@ -1,5 +1,6 @@
 """Demo content of the concept paper: German section texts, version 1 frozen, an open review round."""
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 from sqlalchemy import update
@@ -9,6 +10,7 @@ from planner.demo.data import CITY, TEXTS
 from planner.extensions import db
 from planner.strategy import review, versions
 from planner.strategy.models import PaperSection, PaperVersion
+from planner.strategy.rollup import rollup_from_json, rollup_to_json
 
 SECTIONS = (
     ("foreword", "Vorwort des Oberbürgermeisters", (
@@ -127,9 +129,11 @@ def seed(ctx) -> None:
     db.session.flush()
     seed_goals(ctx, strategist)
     version = versions.freeze_version(strategist, "Entwurf für die Abstimmung mit Ausschüssen und Partnern")
-    # The demo tells 2022's story: the draft was frozen then (a Core UPDATE: the model refuses to change it).
+    # The demo tells 2022's story: the draft was frozen then, and its cover says so (a Core UPDATE: the model
+    # refuses to change a frozen version).
+    frozen = dataclasses.replace(rollup_from_json(version.rollup_json), issued_on=date(2022, 11, 2))
     db.session.execute(update(PaperVersion).where(PaperVersion.id == version.id)
-                       .values(frozen_at=datetime(2022, 11, 2, 9, 0, tzinfo=UTC)))
+                       .values(frozen_at=datetime(2022, 11, 2, 9, 0, tzinfo=UTC), rollup_json=rollup_to_json(frozen)))
     db.session.refresh(version)
     round_ = review.create_round(version, strategist, title="Abstimmung mit dem Ratsausschuss Digitalisierung",
                                  due_on=date(2022, 11, 30))

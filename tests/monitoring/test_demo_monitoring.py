@@ -24,6 +24,9 @@ def test_the_demo_continues_past_the_council_decision(app, client):
         assert [s.body for s in decision.steps][-1] == "Rat der Stadt Essen"
         version = decision.paper_version
         assert version.is_published and version.frozen_at.year == 2023
+        # The covers carry the days the versions were frozen, not the day the demo was seeded.
+        assert versions.version_rollup(version).issued_on == date(2023, 4, 18)
+        assert versions.version_rollup(versions.get_version(1)).issued_on == date(2022, 11, 2)
         measures = {m.id for m in versions.version_rollup(version).measures()}
         actions = db.session.scalars(select(MonitoredAction)).all()
         assert {a.measure_id for a in actions} == measures
