@@ -70,7 +70,8 @@ def test_language_switch_keeps_the_page_and_sets_lang(page, live_server):
     assert page.url.endswith("/fields/")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Action fields"
-    page.get_by_role("button", name="Deutsch").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Deutsch").click()
     assert page.locator("h1").inner_text() == "Handlungsfelder"
 
 

@@ -205,7 +205,8 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     page.get_by_role("button", name="Teilnahme speichern").click()
     assert "Teilnahme gespeichert: 1 Person anwesend" in page.locator(".flash-messages").inner_text()
     screenshot(page, JOURNEY, "09-check-in")
-    page.get_by_role("link", name="Druckbare Liste mit Unterschriftsfeldern").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Druckbare Liste mit Unterschriftsfeldern").click()
     assert "Unterschrift" in page.locator("main").inner_text()
     check(page, "Druckliste")
     screenshot(page, JOURNEY, "10-druckliste")
@@ -243,7 +244,8 @@ def test_moderation_pflegt_expertinnen_und_importiert_csv(page, live_server, tmp
                          "Dr. Jürgen Weiß;juergen.weiss@example.org;Stadtwerke Essen;Wirtschaft;UMW;WOH\r\n"
                          .replace("UMW;WOH", "\"UMW;WOH\"").encode("cp1252"))
     page.get_by_label("CSV-Datei").set_input_files(str(csv_file))
-    page.get_by_role("button", name="Datei prüfen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Datei prüfen").click()
     assert "1 neu" in page.locator("main").inner_text()
     check(page, "Import prüfen")
     screenshot(page, JOURNEY, "20-import-vorschau")
@@ -251,7 +253,8 @@ def test_moderation_pflegt_expertinnen_und_importiert_csv(page, live_server, tmp
     assert "Import abgeschlossen: 1 neu" in page.locator(".flash-messages").inner_text()
     page.get_by_label("Suche nach Name oder E-Mail").fill("Weiß")
     page.get_by_role("button", name="Filtern").click()
-    page.get_by_role("link", name="Weiß, Jürgen").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Weiß, Jürgen").click()
     assert "Stadtwerke Essen" in page.locator("main").inner_text()
     check(page, "Person")
     page.get_by_role("link", name="Bearbeiten").click()
@@ -263,7 +266,8 @@ def test_moderation_pflegt_expertinnen_und_importiert_csv(page, live_server, tmp
     check(page, "Organisationen")
     page.goto(f"{base}/people/new")
     check(page, "Person anlegen")
-    page.get_by_role("button", name="Speichern").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Speichern").click()
     assert page.locator("#error-summary").count() == 1
     check(page, "Person anlegen mit Fehlern")
     page.goto(f"{base}/people/organisations/new")
@@ -295,11 +299,13 @@ def test_moderation_laedt_viele_im_hintergrund_ein(page, live_server):
         login(page, live_server, FACILITATOR)
         page.goto(f"{base}/invitations/workshop/{wid}/invite")
         page.get_by_label("Handlungsfeld").select_option(label="MOB – Smarte Mobilität und Infrastruktur")
-        page.get_by_role("button", name="Filtern").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Filtern").click()
         count = page.locator("main table tbody tr").count()
         assert count > 2
         before = len(outbox(live_server))
-        page.get_by_role("button", name=re.compile("laut Filter")).first.click()
+        with page.expect_navigation():
+            page.get_by_role("button", name=re.compile("laut Filter")).first.click()
         assert "im Hintergrund" in page.locator("main").inner_text()
         page.get_by_role("button", name=re.compile(r"Einladungen? senden")).click()
         page.wait_for_url(re.compile(r"/jobs/\d+$"))

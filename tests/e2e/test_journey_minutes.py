@@ -40,7 +40,8 @@ def test_moderation_versendet_das_protokoll_teilnehmerin_liest_es_per_link(page,
     live_server.app.config["INVITATION_BACKGROUND_THRESHOLD"] = 1000
     login(page, live_server, FACILITATOR)
     page.goto(f"{base}/workshops/1")
-    page.get_by_role("navigation", name="Aktionen").get_by_role("link", name="Protokoll").click()
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Aktionen").get_by_role("link", name="Protokoll").click()
     assert "Workshop 1" in page.locator("h1").inner_text()
     main = page.locator("main").inner_text()
     for heading in ("Teilnahme nach Sektoren", "Tagesordnung wie durchgeführt", "Beiträge nach Tagesordnungspunkt",
@@ -84,7 +85,8 @@ def test_moderation_versendet_das_protokoll_teilnehmerin_liest_es_per_link(page,
     with page.expect_download() as download:
         page.locator("main").get_by_role("link", name="PDF").first.click()
     assert download.value.suggested_filename.startswith("Protokoll-2022-03-17-Workshop-1")
-    page.get_by_role("link", name="Zurück zu Ihrer Einladung").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Zurück zu Ihrer Einladung").click()
     assert page.get_by_role("button", name="Absagen").count() == 0
     assert page.get_by_role("link", name=re.compile("Protokoll")).count() == 1
     check(page, "Einladung nach dem Workshop")

@@ -47,7 +47,8 @@ def _export(page, server, button: str) -> tuple[bytes, str]:
 
 def test_strategieteam_exportiert_und_schreibt_version_fest(page, live_server):
     login(page, live_server, "strategie@example.org")
-    page.get_by_role("link", name="Strategiepapier").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Strategiepapier").click()
     assert page.locator("h1").inner_text() == "Strategiepapier"
     assert page.get_by_role("heading", name="Vollständigkeitsprüfung").is_visible()
     assert_accessible(page, "Strategiepapier")
@@ -68,7 +69,8 @@ def test_strategieteam_exportiert_und_schreibt_version_fest(page, live_server):
     text = "".join(p.extract_text() for p in reader.pages)
     assert "Fahrplan bis 2040" in text and "MOB-" in text
 
-    page.get_by_role("link", name="Aktuellen Entwurf lesen").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Aktuellen Entwurf lesen").click()
     assert page.get_by_role("heading", name="Handlungsfelder").first.is_visible()
     assert_accessible(page, "Entwurf")
     screenshot(page, "paper", "02-entwurf")
@@ -83,7 +85,8 @@ def test_strategieteam_exportiert_und_schreibt_version_fest(page, live_server):
     assert_accessible(page, "Version 3")
     screenshot(page, "paper", "03-version")
 
-    page.get_by_role("link", name="Änderungen seit Version 2").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Änderungen seit Version 2").click()
     assert "Änderungen von Version 2 zu Version 3" in page.locator("h1").inner_text()
     assert_accessible(page, "Vergleich")
     screenshot(page, "paper", "04-vergleich")
@@ -94,7 +97,8 @@ def test_pruefende_gibt_abschnitt_frei(page, live_server):
     page.get_by_role("link", name="Meine Prüfrunden").click()
     assert_accessible(page, "Meine Prüfrunden")
     screenshot(page, "paper", "05-meine-pruefrunden")
-    page.get_by_role("link", name="Abstimmung mit dem Ratsausschuss Digitalisierung").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Abstimmung mit dem Ratsausschuss Digitalisierung").click()
     assert "Prüfrunde zu Version 1" in page.locator(".kern-preline").first.inner_text()
     assert_accessible(page, "Prüfrunde")
     page.get_by_label("Teil des Papiers", exact=True).select_option(label="Abschnitt: Vorwort des Oberbürgermeisters")

@@ -53,7 +53,8 @@ def test_neue_moderatorin_plant_in_hoechstens_15_seitenaufrufen(page, live_serve
     loads = PageLoads(page)
 
     page.goto(live_server.url + "/workshops/")
-    page.get_by_role("link", name="Neuer ganztägiger Workshop aus der Vorlage").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Neuer ganztägiger Workshop aus der Vorlage").click()
     assert page.locator("#template").input_value() == "standard"
     assert (page.locator("#start_time").input_value(), page.locator("#end_time").input_value()) == ("09:00", "16:00")
     page.locator("#title").fill("Workshop 6: Smarte Mobilität – Umsetzung")
@@ -64,7 +65,8 @@ def test_neue_moderatorin_plant_in_hoechstens_15_seitenaufrufen(page, live_serve
     page.locator("#video_link").fill("https://video.example.org/workshop-6")
     assert_accessible(page, "Neuer Workshop aus der Vorlage")
     screenshot(page, JOURNEY, "01-aus-vorlage")
-    page.get_by_role("button", name="Speichern", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Speichern", exact=True).click()
     if page.locator("#conflicts").count():
         page.get_by_role("button", name="Trotzdem speichern").click()
     assert "mit der Tagesordnung der Vorlage" in page.locator(".flash-messages").inner_text()

@@ -68,7 +68,8 @@ def test_passwort_zuruecksetzen_per_email(page, live_server):
     screenshot(page, JOURNEY, "neues-passwort")
     page.get_by_label("Neues Passwort", exact=True).fill("password123")
     page.get_by_label("Neues Passwort wiederholen").fill("password123")
-    page.get_by_role("button", name="Neues Passwort speichern").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Neues Passwort speichern").click()
     assert page.get_by_text("am häufigsten verwendeten Passwörtern").first.is_visible()
     page.get_by_label("Neues Passwort", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Neues Passwort wiederholen").fill(NEW_PASSWORD)

@@ -82,7 +82,8 @@ def test_moderation_plant_workshop_5_mit_tagesordnung_und_kalender(page, live_se
     assert_accessible(page, "Tagesordnung")
     screenshot(page, JOURNEY, "05-tagesordnung")
 
-    page.get_by_role("link", name="Druckfassung der Tagesordnung").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Druckfassung der Tagesordnung").click()
     assert page.locator(".site-nav").count() == 0
     assert "Handlungsbedarfe" in page.locator("table").inner_text()
     assert_accessible(page, "Druckfassung")

@@ -27,7 +27,8 @@ def test_dry_run_audit_log_and_histories_are_readable_and_accessible(page, live_
     files: list = []
     login(page, live_server, "admin@example.org")
     page.goto(f"{live_server.url}/privacy-requests/")
-    page.get_by_role("link", name="Aufbewahrung").first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Aufbewahrung").first.click()
     assert page.get_by_role("heading", name="Aufbewahrung", level=1).is_visible()
     assert page.get_by_role("heading", name="Persönliche Einladungslinks", level=2).is_visible()
     assert_accessible(page, "Aufbewahrung")
@@ -43,7 +44,8 @@ def test_dry_run_audit_log_and_histories_are_readable_and_accessible(page, live_
     assert_accessible(page, "Verlauf einer Maßnahme")
     _keep(page, "measure_history", files)
     page.goto(f"{live_server.url}/strategy/sections/foreword")
-    page.get_by_role("link", name="Verlauf").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Verlauf").click()
     assert page.get_by_role("heading", level=1).is_visible()
     assert_accessible(page, "Verlauf eines Abschnitts")
     _keep(page, "section_history", files)
