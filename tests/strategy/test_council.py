@@ -75,7 +75,8 @@ def test_a_strategy_team_member_records_the_decision_by_hand(app, client, auth):
     html = client.get(f"/strategy/versions/{number}").get_data(as_text=True)
     assert "0815/2023" in html and "vom Rat beschlossen" in html
     assert "Ausschuss für Digitalisierung" in html and "empfohlen" in html and "10.06.2023" not in html
-    assert "15. Juni 2023" in html  # the date the council decided
+    # The date the council decided, in the same format as the Beratungsfolge's dates (one date, one spelling).
+    assert "15.06.2023" in html and "15. Juni 2023" not in html
 
     # The public page shows the decision too (without the edit links).
     public = client.get(f"/strategy/published/{number}").get_data(as_text=True)
@@ -84,7 +85,7 @@ def test_a_strategy_team_member_records_the_decision_by_hand(app, client, auth):
 
     client.post("/language", data={"lang": "en"})
     english = client.get(f"/strategy/versions/{number}").get_data(as_text=True)
-    assert "Council decision" in english and "adopted by the council" in english and "15 June 2023" in english
+    assert "Council decision" in english and "adopted by the council" in english and "15 Jun 2023" in english
 
 
 def test_a_decision_needs_a_published_version(app, client, auth):
