@@ -125,10 +125,10 @@ class _Builder:
         self.facilitator_text("next-steps", _("Next steps"), self.text.next_steps,
                               _("No next steps were recorded."))
         self.measures()
-        blocks = tuple(self.blocks)
-        contents = tuple((b.anchor, b.text) for b in blocks if isinstance(b, Heading) and b.level == 1)
-        return Outline(language=self.language, edition="minutes", condensed=False, city=self.city, title=title,
-                       subtitle=subtitle, version_label=version, blocks=blocks, contents=contents)
+        return Outline.from_blocks(
+            language=self.language, edition="minutes", condensed=False, city=self.city, title=title,
+            subtitle=subtitle, version_label=version, blocks=self.blocks,
+        )
 
     def overview(self) -> None:
         w, f = self.w, self.f

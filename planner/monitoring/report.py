@@ -155,11 +155,12 @@ def _build(snapshot, previous, period, city, target_year, language) -> Outline:
         (_("%(score)s of 4", score=score), f.count(sum(1 for a in actions if a["quality"] == score)))
         for score in range(4, -1, -1)), numeric=(False, True)))
 
-    contents = tuple((b.anchor, b.text) for b in blocks if isinstance(b, Heading) and b.level == 1)
-    return Outline(language=language, edition="long", condensed=False, city=city,
-                   title=_("Progress report %(period)s", period=period),
-                   subtitle=_("Implementation of the smart city strategy to %(year)s", year=target_year),
-                   version_label=period, blocks=tuple(blocks), contents=contents, target_year=target_year)
+    return Outline.from_blocks(
+        language=language, edition="long", condensed=False, city=city,
+        title=_("Progress report %(period)s", period=period),
+        subtitle=_("Implementation of the smart city strategy to %(year)s", year=target_year), version_label=period,
+        blocks=blocks, target_year=target_year,
+    )
 
 
 def write_report(outline: Outline, code: str, output: BinaryIO) -> None:

@@ -271,11 +271,11 @@ class _Builder:
             self.goals()
             self.sections()
             self.consultation()
-        blocks = tuple(self.blocks)
-        contents = tuple((b.anchor, b.text) for b in blocks if isinstance(b, Heading) and b.level == 1)
-        return Outline(language=self.language, edition="long", condensed=False, city=self.new.process.city,
-                       title=title, subtitle=subtitle, version_label=new_label, blocks=blocks, contents=contents,
-                       target_year=self.new.process.target_year, version=c.new_version)
+        return Outline.from_blocks(
+            language=self.language, edition="long", condensed=False, city=self.new.process.city, title=title,
+            subtitle=subtitle, version_label=new_label, blocks=self.blocks, target_year=self.new.process.target_year,
+            version=c.new_version,
+        )
 
     def figures(self, old_label: str, new_label: str) -> None:
         if not self.c.figures:

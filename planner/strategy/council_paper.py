@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from planner.strategy import labels
 from planner.strategy.exporters import FORMATS, filename, writer
-from planner.strategy.outline import LANGUAGES, BulletList, Heading, Outline, Paragraph, Table, _Builder
+from planner.strategy.outline import LANGUAGES, BulletList, Outline, Paragraph, Table, _Builder
 from planner.strategy.rollup import Rollup
 
 DOCUMENT_FORMATS = ("docx", "pdf", "md")
@@ -54,11 +54,11 @@ class _DecisionBuilder(_Builder):
         self.attachments()
         if d is not None and d.steps:
             self.deliberation()
-        blocks = tuple(self.blocks)
-        contents = tuple((b.anchor, b.text) for b in blocks if isinstance(b, Heading) and b.level == 1)
-        return Outline(language=self.language, edition="long", condensed=False, city=r.process.city, title=title,
-                       subtitle=subtitle, version_label=_("Version %(number)s", number=r.version), blocks=blocks,
-                       contents=contents, target_year=r.process.target_year, version=r.version)
+        return Outline.from_blocks(
+            language=self.language, edition="long", condensed=False, city=r.process.city, title=title,
+            subtitle=subtitle, version_label=_("Version %(number)s", number=r.version), blocks=self.blocks,
+            target_year=r.process.target_year, version=r.version,
+        )
 
     def proposal(self) -> None:
         r, d = self.r, self.decision

@@ -149,6 +149,13 @@ class Outline:
     issued: str = ""  # the cover's date in the paper's language ("3. Dezember 2026"); empty when unknown
     status: str = ""  # the cover's status: "Entwurf" or "Vom Rat beschlossen am 15. Juni 2023"
 
+    @classmethod
+    def from_blocks(cls, blocks, **fields) -> Outline:
+        """An outline whose contents are its level-1 headings, the one rule every document's contents follow."""
+        blocks = tuple(blocks)
+        contents = tuple((b.anchor, b.text) for b in blocks if isinstance(b, Heading) and b.level == 1)
+        return cls(blocks=blocks, contents=contents, **fields)
+
 
 # --- formatting, once, in the paper's language -----------------------------------------------------------------
 
@@ -321,14 +328,13 @@ class _Builder:
                     if s.key == "communication":
                         self.participation_report()
             self.annex()
-        blocks = tuple(self.blocks)
-        contents = tuple((b.anchor, b.text) for b in blocks if isinstance(b, Heading) and b.level == 1)
-        return Outline(language=self.language, edition=self.edition, condensed=self.condensed, city=r.process.city,
-                       title=title, subtitle=subtitle, version_label=version, blocks=blocks, contents=contents,
-                       target_year=r.process.target_year, version=r.version,
-                       issued=self.f.date(r.issued_on) if r.issued_on else "",
-                       status=_("Adopted by the council on %(date)s", date=self.f.date(r.adopted_on))
-                       if r.adopted_on else _("Draft") if r.version else "")  # the draft's label says it already
+        return Outline.from_blocks(
+            language=self.language, edition=self.edition, condensed=self.condensed, city=r.process.city, title=title,
+            subtitle=subtitle, version_label=version, blocks=self.blocks, target_year=r.process.target_year,
+            version=r.version, issued=self.f.date(r.issued_on) if r.issued_on else "",
+            status=_("Adopted by the council on %(date)s", date=self.f.date(r.adopted_on))
+            if r.adopted_on else _("Draft") if r.version else "",  # the draft's label says it already
+        )
 
     def vision_and_goals(self) -> None:
         """Leitbild und Ziele: the strategy's vision, then every field's Zielbild and goals (the long edition; the
