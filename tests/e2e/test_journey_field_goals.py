@@ -36,7 +36,8 @@ def test_das_strategieteam_pflegt_die_ziele_eines_handlungsfelds(page, live_serv
     screenshot(page, JOURNEY, "02-fehler")
 
     page.get_by_label("Zieljahr (Ziel 4)").fill("2030")
-    page.get_by_role("button", name="Zielbild und Ziele speichern").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Zielbild und Ziele speichern").click()
     assert "gespeichert" in page.locator(".flash-messages").inner_text()
     assert page.url.endswith("/strategy/#goals")
 

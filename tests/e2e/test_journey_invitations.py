@@ -92,7 +92,8 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     page.locator("#options-1-ends").fill("16:30")
     page.get_by_label("Hinweis an die Eingeladenen").fill("Bitte markieren Sie bis Freitag.")
     screenshot(page, JOURNEY, "02-termine-vorschlagen")
-    page.get_by_role("button", name="Terminumfrage starten").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Terminumfrage starten").click()
     assert "Terminumfrage wurde gestartet" in page.locator(".flash-messages").inner_text()
     check(page, "Terminumfrage offen")
 
@@ -115,7 +116,8 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     # The confirmation step: nothing is sent before it; the mail is shown as the invitees will get it.
     assert "Einladung: Workshop 5: Smarte Mobilität – Vertiefung" in page.locator(".mail-preview").inner_text()
     check(page, "Einladungen prüfen")
-    page.get_by_role("button", name=re.compile(r"Einladungen? senden")).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(r"Einladungen? senden")).click()
     assert "versendet" in page.locator(".flash-messages").inner_text()
     check(page, "Antworten")
     screenshot(page, JOURNEY, "04-antworten-eingeladen")
@@ -142,7 +144,8 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     fieldsets = page.locator("fieldset.date-option")
     fieldsets.nth(0).get_by_label("Wenn nötig").check()
     fieldsets.nth(1).get_by_label("Ja").check()
-    page.get_by_role("button", name="Meine Termine speichern").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Meine Termine speichern").click()
     assert "Termine wurden gespeichert" in page.locator(".flash-messages").inner_text()
 
     # Zusage nur mit der Tastatur: Einwilligung (Leertaste), Kontakt teilen (Leertaste), Zusagen (Enter).
@@ -202,7 +205,8 @@ def test_moderation_laedt_ein_expertin_sagt_zu(page, live_server, draft_workshop
     page.reload()
     check(page, "Check-in")
     page.get_by_label(re.compile(re.escape(invitee_name))).check()
-    page.get_by_role("button", name="Teilnahme speichern").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Teilnahme speichern").click()
     assert "Teilnahme gespeichert: 1 Person anwesend" in page.locator(".flash-messages").inner_text()
     screenshot(page, JOURNEY, "09-check-in")
     with page.expect_navigation():
@@ -249,7 +253,8 @@ def test_moderation_pflegt_expertinnen_und_importiert_csv(page, live_server, tmp
     assert "1 neu" in page.locator("main").inner_text()
     check(page, "Import prüfen")
     screenshot(page, JOURNEY, "20-import-vorschau")
-    page.get_by_role("button", name="Jetzt importieren").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Jetzt importieren").click()
     assert "Import abgeschlossen: 1 neu" in page.locator(".flash-messages").inner_text()
     page.get_by_label("Suche nach Name oder E-Mail").fill("Weiß")
     page.get_by_role("button", name="Filtern").click()

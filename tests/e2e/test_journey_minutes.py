@@ -54,7 +54,8 @@ def test_moderation_versendet_das_protokoll_teilnehmerin_liest_es_per_link(page,
     check(page, "Protokoll bearbeiten")
     steps = page.get_by_label("Nächste Schritte")
     steps.fill(steps.input_value() + "\n- Protokoll an alle Teilnehmenden senden.")
-    page.get_by_role("button", name="Speichern").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Speichern").click()
     assert "Das Protokoll wurde gespeichert." in page.locator(".flash-messages").inner_text()
     assert "Protokoll an alle Teilnehmenden senden." in page.locator("main").inner_text()
 
@@ -67,7 +68,8 @@ def test_moderation_versendet_das_protokoll_teilnehmerin_liest_es_per_link(page,
     assert "/minutes/r/" in page.locator("pre.mail-preview").inner_text()
     before = len(outbox(live_server))
     page.get_by_label("Ich habe die Empfängerinnen und Empfänger und das Protokoll geprüft").check()
-    page.get_by_role("button", name="Protokoll jetzt versenden").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Protokoll jetzt versenden").click()
     assert f"an {recipients} Teilnehmende versandt" in page.locator(".flash-messages").inner_text()
     mails = outbox(live_server)[before:]
     assert len(mails) == recipients

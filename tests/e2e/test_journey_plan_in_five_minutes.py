@@ -68,7 +68,8 @@ def test_neue_moderatorin_plant_in_hoechstens_15_seitenaufrufen(page, live_serve
     with page.expect_navigation():
         page.get_by_role("button", name="Speichern", exact=True).click()
     if page.locator("#conflicts").count():
-        page.get_by_role("button", name="Trotzdem speichern").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Trotzdem speichern").click()
     assert "mit der Tagesordnung der Vorlage" in page.locator(".flash-messages").inner_text()
     workshop_url = page.url
 
@@ -144,7 +145,8 @@ def test_neue_moderatorin_plant_in_hoechstens_15_seitenaufrufen(page, live_serve
     assert "Haus der Technik, Essen" in page.locator(".mail-preview").inner_text()
     assert_accessible(page, "Einladungen prüfen")
     screenshot(page, JOURNEY, "04-bestaetigen")
-    page.get_by_role("button", name="10 Einladungen senden").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="10 Einladungen senden").click()
     assert "10 Einladungen wurden versendet" in page.locator(".flash-messages").inner_text()
 
     page.get_by_role("link", name="Zurück zum Workshop").click()
@@ -153,7 +155,8 @@ def test_neue_moderatorin_plant_in_hoechstens_15_seitenaufrufen(page, live_serve
         page.locator(f"#options-{i}-day").fill(day)
         page.locator(f"#options-{i}-starts").fill("09:00")
         page.locator(f"#options-{i}-ends").fill("16:10")
-    page.get_by_role("button", name="Terminumfrage starten").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Terminumfrage starten").click()
     assert "Terminumfrage wurde" in page.locator(".flash-messages").inner_text()
     screenshot(page, JOURNEY, "05-terminumfrage")
     page.locator("main table").get_by_role("button", name=re.compile("festlegen")).first.click()

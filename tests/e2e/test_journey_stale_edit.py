@@ -29,7 +29,8 @@ def test_zwei_moderatorinnen_speichern_denselben_workshop(page, browser, browser
         _open_edit(other, live_server)
 
         page.get_by_label("Titel").fill("Bürgerdialog Smart City Essen – Rathaus")
-        page.get_by_role("button", name="Speichern", exact=True).click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Speichern", exact=True).click()
         assert "gespeichert" in page.locator(".flash-messages").inner_text()
 
         other.get_by_label("Titel").fill("Bürgerdialog Smart City Essen – Zeche Zollverein")
@@ -50,7 +51,8 @@ def test_zwei_moderatorinnen_speichern_denselben_workshop(page, browser, browser
         screenshot(other, JOURNEY, "01-konflikt")
 
         # Compared: she keeps her own title and saves knowingly.
-        other.get_by_role("button", name="Speichern", exact=True).click()
+        with other.expect_navigation():
+            other.get_by_role("button", name="Speichern", exact=True).click()
         assert "gespeichert" in other.locator(".flash-messages").inner_text()
         assert "Zeche Zollverein" in other.locator("main h1").inner_text()
         screenshot(other, JOURNEY, "02-gespeichert")

@@ -46,7 +46,8 @@ def test_moderation_plant_workshop_5_mit_tagesordnung_und_kalender(page, live_se
     assert "liegt in der Vergangenheit" in warning.inner_text()
     assert_accessible(page, "Konfliktwarnung")
     screenshot(page, JOURNEY, "03-konfliktwarnung")
-    page.get_by_role("button", name="Trotzdem speichern").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Trotzdem speichern").click()
     assert "als Entwurf angelegt" in page.locator(".flash-messages").inner_text()
     assert "Smarte Bildung" in page.locator("main").inner_text()
     workshop_url = page.url
@@ -161,7 +162,8 @@ def test_reihen_kalender_vernetzung_und_anmeldung_sind_barrierefrei(page, live_s
                  "/workshops/?kind=citizen_dialogue", "/workshops/1/save-as-template"):
         page.goto(live_server.url + path)
         assert_accessible(page, path)
-    page.get_by_role("button", name="Vorlage speichern").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Vorlage speichern").click()
     assert "Neue Workshops können mit ihr beginnen" in page.locator(".flash-messages").inner_text()
     assert_accessible(page, "Workshop-Vorlagen")
     screenshot(page, JOURNEY, "09-vorlagen")
