@@ -26,6 +26,7 @@ CLIENTS = 100
 ENDURANCE_MINUTES = 10
 FLAT_SHARE, FLAT_MB = 0.10, 20.0  # memory counts as flat when it grows by at most this share or this many MB
 PROCESSES = 2
+RECONNECT_DELAY = 0.2  # s: planner/static/js/wall.js reconnects this long after a stream ended
 THREADS = 96  # per process (docs/operations.md, "The live workshop wall"): the kernel does not share streams evenly
 
 
@@ -91,6 +92,7 @@ class Client(threading.Thread):
         self.cursor = ""
         self.connected = threading.Event()
         self.polling = False
+        self.reconnects = 0
 
     def _poll(self):
         self.connected.set()
@@ -121,6 +123,8 @@ class Client(threading.Thread):
         while not self.stop.is_set():
             try:
                 self._read()
+                self.reconnects += 1
+                time.sleep(RECONNECT_DELAY)  # the stream ended (its lifetime): the page reconnects after 200 ms
             except (OSError, http.client.HTTPException):
                 if not self.stop.is_set():  # not the server going down at the end of the run
                     self.errors += 1
@@ -140,7 +144,10 @@ class Client(threading.Thread):
             return
         event, data = "", ""
         while not self.stop.is_set():
-            line = response.fp.readline()
+            # Through the response, which decodes the chunked body and ends with it, as a browser does (reading the
+            # socket itself, the client saw the stream's end only when the server dropped the idle keep-alive
+            # connection 5 s later: every card posted meanwhile was late by up to 5 s).
+            line = response.readline()
             if not line:
                 break
             line = line.decode().rstrip("\n")
@@ -255,7 +262,7 @@ def run(server, email: str, wall_id: int, field_id: int, block_id: int, clients:
             "max": latencies[-1] if latencies else None,
             "mean": statistics.mean(latencies) if latencies else None, "post_errors": post_errors,
             "stream_errors": sum(r.errors for r in readers), "seconds": elapsed,
-            "polling": sum(r.polling for r in readers),
+            "polling": sum(r.polling for r in readers), "reconnects": sum(r.reconnects for r in readers),
             "memory_start_mb": memory_start, "memory_end_mb": memory_end,
             "memory_samples": [{"s": round(t), "mb": round(mb, 1), "stream_errors": errors}
                                for t, mb, errors in samples],
