@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "planner_wall"
 READ_LIMIT = 500
 PRUNE_CHANCE = 0.02
+EVENT_ORDER_LOCK = 0x77A11E7  # PostgreSQL advisory lock key: wall events are written one transaction at a time
 
 
 def redis_url(config) -> str | None:
@@ -40,12 +41,19 @@ def redis_url(config) -> str | None:
 
 def publish(wall_id: int, kind: str, payload: dict) -> WallEvent:
     """Adds the event to the current transaction (call from a service; the request commits)."""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # An event's id is drawn from a sequence when it is inserted but seen when its transaction commits. Two
+        # changes at the same moment could commit in the other order: a stream would read the higher id first,
+        # move its cursor past the lower one and never send that card. Held to the end of the transaction, this
+        # lock makes the ids' order the commit order (SQLite has one writer at a time: the same by itself).
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
     row = WallEvent(wall_id=wall_id, kind=kind, payload=json.dumps(payload, ensure_ascii=False, default=str))
     db.session.add(row)
     db.session.flush()
     if random.random() < PRUNE_CHANCE:  # noqa: S311 - not security: spreads the clean-up over the posts
         prune_events(current_app.config.get("WALL_EVENT_HOURS", 24))
-    if db.session.get_bind().dialect.name == "postgresql":
+    if postgresql:
         db.session.execute(text("SELECT pg_notify(:channel, :wall)"), {"channel": CHANNEL, "wall": str(wall_id)})
     url = redis_url(current_app.config)
     if url:

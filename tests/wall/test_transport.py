@@ -199,3 +199,46 @@ def test_old_events_are_pruned(app, scene):
         assert transport.prune_events(24) == 1
         db.session.commit()
         assert [e["kind"] for e in transport.events_after(wall_id, 0)] == ["timer"]
+
+
+def test_two_changes_at_the_same_moment_reach_a_stream_even_when_the_earlier_commits_last(app, scene):
+    """Two participants post at the same moment. The change that got the lower event id is still committing when a
+    stream reads the log: the stream must not move its cursor past that card (it would never send it). On
+    PostgreSQL the ids come from a sequence, so this needs the publish lock; on SQLite one writer waits for the
+    other."""
+    from planner.wall import transport
+
+    wall_id = _open(app, scene)
+    with app.app_context():
+        cursor = transport.last_event_id(wall_id)
+    first_written, release = threading.Event(), threading.Event()
+    errors: list = []
+
+    def change(text: str, hold: bool) -> None:
+        try:
+            with app.app_context():
+                transport.publish(wall_id, "card", {"text": text})
+                if hold:  # still committing (a slow request)
+                    first_written.set()
+                    release.wait(10)
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported by the test below
+            errors.append(error)
+
+    slow = threading.Thread(target=change, args=("Erste Karte", True))
+    slow.start()
+    assert first_written.wait(5)
+    quick = threading.Thread(target=change, args=("Zweite Karte", False))
+    quick.start()
+    time.sleep(0.5)  # the second change would have committed by now if nothing held it back
+    with app.app_context():
+        seen = transport.events_after(wall_id, cursor)  # what a stream sends now
+    cursor = seen[-1]["id"] if seen else cursor
+    release.set()
+    slow.join(10)
+    quick.join(10)
+    assert not errors
+    with app.app_context():
+        later = transport.events_after(wall_id, cursor)  # and after the next wake-up
+    assert [e["data"]["text"] for e in seen + later] == ["Erste Karte", "Zweite Karte"]
+
