@@ -242,3 +242,22 @@ def test_two_changes_at_the_same_moment_reach_a_stream_even_when_the_earlier_com
         later = transport.events_after(wall_id, cursor)  # and after the next wake-up
     assert [e["data"]["text"] for e in seen + later] == ["Erste Karte", "Zweite Karte"]
 
+
+def test_the_streams_of_a_wall_end_at_spread_moments_within_their_lifetime(app, scene):
+    """A workshop's browsers open their streams in the same minute; ending them all in the same second would have
+    them all reconnect at once (and a card posted then wait for that). Each stream ends somewhere between 60 % and
+    all of WALL_STREAM_SECONDS; the browser reconnects from its cursor."""
+    from planner.wall import views
+
+    app.config["WALL_STREAM_SECONDS"] = 1.0
+    wall_id = _open(app, scene)
+    client = app.test_client()
+    _login(client, scene.expert_email)
+    started = time.monotonic()
+    response = client.get(f"/wall/{wall_id}/events", buffered=False)
+    body = b"".join(response.response).decode()  # the whole stream, until the server ends it
+    assert "event: hello" in body
+    assert 0.55 <= time.monotonic() - started <= 1.0 + 0.5
+    lifetimes = [views.stream_lifetime(55) for _ in range(200)]
+    assert all(33 <= s <= 55 for s in lifetimes)
+    assert max(lifetimes) - min(lifetimes) > 15  # spread over the range, not one moment
