@@ -234,6 +234,7 @@ def _stream(app, wall_id: int, cursor: int, token: str | None, workshop_id: int,
         yield "retry: 5000\nevent: busy\ndata: {}\n\n"  # the page switches to polling
         return
     try:
+        hub.start()  # listening before the stream says hello
         yield from _events(app, hub, wall_id, cursor, token, workshop_id)
     finally:
         hub.leave_stream()

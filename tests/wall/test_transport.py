@@ -146,6 +146,7 @@ def test_with_redis_the_wake_up_goes_through_pub_sub(app, scene, tmp_path):
         port = sock.getsockname()[1]
     redis = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",  # noqa: S603
                               "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    apps = [app]
     try:
         url = f"redis://127.0.0.1:{port}/0"
         import redis as redis_client
@@ -159,6 +160,7 @@ def test_with_redis_the_wake_up_goes_through_pub_sub(app, scene, tmp_path):
         app.config["WALL_REDIS_URL"] = url
         # A poll interval far too slow to pass the test: only the Redis message can wake the other process in time.
         other = second_process(app, tmp_path, WALL_REDIS_URL=url, WALL_POLL_SECONDS=60)
+        apps.append(other)
         wall_id = _open(app, scene)
         watcher = other.test_client()
         _login(watcher, scene.expert_email)
@@ -174,6 +176,10 @@ def test_with_redis_the_wake_up_goes_through_pub_sub(app, scene, tmp_path):
         assert event["data"]["text"] == "Über Redis" and elapsed < 2
         response.close()
     finally:
+        from planner.wall import transport
+
+        for each in apps:  # before the server goes: no listener left retrying for the rest of the run
+            transport.hub_for(each).stop()
         redis.terminate()
         redis.wait(10)
 
@@ -261,3 +267,38 @@ def test_the_streams_of_a_wall_end_at_spread_moments_within_their_lifetime(app, 
     lifetimes = [views.stream_lifetime(55) for _ in range(200)]
     assert all(33 <= s <= 55 for s in lifetimes)
     assert max(lifetimes) - min(lifetimes) > 15  # spread over the range, not one moment
+
+
+def test_with_the_periodic_look_far_too_slow_a_card_still_reaches_another_process_at_once(app, scene, tmp_path):
+    """SQLite: the committing process rings the other processes of the same database file (Unix datagram sockets),
+    so their streams do not wait for the next look at the log (PostgreSQL: NOTIFY does the same)."""
+    other = second_process(app, tmp_path, WALL_POLL_SECONDS=60)
+    wall_id = _open(app, scene)
+    watcher = other.test_client()
+    _login(watcher, scene.expert_email)
+    response = watcher.get(f"/wall/{wall_id}/events", buffered=False)
+    chunks = iter(response.response)
+    assert "event: hello" in next(chunks).decode()
+    poster = app.test_client()
+    _login(poster, scene.facilitator_email)
+    posted = poster.post(f"/wall/{wall_id}/cards", data={"kind": "strength", "text": "Sofort da",
+                                                         "field": scene.field_id}, headers=JSON)
+    assert posted.status_code == 200
+    event, elapsed = _next_change(chunks)
+    assert event["data"]["text"] == "Sofort da" and elapsed < 2
+    response.close()
+
+
+def test_the_bell_of_a_process_that_is_gone_is_tidied_away(tmp_path):
+    from planner.wall.transport import Bell
+
+    database = str(tmp_path / "wall.sqlite3")
+    listener, gone, ringer = Bell(database), Bell(database), Bell(database)
+    assert listener.listen() and gone.listen()
+    gone.socket.close()  # killed: its socket file stays behind
+    ringer.ring_others()
+    assert not gone.path.exists()
+    assert listener.wait(2)  # the living one was rung
+    assert not listener.wait(0.05)  # once
+    listener.close()
+    assert not listener.path
