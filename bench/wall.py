@@ -286,7 +286,8 @@ def endurance_line(result: dict, database: str, processes: int = PROCESSES, thre
     return (f"Live wall endurance: {result['clients']} clients for {result['seconds'] / 60:.1f} min, "
             f"{errors} errors ({result['post_errors']} posting, {result['stream_errors']} streams), "
             f"{result['missing']} of {result['cards'] * result['connected']} deliveries missing, "
-            f"p95 = {result['p95']:.0f} ms; server memory per minute {memory} MB "
+            f"p95 = {result['p95']:.0f} ms (p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms, "
+            f"max {result['max']:.0f} ms); server memory per minute {memory} MB "
             f"({'flat' if result['memory_flat'] else 'growing'}; {database}, {processes} app processes × "
             f"{threads} threads)")
 
