@@ -79,7 +79,10 @@ def _redis_after_commit(session):
     hub = session.info.pop("wall_hub", None)
     if hub is not None:
         hub.wake()
-        hub.ring_others()
+        try:
+            hub.ring_others()
+        except Exception:  # noqa: BLE001 - the change is committed; the others see it at their next look at the log
+            log.warning("wall: ringing the other processes failed", exc_info=True)
     pending = session.info.pop("wall_redis", None)
     if not pending:
         return
@@ -231,7 +234,6 @@ class Bell:
             self.path = None
             with contextlib.suppress(OSError):  # the last one out removes the directory (others still listening: kept)
                 self.directory.rmdir()
-
 
 
 class Hub:
