@@ -93,6 +93,7 @@ class Client(threading.Thread):
         self.connected = threading.Event()
         self.polling = False
         self.reconnects = 0
+        self.opened: list[float] = []  # when each of its streams said hello (--trace)
 
     def _poll(self):
         self.connected.set()
@@ -160,6 +161,7 @@ class Client(threading.Thread):
             elif line == "":
                 if event == "hello":
                     self.connected.set()
+                    self.opened.append(time.monotonic())
                 elif event == "busy":  # no stream thread left in that process: poll like the page does
                     connection.close()
                     self.polling = True
@@ -202,9 +204,11 @@ def is_flat(samples: list[tuple[float, float, int]]) -> bool:
 
 
 def run(server, email: str, wall_id: int, field_id: int, block_id: int, clients: int = CLIENTS, cards: int = 30,
-        interval: float = 1.0) -> dict:
+        interval: float = 1.0, trace: Path | None = None) -> dict:
     """``server``: a bench.run.Server (gunicorn) on the database holding the wall. Posts ``cards`` cards, one every
-    ``interval`` seconds (600 at 1 s: the ten-minute endurance run)."""
+    ``interval`` seconds (600 at 1 s: the ten-minute endurance run). ``trace``: a JSON file for finding where a
+    tail comes from: per card its posting second and the latencies of its deliveries, per client the seconds its
+    streams opened (all relative to the first post)."""
     cookie = server.sign_in(email)
     port = server.port
     board = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -252,6 +256,13 @@ def run(server, email: str, wall_id: int, field_id: int, block_id: int, clients:
         got = arrivals.get(number, [])
         missing += max(0, connected - len(got))
         latencies += [(t - at) * 1000 for t in got]
+    if trace is not None:
+        first = min(sent.values(), default=started)
+        trace.write_text(json.dumps({
+            "cards": [{"card": n, "posted_s": round(at - first, 3),
+                       "latencies_ms": sorted(round((t - at) * 1000, 1) for t in arrivals.get(n, []))}
+                      for n, at in sorted(sent.items())],
+            "streams_opened_s": [[round(t - first, 3) for t in reader.opened] for reader in readers]}))
     latencies.sort()
 
     def pct(p):
@@ -304,6 +315,7 @@ def main() -> None:
     parser.add_argument("--endurance", action="store_true",
                         help="the endurance run: one card every --interval seconds for --minutes minutes")
     parser.add_argument("--minutes", type=float, default=ENDURANCE_MINUTES, help="length of the endurance run")
+    parser.add_argument("--trace", type=Path, help="write every delivery's latency and every stream's start here")
     args = parser.parse_args()
     if args.endurance:
         args.cards = max(1, round(args.minutes * 60 / args.interval))
@@ -322,7 +334,8 @@ def main() -> None:
     server = Server(url, work, work / "gunicorn.log", threads=THREADS,
                     extra_env={"PLANNER_WALL_RATE_LIMIT": "1000"})
     try:
-        result = run(server, email, wall_id, field_id, block_id, args.clients, args.cards, args.interval)
+        result = run(server, email, wall_id, field_id, block_id, args.clients, args.cards, args.interval,
+                     args.trace)
     finally:
         server.stop()
         if cluster is not None:
