@@ -26,6 +26,7 @@ CLIENTS = 100
 ENDURANCE_MINUTES = 10
 FLAT_SHARE, FLAT_MB = 0.10, 20.0  # memory counts as flat when it grows by at most this share or this many MB
 PROCESSES = 2
+RECONNECT_DELAY = 0.2  # s: planner/static/js/wall.js reconnects this long after a stream ended
 THREADS = 96  # per process (docs/operations.md, "The live workshop wall"): the kernel does not share streams evenly
 
 
@@ -91,6 +92,8 @@ class Client(threading.Thread):
         self.cursor = ""
         self.connected = threading.Event()
         self.polling = False
+        self.reconnects = 0
+        self.opened: list[float] = []  # when each of its streams said hello (--trace)
 
     def _poll(self):
         self.connected.set()
@@ -121,6 +124,8 @@ class Client(threading.Thread):
         while not self.stop.is_set():
             try:
                 self._read()
+                self.reconnects += 1
+                time.sleep(RECONNECT_DELAY)  # the stream ended (its lifetime): the page reconnects after 200 ms
             except (OSError, http.client.HTTPException):
                 if not self.stop.is_set():  # not the server going down at the end of the run
                     self.errors += 1
@@ -140,7 +145,10 @@ class Client(threading.Thread):
             return
         event, data = "", ""
         while not self.stop.is_set():
-            line = response.fp.readline()
+            # Through the response, which decodes the chunked body and ends with it, as a browser does (reading the
+            # socket itself, the client saw the stream's end only when the server dropped the idle keep-alive
+            # connection 5 s later: every card posted meanwhile was late by up to 5 s).
+            line = response.readline()
             if not line:
                 break
             line = line.decode().rstrip("\n")
@@ -153,6 +161,7 @@ class Client(threading.Thread):
             elif line == "":
                 if event == "hello":
                     self.connected.set()
+                    self.opened.append(time.monotonic())
                 elif event == "busy":  # no stream thread left in that process: poll like the page does
                     connection.close()
                     self.polling = True
@@ -195,9 +204,11 @@ def is_flat(samples: list[tuple[float, float, int]]) -> bool:
 
 
 def run(server, email: str, wall_id: int, field_id: int, block_id: int, clients: int = CLIENTS, cards: int = 30,
-        interval: float = 1.0) -> dict:
+        interval: float = 1.0, trace: Path | None = None) -> dict:
     """``server``: a bench.run.Server (gunicorn) on the database holding the wall. Posts ``cards`` cards, one every
-    ``interval`` seconds (600 at 1 s: the ten-minute endurance run)."""
+    ``interval`` seconds (600 at 1 s: the ten-minute endurance run). ``trace``: a JSON file for finding where a
+    tail comes from: per card its posting second and the latencies of its deliveries, per client the seconds its
+    streams opened (all relative to the first post)."""
     cookie = server.sign_in(email)
     port = server.port
     board = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -245,6 +256,13 @@ def run(server, email: str, wall_id: int, field_id: int, block_id: int, clients:
         got = arrivals.get(number, [])
         missing += max(0, connected - len(got))
         latencies += [(t - at) * 1000 for t in got]
+    if trace is not None:
+        first = min(sent.values(), default=started)
+        trace.write_text(json.dumps({
+            "cards": [{"card": n, "posted_s": round(at - first, 3),
+                       "latencies_ms": sorted(round((t - at) * 1000, 1) for t in arrivals.get(n, []))}
+                      for n, at in sorted(sent.items())],
+            "streams_opened_s": [[round(t - first, 3) for t in reader.opened] for reader in readers]}))
     latencies.sort()
 
     def pct(p):
@@ -255,7 +273,7 @@ def run(server, email: str, wall_id: int, field_id: int, block_id: int, clients:
             "max": latencies[-1] if latencies else None,
             "mean": statistics.mean(latencies) if latencies else None, "post_errors": post_errors,
             "stream_errors": sum(r.errors for r in readers), "seconds": elapsed,
-            "polling": sum(r.polling for r in readers),
+            "polling": sum(r.polling for r in readers), "reconnects": sum(r.reconnects for r in readers),
             "memory_start_mb": memory_start, "memory_end_mb": memory_end,
             "memory_samples": [{"s": round(t), "mb": round(mb, 1), "stream_errors": errors}
                                for t, mb, errors in samples],
@@ -279,7 +297,8 @@ def endurance_line(result: dict, database: str, processes: int = PROCESSES, thre
     return (f"Live wall endurance: {result['clients']} clients for {result['seconds'] / 60:.1f} min, "
             f"{errors} errors ({result['post_errors']} posting, {result['stream_errors']} streams), "
             f"{result['missing']} of {result['cards'] * result['connected']} deliveries missing, "
-            f"p95 = {result['p95']:.0f} ms; server memory per minute {memory} MB "
+            f"p95 = {result['p95']:.0f} ms (p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms, "
+            f"max {result['max']:.0f} ms); server memory per minute {memory} MB "
             f"({'flat' if result['memory_flat'] else 'growing'}; {database}, {processes} app processes × "
             f"{threads} threads)")
 
@@ -296,6 +315,7 @@ def main() -> None:
     parser.add_argument("--endurance", action="store_true",
                         help="the endurance run: one card every --interval seconds for --minutes minutes")
     parser.add_argument("--minutes", type=float, default=ENDURANCE_MINUTES, help="length of the endurance run")
+    parser.add_argument("--trace", type=Path, help="write every delivery's latency and every stream's start here")
     args = parser.parse_args()
     if args.endurance:
         args.cards = max(1, round(args.minutes * 60 / args.interval))
@@ -314,7 +334,8 @@ def main() -> None:
     server = Server(url, work, work / "gunicorn.log", threads=THREADS,
                     extra_env={"PLANNER_WALL_RATE_LIMIT": "1000"})
     try:
-        result = run(server, email, wall_id, field_id, block_id, args.clients, args.cards, args.interval)
+        result = run(server, email, wall_id, field_id, block_id, args.clients, args.cards, args.interval,
+                     args.trace)
     finally:
         server.stop()
         if cluster is not None:

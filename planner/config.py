@@ -100,9 +100,10 @@ class DefaultConfig:
     HUEY_IMMEDIATE: bool | None = None
     HUEY_WORKERS = 2
     # The live workshop wall (planner/wall, docs/operations.md#the-live-workshop-wall). Wake-up across processes:
-    # PostgreSQL LISTEN/NOTIFY, Redis pub/sub when WALL_REDIS_URL (or HUEY_REDIS_URL) is set, else a look at the
-    # event log every WALL_POLL_SECONDS (SQLite, one machine). A stream ends after WALL_STREAM_SECONDS (the browser
-    # reconnects from its cursor); a personal link is re-checked every WALL_LINK_CHECK_SECONDS. WALL_MAX_STREAMS:
+    # PostgreSQL LISTEN/NOTIFY, Redis pub/sub when WALL_REDIS_URL (or HUEY_REDIS_URL) is set, else (SQLite, one
+    # machine) a ring through a Unix datagram socket, with a look at the event log every WALL_POLL_SECONDS as the
+    # fallback. A stream ends after 60-100 % of WALL_STREAM_SECONDS (the browser reconnects from its cursor); a
+    # personal link is re-checked every WALL_LINK_CHECK_SECONDS. WALL_MAX_STREAMS:
     # open streams per process (None: gunicorn threads less four); beyond it clients poll. Rate limit per person:
     # WALL_RATE_LIMIT cards in WALL_RATE_WINDOW_SECONDS.
     WALL_REDIS_URL: str | None = None

@@ -6,19 +6,29 @@
 - **Reading**: ``events_after(wall_id, cursor)`` is the only source of truth; the SSE stream and the polling
   fallback both read it. A client resumes from the last id it saw (``Last-Event-ID`` / ``?after=``).
 - **Waking up**: each app process runs one small listener thread (a ``Hub``): PostgreSQL ``LISTEN``, Redis
-  pub/sub, or (SQLite, one machine) a look at ``max(wall_events.id)`` every ``WALL_POLL_SECONDS``; the committing
-  process wakes its own streams at once. The hub only says "something changed, read the log"; it holds no event,
-  so a process that missed a wake-up still catches up at the next one or at its periodic check.
+  pub/sub, or (SQLite, one machine) a look at ``max(wall_events.id)`` every ``WALL_POLL_SECONDS`` that a ``Bell``
+  cuts short: the committing process rings the other processes of the same database file through Unix datagram
+  sockets, and wakes its own streams at once. The hub only says "something changed, read the log"; it holds no
+  event, so a process that missed a wake-up still catches up at the next one or at its periodic check.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import hashlib
 import json
 import logging
+import os
 import random
+import secrets
+import socket
+import stat
+import tempfile
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, event, func, select, text
@@ -32,6 +42,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "planner_wall"
 READ_LIMIT = 500
 PRUNE_CHANCE = 0.02
+EVENT_ORDER_LOCK = 0x77A11E7  # PostgreSQL advisory lock key: wall events are written one transaction at a time
 
 
 def redis_url(config) -> str | None:
@@ -40,12 +51,19 @@ def redis_url(config) -> str | None:
 
 def publish(wall_id: int, kind: str, payload: dict) -> WallEvent:
     """Adds the event to the current transaction (call from a service; the request commits)."""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # An event's id is drawn from a sequence when it is inserted but seen when its transaction commits. Two
+        # changes at the same moment could commit in the other order: a stream would read the higher id first,
+        # move its cursor past the lower one and never send that card. Held to the end of the transaction, this
+        # lock makes the ids' order the commit order (SQLite has one writer at a time: the same by itself).
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
     row = WallEvent(wall_id=wall_id, kind=kind, payload=json.dumps(payload, ensure_ascii=False, default=str))
     db.session.add(row)
     db.session.flush()
     if random.random() < PRUNE_CHANCE:  # noqa: S311 - not security: spreads the clean-up over the posts
         prune_events(current_app.config.get("WALL_EVENT_HOURS", 24))
-    if db.session.get_bind().dialect.name == "postgresql":
+    if postgresql:
         db.session.execute(text("SELECT pg_notify(:channel, :wall)"), {"channel": CHANNEL, "wall": str(wall_id)})
     url = redis_url(current_app.config)
     if url:
@@ -61,6 +79,10 @@ def _redis_after_commit(session):
     hub = session.info.pop("wall_hub", None)
     if hub is not None:
         hub.wake()
+        try:
+            hub.ring_others()
+        except Exception:  # noqa: BLE001 - the change is committed; the others see it at their next look at the log
+            log.warning("wall: ringing the other processes failed", exc_info=True)
     pending = session.info.pop("wall_redis", None)
     if not pending:
         return
@@ -113,6 +135,107 @@ def last_event_id(wall_id: int) -> int:
 # --- the per-process wake-up -------------------------------------------------------------------------------------
 
 
+class Bell:
+    """Wake-ups between the app processes of one machine that share a SQLite database file: each listening process
+    binds a Unix datagram socket in a directory named after the database file; a process that committed a change
+    sends one byte to every other socket there. The byte says only "look at the log now" (the listener then reads
+    ``max(wall_events.id)`` as on its periodic look), so a lost or forged ring changes nothing but a wait."""
+
+    def __init__(self, database: str):
+        key = hashlib.sha256(os.path.realpath(database).encode()).hexdigest()[:16]
+        self.directory = Path(tempfile.gettempdir()) / f"planner-wall-{key}"
+        self.path: Path | None = None
+        self.socket: socket.socket | None = None
+
+    @classmethod
+    def for_engine(cls, engine) -> Bell | None:
+        """The bell of a SQLite file database on a system with Unix sockets, else None (periodic looks only)."""
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        if not hasattr(socket, "AF_UNIX"):
+            return None
+        return cls(database)
+
+    def _directory_is_ours(self, create: bool = False) -> bool:
+        """Created by this user, for this user only (the directory is in the shared temporary folder)."""
+        try:
+            if create:
+                self.directory.mkdir(mode=0o700, exist_ok=True)
+            info = self.directory.lstat()
+        except OSError:
+            return False
+        return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+                and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+    def listen(self) -> bool:
+        """Binds this process's socket; False where that is not possible (the periodic look still works)."""
+        if not self._directory_is_ours(create=True):
+            return False
+        path = self.directory / f"{os.getpid()}-{secrets.token_hex(4)}.sock"
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            sock.bind(str(path))
+        except OSError:  # e.g. a path longer than the system allows
+            sock.close()
+            return False
+        self.socket, self.path = sock, path
+        atexit.register(self.close)
+        return True
+
+    def wait(self, seconds: float) -> bool:
+        """Sleeps until rung (True) or for ``seconds`` (False); several rings count as one."""
+        if self.socket is None:
+            time.sleep(seconds)
+            return False
+        self.socket.settimeout(seconds)
+        try:
+            self.socket.recv(64)
+        except TimeoutError:
+            return False
+        self.socket.setblocking(False)
+        try:
+            while self.socket.recv(64):
+                pass
+        except OSError:  # drained
+            pass
+        return True
+
+    def ring_self(self) -> None:
+        if self.path is not None:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender, contextlib.suppress(OSError):
+                sender.sendto(b"1", str(self.path))
+
+    def ring_others(self) -> None:
+        if not self._directory_is_ours():  # none yet: no process listens
+            return
+        try:
+            names = [entry for entry in os.scandir(self.directory) if entry.name.endswith(".sock")]
+        except OSError:
+            return
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+            sender.setblocking(False)
+            for entry in names:
+                if self.path is not None and entry.path == str(self.path):
+                    continue
+                try:
+                    sender.sendto(b"1", entry.path)
+                except (ConnectionRefusedError, FileNotFoundError):  # its process is gone: tidy up
+                    Path(entry.path).unlink(missing_ok=True)
+                except OSError:  # its queue is full (it is about to look anyway) or another hiccup
+                    pass
+
+    def close(self) -> None:
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+            with contextlib.suppress(OSError):  # the last one out removes the directory (others still listening: kept)
+                self.directory.rmdir()
+
+
 class Hub:
     """Wakes this process's streams when any wall changed. One thread per process, started on first use."""
 
@@ -124,6 +247,10 @@ class Hub:
         self.lock = threading.Lock()
         self.poll_seconds = float(app.config.get("WALL_POLL_SECONDS", 0.25))
         self.streams = 0
+        self.bell: Bell | None = None
+        self.bell_checked = False
+        self.bell_lock = threading.Lock()
+        self.stopping = threading.Event()
         # The last read of each wall's log in this process: (generation when read, cursor read from, events). When
         # a change wakes 100 streams, one of them reads the database and the others take the same rows from here.
         self.read_lock = threading.Lock()
@@ -169,8 +296,26 @@ class Hub:
         with self.lock:
             if self.thread is not None and self.thread.is_alive():
                 return
+            bell = self._bell()
+            if bell is not None and bell.socket is None:
+                bell.listen()  # before the first stream says hello: a change committed after that rings here
             self.thread = threading.Thread(target=self._run, name="wall-hub", daemon=True)
             self.thread.start()
+
+    def ring_others(self) -> None:
+        """After this process committed a change: the other processes on this SQLite file look at the log now."""
+        bell = self._bell()
+        if bell is not None:
+            bell.ring_others()
+
+    def _bell(self) -> Bell | None:
+        """This process's bell (SQLite only: PostgreSQL and Redis deliver the wake-up themselves)."""
+        if not self.bell_checked:
+            with self.bell_lock:
+                if not self.bell_checked:
+                    self.bell = Bell.for_engine(self._engine()) if self.backend == "poll" else None
+                    self.bell_checked = True
+        return self.bell
 
     def wake(self) -> None:
         with self.condition:
@@ -184,26 +329,47 @@ class Hub:
             self.condition.wait_for(lambda: self.generation != seen, timeout)
             return self.generation
 
+    def stop(self) -> None:
+        """Ends the listener thread (tests, and an app that is shut down); a later stream starts it again."""
+        self.stopping.set()
+        if self.bell is not None:
+            self.bell.ring_self()
+        self.wake()
+        if self.thread is not None:
+            self.thread.join(6)
+        if self.bell is not None:
+            self.bell.close()
+        self.stopping.clear()
+
     def _run(self) -> None:
-        while True:
+        failures = 0
+        while not self.stopping.is_set():
+            started = time.monotonic()
             try:
                 {"redis": self._listen_redis, "postgresql": self._listen_postgresql}.get(
                     self.backend, self._poll)()
             except Exception:  # noqa: BLE001 - a lost connection: wake everybody, wait, listen again
-                log.warning("wall: the %s listener stopped; retrying", self.backend, exc_info=True)
+                if self.stopping.is_set():
+                    return
+                failures = 0 if time.monotonic() - started > 10 else failures + 1
+                # The traceback once, not every second while the server is away.
+                log.warning("wall: the %s listener stopped; retrying", self.backend, exc_info=failures <= 1)
                 self.wake()
-                time.sleep(1)
+                self.stopping.wait(1)
 
     def _poll(self) -> None:
         engine = self._engine()
         last = None
-        while True:
+        while not self.stopping.is_set():
             with engine.connect() as connection:
                 current = connection.scalar(select(func.coalesce(func.max(WallEvent.id), 0)))
             if current != last:
                 last = current
                 self.wake()
-            time.sleep(self.poll_seconds)
+            if self.bell is not None and self.bell.socket is not None:
+                self.bell.wait(self.poll_seconds)  # cut short when another process rings
+            else:
+                self.stopping.wait(self.poll_seconds)
 
     def _listen_postgresql(self) -> None:
         import psycopg
@@ -212,7 +378,7 @@ class Hub:
         with psycopg.connect(url, autocommit=True) as connection:
             connection.execute(f"LISTEN {CHANNEL}")
             self.wake()  # anything committed while (re)connecting
-            while True:
+            while not self.stopping.is_set():
                 for _notify in connection.notifies(timeout=5):
                     self.wake()
 
@@ -222,7 +388,7 @@ class Hub:
         pubsub.subscribe(CHANNEL)
         self.wake()
         try:
-            while True:
+            while not self.stopping.is_set():
                 if pubsub.get_message(timeout=5):
                     self.wake()
         finally:

@@ -3,6 +3,7 @@ for a participant by their personal invitation link (the token is the authorisat
 
 import json
 import os
+import random
 import time
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -233,13 +234,24 @@ def _stream(app, wall_id: int, cursor: int, token: str | None, workshop_id: int,
         yield "retry: 5000\nevent: busy\ndata: {}\n\n"  # the page switches to polling
         return
     try:
+        hub.start()  # listening before the stream says hello
         yield from _events(app, hub, wall_id, cursor, token, workshop_id)
     finally:
         hub.leave_stream()
 
 
+# A stream lives between this share of WALL_STREAM_SECONDS and all of it. The browsers of a workshop open their
+# streams in the same minute; streams that all ended together would have all of them reconnect (sign-in, wall and
+# permission reads) in the same second, every minute, while cards are being posted. Spread, a few reconnect at a time.
+LIFETIME_SPREAD = 0.6
+
+
+def stream_lifetime(configured: float) -> float:
+    return configured * random.uniform(LIFETIME_SPREAD, 1.0)  # noqa: S311 - not security: spreads reconnections
+
+
 def _events(app, hub, wall_id: int, cursor: int, token: str | None, workshop_id: int):
-    lifetime = float(app.config.get("WALL_STREAM_SECONDS", 55))
+    lifetime = stream_lifetime(float(app.config.get("WALL_STREAM_SECONDS", 55)))
     link_check = float(app.config.get("WALL_LINK_CHECK_SECONDS", 1))
     keepalive = 15.0
     deadline = time.monotonic() + lifetime

@@ -146,6 +146,7 @@ def test_with_redis_the_wake_up_goes_through_pub_sub(app, scene, tmp_path):
         port = sock.getsockname()[1]
     redis = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",  # noqa: S603
                               "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    apps = [app]
     try:
         url = f"redis://127.0.0.1:{port}/0"
         import redis as redis_client
@@ -159,6 +160,7 @@ def test_with_redis_the_wake_up_goes_through_pub_sub(app, scene, tmp_path):
         app.config["WALL_REDIS_URL"] = url
         # A poll interval far too slow to pass the test: only the Redis message can wake the other process in time.
         other = second_process(app, tmp_path, WALL_REDIS_URL=url, WALL_POLL_SECONDS=60)
+        apps.append(other)
         wall_id = _open(app, scene)
         watcher = other.test_client()
         _login(watcher, scene.expert_email)
@@ -174,6 +176,10 @@ def test_with_redis_the_wake_up_goes_through_pub_sub(app, scene, tmp_path):
         assert event["data"]["text"] == "Über Redis" and elapsed < 2
         response.close()
     finally:
+        from planner.wall import transport
+
+        for each in apps:  # before the server goes: no listener left retrying for the rest of the run
+            transport.hub_for(each).stop()
         redis.terminate()
         redis.wait(10)
 
@@ -199,3 +205,100 @@ def test_old_events_are_pruned(app, scene):
         assert transport.prune_events(24) == 1
         db.session.commit()
         assert [e["kind"] for e in transport.events_after(wall_id, 0)] == ["timer"]
+
+
+def test_two_changes_at_the_same_moment_reach_a_stream_even_when_the_earlier_commits_last(app, scene):
+    """Two participants post at the same moment. The change that got the lower event id is still committing when a
+    stream reads the log: the stream must not move its cursor past that card (it would never send it). On
+    PostgreSQL the ids come from a sequence, so this needs the publish lock; on SQLite one writer waits for the
+    other."""
+    from planner.wall import transport
+
+    wall_id = _open(app, scene)
+    with app.app_context():
+        cursor = transport.last_event_id(wall_id)
+    first_written, release = threading.Event(), threading.Event()
+    errors: list = []
+
+    def change(text: str, hold: bool) -> None:
+        try:
+            with app.app_context():
+                transport.publish(wall_id, "card", {"text": text})
+                if hold:  # still committing (a slow request)
+                    first_written.set()
+                    release.wait(10)
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported by the test below
+            errors.append(error)
+
+    slow = threading.Thread(target=change, args=("Erste Karte", True))
+    slow.start()
+    assert first_written.wait(5)
+    quick = threading.Thread(target=change, args=("Zweite Karte", False))
+    quick.start()
+    time.sleep(0.5)  # the second change would have committed by now if nothing held it back
+    with app.app_context():
+        seen = transport.events_after(wall_id, cursor)  # what a stream sends now
+    cursor = seen[-1]["id"] if seen else cursor
+    release.set()
+    slow.join(10)
+    quick.join(10)
+    assert not errors
+    with app.app_context():
+        later = transport.events_after(wall_id, cursor)  # and after the next wake-up
+    assert [e["data"]["text"] for e in seen + later] == ["Erste Karte", "Zweite Karte"]
+
+
+def test_the_streams_of_a_wall_end_at_spread_moments_within_their_lifetime(app, scene):
+    """A workshop's browsers open their streams in the same minute; ending them all in the same second would have
+    them all reconnect at once (and a card posted then wait for that). Each stream ends somewhere between 60 % and
+    all of WALL_STREAM_SECONDS; the browser reconnects from its cursor."""
+    from planner.wall import views
+
+    app.config["WALL_STREAM_SECONDS"] = 1.0
+    wall_id = _open(app, scene)
+    client = app.test_client()
+    _login(client, scene.expert_email)
+    started = time.monotonic()
+    response = client.get(f"/wall/{wall_id}/events", buffered=False)
+    body = b"".join(response.response).decode()  # the whole stream, until the server ends it
+    assert "event: hello" in body
+    assert 0.55 <= time.monotonic() - started <= 1.0 + 0.5
+    lifetimes = [views.stream_lifetime(55) for _ in range(200)]
+    assert all(33 <= s <= 55 for s in lifetimes)
+    assert max(lifetimes) - min(lifetimes) > 15  # spread over the range, not one moment
+
+
+def test_with_the_periodic_look_far_too_slow_a_card_still_reaches_another_process_at_once(app, scene, tmp_path):
+    """SQLite: the committing process rings the other processes of the same database file (Unix datagram sockets),
+    so their streams do not wait for the next look at the log (PostgreSQL: NOTIFY does the same)."""
+    other = second_process(app, tmp_path, WALL_POLL_SECONDS=60)
+    wall_id = _open(app, scene)
+    watcher = other.test_client()
+    _login(watcher, scene.expert_email)
+    response = watcher.get(f"/wall/{wall_id}/events", buffered=False)
+    chunks = iter(response.response)
+    assert "event: hello" in next(chunks).decode()
+    poster = app.test_client()
+    _login(poster, scene.facilitator_email)
+    posted = poster.post(f"/wall/{wall_id}/cards", data={"kind": "strength", "text": "Sofort da",
+                                                         "field": scene.field_id}, headers=JSON)
+    assert posted.status_code == 200
+    event, elapsed = _next_change(chunks)
+    assert event["data"]["text"] == "Sofort da" and elapsed < 2
+    response.close()
+
+
+def test_the_bell_of_a_process_that_is_gone_is_tidied_away(tmp_path):
+    from planner.wall.transport import Bell
+
+    database = str(tmp_path / "wall.sqlite3")
+    listener, gone, ringer = Bell(database), Bell(database), Bell(database)
+    assert listener.listen() and gone.listen()
+    gone.socket.close()  # killed: its socket file stays behind
+    ringer.ring_others()
+    assert not gone.path.exists()
+    assert listener.wait(2)  # the living one was rung
+    assert not listener.wait(0.05)  # once
+    listener.close()
+    assert not listener.path
