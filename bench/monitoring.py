@@ -206,6 +206,33 @@ def pages(url: str, instance: Path) -> dict[str, list[str]]:
     }
 
 
+def alone(url: str, instance: Path, groups: dict[str, list[str]], repeat: int = 5) -> dict[str, dict]:
+    """What each page costs by itself: every URL of a group requested ``repeat`` times in one process (after a
+    warm-up request), one at a time, through the test client: the median and the slowest of all of a group's
+    requests. Unlike the load runs, no request waits for another, so a loaded machine inflates these far less."""
+    from bench.generate import BENCH_ACCOUNTS, BENCH_PASSWORD
+    from bench.run import make_app
+    from planner.extensions import db
+
+    app = make_app(url, instance)
+    client = app.test_client()
+    client.post("/login", data={"email": BENCH_ACCOUNTS["strategy_team"], "password": BENCH_PASSWORD})
+    result = {}
+    for name, paths in groups.items():
+        times = []
+        for path in paths:
+            client.get(path)
+            for _ in range(repeat):
+                started = time.perf_counter()
+                status = client.get(path).status_code
+                times.append((time.perf_counter() - started) * 1000)
+                assert status == 200, f"{path}: {status}"
+        result[name] = {"median": statistics.median(times), "max": max(times)}
+    with app.app_context():
+        db.engine.dispose()
+    return result
+
+
 def statements(url: str, instance: Path, groups: dict[str, list[str]]) -> dict[str, int]:
     """SQL statements of each group's first page (after a warm-up request), signed in as the strategy team."""
     from bench.generate import BENCH_ACCOUNTS, BENCH_PASSWORD
@@ -306,7 +333,7 @@ def run_database(database: str, url: str, work: Path, duration: int, *, pdf: boo
     print(f"   monitoring data {counts}", flush=True)
     groups = pages(url, instance)
     result = {"database": database, "counts": counts, "load_start": load,
-              "statements": statements(url, instance, groups), "pages": {}}
+              "statements": statements(url, instance, groups), "alone": alone(url, instance, groups), "pages": {}}
     server = Server(url, instance, work / f"gunicorn-monitoring-{database}.log")
     try:
         cookie = server.sign_in(BENCH_ACCOUNTS["strategy_team"])
@@ -352,6 +379,11 @@ def _ms(value) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+def alone_ms(run: dict, name: str) -> str:
+    cost = run.get("alone", {}).get(name)
+    return "–" if cost is None else f"{cost['median']:.1f} / {cost['max']:.1f}"
+
+
 def section(results: dict) -> str:
     lines = [SECTION, "",
              f"`python -m bench.monitoring` (or `python -m bench.run --only monitoring`; part of `make bench`), "
@@ -359,7 +391,9 @@ def section(results: dict) -> str:
              "≤ 10 s. Pages under load as above (gunicorn 2 workers × 4 threads, wrk with 20 connections and "
              f"0.5–1.5 s think time, {results['duration']} s per page group; staff pages signed in as the strategy "
              "team, public pages anonymous). The machine is shared: the load average (1/5/15 min) is given beside "
-             "each run, and the timings are pessimistic when it is above the 2 cores.", ""]
+             "each run, and the timings are pessimistic when it is above the 2 cores. \"Alone\": every URL of the "
+             "group requested five times, one request at a time, in one process (the page's own cost, without "
+             "queueing behind other requests).", ""]
     for r in results["runs"]:
         c = r["counts"]
         label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(r["database"], r["database"])
@@ -373,13 +407,14 @@ def section(results: dict) -> str:
                   f"{c['freeze_report_s']:.1f} s freezing the progress report, "
                   f"{c.get('tracking_facts_s', 0):.1f} s the tracking score's facts of all actions, "
                   f"{c.get('index_trails_s', 0):.1f} s indexing the public trails, the rest bulk inserts).", "",
-                  "| page | URLs cycled | requests/s | p50 ms | p95 ms | p99 ms | errors | SQL statements | target |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|:-:|"]
+                  "| page | URLs cycled | requests/s | p50 ms | p95 ms | p99 ms | errors | SQL statements | alone: "
+                  "median / slowest ms | target |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|:-:|"]
         for name, p in r["pages"].items():
             target = next((t for key, t in TARGETS.items() if key in name), None)
             verdict = "" if target is None else ("✓" if p["p95"] <= target and p["errors"] == 0 else "✗")
             lines.append(f"| {name} | {p['paths']} | {p['rps']:.0f} | {_ms(p['p50'])} | {_ms(p['p95'])} | "
-                         f"{_ms(p['p99'])} | {p['errors']} | {r['statements'][name]} | "
+                         f"{_ms(p['p99'])} | {p['errors']} | {r['statements'][name]} | {alone_ms(r, name)} | "
                          f"{verdict + ' ≤ ' + str(target) + ' ms' if target else '–'} |")
         lines += ["", f"Memory of gunicorn (master and 2 workers) after the load: {r['server_mb']:.0f} MB.", "",
                   "| open data (anonymous) | first request s | then (median of 3) s | with its ETag (304) s | size |",
