@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -283,10 +284,14 @@ def open_data_stamp() -> tuple[str, datetime | None]:
     return fingerprint, latest
 
 
+OPEN_DATA_GRACE_S = 600
+
+
 def open_data_file(folder: Path, dataset: str, fmt: str) -> tuple[Path, str, datetime | None]:
     """The open-data file ``dataset.fmt`` as of the data's newest change: built once per change and kept in
     ``folder`` (shared by every worker; written to a temporary name and renamed, so a reader never sees half a
-    file), older copies removed. Returns the file, its ETag and the time of the data's newest change."""
+    file), older copies removed after a grace time. Returns the file, its ETag and the time of the data's newest
+    change."""
     stamp, changed = open_data_stamp()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{dataset}-{stamp}.{fmt}"
@@ -298,9 +303,14 @@ def open_data_file(folder: Path, dataset: str, fmt: str) -> tuple[Path, str, dat
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(body)
         os.replace(temporary, path)
+        # Older copies go once no request can still be about to send them (another worker may have just chosen
+        # one: the grace keeps it for OPEN_DATA_GRACE_S).
         for old in folder.glob(f"{dataset}-*.{fmt}"):
-            if old != path:
-                old.unlink(missing_ok=True)
+            try:
+                if old != path and old.stat().st_mtime < time.time() - OPEN_DATA_GRACE_S:
+                    old.unlink()
+            except FileNotFoundError:
+                pass
     return path, stamp, changed
 
 
