@@ -127,3 +127,7 @@ class DefaultConfig:
     REQUEST_LOG = True
     STATIC_FINGERPRINT = True
     STATIC_MAX_AGE = 365 * 24 * 3600
+
+    # The monitoring's open-data files, built once per change of the data (planner.monitoring.public.open_data_file):
+    # a folder all workers share; empty means instance/cache/open-data.
+    MONITORING_OPEN_DATA_DIR = ""

@@ -70,6 +70,12 @@ class MonitoredAction(Versioned, TimestampMixin, db.Model):
     answer_text: Mapped[str] = mapped_column(Text, default="")
     answer_published_at = mapped_column(UTCDateTime(), nullable=True)
     answer_mailed_at = mapped_column(UTCDateTime(), nullable=True)
+    # The facts of the tracking score, kept true by planner.monitoring.tracking (after every flush that touches an
+    # update, a task, a KPI or a KPI value; and by the daily job): dates, not the score itself, so the score "as of
+    # today" is computed in SQL when it is read and stays true while days pass.
+    last_update_on: Mapped[date | None]
+    latest_kpi_on: Mapped[date | None]
+    next_task_on: Mapped[date | None]  # the earliest due date of the open dated tasks
 
     measure = relationship("Measure")
     lead = relationship("User")
@@ -139,7 +145,9 @@ class KPIValue(TimestampMixin, db.Model):
     __tablename__ = "kpi_values"
     __audited__ = True
     __table_args__ = (UniqueConstraint("kpi_id", "measured_on", "district"),
-                      Index("ix_kpi_values_kpi_date", "kpi_id", "measured_on"))
+                      Index("ix_kpi_values_kpi_date", "kpi_id", "measured_on"),
+                      # The open-data files' fingerprint (the newest change) is a seek.
+                      Index("ix_kpi_values_updated_at", "updated_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kpi_id: Mapped[int] = mapped_column(ForeignKey("measure_kpis.id", ondelete="CASCADE"))
@@ -165,6 +173,22 @@ class ProgressReport(db.Model):
     snapshot_json: Mapped[str] = mapped_column(Text)
 
     created_by = relationship("User")
+
+
+class PublicTrail(db.Model):
+    """The trail of one measure of a frozen version ("Sie haben gesagt – wir haben getan": its measure sheet and the
+    needs that name it), copied out of the version's roll-up once, so the public measure page reads one small row
+    instead of the whole roll-up. A frozen version never changes; ``schema`` is the roll-up schema the row was
+    written in (rows of another schema are rebuilt)."""
+
+    __tablename__ = "monitoring_public_trails"
+    __table_args__ = (UniqueConstraint("version_id", "measure_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("paper_versions.id", ondelete="CASCADE"))
+    measure_id: Mapped[int]  # the measure's id as the roll-up holds it (0: the marker "this version is indexed")
+    schema: Mapped[int]
+    data_json: Mapped[str] = mapped_column(Text, default="")
 
 
 class ReminderKind(StrEnum):

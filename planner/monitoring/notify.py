@@ -41,7 +41,7 @@ from planner.core.permissions import Role
 from planner.core.timeutil import local_today
 from planner.extensions import db
 from planner.findings.models import Measure, MeasureStatus
-from planner.monitoring import services
+from planner.monitoring import public, services, tracking
 from planner.monitoring.models import (
     ActionStatus,
     ActionTask,
@@ -198,13 +198,12 @@ def due_items(today: date | None = None) -> list[Due]:
     """What is due today: a status update (the tracking score's rule) on every open action, late tasks on any."""
     today = today or local_today()
     actions = db.session.scalars(select(MonitoredAction).options(
-        selectinload(MonitoredAction.measure), selectinload(MonitoredAction.updates),
-        selectinload(MonitoredAction.tasks), selectinload(MonitoredAction.lead)).order_by(MonitoredAction.id)).all()
+        selectinload(MonitoredAction.measure), selectinload(MonitoredAction.tasks),
+        selectinload(MonitoredAction.lead)).order_by(MonitoredAction.id)).all()
     items = []
     for action in actions:
-        if action.status not in CLOSED and not services.quality(action, None, today).recent_update:
-            items.append(Due(action, ReminderKind.UPDATE_DUE,
-                             last_update=max((u.reported_on for u in action.updates), default=None)))
+        if action.status not in CLOSED and not services.current_quality(action, today).recent_update:
+            items.append(Due(action, ReminderKind.UPDATE_DUE, last_update=action.last_update_on))
         late = [t for t in action.tasks if t.is_late(today)]
         if late:
             items.append(Due(action, ReminderKind.TASK_LATE, tasks=late))
@@ -294,6 +293,8 @@ def run_reminders_job() -> None:
 
     with acting_as(None, "monitoring-reminders"):
         try:
+            tracking.refresh(db.session)  # the tracking score's facts, also after bulk writes outside the services
+            public.index_missing_trails()  # versions monitored before their trails were indexed
             run = send_reminders()
             purge_unconfirmed()  # requests to follow a measure never confirmed within their link's time
             db.session.commit()

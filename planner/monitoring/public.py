@@ -6,20 +6,25 @@ Also the open data: measures, KPI values and a DCAT-AP.de catalogue for the city
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import os
+import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import selectinload
 
 from planner.core.pagination import ListPage
 from planner.extensions import db
 from planner.fields.models import ActionField
 from planner.findings.models import Measure, MeasureKPI
-from planner.monitoring.models import ActionStatus, KPIValue, MonitoredAction, StatusUpdate
+from planner.monitoring.models import ActionStatus, KPIValue, MonitoredAction, PublicTrail, StatusUpdate
 from planner.strategy.models import PaperVersion
 from planner.strategy.rollup import MeasureSheet, Need
 
@@ -104,7 +109,8 @@ def field_page(code: str, page: int | None) -> tuple[ActionField, ListPage] | No
     return chosen, ListPage(items, shown.page, shown.per_page, shown.total)
 
 
-# The trail of every measure of an adopted version, read from its frozen roll-up once per process: a frozen
+# The fallback for a version whose trails are not indexed yet (see index_trails): the trail of every measure of an
+# adopted version, read from its frozen roll-up once per process: a frozen
 # version never changes (PaperVersion.IMMUTABLE), so (id, frozen_at) names its content. Only what the trail needs is
 # built from the stored JSON (the field chapters' measure sheets and the needs that name a measure), under a lock, so
 # that the threads of a worker do not all read a metropolis's roll-up at once.
@@ -113,18 +119,73 @@ _TRAILS_KEPT = 4
 _TRAILS_LOCK = threading.Lock()
 
 
-def _read_trails(version_id: int) -> dict[int, tuple[MeasureSheet, list[Need]]]:
-    from planner.strategy.rollup import _from_dict, upgrade
+def _raw_trails(version_id: int) -> dict[int, tuple[dict, list[dict]]]:
+    """Per measure id its sheet and the needs that name it, as stored (upgraded to the current schema) in the
+    version's roll-up."""
+    from planner.strategy.rollup import upgrade
 
     text = db.session.scalar(select(PaperVersion.rollup_json).where(PaperVersion.id == version_id))
     data = upgrade(json.loads(text))
     trails = {}
     for chapter in data.get("fields", []):
-        needs = [_from_dict(Need, n) for n in chapter.get("needs", []) if n.get("measure_numbers")]
+        needs = [n for n in chapter.get("needs", []) if n.get("measure_numbers")]
         for raw in chapter.get("measures", []):
-            sheet = _from_dict(MeasureSheet, raw)
-            trails[sheet.id] = (sheet, [n for n in needs if sheet.number in n.measure_numbers])
+            trails[raw["id"]] = (raw, [n for n in needs if raw.get("number") in n["measure_numbers"]])
     return trails
+
+
+def _built(raw: dict, needs: list[dict]) -> tuple[MeasureSheet, list[Need]]:
+    from planner.strategy.rollup import _from_dict
+
+    return _from_dict(MeasureSheet, raw), [_from_dict(Need, n) for n in needs]
+
+
+def _read_trails(version_id: int) -> dict[int, tuple[MeasureSheet, list[Need]]]:
+    return {mid: _built(raw, needs) for mid, (raw, needs) in _raw_trails(version_id).items()}
+
+
+def index_trails(version_id: int) -> int:
+    """Copies the trail of every measure of the frozen version out of its roll-up into PublicTrail rows (once: when
+    its monitoring starts, or by the daily job for a version monitored before), so that the public measure page
+    reads one small row. Replaces rows of an older roll-up schema. Returns the number of measures indexed."""
+    from planner.strategy.rollup import SCHEMA
+
+    db.session.execute(delete(PublicTrail).where(PublicTrail.version_id == version_id))
+    rows = [{"version_id": version_id, "measure_id": mid, "schema": SCHEMA,
+             "data_json": json.dumps({"sheet": raw, "needs": needs}, ensure_ascii=False, separators=(",", ":"))}
+            for mid, (raw, needs) in _raw_trails(version_id).items()]
+    rows.append({"version_id": version_id, "measure_id": 0, "schema": SCHEMA, "data_json": ""})  # "indexed"
+    db.session.execute(insert(PublicTrail), rows)
+    return len(rows) - 1
+
+
+def index_missing_trails() -> int:
+    """Indexes the trails of every monitored version that has none in the current schema (the daily job)."""
+    from planner.strategy.rollup import SCHEMA
+
+    indexed = set(db.session.scalars(select(PublicTrail.version_id).where(PublicTrail.measure_id == 0,
+                                                                         PublicTrail.schema == SCHEMA)).all())
+    versions = set(db.session.scalars(select(MonitoredAction.adopted_version_id).distinct()
+                                      .where(MonitoredAction.adopted_version_id.is_not(None))))
+    for version_id in sorted(versions - indexed):
+        index_trails(version_id)
+    return len(versions - indexed)
+
+
+def _trail(version_id: int, measure_id: int) -> tuple[MeasureSheet | None, list[Need]]:
+    """The trail of one measure: its PublicTrail row (one small query); for a version not indexed yet, the
+    roll-up read once per process (below)."""
+    from planner.strategy.rollup import SCHEMA
+
+    rows = dict(db.session.execute(select(PublicTrail.measure_id, PublicTrail.data_json).where(
+        PublicTrail.version_id == version_id, PublicTrail.measure_id.in_((0, measure_id)),
+        PublicTrail.schema == SCHEMA)).all())
+    if 0 not in rows:
+        return _trails(version_id).get(measure_id, (None, []))
+    if measure_id not in rows:
+        return None, []
+    data = json.loads(rows[measure_id])
+    return _built(data["sheet"], data["needs"])
 
 
 def _trails(version_id: int) -> dict[int, tuple[MeasureSheet, list[Need]]]:
@@ -151,8 +212,7 @@ def public_measure(measure_id: int) -> PublicMeasure | None:
         selectinload(MonitoredAction.measure).selectinload(Measure.kpis)))
     if action is None:
         return None
-    sheet, needs = (_trails(action.adopted_version_id).get(action.measure_id, (None, []))
-                    if action.adopted_version_id else (None, []))
+    sheet, needs = _trail(action.adopted_version_id, action.measure_id) if action.adopted_version_id else (None, [])
     return PublicMeasure(action, sheet, needs, kpi_values(action.measure),
                          latest_updates([action.id]).get(action.id))
 
@@ -171,11 +231,9 @@ def _plain(value):
 
 
 def measure_rows() -> list[dict]:
-    last_update = (select(func.max(StatusUpdate.reported_on)).where(StatusUpdate.action_id == MonitoredAction.id)
-                   .correlate(MonitoredAction).scalar_subquery())
     query = (select(Measure.number, Measure.title, ActionField.code, ActionField.name_de, MonitoredAction.status,
                     MonitoredAction.progress, MonitoredAction.responsible_unit, Measure.start_year, Measure.end_year,
-                    Measure.cost_estimate, MonitoredAction.funding_programme, last_update)
+                    Measure.cost_estimate, MonitoredAction.funding_programme, MonitoredAction.last_update_on)
              .join(Measure, Measure.id == MonitoredAction.measure_id)
              .join(ActionField, ActionField.id == Measure.field_id).order_by(Measure.number_key, Measure.id))
     return [{"measure_number": number or "", "title": title, "field_code": code, "field_name": name,
@@ -200,6 +258,60 @@ def kpi_rows() -> list[dict]:
              "measured_on": day.isoformat(), "district": district, "value": float(value)}
             for number, indicator, unit, baseline, target, year, day, district, value
             in db.session.connection().execute(query)]
+
+
+def open_data_stamp() -> tuple[str, datetime | None]:
+    """A fingerprint of everything the open-data files hold (one query of counts and newest changes: the newest
+    KPI value, KPI, status update, action, measure and field) and the time of the newest change. Any change,
+    insertion or deletion changes the fingerprint, so a file stored under it is never out of date."""
+    from planner.findings.models import MeasureKPI
+
+    def newest(column):
+        return select(func.max(column)).scalar_subquery()
+
+    def count(model):
+        return select(func.count()).select_from(model).scalar_subquery()
+
+    parts = db.session.execute(select(
+        count(KPIValue), newest(KPIValue.id), newest(KPIValue.updated_at),
+        count(MeasureKPI), newest(MeasureKPI.updated_at),
+        count(StatusUpdate), newest(StatusUpdate.id),
+        count(MonitoredAction), newest(MonitoredAction.updated_at), newest(MonitoredAction.last_update_on),
+        newest(Measure.updated_at), newest(ActionField.updated_at))).one()
+    changed = [p for p in (parts[2], parts[4], parts[8], parts[10], parts[11]) if p is not None]
+    latest = max((p if p.tzinfo else p.replace(tzinfo=UTC) for p in changed), default=None)
+    fingerprint = hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()[:32]
+    return fingerprint, latest
+
+
+OPEN_DATA_GRACE_S = 600
+
+
+def open_data_file(folder: Path, dataset: str, fmt: str) -> tuple[Path, str, datetime | None]:
+    """The open-data file ``dataset.fmt`` as of the data's newest change: built once per change and kept in
+    ``folder`` (shared by every worker; written to a temporary name and renamed, so a reader never sees half a
+    file), older copies removed after a grace time. Returns the file, its ETag and the time of the data's newest
+    change."""
+    stamp, changed = open_data_stamp()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{dataset}-{stamp}.{fmt}"
+    if not path.exists():
+        rows = measure_rows() if dataset == "measures" else kpi_rows()
+        columns = MEASURE_COLUMNS if dataset == "measures" else KPI_COLUMNS
+        body = to_csv(rows, columns) if fmt == "csv" else json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{dataset}-", suffix=f".{fmt}")
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(body)
+        os.replace(temporary, path)
+        # Older copies go once no request can still be about to send them (another worker may have just chosen
+        # one: the grace keeps it for OPEN_DATA_GRACE_S).
+        for old in folder.glob(f"{dataset}-*.{fmt}"):
+            try:
+                if old != path and old.stat().st_mtime < time.time() - OPEN_DATA_GRACE_S:
+                    old.unlink()
+            except FileNotFoundError:
+                pass
+    return path, stamp, changed
 
 
 def to_csv(rows: list[dict], columns) -> str:

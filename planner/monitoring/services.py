@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
@@ -22,6 +22,7 @@ from planner.core.timeutil import local_today
 from planner.extensions import db
 from planner.fields.models import ActionField
 from planner.findings.models import Measure, MeasureKPI
+from planner.monitoring import tracking as _tracking
 from planner.monitoring.models import (
     ActionStatus,
     ActionTask,
@@ -31,12 +32,13 @@ from planner.monitoring.models import (
     StatusUpdate,
     TaskKind,
 )
+
+# The rule of the tracking score lives in planner.monitoring.tracking; these names stay importable from here.
+from planner.monitoring.tracking import KPI_CURRENT_DAYS, UPDATE_DUE_DAYS, Quality, score  # noqa: F401
 from planner.strategy import versions
 from planner.strategy.council import CouncilDecision, DecisionState
 from planner.strategy.models import PaperVersion
 
-UPDATE_DUE_DAYS = 183  # a status update at least every six months
-KPI_CURRENT_DAYS = 366
 TEXT_MAX = 20_000
 SNAPSHOT_SCHEMA = 1
 
@@ -102,6 +104,9 @@ def start_monitoring(version: PaperVersion, user) -> int:
                                                due_on=date(measure.end_year, 12, 31)))
             db.session.add(action)
     db.session.flush()
+    from planner.monitoring import public
+
+    public.index_trails(version.id)  # the public measure pages read their trail from here, not the roll-up
     return len(measures)
 
 
@@ -167,15 +172,16 @@ def post_update(action: MonitoredAction, user, *, reported_on: date, status: str
     progress = 100 if status == ActionStatus.COMPLETED else int(progress or 0)
     if not 0 <= progress <= 100:
         raise DomainError(_l("Progress is a share between 0 and 100 per cent."), field="progress")
-    update = StatusUpdate(action=action, reported_on=reported_on, status=status, progress=progress, text=text,
+    newest = action.last_update_on  # the stored fact (read before the new update is flushed): no update is loaded
+    update = StatusUpdate(action_id=action.id, reported_on=reported_on, status=status, progress=progress, text=text,
                           author_id=getattr(user, "id", None))
     db.session.add(update)
-    newest = max((u.reported_on for u in action.updates if u is not update), default=None)
     old_status = action.status
     if newest is None or reported_on >= newest:
         action.status, action.progress = status, progress
         bump_version(action)
     db.session.flush()
+    db.session.expire(action, ["updates"])  # a list loaded before reads the new update too
     if action.status != old_status:
         from planner.monitoring import notify
 
@@ -225,16 +231,44 @@ def record_kpi_value(action: MonitoredAction, user, *, kpi_id: int, measured_on:
     return entry
 
 
-def kpi_values(measures) -> dict[int, list[KPIValue]]:
-    """The measured values of the KPIs of one measure or of many (one query), oldest first, per KPI id."""
+def kpi_values(measures, *, newest: int | None = None) -> dict[int, list[KPIValue]]:
+    """The measured values of the KPIs of one measure or of many (one query), oldest first, per KPI id; with
+    ``newest``, only the newest that many of each KPI."""
     measures = [measures] if isinstance(measures, Measure) else measures
     ids = [k.id for m in measures for k in m.kpis]
     values: dict[int, list[KPIValue]] = {i: [] for i in ids}
     if ids:
-        for row in db.session.scalars(select(KPIValue).where(KPIValue.kpi_id.in_(ids))
-                                      .order_by(KPIValue.measured_on, KPIValue.district, KPIValue.id)):
+        query = select(KPIValue).where(KPIValue.kpi_id.in_(ids))
+        if newest is not None:
+            ranked = (select(KPIValue.id, func.row_number().over(
+                partition_by=KPIValue.kpi_id, order_by=(KPIValue.measured_on.desc(), KPIValue.district.desc(),
+                                                        KPIValue.id.desc())).label("n"))
+                .where(KPIValue.kpi_id.in_(ids)).subquery())
+            query = select(KPIValue).where(KPIValue.id.in_(select(ranked.c.id).where(ranked.c.n <= newest)))
+        for row in db.session.scalars(query.order_by(KPIValue.measured_on, KPIValue.district, KPIValue.id)):
             values[row.kpi_id].append(row)
     return values
+
+
+def kpi_value_counts(measure: Measure) -> dict[int, int]:
+    """How many values each KPI of ``measure`` has (one query)."""
+    ids = [k.id for k in measure.kpis]
+    counts = dict.fromkeys(ids, 0)
+    if ids:
+        counts.update(db.session.execute(select(KPIValue.kpi_id, func.count()).where(KPIValue.kpi_id.in_(ids))
+                                         .group_by(KPIValue.kpi_id)).all())
+    return counts
+
+
+def recent_updates(action: MonitoredAction, newest: int | None = None) -> tuple[list[StatusUpdate], int]:
+    """The action's status updates, newest first (with ``newest``: only that many), and how many there are."""
+    query = (select(StatusUpdate).where(StatusUpdate.action_id == action.id)
+             .options(selectinload(StatusUpdate.author))
+             .order_by(StatusUpdate.reported_on.desc(), StatusUpdate.id.desc()))
+    shown = list(db.session.scalars(query if newest is None else query.limit(newest)))
+    total = len(shown) if newest is None or len(shown) < newest else db.session.scalar(
+        select(func.count()).select_from(StatusUpdate).where(StatusUpdate.action_id == action.id))
+    return shown, total
 
 
 def latest_kpi_values(kpi_ids, as_of: date) -> dict[int, tuple[date, Decimal]]:
@@ -253,38 +287,6 @@ def latest_kpi_values(kpi_ids, as_of: date) -> dict[int, tuple[date, Decimal]]:
 
 
 # --- how well an action is tracked -----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Quality:
-    contact: bool
-    recent_update: bool
-    current_kpi: bool
-    next_task: bool
-
-    @property
-    def score(self) -> int:
-        return sum((self.contact, self.recent_update, self.current_kpi, self.next_task))
-
-    @property
-    def missing(self) -> list[str]:
-        names = {"contact": _l("no contact person"), "recent_update": _l("no update for six months"),
-                 "current_kpi": _l("no current KPI value"), "next_task": _l("no dated next task")}
-        return [str(label) for key, label in names.items() if not getattr(self, key)]
-
-
-def score(*, has_contact: bool, status: ActionStatus, last_update: date | None, latest_kpi: date | None,
-          has_next_task: bool, as_of: date) -> Quality:
-    """The rule of the tracking score, from the facts of one action as they stood on ``as_of``: a contact person,
-    a status update within six months, a KPI value from the last twelve months, a dated open task (a completed or
-    discarded action needs none). quality() and tracking() both score through here."""
-    closed = status in (ActionStatus.COMPLETED, ActionStatus.DISCARDED)
-    return Quality(
-        contact=has_contact,
-        recent_update=last_update is not None and last_update >= as_of - timedelta(days=UPDATE_DUE_DAYS),
-        current_kpi=latest_kpi is not None and latest_kpi >= as_of - timedelta(days=KPI_CURRENT_DAYS),
-        next_task=closed or has_next_task,
-    )
-
 
 def quality(action: MonitoredAction, latest_kpi: date | None, as_of: date | None = None) -> Quality:
     """How well ``action`` was tracked on ``as_of`` (default today): only the updates reported and the tasks open
@@ -325,57 +327,54 @@ class Tracked:
     quality: Quality
 
 
+def current_quality(action: MonitoredAction, today: date | None = None) -> Quality:
+    """How well ``action`` is tracked today, from its stored facts (the overview's rule; nothing else is loaded)."""
+    return _tracking.stored_quality(action, today or local_today())
+
+
+SEARCH_MAX = 100
+
+
 def tracking(user, *, field_id: int | None = None, status: ActionStatus | None = None,
-             score_is: int | None = None, page: int | None = 1, per_page: int = 50,
+             score_is: int | None = None, search: str | None = None, page: int | None = 1, per_page: int = 50,
              as_of: date | None = None) -> ListPage:
     """One page of the actions ``user`` may see (the team: all; a lead: their own), in the paper's order, filtered
-    by field, status and tracking score, each with its score (Tracked). The score's facts are aggregates in SQL
-    (no update, task or KPI value is loaded), for the shown page only; filtering by the score scores every
-    action of the other filters first."""
+    by field, status, tracking score and a search in the measure's number and title, each with its score (Tracked).
+    Everything happens in SQL on the actions' stored facts (planner.monitoring.tracking): a count and one query of
+    the shown page, whatever the filter and however many actions there are. ``as_of`` is today (the stored facts
+    are today's)."""
     as_of = as_of or local_today()
-    ids = (select(MonitoredAction.id).join(Measure, Measure.id == MonitoredAction.measure_id)
-           .join(ActionField, ActionField.id == Measure.field_id))
+    flags = _tracking.flags_sql(as_of)
+    query = (select(MonitoredAction.id, MonitoredAction.measure_id, Measure.field_id, MonitoredAction.status,
+                    MonitoredAction.progress, MonitoredAction.last_update_on, *flags)
+             .join(Measure, Measure.id == MonitoredAction.measure_id)
+             .join(ActionField, ActionField.id == Measure.field_id))
     if not is_staff(user):
-        ids = ids.where(MonitoredAction.lead_id == getattr(user, "id", None))
+        query = query.where(MonitoredAction.lead_id == getattr(user, "id", None))
     if status is not None:
-        ids = ids.where(MonitoredAction.status == status)
+        query = query.where(MonitoredAction.status == status)
     if field_id is not None:
-        ids = ids.where(Measure.field_id == field_id)
-    if score_is is None:
-        total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
-        pages = max(1, -(-total // per_page))
-        page = min(max(1, page or 1), pages)
-        chosen = ids.order_by(*_PAPER_ORDER).limit(per_page).offset((page - 1) * per_page)
-        return ListPage(_tracked(chosen, as_of), page, per_page, total)
-    rows = [t for t in _tracked(ids.order_by(*_PAPER_ORDER), as_of) if t.quality.score == score_is]
-    return ListPage.of(rows, page, per_page)
+        query = query.where(Measure.field_id == field_id)
+    if score_is is not None:
+        query = query.where(_tracking.score_sql(as_of) == score_is)
+    words = (search or "").strip()[:SEARCH_MAX].split()
+    for word in words:
+        pattern = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(func.lower(Measure.number).like(pattern, escape="\\")
+                            | func.lower(Measure.title).like(pattern, escape="\\"))
+    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(MonitoredAction.id)
+                                                                .subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page or 1), pages)
+    rows = db.session.execute(query.order_by(*_PAPER_ORDER).limit(per_page).offset((page - 1) * per_page))
+    items = [Tracked(action_id, measure_id, fid, ActionStatus(state), progress, last,
+                     Quality(*(bool(flag) for flag in flags)))
+             for action_id, measure_id, fid, state, progress, last, *flags in rows]
+    return ListPage(items, page, per_page, total)
 
 
 # The paper's order: the fields as the city ordered them, then the measures by number (not by the field's code).
 _PAPER_ORDER = (ActionField.position, ActionField.id, Measure.number_key, Measure.id)
-
-
-def _tracked(ids, as_of: date) -> list[Tracked]:
-    """The actions of the id query ``ids`` (in its order) with the facts of their score, in one query."""
-    last_update = (select(func.max(StatusUpdate.reported_on)).where(StatusUpdate.action_id == MonitoredAction.id)
-                   .correlate(MonitoredAction).scalar_subquery())
-    newest_value = (select(func.max(KPIValue.measured_on)).where(KPIValue.kpi_id == MeasureKPI.id)
-                    .correlate(MeasureKPI).scalar_subquery())
-    latest_kpi = (select(func.max(newest_value)).where(MeasureKPI.measure_id == MonitoredAction.measure_id)
-                  .correlate(MonitoredAction).scalar_subquery())
-    next_task = (select(ActionTask.id).where(ActionTask.action_id == MonitoredAction.id, ActionTask.done_on.is_(None),
-                                             ActionTask.due_on.is_not(None)).correlate(MonitoredAction).exists())
-    chosen = ids.add_columns(ActionField.position.label("sort_field"), ActionField.id.label("sort_field_id"),
-                             Measure.number_key.label("sort_key"), Measure.id.label("sort_id")).subquery()
-    query = (select(MonitoredAction.id, MonitoredAction.measure_id, Measure.field_id, MonitoredAction.status,
-                    MonitoredAction.progress, MonitoredAction.lead_id, last_update, latest_kpi, next_task)
-             .join(chosen, chosen.c.id == MonitoredAction.id)
-             .join(Measure, Measure.id == MonitoredAction.measure_id)
-             .order_by(chosen.c.sort_field, chosen.c.sort_field_id, chosen.c.sort_key, chosen.c.sort_id))
-    return [Tracked(action_id, measure_id, fid, ActionStatus(state), progress, last,
-                    score(has_contact=lead_id is not None, status=ActionStatus(state), last_update=last,
-                          latest_kpi=kpi, has_next_task=bool(has_task), as_of=as_of))
-            for action_id, measure_id, fid, state, progress, lead_id, last, kpi, has_task in db.session.execute(query)]
 
 
 def monitored_version_ids() -> set[int]:

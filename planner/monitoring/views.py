@@ -2,6 +2,7 @@
 
 import io
 import json
+from pathlib import Path
 
 from flask import abort, current_app, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -61,8 +62,9 @@ def overview():
     score = _int_arg("quality")
     score = score if score is not None and 0 <= score <= 4 else None
     today = local_today()
+    search = request.args.get("q", "").strip()[:services.SEARCH_MAX] or None
     shown = services.tracking(current_user, status=chosen, field_id=field.id if field else None, score_is=score,
-                              page=_int_arg("page"), per_page=OVERVIEW_PER_PAGE, as_of=today)
+                              search=search, page=_int_arg("page"), per_page=OVERVIEW_PER_PAGE, as_of=today)
     actions = {a.id: a for a in db.session.scalars(
         select(MonitoredAction).where(MonitoredAction.id.in_([t.action_id for t in shown.items]))
         .options(selectinload(MonitoredAction.measure)))}
@@ -74,9 +76,9 @@ def overview():
         waiting = [v for v in services.adopted_versions() if v.id not in started]
     filters = {key: value for key, value in (("field", field.code if field else None),
                                              ("status", chosen.value if chosen else None),
-                                             ("quality", score)) if value is not None}
+                                             ("quality", score), ("q", search)) if value is not None}
     return render_template("monitoring/overview.html", rows=rows, page=shown, status=chosen,
-                           statuses=list(ActionStatus), fields=fields, field=field, quality=score,
+                           statuses=list(ActionStatus), fields=fields, field=field, quality=score, search=search,
                            filters=filters, waiting=waiting,
                            staff=services.is_staff(current_user), today=today)
 
@@ -100,15 +102,26 @@ def _kpi_form(action, form=None):
     return form
 
 
+# The action page shows the newest status updates and the newest values of each KPI; "show all" lists every one
+# (a measure reported on quarterly for ten years has 40 updates and 40 values per KPI).
+UPDATES_SHOWN = 10
+VALUES_SHOWN = 12
+
+
 def _render_action(action, *, update_form=None, task_form=None, kpi_form=None, status=200):
     if update_form is None:
         update_form = UpdateForm(formdata=None, data={"reported_on": local_today(), "status": action.status.value,
                                                       "progress": action.progress})
+    show_all = request.args.get("all", "")
+    updates, update_count = services.recent_updates(action, None if show_all == "updates" else UPDATES_SHOWN)
+    all_values = show_all == "values"
     return render_template(
         "monitoring/action.html", action=action, measure=action.measure, today=local_today(),
         update_form=update_form, task_form=task_form or TaskForm(formdata=None), kpi_form=_kpi_form(action, kpi_form),
-        values=services.kpi_values(action.measure), staff=services.is_staff(current_user),
-        quality=services.quality(action, services.latest_kpi_dates([action]).get(action.measure_id), local_today()),
+        updates=updates, update_count=update_count,
+        values=services.kpi_values(action.measure, newest=None if all_values else VALUES_SHOWN),
+        value_counts=services.kpi_value_counts(action.measure), all_values=all_values,
+        staff=services.is_staff(current_user), quality=services.current_quality(action, local_today()),
         decision=getattr(action.adopted_version, "decision", None) if action.adopted_version else None,
     ), status
 
@@ -271,12 +284,27 @@ def _open_data_response(body: str, mimetype: str, name: str):
 @bp.route("/open-data/<any(measures, 'kpi-values'):dataset>.<any(csv, json):fmt>", endpoint="open_data")
 @access(PUBLIC)
 def open_data(dataset: str, fmt: str):
-    rows = public.measure_rows() if dataset == "measures" else public.kpi_rows()
-    columns = public.MEASURE_COLUMNS if dataset == "measures" else public.KPI_COLUMNS
-    if fmt == "csv":
-        return _open_data_response(public.to_csv(rows, columns), "text/csv; charset=utf-8", f"{dataset}.csv")
-    return _open_data_response(json.dumps(rows, ensure_ascii=False, separators=(",", ":")), "application/json",
-                               f"{dataset}.json")
+    """The file as of the data's newest change: built once per change (public.open_data_file), sent with an ETag
+    and Last-Modified, so a portal that harvests it again gets "304 Not Modified" while nothing has changed."""
+    folder = Path(current_app.config.get("MONITORING_OPEN_DATA_DIR") or Path(current_app.instance_path)
+                  / "cache" / "open-data")
+    path, etag, changed = public.open_data_file(folder, dataset, fmt)
+    size = path.stat().st_size
+
+    def chunks():  # the file is opened (and closed) only while the body is sent
+        with path.open("rb") as handle:
+            while chunk := handle.read(256 * 1024):
+                yield chunk
+
+    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    response = current_app.response_class(chunks(), mimetype=mimetype, direct_passthrough=True)
+    response.content_length = size
+    response.set_etag(etag)
+    response.last_modified = changed
+    response.headers["Content-Disposition"] = f'inline; filename="{dataset}.{fmt}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"  # open data: any portal may read it
+    response.headers["Cache-Control"] = "no-cache"  # may be stored, but asked again (with the ETag) each time
+    return response.make_conditional(request)
 
 
 @bp.route("/open-data", endpoint="open_data_catalogue")

@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from planner.core.timeutil import local_today
 from planner.extensions import db
@@ -175,9 +175,13 @@ def test_the_public_dashboard_counts_per_field_and_each_field_pages(app, client)
     assert client.get("/monitoring/public/fields/ZZZ").status_code == 404
 
 
-def test_the_public_trail_is_read_once_per_frozen_version(app, client):
-    """The measure page reads the adopted version's roll-up once per process, not per request; a version frozen
-    anew (another id or time) is read again."""
+def test_the_public_measure_page_reads_its_trail_not_the_roll_up(app, client):
+    """Starting the monitoring copies each measure's trail out of the adopted version's roll-up: the public measure
+    page then reads one small row, never the roll-up (no worker parses a metropolis's 28 MB again). A version
+    monitored before that is read once per process until the daily job has indexed it."""
+    from planner.monitoring.models import PublicTrail
+    from planner.monitoring.notify import run_reminders_job
+
     with app.app_context():
         version, strategist, made = _adopted_version()
         services.start_monitoring(version, strategist)
@@ -185,26 +189,40 @@ def test_the_public_trail_is_read_once_per_frozen_version(app, client):
         version_id, measure_id = version.id, made[0].id
     public._TRAILS.clear()
     calls = []
-    original = public._read_trails
+    original = public._raw_trails
 
     def counting(version_id):
         calls.append(version_id)
         return original(version_id)
 
-    public._read_trails = counting
+    public._raw_trails = counting
     try:
         for _ in range(3):
             page = client.get(f"/monitoring/public/measures/{measure_id}").get_data(as_text=True)
             assert "Digitale Parkraumsteuerung 1" in page
+        assert calls == []  # the trail came from its row
+        with app.app_context():  # a version monitored before the trails were indexed
+            db.session.execute(delete(PublicTrail))
+            db.session.commit()
+        for _ in range(3):
+            assert "Digitale Parkraumsteuerung 1" in client.get(f"/monitoring/public/measures/{measure_id}").text
+        assert calls == [version_id]  # once per process
+        with app.app_context():
+            run_reminders_job()  # the daily job indexes it
+            assert db.session.scalar(select(func.count()).select_from(PublicTrail)) == len(made) + 1
+        public._TRAILS.clear()
+        assert "Digitale Parkraumsteuerung 1" in client.get(f"/monitoring/public/measures/{measure_id}").text
+        assert calls == [version_id, version_id]  # the job's reading; the page read none
     finally:
-        public._read_trails = original
-    assert len(calls) == 1
-    with app.app_context():  # the same sheet as the whole roll-up gives
+        public._raw_trails = original
+    with app.app_context():  # the same sheet and needs as the whole roll-up gives
         from planner.strategy.models import PaperVersion
 
-        sheet = next(m for m in versions.version_rollup(db.session.get(PaperVersion, version_id)).measures()
-                     if m.id == measure_id)
-        assert public._trails(version_id)[measure_id][0] == sheet
+        rollup = versions.version_rollup(db.session.get(PaperVersion, version_id))
+        sheet = next(m for m in rollup.measures() if m.id == measure_id)
+        trail = public._trail(version_id, measure_id)
+        assert trail[0] == sheet
+        assert trail == public._read_trails(version_id)[measure_id]
 
 
 def test_the_snapshot_reads_only_the_newest_update_before_its_day(app):
