@@ -143,13 +143,18 @@ def vote(token: str):
 
 
 def _poll_answers(poll: DatePoll) -> dict[int, str] | None:
-    """The marks of the poll form (``option-<id>``: yes, maybe, no), or None (and a message) when one is missing."""
+    """The marks of the poll form (``option-<id>``: yes, maybe, no), or None (and a message) when a date still to
+    come is not marked. Dates that have passed are not offered (a mark on one is refused by the service)."""
     answers = {}
     for option in poll.options:
         value = request.form.get(f"option-{option.id}", "")
         if value:
             answers[option.id] = value
-    if len(answers) != len(poll.options):
+    upcoming = poll.upcoming_options()
+    if not upcoming:
+        flash(_("All proposed dates have passed. The team will propose new dates."), "info")
+        return None
+    if any(option.id not in answers for option in upcoming):
         flash(_("Please mark each proposed date."), "error")
         return None
     return answers
@@ -490,9 +495,14 @@ def poll(workshop_id: int):
                                "their dates through their personal link.")):
             return redirect(url_for("invitations.poll", workshop_id=workshop.id))
     latest = services.latest_poll(workshop)
+    ranking = services.ranking(latest) if latest else []
+    now = utcnow()
     return render_template(
-        "invitations/poll.html", workshop=workshop, form=form, poll=latest,
-        ranking=services.ranking(latest) if latest else [], voters=services.voter_count(latest) if latest else 0,
+        "invitations/poll.html", workshop=workshop, form=form, poll=latest, now=now,
+        upcoming=latest.upcoming_options(now) if latest else [],
+        best_has_passed=bool(ranking) and ranking[0].option.has_passed(now),
+        best_upcoming_id=next((r.option.id for r in ranking if not r.option.has_passed(now)), None),
+        ranking=ranking, voters=services.voter_count(latest) if latest else 0,
         grid=services.voter_grid(latest) if latest else None, reminder_form=ReminderForm(),
         fix_form=FixDateForm(), is_draft=workshop.status == WorkshopStatus.DRAFT,
     )
