@@ -13,7 +13,6 @@ import base64
 import hashlib
 import logging
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -32,7 +31,9 @@ class SecretUnreadable(DomainError):
             "the stored data. Please contact the administrator."))
 
 
-def _fernet(key) -> Fernet:
+def _fernet(key):
+    from cryptography.fernet import Fernet  # imported when first used: the app starts without it
+
     raw = key.encode() if isinstance(key, str) else bytes(key)
     try:
         return Fernet(raw)  # a proper Fernet key (32 url-safe base64 bytes) is used as it is
@@ -47,7 +48,9 @@ def _old_keys() -> list:
     return list(old)
 
 
-def _box() -> MultiFernet:
+def _box():
+    from cryptography.fernet import MultiFernet
+
     current = current_app.config.get("ENCRYPTION_KEY") or current_app.config["SECRET_KEY"]
     return MultiFernet([_fernet(current), *(_fernet(k) for k in _old_keys())])
 
@@ -57,6 +60,8 @@ def encrypt(plain: str) -> str:
 
 
 def decrypt(token: str) -> str:
+    from cryptography.fernet import InvalidToken
+
     try:
         return _box().decrypt(token.encode("ascii")).decode()
     except (InvalidToken, UnicodeError, ValueError):
@@ -66,6 +71,8 @@ def decrypt(token: str) -> str:
 
 def rotate(token: str) -> str:
     """The same secret, encrypted with the current key (raises SecretUnreadable when no key opens it)."""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _box().rotate(token.encode("ascii")).decode("ascii")
     except (InvalidToken, UnicodeError, ValueError):
