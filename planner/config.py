@@ -91,6 +91,11 @@ class DefaultConfig:
     SSO_CREATE_ACCOUNTS = False
     # The name authenticator apps show next to the codes.
     TOTP_ISSUER = "Smart City Planner"
+    # Second-factor secrets are stored encrypted with this key (a Fernet key or a long passphrase; unset: derived
+    # from SECRET_KEY). Rotation: the new key here, the previous ones in ENCRYPTION_OLD_KEYS (a list or
+    # comma-separated), then `flask --app planner rotate-encryption-key` (docs/security.md).
+    ENCRYPTION_KEY: str | None = None
+    ENCRYPTION_OLD_KEYS: list = []
 
     # Background jobs (Huey): SQLite storage in the instance folder unless a Redis URL is set
     # (PLANNER_HUEY_REDIS_URL=redis://host:6379/0). HUEY_IMMEDIATE runs jobs in-process at once

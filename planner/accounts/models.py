@@ -5,6 +5,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from planner.accounts import encryption
 from planner.core.locking import Versioned
 from planner.core.models import TimestampMixin, UTCDateTime, normalise_email
 from planner.core.permissions import Role
@@ -37,9 +38,10 @@ class User(UserMixin, Versioned, TimestampMixin, db.Model):
     first_failed_login_at = mapped_column(UTCDateTime(), nullable=True)
     locked_until = mapped_column(UTCDateTime(), nullable=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    # Second factor (TOTP, RFC 6238): the shared secret once set up, and the last time step accepted (a code is
-    # good only once). ``require_second_factor``: this account must set one up whatever its role.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Second factor (TOTP, RFC 6238): the shared secret once set up, stored encrypted (planner/accounts/encryption.py;
+    # read and written through ``totp_secret``), and the last time step accepted (a code is good only once).
+    # ``require_second_factor``: this account must set one up whatever its role.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
     totp_last_step: Mapped[int | None] = mapped_column()
     require_second_factor: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
@@ -47,7 +49,17 @@ class User(UserMixin, Versioned, TimestampMixin, db.Model):
 
     @property
     def has_second_factor(self) -> bool:
-        return bool(self.totp_secret)
+        # The stored value, not the decrypted one: a key that no longer opens it must not switch the factor off.
+        return bool(self.totp_secret_encrypted)
+
+    @property
+    def totp_secret(self) -> str | None:
+        """The shared secret in plain text (raises SecretUnreadable when the configured keys cannot open it)."""
+        return encryption.decrypt(self.totp_secret_encrypted) if self.totp_secret_encrypted else None
+
+    @totp_secret.setter
+    def totp_secret(self, value: str | None) -> None:
+        self.totp_secret_encrypted = encryption.encrypt(value) if value else None
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive accounts cannot sign in

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
+from planner.accounts.encryption import SecretUnreadable
 from planner.accounts.models import RecoveryCode, SecondFactorRole, User
 from planner.core import audit
 from planner.core.errors import DomainError, NotAllowed
@@ -146,16 +147,26 @@ def remaining_recovery_codes(user: User) -> int:
 def verify(user: User, code: str, now: float | None = None) -> bool:
     """Checks a code at sign-in: a TOTP code of a step not used before, or an unused recovery code.
 
-    Raises SignInLocked while the account is locked; a wrong code counts as a failed sign-in. The caller commits
-    in every case (the failure counter, the used step or recovery code)."""
+    Raises SignInLocked while the account is locked, SecretUnreadable when the stored secret cannot be decrypted
+    with the configured keys (nobody gets in with a TOTP code then); a wrong code counts as a failed sign-in. The
+    caller commits in every case (the failure counter, the used step or recovery code)."""
     from planner.accounts.services import SignInLocked, _count_failure, reset_failures
 
     moment = utcnow()
     if user.locked_until and user.locked_until > moment:
         raise SignInLocked(_l("Too many failed sign-ins. Please wait a few minutes and try again."))
-    if not user.is_active or not user.totp_secret:
+    if not user.is_active or not user.has_second_factor:
         return False
-    step = _matching_step(user.totp_secret, code, now)
+    try:
+        secret = user.totp_secret
+    except SecretUnreadable:
+        # Fails closed: only a recovery code (stored hashed, independent of the key) still lets the holder in.
+        if _use_recovery_code(user, code, moment):
+            reset_failures(user, moment)
+            audit.record("recovery_code_used", user, summary=f"{remaining_recovery_codes(user)} recovery codes left")
+            return True
+        raise
+    step = _matching_step(secret, code, now)
     if step is not None and (user.totp_last_step is None or step > user.totp_last_step):
         user.totp_last_step = step
         reset_failures(user, moment)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from planner.accounts import bp, directory, oidc, services, sso, twofactor
+from planner.accounts.encryption import SecretUnreadable
 from planner.accounts.forms import (
     DirectoryLoginForm,
     LoginForm,
@@ -202,6 +203,10 @@ def login_code():
             db.session.commit()
             session.pop(PENDING_KEY, None)
             abort(429)
+        except SecretUnreadable as exc:
+            db.session.rollback()
+            form.code.errors = [str(exc.message)]
+            return render_template("accounts/login_code.html", form=form)
         if ok:
             target = session[PENDING_KEY].get("next") or url_for("site.index")
             sso_session = session[PENDING_KEY].get("sso")

@@ -66,6 +66,15 @@ class DatePoll(TimestampMixin, db.Model):
     def is_open(self) -> bool:
         return self.closed_at is None
 
+    def upcoming_options(self, now: datetime | None = None) -> list["DateOption"]:
+        """The proposed dates still to come: the only ones invitees are offered and a facilitator may fix."""
+        now = now or utcnow()
+        return [o for o in self.options if not o.has_passed(now)]
+
+    def passed_options(self, now: datetime | None = None) -> list["DateOption"]:
+        now = now or utcnow()
+        return [o for o in self.options if o.has_passed(now)]
+
 
 class DateOption(TimestampMixin, db.Model):
     __tablename__ = "date_options"
@@ -78,6 +87,10 @@ class DateOption(TimestampMixin, db.Model):
 
     poll = relationship("DatePoll", back_populates="options")
     votes = relationship("DateVote", back_populates="option", cascade="all, delete-orphan")
+
+    def has_passed(self, now: datetime | None = None) -> bool:
+        """True once the date has begun: nobody can meet on it any more."""
+        return self.starts_at <= (now or utcnow())
 
 
 class DateVote(TimestampMixin, db.Model):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -608,11 +609,17 @@ def latest_poll(workshop: Workshop) -> DatePoll | None:
     )
 
 
-def create_poll(actor, workshop: Workshop, options: list[tuple[datetime, datetime]], note: str = "") -> DatePoll:
+def create_poll(actor, workshop: Workshop, options: list[tuple[datetime, datetime]], note: str = "",
+                now: datetime | None = None) -> DatePoll:
+    """Opens a date poll. Proposed dates must lie ahead: a date that has already begun is refused."""
+    now = now or utcnow()
     if workshop.status != WorkshopStatus.DRAFT:
         raise DomainError(_l("Dates can only be polled for a workshop in draft."))
-    if open_poll(workshop) is not None:
-        raise DomainError(_l("This workshop already has an open date poll."))
+    current = open_poll(workshop)
+    if current is not None:
+        if current.upcoming_options(now):
+            raise DomainError(_l("This workshop already has an open date poll."))
+        current.closed_at = now  # every date of it has passed: the new proposal replaces it
     if len(options) < 2:
         raise DomainError(_l("Please propose at least two dates."), field="options")
     if len(options) > MAX_POLL_OPTIONS:
@@ -620,6 +627,9 @@ def create_poll(actor, workshop: Workshop, options: list[tuple[datetime, datetim
     for starts_at, ends_at in options:
         if ends_at <= starts_at:
             raise DomainError(_l("Each proposed date must end after it begins."), field="options")
+        if starts_at <= now:
+            raise DomainError(_l("The proposed date %(date)s has already passed. Please propose only dates to come.",
+                                 date=format_datetime(starts_at, "short")), field="options")
     if len(set(options)) != len(options):
         raise DomainError(_l("The same date was proposed twice."), field="options")
     poll = DatePoll(workshop=workshop, created_by_id=getattr(actor, "id", None), note=note.strip())
@@ -664,8 +674,9 @@ def my_votes(poll: DatePoll, participation: Participation) -> dict[int, DateAnsw
     return {v.option_id: v.answer for v in rows}
 
 
-def vote(participation: Participation, poll: DatePoll, answers: dict[int, str]) -> None:
-    """An invitee marks which dates suit them. Only this poll's options; only the link's own participation."""
+def vote(participation: Participation, poll: DatePoll, answers: dict[int, str], now: datetime | None = None) -> None:
+    """An invitee marks which dates suit them. Only this poll's options still to come; only the link's own
+    participation. Marks on dates that have passed are kept as they were."""
     if poll.workshop_id != participation.workshop_id:
         raise NotAllowed(_l("This date poll belongs to another workshop."))
     if not poll.is_open:
@@ -675,6 +686,10 @@ def vote(participation: Participation, poll: DatePoll, answers: dict[int, str]) 
     option_ids = {o.id for o in poll.options}
     if not answers or set(answers) - option_ids:
         raise DomainError(_l("Please mark each proposed date."))
+    passed = [o for o in poll.passed_options(now) if o.id in answers]
+    if passed:
+        raise DomainError(_l("The date %(date)s has passed and can no longer be chosen. Please reload the page and "
+                             "mark the dates still to come.", date=format_datetime(passed[0].starts_at, "short")))
     try:
         parsed = {oid: DateAnswer(value) for oid, value in answers.items()}
     except ValueError as error:
@@ -689,13 +704,14 @@ def vote(participation: Participation, poll: DatePoll, answers: dict[int, str]) 
     db.session.flush()
 
 
-def vote_as_user(user, participation: Participation, poll: DatePoll, answers: dict[int, str]) -> None:
+def vote_as_user(user, participation: Participation, poll: DatePoll, answers: dict[int, str],
+                 now: datetime | None = None) -> None:
     """A signed-in expert marks the dates on "My invitations": the same rule as the link, for their own person."""
     if user.person_id is None or participation.person_id != user.person_id:
         raise NotAllowed(_l("This invitation is not yours."))
     if not is_answerable(participation.workshop):
         raise DomainError(_l("This workshop is over; answers are no longer possible."))
-    vote(participation, poll, answers)
+    vote(participation, poll, answers, now)
 
 
 @dataclass(frozen=True)
@@ -762,6 +778,8 @@ def remind_non_voters(actor, poll: DatePoll, now: datetime | None = None) -> Sen
     now = now or utcnow()
     if not poll.is_open:
         raise DomainError(_l("The date poll is closed: the date has been fixed."))
+    if not poll.upcoming_options(now):
+        raise DomainError(_l("All proposed dates have passed: a reminder would ask for nothing."))
     grid = voter_grid(poll)
     due = [r for r in grid.not_answered
            if r.participation.invitation_status != InvitationStatus.DECLINED
@@ -826,6 +844,9 @@ def fix_date(actor, poll: DatePoll, option: DateOption, now: datetime | None = N
     workshop = poll.workshop
     if workshop.status != WorkshopStatus.DRAFT:
         raise DomainError(_l("Dates can only be polled for a workshop in draft."))
+    if option.has_passed(now):
+        raise DomainError(_l("The date %(date)s has passed and cannot be fixed. Please choose a date to come.",
+                             date=format_datetime(option.starts_at, "short")))
     workshop.starts_at, workshop.ends_at = option.starts_at, option.ends_at
     if hasattr(workshop, "sequence"):
         workshop.sequence = (workshop.sequence or 0) + 1

@@ -1,3 +1,5 @@
+from collections import Counter
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -13,7 +15,7 @@ from planner.core.timeutil import local_datetime
 from planner.extensions import db
 from planner.fields.models import ActionField
 from planner.fields.services import list_fields
-from planner.invitations import bp, mails, services
+from planner.invitations import bp, mails, selection, services
 from planner.invitations.forms import (
     AcceptForm,
     CheckinForm,
@@ -143,13 +145,18 @@ def vote(token: str):
 
 
 def _poll_answers(poll: DatePoll) -> dict[int, str] | None:
-    """The marks of the poll form (``option-<id>``: yes, maybe, no), or None (and a message) when one is missing."""
+    """The marks of the poll form (``option-<id>``: yes, maybe, no), or None (and a message) when a date still to
+    come is not marked. Dates that have passed are not offered (a mark on one is refused by the service)."""
     answers = {}
     for option in poll.options:
         value = request.form.get(f"option-{option.id}", "")
         if value:
             answers[option.id] = value
-    if len(answers) != len(poll.options):
+    upcoming = poll.upcoming_options()
+    if not upcoming:
+        flash(_("All proposed dates have passed. The team will propose new dates."), "info")
+        return None
+    if any(option.id not in answers for option in upcoming):
         flash(_("Please mark each proposed date."), "error")
         return None
     return answers
@@ -224,21 +231,57 @@ def mine_answer(participation_id: int):
 # --- inviting (facilitators) ---------------------------------------------------------------------------------
 
 
-def _chosen_people(form: InviteForm, mode: str) -> list[Person]:
-    """The people of the POST: everyone matching the filter, or the ticked ones."""
+FILTER_KEYS = ("q", "field", "sector", "organisation")
+
+
+def _chosen_people(form: InviteForm, mode: str, workshop_id: int, confirmed: bool) -> list[Person]:
+    """The people of the POST: everyone matching the filter, the ids the confirmation step carries, or (before
+    the confirmation) the selection kept across pages and filters."""
     if mode == "filter":
         field_id = int(form.field.data) if (form.field.data or "").isdigit() else None
         org_id = int(form.organisation.data) if (form.organisation.data or "").isdigit() else None
         return services.people_for_filter(field_id, form.sector.data or None, org_id, form.q.data or None)
+    if not confirmed:
+        return selection.people(workshop_id)
     ids = [int(i) for i in request.form.getlist("person_id") if i.isdigit()]
     return db.session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)).all() if ids else []
+
+
+def _roster_step(workshop: Workshop, form: InviteForm):
+    """The roster form's own buttons (filter, page, remove one, clear): each first keeps this page's ticks in the
+    selection, then shows the page asked for. None: the facilitator continues to the confirmation step."""
+    applied = _filter_args(form)
+    here = url_for("invitations.invite", workshop_id=workshop.id, page=request.form.get("page", type=int),
+                   **applied)
+    try:
+        selection.update_from_form(workshop.id, request.form)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(here)
+    if request.form.get("apply_filter"):
+        wanted = {k: request.form.get(f"filter-{k}", "").strip() for k in FILTER_KEYS}
+        wanted = {k: v for k, v in wanted.items() if v}
+        return redirect(url_for("invitations.invite", workshop_id=workshop.id, **wanted))
+    goto = request.form.get("goto", type=int)
+    if goto:
+        return redirect(url_for("invitations.invite", workshop_id=workshop.id, page=goto, **applied))
+    remove = request.form.get("remove", type=int)
+    if remove:
+        selection.remove(workshop.id, remove)
+        return redirect(here + "#selection-heading")
+    if request.form.get("clear"):
+        selection.clear(workshop.id)
+        flash(_("The selection has been cleared."), "info")
+        return redirect(here)
+    return None
 
 
 @bp.route("/workshop/<int:workshop_id>/invite", methods=["GET", "POST"])
 @access(Role.FACILITATOR)
 def invite(workshop_id: int):
-    """Selection first (GET); a POST without ``confirmed`` shows the confirmation step (count, sector balance,
-    the mail as it will arrive); only the confirmed POST invites."""
+    """Selection first: ticks are kept in the session across pages and filters (GET, and the roster form's POSTs);
+    a POST to continue shows the confirmation step (count, sector balance, the mail as it will arrive); only the
+    confirmed POST invites."""
     workshop = _workshop(workshop_id)
     filter_form = RosterFilterForm(request.args)
     filter_form.set_choices(list_fields(), list_organisations())
@@ -247,8 +290,12 @@ def invite(workshop_id: int):
     if form.validate_on_submit():
         mode = "filter" if request.form.get("select_all") else (form.mode.data or "selection")
         confirmed = request.form.get("confirmed") == "1"
+        if not confirmed and mode == "selection":
+            step = _roster_step(workshop, form)
+            if step is not None:
+                return step
         try:
-            people = _chosen_people(form, mode)
+            people = _chosen_people(form, mode, workshop.id, confirmed)
             if not confirmed:
                 preview = services.preview_invitations(current_user, workshop, people)
             else:
@@ -263,6 +310,7 @@ def invite(workshop_id: int):
                                                                           **_filter_args(form)))
             job_id = result.job.id if result.job else None
             db.session.commit()
+            selection.clear(workshop.id)
             if job_id:
                 flash(ngettext("%(num)s invitation has been saved; its e-mail is being sent in the background.",
                                "%(num)s invitations have been saved; their e-mails are being sent in the background.",
@@ -283,10 +331,17 @@ def invite(workshop_id: int):
     status_of = dict(db.session.execute(
         select(Participation.person_id, Participation.invitation_status)
         .where(Participation.workshop_id == workshop.id)).all())
-    filters = {k: v for k, v in request.args.items() if k in ("q", "field", "sector", "organisation") and v}
-    return render_template("invitations/invite.html", workshop=workshop, page=page, filter_form=filter_form,
+    filters = {k: v for k, v in request.args.items() if k in FILTER_KEYS and v}
+    edit_filter = RosterFilterForm(formdata=None, prefix="filter", data=filters)
+    edit_filter.set_choices(list_fields(), list_organisations())
+    chosen = selection.people(workshop.id)
+    on_page = {p.id for p in page.items}
+    elsewhere = Counter(p.sector.value if p.sector else "" for p in chosen if p.id not in on_page)
+    return render_template("invitations/invite.html", workshop=workshop, page=page, filter_form=edit_filter,
                            form=form, status_of=status_of, filters=filters, sectors=list(Sector),
-                           poll=services.open_poll(workshop))
+                           poll=services.open_poll(workshop), chosen=chosen, chosen_ids={p.id for p in chosen},
+                           chosen_by_sector=Counter(p.sector.value if p.sector else "" for p in chosen),
+                           elsewhere=elsewhere, max_selection=selection.MAX_SELECTION)
 
 
 def _filter_args(form: InviteForm) -> dict:
@@ -490,9 +545,14 @@ def poll(workshop_id: int):
                                "their dates through their personal link.")):
             return redirect(url_for("invitations.poll", workshop_id=workshop.id))
     latest = services.latest_poll(workshop)
+    ranking = services.ranking(latest) if latest else []
+    now = utcnow()
     return render_template(
-        "invitations/poll.html", workshop=workshop, form=form, poll=latest,
-        ranking=services.ranking(latest) if latest else [], voters=services.voter_count(latest) if latest else 0,
+        "invitations/poll.html", workshop=workshop, form=form, poll=latest, now=now,
+        upcoming=latest.upcoming_options(now) if latest else [],
+        best_has_passed=bool(ranking) and ranking[0].option.has_passed(now),
+        best_upcoming_id=next((r.option.id for r in ranking if not r.option.has_passed(now)), None),
+        ranking=ranking, voters=services.voter_count(latest) if latest else 0,
         grid=services.voter_grid(latest) if latest else None, reminder_form=ReminderForm(),
         fix_form=FixDateForm(), is_draft=workshop.status == WorkshopStatus.DRAFT,
     )

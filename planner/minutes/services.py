@@ -95,6 +95,19 @@ def save_minutes(actor, workshop: Workshop, text: MinutesText, version=None) -> 
     return minutes
 
 
+def approved_minutes() -> list[WorkshopMinutes]:
+    """The minutes that stand as the record of their workshop (for the city archive): the workshop was held, the
+    facilitator wrote them, and they were either sent to the participants or the workshop was marked documented.
+    Oldest workshop first."""
+    return db.session.scalars(
+        select(WorkshopMinutes).join(Workshop, Workshop.id == WorkshopMinutes.workshop_id)
+        .where(Workshop.status.in_(HELD),
+               or_(Workshop.status == WorkshopStatus.DOCUMENTED, WorkshopMinutes.sent_at.is_not(None)))
+        .options(selectinload(WorkshopMinutes.workshop))
+        .order_by(Workshop.starts_at, Workshop.id)
+    ).all()
+
+
 # --- the outline and the files -------------------------------------------------------------------------------
 
 def build_outline(workshop: Workshop, language: str = "de") -> Outline:

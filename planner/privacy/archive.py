@@ -2,7 +2,9 @@
 
 A zip for the archive or the document management system (DMS) holding
 - every published version of the concept paper (the adopted text the public saw),
-- the documentation (minutes) of every workshop that was held,
+- the documentation (findings and measure proposals) of every workshop that was held,
+- the approved minutes (Protokoll) of every workshop that was held (sent to the participants, or the workshop
+  marked documented), written by the paper's PDF writer,
 each as a PDF/A-2b file (WeasyPrint, ``pdf_variant="pdf/a-2b"``: fonts embedded, XMP metadata, an output
 intent), and a manifest in two forms, ``manifest.json`` and ``manifest.csv``: file, kind, title, date, size and
 SHA-256 of each file, so the receiving system can check what it got.
@@ -44,7 +46,7 @@ class Document:
     """One file for the archive, before it is rendered."""
 
     file: str
-    kind: str  # paper_version | workshop_minutes
+    kind: str  # paper_version | workshop_minutes (the documentation) | approved_minutes (the Protokoll)
     title: str
     date: date | None
     render: Callable[[], bytes]
@@ -130,7 +132,31 @@ def workshop_minutes() -> Iterator[Document]:
                        render_minutes)
 
 
-SOURCES: list[Callable[[], Iterator[Document]]] = [paper_versions, workshop_minutes]
+def approved_minutes() -> Iterator[Document]:
+    """The approved minutes (Protokoll) of every held workshop: the facilitator's summary, decisions, open points
+    and next steps with attendance, agenda and findings, by the paper's PDF writer (planner.minutes), as PDF/A-2b.
+    Which minutes count as approved is the minutes package's rule (planner.minutes.services.approved_minutes)."""
+    from planner.minutes import services as minutes_services
+    from planner.strategy.exporters import pdf
+
+    locale = current_app.config.get("DEFAULT_LOCALE", "de")
+    for minutes in minutes_services.approved_minutes():
+        if minutes.is_empty:
+            continue
+        workshop = minutes.workshop
+
+        def render_minutes(workshop=workshop) -> bytes:
+            output = io.BytesIO()
+            pdf.write(minutes_services.build_outline(workshop, locale), output, variant=pdf.ARCHIVE)
+            return output.getvalue()
+
+        day = to_local(workshop.starts_at).date()
+        title = ("Protokoll: " if locale == "de" else "Minutes: ") + workshop.title
+        yield Document(f"protokoll-{day.isoformat()}-{workshop.id}.pdf", "approved_minutes", title, day,
+                       render_minutes)
+
+
+SOURCES: list[Callable[[], Iterator[Document]]] = [paper_versions, workshop_minutes, approved_minutes]
 
 
 # --- the bundle ----------------------------------------------------------------------------------------------------

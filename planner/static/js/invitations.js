@@ -16,7 +16,9 @@
     var summary = document.getElementById("selection-summary");
     var list = document.getElementById("selection-balance");
     if (!summary || !list) { return; }
+    // The selection kept from other pages and filters (data-elsewhere, from the server) plus this page's ticks.
     var boxes = document.querySelectorAll(".invite-form input[name=person_id]:checked");
+    var total = boxes.length + (parseInt(summary.getAttribute("data-elsewhere"), 10) || 0);
     var counts = {};
     Array.prototype.forEach.call(boxes, function (box) {
       var sector = box.getAttribute("data-sector") || "";
@@ -24,14 +26,14 @@
     });
     var parts = [];
     Array.prototype.forEach.call(list.querySelectorAll("li[data-sector]"), function (item) {
-      var n = counts[item.getAttribute("data-sector")] || 0;
+      var n = (counts[item.getAttribute("data-sector")] || 0) + (parseInt(item.getAttribute("data-elsewhere"), 10) || 0);
       item.querySelector(".selection-balance__count").textContent = String(n);
       item.hidden = item.getAttribute("data-sector") === "" && n === 0;
-      parts.push(item.querySelector(".selection-balance__label").textContent + " " + n);
+      if (!item.hidden) { parts.push(item.querySelector(".selection-balance__label").textContent + " " + n); }
     });
-    list.hidden = boxes.length === 0;
-    var template = summary.getAttribute(boxes.length === 1 ? "data-one" : "data-other");
-    summary.textContent = template.replace("{n}", String(boxes.length)) + (boxes.length ? ": " + parts.join(", ") : "");
+    list.hidden = total === 0;
+    var template = summary.getAttribute(total === 1 ? "data-one" : "data-other");
+    summary.textContent = template.replace("{n}", String(total)) + (total ? ": " + parts.join(", ") : "");
   }
   document.addEventListener("change", function (event) {
     if (event.target.matches && event.target.matches(".invite-form input[name=person_id]")) { updateSelection(); }
