@@ -5,7 +5,7 @@ with the app's ENCRYPTION_KEY or the key derived from SECRET_KEY): existing secr
 nobody has to set up the second factor again. Downgrading decrypts them back (with the same key).
 
 Revision ID: cbee3e3f1d45
-Revises: 40f2a4fe32b6
+Revises: b168d771c0bd
 Create Date: 2026-12-04 05:34:38.538709
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'cbee3e3f1d45'
-down_revision = '40f2a4fe32b6'
+down_revision = 'b168d771c0bd'
 branch_labels = None
 depends_on = None
 
