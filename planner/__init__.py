@@ -34,6 +34,13 @@ BLUEPRINT_PACKAGES = (
 
 
 def create_app(test_config: dict | None = None, instance_path: str | Path | None = None) -> Flask:
+    from planner.core.collector import collector_paused
+
+    with collector_paused():  # importing every package's models and views: many objects, no garbage cycles
+        return _create_app(test_config, instance_path)
+
+
+def _create_app(test_config: dict | None, instance_path: str | Path | None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(instance_path or os.environ.get("PLANNER_INSTANCE_PATH") or ROOT / "instance"),

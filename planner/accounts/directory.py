@@ -14,26 +14,32 @@ A provider of type ``"ldap"`` in SSO_PROVIDERS has:
   CN or its full DN.
 """
 
+from __future__ import annotations
+
 import contextlib
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 
 from planner.core.errors import DomainError
 
-# ldap3 2.9 uses names newer pyasn1 releases mark as deprecated (a warning at import, nothing else).
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from ldap3 import NONE, SUBTREE, Connection, Server, Tls
-    from ldap3.core.exceptions import (
-        LDAPException,
-        LDAPSocketOpenError,
-        LDAPSocketReceiveError,
-        LDAPStartTLSError,
-    )
-    from ldap3.utils.conv import escape_filter_chars
-    from ldap3.utils.dn import parse_dn
+if TYPE_CHECKING:
+    from ldap3 import Connection, Server
+
+
+def _ldap3():
+    """ldap3, imported at the first directory sign-in instead of at every start of the app (a tenth of a second
+    of each CLI command and worker, for a feature most cities do not configure)."""
+    # ldap3 2.9 uses names newer pyasn1 releases mark as deprecated (a warning at import, nothing else).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import ldap3
+        import ldap3.core.exceptions
+        import ldap3.utils.conv
+        import ldap3.utils.dn
+    return ldap3
 
 
 class DirectoryUnavailable(DomainError):
@@ -49,14 +55,16 @@ class DirectoryEntry:
 
 
 def _server(config: dict) -> Server:
-    tls = Tls() if config.get("url", "").startswith("ldaps://") or config.get("start_tls") else None
-    return Server(config["url"], connect_timeout=float(config.get("timeout", 5)), get_info=NONE, tls=tls)
+    ldap3 = _ldap3()
+    tls = ldap3.Tls() if config.get("url", "").startswith("ldaps://") or config.get("start_tls") else None
+    return ldap3.Server(config["url"], connect_timeout=float(config.get("timeout", 5)), get_info=ldap3.NONE, tls=tls)
 
 
 def _connection(server: Server, config: dict, user: str | None, password: str | None,
                 opened: list) -> Connection:
-    conn = Connection(server, user=user, password=password, receive_timeout=max(1, int(config.get("timeout", 5))),
-                      raise_exceptions=False, read_only=True)
+    conn = _ldap3().Connection(server, user=user, password=password,
+                               receive_timeout=max(1, int(config.get("timeout", 5))), raise_exceptions=False,
+                               read_only=True)
     opened.append(conn)
     conn.open()
     if config.get("start_tls"):
@@ -65,9 +73,10 @@ def _connection(server: Server, config: dict, user: str | None, password: str | 
 
 
 def _close_all(opened: list) -> None:
+    exceptions = _ldap3().core.exceptions
     while opened:
         conn = opened.pop()
-        with contextlib.suppress(LDAPException, OSError):
+        with contextlib.suppress(exceptions.LDAPException, OSError):
             conn.unbind()
         # ldap3 leaves the socket of a failed connect open.
         if getattr(conn, "socket", None) is not None:
@@ -83,9 +92,10 @@ def _first(entry_attributes: dict, name: str):
 
 
 def _cn(dn: str) -> str | None:
+    ldap3 = _ldap3()
     try:
-        parts = parse_dn(dn)
-    except LDAPException:
+        parts = ldap3.utils.dn.parse_dn(dn)
+    except ldap3.core.exceptions.LDAPException:
         return None
     return parts[0][1] if parts and parts[0][0].lower() == "cn" else None
 
@@ -98,8 +108,11 @@ def authenticate(config: dict, username: str, password: str) -> tuple[DirectoryE
     username = (username or "").strip()
     if not username or not password or len(username) > 200:
         return None, False
+    ldap3 = _ldap3()
+    errors = ldap3.core.exceptions
     server = _server(config)
-    user_filter = config.get("user_filter", "(uid={username})").replace("{username}", escape_filter_chars(username))
+    user_filter = config.get("user_filter", "(uid={username})").replace("{username}",
+                                                                       ldap3.utils.conv.escape_filter_chars(username))
     opened: list = []  # every connection of this sign-in, closed at its end whatever happens
     try:
         if config.get("bind_dn"):
@@ -127,7 +140,7 @@ def authenticate(config: dict, username: str, password: str) -> tuple[DirectoryE
         if entry is None:  # the password was right, but the filter excludes the account (disabled)
             return None, False
         return DirectoryEntry(entry.dn, entry.email, entry.name, groups), True
-    except (LDAPSocketOpenError, LDAPSocketReceiveError, LDAPStartTLSError, OSError) as error:
+    except (errors.LDAPSocketOpenError, errors.LDAPSocketReceiveError, errors.LDAPStartTLSError, OSError) as error:
         raise DirectoryUnavailable(_l("The city's directory cannot be reached at the moment. Please try again "
                                       "later.")) from error
     finally:
@@ -138,7 +151,7 @@ def _search_user(conn: Connection, config: dict, user_filter: str) -> DirectoryE
     email_attribute = config.get("email_attribute", "mail")
     name_attribute = config.get("name_attribute", "displayName")
     attributes = [email_attribute, name_attribute, "cn", "memberOf"]
-    if not conn.search(config["user_base"], user_filter, search_scope=SUBTREE, attributes=attributes,
+    if not conn.search(config["user_base"], user_filter, search_scope=_ldap3().SUBTREE, attributes=attributes,
                        size_limit=2):
         if conn.result.get("result") not in (0, 32):  # 32: no such object
             raise DirectoryUnavailable(_l("The city's directory cannot be reached at the moment. Please try "
@@ -164,8 +177,10 @@ def _groups(conn: Connection, config: dict, entry: DirectoryEntry) -> list[str]:
     """Group CNs and DNs (both may be keys of the role map)."""
     dns = list(entry.groups)
     if config.get("group_base"):
-        group_filter = config.get("group_filter", "(member={dn})").replace("{dn}", escape_filter_chars(entry.dn))
-        if conn.search(config["group_base"], group_filter, search_scope=SUBTREE, attributes=["cn"]):
+        ldap3 = _ldap3()
+        group_filter = config.get("group_filter", "(member={dn})").replace(
+            "{dn}", ldap3.utils.conv.escape_filter_chars(entry.dn))
+        if conn.search(config["group_base"], group_filter, search_scope=ldap3.SUBTREE, attributes=["cn"]):
             dns += [e["dn"] for e in conn.response if e.get("type") == "searchResEntry"]
     names = []
     for dn in dns:

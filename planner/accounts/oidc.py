@@ -3,11 +3,16 @@
 Authlib does the protocol: discovery, state and nonce in the session, the code exchange, and the ID token's
 checks (signature from the provider's JWKS, issuer, audience = our client id, expiry, nonce)."""
 
-from authlib.integrations.flask_client import OAuth
 from flask import current_app
-from joserfc import jwt
 from joserfc.errors import InvalidClaimError
-from joserfc.jwk import KeySet
+
+from planner.core.lazy import lazy_import
+
+# Authlib's client and joserfc's JWT/JWK code (with requests and cryptography: a tenth of a second) are imported
+# at the first single sign-on, not at every start of the app.
+OAuth = lazy_import("authlib.integrations.flask_client", "OAuth")
+jwt = lazy_import("joserfc.jwt")
+KeySet = lazy_import("joserfc.jwk", "KeySet")
 
 EXTENSION = "planner_oauth"
 

@@ -1,7 +1,6 @@
 import time
 from urllib.parse import urlsplit
 
-import requests
 from authlib.common.errors import AuthlibBaseError
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -37,10 +36,13 @@ from planner.accounts.limits import (
 )
 from planner.accounts.models import User
 from planner.core.forms import is_stale, perform, stale_conflict
+from planner.core.lazy import lazy_import
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access, rule_for
 from planner.core.security import is_safe_redirect
 from planner.core.web import render_error
 from planner.extensions import csrf, db, login_manager
+
+requests = lazy_import("requests")  # only its exception class, when a single sign-on fails (an import of 0.1 s)
 
 
 @login_manager.user_loader

@@ -103,9 +103,9 @@ def finding_facts(process=None) -> FindingFacts:
     from planner.workshops.models import Workshop
 
     of_process = in_process(Workshop.process_id, process or StrategyProcess.current(), is_current=True)
-    visible = Finding.is_hidden.is_(False) & (
-        Finding.workshop_id.is_(None) | Finding.workshop_id.in_(select(Workshop.id).where(of_process)))
-    # One query: each finding once per status-quo finding it answers (a need's links), folded back here.
+    # One query: each finding once per status-quo finding it answers (a need's links), folded back here. The
+    # process's workshops are joined (not ``workshop_id IN (…)``): SQLite then reads the findings in id order
+    # instead of through the workshop index followed by a sort of 50,000 rows.
     answered = aliased(Finding)
     rows: dict[int, tuple] = {}
     answers_of: dict[int, list[int]] = defaultdict(list)
@@ -114,9 +114,12 @@ def finding_facts(process=None) -> FindingFacts:
     for row in db.session.execute(
         select(Finding.id, Finding.field_id, type_coerce(Finding.kind, String), Finding.number, Finding.text,
                Finding.workshop_id, Finding.agenda_block_id, answered.id)
+        .outerjoin(Workshop, Workshop.id == Finding.workshop_id)
         .outerjoin(need_swot_links, need_swot_links.c.need_id == Finding.id)
         .outerjoin(answered, (answered.id == need_swot_links.c.finding_id) & answered.is_hidden.is_(False))
-        .where(visible).order_by(Finding.id, answered.number_key, answered.id)
+        .where(Finding.is_hidden.is_(False),
+               Finding.workshop_id.is_(None) | (Workshop.id.is_not(None) & of_process))
+        .order_by(Finding.id, answered.number_key, answered.id)
     ):
         rows.setdefault(row[0], row)
         if row[7] is not None:
@@ -128,13 +131,15 @@ def finding_facts(process=None) -> FindingFacts:
     )
     accepted = Measure.status == MeasureStatus.ACCEPTED
     needs_of: dict[int, list[int]] = defaultdict(list)
+    # The accepted measures' links, the visible needs kept here (``rows``): joined with the findings in SQL, SQLite
+    # walked all 50,000 findings to find the few thousand links.
     for measure_id, need_id in db.session.execute(
         select(measure_needs.c.measure_id, measure_needs.c.need_id)
         .join(Measure, Measure.id == measure_needs.c.measure_id)
-        .join(Finding, Finding.id == measure_needs.c.need_id)
-        .where(accepted, visible).order_by(measure_needs.c.measure_id, measure_needs.c.need_id)
+        .where(accepted).order_by(measure_needs.c.measure_id, measure_needs.c.need_id)
     ):
-        needs_of[measure_id].append(need_id)
+        if need_id in rows:
+            needs_of[measure_id].append(need_id)
     kpis_of: dict[int, list[KPIFact]] = defaultdict(list)
     for k in db.session.execute(
         select(MeasureKPI.measure_id, MeasureKPI.indicator, MeasureKPI.unit, MeasureKPI.baseline,

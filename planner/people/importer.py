@@ -8,7 +8,6 @@ Columns (header names are matched case-insensitively, German or English): ``name
 import re
 from dataclasses import dataclass, field
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from planner.core.errors import DomainError
@@ -152,6 +151,8 @@ def split_name(value: str) -> tuple[str, str, str]:
 
 def parse_people_csv(data: bytes, known_field_codes: set[str], known_organisations: set[str]) -> ParsedImport:
     """Rows with their errors. ``known_organisations`` holds lower-case names (a new one needs a sector)."""
+    from email_validator import EmailNotValidError, validate_email  # here, not at every start of the app
+
     try:
         header, raw_rows = read_csv_text(data)
     except SpreadsheetError as error:

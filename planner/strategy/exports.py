@@ -3,11 +3,15 @@ all read the paper and write its file here, so they cannot differ."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
+from planner.core.collector import collector_paused
 from planner.strategy import versions
 from planner.strategy.exporters import export
 from planner.strategy.rollup import Rollup, build_rollup
+
+TEXT_FORMATS = frozenset({"html", "md", "json"})
 
 
 def paper_rollup(version: int | None = None, *, language: str = "de", short: bool = False) -> Rollup:
@@ -22,8 +26,11 @@ def paper_rollup(version: int | None = None, *, language: str = "de", short: boo
 def write_file(rollup: Rollup, code: str, path: Path) -> Path:
     """Writes the export next to ``path`` and moves it into place: never a half-written file."""
     part = path.with_name(path.name + ".part")
+    # The text formats render tens of thousands of strings from the roll-up's objects: without the collector's
+    # passes over that heap (no garbage cycles arise). PDF and DOCX keep it: their layout objects do form cycles.
+    paused = collector_paused() if code in TEXT_FORMATS else nullcontext()
     try:
-        with part.open("wb") as output:
+        with part.open("wb") as output, paused:
             export(rollup, code, output)
         part.replace(path)
     except BaseException:

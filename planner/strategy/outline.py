@@ -24,6 +24,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent, parse_pattern
 from flask_babel import force_locale, ngettext
 
+from planner.core.collector import collector_paused
 from planner.strategy import labels
 from planner.strategy.labels import _
 from planner.strategy.readiness import group_issues
@@ -246,7 +247,7 @@ def build_outline(rollup: Rollup, language: str | None = None, edition: str | No
     rollup = dataclasses.replace(rollup, locale=language)
     if condensed is None:
         condensed = is_condensed(rollup)
-    with force_locale(language), labels.fixed_translations():
+    with force_locale(language), labels.fixed_translations(), collector_paused():  # many small blocks, no cycles
         return _Builder(rollup, language, edition, condensed).build()
 
 

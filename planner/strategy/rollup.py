@@ -25,6 +25,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from planner.core import identity
+from planner.core.collector import collector_paused
 from planner.core.timeutil import local_today
 from planner.extensions import db
 from planner.fields.models import ActionField, StrategyProcess, in_process
@@ -474,7 +475,8 @@ def _from_dict(cls, data: dict):
 
 def rollup_from_json(text: str | bytes) -> Rollup:
     """The stored form, upgraded step by step from its schema to ``SCHEMA``."""
-    return _from_dict(Rollup, upgrade(json.loads(text)))
+    with collector_paused():  # a metropolis version is a 28 MB document of small objects, no garbage cycles
+        return _from_dict(Rollup, upgrade(json.loads(text)))
 
 
 def upgrade(data: dict) -> dict:
@@ -558,6 +560,11 @@ UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4}
 
 def build_rollup(*, short: bool = False, locale: str = "de", open_comments: int | None = None) -> Rollup:
     """The paper's facts from every domain package, composed (a fixed number of queries, whatever the size)."""
+    with collector_paused():  # tens of thousands of small frozen objects, no garbage cycles
+        return _build_rollup(short=short, locale=locale, open_comments=open_comments)
+
+
+def _build_rollup(*, short: bool, locale: str, open_comments: int | None) -> Rollup:
     process_row = StrategyProcess.current()
     process = _process(process_row)
     sections = _sections(process, process_row)

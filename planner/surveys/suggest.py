@@ -23,12 +23,12 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import simplemma
 from stop_words import get_stop_words
 
 from planner.core.lazy import lazy_import
 
 # Imported when first used (a second of every process's start otherwise).
+simplemma = lazy_import("simplemma")
 np = lazy_import("numpy")
 sparse = lazy_import("scipy.sparse")
 NMF = lazy_import("sklearn.decomposition", "NMF")
