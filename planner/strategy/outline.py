@@ -842,23 +842,24 @@ class _Builder:
         field_of = {m.number: m.field_code for m in self.r.measures()}
         rows: dict[str, list] = {}
         for s in self.r.annex.sources:
-            row = rows.setdefault(field_of.get(s.number, ""), [0, 0, set(), set()])
+            row = rows.setdefault(field_of.get(s.number, ""), [0, 0, set(), set(), set()])
             row[0] += 1
             row[1] += 1 if s.needs else 0
             for n in s.needs:
+                row[2].add(n.number)
                 if n.source.kind in ("workshop", "survey"):
-                    row[2 if n.source.kind == "workshop" else 3].add(n.number)
+                    row[3 if n.source.kind == "workshop" else 4].add(n.number)
         self.add(Paragraph(_("In this print edition the sources are counted: the number of needs for action each "
                              "measure answers is in the tables of the action fields. Every need with its source, "
                              "measure by measure, is in the Word and JSON exports of the same version.")))
         order = [c.code for c in self.r.fields if c.code in rows] + sorted(k for k in rows if k not in self.fields)
         self.add(Table(
             _("Needs for action answered by the measures, per action field"),
-            (_("Action field"), _("Measures"), _("Measures with a need"), _("Needs from workshops"),
-             _("Needs from the citizen survey")),
+            (_("Action field"), _("Measures"), _("Measures with a need"), _("Needs answered"),
+             _("of them from workshops"), _("of them from the citizen survey")),
             tuple((self.field_name(code) if code else "–", *(f.count(v if isinstance(v, int) else len(v))
                                                              for v in rows[code])) for code in order),
-            numeric=(False, True, True, True, True)))
+            numeric=(False, True, True, True, True, True)))
 
     def prioritisation_method(self) -> None:
         run = self.r.priority_run

@@ -77,7 +77,8 @@ def test_condensed_outline_counts_milestones_and_sources(ctx, monkeypatch):
     # the sources: counted per field, no list of every measure's needs
     t = tables["Von den Maßnahmen beantwortete Handlungsbedarfe je Handlungsfeld"]
     assert [row[0] for row in t.rows] == [name for _c, name, _en in FIELDS]
-    assert [row[1:] for row in t.rows] == [("1", "1", "1", "0")] * len(FIELDS)
+    assert t.header[3:] == ("Bedarfe", "davon aus Workshops", "davon aus der Bürgerbefragung")
+    assert [row[1:] for row in t.rows] == [("1", "1", "1", "1", "0")] * len(FIELDS)
     titles = {b.title for b in o.blocks if isinstance(b, BulletList)}
     assert not any(m.number in title for m in r.measures() for title in titles)
     text = " ".join(b.text for b in o.blocks if hasattr(b, "text") and isinstance(b.text, str))
