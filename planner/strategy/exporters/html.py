@@ -47,13 +47,15 @@ _CELL_EM = 1.3  # a cell's padding in print (2 × 0.35 rem of 12 pt, paper-print
 _WORD_EM = 7.0  # a longer word is hyphenated (hyphens: auto in the print CSS) rather than widen its column
 _HEADER_WORD_EM = 6.0  # the same for the words of a column's heading
 _NARROW = frozenset(" .,:;!|'()-–/iIjlrtf")
+_WIDE = frozenset("MWmwÄÖÜ")
 
 
 def _ems(text: str, bold: bool) -> float:
     """The width of ``text`` in ems of the paper's sans-serif (DejaVu Sans): about, and a little generous."""
     width = 0.0
     for ch in text:
-        width += 0.36 if ch in _NARROW else 0.75 if ch.isupper() else 0.7 if ch.isdigit() else 0.6
+        width += 0.36 if ch in _NARROW else 1.0 if ch in _WIDE else 0.75 if ch.isupper() else 0.7 if ch.isdigit() \
+            else 0.6
     return width * (1.08 if bold else 1.0)
 
 
@@ -69,7 +71,7 @@ def column_widths(table) -> tuple[int, ...]:
     if len(table.rows) < FIXED_LAYOUT_ROWS:
         return ()
     count = max(len(table.header), *(len(row) for row in table.rows))
-    narrow, wide = [1.0] * count, [1.0] * count
+    narrow, wide, rigid = [1.0] * count, [1.0] * count, [False] * count  # rigid: a code or figure kept whole
     numeric = tuple(table.numeric) + (False,) * count
     for index, row in enumerate((table.header, *table.rows) if table.header else table.rows):
         for i, cell in enumerate(row):
@@ -82,14 +84,18 @@ def column_widths(table) -> tuple[int, ...]:
             if width > narrow[i]:
                 whole = not heading and (numeric[i] or i == 0 and table.row_header and " " not in text)
                 longest = width if whole else max((_ems(word, bold) for word in text.split()), default=0.0)
+                rigid[i] = rigid[i] or whole
                 narrow[i] = max(narrow[i], longest if whole else min(longest, _HEADER_WORD_EM if heading
                                                                       else _WORD_EM))
     narrow = [n + _CELL_EM for n in narrow]
     wide = [max(w + _CELL_EM, n) for w, n in zip(wide, narrow, strict=True)]
     if sum(wide) <= _LINE_EM:
         widths = [w * _LINE_EM / sum(wide) for w in wide]
-    elif sum(narrow) >= _LINE_EM:
-        widths = narrow
+    elif sum(narrow) >= _LINE_EM:  # too narrow a line: the codes and figures stay whole, the text columns give
+        fixed = sum(n for n, r in zip(narrow, rigid, strict=True) if r)
+        flexible = sum(n for n, r in zip(narrow, rigid, strict=True) if not r) or 1.0
+        room = max(_LINE_EM - fixed, flexible / 2)
+        widths = [n if r else n * room / flexible for n, r in zip(narrow, rigid, strict=True)]
     else:
         spare, stretch = _LINE_EM - sum(narrow), sum(w - n for w, n in zip(wide, narrow, strict=True))
         widths = [n + spare * (w - n) / stretch for w, n in zip(wide, narrow, strict=True)]
