@@ -142,3 +142,19 @@ def test_lists_keep_their_bullets_in_the_pdf(ctx, tmp_path):
     pdf.write(o, out)
     text = _pdf_text(out.getvalue(), tmp_path)
     assert "• Erster Punkt" in text and "• Zweiter Punkt" in text
+
+
+def test_page_references_stay_correct_as_pages_are_added(ctx):
+    """The PDF writer keeps pydyf's tuple of page references while the number of pages is unchanged."""
+    import pydyf
+
+    from planner.strategy.exporters import pdf  # noqa: F401 - importing it caches the references
+
+    document = pydyf.PDF()
+    for _ in range(3):
+        document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    first = document.page_references
+    assert first is document.page_references, "built once"
+    assert [ref.decode() for ref in first] == [f"{n} 0 R" for n in document.pages["Kids"][::3]]
+    document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert len(document.page_references) == 4 and document.page_references[:3] == first
