@@ -418,10 +418,11 @@ class _Builder:
         self.heading(1, _("About this print edition"), "print-edition")
         self.add(Paragraph(_(
             "This paper is too large to print in full. In this print edition the measures appear in tables instead "
-            "of fact sheets, and the status quo, the needs for action and the workshop documentation are counted "
-            "instead of listed (%(measures)s measures, %(findings)s findings).",
+            "of fact sheets; the status quo, the needs for action, the workshop documentation, the milestones and "
+            "the sources of the measures are counted instead of listed (%(measures)s measures, %(findings)s "
+            "findings).",
             measures=self.f.count(len(self.r.measures())), findings=self.f.count(self.r.finding_count()))))
-        self.add(Paragraph(_("The complete paper with every fact sheet and finding is in the Word, HTML and JSON "
+        self.add(Paragraph(_("The complete paper with every fact sheet, finding and source is in the Word and JSON "
                              "exports of the same version.")))
 
     def summary(self) -> None:
@@ -624,7 +625,16 @@ class _Builder:
         self.heading(3, _("Top measures") if self.short else _("Measures"), f"field-{c.code}-measures")
         if not c.measures:
             self.missing(_("No measure has been accepted in this field yet."))
-        elif self.condensed or self.short:  # the short edition: the top measures at a glance
+        elif self.condensed:  # each measure in a row; the annex of sources is counted here, per measure
+            self.add(Table(_("Measures of “%(field)s”", field=self.field_name(c.code)),
+                           (_("Number"), _("Measure"), _("Lead unit"), _("Priority"), _("Time frame"),
+                            _("Needs answered")),
+                           tuple((m.number, m.title, m.lead_unit or "–", labels.priority(m.priority),
+                                  f.years(m.start_year, m.end_year), f.count(len(m.need_numbers)))
+                                 for m in c.measures),
+                           numeric=(False, False, False, False, False, True),
+                           refs=tuple(f"measure:{m.id}" for m in c.measures)))
+        elif self.short:  # the short edition: the top measures at a glance
             self.add(Table(_("Measures of “%(field)s”", field=self.field_name(c.code)),
                            (_("Number"), _("Measure"), _("Lead unit"), _("Priority"), _("Time frame")),
                            tuple((m.number, m.title, m.lead_unit or "–", labels.priority(m.priority),
@@ -713,14 +723,27 @@ class _Builder:
             numeric=(True, False, False, False, False, False)))
 
     def roadmap(self) -> None:
-        r = self.r
+        r, f = self.r, self.f
         self.heading(1, _("Roadmap to %(year)s", year=r.process.target_year), "roadmap")
         figure = self.timeline()
         if figure:
             self.add(figure)
+        if self.condensed and any(stage.entries for stage in r.roadmap):
+            self.add(Paragraph(_("In this print edition the milestones count the measures completed per action "
+                                 "field; each measure's time frame is in the prioritised overview and in the "
+                                 "tables of the action fields."), role="note"))
         for stage in () if self.short else r.roadmap:  # the short edition: the timeline and its table only
             self.heading(2, _("Milestone %(year)s", year=stage.year), f"milestone-{stage.year}")
-            if stage.entries:
+            if stage.entries and self.condensed:
+                counts = Counter(e.field_code for e in stage.entries)
+                order = [c.code for c in r.fields if counts[c.code]]
+                order += sorted(code for code in counts if code not in self.fields)
+                self.add(Table(
+                    _("Measures completed by %(year)s per action field", year=stage.year),
+                    (_("Action field"), _("Measures")),
+                    tuple((self.field_name(code), f.count(counts[code])) for code in order),
+                    numeric=(False, True)))
+            elif stage.entries:
                 self.add(Table(
                     _("Measures completed by %(year)s", year=stage.year),
                     (_("Number"), _("Measure"), _("Action field"), _("Start"), _("End")),
@@ -819,6 +842,32 @@ class _Builder:
                            tuple((_("Version %(version)s, paragraph %(paragraph)s", version=c.version,
                                     paragraph=c.paragraph), c.text, c.answer) for c in report.comments)))
 
+    def sources_counted(self) -> None:
+        """The condensed print edition's annex of sources: per action field how many measures answer how many
+        needs from which kind of source (each measure's count is in its field's table)."""
+        f = self.f
+        field_of = {m.number: m.field_code for m in self.r.measures()}
+        rows: dict[str, list] = {}
+        for s in self.r.annex.sources:
+            row = rows.setdefault(field_of.get(s.number, ""), [0, 0, set(), set(), set()])
+            row[0] += 1
+            row[1] += 1 if s.needs else 0
+            for n in s.needs:
+                row[2].add(n.number)
+                if n.source.kind in ("workshop", "survey"):
+                    row[3 if n.source.kind == "workshop" else 4].add(n.number)
+        self.add(Paragraph(_("In this print edition the sources are counted: the number of needs for action each "
+                             "measure answers is in the tables of the action fields. Every need with its source, "
+                             "measure by measure, is in the Word and JSON exports of the same version.")))
+        order = [c.code for c in self.r.fields if c.code in rows] + sorted(k for k in rows if k not in self.fields)
+        self.add(Table(
+            _("Needs for action answered by the measures, per action field"),
+            (_("Action field"), _("Measures"), _("Measures with a need"), _("Needs answered"),
+             _("of them from workshops"), _("of them from the citizen survey")),
+            tuple((self.field_name(code) if code else "–", *(f.count(v if isinstance(v, int) else len(v))
+                                                             for v in rows[code])) for code in order),
+            numeric=(False, True, True, True, True, True)))
+
     def prioritisation_method(self) -> None:
         run = self.r.priority_run
         self.heading(2, _("Prioritisation method"), "annex-prioritisation")
@@ -867,7 +916,9 @@ class _Builder:
         self.heading(2, _("Sources of the measures"), "annex-sources")
         if not r.annex.sources:
             self.missing(_("No measure has been accepted yet."))
-        for s in r.annex.sources:
+        elif self.condensed:
+            self.sources_counted()
+        for s in () if self.condensed else r.annex.sources:
             items = tuple(f"{n.number} {n.text} – {self.source(n.source)}" for n in s.needs)
             self.add(BulletList(items or (_("No need for action is linked to this measure."),),
                                 title=f"{s.number} {s.title}"))

@@ -29,6 +29,10 @@ FORMATS = {
 }
 
 
+# Formats written complete whatever the paper's size (the others are condensed above the outline's limits).
+COMPLETE = ("docx",)
+
+
 def _module(code: str):
     return importlib.import_module(f"planner.strategy.exporters.{FORMATS[code].module}")
 
@@ -46,7 +50,10 @@ def export(rollup: Rollup, code: str, output: BinaryIO) -> None:
     if code == "json":
         _module("json").export(rollup, output)
         return
-    outline = build_outline(rollup, rollup.locale, "short" if rollup.short else "long")
+    # The Word file is always the complete paper (every fact sheet, finding and source): a very large paper's
+    # condensed print edition and in-app views point to it (outline.condensed_notice).
+    outline = build_outline(rollup, rollup.locale, "short" if rollup.short else "long",
+                            condensed=False if code in COMPLETE else None)
     if code == "docx":
         from planner.city.services import paper_template
 

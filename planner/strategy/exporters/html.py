@@ -40,6 +40,69 @@ def block_context(outline: Outline, *, offset: int = 0) -> dict:
             "md": render_markdown}
 
 
+# A table of more rows than this gets fixed column widths in the PDF (see ``column_widths``).
+FIXED_LAYOUT_ROWS = 40
+_LINE_EM = 54.7  # the print edition's line: A4 less 2 × 18 mm margins, in ems of the tables' 9 pt
+_CELL_EM = 1.3  # a cell's padding in print (2 × 0.35 rem of 12 pt, paper-print.css) and border
+_WORD_EM = 7.0  # a longer word is hyphenated (hyphens: auto in the print CSS) rather than widen its column
+_HEADER_WORD_EM = 6.0  # the same for the words of a column's heading
+_NARROW = frozenset(" .,:;!|'()-–/iIjlrtf")
+_WIDE = frozenset("MWmwÄÖÜ")
+
+
+def _ems(text: str, bold: bool) -> float:
+    """The width of ``text`` in ems of the paper's sans-serif (DejaVu Sans): about, and a little generous."""
+    width = 0.0
+    for ch in text:
+        width += 0.36 if ch in _NARROW else 1.0 if ch in _WIDE else 0.75 if ch.isupper() else 0.7 if ch.isdigit() \
+            else 0.6
+    return width * (1.08 if bold else 1.0)
+
+
+def column_widths(table) -> tuple[int, ...]:
+    """Per-mille widths of a long table's columns for the PDF, () for a short one.
+
+    WeasyPrint's automatic table layout measures the narrowest and widest width of every cell before it lays out
+    the first row (for the 2,000-row tables of a metropolis paper a third of the PDF's time). A long table is
+    printed with ``table-layout: fixed`` instead and these widths, worked out the way the automatic layout does
+    (CSS 2.1, 17.5.2.2) from the cells' text: every column at least as wide as its longest word (a code or a
+    figure whole, a long word up to where it is hyphenated), the rest of the line shared in proportion to the
+    columns' longest cells."""
+    if len(table.rows) < FIXED_LAYOUT_ROWS:
+        return ()
+    count = max(len(table.header), *(len(row) for row in table.rows))
+    narrow, wide, rigid = [1.0] * count, [1.0] * count, [False] * count  # rigid: a code or figure kept whole
+    numeric = tuple(table.numeric) + (False,) * count
+    for index, row in enumerate((table.header, *table.rows) if table.header else table.rows):
+        for i, cell in enumerate(row):
+            text = str(cell)
+            heading = index == 0 and bool(table.header)  # may wrap at its words: widens no column beyond them
+            bold = heading or i == 0 and table.row_header
+            width = _ems(text, bold)
+            if width > wide[i] and not heading:
+                wide[i] = width
+            if width > narrow[i]:
+                whole = not heading and (numeric[i] or i == 0 and table.row_header and " " not in text)
+                longest = width if whole else max((_ems(word, bold) for word in text.split()), default=0.0)
+                rigid[i] = rigid[i] or whole
+                narrow[i] = max(narrow[i], longest if whole else min(longest, _HEADER_WORD_EM if heading
+                                                                      else _WORD_EM))
+    narrow = [n + _CELL_EM for n in narrow]
+    wide = [max(w + _CELL_EM, n) for w, n in zip(wide, narrow, strict=True)]
+    if sum(wide) <= _LINE_EM:
+        widths = [w * _LINE_EM / sum(wide) for w in wide]
+    elif sum(narrow) >= _LINE_EM:  # too narrow a line: the codes and figures stay whole, the text columns give
+        fixed = sum(n for n, r in zip(narrow, rigid, strict=True) if r)
+        flexible = sum(n for n, r in zip(narrow, rigid, strict=True) if not r) or 1.0
+        room = max(_LINE_EM - fixed, flexible / 2)
+        widths = [n if r else n * room / flexible for n, r in zip(narrow, rigid, strict=True)]
+    else:
+        spare, stretch = _LINE_EM - sum(narrow), sum(w - n for w, n in zip(wide, narrow, strict=True))
+        widths = [n + spare * (w - n) / stretch for w, n in zip(wide, narrow, strict=True)]
+    total = sum(widths)
+    return tuple(round(1000 * w / total) for w in widths)
+
+
 def view_context(rollup, *, offset: int = 1, links: bool = True) -> dict:
     """The in-app paper views (draft, version, review round, published page): the roll-up as ``paper`` and its
     outline in the roll-up's language and edition, rendered by the same blocks template as the export.
@@ -66,16 +129,16 @@ def logo_url(logo: tuple[bytes, str] | None) -> str:
     return f"data:{logo[1]};base64,{base64.b64encode(logo[0]).decode('ascii')}"
 
 
-def render(outline: Outline, logo: tuple[bytes, str] | None = None) -> str:
+def render(outline: Outline, logo: tuple[bytes, str] | None = None, *, fixed_tables: bool = False) -> str:
     """The whole document: a cover (the city's logo when given, city, title, version, date, status), the contents
-    and the blocks."""
+    and the blocks. ``fixed_tables`` (the PDF writer): long tables carry their column widths (``column_widths``)."""
     with force_locale(outline.language):
         contents_label = _("Contents")
         logo_alt = _("Logo of %(city)s", city=outline.city) if outline.city else _("Logo of the city")
     template = environment().get_template("exports/paper.html")
     return template.render(css=Markup(CSS_FILE.read_text(encoding="utf-8")),  # noqa: S704  # nosec B704 - our CSS
                            contents_label=contents_label, logo=logo_url(logo), logo_alt=logo_alt,
-                           **block_context(outline))
+                           **block_context(outline), **({"column_widths": column_widths} if fixed_tables else {}))
 
 
 def write(outline: Outline, output: BinaryIO, logo: tuple[bytes, str] | None = None) -> None:
