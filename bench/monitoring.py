@@ -30,6 +30,8 @@ from pathlib import Path
 
 from sqlalchemy import event, insert, select
 
+from planner.config import DefaultConfig
+
 KPIS_PER_MEASURE = 3
 YEARS = 10
 SECTION = "## Monitoring (metropolis)"
@@ -425,7 +427,8 @@ def section(results: dict) -> str:
     lines = [SECTION, "",
              f"`python -m bench.monitoring` (or `python -m bench.run --only monitoring`; part of `make bench`), "
              f"{results['date']}. Targets: overview and public dashboard p95 ≤ 150 ms; the progress report as DOCX "
-             "≤ 10 s. Pages under load as above (gunicorn 2 workers × 4 threads, wrk with 20 connections and "
+             "≤ 10 s. Pages under load as above (gunicorn 2 workers × "
+             f"{DefaultConfig.GUNICORN_THREADS} threads as `make serve`, wrk with 20 connections and "
              f"0.5–1.5 s think time, {results['duration']} s per page group after an untimed {WARMUP_S} s one; "
              "staff pages signed in as the strategy team, public pages anonymous). The machine is shared: the load "
              "average (1/5/15 min) is given beside each run, and the timings are pessimistic when it is above the 2 "

@@ -30,6 +30,7 @@ from pathlib import Path
 from sqlalchemy import event
 
 from bench.generate import BENCH_ACCOUNTS, BENCH_PASSWORD, SCALES, generate, write_survey
+from planner.config import DefaultConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -123,7 +124,8 @@ def query_counts(url: str, instance: Path, code: str) -> tuple[dict[str, dict[st
 # --- load ---------------------------------------------------------------------------------------------------------
 
 class Server:
-    def __init__(self, url: str, instance: Path, log: Path, threads: int = 4, extra_env: dict | None = None):
+    def __init__(self, url: str, instance: Path, log: Path, threads: int = DefaultConfig.GUNICORN_THREADS,
+                 extra_env: dict | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PLANNER_DATABASE_URL": url, "PLANNER_INSTANCE_PATH": str(instance),
@@ -295,7 +297,8 @@ def report(info: dict, runs: list[dict], args) -> str:
                 "load average at start (1/5/15 min)"):
         lines.append(f"| {key} | {info.get(key, '–')} |")
     lines += ["", f"Targets: {TARGETS}.", "",
-              f"Load: gunicorn 2 workers × 4 threads, wrk 2 threads, 20 connections, {args.duration} s per role, "
+              f"Load: gunicorn 2 workers × {DefaultConfig.GUNICORN_THREADS} threads (as `make serve`), wrk 2 threads, "
+              f"20 connections, {args.duration} s per role, "
               "every role cycling over the main pages it may open (signed in through the login form); "
               f"saturation runs {args.health_duration} s. Latencies in ms.", ""]
     for run in runs:

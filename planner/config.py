@@ -68,7 +68,9 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED = True
 
     GUNICORN_WORKERS = 2
-    GUNICORN_THREADS = 4
+    # More threads than a busy page's keep-alive connections: with fewer, gthread leaves a request now and then
+    # waiting some 400 ms before the app sees it (docs/benchmarks.md, monitoring notes). Idle threads cost little.
+    GUNICORN_THREADS = 24
 
     # Sign-in throttling (Flask-Limiter; RATELIMIT_ENABLED switches it off, e.g. in tests) and lock-out.
     RATELIMIT_ENABLED = True

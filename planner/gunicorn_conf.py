@@ -1,7 +1,8 @@
 """gunicorn settings for `make serve` (gunicorn -c planner/gunicorn_conf.py wsgi:app).
 
 Every value can be set by environment: PLANNER_GUNICORN_WORKERS (processes, default 2 or the config's
-GUNICORN_WORKERS), PLANNER_GUNICORN_THREADS (threads per process, default 4), PLANNER_BIND
+GUNICORN_WORKERS), PLANNER_GUNICORN_THREADS (threads per process, default 24
+or the config's GUNICORN_THREADS), PLANNER_BIND
 (default 127.0.0.1:5000; the reverse proxy terminates TLS in front), PLANNER_FORWARDED_ALLOW_IPS (the proxy's
 address, so X-Forwarded-For/Proto are trusted from it only).
 """
