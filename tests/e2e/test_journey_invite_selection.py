@@ -41,6 +41,9 @@ def test_auswahl_bleibt_ueber_seiten_und_filter_erhalten(page, live_server):
     expect(summary).to_contain_text("2 Personen ausgewählt")
     page.locator(".invite-form input[name=person_id]:not([disabled])").first.check()
     expect(summary).to_contain_text("3 Personen ausgewählt")
+    # The sector balance is said once, in the sentence (the script's per-sector list stays hidden).
+    assert summary.inner_text().count("Verwaltung") == 1
+    expect(page.locator("#selection-balance")).to_be_hidden()
     # A filter: the ticks of page 2 are kept too.
     page.get_by_label("Sektor").select_option(label="Wissenschaft")
     with page.expect_navigation():

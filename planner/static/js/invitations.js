@@ -31,7 +31,6 @@
       item.hidden = item.getAttribute("data-sector") === "" && n === 0;
       if (!item.hidden) { parts.push(item.querySelector(".selection-balance__label").textContent + " " + n); }
     });
-    list.hidden = total === 0;
     var template = summary.getAttribute(total === 1 ? "data-one" : "data-other");
     summary.textContent = template.replace("{n}", String(total)) + (total ? ": " + parts.join(", ") : "");
   }
