@@ -29,7 +29,9 @@ describe(MonitoredAction, _l("Monitored measure"), {
     "answer_text": _l("The city's official answer"),
     "answer_published_at": _l("Answer published"),
     "answer_mailed_at": _l("Answer sent to the proposer"),
-}, formatters={"status": _status}, title=lambda a: a.measure.label if a.measure else "")
+}, formatters={"status": _status}, title=lambda a: a.measure.label if a.measure else "",
+    # The tracking score's facts, derived from updates, tasks and KPI values (tracking.py), not anyone's change.
+    hidden=("last_update_on", "latest_kpi_on", "next_task_on"))
 
 describe(StatusUpdate, _l("Status update"), {
     "action_id": _l("Monitored measure"),

@@ -370,9 +370,13 @@ def test_existing_verdicts_are_migrated_to_part_keys(tmp_path):
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         upgrade(revision="b444290ebb94")
         now = utcnow()
-        user_id = factories.user(role=Role.REVIEWER).id  # the users table is the same before and after
-        db.session.commit()
         with db.engine.begin() as conn:
+            # Written as SQL: the ORM's users table has columns of later revisions.
+            user_id = conn.execute(text(
+                "INSERT INTO users (email, display_name, password_hash, role, is_active, session_epoch, "
+                "failed_logins, created_at, updated_at, version, require_second_factor) VALUES ('r@example.org', "
+                "'R', 'x', :role, TRUE, 0, 0, :now, :now, 1, FALSE) RETURNING id"), {"role": Role.REVIEWER.name,
+                                                                             "now": now}).scalar_one()
             conn.execute(text("INSERT INTO paper_versions (id, number, frozen_at, note, rollup_json) "
                               "VALUES (1, 1, :now, '', '{}')"), {"now": now})
             conn.execute(text("INSERT INTO review_rounds (id, version_id, title, status, created_at, updated_at) "
