@@ -129,3 +129,31 @@ def test_an_svg_logo_is_rasterised_for_word(ctx):
     assert png and png.startswith(b"\x89PNG"), "Word gets a PNG of the city's SVG logo"
     with Image.open(io.BytesIO(png)) as image:
         assert image.width > 100
+
+
+def test_table_columns_are_as_wide_as_their_longest_word_in_a_real_reader(ctx, tmp_path):
+    """The ranked measures of a large paper: short headings over narrow codes beside long titles. LibreOffice
+    (with its wide substitute fonts) lays the Word file out; no heading or code breaks in the middle of a word."""
+    import dataclasses
+
+    import pytest
+    from pypdf import PdfReader
+
+    from planner.strategy.outline import Table
+    from tests.strategy.test_demo_export import _soffice, convert_with_libreoffice
+
+    header = ("Rang", "Nummer", "Maßnahme", "Handlungsfeld", "Priorität", "Zeitraum")
+    rows = tuple((str(796 + i), f"LOG-M0{6806 + i}", f"Maßnahme 0{6806 + i}: Ladeinfrastruktur im Quartier",
+                  "Smarte Logistik", "–", "2028–2039") for i in range(30))
+    outline = dataclasses.replace(hand_outline(), blocks=(Table("Priorisierte Maßnahmen", header, rows),))
+    path = tmp_path / "ranked.docx"
+    path.write_bytes(_docx(outline))
+    soffice = _soffice()
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    pdf = convert_with_libreoffice(path, soffice, tmp_path)
+    text = "\n".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
+    words = {*header, "Ladeinfrastruktur", "LOG-M06806", "2028–2039"}
+    broken = [f"{w[:k]}|{w[k:]}" for w in words for k in range(1, len(w)) if f"{w[:k]}\n{w[k:]}" in text]
+    assert broken == []
+    assert "Handlungsfeld" in text and "Zeitraum" in text

@@ -23,6 +23,7 @@ from lxml import etree
 
 from planner.core.text import plain_text
 from planner.strategy import charts
+from planner.strategy.exporters.text_width import text_ems
 from planner.strategy.outline import (
     BulletList,
     FactSheet,
@@ -89,6 +90,11 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MARGIN_CM = 2.5
 TEXT_WIDTH = 9070  # twips: A4 (21 cm) less two margins of 2.5 cm, for table grids
+TABLE_HALF_POINTS = 18  # the tables' 9 pt, as in the PDF: six columns of codes, titles and dates fit a line
+_WORD_SLACK = 1.15  # a word's room beyond the estimate: a reader without Word's fonts substitutes wider ones (bold)
+_CELL_TWIPS = 240  # a cell's margins (2 × 0.19 cm, Word's default) and borders
+_LONG_WORD_EM = 12.0  # a longer word (a URL) may break rather than widen its column
+_LONG_CELL_EM = 24.0  # about 40 characters: a column of longer texts wraps them
 PICTURE_IDS = 10_000  # the figures' shape ids start above it
 _MARKER = "planner-body-continues-here"
 
@@ -137,8 +143,9 @@ class _Writer:
         self._sect_pr = self._body.find(qn("w:sectPr"))
 
     @staticmethod
-    def _run(text, bold: bool = False, italic: bool = False) -> str:
-        props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
+    def _run(text, bold: bool = False, italic: bool = False, size: int | None = None) -> str:
+        props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") + \
+            (f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/>' if size else "")
         rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
         # A line break in the text (partners typed on several lines) stays a line break in Word.
         lines = "<w:br/>".join(f'<w:t xml:space="preserve">{_x(line)}</w:t>' for line in str(text).split("\n"))
@@ -177,24 +184,37 @@ class _Writer:
         self._parts.extend(self._p(str(item), "List Bullet") for item in items)
 
     @staticmethod
-    def _widths(header, rows, cols: int) -> list[float]:
-        """Column shares from their content: long texts get room, short figures stay narrow."""
-        weights = []
+    def _widths(header, rows, cols: int, em: int = 180) -> list[float]:
+        """Column shares from their content: every column at least as wide as its longest word (the header's in
+        bold), so no word breaks in the middle; the rest of the line shared by the columns' usual text length.
+        ``em``: the tables' font size in twips."""
+        need, want = [], []
         for i in range(cols):
             cells = [str(r[i]) for r in rows[:200] if i < len(r)]
-            longest_word = max((len(w) for c in [*(header[i:i + 1] if header else []), *cells] for w in c.split()),
-                               default=4)
-            mean = sum(len(c) for c in cells) / len(cells) if cells else 4
-            weights.append(min(40.0, max(6.0, longest_word + 2, mean)))
-        total = sum(weights)
-        return [w / total for w in weights]
+            heading = str(header[i]) if header and i < len(header) else ""
+            longest = max([text_ems(w, True) for w in heading.split()]
+                          + [text_ems(w) for cell in cells for w in cell.split()], default=2.0)
+            mean = sum(text_ems(cell) for cell in cells) / len(cells) if cells else 2.0
+            need.append(min(longest, _LONG_WORD_EM) * em * _WORD_SLACK + _CELL_TWIPS)
+            want.append(max(need[-1], min(mean, _LONG_CELL_EM) * em + _CELL_TWIPS))
+        if sum(want) <= TEXT_WIDTH:
+            widths = want
+        elif sum(need) >= TEXT_WIDTH:  # more columns than the line holds: words must break somewhere
+            widths = need
+        else:
+            spare, stretch = TEXT_WIDTH - sum(need), sum(w - n for w, n in zip(want, need, strict=True))
+            widths = [n + spare * (w - n) / stretch for w, n in zip(want, need, strict=True)]
+        total = sum(widths)
+        return [w / total for w in widths]
 
     def table(self, caption: str, header, rows, numeric=(), widths=()) -> None:
         """A table in the "Table Grid" style; a repeated bold header row when ``header`` is given."""
         self._parts.append(self._p(caption, "Caption", keep_next=True))
         rows = [list(r) for r in rows]
         cols = len(header) if header else max((len(r) for r in rows), default=1)
-        shares = widths if len(widths) == cols else self._widths(list(header or ()), rows, cols)
+        # A city's template brings its own table font; the sizes assume 10.5 pt there.
+        size = None if self._templated else TABLE_HALF_POINTS
+        shares = widths if len(widths) == cols else self._widths(list(header or ()), rows, cols, (size or 21) * 10)
         twips = [int(TEXT_WIDTH * share) for share in shares]
         right = [bool(numeric[i]) if i < len(numeric) else False for i in range(cols)]
         out = [f'<w:tbl><w:tblPr><w:tblStyle w:val="{self._style["Table Grid"]}"/>'
@@ -206,13 +226,13 @@ class _Writer:
                       + ('<w:pPr><w:jc w:val="right"/></w:pPr>' if right[i] else "") for i, w in enumerate(twips)]
         if header:
             out.append('<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>')
-            out.extend(f"{cell_start[i]}{self._run(text, bold=True)}</w:p></w:tc>"
+            out.extend(f"{cell_start[i]}{self._run(text, bold=True, size=size)}</w:p></w:tc>"
                        for i, text in enumerate(list(header)[:cols]))
             out.append("</w:tr>")
         for row in rows:
             out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
             values = row[:cols] + [""] * (cols - len(row))
-            out.extend(f"{cell_start[i]}{self._run(v) if v not in (None, '') else ''}</w:p></w:tc>"
+            out.extend(f"{cell_start[i]}{self._run(v, size=size) if v not in (None, '') else ''}</w:p></w:tc>"
                        for i, v in enumerate(values))
             out.append("</w:tr>")
         out.append("</w:tbl>")

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from planner.core.text import render_markdown
 from planner.strategy import charts
+from planner.strategy.exporters.text_width import text_ems
 from planner.strategy.outline import Outline, build_outline
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -46,17 +47,6 @@ _LINE_EM = 54.7  # the print edition's line: A4 less 2 × 18 mm margins, in ems 
 _CELL_EM = 1.3  # a cell's padding in print (2 × 0.35 rem of 12 pt, paper-print.css) and border
 _WORD_EM = 7.0  # a longer word is hyphenated (hyphens: auto in the print CSS) rather than widen its column
 _HEADER_WORD_EM = 6.0  # the same for the words of a column's heading
-_NARROW = frozenset(" .,:;!|'()-–/iIjlrtf")
-_WIDE = frozenset("MWmwÄÖÜ")
-
-
-def _ems(text: str, bold: bool) -> float:
-    """The width of ``text`` in ems of the paper's sans-serif (DejaVu Sans): about, and a little generous."""
-    width = 0.0
-    for ch in text:
-        width += 0.36 if ch in _NARROW else 1.0 if ch in _WIDE else 0.75 if ch.isupper() else 0.7 if ch.isdigit() \
-            else 0.6
-    return width * (1.08 if bold else 1.0)
 
 
 def column_widths(table) -> tuple[int, ...]:
@@ -78,12 +68,12 @@ def column_widths(table) -> tuple[int, ...]:
             text = str(cell)
             heading = index == 0 and bool(table.header)  # may wrap at its words: widens no column beyond them
             bold = heading or i == 0 and table.row_header
-            width = _ems(text, bold)
+            width = text_ems(text, bold)
             if width > wide[i] and not heading:
                 wide[i] = width
             if width > narrow[i]:
                 whole = not heading and (numeric[i] or i == 0 and table.row_header and " " not in text)
-                longest = width if whole else max((_ems(word, bold) for word in text.split()), default=0.0)
+                longest = width if whole else max((text_ems(word, bold) for word in text.split()), default=0.0)
                 rigid[i] = rigid[i] or whole
                 narrow[i] = max(narrow[i], longest if whole else min(longest, _HEADER_WORD_EM if heading
                                                                       else _WORD_EM))
