@@ -6,12 +6,10 @@ first rows) → ``set_upload_mapping`` → ``preview_upload`` (a full validation
 ``import_file`` with the same parsing, mapping and storing code.
 """
 
-import gc
 import hashlib
 import json
 import os
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain, repeat
@@ -20,6 +18,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, bindparam, cast, delete, func, select
 
+from planner.core.collector import collector_paused
 from planner.core.errors import DomainError, NotAllowed, StaleVersion
 from planner.core.locking import STALE_MESSAGE, parse_version, save_version
 from planner.core.models import utcnow
@@ -233,24 +232,11 @@ def _check_rows(table, mapper: BatchMapper, writer: "_BatchWriter | None" = None
     still free of errors, the batches handed to `writer`. ``progress(rows, bytes_read)`` is called per batch. The
     answers per question are counted for a preview (no writer) only."""
     result = Preview()
-    with _collector_paused():
+    # Millions of short-lived containers (csv rows, column tuples), none in a reference cycle: without the pause
+    # every few thousand would start a collection over the whole heap (a third of the import's time).
+    with collector_paused():
         _check_batches(table, mapper, writer, progress, batch_size, result)
     return result
-
-
-@contextmanager
-def _collector_paused():
-    """The cyclic garbage collector is paused while a file is read: the pass allocates millions of short-lived
-    containers (the csv module's row lists, the column tuples), none of them in reference cycles, and every few
-    thousand of them would otherwise start a collection that walks the whole application's heap (a third of the
-    import's time). Reference counting still frees every batch; the collector resumes afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _check_batches(table, mapper: BatchMapper, writer, progress, batch_size: int, result: Preview) -> None:

@@ -14,7 +14,6 @@ again and again; the PDF's page references are computed once per page instead of
 
 import gc
 import warnings
-from contextlib import contextmanager
 from typing import BinaryIO
 
 import pydyf
@@ -22,6 +21,7 @@ from weasyprint import CSS, HTML
 from weasyprint.css.counters import CounterStyle
 from weasyprint.urls import URLFetcher
 
+from planner.core.collector import collector_paused
 from planner.strategy.exporters.html import ROOT, render
 from planner.strategy.outline import Outline
 
@@ -89,20 +89,6 @@ class _PaperHTML(HTML):
         return [_ua_stylesheet]
 
 
-@contextmanager
-def _collector_paused():
-    """WeasyPrint's layout and PDF creation allocate millions of objects that live until the document is written;
-    each of the collector's full scans walks all of them (a third of the PDF's time at metropolis scale). The
-    document is freed by reference counting when the writer returns."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def offline_fetcher() -> URLFetcher:
     return URLFetcher(allowed_protocols=("data",), timeout=1)
 
@@ -116,7 +102,9 @@ def write(outline: Outline, output: BinaryIO, *, variant: str = ACCESSIBLE,
     with warnings.catch_warnings():
         # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it: a warning that is not ours.
         warnings.simplefilter("ignore", ResourceWarning)
-        with _collector_paused():
+        # WeasyPrint's layout allocates millions of objects that live until the document is written: the
+        # collector's full scans would walk all of them (a third of the PDF's time at metropolis scale).
+        with collector_paused():
             html.write_pdf(output, stylesheets=[print_css], pdf_tags=True, pdf_variant=variant)
         if variant != ACCESSIBLE:
             gc.collect()
