@@ -10,17 +10,16 @@ import re
 import shutil
 import subprocess
 
-import pytest
 from docx import Document
 from pypdf import PdfReader
 
 from planner.strategy import outline as outline_module
-from planner.strategy.exporters import export
 from planner.strategy.exporters.html import FIXED_LAYOUT_ROWS, column_widths
 from planner.strategy.exporters.html import render as render_html
 from planner.strategy.outline import BulletList, Outline, Table, build_outline
 from planner.strategy.rollup import MeasureSources
 from tests.strategy.rollups import FIELDS, rollup
+from tests.strategy.test_exporters import _export, _pdf_text
 
 
 def _large(monkeypatch):
@@ -33,21 +32,6 @@ def _large(monkeypatch):
     monkeypatch.setattr(outline_module, "CONDENSE_LIMIT_MEASURES", len(r.measures()) - 1)
     assert outline_module.is_condensed(r)
     return r
-
-
-def _export(code: str, r) -> bytes:
-    out = io.BytesIO()
-    export(r, code, out)
-    return out.getvalue()
-
-
-def _pdf_text(data: bytes, tmp_path) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext is not installed")
-    path = tmp_path / "paper.pdf"
-    path.write_bytes(data)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return " ".join(text.replace("-\n", "-").split())
 
 
 def _tables(o: Outline) -> dict[str, Table]:
