@@ -58,8 +58,10 @@ def review_controls(round_, outline, rollup, paragraph_url: Callable[[str, int],
 
     def note(target: str, number: int) -> str:
         count = counts.get((target, number), 0)
-        return f' <span class="muted">({escape(ngettext("%(num)s comment", "%(num)s comments", count))})</span>' \
-            if count else ""
+        if not count:
+            return ""
+        label = ngettext("%(num)s comment", "%(num)s comments", count)
+        return f' <span class="muted">({escape(label)})</span>'
 
     def paragraph_control(paragraph) -> Markup:
         context = _("paragraph %(number)s of “%(part)s”", number=paragraph.number,

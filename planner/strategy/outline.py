@@ -660,12 +660,13 @@ class _Builder:
                                 title=_("In their words (anonymous)")))
 
     def need_text(self, n) -> str:
-        text = f"{n.number} {n.text} ({_('Source')}: {self.source(n.source)}"
+        # Whole phrases with placeholders: a call inside an f-string is never extracted for translation.
+        notes = [_("Source: %(source)s", source=self.source(n.source))]
         if getattr(n, "answers", ()):
-            text += "; " + _("answers %(numbers)s", numbers=", ".join(n.answers))
+            notes.append(_("answers %(numbers)s", numbers=", ".join(n.answers)))
         if n.measure_numbers:
-            text += f"; {_('answered by')} {', '.join(n.measure_numbers)}"
-        return text + ")"
+            notes.append(_("answered by %(numbers)s", numbers=", ".join(n.measure_numbers)))
+        return f"{n.number} {n.text} ({'; '.join(notes)})"
 
     def source(self, source) -> str:
         if source.kind == "survey":

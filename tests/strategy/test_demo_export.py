@@ -186,6 +186,7 @@ def test_export_paper_from_the_demo_in_every_format_edition_and_language(app, ru
         pdf = convert_with_libreoffice(tmp_path / "paper-de-long.docx", soffice, tmp_path)
         assert len(PdfReader(str(pdf)).pages) > 10
     long_md = (tmp_path / "paper-de-long.md").read_text()
+    assert "(Quelle: " in long_md and "Source:" not in long_md and "answered by" not in long_md
     assert "\xa0€" in long_md and "Smart Parking" in long_md
     english = (tmp_path / "paper-en-long.md").read_text()
     assert "## Action fields" in english and "## Summary" in english
