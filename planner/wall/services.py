@@ -21,7 +21,7 @@ from planner.findings import services as findings
 from planner.findings.models import SWOT_KINDS, Finding, FindingKind, Measure, MeasureStatus
 from planner.wall import transport
 from planner.wall.models import MEASURE_COLUMN, Dot, DotVote, VoteResult, Wall, WallCard, WallState
-from planner.workshops.models import AgendaBlock, AgendaBlockKind, InvitationStatus, Workshop
+from planner.workshops.models import AgendaBlock, AgendaBlockKind, InvitationStatus, Participation, Workshop
 
 CARD_MAX = 500  # characters: a sticky note, not an essay
 MEASURE_CARD_MAX = 300  # a measure card is the measure's title (its fact sheet is completed on its page later)
@@ -87,12 +87,29 @@ def may_facilitate(actor: Actor, wall: Wall) -> bool:
 
 
 def may_take_part(actor: Actor, wall: Wall) -> bool:
+    """The facilitators, and the participants who accepted (or attended): by link as when signed in."""
     workshop = wall.agenda_block.workshop
     if actor.participation is not None:
         participation = actor.participation
-        return (participation.workshop_id == workshop.id
-                and participation.invitation_status != InvitationStatus.DECLINED)
+        return participation.workshop_id == workshop.id and _takes_part(participation)
     return may_facilitate(actor, wall) or findings.takes_part(actor.user, workshop)
+
+
+def _takes_part(participation) -> bool:
+    return participation.invitation_status == InvitationStatus.ACCEPTED or bool(participation.attended)
+
+
+def not_yet_taking_part(actor: Actor, wall: Wall):
+    """The actor's participation in the wall's workshop when it does not (yet) let them take part: invited without
+    an answer, declined or waitlisted (the page tells them why, instead of a bare "no access"); else None."""
+    workshop_id = wall.agenda_block.workshop_id
+    participation = actor.participation
+    if participation is None and actor.person_id:
+        participation = db.session.scalar(select(Participation).where(
+            Participation.workshop_id == workshop_id, Participation.person_id == actor.person_id))
+    if participation is None or participation.workshop_id != workshop_id or _takes_part(participation):
+        return None
+    return participation
 
 
 def may_read(actor: Actor, wall: Wall) -> bool:

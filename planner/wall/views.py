@@ -142,7 +142,12 @@ def board(block_id: int, token: str | None = None):
         abort(404)
     wall = services.wall_for_block(block)
     if not services.may_read(actor, wall):
-        abort(403)
+        pending = services.not_yet_taking_part(actor, wall)
+        if pending is None:
+            abort(403)
+        db.session.rollback()
+        return render_template("wall/not_yet.html", workshop=block.workshop, participation=pending,
+                               token=token), 403
     db.session.commit()  # the wall's row, made on first use
     field_id = request.args.get("field", type=int)
     fields = [f for f in block.workshop.fields if f.retired_at is None]

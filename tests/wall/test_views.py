@@ -105,3 +105,40 @@ def test_the_presenter_view_and_the_breakout_groups(client, auth, scene):
     assert "Mobilitätskarte" in group and "Umweltkarte" not in group
     plenary = text_of(client.get(f"/wall/block/{scene.status_block_id}"))
     assert "Mobilitätskarte" in plenary and "Umweltkarte" in plenary
+
+
+def _set_status(app, scene, participation_id: int | None, status) -> None:
+    from sqlalchemy import select
+
+    from planner.workshops.models import Participation
+    with app.app_context():
+        if participation_id is None:
+            participation = db.session.scalar(select(Participation).where(
+                Participation.workshop_id == scene.workshop_id, Participation.person_id == scene.expert_person_id))
+        else:
+            participation = db.session.get(Participation, participation_id)
+        participation.invitation_status = status
+        db.session.commit()
+
+
+def test_an_invited_expert_who_has_not_accepted_is_told_why_the_same_by_link_and_signed_in(app, client, auth,
+                                                                                              scene):
+    from planner.workshops.models import InvitationStatus
+    wall_id = _open_wall(client, auth, scene)
+    _set_status(app, scene, None, InvitationStatus.INVITED)
+    _set_status(app, scene, scene.link_participation_id, InvitationStatus.INVITED)
+    auth.login_as(scene.expert_email)
+    signed_in = client.get(f"/wall/block/{scene.status_block_id}")
+    assert signed_in.status_code == 403
+    assert "Bitte sagen Sie zuerst zu" in text_of(signed_in) and 'href="/invitations/mine"' in signed_in.text
+    auth.logout()
+    by_link = client.get(f"/wall/l/{scene.token}/block/{scene.status_block_id}")
+    assert by_link.status_code == 403
+    assert "Bitte sagen Sie zuerst zu" in text_of(by_link) and f'href="/invitations/r/{scene.token}"' in by_link.text
+    refused = client.post(f"/wall/l/{scene.token}/{wall_id}/cards",
+                          data={"kind": "risk", "text": "Fachkräftemangel", "field": scene.field_id}, headers=JSON)
+    assert refused.status_code == 403
+    with app.app_context():
+        assert db.session.query(Finding).filter_by(text="Fachkräftemangel").count() == 0
+    _set_status(app, scene, scene.link_participation_id, InvitationStatus.WAITLISTED)
+    assert "Warteliste" in text_of(client.get(f"/wall/l/{scene.token}/block/{scene.status_block_id}"))
