@@ -142,3 +142,12 @@ def test_an_invited_expert_who_has_not_accepted_is_told_why_the_same_by_link_and
         assert db.session.query(Finding).filter_by(text="Fachkräftemangel").count() == 0
     _set_status(app, scene, scene.link_participation_id, InvitationStatus.WAITLISTED)
     assert "Warteliste" in text_of(client.get(f"/wall/l/{scene.token}/block/{scene.status_block_id}"))
+
+
+def test_the_walls_overview_names_the_groups_as_the_wall_does(client, auth, scene):
+    auth.login_as(scene.facilitator_email)
+    overview = text_of(client.get(f"/wall/workshop/{scene.workshop_id}"))
+    board = text_of(client.get(f"/wall/block/{scene.status_block_id}"))
+    for group in ("Gruppe Smarte Mobilität", "Gruppe Smarte Umwelt"):
+        assert group in overview and group in board
+    assert "Gruppe MOB" not in overview
