@@ -614,6 +614,11 @@ class VoteLine:
     vote_number: int  # the n-th vote on that wall
 
 
+def card_of_finding(finding_id: int) -> WallCard | None:
+    """The wall card a finding was posted (or clustered) as, if any."""
+    return db.session.scalar(select(WallCard).where(WallCard.finding_id == finding_id))
+
+
 def votes_of(finding_id: int | None = None, measure_id: int | None = None) -> list[VoteLine]:
     """The closed votes a finding or measure took part in (through its card), oldest first."""
     column = WallCard.finding_id == finding_id if finding_id is not None else WallCard.measure_id == measure_id

@@ -151,3 +151,24 @@ def test_the_walls_overview_names_the_groups_as_the_wall_does(client, auth, scen
     for group in ("Gruppe Smarte Mobilität", "Gruppe Smarte Umwelt"):
         assert group in overview and group in board
     assert "Gruppe MOB" not in overview
+
+
+def test_a_clusters_finding_page_names_its_sources_and_each_source_its_cluster(client, auth, scene):
+    wall_id = _open_wall(client, auth, scene)
+    auth.login_as(scene.expert_email)
+    ids = [client.post(f"/wall/{wall_id}/cards", data={"kind": "weakness", "text": text, "field": scene.field_id},
+                       headers=JSON).get_json()["card"]["id"] for text in ("Zu wenige Ladesäulen", "Kein Carsharing")]
+    auth.logout()
+    auth.login_as(scene.facilitator_email)
+    cluster = client.post(f"/wall/{wall_id}/cluster", data={"cards": ids, "text": "Mobilität im Quartier"},
+                          headers=JSON).get_json()["card"]
+    with client.application.app_context():
+        from planner.wall.models import WallCard
+        cluster_finding = db.session.get(WallCard, cluster["id"]).finding_id
+        source_finding = db.session.get(WallCard, ids[0]).finding_id
+    page = text_of(client.get(f"/findings/{cluster_finding}"))
+    assert "Cluster an der Kartenwand" in page
+    assert "MOB-S01 Zu wenige Ladesäulen" in page and "MOB-S02 Kein Carsharing" in page
+    source = client.get(f"/findings/{source_finding}")
+    assert f"{cluster['number']} Mobilität im Quartier" in text_of(source)
+    assert f'href="/findings/{cluster_finding}"' in source.text
