@@ -91,11 +91,12 @@ def may_take_part(actor: Actor, wall: Wall) -> bool:
     workshop = wall.agenda_block.workshop
     if actor.participation is not None:
         participation = actor.participation
-        return participation.workshop_id == workshop.id and _takes_part(participation)
+        return participation.workshop_id == workshop.id and takes_part(participation)
     return may_facilitate(actor, wall) or findings.takes_part(actor.user, workshop)
 
 
-def _takes_part(participation) -> bool:
+def takes_part(participation) -> bool:
+    """A participation that lets its person take part on the walls: accepted, or attended."""
     return participation.invitation_status == InvitationStatus.ACCEPTED or bool(participation.attended)
 
 
@@ -107,7 +108,7 @@ def not_yet_taking_part(actor: Actor, wall: Wall):
     if participation is None and actor.person_id:
         participation = db.session.scalar(select(Participation).where(
             Participation.workshop_id == workshop_id, Participation.person_id == actor.person_id))
-    if participation is None or participation.workshop_id != workshop_id or _takes_part(participation):
+    if participation is None or participation.workshop_id != workshop_id or takes_part(participation):
         return None
     return participation
 
@@ -143,6 +144,11 @@ def wall_for_block(block: AgendaBlock) -> Wall:
         db.session.add(wall)
         db.session.flush()
     return wall
+
+
+def existing_wall(block: AgendaBlock) -> Wall | None:
+    """The block's wall if it has been made (reading a list of walls makes none)."""
+    return db.session.scalar(select(Wall).where(Wall.agenda_block_id == block.id))
 
 
 def columns(wall: Wall) -> tuple:

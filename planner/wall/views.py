@@ -129,6 +129,23 @@ def anonymity(workshop_id: int):
     return redirect(url_for("wall.workshop", workshop_id=item.id))
 
 
+@bp.route("/l/<token>")
+@access(PUBLIC)
+def link_walls(token: str):
+    """A participant's way in by their personal link: the workshop's walls (for the invitation page to link to)."""
+    try:
+        actor = _actor(token)
+    except Gone as gone:
+        return _gone(gone.message)
+    participation = actor.participation
+    item = participation.workshop
+    if not services.takes_part(participation):
+        return render_template("wall/not_yet.html", workshop=item, participation=participation, token=token), 403
+    blocks = [b for b in item.agenda_blocks if services.has_wall(b)]
+    walls = {b.id: services.existing_wall(b) for b in blocks}
+    return render_template("wall/link_walls.html", workshop=item, blocks=blocks, walls=walls, token=token)
+
+
 @bp.route("/block/<int:block_id>")
 @bp.route("/l/<token>/block/<int:block_id>")
 @access(PUBLIC)

@@ -172,3 +172,20 @@ def test_a_clusters_finding_page_names_its_sources_and_each_source_its_cluster(c
     source = client.get(f"/findings/{source_finding}")
     assert f"{cluster['number']} Mobilität im Quartier" in text_of(source)
     assert f'href="/findings/{cluster_finding}"' in source.text
+
+
+def test_a_participant_by_link_finds_the_workshops_walls_from_one_page(app, client, auth, scene):
+    from planner.workshops.models import InvitationStatus
+    _open_wall(client, auth, scene)
+    page = client.get(f"/wall/l/{scene.token}")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "Kartenwände" in text and "Geöffnet" in text and "Noch nicht geöffnet" in text
+    assert f'href="/wall/l/{scene.token}/block/{scene.status_block_id}"' in page.text
+    assert f'href="/wall/l/{scene.token}/block/{scene.welcome_block_id}"' not in page.text  # no wall for a welcome
+    assert client.get(f"/wall/l/{scene.token}x").status_code == 410
+    _set_status(app, scene, scene.link_participation_id, InvitationStatus.INVITED)
+    assert "Bitte sagen Sie zuerst zu" in text_of(client.get(f"/wall/l/{scene.token}"))
+    _set_status(app, scene, scene.link_participation_id, InvitationStatus.ACCEPTED)
+    board = client.get(f"/wall/l/{scene.token}/block/{scene.status_block_id}")
+    assert f'href="/wall/l/{scene.token}"' in board.text and "Alle Wände des Workshops" in text_of(board)
