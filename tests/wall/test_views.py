@@ -189,3 +189,27 @@ def test_a_participant_by_link_finds_the_workshops_walls_from_one_page(app, clie
     _set_status(app, scene, scene.link_participation_id, InvitationStatus.ACCEPTED)
     board = client.get(f"/wall/l/{scene.token}/block/{scene.status_block_id}")
     assert f'href="/wall/l/{scene.token}"' in board.text and "Alle Wände des Workshops" in text_of(board)
+
+
+def test_the_vote_results_are_ranked_per_wall_not_across_walls(client, auth, scene):
+    auth.login_as(scene.facilitator_email)
+    ids = {}
+    for block_id, kind, text in ((scene.status_block_id, "risk", "Hitzeinseln"),
+                                 (scene.measures_block_id, "measure", "Schattenplätze schaffen")):
+        client.get(f"/wall/block/{block_id}")
+        with client.application.app_context():
+            wall_id = db.session.query(Wall).filter_by(agenda_block_id=block_id).one().id
+        client.post(f"/wall/{wall_id}/control", data={"action": "open"})
+        card = client.post(f"/wall/{wall_id}/cards", data={"kind": kind, "text": text, "field": scene.field_id},
+                           headers=JSON).get_json()["card"]
+        client.post(f"/wall/{wall_id}/control", data={"action": "vote_start", "dots": "3"})
+        client.post(f"/wall/card/{card['id']}/dot", data={"action": "add"}, headers=JSON)
+        client.post(f"/wall/{wall_id}/control", data={"action": "vote_close"})
+        ids[text] = card["number"]
+    page = client.get(f"/wall/workshop/{scene.workshop_id}")
+    html = page.get_data(as_text=True)
+    assert html.count('<table class="kern-table"') == 2  # one ranking per wall
+    status_quo = html.index("Status quo", html.index('id="votes-heading"'))
+    measures = html.index("Maßnahmen", status_quo)
+    assert status_quo < html.index("Hitzeinseln") < measures < html.index("Schattenplätze schaffen")
+    assert ">Nummer<" in html
