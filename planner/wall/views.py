@@ -111,6 +111,7 @@ def workshop(workshop_id: int):
     blocks = [b for b in item.agenda_blocks if services.has_wall(b)]
     may_facilitate = findings.facilitates(current_user, item)
     return render_template("wall/workshop.html", workshop=item, blocks=blocks,
+                           walls={b.id: services.existing_wall(b) for b in blocks},
                            voted=services.voted_findings(item.id), may_facilitate=may_facilitate,
                            anonymity_fixed=may_facilitate and services.workshop_has_cards(item))
 

@@ -151,6 +151,14 @@ def test_the_walls_overview_names_the_groups_as_the_wall_does(client, auth, scen
     for group in ("Gruppe Smarte Mobilität", "Gruppe Smarte Umwelt"):
         assert group in overview and group in board
     assert "Gruppe MOB" not in overview
+    assert "Noch nicht geöffnet" in overview  # which wall is open is said beside each
+
+
+def test_the_walls_overview_says_which_wall_is_open(client, auth, scene):
+    _open_wall(client, auth, scene)
+    auth.login_as(scene.facilitator_email)
+    overview = text_of(client.get(f"/wall/workshop/{scene.workshop_id}"))
+    assert overview.count("Geöffnet") == 1 and overview.count("Noch nicht geöffnet") == 2
 
 
 def test_a_clusters_finding_page_names_its_sources_and_each_source_its_cluster(client, auth, scene):
