@@ -35,6 +35,20 @@ def _votes_panel(kind: str):
     return render
 
 
+def _cluster_panel(finding_id, _user):
+    from flask import render_template
+    from markupsafe import Markup
+
+    from planner.wall import services
+
+    card = services.card_of_finding(finding_id)
+    if card is None or not (card.sources or card.cluster):
+        return None
+    return Markup(render_template("wall/_cluster_panel.html", card=card))  # noqa: S704
+
+
 # The closed dot votes a finding or measure proposal took part in, on its page (an input to prioritisation).
 add_object_panel("finding", _votes_panel("finding"), order=50)
+# A cluster formed on the wall: the cluster's sources, or the cluster a source went into.
+add_object_panel("finding", _cluster_panel, order=45)
 add_object_panel("measure", _votes_panel("measure"), order=50)

@@ -21,7 +21,7 @@ from planner.findings import services as findings
 from planner.findings.models import SWOT_KINDS, Finding, FindingKind, Measure, MeasureStatus
 from planner.wall import transport
 from planner.wall.models import MEASURE_COLUMN, Dot, DotVote, VoteResult, Wall, WallCard, WallState
-from planner.workshops.models import AgendaBlock, AgendaBlockKind, InvitationStatus, Workshop
+from planner.workshops.models import AgendaBlock, AgendaBlockKind, InvitationStatus, Participation, Workshop
 
 CARD_MAX = 500  # characters: a sticky note, not an essay
 MEASURE_CARD_MAX = 300  # a measure card is the measure's title (its fact sheet is completed on its page later)
@@ -87,12 +87,30 @@ def may_facilitate(actor: Actor, wall: Wall) -> bool:
 
 
 def may_take_part(actor: Actor, wall: Wall) -> bool:
+    """The facilitators, and the participants who accepted (or attended): by link as when signed in."""
     workshop = wall.agenda_block.workshop
     if actor.participation is not None:
         participation = actor.participation
-        return (participation.workshop_id == workshop.id
-                and participation.invitation_status != InvitationStatus.DECLINED)
+        return participation.workshop_id == workshop.id and takes_part(participation)
     return may_facilitate(actor, wall) or findings.takes_part(actor.user, workshop)
+
+
+def takes_part(participation) -> bool:
+    """A participation that lets its person take part on the walls: accepted, or attended."""
+    return participation.invitation_status == InvitationStatus.ACCEPTED or bool(participation.attended)
+
+
+def not_yet_taking_part(actor: Actor, wall: Wall):
+    """The actor's participation in the wall's workshop when it does not (yet) let them take part: invited without
+    an answer, declined or waitlisted (the page tells them why, instead of a bare "no access"); else None."""
+    workshop_id = wall.agenda_block.workshop_id
+    participation = actor.participation
+    if participation is None and actor.person_id:
+        participation = db.session.scalar(select(Participation).where(
+            Participation.workshop_id == workshop_id, Participation.person_id == actor.person_id))
+    if participation is None or participation.workshop_id != workshop_id or takes_part(participation):
+        return None
+    return participation
 
 
 def may_read(actor: Actor, wall: Wall) -> bool:
@@ -126,6 +144,11 @@ def wall_for_block(block: AgendaBlock) -> Wall:
         db.session.add(wall)
         db.session.flush()
     return wall
+
+
+def existing_wall(block: AgendaBlock) -> Wall | None:
+    """The block's wall if it has been made (reading a list of walls makes none)."""
+    return db.session.scalar(select(Wall).where(Wall.agenda_block_id == block.id))
 
 
 def columns(wall: Wall) -> tuple:
@@ -595,6 +618,11 @@ class VoteLine:
     workshop_title: str
     block_id: int
     vote_number: int  # the n-th vote on that wall
+
+
+def card_of_finding(finding_id: int) -> WallCard | None:
+    """The wall card a finding was posted (or clustered) as, if any."""
+    return db.session.scalar(select(WallCard).where(WallCard.finding_id == finding_id))
 
 
 def votes_of(finding_id: int | None = None, measure_id: int | None = None) -> list[VoteLine]:

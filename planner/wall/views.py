@@ -111,6 +111,7 @@ def workshop(workshop_id: int):
     blocks = [b for b in item.agenda_blocks if services.has_wall(b)]
     may_facilitate = findings.facilitates(current_user, item)
     return render_template("wall/workshop.html", workshop=item, blocks=blocks,
+                           walls={b.id: services.existing_wall(b) for b in blocks},
                            voted=services.voted_findings(item.id), may_facilitate=may_facilitate,
                            anonymity_fixed=may_facilitate and services.workshop_has_cards(item))
 
@@ -129,6 +130,23 @@ def anonymity(workshop_id: int):
     return redirect(url_for("wall.workshop", workshop_id=item.id))
 
 
+@bp.route("/l/<token>")
+@access(PUBLIC)
+def link_walls(token: str):
+    """A participant's way in by their personal link: the workshop's walls (for the invitation page to link to)."""
+    try:
+        actor = _actor(token)
+    except Gone as gone:
+        return _gone(gone.message)
+    participation = actor.participation
+    item = participation.workshop
+    if not services.takes_part(participation):
+        return render_template("wall/not_yet.html", workshop=item, participation=participation, token=token), 403
+    blocks = [b for b in item.agenda_blocks if services.has_wall(b)]
+    walls = {b.id: services.existing_wall(b) for b in blocks}
+    return render_template("wall/link_walls.html", workshop=item, blocks=blocks, walls=walls, token=token)
+
+
 @bp.route("/block/<int:block_id>")
 @bp.route("/l/<token>/block/<int:block_id>")
 @access(PUBLIC)
@@ -142,7 +160,12 @@ def board(block_id: int, token: str | None = None):
         abort(404)
     wall = services.wall_for_block(block)
     if not services.may_read(actor, wall):
-        abort(403)
+        pending = services.not_yet_taking_part(actor, wall)
+        if pending is None:
+            abort(403)
+        db.session.rollback()
+        return render_template("wall/not_yet.html", workshop=block.workshop, participation=pending,
+                               token=token), 403
     db.session.commit()  # the wall's row, made on first use
     field_id = request.args.get("field", type=int)
     fields = [f for f in block.workshop.fields if f.retired_at is None]

@@ -63,6 +63,8 @@ RULES = {
     "wall.anonymity": Rule(RUN, params=_workshop, method="POST", ok=302, ok_for=LISTED_ONLY,
                            data={"anonymous": "y"}),
     "wall.board": Rule(PUBLIC, params=_block, ok_for=READERS),
+    # Only a personal link opens it: a made-up one is unknown (404 page, 410 as for every stale link), for everyone.
+    "wall.link_walls": Rule(PUBLIC, params=lambda: {"token": "made-up-token"}, ok=410),
     "wall.poll": Rule(PUBLIC, params=_wall_id, ok_for=READERS, query="?after=0"),
     "wall.events": Rule(PUBLIC, params=_wall_id, ok_for=READERS),
     "wall.post_card": Rule(PUBLIC, params=_wall_id, method="POST", ok=302, ok_for=WRITERS,

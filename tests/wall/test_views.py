@@ -105,3 +105,119 @@ def test_the_presenter_view_and_the_breakout_groups(client, auth, scene):
     assert "Mobilitätskarte" in group and "Umweltkarte" not in group
     plenary = text_of(client.get(f"/wall/block/{scene.status_block_id}"))
     assert "Mobilitätskarte" in plenary and "Umweltkarte" in plenary
+
+
+def _set_status(app, scene, participation_id: int | None, status) -> None:
+    from sqlalchemy import select
+
+    from planner.workshops.models import Participation
+    with app.app_context():
+        if participation_id is None:
+            participation = db.session.scalar(select(Participation).where(
+                Participation.workshop_id == scene.workshop_id, Participation.person_id == scene.expert_person_id))
+        else:
+            participation = db.session.get(Participation, participation_id)
+        participation.invitation_status = status
+        db.session.commit()
+
+
+def test_an_invited_expert_who_has_not_accepted_is_told_why_the_same_by_link_and_signed_in(app, client, auth,
+                                                                                              scene):
+    from planner.workshops.models import InvitationStatus
+    wall_id = _open_wall(client, auth, scene)
+    _set_status(app, scene, None, InvitationStatus.INVITED)
+    _set_status(app, scene, scene.link_participation_id, InvitationStatus.INVITED)
+    auth.login_as(scene.expert_email)
+    signed_in = client.get(f"/wall/block/{scene.status_block_id}")
+    assert signed_in.status_code == 403
+    assert "Bitte sagen Sie zuerst zu" in text_of(signed_in) and 'href="/invitations/mine"' in signed_in.text
+    auth.logout()
+    by_link = client.get(f"/wall/l/{scene.token}/block/{scene.status_block_id}")
+    assert by_link.status_code == 403
+    assert "Bitte sagen Sie zuerst zu" in text_of(by_link) and f'href="/invitations/r/{scene.token}"' in by_link.text
+    refused = client.post(f"/wall/l/{scene.token}/{wall_id}/cards",
+                          data={"kind": "risk", "text": "Fachkräftemangel", "field": scene.field_id}, headers=JSON)
+    assert refused.status_code == 403
+    with app.app_context():
+        assert db.session.query(Finding).filter_by(text="Fachkräftemangel").count() == 0
+    _set_status(app, scene, scene.link_participation_id, InvitationStatus.WAITLISTED)
+    assert "Warteliste" in text_of(client.get(f"/wall/l/{scene.token}/block/{scene.status_block_id}"))
+
+
+def test_the_walls_overview_names_the_groups_as_the_wall_does(client, auth, scene):
+    auth.login_as(scene.facilitator_email)
+    overview = text_of(client.get(f"/wall/workshop/{scene.workshop_id}"))
+    board = text_of(client.get(f"/wall/block/{scene.status_block_id}"))
+    for group in ("Gruppe Smarte Mobilität", "Gruppe Smarte Umwelt"):
+        assert group in overview and group in board
+    assert "Gruppe MOB" not in overview
+    assert "Noch nicht geöffnet" in overview  # which wall is open is said beside each
+
+
+def test_the_walls_overview_says_which_wall_is_open(client, auth, scene):
+    _open_wall(client, auth, scene)
+    auth.login_as(scene.facilitator_email)
+    overview = text_of(client.get(f"/wall/workshop/{scene.workshop_id}"))
+    assert overview.count("Geöffnet") == 1 and overview.count("Noch nicht geöffnet") == 2
+
+
+def test_a_clusters_finding_page_names_its_sources_and_each_source_its_cluster(client, auth, scene):
+    wall_id = _open_wall(client, auth, scene)
+    auth.login_as(scene.expert_email)
+    ids = [client.post(f"/wall/{wall_id}/cards", data={"kind": "weakness", "text": text, "field": scene.field_id},
+                       headers=JSON).get_json()["card"]["id"] for text in ("Zu wenige Ladesäulen", "Kein Carsharing")]
+    auth.logout()
+    auth.login_as(scene.facilitator_email)
+    cluster = client.post(f"/wall/{wall_id}/cluster", data={"cards": ids, "text": "Mobilität im Quartier"},
+                          headers=JSON).get_json()["card"]
+    with client.application.app_context():
+        from planner.wall.models import WallCard
+        cluster_finding = db.session.get(WallCard, cluster["id"]).finding_id
+        source_finding = db.session.get(WallCard, ids[0]).finding_id
+    page = text_of(client.get(f"/findings/{cluster_finding}"))
+    assert "Cluster an der Kartenwand" in page
+    assert "MOB-S01 Zu wenige Ladesäulen" in page and "MOB-S02 Kein Carsharing" in page
+    source = client.get(f"/findings/{source_finding}")
+    assert f"{cluster['number']} Mobilität im Quartier" in text_of(source)
+    assert f'href="/findings/{cluster_finding}"' in source.text
+
+
+def test_a_participant_by_link_finds_the_workshops_walls_from_one_page(app, client, auth, scene):
+    from planner.workshops.models import InvitationStatus
+    _open_wall(client, auth, scene)
+    page = client.get(f"/wall/l/{scene.token}")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "Kartenwände" in text and "Geöffnet" in text and "Noch nicht geöffnet" in text
+    assert f'href="/wall/l/{scene.token}/block/{scene.status_block_id}"' in page.text
+    assert f'href="/wall/l/{scene.token}/block/{scene.welcome_block_id}"' not in page.text  # no wall for a welcome
+    assert client.get(f"/wall/l/{scene.token}x").status_code == 410
+    _set_status(app, scene, scene.link_participation_id, InvitationStatus.INVITED)
+    assert "Bitte sagen Sie zuerst zu" in text_of(client.get(f"/wall/l/{scene.token}"))
+    _set_status(app, scene, scene.link_participation_id, InvitationStatus.ACCEPTED)
+    board = client.get(f"/wall/l/{scene.token}/block/{scene.status_block_id}")
+    assert f'href="/wall/l/{scene.token}"' in board.text and "Alle Wände des Workshops" in text_of(board)
+
+
+def test_the_vote_results_are_ranked_per_wall_not_across_walls(client, auth, scene):
+    auth.login_as(scene.facilitator_email)
+    ids = {}
+    for block_id, kind, text in ((scene.status_block_id, "risk", "Hitzeinseln"),
+                                 (scene.measures_block_id, "measure", "Schattenplätze schaffen")):
+        client.get(f"/wall/block/{block_id}")
+        with client.application.app_context():
+            wall_id = db.session.query(Wall).filter_by(agenda_block_id=block_id).one().id
+        client.post(f"/wall/{wall_id}/control", data={"action": "open"})
+        card = client.post(f"/wall/{wall_id}/cards", data={"kind": kind, "text": text, "field": scene.field_id},
+                           headers=JSON).get_json()["card"]
+        client.post(f"/wall/{wall_id}/control", data={"action": "vote_start", "dots": "3"})
+        client.post(f"/wall/card/{card['id']}/dot", data={"action": "add"}, headers=JSON)
+        client.post(f"/wall/{wall_id}/control", data={"action": "vote_close"})
+        ids[text] = card["number"]
+    page = client.get(f"/wall/workshop/{scene.workshop_id}")
+    html = page.get_data(as_text=True)
+    assert html.count('<table class="kern-table"') == 2  # one ranking per wall
+    status_quo = html.index("Status quo", html.index('id="votes-heading"'))
+    measures = html.index("Maßnahmen", status_quo)
+    assert status_quo < html.index("Hitzeinseln") < measures < html.index("Schattenplätze schaffen")
+    assert ">Nummer<" in html

@@ -188,8 +188,13 @@
   }
 
   function gone() {
+    if (stopped) { return; }
     stopped = true;
-    announce(null, msg("Gone"));
+    // Said visibly (and read out once by its role=alert): greyed-out buttons alone would leave people guessing.
+    var template = document.getElementById("wall-gone");
+    var notice = template.content.firstElementChild.cloneNode(true);
+    notice.querySelector('[data-slot="gone-text"]').textContent = msg("Gone");
+    template.parentNode.insertBefore(notice, template);
     root.querySelectorAll("form button, form input, form textarea, form select").forEach(function (el) {
       el.disabled = true;
     });
