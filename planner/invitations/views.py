@@ -283,6 +283,9 @@ def invite(workshop_id: int):
     a POST to continue shows the confirmation step (count, sector balance, the mail as it will arrive); only the
     confirmed POST invites."""
     workshop = _workshop(workshop_id)
+    if not services.is_answerable(workshop):  # held, cancelled or over: nobody could answer any more
+        flash(_("Invitations are only possible for planned workshops."), "info")
+        return redirect(url_for("invitations.answers", workshop_id=workshop.id))
     filter_form = RosterFilterForm(request.args)
     filter_form.set_choices(list_fields(), list_organisations())
     filter_form.validate()
@@ -357,6 +360,7 @@ def answers(workshop_id: int):
         counts=services.status_counts(workshop), reminder_form=ReminderForm(), statuses=list(InvitationStatus),
         sending_jobs=services.active_sending_jobs(workshop), unsent=services.unsent_invitations(workshop),
         full=workshop.capacity is not None and services.accepted_count(workshop) >= workshop.capacity,
+        answerable=services.is_answerable(workshop),
     )
 
 
