@@ -545,8 +545,7 @@ def poll(workshop_id: int):
         if incomplete:
             flash(_("Please give date, beginning and end for each proposed date."), "error")
         elif perform(lambda: services.create_poll(current_user, workshop, options, form.note.data or ""),
-                     success=_("The date poll has been opened and the invitees have been asked by e-mail to mark "
-                               "their dates through their personal link.")):
+                     success=_poll_opened_message):
             return redirect(url_for("invitations.poll", workshop_id=workshop.id))
     latest = services.latest_poll(workshop)
     ranking = services.ranking(latest) if latest else []
@@ -560,6 +559,14 @@ def poll(workshop_id: int):
         grid=services.voter_grid(latest) if latest else None, reminder_form=ReminderForm(),
         fix_form=FixDateForm(), is_draft=workshop.status == WorkshopStatus.DRAFT,
     )
+
+
+def _poll_opened_message(poll) -> str:
+    if poll.announced:
+        return _("The date poll has been opened and the invitees have been asked by e-mail to mark their dates "
+                 "through their personal link.")
+    return _("The date poll has been opened. Nobody is invited yet: the invitations you send now ask for the "
+             "dates that suit.")
 
 
 @bp.route("/polls/<int:poll_id>/remind", methods=["POST"])
