@@ -46,7 +46,9 @@ def _invitation_or_error(token: str, reading: bool = False):
     if invitation is None:
         return None, (render_template("invitations/link_gone.html", code=404,
                                       message=_("This invitation link is not known. Please check that you "
-                                                "copied the whole link from the e-mail.")), 404)
+                                                "copied the whole link from the e-mail. A later e-mail from us "
+                                                "(date poll, reminder, minutes) brings a new personal link that "
+                                                "replaces the earlier ones: please use the latest.")), 404)
     try:
         services.check_usable(invitation, reading=reading)
     except services.LinkGone as error:
