@@ -58,3 +58,22 @@ def test_the_fixed_date_mail_names_the_date_right_after_its_sentence(app, smtp):
     assert lines[thanks + 1] == "Terminwerkstatt"
     assert lines[thanks + 2].startswith("Wann: Montag, 10. Juni 2030")
     assert any("Kalenderdatei" in line for line in lines[thanks + 3:])
+
+
+def test_the_fixed_date_mail_points_to_the_latest_link_not_the_invitations(app, client, smtp):
+    """Invited, then the poll's mail replaced the invitation's link: the fixed-date mail must not send people to
+    "the link in your invitation" (dead by now) but to the latest mail's link, which opens the fixed date."""
+    with app.app_context():
+        workshop = helpers.draft_workshop(title="Linkwerkstatt")
+        inv, invitation_token = helpers.invitation(workshop=workshop)
+        poll = _poll(workshop)
+        services.fix_date(None, poll, poll.options[0])
+        db.session.commit()
+        address = inv.participation.person.email
+    poll_mail, fixed_mail = smtp.to(address)
+    text = smtp.text(fixed_mail)
+    assert "Link in Ihrer Einladung" not in text
+    assert "den aus der neuesten E-Mail zu diesem Workshop, die einen Link enthielt" in text
+    assert client.get(f"/invitations/r/{invitation_token}").status_code == 404  # the invitation's link is dead
+    page = client.get(f"/invitations/r/{helpers.token_from(smtp.text(poll_mail))}")  # the latest link works
+    assert page.status_code == 200 and "Montag, 3. Juni 2030" in page.get_data(as_text=True)
