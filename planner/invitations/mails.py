@@ -89,9 +89,10 @@ def calendar_file(workshop) -> tuple[str, str, bytes]:
 
 
 def send_accepted(person, workshop, link: str | None = None) -> EmailMessage:
-    """The confirmation of an acceptance, with the date as a calendar file and the personal link."""
+    """The confirmation of an acceptance, with the date as a calendar file and the personal link. While a date poll
+    is open, it says the date is not fixed yet (the calendar entry is tentative) instead of stating it."""
     return _send(person, lambda: _("Your participation is confirmed: %(title)s", title=workshop.title), "accepted",
-                 attachments=[calendar_file(workshop)], workshop=workshop, link=link)
+                 attachments=[calendar_file(workshop)], workshop=workshop, link=link, poll=_open_poll(workshop))
 
 
 def send_date_fixed(person, workshop, voted: bool = False) -> EmailMessage:

@@ -611,7 +611,8 @@ def latest_poll(workshop: Workshop) -> DatePoll | None:
 
 def create_poll(actor, workshop: Workshop, options: list[tuple[datetime, datetime]], note: str = "",
                 now: datetime | None = None) -> DatePoll:
-    """Opens a date poll. Proposed dates must lie ahead: a date that has already begun is refused."""
+    """Opens a date poll. Proposed dates must lie ahead: a date that has already begun is refused. The poll's
+    transient ``announced`` is the number of invitees mailed."""
     now = now or utcnow()
     if workshop.status != WorkshopStatus.DRAFT:
         raise DomainError(_l("Dates can only be polled for a workshop in draft."))
@@ -636,7 +637,7 @@ def create_poll(actor, workshop: Workshop, options: list[tuple[datetime, datetim
     poll.options = [DateOption(starts_at=s, ends_at=e) for s, e in sorted(options)]
     db.session.add(poll)
     db.session.flush()
-    _announce_poll(workshop, poll)
+    poll.announced = _announce_poll(workshop, poll)  # how many were mailed (not stored): the view says so
     return poll
 
 

@@ -46,7 +46,9 @@ def _invitation_or_error(token: str, reading: bool = False):
     if invitation is None:
         return None, (render_template("invitations/link_gone.html", code=404,
                                       message=_("This invitation link is not known. Please check that you "
-                                                "copied the whole link from the e-mail.")), 404)
+                                                "copied the whole link from the e-mail. A later e-mail from us "
+                                                "(date poll, reminder, minutes) brings a new personal link that "
+                                                "replaces the earlier ones: please use the latest.")), 404)
     try:
         services.check_usable(invitation, reading=reading)
     except services.LinkGone as error:
@@ -283,6 +285,9 @@ def invite(workshop_id: int):
     a POST to continue shows the confirmation step (count, sector balance, the mail as it will arrive); only the
     confirmed POST invites."""
     workshop = _workshop(workshop_id)
+    if not services.is_answerable(workshop):  # held, cancelled or over: nobody could answer any more
+        flash(_("Invitations are only possible for planned workshops."), "info")
+        return redirect(url_for("invitations.answers", workshop_id=workshop.id))
     filter_form = RosterFilterForm(request.args)
     filter_form.set_choices(list_fields(), list_organisations())
     filter_form.validate()
@@ -357,6 +362,7 @@ def answers(workshop_id: int):
         counts=services.status_counts(workshop), reminder_form=ReminderForm(), statuses=list(InvitationStatus),
         sending_jobs=services.active_sending_jobs(workshop), unsent=services.unsent_invitations(workshop),
         full=workshop.capacity is not None and services.accepted_count(workshop) >= workshop.capacity,
+        answerable=services.is_answerable(workshop),
     )
 
 
@@ -541,8 +547,7 @@ def poll(workshop_id: int):
         if incomplete:
             flash(_("Please give date, beginning and end for each proposed date."), "error")
         elif perform(lambda: services.create_poll(current_user, workshop, options, form.note.data or ""),
-                     success=_("The date poll has been opened and the invitees have been asked by e-mail to mark "
-                               "their dates through their personal link.")):
+                     success=_poll_opened_message):
             return redirect(url_for("invitations.poll", workshop_id=workshop.id))
     latest = services.latest_poll(workshop)
     ranking = services.ranking(latest) if latest else []
@@ -556,6 +561,14 @@ def poll(workshop_id: int):
         grid=services.voter_grid(latest) if latest else None, reminder_form=ReminderForm(),
         fix_form=FixDateForm(), is_draft=workshop.status == WorkshopStatus.DRAFT,
     )
+
+
+def _poll_opened_message(poll) -> str:
+    if poll.announced:
+        return _("The date poll has been opened and the invitees have been asked by e-mail to mark their dates "
+                 "through their personal link.")
+    return _("The date poll has been opened. Nobody is invited yet: the invitations you send now ask for the "
+             "dates that suit.")
 
 
 @bp.route("/polls/<int:poll_id>/remind", methods=["POST"])
