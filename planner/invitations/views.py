@@ -29,6 +29,7 @@ from planner.invitations.models import DateAnswer, DateOption, DatePoll, Invitat
 from planner.people.forms import RosterFilterForm
 from planner.people.models import Person, Sector
 from planner.people.services import list_organisations, roster_query
+from planner.wall import services as walls
 from planner.workshops.models import InvitationStatus, Participation, Workshop, WorkshopStatus
 
 
@@ -72,6 +73,7 @@ def _link_page(invitation: Invitation, token: str, accept_form=None, status: int
         answers=list(DateAnswer),
         has_shares_contact=services.has_shares_contact(),
         answerable=services.is_answerable(participation.workshop),
+        offers_walls=walls.offers_walls(participation),
     ), status
 
 
@@ -180,7 +182,8 @@ def mine():
                 polls[p.id] = (date_poll, services.my_votes(date_poll, p))
     return render_template("invitations/mine.html", participations=participations, forms=forms, now=utcnow(),
                            has_shares_contact=services.has_shares_contact(), polls=polls,
-                           answers=list(DateAnswer))
+                           answers=list(DateAnswer), with_walls={p.id for p in participations
+                                                                 if walls.offers_walls(p)})
 
 
 @bp.route("/mine/<int:participation_id>/dates", methods=["POST"])

@@ -21,7 +21,14 @@ from planner.findings import services as findings
 from planner.findings.models import SWOT_KINDS, Finding, FindingKind, Measure, MeasureStatus
 from planner.wall import transport
 from planner.wall.models import MEASURE_COLUMN, Dot, DotVote, VoteResult, Wall, WallCard, WallState
-from planner.workshops.models import AgendaBlock, AgendaBlockKind, InvitationStatus, Participation, Workshop
+from planner.workshops.models import (
+    AgendaBlock,
+    AgendaBlockKind,
+    InvitationStatus,
+    Participation,
+    Workshop,
+    WorkshopStatus,
+)
 
 CARD_MAX = 500  # characters: a sticky note, not an essay
 MEASURE_CARD_MAX = 300  # a measure card is the measure's title (its fact sheet is completed on its page later)
@@ -98,6 +105,14 @@ def may_take_part(actor: Actor, wall: Wall) -> bool:
 def takes_part(participation) -> bool:
     """A participation that lets its person take part on the walls: accepted, or attended."""
     return participation.invitation_status == InvitationStatus.ACCEPTED or bool(participation.attended)
+
+
+def offers_walls(participation) -> bool:
+    """Whether the participant's invitation page leads to the workshop's card walls: they take part, the workshop
+    is scheduled or under way, and its agenda has a block with a wall."""
+    return (takes_part(participation)
+            and participation.workshop.status in (WorkshopStatus.SCHEDULED, WorkshopStatus.HELD)
+            and any(has_wall(block) for block in participation.workshop.agenda_blocks))
 
 
 def not_yet_taking_part(actor: Actor, wall: Wall):

@@ -221,3 +221,17 @@ def test_the_vote_results_are_ranked_per_wall_not_across_walls(client, auth, sce
     measures = html.index("Maßnahmen", status_quo)
     assert status_quo < html.index("Hitzeinseln") < measures < html.index("Schattenplätze schaffen")
     assert ">Nummer<" in html
+
+
+def test_the_invitation_page_leads_a_participant_to_the_walls(app, client, scene):
+    from flask import url_for
+
+    from planner.workshops.models import InvitationStatus
+    with app.test_request_context():
+        page_url = url_for("invitations.respond", token=scene.token)
+    _set_status(app, scene, scene.link_participation_id, InvitationStatus.ACCEPTED)
+    page = client.get(page_url)
+    assert page.status_code == 200
+    assert f'href="/wall/l/{scene.token}"' in page.text and "Zu den Kartenwänden des Workshops" in text_of(page)
+    _set_status(app, scene, scene.link_participation_id, InvitationStatus.INVITED)
+    assert f'href="/wall/l/{scene.token}"' not in client.get(page_url).text  # answers first, then the walls
