@@ -95,6 +95,10 @@ def _quarters(start: date, end: date):
             year, month = year + 1, 3
 
 
+# KPIs that count things (trees, parking spaces, teachers): their values are whole numbers.
+COUNTED = {"Anzahl", "count", "number"}
+
+
 def seed(ctx) -> None:
     strategist = ctx.users.get(Role.STRATEGY_TEAM) or ctx.users.get("strategy_team")
     if strategist is None:
@@ -146,7 +150,8 @@ def seed(ctx) -> None:
         for step, day in enumerate(quarters, start=1):
             share = step / (len(quarters) + 8)  # on the way, not there yet
             value = baseline + (target - baseline) * share * rng.uniform(0.85, 1.1)
-            db.session.add(KPIValue(kpi_id=kpi.id, measured_on=day, value=Decimal(str(round(value, 2))),
+            places = 0 if kpi.unit in COUNTED else 1  # 1.332 trees, not 1.332,19; 7,8 minutes
+            db.session.add(KPIValue(kpi_id=kpi.id, measured_on=day, value=Decimal(str(round(value, places))),
                                     district="", note="", author_id=strategist.id))
     db.session.flush()
     _answers_and_followers(ctx, actions)

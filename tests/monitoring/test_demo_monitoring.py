@@ -31,6 +31,10 @@ def test_the_demo_continues_past_the_council_decision(app, client):
         actions = db.session.scalars(select(MonitoredAction)).all()
         assert {a.measure_id for a in actions} == measures
         assert db.session.scalar(select(func.count(StatusUpdate.id))) > len(actions)
+        # A KPI that counts things has whole numbers (no 1.332,19 trees on the public page).
+        counted = db.session.scalars(select(KPIValue.value).join(MeasureKPI, MeasureKPI.id == KPIValue.kpi_id)
+                                     .where(MeasureKPI.unit == "Anzahl")).all()
+        assert counted and all(v == v.to_integral_value() for v in counted)
         newest = db.session.scalar(select(func.max(KPIValue.measured_on)))
         assert (local_today() - newest).days < 100  # monitoring data up to today
         periods = [r.period for r in db.session.scalars(select(ProgressReport).order_by(ProgressReport.id))]
