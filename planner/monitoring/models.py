@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -137,6 +138,24 @@ class ActionTask(TimestampMixin, db.Model):
 
     def is_late(self, today: date) -> bool:
         return self.done_on is None and self.due_on is not None and self.due_on < today
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language where the planner wrote it: a funder report made from the reporting
+        dates is stored in the city's working language ("Bericht an den Fördermittelgeber: KfW 432"); a title someone
+        typed stays as typed."""
+        if self.kind == TaskKind.FUNDER_REPORT and self.generated_key:
+            programme = self.title.partition(": ")[2]
+            return _("Report to the funder: %(programme)s", programme=programme) if programme else self.kind.label
+        return self.title
+
+    @property
+    def label(self) -> str:
+        """The task as its list shows it: kind and title, the kind said once ("Report to the funder: KfW 432",
+        "Milestone: Umsetzung abgeschlossen")."""
+        if self.kind == TaskKind.FUNDER_REPORT and self.generated_key:
+            return self.shown_title
+        return f"{self.kind.label}: {self.title}"
 
 
 class KPIValue(TimestampMixin, db.Model):

@@ -244,7 +244,7 @@ def _reminder_text(user, items: list[Due], today: date) -> tuple[str, str]:
                                            else _("A status update is due: there has been none yet.")))
                 else:
                     for task in d.tasks:
-                        lines.append("  - " + _("Late: %(task)s (due %(date)s)", task=task.title,
+                        lines.append("  - " + _("Late: %(task)s (due %(date)s)", task=task.shown_title,
                                                 date=format_date(task.due_on, "medium")))
             lines.append("  " + _("Report here: %(link)s", link=action_url(action)))
             lines.append("")

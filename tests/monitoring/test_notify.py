@@ -130,6 +130,27 @@ def test_reporting_dates_become_tasks_without_duplicates(app, client, auth):
                                     (date(2026, 6, 30), False), (date(2027, 6, 30), False)]
 
 
+def test_the_reporting_dates_read_in_date_order_with_the_kind_said_once(app, client, auth):
+    """A done report sorts after the open ones in the task list, but the list of the funder's reporting dates is in
+    date order; a generated report's title is not "Report to the funder: Report to the funder: …", and in English
+    it is English."""
+    _number, (first, _second) = _started(app)
+    auth.login("strategy_team")
+    assert _edit(client, first, funder_report_yearly="31.03.").status_code == 302
+    with app.app_context():
+        done = db.session.scalar(select(ActionTask).where(ActionTask.due_on == date(2025, 3, 31)))
+        done.done_on = date(2025, 3, 28)
+        db.session.commit()
+    page = client.get(f"/monitoring/actions/{first}").get_data(as_text=True)
+    assert "31.03.2025, 31.03.2026, 31.03.2027" in page
+    assert "Fördermittelgeber: Bericht" not in page
+    assert page.count("Bericht an den Fördermittelgeber: Modellprojekte Smart Cities") == 3
+    client.post("/language", data={"lang": "en"})
+    page = client.get(f"/monitoring/actions/{first}").get_data(as_text=True)
+    assert "Bericht an den" not in page
+    assert page.count("Report to the funder: Modellprojekte Smart Cities") == 3
+
+
 def test_bad_reporting_dates_are_refused_and_nothing_changes(app, client, auth):
     _number, (first, _second) = _started(app)
     auth.login("strategy_team")
