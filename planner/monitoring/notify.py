@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
@@ -230,7 +230,8 @@ def action_url(action: MonitoredAction) -> str:
 
 def _reminder_text(user, items: list[Due], today: date) -> tuple[str, str]:
     with force_locale(_locale(user.locale)):
-        subject = _("Monitoring: %(count)s measures need your attention", count=len({d.action.id for d in items}))
+        subject = ngettext("Monitoring: %(num)s measure needs your attention",
+                           "Monitoring: %(num)s measures need your attention", len({d.action.id for d in items}))
         lines = [_("Hello %(name)s,", name=user.name),
                  _("the following measures of the smart city strategy are due for a report:"), ""]
         for action_id in dict.fromkeys(d.action.id for d in items):

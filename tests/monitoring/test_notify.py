@@ -44,12 +44,13 @@ def test_reminders_go_to_the_lead_or_the_team_once_per_period(app, client, auth,
 
     (to_lead,) = _mails_to(outbox, lead_email)  # one mail listing everything that is due
     text = to_lead.get_content()
-    assert to_lead["Subject"] == "Monitoring: 1 measures need your attention"  # the lead's language: English
+    assert to_lead["Subject"] == "Monitoring: 1 measure needs your attention"  # the lead's language: English
     assert "A status update is due: there has been none yet." in text
     assert "Late: Ausschreibung vorbereiten" in text
     assert "Digitale Parkraumsteuerung 2" not in text  # not the lead's measure
     (team,) = _mails_to(outbox, team_email)  # no lead: the strategy team
     assert "Digitale Parkraumsteuerung 2" in team.get_content() and "Status-Update ist fällig" in team.get_content()
+    assert team["Subject"] == "Umsetzungsmonitoring: 1 Maßnahme braucht Ihre Aufmerksamkeit"
 
     auth.login_as(lead_email)
     link = next(link for link in _links(to_lead) if link.startswith(f"/monitoring/actions/{first}"))
