@@ -41,6 +41,7 @@ def test_reminders_go_to_the_lead_or_the_team_once_per_period(app, client, auth,
     result = runner.invoke(args=["monitoring-reminders"])
     assert result.exit_code == 0, result.output
     assert "3 reminders due" in result.output
+    assert "late: Ausschreibung vorbereiten (due " in result.output and "task_late" not in result.output
 
     (to_lead,) = _mails_to(outbox, lead_email)  # one mail listing everything that is due
     text = to_lead.get_content()
@@ -85,6 +86,9 @@ def test_the_reminder_job_is_scheduled_and_a_dry_run_sends_nothing(app, runner, 
     _started(app)
     result = runner.invoke(args=["monitoring-reminders", "--dry-run"])
     assert result.exit_code == 0 and "would go" in result.output
+    # The list says in words what is due, not the reminder kind's code or an ISO month.
+    assert "status update due (none yet)" in result.output and "update_due" not in result.output
+    assert f"due in {local_today():%B %Y}" in result.output
     assert outbox() == []
     with app.app_context():
         assert db.session.scalar(select(func.count(SentReminder.id))) == 0
