@@ -432,7 +432,9 @@ def snapshot(as_of: date | None = None) -> dict:
         tasks.setdefault(action_id, []).append(_Task(due_on, done_on))
     latest = latest_kpi_values((k.id for a in actions for k in a.measure.kpis), day)
     items = []
-    for action in sorted(actions, key=lambda a: (a.measure.number_key or "", a.measure_id)):
+    # The paper's order, as the overview and the dashboard show it: the city's field order, then the numbers.
+    for action in sorted(actions, key=lambda a: (a.measure.field.position, a.measure.field_id,
+                                                 a.measure.number_key or "", a.measure_id)):
         m = action.measure
         last = newest.get(action.id)
         status = last.status if last else ActionStatus.NOT_STARTED

@@ -14,7 +14,7 @@ from planner.core.models import utcnow
 from planner.core.timeutil import local_today
 from planner.extensions import db
 from planner.findings.models import MeasureKPI, MeasureStatus
-from planner.monitoring import services
+from planner.monitoring import report, services
 from planner.monitoring.models import ActionStatus, KPIValue, MonitoredAction, ProgressReport, StatusUpdate
 from planner.strategy import versions
 from planner.strategy.council import CouncilDecision, DecisionResult, DecisionStep
@@ -228,6 +228,34 @@ def test_a_progress_report_freezes_compares_and_reads_back(app, client, auth, tm
     assert result.exit_code == 0, result.output
     written = english.read_text(encoding="utf-8")
     assert "Progress report 2027" in written and "at risk" in written and "gefährdet" not in written
+
+
+def test_the_progress_report_lists_the_fields_in_the_citys_order(app):
+    """The report's fields come in the order the pages show them (the city's field order), not by the measures'
+    codes: "Umwelt" (first on the dashboard) before "Bildung"."""
+    import io
+
+    with app.app_context():
+        strategist = factories.user(role="strategy_team")
+        for position, code, name in ((2, "BIL", "Smarte Bildung"), (1, "UMW", "Smarte Umwelt")):
+            field = factories.field(code=code, name_de=name, position=position)
+            factories.measure(field=field, status=MeasureStatus.ACCEPTED, number=f"{code}-M01", title=f"{name} M1")
+        db.session.flush()
+        version = versions.freeze_version(strategist, "Beschlussfassung")
+        version.published_at = utcnow()
+        decision = CouncilDecision(paper_version=version, reference="0815/2023")
+        decision.steps.append(DecisionStep(body="Rat der Stadt", meeting_date=date(2023, 6, 15), authoritative=True,
+                                           result=DecisionResult.ADOPTED))
+        db.session.add(decision)
+        db.session.flush()
+        services.start_monitoring(version, strategist)
+        stored = services.freeze_report("2026", strategist)
+        db.session.commit()
+        output = io.BytesIO()
+        report.export_report(stored, "md", output)
+        text = output.getvalue().decode()
+        fields = text.split("Maßnahmen nach Handlungsfeld", 1)[1]
+        assert fields.index("Smarte Umwelt") < fields.index("Smarte Bildung")
 
 
 def test_the_cli_freezes_a_missing_period_first(app, runner, tmp_path):
