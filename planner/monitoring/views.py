@@ -296,7 +296,7 @@ def open_data(dataset: str, fmt: str):
             while chunk := handle.read(256 * 1024):
                 yield chunk
 
-    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    mimetype = "text/csv" if fmt == "csv" else "application/json"  # Werkzeug adds "; charset=utf-8" to text/*
     response = current_app.response_class(chunks(), mimetype=mimetype, direct_passthrough=True)
     response.content_length = size
     response.set_etag(etag)

@@ -214,6 +214,7 @@ def test_the_open_data_files_are_built_once_per_change_and_answer_conditional_re
     first = client.get("/monitoring/open-data/kpi-values.csv")
     assert first.status_code == 200 and first.headers["ETag"] and first.headers["Last-Modified"]
     assert first.headers["Access-Control-Allow-Origin"] == "*"
+    assert first.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once: harvesters parse it
     assert [r["value"] for r in csv.DictReader(io.StringIO(first.get_data(as_text=True)))] == ["40.0"]
     again = client.get("/monitoring/open-data/kpi-values.csv")
     assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
