@@ -211,6 +211,11 @@ def test_the_official_answer_is_published_once_and_mailed_to_the_proposer(app, c
     edited = client.post(f"/monitoring/actions/{first}/answer", data={
         "answer_text": "Danke für Ihren Vorschlag! Die Sensoren werden 2028 installiert."}, follow_redirects=True)
     assert "Änderung ist protokolliert" in edited.get_data(as_text=True)
+    form = client.get(f"/monitoring/actions/{first}/answer").get_data(as_text=True)
+    # The page names the answer as the measure's page does, and after publication does not promise a mail on save.
+    assert "<h1 class=\"kern-heading-large\">Die offizielle Antwort der Stadt: " in form
+    assert "Stellungnahme der Verwaltung" not in form and "erhält sie per E-Mail" not in form
+    assert "Wenn Sie „erneut senden“ ankreuzen, erhält die vorschlagende Person die Antwort per E-Mail." in form
     assert len(_mails_to(outbox, "ideen@example.org")) == 1  # an edit mails nothing
     with app.app_context():
         changes = [e.changes for e in db.session.scalars(select(AuditEntry).where(
