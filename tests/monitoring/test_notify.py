@@ -50,7 +50,7 @@ def test_reminders_go_to_the_lead_or_the_team_once_per_period(app, client, auth,
     assert "Late: Ausschreibung vorbereiten" in text
     assert "Digitale Parkraumsteuerung 2" not in text  # not the lead's measure
     (team,) = _mails_to(outbox, team_email)  # no lead: the strategy team
-    assert "Digitale Parkraumsteuerung 2" in team.get_content() and "Status-Update ist fällig" in team.get_content()
+    assert "Digitale Parkraumsteuerung 2" in team.get_content() and "Ein Sachstand ist fällig" in team.get_content()
     assert team["Subject"] == "Umsetzungsmonitoring: 1 Maßnahme braucht Ihre Aufmerksamkeit"
 
     auth.login_as(lead_email)
