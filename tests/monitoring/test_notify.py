@@ -302,6 +302,30 @@ def test_a_citizen_follows_a_measure_confirms_hears_of_a_change_and_stops(app, c
     assert len(outbox()) == 2
 
 
+def test_the_links_of_an_english_mail_open_in_english_in_another_browser(app, outbox):
+    """Whoever asked in English gets English mails; their links, opened where no language was chosen (another
+    browser, the mail app), show the page in English too, and then the rest of the visit."""
+    _number, (first, _second) = _started(app)
+    with app.app_context():
+        measure_id = db.session.get(MonitoredAction, first).measure_id
+    asking = app.test_client()
+    asking.post("/language", data={"lang": "en"})
+    asking.post(f"/monitoring/public/measures/{measure_id}/follow", data={"email": "citizen@example.net",
+                                                                          "consent": "y"})
+    (confirmation,) = outbox()
+    assert "Please confirm" in confirmation["Subject"]
+    (link,) = [link for link in _links(confirmation) if "/follow/confirm/" in link]
+    fresh = app.test_client()
+    page = fresh.get(link).get_data(as_text=True)
+    assert '<html lang="en">' in page and "Please confirm that you want to be told" in page
+    assert "Thank you" in fresh.post(link, follow_redirects=True).get_data(as_text=True)
+    assert "Implementation of the smart city strategy" in fresh.get("/monitoring/public").get_data(as_text=True)
+    # A visitor who chose German keeps German.
+    german = app.test_client()
+    german.post("/language", data={"lang": "de"})
+    assert "Benachrichtigung" in german.get(link).get_data(as_text=True)
+
+
 def test_a_supporter_follows_with_their_account_at_once_and_erasure_removes_it(app, client, auth, outbox):
     from planner.privacy.services import erase_person
 
