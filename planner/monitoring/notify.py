@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from flask_babel import force_locale, format_date, ngettext
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
@@ -34,6 +34,7 @@ from sqlalchemy.orm import selectinload
 
 from planner.core import audit, identity
 from planner.core.errors import DomainError, NotAllowed
+from planner.core.formats import format_date  # British dates in English, as on the pages
 from planner.core.locking import bump_version
 from planner.core.mail import send_mail
 from planner.core.models import normalise_email, utcnow

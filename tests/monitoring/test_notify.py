@@ -5,6 +5,7 @@ tasks."""
 import re
 from datetime import date, timedelta
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from planner.core.audit import AuditEntry
@@ -320,6 +321,15 @@ def test_the_links_of_an_english_mail_open_in_english_in_another_browser(app, ou
     assert '<html lang="en">' in page and "Please confirm that you want to be told" in page
     assert "Thank you" in fresh.post(link, follow_redirects=True).get_data(as_text=True)
     assert "Implementation of the smart city strategy" in fresh.get("/monitoring/public").get_data(as_text=True)
+    _post_status(app, first, "delayed")
+    news = outbox()[-1]
+    assert news["To"] == "citizen@example.net" and "New status" in news["Subject"]
+    # British dates as on the English pages, never the US "December 4, 2026".
+    from planner.core.formats import format_date
+
+    with app.test_request_context(), force_locale("en"):
+        assert f"(as of {format_date(local_today(), 'long')}," in news.get_content()
+    assert f"{local_today():%B} {local_today().day}," not in news.get_content()
     # A visitor who chose German keeps German.
     german = app.test_client()
     german.post("/language", data={"lang": "de"})
