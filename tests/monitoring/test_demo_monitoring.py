@@ -72,6 +72,8 @@ def test_the_demo_continues_past_the_council_decision(app, client):
     assert f'href="/monitoring/public/measures/{measured_id}"' in field_page
     page = client.get(f"/monitoring/public/measures/{measured_id}").get_data(as_text=True)
     assert "Sie haben gesagt – wir haben getan" in page and "<svg" in page
+    # The survey evidence: the citizens' rating of the measure's field in the adopted version.
+    assert "In der Bürgerbefragung haben die Einwohnerinnen und Einwohner die Bedeutung des Handlungsfelds" in page
     assert "Die offizielle Antwort der Stadt:" in page and "Vielen Dank für Ihren Vorschlag" in page
     published = client.get(f"/strategy/published/{version.number}").get_data(as_text=True)
     assert "0815/2023" in published and "vom Rat beschlossen" in published
