@@ -350,8 +350,9 @@ def to_csv(rows: list[dict], columns) -> str:
     return out.getvalue()
 
 
-def catalogue(base_url: str, city: str, today: date) -> dict:
-    """A DCAT-AP.de description (JSON-LD) of the two datasets, for the city's open-data portal to harvest."""
+def catalogue(base_url: str, city: str, modified: date) -> dict:
+    """A DCAT-AP.de description (JSON-LD) of the two datasets, for the city's open-data portal to harvest;
+    ``modified`` is the day the data last changed."""
     licence = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
 
     def dataset(key: str, title: str, description: str) -> dict:
@@ -361,7 +362,7 @@ def catalogue(base_url: str, city: str, today: date) -> dict:
             "dct:title": title,
             "dct:description": description,
             "dct:publisher": {"@type": "foaf:Organization", "foaf:name": f"Stadt {city}"},
-            "dct:modified": {"@value": today.isoformat(), "@type": "xsd:date"},
+            "dct:modified": {"@value": modified.isoformat(), "@type": "xsd:date"},
             "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/DEU"},
             "dcat:theme": {"@id": "http://publications.europa.eu/resource/authority/data-theme/GOVE"},
             "dcatde:contributorID": {"@id": "http://dcat-ap.de/def/contributors/" + city.lower()},

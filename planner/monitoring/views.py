@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from planner.accounts.models import User
 from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
-from planner.core.timeutil import local_today
+from planner.core.timeutil import local_today, to_local
 from planner.extensions import db
 from planner.fields.models import ActionField
 from planner.monitoring import bp, notify, public, report, services
@@ -313,5 +313,7 @@ def open_data_catalogue():
     from planner.core.identity import city_name
 
     base = current_app.config.get("BASE_URL", request.host_url).rstrip("/")
-    return _open_data_response(json.dumps(public.catalogue(base, city_name(), local_today()), ensure_ascii=False,
+    _stamp, changed = public.open_data_stamp()  # the files' Last-Modified: the day the data last changed
+    modified = to_local(changed).date() if changed else local_today()
+    return _open_data_response(json.dumps(public.catalogue(base, city_name(), modified), ensure_ascii=False,
                                           indent=1), "application/ld+json", "catalog.jsonld")
