@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import abort, current_app, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -91,8 +92,11 @@ def start(number: int):
     except versions.UnknownVersion:
         abort(404)
     perform(lambda: services.start_monitoring(version, current_user),
-            success=lambda count: _("%(count)s measures of version %(number)s are monitored now.", count=count,
-                                    number=number))
+            success=lambda count: ngettext("%(num)s measure of version %(number)s is monitored now.",
+                                           "%(num)s measures of version %(number)s are monitored now.", count,
+                                           number=number) if count else
+            _("All measures of version %(number)s were monitored already; they now follow this version.",
+              number=number))
     return redirect(url_for("monitoring.overview"))
 
 

@@ -87,6 +87,32 @@ def test_the_team_starts_monitoring_from_the_overview(app, client, auth):
     assert f"Version {number} wurde vom Rat beschlossen" not in page
 
 
+def test_an_amended_version_adopted_later_takes_over_the_monitored_measures(app, client, auth):
+    """The council adopts an amended version with the same measures: starting it monitors nothing twice, says so,
+    the measures now follow the newer version, and the overview stops asking to start it."""
+    number, (first, _second) = _started(app)
+    with app.app_context():
+        strategist = db.session.get(MonitoredAction, first).adopted_version.frozen_by
+        amended = versions.freeze_version(strategist, "Fortschreibung")
+        amended.published_at = utcnow()
+        decision = CouncilDecision(paper_version=amended, reference="1234/2026")
+        decision.steps.append(DecisionStep(body="Rat der Stadt", meeting_date=date(2026, 11, 26), authoritative=True,
+                                           result=DecisionResult.ADOPTED))
+        db.session.add(decision)
+        db.session.commit()
+        newer = amended.number
+    auth.login("strategy_team")
+    assert f"Version {newer} wurde vom Rat beschlossen" in client.get("/monitoring/").get_data(as_text=True)
+    page = client.post(f"/monitoring/start/{newer}", follow_redirects=True).get_data(as_text=True)
+    assert "0 Maßnahmen" not in page
+    assert f"Alle Maßnahmen der Version {newer} wurden bereits beobachtet; sie folgen jetzt dieser Fassung." in page
+    assert f"Version {newer} wurde vom Rat beschlossen" not in page
+    action = client.get(f"/monitoring/actions/{first}").get_data(as_text=True)
+    assert f"Beschlossen mit Version {newer} des Papiers: Drucksache 1234/2026" in action
+    with app.app_context():
+        assert db.session.scalar(select(func.count(MonitoredAction.id))) == 2  # nothing twice
+
+
 def test_a_status_update_sets_the_status_and_keeps_the_history(app, client, auth):
     _number, (first, _second) = _started(app)
     auth.login("strategy_team")
