@@ -74,7 +74,10 @@ def overview():
     waiting = []
     if services.is_staff(current_user):
         started = services.monitored_version_ids()
-        waiting = [v for v in services.adopted_versions() if v.id not in started]
+        adopted = services.adopted_versions()
+        # A version waits to be started unless a newer one is monitored already (its measures follow that one).
+        newest = max((v.number for v in adopted if v.id in started), default=0)
+        waiting = [v for v in adopted if v.id not in started and v.number > newest]
     filters = {key: value for key, value in (("field", field.code if field else None),
                                              ("status", chosen.value if chosen else None),
                                              ("quality", score), ("q", search)) if value is not None}

@@ -106,7 +106,7 @@ def test_an_amended_version_adopted_later_takes_over_the_monitored_measures(app,
     page = client.post(f"/monitoring/start/{newer}", follow_redirects=True).get_data(as_text=True)
     assert "0 Maßnahmen" not in page
     assert f"Alle Maßnahmen der Version {newer} wurden bereits beobachtet; sie folgen jetzt dieser Fassung." in page
-    assert f"Version {newer} wurde vom Rat beschlossen" not in page
+    assert "wurde vom Rat beschlossen" not in page  # nor the older version, whose measures follow the newer one
     action = client.get(f"/monitoring/actions/{first}").get_data(as_text=True)
     assert f"Beschlossen mit Version {newer} des Papiers: Drucksache 1234/2026" in action
     with app.app_context():
