@@ -216,7 +216,7 @@ def test_the_official_answer_is_published_once_and_mailed_to_the_proposer(app, c
     # The page names the answer as the measure's page does, and after publication does not promise a mail on save.
     assert "<h1 class=\"kern-heading-large\">Die offizielle Antwort der Stadt: " in form
     assert "Stellungnahme der Verwaltung" not in form and "erhält sie per E-Mail" not in form
-    assert "Wenn Sie „erneut senden“ ankreuzen, erhält die vorschlagende Person die Antwort per E-Mail." in form
+    assert form.count("„erneut senden“") == 1  # said once
     assert len(_mails_to(outbox, "ideen@example.org")) == 1  # an edit mails nothing
     with app.app_context():
         changes = [e.changes for e in db.session.scalars(select(AuditEntry).where(
