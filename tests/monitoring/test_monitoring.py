@@ -350,6 +350,11 @@ def test_the_public_dashboard_shows_status_kpis_and_where_a_measure_came_from(ap
     assert "Die Umsetzung verfolgen" in client.get("/").get_data(as_text=True) or \
         "Umsetzung der Strategie verfolgen" in client.get("/").get_data(as_text=True)
 
+    # The dashboard links the files themselves (a citizen gets a table, not the portals' JSON-LD description).
+    dashboard = client.get("/monitoring/public").get_data(as_text=True)
+    for path in ("measures.csv", "measures.json", "kpi-values.csv", "kpi-values.json"):
+        assert f'href="/monitoring/open-data/{path}"' in dashboard
+    assert "Beschreibung für Open-Data-Portale (DCAT-AP.de, JSON-LD)" in dashboard
     rows = list(csv.DictReader(io.StringIO(client.get("/monitoring/open-data/measures.csv").get_data(as_text=True))))
     assert rows[0]["measure_number"] == "MOB-M07" and rows[0]["status"] == "on_track"
     assert rows[0]["cost_estimate_eur"] == "650000.0" and rows[0]["progress_percent"] == "40"
