@@ -284,6 +284,24 @@ def test_the_progress_report_lists_the_fields_in_the_citys_order(app):
         assert fields.index("Smarte Umwelt") < fields.index("Smarte Bildung")
 
 
+def test_a_report_without_status_changes_says_so_in_words(app):
+    import io
+
+    _started(app)
+    with app.app_context():
+        strategist = factories.user(role="strategy_team")
+        services.freeze_report("2026", strategist)
+        stored = services.freeze_report("2027", strategist)
+        db.session.commit()
+        texts = {}
+        for language in ("de", "en"):
+            output = io.BytesIO()
+            report.export_report(stored, "md", output, language)
+            texts[language] = output.getvalue().decode()
+    assert "hat keine Maßnahme ihren Status geändert." in texts["de"] and "0 Maßnahmen" not in texts["de"]
+    assert "no measure has changed its status." in texts["en"] and "0 measures" not in texts["en"]
+
+
 def test_the_cli_freezes_a_missing_period_first(app, runner, tmp_path):
     _started(app)
     output = tmp_path / "b.md"
