@@ -119,6 +119,11 @@ class TaskKind(StrEnum):
                     TaskKind.FUNDER_REPORT: _l("Report to the funder")}[self])
 
 
+# The milestone every measure with an end year gets when its monitoring starts, as stored (the city's working
+# language): shown in the reader's language.
+GENERATED_MILESTONE = "Umsetzung abgeschlossen"
+
+
 class ActionTask(TimestampMixin, db.Model):
     __tablename__ = "monitoring_tasks"
     __audited__ = True
@@ -147,6 +152,8 @@ class ActionTask(TimestampMixin, db.Model):
         if self.kind == TaskKind.FUNDER_REPORT and self.generated_key:
             programme = self.title.partition(": ")[2]
             return _("Report to the funder: %(programme)s", programme=programme) if programme else self.kind.label
+        if self.kind == TaskKind.MILESTONE and self.title == GENERATED_MILESTONE:  # made when monitoring started
+            return _("Implementation completed")
         return self.title
 
     @property
@@ -155,7 +162,7 @@ class ActionTask(TimestampMixin, db.Model):
         "Milestone: Umsetzung abgeschlossen")."""
         if self.kind == TaskKind.FUNDER_REPORT and self.generated_key:
             return self.shown_title
-        return f"{self.kind.label}: {self.title}"
+        return f"{self.kind.label}: {self.shown_title}"
 
 
 class KPIValue(TimestampMixin, db.Model):

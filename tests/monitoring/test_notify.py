@@ -155,6 +155,7 @@ def test_the_reporting_dates_read_in_date_order_with_the_kind_said_once(app, cli
     page = client.get(f"/monitoring/actions/{first}").get_data(as_text=True)
     assert "Bericht an den" not in page
     assert page.count("Report to the funder: Modellprojekte Smart Cities") == 3
+    assert "Milestone: Implementation completed" in page and "Umsetzung abgeschlossen" not in page
 
 
 def test_bad_reporting_dates_are_refused_and_nothing_changes(app, client, auth):
