@@ -159,7 +159,7 @@ class ActionTask(TimestampMixin, db.Model):
     @property
     def label(self) -> str:
         """The task as its list shows it: kind and title, the kind said once ("Report to the funder: KfW 432",
-        "Milestone: Umsetzung abgeschlossen")."""
+        "Milestone: Implementation completed")."""
         if self.kind == TaskKind.FUNDER_REPORT and self.generated_key:
             return self.shown_title
         return f"{self.kind.label}: {self.shown_title}"
