@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from planner.monitoring.models import ReminderKind
 from planner.monitoring.report import REPORT_FORMATS
 
 
@@ -60,9 +61,16 @@ def monitoring_reminders_command(dry_run: bool) -> None:
         else:
             db.session.commit()
     for due in run.due:
-        click.echo(f"- {due.action.measure.label}: {due.kind.value}")
+        if due.kind == ReminderKind.UPDATE_DUE:
+            what = f"status update due (last one {due.last_update:%d.%m.%Y})" if due.last_update \
+                else "status update due (none yet)"
+        else:
+            what = "late: " + "; ".join(f"{t.shown_title} (due {t.due_on:%d.%m.%Y})" for t in due.tasks)
+        click.echo(f"- {due.action.measure.label}: {what}")
     verb = "would go" if dry_run else "sent"
-    click.echo(f"{len(run.due)} reminders due in {run.period}; {len(run.recipients)} mails {verb} "
+    reminders = "reminder" if len(run.due) == 1 else "reminders"
+    mails = "mail" if len(run.recipients) == 1 else "mails"
+    click.echo(f"{len(run.due)} {reminders} due in {run.today:%B %Y}; {len(run.recipients)} {mails} {verb} "
                f"to {', '.join(run.recipients) or 'nobody'}.")
 
 

@@ -95,6 +95,10 @@ def _quarters(start: date, end: date):
             year, month = year + 1, 3
 
 
+# KPIs that count things (trees, parking spaces, teachers): their values are whole numbers.
+COUNTED = {"Anzahl", "count", "number"}
+
+
 def seed(ctx) -> None:
     strategist = ctx.users.get(Role.STRATEGY_TEAM) or ctx.users.get("strategy_team")
     if strategist is None:
@@ -113,11 +117,12 @@ def seed(ctx) -> None:
             action.own_share = (action.grant_amount * Decimal("0.1")).quantize(Decimal("1"))
             action.funding_from, action.funding_until = date(2024, 1, 1), date(today.year + 1, 12, 31)
             # The funder wants a report every year on 31 March: the dates become tasks; the past ones are done
-            # (but one, so a late report shows on the overview and in the reminders).
+            # (but the newest of one measure, so a late report shows in the reminders and the progress report).
             action.funder_report_yearly = "03-31"
             notify.sync_funder_reports(action)
             for task in action.tasks:
-                if task.generated_key and task.due_on < today and index % 9 != 3:
+                late = index % 9 == 3 and task.due_on > today - timedelta(days=365)
+                if task.generated_key and task.due_on < today and not late:
                     task.done_on = task.due_on - timedelta(days=(index + task.due_on.year) % 19 + 1)
         years = list(range(2023, today.year + 1))
         path = [ActionStatus.ON_TRACK] * (len(years) - 1) + [rng.choice([
@@ -146,7 +151,8 @@ def seed(ctx) -> None:
         for step, day in enumerate(quarters, start=1):
             share = step / (len(quarters) + 8)  # on the way, not there yet
             value = baseline + (target - baseline) * share * rng.uniform(0.85, 1.1)
-            db.session.add(KPIValue(kpi_id=kpi.id, measured_on=day, value=Decimal(str(round(value, 2))),
+            places = 0 if kpi.unit in COUNTED else 1  # 1.332 trees, not 1.332,19; 7,8 minutes
+            db.session.add(KPIValue(kpi_id=kpi.id, measured_on=day, value=Decimal(str(round(value, places))),
                                     district="", note="", author_id=strategist.id))
     db.session.flush()
     _answers_and_followers(ctx, actions)

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -118,6 +119,11 @@ class TaskKind(StrEnum):
                     TaskKind.FUNDER_REPORT: _l("Report to the funder")}[self])
 
 
+# The milestone every measure with an end year gets when its monitoring starts, as stored (the city's working
+# language): shown in the reader's language.
+GENERATED_MILESTONE = "Umsetzung abgeschlossen"
+
+
 class ActionTask(TimestampMixin, db.Model):
     __tablename__ = "monitoring_tasks"
     __audited__ = True
@@ -137,6 +143,26 @@ class ActionTask(TimestampMixin, db.Model):
 
     def is_late(self, today: date) -> bool:
         return self.done_on is None and self.due_on is not None and self.due_on < today
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language where the planner wrote it: a funder report made from the reporting
+        dates is stored in the city's working language ("Bericht an den Fördermittelgeber: KfW 432"); a title someone
+        typed stays as typed."""
+        if self.kind == TaskKind.FUNDER_REPORT and self.generated_key:
+            programme = self.title.partition(": ")[2]
+            return _("Report to the funder: %(programme)s", programme=programme) if programme else self.kind.label
+        if self.kind == TaskKind.MILESTONE and self.title == GENERATED_MILESTONE:  # made when monitoring started
+            return _("Implementation completed")
+        return self.title
+
+    @property
+    def label(self) -> str:
+        """The task as its list shows it: kind and title, the kind said once ("Report to the funder: KfW 432",
+        "Milestone: Implementation completed")."""
+        if self.kind == TaskKind.FUNDER_REPORT and self.generated_key:
+            return self.shown_title
+        return f"{self.kind.label}: {self.shown_title}"
 
 
 class KPIValue(TimestampMixin, db.Model):

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
@@ -34,6 +34,7 @@ from sqlalchemy.orm import selectinload
 
 from planner.core import audit, identity
 from planner.core.errors import DomainError, NotAllowed
+from planner.core.formats import format_date  # British dates in English, as on the pages
 from planner.core.locking import bump_version
 from planner.core.mail import send_mail
 from planner.core.models import normalise_email, utcnow
@@ -230,7 +231,8 @@ def action_url(action: MonitoredAction) -> str:
 
 def _reminder_text(user, items: list[Due], today: date) -> tuple[str, str]:
     with force_locale(_locale(user.locale)):
-        subject = _("Monitoring: %(count)s measures need your attention", count=len({d.action.id for d in items}))
+        subject = ngettext("Monitoring: %(num)s measure needs your attention",
+                           "Monitoring: %(num)s measures need your attention", len({d.action.id for d in items}))
         lines = [_("Hello %(name)s,", name=user.name),
                  _("the following measures of the smart city strategy are due for a report:"), ""]
         for action_id in dict.fromkeys(d.action.id for d in items):
@@ -244,7 +246,7 @@ def _reminder_text(user, items: list[Due], today: date) -> tuple[str, str]:
                                            else _("A status update is due: there has been none yet.")))
                 else:
                     for task in d.tasks:
-                        lines.append("  - " + _("Late: %(task)s (due %(date)s)", task=task.title,
+                        lines.append("  - " + _("Late: %(task)s (due %(date)s)", task=task.shown_title,
                                                 date=format_date(task.due_on, "medium")))
             lines.append("  " + _("Report here: %(link)s", link=action_url(action)))
             lines.append("")

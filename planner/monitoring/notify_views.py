@@ -1,8 +1,8 @@
 """Pages of what monitoring tells people: the official answer (strategy team), following a measure by e-mail
 (public, double opt-in) and ending it with the link in every mail (no account needed)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -20,6 +20,15 @@ from planner.monitoring.models import MonitoredAction
 
 class ButtonForm(FlaskForm):
     """The button behind a mailed link: opening the link alone changes nothing (mail scanners open links too)."""
+
+
+def _in_the_mails_language(subscription) -> None:
+    """A mailed link opens in the mail's language where the visitor has chosen none (another browser, the mail
+    app): the rest of the visit stays in it; a chosen language (the switch, an account's) is kept."""
+    if subscription is None or "lang" in session or getattr(current_user, "locale", None):
+        return
+    session["lang"] = subscription.locale
+    refresh()
 
 
 def _answer_message(outcome) -> str:
@@ -94,6 +103,7 @@ def follow_confirm(token: str):
     except notify.FollowLinkInvalid as error:
         return render_template("monitoring/follow_link.html", mode="confirm", subscription=None,
                                error=error.message, form=None), 400
+    _in_the_mails_language(subscription)
     form = ButtonForm()
     if form.validate_on_submit() and perform(lambda: notify.confirm_follow(token)):
         flash(_("Thank you: you will be told by e-mail when the status of this measure changes."), "success")
@@ -111,6 +121,7 @@ def unfollow(token: str):
         return render_template("monitoring/follow_link.html", mode="stop", subscription=None, form=None,
                                error=_("You receive no more e-mails about this measure (the notification has "
                                        "ended or the link is not valid).")), 200 if request.method == "GET" else 400
+    _in_the_mails_language(subscription)
     form = ButtonForm()
     if form.validate_on_submit():
         done = perform(lambda: notify.stop_following(token))

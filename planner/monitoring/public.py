@@ -38,6 +38,9 @@ class PublicMeasure:
     needs: list[Need] = field(default_factory=list)
     values: dict[int, list[KPIValue]] = field(default_factory=dict)
     last_update: StatusUpdate | None = None
+    # How the citizen survey rated the measure's action field in the adopted version (0..1), where it did: the survey
+    # evidence of a measure that has no rating of its own.
+    field_citizen_score: float | None = None
 
 
 @dataclass
@@ -144,6 +147,26 @@ def _read_trails(version_id: int) -> dict[int, tuple[MeasureSheet, list[Need]]]:
     return {mid: _built(raw, needs) for mid, (raw, needs) in _raw_trails(version_id).items()}
 
 
+def _raw_field_surveys(version_id: int) -> dict[str, float]:
+    """Per action field code the citizens' rating of the field in the version's roll-up (fields rated)."""
+    from planner.strategy.rollup import upgrade
+
+    text = db.session.scalar(select(PaperVersion.rollup_json).where(PaperVersion.id == version_id))
+    return {chapter["code"]: float(chapter["priority"]["citizen_score"])
+            for chapter in upgrade(json.loads(text)).get("fields", [])
+            if (chapter.get("priority") or {}).get("citizen_score") is not None}
+
+
+def field_citizen_score(version_id: int, field_code: str) -> float | None:
+    """The citizens' rating of an action field in a monitored version, from the version's marker row (written by
+    index_trails; None where the version is not indexed yet or the field was not rated)."""
+    text = db.session.scalar(select(PublicTrail.data_json).where(PublicTrail.version_id == version_id,
+                                                                  PublicTrail.measure_id == 0))
+    if not text:
+        return None
+    return json.loads(text).get("field_citizen_scores", {}).get(field_code)
+
+
 def index_trails(version_id: int) -> int:
     """Copies the trail of every measure of the frozen version out of its roll-up into PublicTrail rows (once: when
     its monitoring starts, or by the daily job for a version monitored before), so that the public measure page
@@ -154,7 +177,8 @@ def index_trails(version_id: int) -> int:
     rows = [{"version_id": version_id, "measure_id": mid, "schema": SCHEMA,
              "data_json": json.dumps({"sheet": raw, "needs": needs}, ensure_ascii=False, separators=(",", ":"))}
             for mid, (raw, needs) in _raw_trails(version_id).items()]
-    rows.append({"version_id": version_id, "measure_id": 0, "schema": SCHEMA, "data_json": ""})  # "indexed"
+    rows.append({"version_id": version_id, "measure_id": 0, "schema": SCHEMA,  # "indexed", and the fields' ratings
+                 "data_json": json.dumps({"field_citizen_scores": _raw_field_surveys(version_id)})})
     db.session.execute(insert(PublicTrail), rows)
     return len(rows) - 1
 
@@ -213,8 +237,10 @@ def public_measure(measure_id: int) -> PublicMeasure | None:
     if action is None:
         return None
     sheet, needs = _trail(action.adopted_version_id, action.measure_id) if action.adopted_version_id else (None, [])
+    field_score = (field_citizen_score(action.adopted_version_id, action.measure.field.code)
+                   if action.adopted_version_id else None)
     return PublicMeasure(action, sheet, needs, kpi_values(action.measure),
-                         latest_updates([action.id]).get(action.id))
+                         latest_updates([action.id]).get(action.id), field_score)
 
 
 # --- open data -------------------------------------------------------------------------------------------------
@@ -324,8 +350,9 @@ def to_csv(rows: list[dict], columns) -> str:
     return out.getvalue()
 
 
-def catalogue(base_url: str, city: str, today: date) -> dict:
-    """A DCAT-AP.de description (JSON-LD) of the two datasets, for the city's open-data portal to harvest."""
+def catalogue(base_url: str, city: str, modified: date) -> dict:
+    """A DCAT-AP.de description (JSON-LD) of the two datasets, for the city's open-data portal to harvest;
+    ``modified`` is the day the data last changed."""
     licence = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
 
     def dataset(key: str, title: str, description: str) -> dict:
@@ -335,7 +362,7 @@ def catalogue(base_url: str, city: str, today: date) -> dict:
             "dct:title": title,
             "dct:description": description,
             "dct:publisher": {"@type": "foaf:Organization", "foaf:name": f"Stadt {city}"},
-            "dct:modified": {"@value": today.isoformat(), "@type": "xsd:date"},
+            "dct:modified": {"@value": modified.isoformat(), "@type": "xsd:date"},
             "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/DEU"},
             "dcat:theme": {"@id": "http://publications.europa.eu/resource/authority/data-theme/GOVE"},
             "dcatde:contributorID": {"@id": "http://dcat-ap.de/def/contributors/" + city.lower()},

@@ -80,10 +80,12 @@ def _build(snapshot, previous, period, city, target_year, language) -> Outline:
         changed = [a for a in actions if a["measure_id"] in before
                    and before[a["measure_id"]]["status"] != a["status"]]
         added = [a for a in actions if a["measure_id"] not in before]
+        since = f.date(date.fromisoformat(previous["taken_on"]))
         blocks.append(Paragraph(ngettext(
             "Since the previous report (%(date)s) %(count)s measure has changed its status.",
             "Since the previous report (%(date)s) %(count)s measures have changed their status.", len(changed),
-            count=f.count(len(changed)), date=f.date(date.fromisoformat(previous["taken_on"])))))
+            count=f.count(len(changed)), date=since) if changed else
+            _("Since the previous report (%(date)s) no measure has changed its status.", date=since)))
         if added:
             blocks.append(Paragraph(ngettext("%(count)s measure is monitored for the first time.",
                                              "%(count)s measures are monitored for the first time.", len(added),

@@ -85,7 +85,9 @@ def adopted_versions() -> list[PaperVersion]:
 
 def start_monitoring(version: PaperVersion, user) -> int:
     """Every measure of an adopted version becomes a monitored action (once; nothing is retyped): the lead unit
-    becomes the responsible unit, the measure's end year a milestone. Returns how many actions were added."""
+    becomes the responsible unit, the measure's end year a milestone. A measure monitored already under an older
+    adopted version follows this one (an amended version adopted later: its trail and decision). Returns how many
+    actions were added."""
     if not is_staff(user):
         raise NotAllowed(_l("Only the strategy team can start the monitoring."))
     decision = getattr(version, "decision", None)
@@ -93,7 +95,12 @@ def start_monitoring(version: PaperVersion, user) -> int:
         raise DomainError(_l("Version %(number)s has not been adopted by the council: record the council's "
                              "decision first.", number=version.number))
     ids = [m.id for m in versions.version_rollup(version).measures()]
-    known = set(db.session.scalars(select(MonitoredAction.measure_id).where(MonitoredAction.measure_id.in_(ids))))
+    monitored = db.session.scalars(select(MonitoredAction).where(MonitoredAction.measure_id.in_(ids)).options(
+        selectinload(MonitoredAction.adopted_version).load_only(PaperVersion.number))).all()
+    for action in monitored:
+        if action.adopted_version is None or action.adopted_version.number < version.number:
+            action.adopted_version = version
+    known = {a.measure_id for a in monitored}
     measures = db.session.scalars(select(Measure).where(Measure.id.in_(set(ids) - known))).all()
     with force_locale("de"):  # the city's working language, as every stored text
         for measure in measures:
@@ -432,7 +439,9 @@ def snapshot(as_of: date | None = None) -> dict:
         tasks.setdefault(action_id, []).append(_Task(due_on, done_on))
     latest = latest_kpi_values((k.id for a in actions for k in a.measure.kpis), day)
     items = []
-    for action in sorted(actions, key=lambda a: (a.measure.number_key or "", a.measure_id)):
+    # The paper's order, as the overview and the dashboard show it: the city's field order, then the numbers.
+    for action in sorted(actions, key=lambda a: (a.measure.field.position, a.measure.field_id,
+                                                 a.measure.number_key or "", a.measure_id)):
         m = action.measure
         last = newest.get(action.id)
         status = last.status if last else ActionStatus.NOT_STARTED

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import abort, current_app, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -13,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from planner.accounts.models import User
 from planner.core.forms import is_stale, perform, stale_conflict
 from planner.core.permissions import PUBLIC, SIGNED_IN, Role, access
-from planner.core.timeutil import local_today
+from planner.core.timeutil import local_today, to_local
 from planner.extensions import db
 from planner.fields.models import ActionField
 from planner.monitoring import bp, notify, public, report, services
@@ -73,7 +74,10 @@ def overview():
     waiting = []
     if services.is_staff(current_user):
         started = services.monitored_version_ids()
-        waiting = [v for v in services.adopted_versions() if v.id not in started]
+        adopted = services.adopted_versions()
+        # A version waits to be started unless a newer one is monitored already (its measures follow that one).
+        newest = max((v.number for v in adopted if v.id in started), default=0)
+        waiting = [v for v in adopted if v.id not in started and v.number > newest]
     filters = {key: value for key, value in (("field", field.code if field else None),
                                              ("status", chosen.value if chosen else None),
                                              ("quality", score), ("q", search)) if value is not None}
@@ -91,8 +95,11 @@ def start(number: int):
     except versions.UnknownVersion:
         abort(404)
     perform(lambda: services.start_monitoring(version, current_user),
-            success=lambda count: _("%(count)s measures of version %(number)s are monitored now.", count=count,
-                                    number=number))
+            success=lambda count: ngettext("%(num)s measure of version %(number)s is monitored now.",
+                                           "%(num)s measures of version %(number)s are monitored now.", count,
+                                           number=number) if count else
+            _("All measures of version %(number)s were monitored already; they now follow this version.",
+              number=number))
     return redirect(url_for("monitoring.overview"))
 
 
@@ -296,7 +303,7 @@ def open_data(dataset: str, fmt: str):
             while chunk := handle.read(256 * 1024):
                 yield chunk
 
-    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    mimetype = "text/csv" if fmt == "csv" else "application/json"  # Werkzeug adds "; charset=utf-8" to text/*
     response = current_app.response_class(chunks(), mimetype=mimetype, direct_passthrough=True)
     response.content_length = size
     response.set_etag(etag)
@@ -313,5 +320,7 @@ def open_data_catalogue():
     from planner.core.identity import city_name
 
     base = current_app.config.get("BASE_URL", request.host_url).rstrip("/")
-    return _open_data_response(json.dumps(public.catalogue(base, city_name(), local_today()), ensure_ascii=False,
+    _stamp, changed = public.open_data_stamp()  # the files' Last-Modified: the day the data last changed
+    modified = to_local(changed).date() if changed else local_today()
+    return _open_data_response(json.dumps(public.catalogue(base, city_name(), modified), ensure_ascii=False,
                                           indent=1), "application/ld+json", "catalog.jsonld")

@@ -31,6 +31,10 @@ def test_the_demo_continues_past_the_council_decision(app, client):
         actions = db.session.scalars(select(MonitoredAction)).all()
         assert {a.measure_id for a in actions} == measures
         assert db.session.scalar(select(func.count(StatusUpdate.id))) > len(actions)
+        # A KPI that counts things has whole numbers (no 1.332,19 trees on the public page).
+        counted = db.session.scalars(select(KPIValue.value).join(MeasureKPI, MeasureKPI.id == KPIValue.kpi_id)
+                                     .where(MeasureKPI.unit == "Anzahl")).all()
+        assert counted and all(v == v.to_integral_value() for v in counted)
         newest = db.session.scalar(select(func.max(KPIValue.measured_on)))
         assert (local_today() - newest).days < 100  # monitoring data up to today
         periods = [r.period for r in db.session.scalars(select(ProgressReport).order_by(ProgressReport.id))]
@@ -54,6 +58,8 @@ def test_the_demo_continues_past_the_council_decision(app, client):
 
         reports = db.session.scalars(select(ActionTask).where(ActionTask.kind == TaskKind.FUNDER_REPORT)).all()
         assert reports and all(t.generated_key == f"funder:{t.due_on.isoformat()}" for t in reports)
+        late = [t for t in reports if t.is_late(local_today())]
+        assert len(late) <= 1  # one late report to show, not years of them
         (follower,) = db.session.scalars(select(MeasureSubscription)).all()
         assert follower.email == "expertin@example.org" and follower.is_active
         assert follower.person in follower.measure.supporters
@@ -66,6 +72,8 @@ def test_the_demo_continues_past_the_council_decision(app, client):
     assert f'href="/monitoring/public/measures/{measured_id}"' in field_page
     page = client.get(f"/monitoring/public/measures/{measured_id}").get_data(as_text=True)
     assert "Sie haben gesagt – wir haben getan" in page and "<svg" in page
+    # The survey evidence: the citizens' rating of the measure's field in the adopted version.
+    assert "In der Bürgerbefragung haben die Einwohnerinnen und Einwohner die Bedeutung des Handlungsfelds" in page
     assert "Die offizielle Antwort der Stadt:" in page and "Vielen Dank für Ihren Vorschlag" in page
     published = client.get(f"/strategy/published/{version.number}").get_data(as_text=True)
     assert "0815/2023" in published and "vom Rat beschlossen" in published

@@ -14,7 +14,7 @@ from planner.core.models import utcnow
 from planner.core.timeutil import local_today
 from planner.extensions import db
 from planner.findings.models import MeasureKPI, MeasureStatus
-from planner.monitoring import services
+from planner.monitoring import report, services
 from planner.monitoring.models import ActionStatus, KPIValue, MonitoredAction, ProgressReport, StatusUpdate
 from planner.strategy import versions
 from planner.strategy.council import CouncilDecision, DecisionResult, DecisionStep
@@ -85,6 +85,32 @@ def test_the_team_starts_monitoring_from_the_overview(app, client, auth):
     assert "Digitale Parkraumsteuerung 1" in page and "nicht begonnen" in page
     assert "keine Ansprechperson" in page  # the tracking score names what is missing
     assert f"Version {number} wurde vom Rat beschlossen" not in page
+
+
+def test_an_amended_version_adopted_later_takes_over_the_monitored_measures(app, client, auth):
+    """The council adopts an amended version with the same measures: starting it monitors nothing twice, says so,
+    the measures now follow the newer version, and the overview stops asking to start it."""
+    number, (first, _second) = _started(app)
+    with app.app_context():
+        strategist = db.session.get(MonitoredAction, first).adopted_version.frozen_by
+        amended = versions.freeze_version(strategist, "Fortschreibung")
+        amended.published_at = utcnow()
+        decision = CouncilDecision(paper_version=amended, reference="1234/2026")
+        decision.steps.append(DecisionStep(body="Rat der Stadt", meeting_date=date(2026, 11, 26), authoritative=True,
+                                           result=DecisionResult.ADOPTED))
+        db.session.add(decision)
+        db.session.commit()
+        newer = amended.number
+    auth.login("strategy_team")
+    assert f"Version {newer} wurde vom Rat beschlossen" in client.get("/monitoring/").get_data(as_text=True)
+    page = client.post(f"/monitoring/start/{newer}", follow_redirects=True).get_data(as_text=True)
+    assert "0 Maßnahmen" not in page
+    assert f"Alle Maßnahmen der Version {newer} wurden bereits beobachtet; sie folgen jetzt dieser Fassung." in page
+    assert "wurde vom Rat beschlossen" not in page  # nor the older version, whose measures follow the newer one
+    action = client.get(f"/monitoring/actions/{first}").get_data(as_text=True)
+    assert f"Beschlossen mit Version {newer} des Papiers: Drucksache 1234/2026" in action
+    with app.app_context():
+        assert db.session.scalar(select(func.count(MonitoredAction.id))) == 2  # nothing twice
 
 
 def test_a_status_update_sets_the_status_and_keeps_the_history(app, client, auth):
@@ -230,6 +256,52 @@ def test_a_progress_report_freezes_compares_and_reads_back(app, client, auth, tm
     assert "Progress report 2027" in written and "at risk" in written and "gefährdet" not in written
 
 
+def test_the_progress_report_lists_the_fields_in_the_citys_order(app):
+    """The report's fields come in the order the pages show them (the city's field order), not by the measures'
+    codes: "Umwelt" (first on the dashboard) before "Bildung"."""
+    import io
+
+    with app.app_context():
+        strategist = factories.user(role="strategy_team")
+        for position, code, name in ((2, "BIL", "Smarte Bildung"), (1, "UMW", "Smarte Umwelt")):
+            field = factories.field(code=code, name_de=name, position=position)
+            factories.measure(field=field, status=MeasureStatus.ACCEPTED, number=f"{code}-M01", title=f"{name} M1")
+        db.session.flush()
+        version = versions.freeze_version(strategist, "Beschlussfassung")
+        version.published_at = utcnow()
+        decision = CouncilDecision(paper_version=version, reference="0815/2023")
+        decision.steps.append(DecisionStep(body="Rat der Stadt", meeting_date=date(2023, 6, 15), authoritative=True,
+                                           result=DecisionResult.ADOPTED))
+        db.session.add(decision)
+        db.session.flush()
+        services.start_monitoring(version, strategist)
+        stored = services.freeze_report("2026", strategist)
+        db.session.commit()
+        output = io.BytesIO()
+        report.export_report(stored, "md", output)
+        text = output.getvalue().decode()
+        fields = text.split("Maßnahmen nach Handlungsfeld", 1)[1]
+        assert fields.index("Smarte Umwelt") < fields.index("Smarte Bildung")
+
+
+def test_a_report_without_status_changes_says_so_in_words(app):
+    import io
+
+    _started(app)
+    with app.app_context():
+        strategist = factories.user(role="strategy_team")
+        services.freeze_report("2026", strategist)
+        stored = services.freeze_report("2027", strategist)
+        db.session.commit()
+        texts = {}
+        for language in ("de", "en"):
+            output = io.BytesIO()
+            report.export_report(stored, "md", output, language)
+            texts[language] = output.getvalue().decode()
+    assert "hat keine Maßnahme ihren Status geändert." in texts["de"] and "0 Maßnahmen" not in texts["de"]
+    assert "no measure has changed its status." in texts["en"] and "0 measures" not in texts["en"]
+
+
 def test_the_cli_freezes_a_missing_period_first(app, runner, tmp_path):
     _started(app)
     output = tmp_path / "b.md"
@@ -296,6 +368,11 @@ def test_the_public_dashboard_shows_status_kpis_and_where_a_measure_came_from(ap
     assert "Die Umsetzung verfolgen" in client.get("/").get_data(as_text=True) or \
         "Umsetzung der Strategie verfolgen" in client.get("/").get_data(as_text=True)
 
+    # The dashboard links the files themselves (a citizen gets a table, not the portals' JSON-LD description).
+    dashboard = client.get("/monitoring/public").get_data(as_text=True)
+    for path in ("measures.csv", "measures.json", "kpi-values.csv", "kpi-values.json"):
+        assert f'href="/monitoring/open-data/{path}"' in dashboard
+    assert "Beschreibung für Open-Data-Portale (DCAT-AP.de, JSON-LD)" in dashboard
     rows = list(csv.DictReader(io.StringIO(client.get("/monitoring/open-data/measures.csv").get_data(as_text=True))))
     assert rows[0]["measure_number"] == "MOB-M07" and rows[0]["status"] == "on_track"
     assert rows[0]["cost_estimate_eur"] == "650000.0" and rows[0]["progress_percent"] == "40"

@@ -5,6 +5,7 @@ tasks."""
 import re
 from datetime import date, timedelta
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from planner.core.audit import AuditEntry
@@ -41,15 +42,17 @@ def test_reminders_go_to_the_lead_or_the_team_once_per_period(app, client, auth,
     result = runner.invoke(args=["monitoring-reminders"])
     assert result.exit_code == 0, result.output
     assert "3 reminders due" in result.output
+    assert "late: Ausschreibung vorbereiten (due " in result.output and "task_late" not in result.output
 
     (to_lead,) = _mails_to(outbox, lead_email)  # one mail listing everything that is due
     text = to_lead.get_content()
-    assert to_lead["Subject"] == "Monitoring: 1 measures need your attention"  # the lead's language: English
+    assert to_lead["Subject"] == "Monitoring: 1 measure needs your attention"  # the lead's language: English
     assert "A status update is due: there has been none yet." in text
     assert "Late: Ausschreibung vorbereiten" in text
     assert "Digitale Parkraumsteuerung 2" not in text  # not the lead's measure
     (team,) = _mails_to(outbox, team_email)  # no lead: the strategy team
-    assert "Digitale Parkraumsteuerung 2" in team.get_content() and "Status-Update ist fällig" in team.get_content()
+    assert "Digitale Parkraumsteuerung 2" in team.get_content() and "Ein Sachstand ist fällig" in team.get_content()
+    assert team["Subject"] == "Umsetzungsmonitoring: 1 Maßnahme braucht Ihre Aufmerksamkeit"
 
     auth.login_as(lead_email)
     link = next(link for link in _links(to_lead) if link.startswith(f"/monitoring/actions/{first}"))
@@ -84,6 +87,9 @@ def test_the_reminder_job_is_scheduled_and_a_dry_run_sends_nothing(app, runner, 
     _started(app)
     result = runner.invoke(args=["monitoring-reminders", "--dry-run"])
     assert result.exit_code == 0 and "would go" in result.output
+    # The list says in words what is due, not the reminder kind's code or an ISO month.
+    assert "status update due (none yet)" in result.output and "update_due" not in result.output
+    assert f"due in {local_today():%B %Y}" in result.output
     assert outbox() == []
     with app.app_context():
         assert db.session.scalar(select(func.count(SentReminder.id))) == 0
@@ -128,6 +134,28 @@ def test_reporting_dates_become_tasks_without_duplicates(app, client, auth):
     assert _edit(client, first, funder_report_yearly="30.06.", funding_from="2025-01-01").status_code == 302
     assert _reports(app, first) == [(date(2025, 3, 31), True), (date(2025, 6, 30), False),
                                     (date(2026, 6, 30), False), (date(2027, 6, 30), False)]
+
+
+def test_the_reporting_dates_read_in_date_order_with_the_kind_said_once(app, client, auth):
+    """A done report sorts after the open ones in the task list, but the list of the funder's reporting dates is in
+    date order; a generated report's title is not "Report to the funder: Report to the funder: …", and in English
+    it is English."""
+    _number, (first, _second) = _started(app)
+    auth.login("strategy_team")
+    assert _edit(client, first, funder_report_yearly="31.03.").status_code == 302
+    with app.app_context():
+        done = db.session.scalar(select(ActionTask).where(ActionTask.due_on == date(2025, 3, 31)))
+        done.done_on = date(2025, 3, 28)
+        db.session.commit()
+    page = client.get(f"/monitoring/actions/{first}").get_data(as_text=True)
+    assert "31.03.2025, 31.03.2026, 31.03.2027" in page
+    assert "Fördermittelgeber: Bericht" not in page
+    assert page.count("Bericht an den Fördermittelgeber: Modellprojekte Smart Cities") == 3
+    client.post("/language", data={"lang": "en"})
+    page = client.get(f"/monitoring/actions/{first}").get_data(as_text=True)
+    assert "Bericht an den" not in page
+    assert page.count("Report to the funder: Modellprojekte Smart Cities") == 3
+    assert "Milestone: Implementation completed" in page and "Umsetzung abgeschlossen" not in page
 
 
 def test_bad_reporting_dates_are_refused_and_nothing_changes(app, client, auth):
@@ -185,6 +213,11 @@ def test_the_official_answer_is_published_once_and_mailed_to_the_proposer(app, c
     edited = client.post(f"/monitoring/actions/{first}/answer", data={
         "answer_text": "Danke für Ihren Vorschlag! Die Sensoren werden 2028 installiert."}, follow_redirects=True)
     assert "Änderung ist protokolliert" in edited.get_data(as_text=True)
+    form = client.get(f"/monitoring/actions/{first}/answer").get_data(as_text=True)
+    # The page names the answer as the measure's page does, and after publication does not promise a mail on save.
+    assert "<h1 class=\"kern-heading-large\">Die offizielle Antwort der Stadt: " in form
+    assert "Stellungnahme der Verwaltung" not in form and "erhält sie per E-Mail" not in form
+    assert form.count("„erneut senden“") == 1  # said once
     assert len(_mails_to(outbox, "ideen@example.org")) == 1  # an edit mails nothing
     with app.app_context():
         changes = [e.changes for e in db.session.scalars(select(AuditEntry).where(
@@ -269,6 +302,39 @@ def test_a_citizen_follows_a_measure_confirms_hears_of_a_change_and_stops(app, c
     assert client.post(stop).status_code == 400  # the link has done its work
     _post_status(app, first, "on_track")
     assert len(outbox()) == 2
+
+
+def test_the_links_of_an_english_mail_open_in_english_in_another_browser(app, outbox):
+    """Whoever asked in English gets English mails; their links, opened where no language was chosen (another
+    browser, the mail app), show the page in English too, and then the rest of the visit."""
+    _number, (first, _second) = _started(app)
+    with app.app_context():
+        measure_id = db.session.get(MonitoredAction, first).measure_id
+    asking = app.test_client()
+    asking.post("/language", data={"lang": "en"})
+    asking.post(f"/monitoring/public/measures/{measure_id}/follow", data={"email": "citizen@example.net",
+                                                                          "consent": "y"})
+    (confirmation,) = outbox()
+    assert "Please confirm" in confirmation["Subject"]
+    (link,) = [link for link in _links(confirmation) if "/follow/confirm/" in link]
+    fresh = app.test_client()
+    page = fresh.get(link).get_data(as_text=True)
+    assert '<html lang="en">' in page and "Please confirm that you want to be told" in page
+    assert "Thank you" in fresh.post(link, follow_redirects=True).get_data(as_text=True)
+    assert "Implementation of the smart city strategy" in fresh.get("/monitoring/public").get_data(as_text=True)
+    _post_status(app, first, "delayed")
+    news = outbox()[-1]
+    assert news["To"] == "citizen@example.net" and "New status" in news["Subject"]
+    # British dates as on the English pages, never the US "December 4, 2026".
+    from planner.core.formats import format_date
+
+    with app.test_request_context(), force_locale("en"):
+        assert f"(as of {format_date(local_today(), 'long')}," in news.get_content()
+    assert f"{local_today():%B} {local_today().day}," not in news.get_content()
+    # A visitor who chose German keeps German.
+    german = app.test_client()
+    german.post("/language", data={"lang": "de"})
+    assert "Benachrichtigung" in german.get(link).get_data(as_text=True)
 
 
 def test_a_supporter_follows_with_their_account_at_once_and_erasure_removes_it(app, client, auth, outbox):

@@ -214,6 +214,7 @@ def test_the_open_data_files_are_built_once_per_change_and_answer_conditional_re
     first = client.get("/monitoring/open-data/kpi-values.csv")
     assert first.status_code == 200 and first.headers["ETag"] and first.headers["Last-Modified"]
     assert first.headers["Access-Control-Allow-Origin"] == "*"
+    assert first.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once: harvesters parse it
     assert [r["value"] for r in csv.DictReader(io.StringIO(first.get_data(as_text=True)))] == ["40.0"]
     again = client.get("/monitoring/open-data/kpi-values.csv")
     assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
@@ -249,3 +250,22 @@ def test_the_open_data_files_are_built_once_per_change_and_answer_conditional_re
         db.session.commit()
     assert client.get("/monitoring/open-data/kpi-values.csv").status_code == 200
     assert len(list(folder.glob("kpi-values-*.csv"))) == 1 and len(list(folder.glob("kpi-values-*.json"))) == 1
+
+
+def test_the_catalogue_says_when_the_data_last_changed_not_today(app, client):
+    """dct:modified is the day of the data's newest change (as Last-Modified of the files), so that a portal
+    harvesting daily does not see a change every day."""
+    from sqlalchemy import text
+
+    from tests.monitoring.test_monitoring import _started
+
+    _started(app)
+    with app.app_context():
+        for table in ("kpi_values", "measure_kpis", "monitored_actions", "measures", "action_fields"):
+            db.session.execute(text(f"UPDATE {table} SET updated_at = '2026-03-02 10:00:00.000000'"))
+        db.session.commit()
+    catalogue = client.get("/monitoring/open-data").get_json(force=True)
+    assert {d["dct:modified"]["@value"] for d in catalogue["dcat:dataset"]} == {"2026-03-02"}
+    modified = client.get("/monitoring/open-data/measures.csv").headers["Last-Modified"]
+    assert modified.startswith("Mon, 02 Mar 2026")
+
