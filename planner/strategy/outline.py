@@ -660,11 +660,11 @@ class _Builder:
                                 title=_("In their words (anonymous)")))
 
     def need_text(self, n) -> str:
-        text = f"{n.number} {n.text} ({_('Source')}: {self.source(n.source)}"
+        text = f"{n.number} {n.text} (" + _("Source: %(source)s", source=self.source(n.source))
         if getattr(n, "answers", ()):
             text += "; " + _("answers %(numbers)s", numbers=", ".join(n.answers))
         if n.measure_numbers:
-            text += f"; {_('answered by')} {', '.join(n.measure_numbers)}"
+            text += "; " + _("answered by %(numbers)s", numbers=", ".join(n.measure_numbers))
         return text + ")"
 
     def source(self, source) -> str:
