@@ -203,8 +203,9 @@ def survey_charts(survey, results) -> tuple[SurveyChart, ...]:
             continue
         if result.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
             rows = top_rows(result) if result.kind == QuestionKind.MULTIPLE else list(result.rows)
-            charts.append(SurveyChart("choice", result.text, result.answered, tuple(r.label for r in rows),
-                                      tuple(r.count / result.answered for r in rows)))
+            base = result.share_base  # a tick box's share as its key figure has it: of all complete responses
+            charts.append(SurveyChart("choice", result.text, base, tuple(r.label for r in rows),
+                                      tuple(r.count / base for r in rows)))
         elif result.kind == QuestionKind.RATING:
             charts.append(SurveyChart("rating", result.text, result.answered, tuple(r.label for r in result.rows),
                                       tuple(r.count / result.answered for r in result.rows), scale=result.scale,

@@ -354,3 +354,18 @@ def test_streaming_import_keeps_memory_bounded(ctx, tmp_path):
     # Reading the file whole (and its rows as lists of str) would need several times its size.
     assert size > 3_000_000
     assert peak < size, f"peak {peak} bytes for a {size}-byte file"
+
+
+def test_a_tick_box_share_is_the_same_in_the_key_figures_and_the_chart(ctx):
+    """The paper said 63 % (key result, of all 2,050 responses) and 64 % (chart, of the 2,009 who ticked
+    anything) for the same option of the same question."""
+    survey = sf.survey()
+    result = _by_key(survey)["q3"]
+    [item] = facts.survey_facts()
+    chart = next(c for c in item.charts if c.question == result.text)
+    figures = [k for k in item.key_figures if k.label.startswith(f"{result.text}: ")]
+    assert figures
+    for figure in figures:
+        option = figure.label.removeprefix(f"{result.text}: ")
+        assert chart.values[chart.categories.index(option)] == figure.share
+    assert chart.base == result.n == 5
