@@ -293,3 +293,21 @@ def test_diff_page_names_the_changed_items_in_words(app, client, auth):
     page = text_of(client.get("/strategy/versions/diff?old=1"))
     assert "Federführung" in page and "Kostenschätzung" in page
     assert "lead_unit" not in page and "cost_estimate" not in page
+
+
+def test_paper_page_names_the_rounds_with_open_comments(app, client, auth):
+    """The readiness check said "Offene Kommentare aus der Abstimmung (1): 1": a count of one gap and the number
+    of comments as its subject. It names each round with its open comments instead."""
+    with app.app_context():
+        _draft()
+        first = helpers.review_round(title="Abstimmung Ausschuss Digitalisierung")
+        helpers.comment(first)
+        helpers.comment(first, text="Noch eine Frage.")
+        helpers.comment(helpers.review_round(first.version, title="Runde Partner"))
+        answered = helpers.comment(helpers.review_round(first.version, title="Runde erledigt"))
+        answered.answer = "accepted"
+        db.session.commit()
+    auth.login(Role.STRATEGY_TEAM)
+    page = text_of(client.get("/strategy/"))
+    assert "Offene Kommentare aus der Abstimmung (3): Abstimmung Ausschuss Digitalisierung: 2; Runde Partner: 1" in page
+    assert "Runde erledigt" not in page.split("Textabschnitte")[0]
