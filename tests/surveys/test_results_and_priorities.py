@@ -369,3 +369,20 @@ def test_a_tick_box_share_is_the_same_in_the_key_figures_and_the_chart(ctx):
         option = figure.label.removeprefix(f"{result.text}: ")
         assert chart.values[chart.categories.index(option)] == figure.share
     assert chart.base == result.n == 5
+
+
+def test_a_share_is_rounded_once_on_the_results_page(ctx):
+    """1,159 of 2,050 ticks are 56.54 %: the results page rounded to 56.5 first and then, half to even, to
+    "56 %", while the key figures and the paper said 57 %."""
+    from flask_babel import force_locale
+
+    from planner.surveys.charts import format_value
+    from planner.surveys.models import QuestionKind
+    from planner.surveys.results import QuestionResult, ResultRow
+
+    result = QuestionResult("q", "Welche Bereiche sollen Priorität haben?", QuestionKind.MULTIPLE, n=2050,
+                            answered=2009, rows=(ResultRow("Bürger-Services", 1159, 1159 / 2050),))
+    chart = chart_for(result)
+    with force_locale("de"):
+        assert format_value(chart.values[0], chart.unit) == "57\xa0%"
+        assert "57\xa0%" in str(svg_bar_chart(chart, "c"))
