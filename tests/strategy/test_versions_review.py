@@ -311,3 +311,20 @@ def test_paper_page_names_the_rounds_with_open_comments(app, client, auth):
     page = text_of(client.get("/strategy/"))
     assert "Offene Kommentare aus der Abstimmung (3): Abstimmung Ausschuss Digitalisierung: 2; Runde Partner: 1" in page
     assert "Runde erledigt" not in page.split("Textabschnitte")[0]
+
+
+def test_paper_page_offers_the_short_version_in_english(app, client, auth):
+    """The page offered the long version in German and English but the short one only in German; and twenty
+    buttons all named "DOCX exportieren" and the like. Each button now says which edition it exports."""
+    with app.app_context():
+        _draft()
+        db.session.commit()
+    auth.login(Role.STRATEGY_TEAM)
+    html = client.get("/strategy/").get_data(as_text=True)
+    assert "Kurzfassung auf Englisch" in html
+    assert 'DOCX exportieren<span class="kern-sr-only"> (Kurzfassung auf Englisch)</span>' in html
+    block = html.split("Kurzfassung auf Englisch</h3>")[1].split("</ul>")[0]
+    assert 'name="locale" value="en"' in block and 'name="short" value="1"' in block
+    response = client.post("/strategy/export", data={"format": "md", "locale": "en", "short": "1"})
+    text = _job_download(client, response).get_data(as_text=True)
+    assert "Short version" in text and "Kurzfassung" not in text
