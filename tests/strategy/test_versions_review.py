@@ -328,3 +328,31 @@ def test_paper_page_offers_the_short_version_in_english(app, client, auth):
     response = client.post("/strategy/export", data={"format": "md", "locale": "en", "short": "1"})
     text = _job_download(client, response).get_data(as_text=True)
     assert "Short version" in text and "Kurzfassung" not in text
+
+
+def test_no_reviewer_joins_a_round_after_the_version_is_signed_off(app, client, auth):
+    """A guest invited to the still open round of a signed-off version turned its "23 of 23 approvals" into
+    "23 of 46" while the version stayed signed off and published."""
+    with app.app_context():
+        alice, late = helpers.reviewer(), helpers.reviewer()
+        staff = factories.user(role=Role.STRATEGY_TEAM)
+        round_ = helpers.review_round(helpers.complete_version(), members=[alice])
+        for key in [p.key for p in review.parts_of(versions.version_rollup(round_.version))]:
+            review.set_verdict(round_, alice, part=key, verdict="approved", reason="")
+        db.session.expire_all()
+        review.sign_off_version(round_.version, staff)
+        with pytest.raises(InvalidTransition, match="abschließend freigegeben"):
+            review.add_member(round_, staff, user_id=late.id, body_label="")
+        with pytest.raises(InvalidTransition, match="abschließend freigegeben"):
+            review.invite_guest(round_, staff, name="Gerd Gast", email="gerd@example.org")
+        round_id, late_id = round_.id, late.id
+        db.session.commit()
+    auth.login(Role.STRATEGY_TEAM)
+    page = client.get(f"/strategy/rounds/{round_id}").get_data(as_text=True)
+    assert f'action="/strategy/rounds/{round_id}/guests"' not in page
+    response = client.post(f"/strategy/rounds/{round_id}/members", data={"user_id": late_id})
+    assert response.status_code < 500
+    with app.app_context():
+        from planner.strategy.models import ReviewRoundMember
+        assert db.session.scalar(db.select(db.func.count(ReviewRoundMember.id))
+                                 .where(ReviewRoundMember.round_id == round_id)) == 1
