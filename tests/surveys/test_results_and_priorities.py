@@ -363,10 +363,11 @@ def test_a_tick_box_share_is_the_same_in_the_key_figures_and_the_chart(ctx):
     result = _by_key(survey)["q3"]
     [item] = facts.survey_facts()
     chart = next(c for c in item.charts if c.question == result.text)
-    figures = [k for k in item.key_figures if k.label.startswith(f"{result.text}: ")]
+    options = {facts.answer_label(result.text, c): c for c in chart.categories}
+    figures = [k for k in item.key_figures if k.label in options]
     assert figures
     for figure in figures:
-        option = figure.label.removeprefix(f"{result.text}: ")
+        option = options[figure.label]
         assert chart.values[chart.categories.index(option)] == figure.share
     assert chart.base == result.n == 5
 
@@ -386,3 +387,10 @@ def test_a_share_is_rounded_once_on_the_results_page(ctx):
     with force_locale("de"):
         assert format_value(chart.values[0], chart.unit) == "57\xa0%"
         assert "57\xa0%" in str(svg_bar_chart(chart, "c"))
+
+
+def test_a_key_figure_after_a_question_mark_has_no_colon():
+    """The paper's summary read "Welche Bereiche sollen Priorität haben?: Mobilität & Infrastruktur"."""
+    assert facts.answer_label("Welche Bereiche sollen Priorität haben?", "Mobilität") == \
+        "Welche Bereiche sollen Priorität haben? Mobilität"
+    assert facts.answer_label("Digitalisierung im Alltag", "sehr wichtig") == "Digitalisierung im Alltag: sehr wichtig"
