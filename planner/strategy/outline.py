@@ -480,10 +480,15 @@ class _Builder:
             self.add(user_paragraph(intro.body))
         self.heading(2, _("The workshops"), "workshops")
         if sp.workshops:
-            self.add(Paragraph(ngettext(
-                "%(num)s workshop with %(people)s participating experts from %(orgs)s organisations.",
-                "%(num)s workshops with %(people)s participating experts from %(orgs)s organisations.",
-                len(sp.workshops), people=f.count(sp.participants_total), orgs=f.count(sp.organisations_total))))
+            # Who accepted and who came: "98 participating experts" counted the five who accepted and stayed away.
+            text = ngettext(
+                "%(num)s workshop; %(people)s experts from %(orgs)s organisations accepted an invitation.",
+                "%(num)s workshops; %(people)s experts from %(orgs)s organisations accepted an invitation.",
+                len(sp.workshops), people=f.count(sp.participants_total), orgs=f.count(sp.organisations_total))
+            if sp.attended_total:
+                text += " " + ngettext("%(count)s of them took part.", "%(count)s of them took part.",
+                                       sp.attended_total, count=f.count(sp.attended_total))
+            self.add(Paragraph(text))
             self.add(Table(
                 _("Workshops held with date, format and participation"),
                 (_("Workshop"), _("Date"), _("Format"), _("Action fields"), _("Accepted invitations"), _("Attended")),

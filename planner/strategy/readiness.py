@@ -90,7 +90,7 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
     from planner.fields.models import ActionField, StrategyProcess, in_process
     from planner.findings.models import Finding, FindingKind, Measure, MeasureKPI, MeasureStatus, measure_needs
     from planner.strategy.labels import DEFAULT_SECTIONS
-    from planner.strategy.models import PaperSection, ReviewComment
+    from planner.strategy.models import PaperSection, ReviewComment, ReviewRound
     from planner.workshops.models import Workshop, WorkshopStatus, workshop_fields
 
     result: list[tuple[str, int, list[str]]] = []
@@ -163,7 +163,12 @@ def readiness_overview(limit: int = PREVIEW) -> list[tuple[str, int, list[str]]]
     unwritten = [k for k in keys if not ((stored.get(k) or "").strip() or (k == "vision" and vision.strip()))]
     if unwritten:
         result.append(("section_unwritten", len(unwritten), unwritten[:limit]))
-    comments = db.session.scalar(select(func.count(ReviewComment.id)).where(ReviewComment.answer.is_(None))) or 0
-    if comments:
-        result.append(("open_comments", 1, [str(comments)]))
+    # The rounds that still have unanswered comments, each with how many ("Abstimmung Ausschuss: 2"): the bare
+    # count alone read "Offene Kommentare aus der Abstimmung (1): 1".
+    per_round = db.session.execute(
+        select(ReviewRound.title, func.count(ReviewComment.id))
+        .join(ReviewRound, ReviewRound.id == ReviewComment.round_id).where(ReviewComment.answer.is_(None))
+        .group_by(ReviewRound.id, ReviewRound.title).order_by(ReviewRound.id)).all()
+    if per_round:
+        result.append(("open_comments", sum(n for _t, n in per_round), [f"{t}: {n}" for t, n in per_round][:limit]))
     return result

@@ -293,11 +293,20 @@ def create_round(version: PaperVersion, user, *, title: str, due_on: date | None
     return round_
 
 
+def _refuse_after_sign_off(round_: ReviewRound) -> None:
+    """New reviewers only while their verdicts can still count: an open round of a version not yet signed off
+    (a reviewer added after the sign-off turned a signed-off version's "23 of 23 approvals" into "23 of 46")."""
+    if not round_.is_open:
+        raise InvalidTransition(_l("This review round is closed."))
+    if round_.version.is_signed_off:
+        raise InvalidTransition(_l("Version %(number)s has been signed off: reviewers can no longer be added. Freeze "
+                                   "a new version for a further review round.", number=round_.version.number))
+
+
 def add_member(round_: ReviewRound, acting, *, user_id: int, body_label: str) -> ReviewRoundMember:
     from planner.accounts.models import User
 
-    if not round_.is_open:
-        raise InvalidTransition(_l("This review round is closed."))
+    _refuse_after_sign_off(round_)
     reviewer = db.session.get(User, user_id)
     if reviewer is None or reviewer.role != Role.REVIEWER:
         raise DomainError(_l("Please choose an account with the reviewer role."), field="user_id")
@@ -325,8 +334,7 @@ def invite_guest(round_: ReviewRound, acting, *, name: str, email: str, body_lab
     """Invites an outside reviewer by e-mail; returns the guest and the token of the personal link (the caller
     sends the mail, which leaves after the commit). Inviting the same address again issues a fresh link (the old
     one stops working)."""
-    if not round_.is_open:
-        raise InvalidTransition(_l("This review round is closed."))
+    _refuse_after_sign_off(round_)
     name = " ".join((name or "").split())
     email = (email or "").strip()
     if not name:

@@ -31,7 +31,7 @@ def chart_for(result: QuestionResult) -> ChartData | None:
             description=description,
             unit="percent",
             categories=tuple(r.label for r in rows),
-            values=tuple(round((r.share or 0) * 100.0, 1) for r in rows),
+            values=tuple((r.share or 0) * 100.0 for r in rows),  # unrounded: one rounding, in format_value
         )
     if result.kind == QuestionKind.RATING:
         return ChartData(
@@ -44,7 +44,7 @@ def chart_for(result: QuestionResult) -> ChartData | None:
             ),
             unit="percent",
             categories=tuple(r.label for r in result.rows),
-            values=tuple(round((r.share or 0) * 100.0, 1) for r in result.rows),
+            values=tuple((r.share or 0) * 100.0 for r in result.rows),
         )
     if result.kind == QuestionKind.RANKING:
         return ChartData(
@@ -114,7 +114,7 @@ def breakdown_chart(question_text: str, by_text: str, groups, option: str | None
         title=_("%(question)s by %(by)s", question=question_text, by=by_text),
         description=_("Share of “%(option)s” per group, %(base)s.", option=option, base=base),
         unit="percent", categories=tuple(g.label for g in groups),
-        values=tuple(round(((r.share or 0) if (r := row_of(g)) else 0) * 100.0, 1) for g in groups))
+        values=tuple(((r.share or 0) if (r := row_of(g)) else 0) * 100.0 for g in groups))
 
 
 def charts_for(survey, results: list[QuestionResult]) -> list[ChartData]:

@@ -140,6 +140,13 @@ def _facts_of(survey, comments: int, coded: int = 0) -> SurveyFacts:
     )
 
 
+def answer_label(question: str, option: str) -> str:
+    """A key figure's label: the question and the answer ("Wie sollen Services angeboten werden: online"); after a
+    question mark without the colon ("Welche Bereiche sollen Priorität haben? Mobilität", not "haben?: ")."""
+    question = question.rstrip()
+    return f"{question} {option}" if question.endswith(("?", ":", "!")) else f"{question}: {option}"
+
+
 def key_figures(survey, results) -> tuple[KeyFigure, ...]:
     """Headline figures: the mapped ones (question.headline = {label, options}) or each choice's top answer."""
     from planner.surveys.models import QuestionKind
@@ -158,10 +165,10 @@ def key_figures(survey, results) -> tuple[KeyFigure, ...]:
             items.append(KeyFigure(spec.get("label") or result.text, "share", count, result.share_base))
         elif result.kind == QuestionKind.SINGLE and result.rows:
             top = top_rows(result)[0]
-            items.append(KeyFigure(f"{result.text}: {top.label}", "share", top.count, result.answered))
+            items.append(KeyFigure(answer_label(result.text, top.label), "share", top.count, result.answered))
         elif result.kind == QuestionKind.MULTIPLE and result.rows:
             for row in top_rows(result)[:3]:
-                items.append(KeyFigure(f"{result.text}: {row.label}", "share", row.count, result.share_base))
+                items.append(KeyFigure(answer_label(result.text, row.label), "share", row.count, result.share_base))
         elif result.kind == QuestionKind.RATING and spec is None and question.field_id is None:
             items.append(KeyFigure(result.text, "mean", base=result.answered, mean=result.mean, scale=result.scale))
     return tuple(items)
@@ -203,8 +210,9 @@ def survey_charts(survey, results) -> tuple[SurveyChart, ...]:
             continue
         if result.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
             rows = top_rows(result) if result.kind == QuestionKind.MULTIPLE else list(result.rows)
-            charts.append(SurveyChart("choice", result.text, result.answered, tuple(r.label for r in rows),
-                                      tuple(r.count / result.answered for r in rows)))
+            base = result.share_base  # a tick box's share as its key figure has it: of all complete responses
+            charts.append(SurveyChart("choice", result.text, base, tuple(r.label for r in rows),
+                                      tuple(r.count / base for r in rows)))
         elif result.kind == QuestionKind.RATING:
             charts.append(SurveyChart("rating", result.text, result.answered, tuple(r.label for r in result.rows),
                                       tuple(r.count / result.answered for r in result.rows), scale=result.scale,

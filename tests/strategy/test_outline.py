@@ -91,3 +91,26 @@ def test_monitoring_has_the_kpi_overview_and_the_annex_the_prioritisation_method
     headings = [b.text for b in outline.blocks if b.block == "heading"]
     assert headings.index("Kennzahlen im Überblick") == headings.index("Monitoring und Evaluation") + 1
     assert headings[-1] == "Methode der Priorisierung"
+
+
+def test_the_index_of_needs_speaks_the_papers_language(ctx):
+    """“Source” and “answered by” were built inside f-strings, so Babel never extracted them: the German
+    paper said “(Source: Workshop „…“ am …; answered by MOB-M02)”."""
+    with force_locale("en"):
+        german = _words(build_outline(rollup(), "de"))
+    english = _words(build_outline(rollup(), "en"))
+    assert "(Quelle: Workshop „Workshop 1“ am 10. März 2022" in german
+    assert "; beantwortet durch MOB-M02)" in german
+    assert "Source" not in german and "answered by" not in german
+    assert "(Source: Workshop “Workshop 1” on 10 March 2022" in english and "; answered by MOB-M02)" in english
+
+
+def test_the_workshops_sentence_separates_accepted_and_attended(ctx):
+    """The paper said "6 Workshops mit 98 teilnehmenden Fachleuten" where 98 had accepted and 93 took part
+    (the table beside it says so)."""
+    german = _words(build_outline(rollup(), "de"))
+    english = _words(build_outline(rollup(), "en"))
+    assert "30 Fachleute aus 12 Organisationen haben eine Einladung angenommen. 28 von ihnen haben teilgenommen." \
+        in german
+    assert "30 experts from 12 organisations accepted an invitation. 28 of them took part." in english
+    assert "teilnehmenden Fachleuten" not in german

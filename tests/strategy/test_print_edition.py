@@ -14,7 +14,7 @@ from docx import Document
 from pypdf import PdfReader
 
 from planner.strategy import outline as outline_module
-from planner.strategy.exporters.html import FIXED_LAYOUT_ROWS, column_widths
+from planner.strategy.exporters.html import column_widths
 from planner.strategy.exporters.html import render as render_html
 from planner.strategy.outline import BulletList, Outline, Table, build_outline
 from planner.strategy.rollup import MeasureSources
@@ -104,9 +104,8 @@ def test_word_file_of_a_condensed_paper_is_complete(ctx, monkeypatch):
 
 def test_long_tables_get_fixed_column_widths_in_the_pdf_only(ctx):
     rows = tuple((f"MOB-M{n:05d}", f"Maßnahme {n:05d}: Ladeinfrastruktur", "Amt für Digitalisierung", "Hoch",
-                  "2024–2032") for n in range(FIXED_LAYOUT_ROWS))
+                  "2024–2032") for n in range(40))
     long = Table("Maßnahmen", ("Nummer", "Maßnahme", "Federführung", "Priorität", "Zeitraum"), rows)
-    assert column_widths(dataclasses.replace(long, rows=rows[:FIXED_LAYOUT_ROWS - 1])) == ()
     widths = column_widths(long)
     assert len(widths) == 5 and abs(sum(widths) - 1000) <= 5
     assert widths[1] == max(widths), "the longest text gets the widest column"
@@ -115,6 +114,29 @@ def test_long_tables_get_fixed_column_widths_in_the_pdf_only(ctx):
                 version_label="Entwurf", blocks=(long,))
     assert "<colgroup>" not in render_html(o), "the HTML export lays out its tables itself"
     assert 'class="paper-table paper-table--fixed"' in render_html(o, fixed_tables=True)
+
+
+def test_a_short_tables_words_stay_whole_in_the_pdf(ctx, tmp_path):
+    """The PDF's automatic table layout squeezed the workshops table's narrow columns to their longest syllable:
+    "Virtu-ell", "Zu-sa-gen", "Sep-tember", "Prä-senz", "Ok-tober"."""
+    from planner.strategy.exporters import pdf
+
+    fields = "Smarte Umwelt, Smarte Mobilität und Infrastruktur, Smarte Bildung, Smarte Services / Verwaltung"
+    table = Table("Durchgeführte Workshops", ("Workshop", "Datum", "Format", "Handlungsfelder", "Zusagen",
+                                              "Teilgenommen"),
+                  (("Workshop 1: Smarte Mobilität und Smarte Umwelt", "17. März 2022", "Virtuell", fields, "40", "38"),
+                   ("Bürgerdialog Smart City Essen", "15. September 2022", "In Präsenz", fields, "6", "6"),
+                   ("Unterrichtung des Ausschusses für Digitalisierung", "11. Oktober 2022", "In Präsenz", fields,
+                    "0", "0")),
+                  numeric=(False, False, False, False, True, True))
+    assert len(column_widths(table)) == 6, "a short table gets its widths too"
+    o = Outline(language="de", edition="long", condensed=False, city="Essen", title="T", subtitle="S",
+                version_label="Entwurf", blocks=(table,))
+    out = io.BytesIO()
+    pdf.write(o, out)
+    text = _pdf_text(out.getvalue(), tmp_path)
+    for word in ("Virtuell", "Zusagen", "September", "Präsenz", "Oktober", "Mobilität", "Umwelt"):
+        assert word in text, word
 
 
 def test_lists_keep_their_bullets_in_the_pdf(ctx, tmp_path):

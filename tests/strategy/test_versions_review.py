@@ -293,3 +293,66 @@ def test_diff_page_names_the_changed_items_in_words(app, client, auth):
     page = text_of(client.get("/strategy/versions/diff?old=1"))
     assert "Federführung" in page and "Kostenschätzung" in page
     assert "lead_unit" not in page and "cost_estimate" not in page
+
+
+def test_paper_page_names_the_rounds_with_open_comments(app, client, auth):
+    """The readiness check said "Offene Kommentare aus der Abstimmung (1): 1": a count of one gap and the number
+    of comments as its subject. It names each round with its open comments instead."""
+    with app.app_context():
+        _draft()
+        first = helpers.review_round(title="Abstimmung Ausschuss Digitalisierung")
+        helpers.comment(first)
+        helpers.comment(first, text="Noch eine Frage.")
+        helpers.comment(helpers.review_round(first.version, title="Runde Partner"))
+        answered = helpers.comment(helpers.review_round(first.version, title="Runde erledigt"))
+        answered.answer = "accepted"
+        db.session.commit()
+    auth.login(Role.STRATEGY_TEAM)
+    page = text_of(client.get("/strategy/"))
+    assert "Offene Kommentare aus der Abstimmung (3): Abstimmung Ausschuss Digitalisierung: 2; Runde Partner: 1" in page
+    assert "Runde erledigt" not in page.split("Textabschnitte")[0]
+
+
+def test_paper_page_offers_the_short_version_in_english(app, client, auth):
+    """The page offered the long version in German and English but the short one only in German; and twenty
+    buttons all named "DOCX exportieren" and the like. Each button now says which edition it exports."""
+    with app.app_context():
+        _draft()
+        db.session.commit()
+    auth.login(Role.STRATEGY_TEAM)
+    html = client.get("/strategy/").get_data(as_text=True)
+    assert "Kurzfassung auf Englisch" in html
+    assert 'DOCX exportieren<span class="kern-sr-only"> (Kurzfassung auf Englisch)</span>' in html
+    block = html.split("Kurzfassung auf Englisch</h3>")[1].split("</ul>")[0]
+    assert 'name="locale" value="en"' in block and 'name="short" value="1"' in block
+    response = client.post("/strategy/export", data={"format": "md", "locale": "en", "short": "1"})
+    text = _job_download(client, response).get_data(as_text=True)
+    assert "Short version" in text and "Kurzfassung" not in text
+
+
+def test_no_reviewer_joins_a_round_after_the_version_is_signed_off(app, client, auth):
+    """A guest invited to the still open round of a signed-off version turned its "23 of 23 approvals" into
+    "23 of 46" while the version stayed signed off and published."""
+    with app.app_context():
+        alice, late = helpers.reviewer(), helpers.reviewer()
+        staff = factories.user(role=Role.STRATEGY_TEAM)
+        round_ = helpers.review_round(helpers.complete_version(), members=[alice])
+        for key in [p.key for p in review.parts_of(versions.version_rollup(round_.version))]:
+            review.set_verdict(round_, alice, part=key, verdict="approved", reason="")
+        db.session.expire_all()
+        review.sign_off_version(round_.version, staff)
+        with pytest.raises(InvalidTransition, match="abschließend freigegeben"):
+            review.add_member(round_, staff, user_id=late.id, body_label="")
+        with pytest.raises(InvalidTransition, match="abschließend freigegeben"):
+            review.invite_guest(round_, staff, name="Gerd Gast", email="gerd@example.org")
+        round_id, late_id = round_.id, late.id
+        db.session.commit()
+    auth.login(Role.STRATEGY_TEAM)
+    page = client.get(f"/strategy/rounds/{round_id}").get_data(as_text=True)
+    assert f'action="/strategy/rounds/{round_id}/guests"' not in page
+    response = client.post(f"/strategy/rounds/{round_id}/members", data={"user_id": late_id})
+    assert response.status_code < 500
+    with app.app_context():
+        from planner.strategy.models import ReviewRoundMember
+        assert db.session.scalar(db.select(db.func.count(ReviewRoundMember.id))
+                                 .where(ReviewRoundMember.round_id == round_id)) == 1

@@ -354,3 +354,43 @@ def test_streaming_import_keeps_memory_bounded(ctx, tmp_path):
     # Reading the file whole (and its rows as lists of str) would need several times its size.
     assert size > 3_000_000
     assert peak < size, f"peak {peak} bytes for a {size}-byte file"
+
+
+def test_a_tick_box_share_is_the_same_in_the_key_figures_and_the_chart(ctx):
+    """The paper said 63 % (key result, of all 2,050 responses) and 64 % (chart, of the 2,009 who ticked
+    anything) for the same option of the same question."""
+    survey = sf.survey()
+    result = _by_key(survey)["q3"]
+    [item] = facts.survey_facts()
+    chart = next(c for c in item.charts if c.question == result.text)
+    options = {facts.answer_label(result.text, c): c for c in chart.categories}
+    figures = [k for k in item.key_figures if k.label in options]
+    assert figures
+    for figure in figures:
+        option = options[figure.label]
+        assert chart.values[chart.categories.index(option)] == figure.share
+    assert chart.base == result.n == 5
+
+
+def test_a_share_is_rounded_once_on_the_results_page(ctx):
+    """1,159 of 2,050 ticks are 56.54 %: the results page rounded to 56.5 first and then, half to even, to
+    "56 %", while the key figures and the paper said 57 %."""
+    from flask_babel import force_locale
+
+    from planner.surveys.charts import format_value
+    from planner.surveys.models import QuestionKind
+    from planner.surveys.results import QuestionResult, ResultRow
+
+    result = QuestionResult("q", "Welche Bereiche sollen Priorität haben?", QuestionKind.MULTIPLE, n=2050,
+                            answered=2009, rows=(ResultRow("Bürger-Services", 1159, 1159 / 2050),))
+    chart = chart_for(result)
+    with force_locale("de"):
+        assert format_value(chart.values[0], chart.unit) == "57\xa0%"
+        assert "57\xa0%" in str(svg_bar_chart(chart, "c"))
+
+
+def test_a_key_figure_after_a_question_mark_has_no_colon():
+    """The paper's summary read "Welche Bereiche sollen Priorität haben?: Mobilität & Infrastruktur"."""
+    assert facts.answer_label("Welche Bereiche sollen Priorität haben?", "Mobilität") == \
+        "Welche Bereiche sollen Priorität haben? Mobilität"
+    assert facts.answer_label("Digitalisierung im Alltag", "sehr wichtig") == "Digitalisierung im Alltag: sehr wichtig"

@@ -41,8 +41,6 @@ def block_context(outline: Outline, *, offset: int = 0) -> dict:
             "md": render_markdown}
 
 
-# A table of more rows than this gets fixed column widths in the PDF (see ``column_widths``).
-FIXED_LAYOUT_ROWS = 40
 _LINE_EM = 54.7  # the print edition's line: A4 less 2 × 18 mm margins, in ems of the tables' 9 pt
 _CELL_EM = 1.3  # a cell's padding in print (2 × 0.35 rem of 12 pt, paper-print.css) and border
 _WORD_EM = 7.0  # a longer word is hyphenated (hyphens: auto in the print CSS) rather than widen its column
@@ -50,15 +48,17 @@ _HEADER_WORD_EM = 6.0  # the same for the words of a column's heading
 
 
 def column_widths(table) -> tuple[int, ...]:
-    """Per-mille widths of a long table's columns for the PDF, () for a short one.
+    """Per-mille widths of a table's columns for the PDF.
 
     WeasyPrint's automatic table layout measures the narrowest and widest width of every cell before it lays out
-    the first row (for the 2,000-row tables of a metropolis paper a third of the PDF's time). A long table is
-    printed with ``table-layout: fixed`` instead and these widths, worked out the way the automatic layout does
-    (CSS 2.1, 17.5.2.2) from the cells' text: every column at least as wide as its longest word (a code or a
-    figure whole, a long word up to where it is hyphenated), the rest of the line shared in proportion to the
-    columns' longest cells."""
-    if len(table.rows) < FIXED_LAYOUT_ROWS:
+    the first row (for the 2,000-row tables of a metropolis paper a third of the PDF's time), and with
+    ``hyphens: auto`` it takes a cell's narrowest width to be its longest syllable, so a short table's narrow
+    columns came out as "Virtu-ell", "Zu-sa-gen", "Sep-tember". Every table is printed with
+    ``table-layout: fixed`` instead and these widths, worked out the way the automatic layout does (CSS 2.1,
+    17.5.2.2) from the cells' text: every column at least as wide as its longest word (a code or a figure whole,
+    a long word up to where it is hyphenated), the rest of the line shared in proportion to the columns' longest
+    cells."""
+    if not table.rows and not table.header:
         return ()
     count = max(len(table.header), *(len(row) for row in table.rows))
     narrow, wide, rigid = [1.0] * count, [1.0] * count, [False] * count  # rigid: a code or figure kept whole
@@ -121,7 +121,7 @@ def logo_url(logo: tuple[bytes, str] | None) -> str:
 
 def render(outline: Outline, logo: tuple[bytes, str] | None = None, *, fixed_tables: bool = False) -> str:
     """The whole document: a cover (the city's logo when given, city, title, version, date, status), the contents
-    and the blocks. ``fixed_tables`` (the PDF writer): long tables carry their column widths (``column_widths``)."""
+    and the blocks. ``fixed_tables`` (the PDF writer): tables carry their column widths (``column_widths``)."""
     with force_locale(outline.language):
         contents_label = _("Contents")
         logo_alt = _("Logo of %(city)s", city=outline.city) if outline.city else _("Logo of the city")

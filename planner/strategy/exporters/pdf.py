@@ -7,7 +7,7 @@ A very large paper is condensed by the outline (``planner.strategy.outline.is_co
 instead of fact sheets, findings counted instead of listed, and a notice that points to the complete exports.
 
 What keeps a metropolis's print edition (a few hundred pages of tables) within time and memory (issue 13,
-bench/notes.md): long tables are laid out with fixed column widths (``html.column_widths``); Python's cyclic
+bench/notes.md): tables are laid out with fixed column widths (``html.column_widths``); Python's cyclic
 garbage collector is paused while WeasyPrint builds millions of short-lived objects it would otherwise scan
 again and again; the PDF's page references are computed once per page instead of once per tagged element.
 """
