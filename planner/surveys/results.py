@@ -1,9 +1,11 @@
 """Survey results computed in SQL: counts and shares, rating means and distributions, average ranks,
 breakdowns by a demographic question. Every function reads; nothing here writes."""
 
+import contextlib
 import copy
 import hashlib
 import json
+import logging
 import os
 import threading
 from collections import Counter, OrderedDict
@@ -14,6 +16,8 @@ from sqlalchemy import Text, cast, func, select
 
 from planner.extensions import db
 from planner.surveys.models import QuestionKind, Survey, SurveyQuestion, SurveyResponse
+
+log = logging.getLogger(__name__)
 
 
 def option_key(question_key: str, index: int) -> str:
@@ -228,16 +232,20 @@ def _store_tallies(survey_id: int, cache_key, tallies: dict[str, object]) -> Non
         return
     data = {"tallies": {key: {"counter": [[k, c] for k, c in value.items()]} if isinstance(value, Counter)
                         else value for key, value in tallies.items()}}
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        part = path.with_name(f"{path.name}.{os.getpid()}.part")
         part.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         part.replace(path)
         for other in path.parent.glob(f"survey-{survey_id}-*.json"):
             if other != path:
                 other.unlink(missing_ok=True)
-    except OSError:
-        pass  # a cache: the next process counts again
+    except OSError as error:
+        # Only a cache: the tallies are counted again by the next process. Said, so an unwritable instance folder
+        # (every paper export counting the whole survey anew) shows in the log.
+        log.warning("survey tallies not kept in %s: %s", path.parent, error)
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
 
 
 def _tally(survey_id: int, counted) -> dict[str, object]:

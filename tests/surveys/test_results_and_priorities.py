@@ -85,6 +85,28 @@ def test_tallies_are_kept_until_the_responses_or_the_mapping_change(ctx):
         event.remove(db.engine, "before_cursor_execute", count)
 
 
+def test_an_unwritable_tally_folder_is_said_in_the_log_and_the_results_still_come(ctx, caplog):
+    """The kept tallies are only a cache: when the instance folder cannot take them, the results are counted all
+    the same, the log names the folder, and no half-written file stays behind."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from planner.surveys import results
+    from planner.surveys.results import results_in_one_pass
+
+    survey = sf.survey()
+    cache = Path(current_app.instance_path) / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "survey-tallies").write_text("not a folder")  # mkdir of the tally folder fails
+    results._tally_cache.clear()
+    with caplog.at_level("WARNING", logger="planner.surveys.results"):
+        counted = results_in_one_pass(survey.id, survey.questions)
+    assert counted["q4"].answered > 0
+    assert "survey tallies not kept in" in caplog.text and "survey-tallies" in caplog.text
+    assert not list(cache.rglob("*.part"))
+
+
 def test_a_new_process_reads_the_tallies_from_the_instance_folder(ctx):
     """A paper export on the command line is a new process: it reads the tallies another process counted (kept in
     the instance folder) instead of every response; a new response is counted again."""
